@@ -1,0 +1,120 @@
+// Shared by the runners (one process per library): argument parsing, timing, memory and result output.
+// Each runner prints exactly one JSON line on stdout; bench/run.js collects them.
+
+import { performance } from "node:perf_hooks";
+
+export function args(argv = process.argv.slice(2)) {
+  const out = { mode: "bench", quick: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--mode") out.mode = argv[++i];
+    else if (a === "--quick") out.quick = true;
+  }
+  return out;
+}
+
+let sink = 0;
+/** Keeps results observable so that no loop is optimised away. */
+export function consume(v) {
+  sink = (sink + (v === true ? 1 : typeof v === "number" ? v : v ? 1 : 0)) | 0;
+}
+export function sinkValue() {
+  return sink;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function summary(samples, unit) {
+  return { unit, median: median(samples), min: Math.min(...samples), max: Math.max(...samples), samples };
+}
+
+/**
+ * Per-operation time of `fn(n)` (which runs the operation n times and returns something to consume):
+ * warms up, calibrates n so that a sample lasts about `sampleMs`, then takes `samples` samples.
+ * Returns nanoseconds per operation: {unit: "ns", median, min, max, samples}.
+ */
+export function timeOps(fn, { samples = 15, sampleMs = 30, warmupMs = 300 } = {}) {
+  let n = 1;
+  // calibrate (doubles as warm-up)
+  for (;;) {
+    const t0 = performance.now();
+    consume(fn(n));
+    const dt = performance.now() - t0;
+    if (dt >= 5) {
+      n = Math.max(1, Math.round((n * sampleMs) / dt));
+      break;
+    }
+    n *= 2;
+  }
+  const wEnd = performance.now() + warmupMs;
+  while (performance.now() < wEnd) consume(fn(n));
+  const out = [];
+  for (let s = 0; s < samples; s++) {
+    const t0 = process.hrtime.bigint();
+    consume(fn(n));
+    const dt = Number(process.hrtime.bigint() - t0);
+    out.push(dt / n);
+  }
+  return summary(out, "ns");
+}
+
+/**
+ * Wall time of one call of `fn()` (for millisecond-scale operations such as loading a snapshot), `samples`
+ * times after `warmup` calls. `after(result)` runs outside the timed part (e.g. to free what was loaded).
+ */
+export function timeEach(fn, { samples = 15, warmup = 3, after = () => {} } = {}) {
+  for (let i = 0; i < warmup; i++) after(fn());
+  const out = [];
+  for (let s = 0; s < samples; s++) {
+    const t0 = process.hrtime.bigint();
+    const r = fn();
+    const dt = Number(process.hrtime.bigint() - t0);
+    after(r);
+    out.push(dt / 1e6);
+  }
+  return summary(out, "ms");
+}
+
+/** Garbage-collects thoroughly (needs --expose-gc). */
+export function fullGc() {
+  if (typeof globalThis.gc !== "function") throw new Error("run with --expose-gc");
+  for (let i = 0; i < 4; i++) globalThis.gc();
+}
+
+/** The bytes that stay allocated by `load()` (JS heap + external memory, wasm memory included). */
+export async function retained(load) {
+  fullGc();
+  const m0 = process.memoryUsage();
+  const keep = await load();
+  fullGc();
+  const m1 = process.memoryUsage();
+  const bytes = m1.heapUsed - m0.heapUsed + (m1.external - m0.external);
+  return {
+    keep,
+    bytes,
+    heap: m1.heapUsed - m0.heapUsed,
+    external: m1.external - m0.external,
+    arrayBuffers: m1.arrayBuffers - m0.arrayBuffers,
+  };
+}
+
+export const now = () => performance.now();
+
+/** Prints the runner's one JSON line. */
+export function emit(obj) {
+  process.stdout.write(JSON.stringify({ ...obj, node: process.version, sink: sinkValue() }) + "\n");
+}
+
+/** Runs `main` and reports an error as {error} instead of a stack trace (so run.js can print "n/a"). */
+export async function run(lib, main) {
+  try {
+    await main();
+  } catch (e) {
+    emit({ lib, error: String(e && e.stack ? e.stack.split("\n").slice(0, 3).join(" | ") : e) });
+    process.exitCode = 0;
+  }
+}

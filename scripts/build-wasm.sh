@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Builds the WebAssembly package into www/pkg/ from scratch (idempotent; used by CI and the README):
+#   1. the wasm32-unknown-unknown target (rustup), if missing;
+#   2. wasm-bindgen-cli at exactly the version of the `wasm-bindgen` crate in Cargo.lock, if the one on
+#      PATH differs;
+#   3. cargo build --lib --target wasm32-unknown-unknown --profile wasm;
+#   4. wasm-bindgen --target web (no TypeScript: www/types/ has the declarations);
+#   5. wasm-opt -Oz when available (Debian's `binaryen` is installed when missing and running as root;
+#      SKIP_WASM_OPT=1 skips it);
+#   6. prints the sizes: .wasm and the JS entry, raw and gzip -9.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+OUT="$ROOT/www/pkg"
+TARGET=wasm32-unknown-unknown
+PROFILE=wasm
+export PATH="$HOME/.cargo/bin:$PATH"
+
+log() { printf '[build-wasm] %s\n' "$*" >&2; }
+
+# 1. target
+if command -v rustup >/dev/null 2>&1; then
+  if ! rustup target list --installed | grep -qx "$TARGET"; then
+    log "installing the $TARGET target"
+    rustup target add "$TARGET"
+  fi
+else
+  log "rustup not found: assuming the $TARGET target is installed"
+fi
+
+# 2. wasm-bindgen CLI pinned to Cargo.lock
+if [ ! -f Cargo.lock ]; then
+  log "no Cargo.lock: generating it"
+  cargo generate-lockfile
+fi
+WB_VERSION="$(awk '
+  /^\[\[package\]\]/ { name = "" }
+  /^name = / { gsub(/"/, "", $3); name = $3 }
+  /^version = / && name == "wasm-bindgen" { gsub(/"/, "", $3); print $3; exit }
+' Cargo.lock)"
+if [ -z "$WB_VERSION" ]; then
+  # The lock file may not list wasm32-only dependencies until a wasm32 build resolved them.
+  cargo fetch --target "$TARGET" >/dev/null 2>&1 || true
+  WB_VERSION="$(awk '
+    /^\[\[package\]\]/ { name = "" }
+    /^name = / { gsub(/"/, "", $3); name = $3 }
+    /^version = / && name == "wasm-bindgen" { gsub(/"/, "", $3); print $3; exit }
+  ' Cargo.lock)"
+fi
+if [ -z "$WB_VERSION" ]; then
+  log "error: wasm-bindgen is not in Cargo.lock"
+  exit 1
+fi
+HAVE_VERSION=""
+if command -v wasm-bindgen >/dev/null 2>&1; then
+  HAVE_VERSION="$(wasm-bindgen --version | awk '{print $2}')"
+fi
+if [ "$HAVE_VERSION" != "$WB_VERSION" ]; then
+  log "installing wasm-bindgen-cli $WB_VERSION (found: ${HAVE_VERSION:-none})"
+  cargo install wasm-bindgen-cli --version "$WB_VERSION" --no-default-features --force
+fi
+
+# 3. build
+log "cargo build --lib --target $TARGET --profile $PROFILE"
+cargo build --lib --target "$TARGET" --profile "$PROFILE"
+WASM_IN="$ROOT/target/$TARGET/$PROFILE/edgeflag.wasm"
+[ -f "$WASM_IN" ] || { log "error: $WASM_IN not built"; exit 1; }
+
+# 4. bindings (into a temporary folder, then moved: www/pkg never holds a half-written package)
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+wasm-bindgen --target web --out-dir "$TMP" --out-name edgeflag --no-typescript "$WASM_IN"
+
+# 5. wasm-opt
+if [ "${SKIP_WASM_OPT:-0}" != "1" ] && ! command -v wasm-opt >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing binaryen (wasm-opt)"
+    (apt-get install -y -qq binaryen >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq binaryen >/dev/null 2>&1; }) ||
+      log "could not install binaryen: continuing without wasm-opt"
+  fi
+fi
+if [ "${SKIP_WASM_OPT:-0}" != "1" ] && command -v wasm-opt >/dev/null 2>&1; then
+  log "wasm-opt -Oz ($(wasm-opt --version))"
+  # Features rustc enables by default for wasm32 (bulk memory, non-trapping float-to-int, sign
+  # extension, mutable globals, multi-value, reference types): wasm-opt must accept what it finds.
+  wasm-opt -Oz --strip-debug --strip-producers \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-multivalue --enable-reference-types \
+    -o "$TMP/edgeflag_bg.opt.wasm" "$TMP/edgeflag_bg.wasm"
+  mv "$TMP/edgeflag_bg.opt.wasm" "$TMP/edgeflag_bg.wasm"
+else
+  log "wasm-opt not available: the .wasm is not post-optimized"
+fi
+
+mkdir -p "$OUT"
+rm -f "$OUT"/edgeflag*
+mv "$TMP"/edgeflag.js "$TMP"/edgeflag_bg.wasm "$OUT"/
+
+# 6. sizes
+size_row() {
+  local label="$1"
+  shift
+  local raw=0 gz=0 f
+  # each file on its own, as a browser downloads them
+  for f in "$@"; do
+    raw=$((raw + $(wc -c <"$f")))
+    gz=$((gz + $(gzip -9 <"$f" | wc -c)))
+  done
+  printf '  %-44s %9d B raw %9d B gzip -9\n' "$label" "$raw" "$gz"
+}
+echo "edgeflag wasm package: $OUT"
+size_row "pkg/edgeflag_bg.wasm" "$OUT/edgeflag_bg.wasm"
+size_row "pkg/edgeflag.js (wasm-bindgen glue)" "$OUT/edgeflag.js"
+JS_SRC=()
+for f in engine.js encode.js platform.js index.js client.js loader.js cache.js events.js; do
+  [ -f "$ROOT/www/src/$f" ] && JS_SRC+=("$ROOT/www/src/$f")
+done
+if [ "${#JS_SRC[@]}" -gt 0 ]; then
+  size_row "www/src (browser entry, unminified)" "${JS_SRC[@]}"
+  size_row "browser payload (.wasm + glue + src)" "$OUT/edgeflag_bg.wasm" "$OUT/edgeflag.js" "${JS_SRC[@]}"
+fi

@@ -1,0 +1,57 @@
+//! `edgeflag eval SNAPSHOT --context JSON [--flag KEY]... [--now RFC3339]` (spec §10).
+
+use crate::common;
+
+/// Arguments of `eval`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Snapshot file (`-` for standard input).
+    pub snapshot: String,
+    /// The evaluation context, a JSON object (default `{}`).
+    #[arg(long, short)]
+    pub context: Option<String>,
+    /// Only these flags (repeatable); all flags when absent.
+    #[arg(long = "flag", short)]
+    pub flags: Vec<String>,
+    /// Evaluate at this instant (RFC 3339) instead of now.
+    #[arg(long)]
+    pub now: Option<String>,
+}
+
+/// Runs `eval`.
+pub fn run(a: Args) -> u8 {
+    // Usage errors win over an invalid snapshot: check the arguments first.
+    let ctx = match common::context(a.context.as_deref()) {
+        Ok(c) => c,
+        Err(m) => return common::usage(m),
+    };
+    let now = match common::now(a.now.as_deref()) {
+        Ok(n) => n,
+        Err(m) => return common::usage(m),
+    };
+    let engine = match common::load(&a.snapshot, None) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let keys: Vec<String> = if a.flags.is_empty() {
+        engine.flag_keys().map(String::from).collect()
+    } else {
+        let mut seen = Vec::new();
+        for k in a.flags {
+            if !seen.contains(&k) {
+                seen.push(k);
+            }
+        }
+        seen
+    };
+    let mut out = String::from("{");
+    for (i, k) in keys.iter().enumerate() {
+        out.push_str(if i == 0 { "\n  " } else { ",\n  " });
+        edgeflag::json::write_string(&mut out, k);
+        out.push_str(": ");
+        engine.evaluate(k, &ctx, now).write_json(&mut out);
+    }
+    out.push_str(if keys.is_empty() { "}" } else { "\n}" });
+    common::print(&out);
+    0
+}

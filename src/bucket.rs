@@ -1,0 +1,109 @@
+//! Bucketing (spec §5): which of 100,000 buckets a unit falls in for a flag's salt.
+//!
+//! `bucket = (XXH3-64(salt ":" unit) × 100000) >> 64`, computed in 128 bits, so every bucket is an
+//! integer in `[0, 100000)`, each 0.001 % of units. A percent `p` covers `round(p × 1000)` buckets.
+//! These functions are exact and portable: the published vectors in `tests/vectors/bucketing.json`
+//! hold every implementation (Rust, wasm, other languages) to the same numbers.
+
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Number of buckets.
+pub const BUCKETS: u32 = 100_000;
+
+/// The bucket of an already concatenated input (`salt:unit` bytes).
+#[inline]
+pub fn bucket_of_bytes(input: &[u8]) -> u32 {
+    let h = xxh3_64(input);
+    ((u128::from(h) * u128::from(BUCKETS)) >> 64) as u32
+}
+
+/// The bucket of `unit` for a flag whose salt prefix (`salt` followed by `:`) is `prefix`.
+///
+/// Does not allocate for inputs up to 256 bytes.
+#[inline]
+pub fn bucket_with_prefix(prefix: &[u8], unit: &[u8]) -> u32 {
+    let n = prefix.len() + unit.len();
+    if n <= 256 {
+        let mut buf = [0u8; 256];
+        buf[..prefix.len()].copy_from_slice(prefix);
+        buf[prefix.len()..n].copy_from_slice(unit);
+        bucket_of_bytes(&buf[..n])
+    } else {
+        let mut v = Vec::with_capacity(n);
+        v.extend_from_slice(prefix);
+        v.extend_from_slice(unit);
+        bucket_of_bytes(&v)
+    }
+}
+
+/// The bucket of `unit` for `salt`.
+///
+/// ```
+/// let b = edgeflag::bucket::bucket("new-checkout", "user-1");
+/// assert!(b < edgeflag::bucket::BUCKETS);
+/// assert_eq!(b, edgeflag::bucket::bucket("new-checkout", "user-1"));
+/// ```
+pub fn bucket(salt: &str, unit: &str) -> u32 {
+    let mut prefix = Vec::with_capacity(salt.len() + 1);
+    prefix.extend_from_slice(salt.as_bytes());
+    prefix.push(b':');
+    bucket_with_prefix(&prefix, unit.as_bytes())
+}
+
+/// Writes an integer unit in decimal into `buf`, returning the digits (no allocation).
+pub fn integer_unit(v: i64, buf: &mut [u8; 24]) -> &[u8] {
+    let neg = v < 0;
+    let mut n = v.unsigned_abs();
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if neg {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
+/// Buckets covered by a percent given in thousandths of a percent (`10.5 %` → 10500): the same number.
+/// Kept as a function to document the unit: a percent `p` covers `p × 1000` buckets.
+#[inline]
+pub fn buckets_for_thousandths(thousandths: u32) -> u32 {
+    thousandths.min(BUCKETS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_units() {
+        let mut b = [0u8; 24];
+        assert_eq!(integer_unit(42, &mut b), b"42");
+        assert_eq!(integer_unit(0, &mut b), b"0");
+        assert_eq!(integer_unit(-7, &mut b), b"-7");
+        assert_eq!(integer_unit(i64::MIN, &mut b), b"-9223372036854775808");
+        assert_eq!(integer_unit(9007199254740992, &mut b), b"9007199254740992");
+    }
+
+    #[test]
+    fn long_inputs_match_short_path() {
+        let unit = "x".repeat(1000);
+        let mut whole = b"salt:".to_vec();
+        whole.extend_from_slice(unit.as_bytes());
+        assert_eq!(bucket("salt", &unit), bucket_of_bytes(&whole));
+        assert_eq!(bucket_with_prefix(b"s:", b"u"), bucket_of_bytes(b"s:u"));
+    }
+
+    #[test]
+    fn range() {
+        for i in 0..10_000 {
+            assert!(bucket("f", &i.to_string()) < BUCKETS);
+        }
+    }
+}

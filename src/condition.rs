@@ -1,0 +1,614 @@
+//! Operators (spec §4, §9): compiling an operator with its operands, and testing an attribute.
+//!
+//! Compilation checks operands by type (string operators take strings, numeric operators numbers,
+//! semver operators versions, ...) and parses them once: regexes are compiled with a linear-time
+//! engine (`regex-lite`), versions, instants and CIDR blocks parsed, string sets hashed. Matching then
+//! does no parsing of operands and no allocation, except to lower-case a long or non-ASCII attribute
+//! under `ignoreCase`.
+//!
+//! Rules of meaning, held by [`Matcher::test`]:
+//! - a missing (or null) attribute makes every operator false except `missing`;
+//! - an attribute of the wrong type makes an operator false, never an error;
+//! - an array attribute satisfies a scalar operator when any element does; `neq`/`not_in` hold on an
+//!   array when no element equals; a `null` element matches nothing.
+
+use crate::cidr::{parse_ip, Cidr};
+use crate::context::Attr;
+use crate::error::{index, join, Problems};
+use crate::json::Value;
+use crate::limits::Limits;
+use crate::number::parse_json_number;
+use crate::semver::{self, VersionBuf};
+use crate::set::StrIndex;
+use crate::time;
+use core::cmp::Ordering;
+use regex_lite::{Regex, RegexBuilder};
+
+/// Every operator of spec §4.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Op {
+    Eq,
+    Neq,
+    In,
+    NotIn,
+    StartsWith,
+    EndsWith,
+    Contains,
+    Matches,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    SemverEq,
+    SemverLt,
+    SemverLte,
+    SemverGt,
+    SemverGte,
+    Before,
+    After,
+    Exists,
+    Missing,
+    ContainsAll,
+    InCidr,
+}
+
+const OPS: [(&str, Op); 23] = [
+    ("eq", Op::Eq),
+    ("neq", Op::Neq),
+    ("in", Op::In),
+    ("not_in", Op::NotIn),
+    ("starts_with", Op::StartsWith),
+    ("ends_with", Op::EndsWith),
+    ("contains", Op::Contains),
+    ("matches", Op::Matches),
+    ("lt", Op::Lt),
+    ("lte", Op::Lte),
+    ("gt", Op::Gt),
+    ("gte", Op::Gte),
+    ("semver_eq", Op::SemverEq),
+    ("semver_lt", Op::SemverLt),
+    ("semver_lte", Op::SemverLte),
+    ("semver_gt", Op::SemverGt),
+    ("semver_gte", Op::SemverGte),
+    ("before", Op::Before),
+    ("after", Op::After),
+    ("exists", Op::Exists),
+    ("missing", Op::Missing),
+    ("contains_all", Op::ContainsAll),
+    ("in_cidr", Op::InCidr),
+];
+
+impl Op {
+    /// The operator named `s`.
+    pub fn parse(s: &str) -> Option<Op> {
+        OPS.iter().find(|(n, _)| *n == s).map(|(_, o)| *o)
+    }
+
+    /// Its name in the format.
+    pub fn as_str(self) -> &'static str {
+        OPS.iter().find(|(_, o)| *o == self).map(|(n, _)| *n).unwrap_or("?")
+    }
+
+    /// Whether `ignoreCase` changes this operator.
+    pub fn compares_strings(self) -> bool {
+        matches!(
+            self,
+            Op::Eq | Op::Neq | Op::In | Op::NotIn | Op::StartsWith | Op::EndsWith | Op::Contains | Op::Matches | Op::ContainsAll
+        )
+    }
+}
+
+/// A set of string operands: linear for a few, hashed for many.
+#[derive(Debug)]
+enum StrSet {
+    Few(Vec<Box<str>>),
+    Many(StrIndex),
+}
+
+impl StrSet {
+    fn new(v: Vec<Box<str>>) -> StrSet {
+        if v.len() <= 8 {
+            StrSet::Few(v)
+        } else {
+            StrSet::Many(StrIndex::new(v.iter().map(|s| (&**s, 0u32))))
+        }
+    }
+    #[inline]
+    fn contains(&self, s: &str) -> bool {
+        match self {
+            StrSet::Few(v) => v.iter().any(|x| &**x == s),
+            StrSet::Many(i) => i.contains(s),
+        }
+    }
+}
+
+/// Scalars an equality operator compares with.
+#[derive(Debug)]
+struct Scalars {
+    strs: StrSet,
+    nums: Vec<f64>,
+    has_true: bool,
+    has_false: bool,
+}
+
+impl Scalars {
+    /// `Some(equal to any)` when `a` is a type this operator compares, else `None`.
+    #[inline]
+    fn equals(&self, a: &Attr<'_>, ignore_case: bool, allow_bool: bool) -> Option<bool> {
+        match *a {
+            Attr::String(s) => Some(if ignore_case { with_lower(s, |l| self.strs.contains(l)) } else { self.strs.contains(s) }),
+            Attr::Number { value, .. } => Some(self.nums.iter().any(|n| *n == value)),
+            Attr::Bool(b) if allow_bool => Some(if b { self.has_true } else { self.has_false }),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StrKind {
+    StartsWith,
+    EndsWith,
+    Contains,
+}
+
+/// A compiled operator with its operands.
+#[derive(Debug)]
+pub struct Matcher {
+    op: Op,
+    ignore_case: bool,
+    kind: Kind,
+}
+
+#[derive(Debug)]
+enum Kind {
+    Presence,
+    Equality(Scalars),
+    Strings(StrKind, Vec<Box<str>>),
+    Regex(Vec<Regex>),
+    Numeric(Vec<f64>),
+    Semver(Vec<VersionBuf>),
+    Time(Vec<i64>),
+    ContainsAll(Vec<Box<str>>, Vec<f64>),
+    Cidr(Vec<Cidr>),
+}
+
+/// Lower-cases `s` (Unicode) and hands it to `f`, without allocating for short ASCII strings.
+#[inline]
+pub(crate) fn with_lower<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
+    if s.len() <= 128 && s.is_ascii() {
+        let mut buf = [0u8; 128];
+        let b = &mut buf[..s.len()];
+        b.copy_from_slice(s.as_bytes());
+        b.make_ascii_lowercase();
+        match core::str::from_utf8(b) {
+            Ok(l) => f(l),
+            Err(_) => f(&s.to_lowercase()),
+        }
+    } else {
+        f(&s.to_lowercase())
+    }
+}
+
+/// Milliseconds of an instant attribute or operand: RFC 3339 text, or a number of milliseconds
+/// (digits below the millisecond dropped, i.e. floored in time).
+fn instant_of(a: &Attr<'_>) -> Option<i64> {
+    match *a {
+        Attr::String(s) => time::parse_rfc3339_ms(s),
+        Attr::Number { value, .. } if value.is_finite() => Some(value.floor() as i64),
+        _ => None,
+    }
+}
+
+fn number_of(a: &Attr<'_>) -> Option<f64> {
+    match *a {
+        Attr::Number { value, .. } => Some(value),
+        Attr::String(s) => parse_json_number(s),
+        _ => None,
+    }
+}
+
+impl Matcher {
+    /// The operator.
+    pub fn op(&self) -> Op {
+        self.op
+    }
+
+    /// Tests the attribute. Never panics; a wrong type is `false`.
+    pub fn test(&self, a: &Attr<'_>) -> bool {
+        match self.op {
+            Op::Exists => return a.is_present(),
+            Op::Missing => return !a.is_present(),
+            _ => {}
+        }
+        match a {
+            Attr::Missing => false,
+            Attr::Array(arr) => match self.op {
+                Op::Neq | Op::NotIn => {
+                    let Kind::Equality(s) = &self.kind else { return false };
+                    let allow_bool = self.op == Op::Neq;
+                    !arr.iter().any(|e| s.equals(&e, self.ignore_case, allow_bool) == Some(true))
+                }
+                Op::ContainsAll => self.contains_all(a),
+                _ => arr.iter().any(|e| self.test_scalar(&e)),
+            },
+            _ => self.test_scalar(a),
+        }
+    }
+
+    fn contains_all(&self, a: &Attr<'_>) -> bool {
+        let (Kind::ContainsAll(strs, nums), Attr::Array(arr)) = (&self.kind, a) else { return false };
+        let has = |pred: &dyn Fn(&Attr<'_>) -> bool| arr.iter().any(|e| pred(&e));
+        strs.iter().all(|want| {
+            has(&|e| match *e {
+                Attr::String(s) if self.ignore_case => with_lower(s, |l| l == &**want),
+                Attr::String(s) => s == &**want,
+                _ => false,
+            })
+        }) && nums.iter().all(|want| has(&|e| matches!(*e, Attr::Number { value, .. } if value == *want)))
+    }
+
+    /// Tests a non-array value (an attribute, or one element of an array attribute).
+    fn test_scalar(&self, a: &Attr<'_>) -> bool {
+        if matches!(a, Attr::Missing | Attr::Array(_)) {
+            return false;
+        }
+        match &self.kind {
+            Kind::Presence => a.is_present(),
+            Kind::Equality(s) => {
+                let allow_bool = matches!(self.op, Op::Eq | Op::Neq);
+                match (self.op, s.equals(a, self.ignore_case, allow_bool)) {
+                    (_, None) => false,
+                    (Op::Neq | Op::NotIn, Some(eq)) => !eq,
+                    (_, Some(eq)) => eq,
+                }
+            }
+            Kind::Strings(kind, ops) => {
+                let Attr::String(s) = *a else { return false };
+                let test = |s: &str| {
+                    ops.iter().any(|o| match kind {
+                        StrKind::StartsWith => s.starts_with(&**o),
+                        StrKind::EndsWith => s.ends_with(&**o),
+                        StrKind::Contains => s.contains(&**o),
+                    })
+                };
+                if self.ignore_case {
+                    with_lower(s, test)
+                } else {
+                    test(s)
+                }
+            }
+            Kind::Regex(res) => {
+                let Attr::String(s) = *a else { return false };
+                res.iter().any(|r| r.is_match(s))
+            }
+            Kind::Numeric(ops) => {
+                let Some(x) = number_of(a) else { return false };
+                ops.iter().any(|o| match self.op {
+                    Op::Lt => x < *o,
+                    Op::Lte => x <= *o,
+                    Op::Gt => x > *o,
+                    _ => x >= *o,
+                })
+            }
+            Kind::Semver(ops) => {
+                let Attr::String(s) = *a else { return false };
+                let Some(v) = semver::parse(s) else { return false };
+                ops.iter().any(|o| {
+                    let c = v.cmp(&o.as_version());
+                    match self.op {
+                        Op::SemverEq => c == Ordering::Equal,
+                        Op::SemverLt => c == Ordering::Less,
+                        Op::SemverLte => c != Ordering::Greater,
+                        Op::SemverGt => c == Ordering::Greater,
+                        _ => c != Ordering::Less,
+                    }
+                })
+            }
+            Kind::Time(ops) => {
+                let Some(t) = instant_of(a) else { return false };
+                ops.iter().any(|o| if self.op == Op::Before { t < *o } else { t > *o })
+            }
+            Kind::ContainsAll(..) => false,
+            Kind::Cidr(blocks) => {
+                let Attr::String(s) = *a else { return false };
+                let Some(ip) = parse_ip(s) else { return false };
+                blocks.iter().any(|b| b.contains(&ip))
+            }
+        }
+    }
+
+    /// Why `test` gave its answer, in a few words, for explain traces.
+    pub fn why(&self, a: &Attr<'_>, result: bool) -> &'static str {
+        match (a, self.op) {
+            (_, Op::Exists) | (_, Op::Missing) => {
+                if a.is_present() {
+                    "attribute present"
+                } else {
+                    "attribute missing"
+                }
+            }
+            (Attr::Missing, _) => "attribute missing: every operator but `missing` is false",
+            (Attr::Array(_), _) if result => "an array element matched",
+            (Attr::Array(_), Op::Neq | Op::NotIn) => "an array element equals an operand",
+            (Attr::Array(_), Op::ContainsAll) => "the array lacks an operand",
+            (Attr::Array(_), _) => "no array element matched",
+            (Attr::Other, _) => "wrong type: an object",
+            _ if result => "matched",
+            _ => match (&self.kind, a) {
+                (Kind::Numeric(_), _) if number_of(a).is_none() => "wrong type: not a number",
+                (Kind::Semver(_), Attr::String(s)) if semver::parse(s).is_none() => "not a version",
+                (Kind::Time(_), _) if instant_of(a).is_none() => "not an RFC 3339 date-time or milliseconds",
+                (Kind::Cidr(_), Attr::String(s)) if parse_ip(s).is_none() => "not an IP address",
+                (Kind::Equality(_), Attr::Bool(_)) if matches!(self.op, Op::In | Op::NotIn) => "wrong type: a boolean",
+                (Kind::ContainsAll(..), _) => "wrong type: not an array",
+                (Kind::Strings(..) | Kind::Regex(_) | Kind::Semver(_) | Kind::Cidr(_), a) if !matches!(a, Attr::String(_)) => {
+                    "wrong type: not a string"
+                }
+                _ => "did not match",
+            },
+        }
+    }
+}
+
+fn operand_kind_error(v: &Value<'_>, want: &str, op: Op, path: &str, p: &mut Problems) {
+    p.error(path, format!("`{}` takes {want}, not {}", op.as_str(), v.type_name()));
+}
+
+/// Compiles `op` with its operands. Reports problems at `path` (the condition's path) and returns
+/// `None` when the condition cannot be compiled.
+pub(crate) fn compile(
+    op_name: &str,
+    value: Option<&Value<'_>>,
+    values: Option<&[Value<'_>]>,
+    ignore_case: bool,
+    limits: &Limits,
+    path: &str,
+    p: &mut Problems,
+) -> Option<Matcher> {
+    let Some(op) = Op::parse(op_name) else {
+        p.error(&join(path, "op"), format!("unknown operator \"{op_name}\""));
+        return None;
+    };
+    let before = p.list.len();
+    if let (Some(_), Some(_)) = (value, values) {
+        p.error(&join(path, "values"), "give either \"value\" or \"values\", not both");
+        return None;
+    }
+    if matches!(op, Op::Exists | Op::Missing) {
+        if value.is_some() {
+            p.error(&join(path, "value"), format!("`{}` takes no operand", op.as_str()));
+        }
+        if values.is_some() {
+            p.error(&join(path, "values"), format!("`{}` takes no operand", op.as_str()));
+        }
+        return (p.list.len() == before).then_some(Matcher { op, ignore_case, kind: Kind::Presence });
+    }
+    // Operands with their paths.
+    let operands: Vec<(&Value<'_>, String)> = match (value, values) {
+        (Some(v), None) => vec![(v, join(path, "value"))],
+        (None, Some(vs)) => vs.iter().enumerate().map(|(i, v)| (v, index(&join(path, "values"), i))).collect(),
+        _ => {
+            p.error(&join(path, "value"), format!("`{}` needs an operand: \"value\" or \"values\"", op.as_str()));
+            return None;
+        }
+    };
+    let ic = ignore_case && op.compares_strings();
+    let lower = |s: &str| -> Box<str> {
+        if ic {
+            s.to_lowercase().into()
+        } else {
+            s.into()
+        }
+    };
+    let kind = match op {
+        Op::Eq | Op::Neq | Op::In | Op::NotIn => {
+            let allow_bool = matches!(op, Op::Eq | Op::Neq);
+            let mut strs = Vec::new();
+            let mut s = Scalars { strs: StrSet::Few(Vec::new()), nums: Vec::new(), has_true: false, has_false: false };
+            for (v, vp) in &operands {
+                match v {
+                    Value::String(x) => strs.push(lower(x)),
+                    Value::Number(n) => s.nums.push(n.as_f64()),
+                    Value::Bool(b) if allow_bool => {
+                        if *b {
+                            s.has_true = true
+                        } else {
+                            s.has_false = true
+                        }
+                    }
+                    _ => operand_kind_error(v, if allow_bool { "strings, numbers or booleans" } else { "strings or numbers" }, op, vp, p),
+                }
+            }
+            s.strs = StrSet::new(strs);
+            Kind::Equality(s)
+        }
+        Op::StartsWith | Op::EndsWith | Op::Contains => {
+            let mut v = Vec::new();
+            for (o, op_path) in &operands {
+                match o {
+                    Value::String(x) => v.push(lower(x)),
+                    _ => operand_kind_error(o, "strings", op, op_path, p),
+                }
+            }
+            let k = match op {
+                Op::StartsWith => StrKind::StartsWith,
+                Op::EndsWith => StrKind::EndsWith,
+                _ => StrKind::Contains,
+            };
+            Kind::Strings(k, v)
+        }
+        Op::Matches => {
+            let mut res = Vec::new();
+            for (o, op_path) in &operands {
+                match o {
+                    Value::String(x) if x.len() > limits.max_regex_bytes => p.error(
+                        op_path,
+                        format!("regular expression is {} bytes; the limit is {}", x.len(), limits.max_regex_bytes),
+                    ),
+                    Value::String(x) => match RegexBuilder::new(x).case_insensitive(ignore_case).build() {
+                        Ok(r) => res.push(r),
+                        Err(e) => p.error(op_path, format!("invalid regular expression: {}", first_line(&e.to_string()))),
+                    },
+                    _ => operand_kind_error(o, "regular expressions (strings)", op, op_path, p),
+                }
+            }
+            Kind::Regex(res)
+        }
+        Op::Lt | Op::Lte | Op::Gt | Op::Gte => {
+            let mut v = Vec::new();
+            for (o, op_path) in &operands {
+                match o {
+                    Value::Number(n) => v.push(n.as_f64()),
+                    _ => operand_kind_error(o, "numbers", op, op_path, p),
+                }
+            }
+            Kind::Numeric(v)
+        }
+        Op::SemverEq | Op::SemverLt | Op::SemverLte | Op::SemverGt | Op::SemverGte => {
+            let mut v = Vec::new();
+            for (o, op_path) in &operands {
+                match o {
+                    Value::String(x) => match VersionBuf::parse(x) {
+                        Some(b) => v.push(b),
+                        None => p.error(op_path, format!("\"{x}\" is not a version (like 2.3.0, v2, 2.3-rc.1)")),
+                    },
+                    _ => operand_kind_error(o, "version strings", op, op_path, p),
+                }
+            }
+            Kind::Semver(v)
+        }
+        Op::Before | Op::After => {
+            let mut v = Vec::new();
+            for (o, op_path) in &operands {
+                match o {
+                    Value::String(x) => match time::parse_rfc3339_ms(x) {
+                        Some(t) => v.push(t),
+                        None => p.error(op_path, format!("\"{x}\" is not an RFC 3339 date-time")),
+                    },
+                    Value::Number(n) if n.as_f64().is_finite() => v.push(n.as_f64().floor() as i64),
+                    _ => operand_kind_error(o, "RFC 3339 date-times or milliseconds since the epoch", op, op_path, p),
+                }
+            }
+            Kind::Time(v)
+        }
+        Op::ContainsAll => {
+            let (mut s, mut n) = (Vec::new(), Vec::new());
+            for (o, op_path) in &operands {
+                match o {
+                    Value::String(x) => s.push(lower(x)),
+                    Value::Number(x) => n.push(x.as_f64()),
+                    _ => operand_kind_error(o, "strings or numbers", op, op_path, p),
+                }
+            }
+            Kind::ContainsAll(s, n)
+        }
+        Op::InCidr => {
+            let mut v = Vec::new();
+            for (o, op_path) in &operands {
+                match o {
+                    Value::String(x) => match Cidr::parse(x) {
+                        Some(c) => v.push(c),
+                        None => p.error(op_path, format!("\"{x}\" is not a CIDR block (like 10.0.0.0/8 or 2001:db8::/32)")),
+                    },
+                    _ => operand_kind_error(o, "CIDR blocks (strings)", op, op_path, p),
+                }
+            }
+            Kind::Cidr(v)
+        }
+        Op::Exists | Op::Missing => Kind::Presence,
+    };
+    (p.list.len() == before).then_some(Matcher { op, ignore_case: ic, kind })
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json;
+
+    fn m(op: &str, operand: &str, ic: bool) -> Matcher {
+        let v = json::parse(operand).unwrap();
+        let mut p = Problems::default();
+        let r = match &v {
+            Value::Array(a) => compile(op, None, Some(a), ic, &Limits::default(), "c", &mut p),
+            Value::Null => compile(op, None, None, ic, &Limits::default(), "c", &mut p),
+            v => compile(op, Some(v), None, ic, &Limits::default(), "c", &mut p),
+        };
+        assert!(p.list.is_empty(), "{:?}", p.list);
+        r.unwrap()
+    }
+
+    fn t(m: &Matcher, attr: &str) -> bool {
+        let v = json::parse(attr).unwrap().into_owned();
+        let a = crate::context::attr_of_json(&v);
+        m.test(&a)
+    }
+
+    #[test]
+    fn equality() {
+        let eq = m("eq", "1", false);
+        assert!(t(&eq, "1.0") && t(&eq, "1") && !t(&eq, "\"1\"") && !t(&eq, "null") && !t(&eq, "{}"));
+        let neq = m("neq", "[\"a\",\"b\"]", false);
+        assert!(t(&neq, "\"c\"") && !t(&neq, "\"a\"") && !t(&neq, "null") && !t(&neq, "{}") && t(&neq, "true"));
+        assert!(t(&neq, "[\"c\", null]") && !t(&neq, "[\"c\",\"a\"]") && t(&neq, "[]"));
+        let not_in = m("not_in", "[]", false);
+        assert!(t(&not_in, "\"x\"") && !t(&not_in, "true") && !t(&not_in, "null"));
+        let in_ = m("in", "[\"Ä\"]", true);
+        assert!(t(&in_, "\"ä\"") && t(&in_, "\"Ä\"") && !t(&in_, "false"));
+        let eqb = m("eq", "true", false);
+        assert!(t(&eqb, "true") && !t(&eqb, "false") && t(&eqb, "[false, true]"));
+    }
+
+    #[test]
+    fn strings_and_regex() {
+        assert!(t(&m("starts_with", "\"ab\"", false), "\"abc\""));
+        assert!(t(&m("ends_with", "\"ÉE\"", true), "\"cafée\""));
+        let re = m("matches", "\"a$\"", false);
+        assert!(t(&re, "\"ba\"") && !t(&re, "\"a\\n\"") && !t(&re, "1"));
+        assert!(t(&m("matches", "\"^AB\"", true), "\"abc\""));
+    }
+
+    #[test]
+    fn numbers_versions_times_cidrs() {
+        let gt = m("gt", "10", false);
+        assert!(t(&gt, "11") && t(&gt, "\"1e2\"") && !t(&gt, "\" 12\"") && !t(&gt, "\"0x10\"") && !t(&gt, "true"));
+        let sv = m("semver_gte", "\"2.3\"", false);
+        assert!(t(&sv, "\"v2.3.0\"") && t(&sv, "\"2.10\"") && !t(&sv, "\"2.3.0-rc.1\"") && !t(&sv, "\"junk\""));
+        let before = m("before", "\"2026-01-01T00:00:00Z\"", false);
+        assert!(t(&before, "\"2025-12-31t23:59:59z\"") && t(&before, "1000") && !t(&before, "\"2025-12-31\""));
+        let cidr = m("in_cidr", "\"10.0.0.0/8\"", false);
+        assert!(t(&cidr, "\"10.1.2.3\"") && !t(&cidr, "\"::ffff:10.1.2.3\"") && t(&cidr, "[\"1.1.1.1\",\"10.0.0.1\"]"));
+    }
+
+    #[test]
+    fn contains_all_and_presence() {
+        let ca = m("contains_all", "[\"a\", 2]", false);
+        assert!(t(&ca, "[\"a\", 2.0, \"z\"]") && !t(&ca, "[\"a\"]") && !t(&ca, "\"a\""));
+        assert!(t(&m("contains_all", "[]", false), "[]"));
+        assert!(t(&m("exists", "null", false), "[]") && !t(&m("exists", "null", false), "null"));
+        assert!(t(&m("missing", "null", false), "null"));
+    }
+
+    #[test]
+    fn operand_errors() {
+        let mut p = Problems::default();
+        let b = json::parse("true").unwrap();
+        assert!(compile("in", Some(&b), None, false, &Limits::default(), "c", &mut p).is_none());
+        assert_eq!(p.list[0].path, "c.value");
+        let mut p = Problems::default();
+        assert!(compile("inn", Some(&b), None, false, &Limits::default(), "c", &mut p).is_none());
+        assert_eq!(p.list[0].path, "c.op");
+        let mut p = Problems::default();
+        let bad = json::parse("[\"ok\", \"(\"]").unwrap();
+        let Value::Array(a) = &bad else { panic!() };
+        assert!(compile("matches", None, Some(a), false, &Limits::default(), "c", &mut p).is_none());
+        assert_eq!(p.list[0].path, "c.values[1]");
+        let mut p = Problems::default();
+        assert!(compile("exists", Some(&b), None, false, &Limits::default(), "c", &mut p).is_none());
+        assert_eq!(p.list[0].path, "c.value");
+    }
+}

@@ -1,0 +1,530 @@
+//! Evaluation contexts: who is asking. A context is a JSON object; `key` is the targeting key.
+//!
+//! Evaluation never walks a context by attribute name on its own: the compiled plan gives every
+//! attribute path it uses a *slot*, and reads attributes through [`Attributes::attr`]. Two sources
+//! implement it:
+//! - [`Context`], an owned JSON object (native callers, the CLI); it looks the path up;
+//! - [`EncodedContext`], the compact byte encoding written by the JS client into wasm memory
+//!   (format in `docs/ARCHITECTURE.md`), decoded once per call into a slot table.
+//!
+//! Invariant: an [`Attr`] never holds JSON `null`: null and absent are both [`Attr::Missing`].
+
+use crate::json::{self, Value};
+use core::fmt;
+
+/// 2^53: the largest magnitude an integer unit may have (JavaScript holds it exactly).
+pub const MAX_SAFE_UNIT: f64 = 9_007_199_254_740_992.0;
+
+/// One attribute value as evaluation sees it.
+#[derive(Clone, Copy, Debug)]
+pub enum Attr<'c> {
+    /// Absent or `null`.
+    Missing,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A number; `integer` when it is an integer literal (native) or an integral number (JS) of
+    /// magnitude at most 2^53, i.e. usable as a bucketing unit.
+    Number {
+        /// The value as an IEEE-754 double.
+        value: f64,
+        /// Usable as an integer unit.
+        integer: bool,
+    },
+    /// A string.
+    String(&'c str),
+    /// An array.
+    Array(ArrayRef<'c>),
+    /// Any other present value (an object).
+    Other,
+}
+
+impl<'c> Attr<'c> {
+    /// True unless missing or null.
+    pub fn is_present(&self) -> bool {
+        !matches!(self, Attr::Missing)
+    }
+}
+
+/// An array attribute, from either context source.
+#[derive(Clone, Copy, Debug)]
+pub enum ArrayRef<'c> {
+    /// Elements of a native JSON array.
+    Json(&'c [Value<'static>]),
+    /// `count` encoded elements starting at the front of `bytes` (validated at decode time).
+    Encoded {
+        /// The encoded elements (and possibly more bytes after them).
+        bytes: &'c [u8],
+        /// How many elements.
+        count: u32,
+    },
+}
+
+impl<'c> ArrayRef<'c> {
+    /// Iterates the elements as [`Attr`]s. Nested arrays and objects come out as [`Attr::Other`].
+    pub fn iter(&self) -> ArrayIter<'c> {
+        match *self {
+            ArrayRef::Json(s) => ArrayIter::Json(s.iter()),
+            ArrayRef::Encoded { bytes, count } => ArrayIter::Encoded { bytes, left: count },
+        }
+    }
+}
+
+/// Iterator over array elements.
+#[derive(Debug)]
+pub enum ArrayIter<'c> {
+    /// Native elements.
+    Json(core::slice::Iter<'c, Value<'static>>),
+    /// Encoded elements.
+    Encoded {
+        /// Remaining bytes.
+        bytes: &'c [u8],
+        /// Remaining elements.
+        left: u32,
+    },
+}
+
+impl<'c> Iterator for ArrayIter<'c> {
+    type Item = Attr<'c>;
+    fn next(&mut self) -> Option<Attr<'c>> {
+        match self {
+            ArrayIter::Json(it) => it.next().map(|v| match v {
+                Value::Array(_) => Attr::Other,
+                v => attr_of_json(v),
+            }),
+            ArrayIter::Encoded { bytes, left } => {
+                if *left == 0 {
+                    return None;
+                }
+                *left -= 1;
+                let (a, rest) = decode_scalar(bytes).ok()?;
+                *bytes = rest;
+                Some(a)
+            }
+        }
+    }
+}
+
+/// Turns a JSON value into an [`Attr`] (arrays borrowed, objects as `Other`).
+pub fn attr_of_json<'c>(v: &'c Value<'static>) -> Attr<'c> {
+    match v {
+        Value::Null => Attr::Missing,
+        Value::Bool(b) => Attr::Bool(*b),
+        Value::Number(n) => {
+            // Exact: an integer literal whose magnitude is at most 2^53 (2^53 + 1 rounds to 2^53 as a double).
+            let integer = n.as_i64().is_some_and(|i| i.unsigned_abs() <= 1 << 53);
+            Attr::Number { value: n.as_f64(), integer }
+        }
+        Value::String(s) => Attr::String(s),
+        Value::Array(a) => Attr::Array(ArrayRef::Json(a)),
+        Value::Object(_) => Attr::Other,
+    }
+}
+
+impl From<&str> for Value<'static> {
+    fn from(s: &str) -> Value<'static> {
+        Value::String(std::borrow::Cow::Owned(s.to_string()))
+    }
+}
+
+impl From<String> for Value<'static> {
+    fn from(s: String) -> Value<'static> {
+        Value::String(std::borrow::Cow::Owned(s))
+    }
+}
+
+impl From<bool> for Value<'static> {
+    fn from(b: bool) -> Value<'static> {
+        Value::Bool(b)
+    }
+}
+
+impl From<i64> for Value<'static> {
+    fn from(n: i64) -> Value<'static> {
+        Value::Number(json::Number::from_i64(n))
+    }
+}
+
+impl From<f64> for Value<'static> {
+    /// Non-finite numbers have no JSON form and become `null`.
+    fn from(x: f64) -> Value<'static> {
+        json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
+    }
+}
+
+/// Where evaluation reads attributes from. `slot` indexes the plan's attribute table; `path` is that
+/// slot's dot path split into segments (sources may use either).
+pub trait Attributes {
+    /// The attribute at `slot` / `path`.
+    fn attr(&self, slot: usize, path: &[Box<str>]) -> Attr<'_>;
+}
+
+/// A context error: the context is not a JSON object, or not valid JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContextError {
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ContextError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid context: {}", self.message)
+    }
+}
+
+impl std::error::Error for ContextError {}
+
+/// A native evaluation context: a JSON object.
+///
+/// ```
+/// use edgeflag::Context;
+/// let ctx = Context::from_json(r#"{"key": "user-1", "country": "DE", "device": {"os": "ios"}}"#).unwrap();
+/// assert_eq!(ctx.key(), Some("user-1"));
+/// let same = Context::new("user-1").with("country", "DE");
+/// assert_eq!(same.key(), Some("user-1"));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    fields: Vec<(String, Value<'static>)>,
+}
+
+impl Context {
+    /// A context with a targeting key.
+    pub fn new(key: &str) -> Context {
+        Context::default().with("key", key)
+    }
+
+    /// An empty context (no key: rules bucketing by `key` do not apply).
+    pub fn empty() -> Context {
+        Context::default()
+    }
+
+    /// Sets a top-level attribute (replacing any earlier value). Accepts `&str`, `String`, `bool`,
+    /// `i64`, `f64` and JSON [`Value`]s.
+    pub fn with(mut self, name: &str, value: impl Into<Value<'static>>) -> Context {
+        let value = value.into();
+        if let Some(slot) = self.fields.iter_mut().find(|(k, _)| k == name) {
+            slot.1 = value;
+        } else {
+            self.fields.push((name.to_string(), value));
+        }
+        self
+    }
+
+    /// Parses a context from JSON text: it must be an object (duplicate keys are an error).
+    pub fn from_json(text: &str) -> Result<Context, ContextError> {
+        let v = json::parse(text).map_err(|e| ContextError { message: e.to_string() })?;
+        Context::from_value(v.into_owned())
+    }
+
+    /// Builds a context from a parsed JSON value, which must be an object.
+    pub fn from_value(v: Value<'static>) -> Result<Context, ContextError> {
+        match v {
+            Value::Object(fields) => Ok(Context { fields: fields.into_iter().map(|(k, v)| (k.into_owned(), v)).collect() }),
+            other => Err(ContextError { message: format!("a context must be a JSON object, not {}", other.type_name()) }),
+        }
+    }
+
+    /// The targeting key, when it is a string.
+    pub fn key(&self) -> Option<&str> {
+        match self.get_path(&["key"]) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn get_path<S: AsRef<str>>(&self, path: &[S]) -> Option<&Value<'static>> {
+        let (first, rest) = path.split_first()?;
+        let mut cur = self.fields.iter().find(|(k, _)| k == first.as_ref()).map(|(_, v)| v)?;
+        for seg in rest {
+            cur = match cur {
+                Value::Object(o) => o.iter().find(|(k, _)| k == seg.as_ref()).map(|(_, v)| v)?,
+                _ => return None,
+            };
+        }
+        Some(cur)
+    }
+
+    /// Writes the context as JSON.
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("{");
+        for (i, (k, v)) in self.fields.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            json::write_string(&mut out, k);
+            out.push(':');
+            json::write_value(&mut out, v);
+        }
+        out.push('}');
+        out
+    }
+}
+
+impl Attributes for Context {
+    #[inline]
+    fn attr(&self, _slot: usize, path: &[Box<str>]) -> Attr<'_> {
+        match self.get_path(path) {
+            Some(v) => attr_of_json(v),
+            None => Attr::Missing,
+        }
+    }
+}
+
+/// A malformed encoded context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecodeError;
+
+/// Tags of the encoded context format (see `docs/ARCHITECTURE.md`).
+mod tag {
+    pub const MISSING: u8 = 0;
+    pub const FALSE: u8 = 1;
+    pub const TRUE: u8 = 2;
+    pub const FLOAT: u8 = 3;
+    pub const INT: u8 = 4;
+    pub const STRING: u8 = 5;
+    pub const ARRAY: u8 = 6;
+    pub const OTHER: u8 = 7;
+}
+
+fn take(b: &[u8], n: usize) -> Result<(&[u8], &[u8]), DecodeError> {
+    if b.len() < n {
+        Err(DecodeError)
+    } else {
+        Ok(b.split_at(n))
+    }
+}
+
+fn read_u32(b: &[u8]) -> Result<(u32, &[u8]), DecodeError> {
+    let (h, rest) = take(b, 4)?;
+    Ok((u32::from_le_bytes([h[0], h[1], h[2], h[3]]), rest))
+}
+
+fn read_f64(b: &[u8]) -> Result<(f64, &[u8]), DecodeError> {
+    let (h, rest) = take(b, 8)?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(h);
+    Ok((f64::from_le_bytes(a), rest))
+}
+
+/// Decodes one non-array value (tags 0–5, 7).
+fn decode_scalar(b: &[u8]) -> Result<(Attr<'_>, &[u8]), DecodeError> {
+    let (t, rest) = b.split_first().ok_or(DecodeError)?;
+    match *t {
+        tag::MISSING => Ok((Attr::Missing, rest)),
+        tag::FALSE => Ok((Attr::Bool(false), rest)),
+        tag::TRUE => Ok((Attr::Bool(true), rest)),
+        tag::FLOAT | tag::INT => {
+            let (value, rest) = read_f64(rest)?;
+            let integer = *t == tag::INT && value.fract() == 0.0 && value.abs() <= MAX_SAFE_UNIT;
+            Ok((Attr::Number { value, integer }, rest))
+        }
+        tag::STRING => {
+            let (n, rest) = read_u32(rest)?;
+            let (s, rest) = take(rest, n as usize)?;
+            let s = core::str::from_utf8(s).map_err(|_| DecodeError)?;
+            Ok((Attr::String(s), rest))
+        }
+        tag::OTHER => Ok((Attr::Other, rest)),
+        _ => Err(DecodeError),
+    }
+}
+
+/// A context decoded from the JS client's byte encoding. Borrows the bytes.
+#[derive(Debug)]
+pub struct EncodedContext<'b> {
+    slots: Vec<Attr<'b>>,
+}
+
+impl<'b> EncodedContext<'b> {
+    /// Decodes `bytes` holding `slots` values, reusing `scratch`'s allocation is not possible across
+    /// lifetimes, so callers on hot paths use [`EncodedContext::decode_into`].
+    pub fn decode(bytes: &'b [u8], slots: usize) -> Result<EncodedContext<'b>, DecodeError> {
+        let mut v = Vec::with_capacity(slots);
+        decode_slots(bytes, slots, &mut v)?;
+        Ok(EncodedContext { slots: v })
+    }
+
+    /// The decoded slot values.
+    pub fn slots(&self) -> &[Attr<'b>] {
+        &self.slots
+    }
+}
+
+/// Decodes `n` slot values from `bytes` into `out` (cleared first). The whole buffer must be used.
+pub fn decode_slots<'b>(bytes: &'b [u8], n: usize, out: &mut Vec<Attr<'b>>) -> Result<(), DecodeError> {
+    out.clear();
+    out.resize(n, Attr::Missing);
+    decode_slots_into(bytes, out)
+}
+
+/// Decodes `out.len()` slot values from `bytes` into `out`, without allocating. The whole buffer
+/// must be used.
+pub fn decode_slots_into<'b>(mut bytes: &'b [u8], out: &mut [Attr<'b>]) -> Result<(), DecodeError> {
+    for slot in out.iter_mut() {
+        let (&t, rest) = bytes.split_first().ok_or(DecodeError)?;
+        if t == tag::ARRAY {
+            let (count, body) = read_u32(rest)?;
+            let start = body;
+            let mut cur = body;
+            for _ in 0..count {
+                let (_, r) = decode_scalar(cur)?;
+                cur = r;
+            }
+            let used = start.len() - cur.len();
+            *slot = Attr::Array(ArrayRef::Encoded { bytes: &start[..used], count });
+            bytes = cur;
+        } else {
+            let (a, r) = decode_scalar(bytes)?;
+            *slot = a;
+            bytes = r;
+        }
+    }
+    if bytes.is_empty() {
+        Ok(())
+    } else {
+        Err(DecodeError)
+    }
+}
+
+impl Attributes for EncodedContext<'_> {
+    #[inline]
+    fn attr(&self, slot: usize, _path: &[Box<str>]) -> Attr<'_> {
+        self.slots.get(slot).copied().unwrap_or(Attr::Missing)
+    }
+}
+
+/// A slot table borrowed from elsewhere (the wasm layer keeps decoded slots in a reused buffer).
+#[derive(Clone, Copy, Debug)]
+pub struct Slots<'a, 'b>(pub &'a [Attr<'b>]);
+
+impl Attributes for Slots<'_, '_> {
+    #[inline]
+    fn attr(&self, slot: usize, _path: &[Box<str>]) -> Attr<'_> {
+        self.0.get(slot).copied().unwrap_or(Attr::Missing)
+    }
+}
+
+/// Encodes a native JSON object the way the JS client does, for `attrs` (slot paths). Used by tests
+/// and tools to check the decoder against the native lookup.
+pub fn encode(ctx: &Context, attrs: &[Vec<Box<str>>]) -> Vec<u8> {
+    fn scalar(out: &mut Vec<u8>, v: &Value<'static>, nested: bool) {
+        match v {
+            Value::Null => out.push(tag::MISSING),
+            Value::Bool(false) => out.push(tag::FALSE),
+            Value::Bool(true) => out.push(tag::TRUE),
+            Value::Number(n) => {
+                let f = n.as_f64();
+                out.push(if n.as_i64().is_some_and(|i| i.unsigned_abs() <= 1 << 53) { tag::INT } else { tag::FLOAT });
+                out.extend_from_slice(&f.to_le_bytes());
+            }
+            Value::String(s) => {
+                out.push(tag::STRING);
+                out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                out.extend_from_slice(s.as_bytes());
+            }
+            Value::Array(a) if !nested => {
+                out.push(tag::ARRAY);
+                out.extend_from_slice(&(a.len() as u32).to_le_bytes());
+                for e in a.iter() {
+                    scalar(out, e, true);
+                }
+            }
+            _ => out.push(tag::OTHER),
+        }
+    }
+    let mut out = Vec::new();
+    for path in attrs {
+        match ctx.get_path(path) {
+            Some(v) => scalar(&mut out, v, false),
+            None => out.push(tag::MISSING),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Vec<Box<str>> {
+        s.split('.').map(Into::into).collect()
+    }
+
+    #[test]
+    fn native_lookup() {
+        let c = Context::from_json(r#"{"key":"u","n":42,"f":42.0,"d":{"os":"ios"},"a":[1,"x",null,[1]],"z":null}"#).unwrap();
+        assert!(matches!(c.attr(0, &p("key")), Attr::String("u")));
+        assert!(matches!(c.attr(0, &p("n")), Attr::Number { integer: true, .. }));
+        assert!(matches!(c.attr(0, &p("f")), Attr::Number { integer: false, .. }));
+        assert!(matches!(c.attr(0, &p("d.os")), Attr::String("ios")));
+        assert!(matches!(c.attr(0, &p("d")), Attr::Other));
+        assert!(matches!(c.attr(0, &p("d.os.x")), Attr::Missing));
+        assert!(matches!(c.attr(0, &p("z")), Attr::Missing));
+        assert!(matches!(c.attr(0, &p("nope")), Attr::Missing));
+        match c.attr(0, &p("a")) {
+            Attr::Array(a) => {
+                let v: Vec<_> = a.iter().collect();
+                assert_eq!(v.len(), 4);
+                assert!(matches!(v[2], Attr::Missing));
+                assert!(matches!(v[3], Attr::Other));
+            }
+            _ => panic!("array expected"),
+        }
+    }
+
+    #[test]
+    fn not_an_object() {
+        assert!(Context::from_json("[1]").is_err());
+        assert!(Context::from_json(r#"{"a":1,"a":2}"#).is_err());
+    }
+
+    #[test]
+    fn encoded_round_trip() {
+        let c = Context::from_json(r#"{"key":"ü-1","n":7,"a":["x",2,{"o":1}],"b":true,"o":{}}"#).unwrap();
+        let attrs = vec![p("key"), p("n"), p("a"), p("b"), p("o"), p("missing")];
+        let bytes = encode(&c, &attrs);
+        let e = EncodedContext::decode(&bytes, attrs.len()).unwrap();
+        assert!(matches!(e.attr(0, &[]), Attr::String("ü-1")));
+        assert!(matches!(e.attr(1, &[]), Attr::Number { value, integer: true } if value == 7.0));
+        assert!(matches!(e.attr(3, &[]), Attr::Bool(true)));
+        assert!(matches!(e.attr(4, &[]), Attr::Other));
+        assert!(matches!(e.attr(5, &[]), Attr::Missing));
+        assert!(matches!(e.attr(99, &[]), Attr::Missing));
+        match e.attr(2, &[]) {
+            Attr::Array(a) => {
+                let v: Vec<_> = a.iter().collect();
+                assert!(matches!(v[0], Attr::String("x")));
+                assert!(matches!(v[2], Attr::Other));
+                assert_eq!(v.len(), 3);
+            }
+            _ => panic!(),
+        }
+    }
+
+    #[test]
+    fn malformed_encodings_are_errors() {
+        let c = Context::from_json(r#"{"key":"abc","a":["x"]}"#).unwrap();
+        let attrs = vec![p("key"), p("a")];
+        let bytes = encode(&c, &attrs);
+        for cut in 0..bytes.len() {
+            assert!(EncodedContext::decode(&bytes[..cut], 2).is_err(), "cut {cut}");
+        }
+        let mut extra = bytes.clone();
+        extra.push(0);
+        assert!(EncodedContext::decode(&extra, 2).is_err());
+        assert!(EncodedContext::decode(&[9], 1).is_err());
+        assert!(EncodedContext::decode(&[5, 2, 0, 0, 0, 0xff, 0xfe], 1).is_err());
+        // random bytes never panic
+        let mut x: u64 = 0x9e3779b97f4a7c15;
+        for _ in 0..20_000 {
+            let mut b = Vec::new();
+            for _ in 0..(x % 24) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                b.push((x % 9) as u8);
+            }
+            let _ = EncodedContext::decode(&b, (x % 4) as usize);
+        }
+    }
+}

@@ -1,0 +1,409 @@
+//! The public API: load a snapshot, evaluate flags.
+
+use crate::context::{Attr, Attributes, Slots};
+use crate::error::{LoadError, Problem, Problems, Severity};
+use crate::eval::{self, NoTrace, Outcome};
+use crate::explain::{Recorder, Trace};
+use crate::json::{self, ParseOptions, Value};
+use crate::limits::Limits;
+use crate::plan::{self, Plan};
+use crate::reason::{ErrorCode, Reason};
+use crate::snapshot;
+use crate::validate::{self, ValueKind};
+
+/// How to load a snapshot.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoadOptions {
+    /// Limits (spec §8).
+    pub limits: Limits,
+    /// The current time in ms since the epoch, to warn about expired flags; `None`: no such warnings.
+    pub now_ms: Option<i64>,
+}
+
+/// A loaded, validated and compiled snapshot: evaluate flags against it.
+///
+/// ```
+/// use edgeflag::{Context, Engine, Reason};
+/// let engine = Engine::from_json(r#"{
+///   "schema": 1, "version": 3,
+///   "flags": { "new-checkout": {
+///     "variants": { "on": true, "off": false }, "default": "off",
+///     "rules": [ { "when": { "attr": "country", "op": "in", "values": ["DE", "FR"] }, "serve": "on" } ] } }
+/// }"#).unwrap();
+/// let ctx = Context::new("user-1").with("country", "DE");
+/// let now = 1_790_000_000_000; // ms since the epoch (or use `evaluate_now`)
+/// let d = engine.boolean("new-checkout", &ctx, false, now);
+/// assert!(d.value);
+/// assert_eq!(d.details.reason, Reason::TargetingMatch);
+/// assert_eq!(d.details.rule_index, Some(0));
+/// ```
+#[derive(Debug)]
+pub struct Engine {
+    plan: Plan,
+    warnings: Vec<Problem>,
+    constants: Vec<Option<Outcome>>,
+}
+
+/// A flag evaluation, with every field of spec §7.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation<'e> {
+    /// The flag's value; `None` on error (the caller's default applies).
+    pub value: Option<&'e Value<'static>>,
+    /// Variant key; `None` on error.
+    pub variant: Option<&'e str>,
+    /// Variant position in the flag's `variants` (for bindings); `None` on error.
+    pub variant_index: Option<u32>,
+    /// Why.
+    pub reason: Reason,
+    /// The deciding rule's position.
+    pub rule_index: Option<u32>,
+    /// The deciding rule's id.
+    pub rule_id: Option<&'e str>,
+    /// Error code (reason `ERROR`).
+    pub error_code: Option<ErrorCode>,
+    /// Error message (reason `ERROR`).
+    pub error_message: Option<String>,
+    /// The prerequisite that failed (`PREREQUISITE_FAILED`).
+    pub prerequisite: Option<&'e str>,
+    /// The flag's metadata (empty for unknown flags).
+    pub metadata: &'e [(Box<str>, Value<'static>)],
+}
+
+/// A typed read: the value (or the caller's default on error) and the details.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Typed<'e, T> {
+    /// The flag's value, or the caller's default.
+    pub value: T,
+    /// The evaluation.
+    pub details: Evaluation<'e>,
+}
+
+/// An evaluation context with no attributes, for constant flags.
+struct NoAttributes;
+impl Attributes for NoAttributes {
+    fn attr(&self, _: usize, _: &[Box<str>]) -> Attr<'_> {
+        Attr::Missing
+    }
+}
+
+impl Engine {
+    /// Loads a snapshot from JSON text with default limits.
+    pub fn from_json(text: &str) -> Result<Engine, LoadError> {
+        Engine::from_json_with(text, &LoadOptions::default())
+    }
+
+    /// Loads a snapshot from bytes (checked to be UTF-8).
+    pub fn from_slice(bytes: &[u8], opts: &LoadOptions) -> Result<Engine, LoadError> {
+        if bytes.len() > opts.limits.max_bytes {
+            return Err(too_big(bytes.len(), &opts.limits));
+        }
+        match core::str::from_utf8(bytes) {
+            Ok(t) => Engine::from_json_with(t, opts),
+            Err(e) => Err(LoadError::single("(root)", format!("the snapshot is not valid UTF-8 (at byte {})", e.valid_up_to()))),
+        }
+    }
+
+    /// Loads a snapshot from JSON text: parse, check shape, validate, compile. Every problem is
+    /// reported at once; nothing is half-loaded.
+    pub fn from_json_with(text: &str, opts: &LoadOptions) -> Result<Engine, LoadError> {
+        if text.len() > opts.limits.max_bytes {
+            return Err(too_big(text.len(), &opts.limits));
+        }
+        let doc = json::parse_with(text, &ParseOptions { max_depth: opts.limits.max_json_depth }).map_err(|e| {
+            let path = if matches!(e.kind, json::ParseErrorKind::DuplicateKey(_)) { e.path.clone() } else { "(root)".to_string() };
+            LoadError::single(path, format!("{e}"))
+        })?;
+        let mut p = Problems::default();
+        let Some(model) = snapshot::build(doc, &mut p) else {
+            return Err(LoadError { problems: p.list });
+        };
+        validate::validate(&model, &opts.limits, opts.now_ms, &mut p);
+        let plan = plan::compile(&model, &opts.limits, &mut p);
+        if p.has_errors() {
+            return Err(LoadError { problems: p.list });
+        }
+        let mut engine = Engine { plan, warnings: p.list, constants: Vec::new() };
+        engine.constants = (0..engine.plan.flags.len())
+            .map(|i| {
+                let f = &engine.plan.flags[i];
+                (!f.uses_context && !f.uses_time).then(|| eval::evaluate(&engine.plan, i as u32, &NoAttributes, 0, &mut NoTrace))
+            })
+            .collect();
+        Ok(engine)
+    }
+
+    /// The format version (1).
+    pub fn schema(&self) -> u64 {
+        self.plan.schema
+    }
+
+    /// The snapshot's version (raised on every publish).
+    pub fn version(&self) -> u64 {
+        self.plan.version
+    }
+
+    /// The snapshot's environment.
+    pub fn environment(&self) -> Option<&str> {
+        self.plan.environment.as_deref()
+    }
+
+    /// The snapshot's `publishedAt`.
+    pub fn published_at(&self) -> Option<&str> {
+        self.plan.published_at.as_deref()
+    }
+
+    /// The snapshot's metadata.
+    pub fn metadata(&self) -> &[(Box<str>, Value<'static>)] {
+        &self.plan.metadata
+    }
+
+    /// Warnings found at load (e.g. expired flags); the snapshot loaded anyway.
+    pub fn warnings(&self) -> &[Problem] {
+        &self.warnings
+    }
+
+    /// Flag keys in document order.
+    pub fn flag_keys(&self) -> impl Iterator<Item = &str> {
+        self.plan.flags.iter().map(|f| &*f.key)
+    }
+
+    /// Number of flags.
+    pub fn flag_count(&self) -> usize {
+        self.plan.flags.len()
+    }
+
+    /// The position of a flag (its index for the `*_index` methods).
+    pub fn flag_index(&self, key: &str) -> Option<u32> {
+        self.plan.flag_index.get(key)
+    }
+
+    /// The value type of the flag at `index`.
+    pub fn flag_kind(&self, index: u32) -> Option<ValueKind> {
+        self.plan.flags.get(index as usize).map(|f| f.kind)
+    }
+
+    /// Variant keys and values of the flag at `index`.
+    pub fn variants(&self, index: u32) -> &[(Box<str>, Value<'static>)] {
+        self.plan.flags.get(index as usize).map(|f| &f.variants[..]).unwrap_or(&[])
+    }
+
+    /// Metadata of the flag at `index`.
+    pub fn flag_metadata(&self, index: u32) -> &[(Box<str>, Value<'static>)] {
+        self.plan.flags.get(index as usize).map(|f| &f.metadata[..]).unwrap_or(&[])
+    }
+
+    /// Whether the flag's result can depend on the time.
+    pub fn uses_time(&self, index: u32) -> bool {
+        self.plan.flags.get(index as usize).is_some_and(|f| f.uses_time)
+    }
+
+    /// The flag's result when it depends on neither context nor time.
+    pub fn constant(&self, index: u32) -> Option<Evaluation<'_>> {
+        let o = (*self.constants.get(index as usize)?)?;
+        Some(self.details(index, &o))
+    }
+
+    /// Attribute paths the snapshot reads, by slot (slot 0 is `key`). The JS client encodes these.
+    pub fn attribute_paths(&self) -> &[Vec<Box<str>>] {
+        &self.plan.attrs
+    }
+
+    fn details(&self, index: u32, o: &Outcome) -> Evaluation<'_> {
+        let f = self.plan.flags.get(index as usize);
+        let var = f.and_then(|f| f.variants.get(o.variant as usize));
+        Evaluation {
+            value: var.map(|(_, v)| v),
+            variant: var.map(|(k, _)| &**k),
+            variant_index: var.map(|_| o.variant),
+            reason: o.reason,
+            rule_index: o.rule,
+            rule_id: o.rule.and_then(|r| f.and_then(|f| f.rules.get(r as usize)).and_then(|r| r.id.as_deref())),
+            error_code: (o.reason == Reason::Error).then_some(ErrorCode::General),
+            error_message: (o.reason == Reason::Error).then(|| "evaluation failed".to_string()),
+            prerequisite: o.prerequisite.and_then(|p| self.plan.flags.get(p as usize)).map(|p| &*p.key),
+            metadata: f.map(|f| &f.metadata[..]).unwrap_or(&[]),
+        }
+    }
+
+    /// Evaluates the flag at `index` (see [`Engine::flag_index`]).
+    #[inline]
+    pub fn evaluate_index<C: Attributes + ?Sized>(&self, index: u32, ctx: &C, now_ms: i64) -> Evaluation<'_> {
+        self.details(index, &self.outcome(index, ctx, now_ms))
+    }
+
+    #[inline]
+    pub(crate) fn outcome<C: Attributes + ?Sized>(&self, index: u32, ctx: &C, now_ms: i64) -> Outcome {
+        match self.constants.get(index as usize) {
+            Some(Some(o)) => *o,
+            _ => eval::evaluate(&self.plan, index, ctx, now_ms, &mut NoTrace),
+        }
+    }
+
+    /// Evaluates `flag` (untyped, as `edgeflag eval` does): an unknown flag gives reason `ERROR`,
+    /// `FLAG_NOT_FOUND` and no value.
+    pub fn evaluate<C: Attributes + ?Sized>(&self, flag: &str, ctx: &C, now_ms: i64) -> Evaluation<'_> {
+        match self.flag_index(flag) {
+            Some(i) => self.evaluate_index(i, ctx, now_ms),
+            None => self.not_found(flag),
+        }
+    }
+
+    /// Evaluates `flag` at the system clock's time (native builds only).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn evaluate_now<C: Attributes + ?Sized>(&self, flag: &str, ctx: &C) -> Evaluation<'_> {
+        self.evaluate(flag, ctx, crate::time::now_ms())
+    }
+
+    fn not_found(&self, flag: &str) -> Evaluation<'_> {
+        Evaluation {
+            value: None,
+            variant: None,
+            variant_index: None,
+            reason: Reason::Error,
+            rule_index: None,
+            rule_id: None,
+            error_code: Some(ErrorCode::FlagNotFound),
+            error_message: Some(format!("flag \"{flag}\" is not in snapshot version {}", self.plan.version)),
+            prerequisite: None,
+            metadata: &[],
+        }
+    }
+
+    /// Evaluates `flag` expecting values of `kind`: another kind gives `TYPE_MISMATCH`, no value.
+    pub fn evaluate_typed<C: Attributes + ?Sized>(&self, flag: &str, kind: ValueKind, ctx: &C, now_ms: i64) -> Evaluation<'_> {
+        let Some(i) = self.flag_index(flag) else { return self.not_found(flag) };
+        let actual = self.flag_kind(i).unwrap_or(ValueKind::Json);
+        if actual != kind {
+            return Evaluation {
+                error_code: Some(ErrorCode::TypeMismatch),
+                error_message: Some(format!("flag \"{flag}\" holds {} values, not {}", actual.as_str(), kind.as_str())),
+                reason: Reason::Error,
+                value: None,
+                variant: None,
+                variant_index: None,
+                rule_index: None,
+                rule_id: None,
+                prerequisite: None,
+                metadata: self.flag_metadata(i),
+            };
+        }
+        self.evaluate_index(i, ctx, now_ms)
+    }
+
+    /// A boolean read: the flag's value, or `default` on error (`TYPE_MISMATCH`, `FLAG_NOT_FOUND`).
+    pub fn boolean<C: Attributes + ?Sized>(&self, flag: &str, ctx: &C, default: bool, now_ms: i64) -> Typed<'_, bool> {
+        let details = self.evaluate_typed(flag, ValueKind::Boolean, ctx, now_ms);
+        let value = details.value.and_then(Value::as_bool).unwrap_or(default);
+        Typed { value, details }
+    }
+
+    /// A string read.
+    pub fn string<'a, C: Attributes + ?Sized>(&'a self, flag: &str, ctx: &C, default: &'a str, now_ms: i64) -> Typed<'a, &'a str> {
+        let details = self.evaluate_typed(flag, ValueKind::String, ctx, now_ms);
+        let value = details.value.and_then(Value::as_str).unwrap_or(default);
+        Typed { value, details }
+    }
+
+    /// A number read.
+    pub fn number<C: Attributes + ?Sized>(&self, flag: &str, ctx: &C, default: f64, now_ms: i64) -> Typed<'_, f64> {
+        let details = self.evaluate_typed(flag, ValueKind::Number, ctx, now_ms);
+        let value = match details.value {
+            Some(Value::Number(n)) => n.as_f64(),
+            _ => default,
+        };
+        Typed { value, details }
+    }
+
+    /// A JSON (object/array) read; the value is `None` on error (use your default).
+    pub fn json<C: Attributes + ?Sized>(&self, flag: &str, ctx: &C, now_ms: i64) -> Evaluation<'_> {
+        self.evaluate_typed(flag, ValueKind::Json, ctx, now_ms)
+    }
+
+    /// Evaluates every flag, in document order.
+    pub fn evaluate_all<C: Attributes + ?Sized>(&self, ctx: &C, now_ms: i64) -> Vec<(&str, Evaluation<'_>)> {
+        (0..self.plan.flags.len() as u32)
+            .map(|i| (&*self.plan.flags[i as usize].key, self.evaluate_index(i, ctx, now_ms)))
+            .collect()
+    }
+
+    /// The explain trace of `flag` (`None` when the snapshot has no such flag).
+    pub fn explain<C: Attributes + ?Sized>(&self, flag: &str, ctx: &C, now_ms: i64) -> Option<Trace> {
+        let i = self.flag_index(flag)?;
+        Some(self.explain_index(i, ctx, now_ms))
+    }
+
+    /// The explain trace of the flag at `index`.
+    pub fn explain_index<C: Attributes + ?Sized>(&self, index: u32, ctx: &C, now_ms: i64) -> Trace {
+        let mut r = Recorder::new(&self.plan, now_ms);
+        eval::evaluate(&self.plan, index, ctx, now_ms, &mut r);
+        r.finish()
+    }
+
+    /// Evaluates against a decoded slot table (the wasm layer's path).
+    #[doc(hidden)]
+    pub fn evaluate_slots(&self, index: u32, slots: &[Attr<'_>], now_ms: i64) -> Evaluation<'_> {
+        self.evaluate_index(index, &Slots(slots), now_ms)
+    }
+}
+
+fn too_big(n: usize, l: &Limits) -> LoadError {
+    LoadError::single("(root)", format!("the snapshot is {n} bytes; the limit is {} bytes", l.max_bytes))
+}
+
+impl Evaluation<'_> {
+    /// Writes the result as JSON: `{"value","variant","reason","ruleId","ruleIndex","errorCode",
+    /// "errorMessage","prerequisite","metadata"}` (the CLI's `eval` format, spec §10).
+    pub fn write_json(&self, out: &mut String) {
+        out.push_str("{\"value\":");
+        match self.value {
+            Some(v) => json::write_value(out, v),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"variant\":");
+        opt(out, self.variant);
+        out.push_str(",\"reason\":");
+        json::write_string(out, self.reason.as_str());
+        out.push_str(",\"ruleId\":");
+        opt(out, self.rule_id);
+        out.push_str(",\"ruleIndex\":");
+        match self.rule_index {
+            Some(i) => out.push_str(&i.to_string()),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"errorCode\":");
+        opt(out, self.error_code.map(ErrorCode::as_str));
+        out.push_str(",\"errorMessage\":");
+        opt(out, self.error_message.as_deref());
+        out.push_str(",\"prerequisite\":");
+        opt(out, self.prerequisite);
+        out.push_str(",\"metadata\":{");
+        for (i, (k, v)) in self.metadata.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            json::write_string(out, k);
+            out.push(':');
+            json::write_value(out, v);
+        }
+        out.push_str("}}");
+    }
+
+    /// The result as JSON text (see [`Evaluation::write_json`]).
+    pub fn to_json(&self) -> String {
+        let mut s = String::new();
+        self.write_json(&mut s);
+        s
+    }
+}
+
+fn opt(out: &mut String, s: Option<&str>) {
+    match s {
+        Some(s) => json::write_string(out, s),
+        None => out.push_str("null"),
+    }
+}
+
+/// Severity filter helper for callers: the errors of a problem list.
+pub fn errors_only(problems: &[Problem]) -> impl Iterator<Item = &Problem> {
+    problems.iter().filter(|p| p.severity == Severity::Error)
+}

@@ -1,0 +1,137 @@
+//! Load-time problems: every problem found in a snapshot, each with its JSON path.
+
+use core::fmt;
+
+/// How serious a [`Problem`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// The snapshot is refused.
+    Error,
+    /// The snapshot loads; tooling should show it (e.g. an `expires` date in the past).
+    Warning,
+}
+
+/// One problem in a snapshot: where (a JSON path such as `flags.a.rules[2].when.op`) and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// JSON path; keys raw, joined with `.`, array positions as `[i]`; `(root)` for the whole document.
+    pub path: String,
+    /// What is wrong, for a person.
+    pub message: String,
+    /// Error (refused) or warning (loaded).
+    pub severity: Severity,
+}
+
+impl Problem {
+    /// An error at `path`.
+    pub fn error(path: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem { path: path.into(), message: message.into(), severity: Severity::Error }
+    }
+
+    /// A warning at `path`.
+    pub fn warning(path: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem { path: path.into(), message: message.into(), severity: Severity::Warning }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// A snapshot that could not be loaded. Holds every error found (never empty), in document order,
+/// plus any warnings. Nothing was loaded: an engine is either complete or not built at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError {
+    /// Every problem found, errors and warnings.
+    pub problems: Vec<Problem>,
+}
+
+impl LoadError {
+    /// An error with one problem at `path`.
+    pub fn single(path: impl Into<String>, message: impl Into<String>) -> LoadError {
+        LoadError { problems: vec![Problem::error(path, message)] }
+    }
+
+    /// The problems of severity [`Severity::Error`].
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| p.severity == Severity::Error)
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.errors().count();
+        write!(f, "invalid snapshot ({} problem{})", n, if n == 1 { "" } else { "s" })?;
+        for p in self.errors() {
+            write!(f, "\n  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Collects problems while walking a document, tracking the current JSON path.
+///
+/// Invariant: `path` always describes the position being examined; `push_*`/`pop` are balanced.
+#[derive(Debug, Default)]
+pub(crate) struct Problems {
+    pub(crate) list: Vec<Problem>,
+}
+
+impl Problems {
+    pub(crate) fn error(&mut self, path: &str, message: impl Into<String>) {
+        self.list.push(Problem::error(path, message));
+    }
+
+    pub(crate) fn warning(&mut self, path: &str, message: impl Into<String>) {
+        self.list.push(Problem::warning(path, message));
+    }
+
+    pub(crate) fn has_errors(&self) -> bool {
+        self.list.iter().any(|p| p.severity == Severity::Error)
+    }
+}
+
+/// Builds JSON paths: `join(parent, key)` → `parent.key`, `index(parent, i)` → `parent[i]`.
+pub(crate) fn join(parent: &str, key: &str) -> String {
+    if parent.is_empty() || parent == "(root)" {
+        key.to_string()
+    } else {
+        let mut s = String::with_capacity(parent.len() + 1 + key.len());
+        s.push_str(parent);
+        s.push('.');
+        s.push_str(key);
+        s
+    }
+}
+
+/// `parent[i]`.
+pub(crate) fn index(parent: &str, i: usize) -> String {
+    format!("{parent}[{i}]")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(join("(root)", "flags"), "flags");
+        assert_eq!(join("flags", "new.checkout"), "flags.new.checkout");
+        assert_eq!(index("flags.a.rules", 2), "flags.a.rules[2]");
+    }
+
+    #[test]
+    fn display_lists_errors() {
+        let e = LoadError {
+            problems: vec![Problem::error("flags.a.default", "unknown variant \"x\""), Problem::warning("flags.b.expires", "expired")],
+        };
+        let s = e.to_string();
+        assert!(s.contains("1 problem)"));
+        assert!(s.contains("flags.a.default: unknown variant"));
+        assert!(!s.contains("expired"));
+    }
+}

@@ -1,0 +1,1924 @@
+//! A strict RFC 8259 JSON parser into a borrowed tree, and a compact writer.
+//!
+//! Why our own parser (and not serde): the wasm binary has a tight size budget,
+//! and the snapshot contract needs semantics that general parsers do not give:
+//!
+//! * **Exactly RFC 8259.** No comments, trailing commas, single quotes, `NaN`,
+//!   `Infinity`, leading zeros, unescaped control characters or non-JSON
+//!   whitespace; one top-level value; a leading byte order mark is an error.
+//! * **A duplicate key in one object is an error** ([`ParseErrorKind::DuplicateKey`]),
+//!   so that two parsers can never read one snapshot two ways. Keys are compared
+//!   after unescaping (`"a"` and `"\u0061"` are the same key).
+//! * **Lone surrogate escapes are an error** (`"\ud800"`, or a high surrogate
+//!   not followed by a low one); a valid pair decodes to one `char`.
+//! * **Numbers keep their source text** ([`Number`]), so percents are exact
+//!   decimals and `42` can be told from `42.0`. A number never fails to parse
+//!   for being large (`1e999999` is fine; [`Number::as_f64`] gives infinity).
+//! * **Nesting is bounded** ([`ParseOptions::max_depth`], 128 by default) and
+//!   the parser keeps its own stack, so no input can overflow the call stack.
+//! * **Errors say where**: byte offset, line, column and the JSON path reached
+//!   (`flags.new-checkout.rules[2].when`), see [`ParseError`].
+//!
+//! Strings without escapes are borrowed from the input (`Cow::Borrowed`), and
+//! so are all numbers, so parsing a snapshot allocates little more than the
+//! vectors of the tree.
+//!
+//! # Invariants
+//!
+//! * Every [`Number`] holds text matching the JSON number grammar
+//!   ([`crate::number::is_json_number`]); its constructors check it.
+//! * A [`Value`] returned by the parser has no duplicate key in any object and
+//!   is nested at most `max_depth` levels deep. (A `Value` built by hand may
+//!   break either; the writer writes it as it is.)
+//! * Methods that walk a tree (`into_owned`, `Display`, [`write_value`], and
+//!   the derived `Clone`, `PartialEq` and `Drop`) recurse once per level of
+//!   nesting. For parsed trees the recursion is bounded by `max_depth`: keep it
+//!   in the hundreds or low thousands, not millions.
+//! * Nothing in this module panics on any input, and it uses no `unsafe`.
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::fmt;
+
+use crate::number;
+
+/// The default bound on nesting: 128 levels of arrays and objects.
+pub const DEFAULT_MAX_DEPTH: usize = 128;
+
+/// How a JSON path with no segment (the whole document) is written.
+pub const ROOT_PATH: &str = "(root)";
+
+/// A JSON value, borrowing its strings and numbers from the parsed text where
+/// it can.
+///
+/// Objects keep their members in document order. Equality (`PartialEq`) is
+/// structural and literal: numbers compare by source text (`1.0 != 1`) and
+/// objects by member order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value<'a> {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number, with its exact source text.
+    Number(Number<'a>),
+    /// A string, unescaped. Borrowed from the input when it had no escape.
+    String(Cow<'a, str>),
+    /// An array, in order.
+    Array(Vec<Value<'a>>),
+    /// An object: (key, value) members in document order. A parsed object
+    /// never holds the same key twice.
+    Object(Vec<(Cow<'a, str>, Value<'a>)>),
+}
+
+/// A JSON number, kept as its source text.
+///
+/// Invariant: `text` matches the JSON number grammar (see
+/// [`crate::number::is_json_number`]), so it is plain ASCII and every accessor
+/// below is total.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Number<'a> {
+    /// The source text; in the JSON number grammar.
+    text: Cow<'a, str>,
+}
+
+impl<'a> Number<'a> {
+    /// Makes a number from its text, or `None` if the text is not exactly one
+    /// JSON number (no whitespace, no `+`, no leading zeros, ...).
+    pub fn new(text: Cow<'a, str>) -> Option<Number<'a>> {
+        if number::is_json_number(&text) {
+            Some(Number { text })
+        } else {
+            None
+        }
+    }
+
+    /// The number's text, exactly as written in the source (`1.50`, `1E3`).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The nearest `f64` (correctly rounded). Too large a magnitude gives
+    /// ±infinity, too small a magnitude gives ±0.
+    pub fn as_f64(&self) -> f64 {
+        // Cannot fail: the text is in the JSON grammar, a subset of what
+        // `f64::from_str` accepts. NaN is a panic-free stand-in regardless.
+        self.text.parse::<f64>().unwrap_or(f64::NAN)
+    }
+
+    /// Reports whether the number is written as an integer: no `.` and no
+    /// exponent. `42` and `-0` are; `42.0` and `4e1` are not.
+    pub fn is_integer_literal(&self) -> bool {
+        !self.text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E'))
+    }
+
+    /// The value as an `i64`, when the number is an integer literal that fits
+    /// exactly (`-0` is `0`). `None` for `1.0`, `1e2` or `9223372036854775808`.
+    pub fn as_i64(&self) -> Option<i64> {
+        if self.is_integer_literal() {
+            self.text.parse().ok()
+        } else {
+            None
+        }
+    }
+
+    /// The value as a `u64`, when the number is an integer literal that fits
+    /// exactly (`-0` is `0`; any other negative number is `None`).
+    pub fn as_u64(&self) -> Option<u64> {
+        if !self.is_integer_literal() {
+            return None;
+        }
+        // `u64::from_str` rejects a leading '-', even on "-0".
+        match self.text.strip_prefix('-') {
+            Some("0") => Some(0),
+            Some(_) => None,
+            None => self.text.parse().ok(),
+        }
+    }
+
+    /// The number written in decimal, e.g. for building output values.
+    pub fn from_i64(n: i64) -> Number<'static> {
+        Number { text: Cow::Owned(n.to_string()) }
+    }
+
+    /// The number written in decimal, e.g. for building output values.
+    pub fn from_u64(n: u64) -> Number<'static> {
+        Number { text: Cow::Owned(n.to_string()) }
+    }
+
+    /// The shortest text that reads back as `x` (`0.1`, `-0`, `1000000`), or
+    /// `None` for NaN and the infinities, which JSON cannot hold.
+    pub fn from_f64(x: f64) -> Option<Number<'static>> {
+        if x.is_finite() {
+            Number::new(Cow::Owned(x.to_string()))
+        } else {
+            None
+        }
+    }
+
+    /// The same number, owning its text.
+    pub fn into_owned(self) -> Number<'static> {
+        Number { text: Cow::Owned(self.text.into_owned()) }
+    }
+}
+
+impl fmt::Display for Number<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl<'a> Value<'a> {
+    /// The value of member `key` if `self` is an object that has it.
+    ///
+    /// A linear scan: fine for the small objects of a context or a rule;
+    /// index large objects once if you look them up often.
+    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
+        match self {
+            Value::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The string, if `self` is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The boolean, if `self` is `true` or `false`.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The number, if `self` is a number.
+    pub fn as_number(&self) -> Option<&Number<'a>> {
+        match self {
+            Value::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The elements, if `self` is an array.
+    pub fn as_array(&self) -> Option<&[Value<'a>]> {
+        match self {
+            Value::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The members in document order, if `self` is an object.
+    pub fn as_object(&self) -> Option<&[(Cow<'a, str>, Value<'a>)]> {
+        match self {
+            Value::Object(members) => Some(members),
+            _ => None,
+        }
+    }
+
+    /// Reports whether `self` is `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The JSON type's name, for messages: `"null"`, `"boolean"`, `"number"`,
+    /// `"string"`, `"array"` or `"object"`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        }
+    }
+
+    /// The same value owning all its strings, so it can outlive the input.
+    /// Recurses once per nesting level (see the module's invariants).
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(b),
+            Value::Number(n) => Value::Number(n.into_owned()),
+            Value::String(s) => Value::String(Cow::Owned(s.into_owned())),
+            Value::Array(items) => Value::Array(items.into_iter().map(Value::into_owned).collect()),
+            Value::Object(members) => Value::Object(
+                members
+                    .into_iter()
+                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Writes compact JSON (no whitespace); numbers keep their source text.
+impl fmt::Display for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        write_value(&mut out, self);
+        f.write_str(&out)
+    }
+}
+
+/// Appends `s` to `out` as a JSON string literal.
+///
+/// `"` and `\` are escaped, as are the control characters U+0000–U+001F
+/// (`\b \f \n \r \t` in short form, the others as `\u00XX`). Everything else,
+/// including `/`, U+007F and non-ASCII characters, is written as is.
+pub fn write_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    // Invariant: `run` is the start of the bytes not yet copied; every byte we
+    // stop at is ASCII, so every cut is on a char boundary.
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let short = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(s.get(run..i).unwrap_or_default());
+        if short.is_empty() {
+            out.push_str("\\u00");
+            out.push(hex_digit(b >> 4));
+            out.push(hex_digit(b & 0xf));
+        } else {
+            out.push_str(short);
+        }
+        run = i + 1;
+    }
+    out.push_str(s.get(run..).unwrap_or_default());
+    out.push('"');
+}
+
+/// The lower-case hex digit for `n` (`n < 16`).
+fn hex_digit(n: u8) -> char {
+    char::from_digit(u32::from(n), 16).unwrap_or('0')
+}
+
+/// Appends `v` to `out` as compact JSON (no whitespace). Numbers are written
+/// with their source text, members in their order, strings as by
+/// [`write_string`]. Recurses once per nesting level.
+pub fn write_value(out: &mut String, v: &Value<'_>) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => out.push_str(n.text()),
+        Value::String(s) => write_string(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(members) => {
+            out.push('{');
+            for (i, (key, value)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(out, key);
+                out.push(':');
+                write_value(out, value);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// One step of a JSON path: an object key or an array index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathSeg<'a> {
+    /// A member of an object, by key.
+    Key(&'a str),
+    /// An element of an array, by position (from 0).
+    Index(usize),
+}
+
+/// Writes a JSON path the way edgeflag reports problems: keys raw (not quoted
+/// or escaped) joined with `.`, indices as `[i]`, and the empty path as
+/// [`ROOT_PATH`]. E.g. `flags.new-checkout.rules[2].when.any[0].op`.
+pub fn format_path(segs: &[PathSeg<'_>]) -> String {
+    if segs.is_empty() {
+        return ROOT_PATH.to_owned();
+    }
+    let mut out = String::new();
+    for (i, seg) in segs.iter().enumerate() {
+        match seg {
+            PathSeg::Key(key) => {
+                if i > 0 {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            PathSeg::Index(index) => {
+                out.push('[');
+                out.push_str(&index.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
+}
+
+/// Options for [`parse_with`] and [`parse_bytes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// The deepest nesting of arrays and objects accepted: `[[1]]` has depth 2,
+    /// a scalar has depth 0. Deeper input is [`ParseErrorKind::TooDeep`].
+    /// Default: [`DEFAULT_MAX_DEPTH`] (128).
+    pub max_depth: usize,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions { max_depth: DEFAULT_MAX_DEPTH }
+    }
+}
+
+/// What the parser was looking for when it met something else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected {
+    /// Any JSON value.
+    Value,
+    /// An object's first key, or the `}` of an empty object.
+    KeyOrEnd,
+    /// An object key (after a `,`).
+    Key,
+    /// The `:` after an object key.
+    Colon,
+    /// A `,` or the `]` that ends an array.
+    CommaOrEndOfArray,
+    /// A `,` or the `}` that ends an object.
+    CommaOrEndOfObject,
+}
+
+impl fmt::Display for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Expected::Value => "a JSON value",
+            Expected::KeyOrEnd => "a string key or '}'",
+            Expected::Key => "a string key",
+            Expected::Colon => "':'",
+            Expected::CommaOrEndOfArray => "',' or ']'",
+            Expected::CommaOrEndOfObject => "',' or '}'",
+        })
+    }
+}
+
+/// Why a text is not (acceptable) JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParseErrorKind {
+    /// The text starts with a UTF-8 byte order mark (U+FEFF), which RFC 8259
+    /// forbids in JSON that is exchanged.
+    ByteOrderMark,
+    /// The bytes are not valid UTF-8 from this byte offset on
+    /// ([`parse_bytes`] only).
+    InvalidUtf8 {
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+    },
+    /// The text is empty or only whitespace.
+    Empty,
+    /// The text ended where more was needed.
+    UnexpectedEnd {
+        /// What was needed.
+        expected: Expected,
+    },
+    /// A character that cannot appear here.
+    UnexpectedChar {
+        /// The character found.
+        found: char,
+        /// What was expected instead.
+        expected: Expected,
+    },
+    /// Something other than whitespace follows the top-level value.
+    TrailingCharacters {
+        /// The first such character.
+        found: char,
+    },
+    /// A `,` directly before `]` or `}`.
+    TrailingComma,
+    /// A `//` or `/*` comment.
+    Comment,
+    /// A string (or key) in single quotes.
+    SingleQuote,
+    /// `NaN`, `Infinity` or `-Infinity`.
+    NonFiniteNumber,
+    /// A malformed number (`01`, `1.`, `-`, `1e+`).
+    InvalidNumber(number::ScanErrorKind),
+    /// A word starting like `true`, `false` or `null` that is not one.
+    InvalidLiteral {
+        /// The literal it started like.
+        expected: &'static str,
+    },
+    /// A string with no closing `"`. The offset is that of the opening quote.
+    UnterminatedString,
+    /// An unescaped control character (U+0000–U+001F) inside a string.
+    ControlCharacter {
+        /// The character's code (0x00–0x1F).
+        byte: u8,
+    },
+    /// A `\` followed by something other than `" \ / b f n r t u`.
+    InvalidEscape {
+        /// The character after the backslash.
+        found: char,
+    },
+    /// A `\u` not followed by four hexadecimal digits.
+    InvalidUnicodeEscape,
+    /// A `\u` escape of a surrogate that is not part of a valid pair: a low
+    /// surrogate (`\uDC00`–`\uDFFF`) alone, or a high one (`\uD800`–`\uDBFF`)
+    /// not directly followed by a low one.
+    LoneSurrogate {
+        /// The unpaired UTF-16 code unit.
+        code_unit: u16,
+    },
+    /// The same key twice in one object (compared after unescaping). The error's
+    /// path is the object's, its offset that of the second occurrence.
+    DuplicateKey(String),
+    /// Arrays and objects nested deeper than [`ParseOptions::max_depth`]. The
+    /// offset is that of the first `[` or `{` too deep.
+    TooDeep {
+        /// The limit in force.
+        max_depth: usize,
+    },
+}
+
+impl fmt::Display for ParseErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ParseErrorKind::*;
+        match self {
+            ByteOrderMark => f.write_str(
+                "the text starts with a byte order mark (U+FEFF), which JSON does not allow; \
+                 save it as UTF-8 without BOM",
+            ),
+            InvalidUtf8 { offset } => write!(f, "invalid UTF-8 at byte offset {offset}"),
+            Empty => f.write_str("no JSON value: the text is empty or only whitespace"),
+            UnexpectedEnd { expected } => {
+                write!(f, "unexpected end of the text, expected {expected}")
+            }
+            UnexpectedChar { found, expected } => {
+                write!(f, "unexpected character {found:?}, expected {expected}")
+            }
+            TrailingCharacters { found } => write!(
+                f,
+                "unexpected character {found:?} after the JSON value (only one value is allowed)"
+            ),
+            TrailingComma => f.write_str("trailing comma (JSON does not allow one)"),
+            Comment => f.write_str("comments are not allowed in JSON"),
+            SingleQuote => f.write_str("strings must be in double quotes"),
+            NonFiniteNumber => f.write_str("NaN and Infinity are not JSON numbers"),
+            InvalidNumber(kind) => write!(f, "invalid number: {kind}"),
+            InvalidLiteral { expected } => write!(f, "invalid literal, expected `{expected}`"),
+            UnterminatedString => f.write_str("unterminated string (no closing quote)"),
+            ControlCharacter { byte } => {
+                write!(f, "control character U+{byte:04X} in a string must be escaped")
+            }
+            InvalidEscape { found } => write!(f, "invalid escape sequence \\{found}"),
+            InvalidUnicodeEscape => f.write_str("\\u must be followed by 4 hexadecimal digits"),
+            LoneSurrogate { code_unit } => write!(
+                f,
+                "lone surrogate \\u{code_unit:04X} (a high surrogate \\uD800-\\uDBFF must be \
+                 directly followed by a low surrogate \\uDC00-\\uDFFF)"
+            ),
+            DuplicateKey(key) => {
+                let mut quoted = String::new();
+                write_string(&mut quoted, key);
+                write!(f, "duplicate key {quoted}")
+            }
+            TooDeep { max_depth } => write!(f, "nesting deeper than {max_depth} levels"),
+        }
+    }
+}
+
+/// A JSON text was refused: where, and why.
+///
+/// Displays as `line 3, column 14 (at flags.a.variants): duplicate key "on"`,
+/// or without the `(at ...)` part when the path is the root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// Byte offset of the problem in the input (the input's length when it
+    /// ended too early).
+    pub offset: usize,
+    /// Line of `offset`, from 1; lines end at `\n`.
+    pub line: usize,
+    /// Column of `offset`, from 1, counted in characters (Unicode scalar
+    /// values), not bytes.
+    pub column: usize,
+    /// The JSON path reached (see [`format_path`]): the value being parsed, or
+    /// for a problem between members (a missing `,`, a trailing comma, a bad or
+    /// duplicate key) the enclosing array or object. [`ROOT_PATH`] for the top.
+    pub path: String,
+    /// What is wrong.
+    pub kind: ParseErrorKind,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}", self.line, self.column)?;
+        if self.path != ROOT_PATH {
+            write!(f, " (at {})", self.path)?;
+        }
+        write!(f, ": {}", self.kind)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Parses one JSON text with the default options (depth limit 128).
+pub fn parse(text: &str) -> Result<Value<'_>, ParseError> {
+    parse_with(text, &ParseOptions::default())
+}
+
+/// Parses one JSON text: exactly one value, with only JSON whitespace
+/// (space, tab, `\n`, `\r`) around it.
+pub fn parse_with<'a>(text: &'a str, opts: &ParseOptions) -> Result<Value<'a>, ParseError> {
+    parse_text(text, opts.max_depth)
+}
+
+/// Parses JSON from bytes, which must be UTF-8 (without byte order mark).
+/// Invalid UTF-8 is [`ParseErrorKind::InvalidUtf8`], naming the offset of the
+/// first bad byte.
+pub fn parse_bytes<'a>(bytes: &'a [u8], opts: &ParseOptions) -> Result<Value<'a>, ParseError> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return Err(root_error(bytes, 0, ParseErrorKind::ByteOrderMark));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_text(text, opts.max_depth),
+        Err(e) => {
+            let offset = e.valid_up_to();
+            Err(root_error(bytes, offset, ParseErrorKind::InvalidUtf8 { offset }))
+        }
+    }
+}
+
+/// An error about the whole text.
+fn root_error(bytes: &[u8], offset: usize, kind: ParseErrorKind) -> ParseError {
+    let (line, column) = line_column(bytes, offset);
+    ParseError { offset, line, column, path: ROOT_PATH.to_owned(), kind }
+}
+
+/// Line and column (both from 1, the column in characters) of byte `offset`.
+/// Works on any bytes: a character is counted at each byte that is not a UTF-8
+/// continuation byte.
+fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = bytes.get(..offset).unwrap_or(bytes);
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let this_line = before.get(line_start..).unwrap_or_default();
+    let column = 1 + this_line.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+    (line, column)
+}
+
+/// A problem found by the parser, before the path and line are worked out.
+struct Fail {
+    /// Byte offset of the problem.
+    offset: usize,
+    /// What is wrong.
+    kind: ParseErrorKind,
+}
+
+/// An open array or object, innermost last on the parser's stack.
+///
+/// A frame does not hold its contents: those are at the end of the parser's
+/// shared scratch vectors ([`Scratch`]), from `start` on, so that every
+/// container is allocated once, at its exact size, when it closes.
+enum Frame<'a> {
+    /// An open array, whose elements so far are `Scratch::values[start..]`
+    /// (up to the start of the next open array, if any).
+    Array {
+        /// Where this array's elements start in `Scratch::values`.
+        start: usize,
+    },
+    /// See [`ObjectFrame`].
+    Object(ObjectFrame<'a>),
+}
+
+/// An open object, whose members so far are `Scratch::members[start..]`
+/// (up to the start of the next open object, if any).
+struct ObjectFrame<'a> {
+    /// Where this object's members start in `Scratch::members`.
+    start: usize,
+    /// The key of the member whose value is being parsed (after a member is
+    /// stored, a stale empty placeholder until the next key is read).
+    key: Cow<'a, str>,
+    /// Once the object has more than [`LINEAR_KEYS`] members: every key seen,
+    /// for duplicate detection in O(log n) (ordered, so no input can make it
+    /// slow the way colliding hashes could). `None` before.
+    index: Option<BTreeSet<Cow<'a, str>>>,
+}
+
+/// Objects with at most this many members are checked for duplicate keys by
+/// a linear scan.
+const LINEAR_KEYS: usize = 16;
+
+impl<'a> ObjectFrame<'a> {
+    /// Reports whether `key` is already a key of this object, whose members so
+    /// far are `members`, and records it when it is not.
+    // `&Cow`, not `&str`: the index keeps a clone, free when borrowed.
+    #[allow(clippy::ptr_arg)]
+    fn is_duplicate(&mut self, members: &[(Cow<'a, str>, Value<'a>)], key: &Cow<'a, str>) -> bool {
+        if let Some(index) = &mut self.index {
+            return !index.insert(key.clone());
+        }
+        if members.iter().any(|(k, _)| k == key) {
+            return true;
+        }
+        if members.len() >= LINEAR_KEYS {
+            let mut index: BTreeSet<Cow<'a, str>> = members.iter().map(|(k, _)| k.clone()).collect();
+            index.insert(key.clone());
+            self.index = Some(index);
+        }
+        false
+    }
+}
+
+/// The contents of all open containers, innermost last (see [`Frame`]).
+///
+/// Invariant: the `start` of each open array (object) frame is at most
+/// `values.len()` (`members.len()`), and starts increase from outer to inner
+/// frames of the same kind.
+struct Scratch<'a> {
+    /// Elements of the open arrays.
+    values: Vec<Value<'a>>,
+    /// Members of the open objects.
+    members: Vec<(Cow<'a, str>, Value<'a>)>,
+}
+
+/// Removes and returns `v[start..]`, allocated at its exact size (one
+/// allocation and a `memcpy`; `v` keeps its capacity). (`start` is
+/// never past the end, by the [`Scratch`] invariant; if it were, the result
+/// would be empty rather than a panic.)
+fn take_tail<T>(v: &mut Vec<T>, start: usize) -> Vec<T> {
+    if start > v.len() {
+        return Vec::new();
+    }
+    v.split_off(start)
+}
+
+/// The path of the innermost open container (`whole == false`) or of the
+/// value being parsed inside it (`whole == true`). `values_len` is the length
+/// of [`Scratch::values`], which gives the index being parsed in the
+/// innermost open array.
+fn path_of(stack: &[Frame<'_>], values_len: usize, whole: bool) -> String {
+    let depth = if whole { stack.len() } else { stack.len().saturating_sub(1) };
+    // From the innermost array out: an array's element count runs up to where
+    // the next inner array's elements start.
+    let mut end = values_len;
+    let mut segs: Vec<PathSeg<'_>> = stack
+        .iter()
+        .rev()
+        .map(|frame| match frame {
+            Frame::Array { start } => {
+                let index = end.saturating_sub(*start);
+                end = *start;
+                PathSeg::Index(index)
+            }
+            Frame::Object(obj) => PathSeg::Key(&obj.key),
+        })
+        .collect();
+    segs.reverse();
+    segs.truncate(depth);
+    format_path(&segs)
+}
+
+/// Turns a [`Fail`] into a [`ParseError`] (cold: only on the error path).
+#[cold]
+fn error_at(src: &str, stack: &[Frame<'_>], values_len: usize, whole: bool, fail: Fail) -> ParseError {
+    let (line, column) = line_column(src.as_bytes(), fail.offset);
+    let path = path_of(stack, values_len, whole);
+    ParseError { offset: fail.offset, line, column, path, kind: fail.kind }
+}
+
+/// Returns the index of the first byte at or after `i` that is `"`, `\` or a
+/// control character (below 0x20), or `bytes.len()` if there is none: the end
+/// of a run of characters that a string holds as they are.
+///
+/// Reads eight bytes at a time ("SWAR"). For a word `x` and a byte value `c`,
+/// `(y - 0x01..01) & !y & 0x80..80` with `y = x ^ c*0x01..01` flags the bytes
+/// of `x` equal to `c`, and `(x - 0x20..20) & !x & 0x80..80` the bytes below
+/// 0x20. Borrows can flag extra bytes, but only above a true match, so the
+/// lowest flag (the first byte, as the word is read little-endian) is exact.
+#[inline]
+fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(Ok(word)) = bytes.get(i..i + 8).map(<[u8; 8]>::try_from) {
+        let x = u64::from_le_bytes(word);
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let backslash = x ^ (ONES * u64::from(b'\\'));
+        let flags = ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (x.wrapping_sub(ONES * 0x20) & !x))
+            & HIGH;
+        if flags != 0 {
+            return i + (flags.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The parser's cursor.
+///
+/// Invariant: `pos <= src.len()` and `pos` is on a char boundary: it only ever
+/// moves over ASCII bytes or over a whole string literal.
+struct Parser<'a> {
+    /// The whole input.
+    src: &'a str,
+    /// Byte offset of the next byte to look at.
+    pos: usize,
+}
+
+impl<'a> Parser<'a> {
+    /// The byte at the cursor.
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.src.as_bytes().get(self.pos).copied()
+    }
+
+    /// Skips JSON whitespace: space, tab, line feed, carriage return.
+    #[inline]
+    fn skip_ws(&mut self) {
+        let bytes = self.src.as_bytes();
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    /// `src[start..end]`. The parser only cuts next to ASCII bytes, so this
+    /// always succeeds; should it not, it reports invalid UTF-8 instead of
+    /// panicking.
+    #[inline]
+    fn slice(&self, start: usize, end: usize) -> Result<&'a str, Fail> {
+        self.src.get(start..end).ok_or(Fail { offset: start, kind: ParseErrorKind::InvalidUtf8 { offset: start } })
+    }
+
+    /// The character at byte `at` (U+FFFD if `at` is not a char boundary,
+    /// which the invariant rules out).
+    fn char_at(&self, at: usize) -> char {
+        self.src.get(at..).and_then(|s| s.chars().next()).unwrap_or(char::REPLACEMENT_CHARACTER)
+    }
+
+    /// The problem with whatever is at the cursor, where `expected` was needed.
+    #[cold]
+    fn unexpected(&self, expected: Expected) -> Fail {
+        let at = self.pos;
+        let rest = self.src.get(at..).unwrap_or_default();
+        let kind = match rest.chars().next() {
+            None => ParseErrorKind::UnexpectedEnd { expected },
+            Some('/') if rest.starts_with("//") || rest.starts_with("/*") => ParseErrorKind::Comment,
+            Some('\'') if matches!(expected, Expected::Value | Expected::Key | Expected::KeyOrEnd) => {
+                ParseErrorKind::SingleQuote
+            }
+            Some(_)
+                if expected == Expected::Value
+                    && (rest.starts_with("NaN") || rest.starts_with("Infinity")) =>
+            {
+                ParseErrorKind::NonFiniteNumber
+            }
+            Some(found) => ParseErrorKind::UnexpectedChar { found, expected },
+        };
+        Fail { offset: at, kind }
+    }
+
+    /// Parses `true`, `false` or `null` at the cursor.
+    fn literal(&mut self, word: &'static str, value: Value<'a>) -> Result<Value<'a>, Fail> {
+        let end = self.pos + word.len();
+        if self.src.as_bytes().get(self.pos..end) == Some(word.as_bytes()) {
+            self.pos = end;
+            Ok(value)
+        } else {
+            Err(Fail { offset: self.pos, kind: ParseErrorKind::InvalidLiteral { expected: word } })
+        }
+    }
+
+    /// Parses a number at the cursor (which is at `-` or a digit).
+    fn number(&mut self) -> Result<Number<'a>, Fail> {
+        let start = self.pos;
+        let rest = self.src.as_bytes().get(start..).unwrap_or_default();
+        match number::scan_json_number(rest) {
+            Ok(len) => {
+                let text = self.slice(start, start + len)?;
+                self.pos = start + len;
+                Ok(Number { text: Cow::Borrowed(text) })
+            }
+            Err(_) if rest.starts_with(b"-Infinity") => {
+                Err(Fail { offset: start, kind: ParseErrorKind::NonFiniteNumber })
+            }
+            Err(e) => Err(Fail { offset: start + e.offset, kind: ParseErrorKind::InvalidNumber(e.kind) }),
+        }
+    }
+
+    /// Parses a string literal at the cursor (which is at its `"`), borrowing
+    /// it from the input when it has no escape.
+    #[inline(always)]
+    fn string(&mut self) -> Result<Cow<'a, str>, Fail> {
+        let bytes = self.src.as_bytes();
+        let open = self.pos;
+        let i = skip_plain(bytes, open + 1);
+        match bytes.get(i) {
+            Some(b'"') => {
+                let s = self.slice(open + 1, i)?;
+                self.pos = i + 1;
+                Ok(Cow::Borrowed(s))
+            }
+            Some(b'\\') => self.escaped_string(open, i),
+            Some(&byte) => Err(Fail { offset: i, kind: ParseErrorKind::ControlCharacter { byte } }),
+            None => Err(Fail { offset: open, kind: ParseErrorKind::UnterminatedString }),
+        }
+    }
+
+    /// Finishes a string whose opening quote is at `open` and whose first
+    /// escape is at `first_escape`, unescaping into an owned string.
+    fn escaped_string(&mut self, open: usize, first_escape: usize) -> Result<Cow<'a, str>, Fail> {
+        let bytes = self.src.as_bytes();
+        let mut out = String::with_capacity(first_escape - open + 16);
+        // Invariant: bytes[run..i] are plain characters not yet copied to `out`.
+        let mut run = open + 1;
+        let mut i = first_escape;
+        loop {
+            i = skip_plain(bytes, i);
+            match bytes.get(i) {
+                Some(b'"') => {
+                    out.push_str(self.slice(run, i)?);
+                    self.pos = i + 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    out.push_str(self.slice(run, i)?);
+                    i = self.escape(i, &mut out)?;
+                    run = i;
+                }
+                Some(&byte) => {
+                    return Err(Fail { offset: i, kind: ParseErrorKind::ControlCharacter { byte } })
+                }
+                None => return Err(Fail { offset: open, kind: ParseErrorKind::UnterminatedString }),
+            }
+        }
+    }
+
+    /// Decodes the escape sequence whose `\` is at `at`, appends it to `out`
+    /// and returns the offset just after it.
+    fn escape(&self, at: usize, out: &mut String) -> Result<usize, Fail> {
+        let bytes = self.src.as_bytes();
+        let fail = |kind| Err(Fail { offset: at, kind });
+        let c = match bytes.get(at + 1) {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                let Some(unit) = self.hex4(at + 2) else {
+                    return fail(ParseErrorKind::InvalidUnicodeEscape);
+                };
+                let lone = ParseErrorKind::LoneSurrogate { code_unit: unit };
+                let code = match unit {
+                    0xD800..=0xDBFF => {
+                        // Must be followed directly by `\u` and a low surrogate.
+                        let next = at + 6;
+                        if bytes.get(next..next + 2) != Some(b"\\u") {
+                            return fail(lone);
+                        }
+                        let Some(low) = self.hex4(next + 2) else {
+                            return Err(Fail { offset: next, kind: ParseErrorKind::InvalidUnicodeEscape });
+                        };
+                        if !(0xDC00..=0xDFFF).contains(&low) {
+                            return fail(lone);
+                        }
+                        let c = 0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                        let Some(c) = char::from_u32(c) else { return fail(lone) };
+                        out.push(c);
+                        return Ok(next + 6);
+                    }
+                    0xDC00..=0xDFFF => return fail(lone),
+                    _ => u32::from(unit),
+                };
+                let Some(c) = char::from_u32(code) else { return fail(lone) };
+                out.push(c);
+                return Ok(at + 6);
+            }
+            Some(_) => return fail(ParseErrorKind::InvalidEscape { found: self.char_at(at + 1) }),
+            None => return Err(Fail { offset: at, kind: ParseErrorKind::UnterminatedString }),
+        };
+        out.push(c);
+        Ok(at + 2)
+    }
+
+    /// The four hex digits at `at` as a UTF-16 code unit.
+    fn hex4(&self, at: usize) -> Option<u16> {
+        let digits = self.src.as_bytes().get(at..at + 4)?;
+        let mut unit: u16 = 0;
+        for &d in digits {
+            let v = char::from(d).to_digit(16)?;
+            unit = (unit << 4) | v as u16;
+        }
+        Some(unit)
+    }
+
+    /// Parses an object key and the `:` after it, at the cursor (where a key
+    /// must begin), leaving the cursor on the member's value. Returns the key
+    /// and the offset of its opening quote.
+    #[inline(always)]
+    fn key_and_colon(&mut self, expected: Expected) -> Result<(Cow<'a, str>, usize), Fail> {
+        let at = self.pos;
+        if self.peek() != Some(b'"') {
+            return Err(self.unexpected(expected));
+        }
+        let key = self.string()?;
+        self.skip_ws();
+        if self.peek() != Some(b':') {
+            return Err(self.unexpected(Expected::Colon));
+        }
+        self.pos += 1;
+        self.skip_ws();
+        Ok((key, at))
+    }
+}
+
+/// The parser proper: one loop over values with an explicit stack of open
+/// containers, so nesting costs heap, not call stack.
+///
+/// Invariant: at the top of `'value`, the cursor is where a value must start
+/// (whitespace already skipped), and `stack` holds the open containers, each
+/// ready to receive that value (an object frame's `key` is its key).
+fn parse_text(src: &str, max_depth: usize) -> Result<Value<'_>, ParseError> {
+    use ParseErrorKind as K;
+    let mut p = Parser { src, pos: 0 };
+    let mut stack: Vec<Frame<'_>> = Vec::new();
+    let mut scratch = Scratch { values: Vec::new(), members: Vec::new() };
+    // `whole`: see `path_of`.
+    macro_rules! fail {
+        ($whole:expr, $fail:expr) => {
+            return Err(error_at(src, &stack, scratch.values.len(), $whole, $fail))
+        };
+    }
+    macro_rules! attempt {
+        ($whole:expr, $result:expr) => {
+            match $result {
+                Ok(x) => x,
+                Err(f) => fail!($whole, f),
+            }
+        };
+    }
+    if src.starts_with('\u{feff}') {
+        fail!(true, Fail { offset: 0, kind: K::ByteOrderMark });
+    }
+    p.skip_ws();
+    if p.peek().is_none() {
+        fail!(true, Fail { offset: p.pos, kind: K::Empty });
+    }
+    'value: loop {
+        let mut value = match p.peek() {
+            Some(b'"') => Value::String(attempt!(true, p.string())),
+            Some(b'-' | b'0'..=b'9') => Value::Number(attempt!(true, p.number())),
+            Some(open @ (b'{' | b'[')) => {
+                if stack.len() >= max_depth {
+                    fail!(true, Fail { offset: p.pos, kind: K::TooDeep { max_depth } });
+                }
+                p.pos += 1;
+                p.skip_ws();
+                if open == b'[' {
+                    if p.peek() == Some(b']') {
+                        p.pos += 1;
+                        Value::Array(Vec::new())
+                    } else {
+                        stack.push(Frame::Array { start: scratch.values.len() });
+                        continue 'value;
+                    }
+                } else if p.peek() == Some(b'}') {
+                    p.pos += 1;
+                    Value::Object(Vec::new())
+                } else {
+                    let (key, _) = attempt!(true, p.key_and_colon(Expected::KeyOrEnd));
+                    let start = scratch.members.len();
+                    stack.push(Frame::Object(ObjectFrame { start, key, index: None }));
+                    continue 'value;
+                }
+            }
+            Some(b't') => attempt!(true, p.literal("true", Value::Bool(true))),
+            Some(b'f') => attempt!(true, p.literal("false", Value::Bool(false))),
+            Some(b'n') => attempt!(true, p.literal("null", Value::Null)),
+            _ => fail!(true, p.unexpected(Expected::Value)),
+        };
+        // `value` is complete: hand it to the innermost container, closing
+        // containers as long as their end follows.
+        loop {
+            match stack.last_mut() {
+                None => {
+                    p.skip_ws();
+                    if p.peek().is_some() {
+                        let fail = match p.unexpected(Expected::Value) {
+                            comment @ Fail { kind: K::Comment, .. } => comment,
+                            _ => {
+                                let found = p.char_at(p.pos);
+                                Fail { offset: p.pos, kind: K::TrailingCharacters { found } }
+                            }
+                        };
+                        fail!(true, fail);
+                    }
+                    return Ok(value);
+                }
+                Some(Frame::Array { start }) => {
+                    let start = *start;
+                    scratch.values.push(value);
+                    p.skip_ws();
+                    match p.peek() {
+                        Some(b',') => {
+                            p.pos += 1;
+                            p.skip_ws();
+                            if p.peek() == Some(b']') {
+                                fail!(false, Fail { offset: p.pos, kind: K::TrailingComma });
+                            }
+                            continue 'value;
+                        }
+                        Some(b']') => {
+                            p.pos += 1;
+                            value = Value::Array(take_tail(&mut scratch.values, start));
+                            stack.pop();
+                        }
+                        _ => fail!(false, p.unexpected(Expected::CommaOrEndOfArray)),
+                    }
+                }
+                Some(Frame::Object(obj)) => {
+                    scratch.members.push((std::mem::take(&mut obj.key), value));
+                    p.skip_ws();
+                    match p.peek() {
+                        Some(b',') => {
+                            p.pos += 1;
+                            p.skip_ws();
+                            if p.peek() == Some(b'}') {
+                                fail!(false, Fail { offset: p.pos, kind: K::TrailingComma });
+                            }
+                            let (key, at) = attempt!(false, p.key_and_colon(Expected::Key));
+                            let members = scratch.members.get(obj.start..).unwrap_or_default();
+                            if obj.is_duplicate(members, &key) {
+                                fail!(false, Fail { offset: at, kind: K::DuplicateKey(key.into_owned()) });
+                            }
+                            obj.key = key;
+                            continue 'value;
+                        }
+                        Some(b'}') => {
+                            p.pos += 1;
+                            value = Value::Object(take_tail(&mut scratch.members, obj.start));
+                            stack.pop();
+                        }
+                        _ => fail!(false, p.unexpected(Expected::CommaOrEndOfObject)),
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses, failing the test with the error's text if it does not parse.
+    fn ok(text: &str) -> Value<'_> {
+        match parse(text) {
+            Ok(v) => v,
+            Err(e) => panic!("{text:?} should parse, got: {e}"),
+        }
+    }
+
+    /// Parses, failing the test if it does parse.
+    fn err(text: &str) -> ParseError {
+        match parse(text) {
+            Ok(v) => panic!("{text:?} should be refused, parsed as {v}"),
+            Err(e) => e,
+        }
+    }
+
+    fn kind(text: &str) -> ParseErrorKind {
+        err(text).kind
+    }
+
+    fn num(text: &str) -> Number<'_> {
+        match Number::new(Cow::Borrowed(text)) {
+            Some(n) => n,
+            None => panic!("{text:?} is not a number"),
+        }
+    }
+
+    fn compact(text: &str) -> String {
+        ok(text).to_string()
+    }
+
+    /// xorshift64*: a tiny deterministic PRNG for the fuzz loops.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// A snapshot-like document of `flags` flags (about 400 bytes each).
+    fn big_document(flags: usize) -> String {
+        let mut s = String::from("{\n  \"schema\": 1,\n  \"version\": 42,\n  \"flags\": {\n");
+        for i in 0..flags {
+            if i > 0 {
+                s.push_str(",\n");
+            }
+            s.push_str(&format!(
+                r#"    "flag-{i}": {{
+      "description": "Flag number {i}, with \"quotes\" and caf\u00e9",
+      "owner": "team-{t}", "tags": ["checkout", "exp-{i}"],
+      "enabled": true,
+      "variants": {{ "on": true, "off": false }},
+      "default": "off",
+      "rules": [
+        {{ "id": "r{i}", "when": {{ "all": [ {{ "attr": "country", "op": "in", "values": ["DE", "FR", "NL"] }},
+                                    {{ "attr": "appVersion", "op": "semver_gte", "value": "2.3.{i}" }} ] }},
+          "serve": {{ "variant": "on", "percent": {p}.5, "by": "key" }} }}
+      ]
+    }}"#,
+                t = i % 7,
+                p = i % 100
+            ));
+        }
+        s.push_str("\n  }\n}\n");
+        s
+    }
+
+    // ---- values and accessors ------------------------------------------
+
+    #[test]
+    fn scalars() {
+        assert_eq!(ok("null"), Value::Null);
+        assert_eq!(ok("true"), Value::Bool(true));
+        assert_eq!(ok("false"), Value::Bool(false));
+        assert_eq!(ok("\"hi\""), Value::String(Cow::Borrowed("hi")));
+        assert_eq!(ok("0"), Value::Number(num("0")));
+        assert_eq!(ok(" \t\r\n-12.5e+3 \t\r\n"), Value::Number(num("-12.5e+3")));
+        assert_eq!(ok("[]"), Value::Array(vec![]));
+        assert_eq!(ok("{}"), Value::Object(vec![]));
+        assert_eq!(ok("[ ]"), Value::Array(vec![]));
+        assert_eq!(ok("{ \n }"), Value::Object(vec![]));
+    }
+
+    #[test]
+    fn nested_structure_and_accessors() {
+        let v = ok(r#"{"a": [1, "x", null, true, {"b": {}}], "c": {"d": false}}"#);
+        assert_eq!(v.type_name(), "object");
+        let a = v.get("a").and_then(Value::as_array).unwrap_or_default();
+        assert_eq!(a.len(), 5);
+        assert_eq!(a.first().and_then(Value::as_number).and_then(Number::as_i64), Some(1));
+        assert_eq!(a.get(1).and_then(Value::as_str), Some("x"));
+        assert!(a.get(2).is_some_and(Value::is_null));
+        assert_eq!(a.get(3).and_then(Value::as_bool), Some(true));
+        assert_eq!(a.get(4).and_then(|o| o.get("b")).map(Value::type_name), Some("object"));
+        assert_eq!(v.get("c").and_then(|c| c.get("d")).and_then(Value::as_bool), Some(false));
+        assert_eq!(v.get("zzz"), None);
+        assert_eq!(v.as_object().map(<[_]>::len), Some(2));
+        assert_eq!(ok("[1]").get("a"), None);
+        assert_eq!(ok("1").as_str(), None);
+        assert_eq!(ok("1").as_bool(), None);
+        assert_eq!(ok("1").as_array(), None);
+        assert_eq!(ok("1").as_object(), None);
+        assert_eq!(ok("\"1\"").as_number(), None);
+        let names: Vec<_> = ["null", "true", "1", "\"s\"", "[]", "{}"].iter().map(|t| ok(t).type_name()).collect();
+        assert_eq!(names, ["null", "boolean", "number", "string", "array", "object"]);
+    }
+
+    #[test]
+    fn members_keep_document_order() {
+        let v = ok(r#"{"z": 1, "a": 2, "m": 3}"#);
+        let keys: Vec<&str> = v.as_object().unwrap_or_default().iter().map(|(k, _)| &**k).collect();
+        assert_eq!(keys, ["z", "a", "m"]);
+    }
+
+    #[test]
+    fn numbers_keep_their_text() {
+        for text in ["0", "-0", "1.50", "1E3", "1e-7", "-12.000", "123456789012345678901234567890"] {
+            let v = ok(text);
+            assert_eq!(v.as_number().map(Number::text), Some(text));
+            assert_eq!(v.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn number_accessors() {
+        assert_eq!(num("42").as_i64(), Some(42));
+        assert_eq!(num("42").as_u64(), Some(42));
+        assert_eq!(num("-42").as_i64(), Some(-42));
+        assert_eq!(num("-42").as_u64(), None);
+        assert_eq!(num("-0").as_i64(), Some(0));
+        assert_eq!(num("-0").as_u64(), Some(0));
+        assert_eq!(num("42.0").as_i64(), None);
+        assert_eq!(num("4e1").as_u64(), None);
+        assert_eq!(num("9223372036854775807").as_i64(), Some(i64::MAX));
+        assert_eq!(num("9223372036854775808").as_i64(), None);
+        assert_eq!(num("-9223372036854775808").as_i64(), Some(i64::MIN));
+        assert_eq!(num("-9223372036854775809").as_i64(), None);
+        assert_eq!(num("18446744073709551615").as_u64(), Some(u64::MAX));
+        assert_eq!(num("18446744073709551616").as_u64(), None);
+        assert!(num("42").is_integer_literal());
+        assert!(num("-0").is_integer_literal());
+        for t in ["42.0", "4e1", "4E1", "0.5"] {
+            assert!(!num(t).is_integer_literal(), "{t}");
+        }
+        assert_eq!(num("0.1").as_f64(), 0.1);
+        assert_eq!(num("-2.5E2").as_f64(), -250.0);
+        assert_eq!(num("1e999999999999").as_f64(), f64::INFINITY);
+        assert_eq!(num("-1e999999999999").as_f64(), f64::NEG_INFINITY);
+        assert_eq!(num("1e-999999999999").as_f64(), 0.0);
+        // correctly rounded: the halfway case rounds to even
+        assert_eq!(num("9007199254740993").as_f64(), 9007199254740992.0);
+    }
+
+    #[test]
+    fn number_constructors() {
+        assert_eq!(Number::new(Cow::Borrowed("01")), None);
+        assert_eq!(Number::new(Cow::Borrowed(" 1")), None);
+        assert_eq!(Number::from_i64(-5).text(), "-5");
+        assert_eq!(Number::from_i64(i64::MIN).as_i64(), Some(i64::MIN));
+        assert_eq!(Number::from_u64(u64::MAX).as_u64(), Some(u64::MAX));
+        assert_eq!(Number::from_f64(0.1).map(|n| n.to_string()), Some("0.1".to_owned()));
+        assert_eq!(Number::from_f64(-0.0).map(|n| n.to_string()), Some("-0".to_owned()));
+        assert_eq!(Number::from_f64(1e21).map(|n| n.as_f64()), Some(1e21));
+        assert_eq!(Number::from_f64(5e-324).map(|n| n.as_f64()), Some(5e-324));
+        assert_eq!(Number::from_f64(f64::MAX).map(|n| n.as_f64()), Some(f64::MAX));
+        assert_eq!(Number::from_f64(f64::NAN), None);
+        assert_eq!(Number::from_f64(f64::INFINITY), None);
+    }
+
+    #[test]
+    fn huge_exponents_never_fail() {
+        assert!(ok("1e99999999999999999999999999999999").as_number().is_some());
+        assert!(ok("[-1E-99999999999999999999999999999999]").as_array().is_some());
+    }
+
+    // ---- grammar: refusals -----------------------------------------------
+
+    #[test]
+    fn numbers_outside_the_grammar() {
+        use number::ScanErrorKind::*;
+        let cases: [(&str, ParseErrorKind); 12] = [
+            ("01", ParseErrorKind::InvalidNumber(LeadingZero)),
+            ("-01", ParseErrorKind::InvalidNumber(LeadingZero)),
+            ("[00]", ParseErrorKind::InvalidNumber(LeadingZero)),
+            ("-", ParseErrorKind::InvalidNumber(ExpectedDigit)),
+            ("-x", ParseErrorKind::InvalidNumber(ExpectedDigit)),
+            ("1.", ParseErrorKind::InvalidNumber(ExpectedFractionDigit)),
+            ("[1.]", ParseErrorKind::InvalidNumber(ExpectedFractionDigit)),
+            ("1e", ParseErrorKind::InvalidNumber(ExpectedExponentDigit)),
+            ("1e+", ParseErrorKind::InvalidNumber(ExpectedExponentDigit)),
+            ("NaN", ParseErrorKind::NonFiniteNumber),
+            ("[Infinity]", ParseErrorKind::NonFiniteNumber),
+            ("-Infinity", ParseErrorKind::NonFiniteNumber),
+        ];
+        for (text, want) in cases {
+            assert_eq!(kind(text), want, "{text:?}");
+        }
+        assert_eq!(kind("+1"), ParseErrorKind::UnexpectedChar { found: '+', expected: Expected::Value });
+        assert_eq!(kind(".5"), ParseErrorKind::UnexpectedChar { found: '.', expected: Expected::Value });
+        assert_eq!(kind("0x10"), ParseErrorKind::TrailingCharacters { found: 'x' });
+        assert_eq!(kind("1.5.5"), ParseErrorKind::TrailingCharacters { found: '.' });
+        assert_eq!(kind("[1 2]"), ParseErrorKind::UnexpectedChar { found: '2', expected: Expected::CommaOrEndOfArray });
+        let e = err("[1, 01]");
+        assert_eq!((e.offset, e.path.as_str()), (4, "[1]"));
+    }
+
+    #[test]
+    fn literals() {
+        assert_eq!(kind("tru"), ParseErrorKind::InvalidLiteral { expected: "true" });
+        assert_eq!(kind("fals"), ParseErrorKind::InvalidLiteral { expected: "false" });
+        assert_eq!(kind("nul"), ParseErrorKind::InvalidLiteral { expected: "null" });
+        assert_eq!(kind("nill"), ParseErrorKind::InvalidLiteral { expected: "null" });
+        assert_eq!(kind("True"), ParseErrorKind::UnexpectedChar { found: 'T', expected: Expected::Value });
+        assert_eq!(kind("None"), ParseErrorKind::UnexpectedChar { found: 'N', expected: Expected::Value });
+        assert_eq!(kind("nulll"), ParseErrorKind::TrailingCharacters { found: 'l' });
+        assert_eq!(kind("[truefalse]"), ParseErrorKind::UnexpectedChar { found: 'f', expected: Expected::CommaOrEndOfArray });
+        assert_eq!(kind("undefined"), ParseErrorKind::UnexpectedChar { found: 'u', expected: Expected::Value });
+    }
+
+    #[test]
+    fn comments_trailing_commas_quotes() {
+        assert_eq!(kind("// c\n1"), ParseErrorKind::Comment);
+        assert_eq!(kind("[1 /* c */]"), ParseErrorKind::Comment);
+        assert_eq!(kind("{\"a\": 1 // c\n}"), ParseErrorKind::Comment);
+        assert_eq!(kind("1 // c"), ParseErrorKind::Comment);
+        assert_eq!(kind("[1, /* c */ 2]"), ParseErrorKind::Comment);
+        assert_eq!(kind("[1,]"), ParseErrorKind::TrailingComma);
+        assert_eq!(kind("[1, \n ]"), ParseErrorKind::TrailingComma);
+        assert_eq!(kind("{\"a\": 1,}"), ParseErrorKind::TrailingComma);
+        assert_eq!(kind("[,]"), ParseErrorKind::UnexpectedChar { found: ',', expected: Expected::Value });
+        assert_eq!(kind("[1,,2]"), ParseErrorKind::UnexpectedChar { found: ',', expected: Expected::Value });
+        assert_eq!(kind("{,}"), ParseErrorKind::UnexpectedChar { found: ',', expected: Expected::KeyOrEnd });
+        assert_eq!(kind("'a'"), ParseErrorKind::SingleQuote);
+        assert_eq!(kind("{'a': 1}"), ParseErrorKind::SingleQuote);
+        assert_eq!(kind("{\"a\": 1, 'b': 2}"), ParseErrorKind::SingleQuote);
+        assert_eq!(kind("{a: 1}"), ParseErrorKind::UnexpectedChar { found: 'a', expected: Expected::KeyOrEnd });
+        assert_eq!(kind("{1: 1}"), ParseErrorKind::UnexpectedChar { found: '1', expected: Expected::KeyOrEnd });
+        assert_eq!(kind("{\"a\" 1}"), ParseErrorKind::UnexpectedChar { found: '1', expected: Expected::Colon });
+        assert_eq!(kind("{\"a\": 1 \"b\": 2}"), ParseErrorKind::UnexpectedChar { found: '"', expected: Expected::CommaOrEndOfObject });
+        assert_eq!(kind("{\"a\": 1, 2}"), ParseErrorKind::UnexpectedChar { found: '2', expected: Expected::Key });
+        assert_eq!(kind("[1}"), ParseErrorKind::UnexpectedChar { found: '}', expected: Expected::CommaOrEndOfArray });
+        assert_eq!(kind("{\"a\": 1]"), ParseErrorKind::UnexpectedChar { found: ']', expected: Expected::CommaOrEndOfObject });
+        assert_eq!(kind("]"), ParseErrorKind::UnexpectedChar { found: ']', expected: Expected::Value });
+    }
+
+    #[test]
+    fn one_top_level_value() {
+        assert_eq!(kind("1 2"), ParseErrorKind::TrailingCharacters { found: '2' });
+        assert_eq!(kind("{} {}"), ParseErrorKind::TrailingCharacters { found: '{' });
+        assert_eq!(kind("[]]"), ParseErrorKind::TrailingCharacters { found: ']' });
+        assert_eq!(kind("\"a\"\"b\""), ParseErrorKind::TrailingCharacters { found: '"' });
+        assert_eq!(kind("1 NaN"), ParseErrorKind::TrailingCharacters { found: 'N' });
+        assert_eq!(kind("1 'a'"), ParseErrorKind::TrailingCharacters { found: '\'' });
+        assert_eq!(kind("null\u{0}"), ParseErrorKind::TrailingCharacters { found: '\u{0}' });
+        assert_eq!(kind(""), ParseErrorKind::Empty);
+        assert_eq!(kind(" \n\t\r "), ParseErrorKind::Empty);
+    }
+
+    #[test]
+    fn unexpected_end() {
+        let end = |expected| ParseErrorKind::UnexpectedEnd { expected };
+        assert_eq!(kind("["), end(Expected::Value));
+        assert_eq!(kind("[1"), end(Expected::CommaOrEndOfArray));
+        assert_eq!(kind("[1,"), end(Expected::Value));
+        assert_eq!(kind("{"), end(Expected::KeyOrEnd));
+        assert_eq!(kind("{\"a\""), end(Expected::Colon));
+        assert_eq!(kind("{\"a\":"), end(Expected::Value));
+        assert_eq!(kind("{\"a\":1"), end(Expected::CommaOrEndOfObject));
+        assert_eq!(kind("{\"a\":1,"), end(Expected::Key));
+        assert_eq!(kind("\"abc"), ParseErrorKind::UnterminatedString);
+        assert_eq!(kind("\"abc\\"), ParseErrorKind::UnterminatedString);
+        assert_eq!(kind("\"abc\\\""), ParseErrorKind::UnterminatedString);
+        assert_eq!(kind("\"\\u12"), ParseErrorKind::InvalidUnicodeEscape);
+        let e = err("[1,\n");
+        assert_eq!((e.offset, e.line, e.column), (4, 2, 1));
+        let e = err("  \"abc");
+        assert_eq!(e.offset, 2, "unterminated strings point at their opening quote");
+    }
+
+    #[test]
+    fn only_json_whitespace() {
+        for ws in ["\u{c}", "\u{b}", "\u{a0}", "\u{2028}", "\u{3000}", "\u{feff}", "\u{85}"] {
+            let text = format!("[1,{ws}2]");
+            let e = err(&text);
+            assert!(matches!(e.kind, ParseErrorKind::UnexpectedChar { expected: Expected::Value, .. }), "{ws:?}: {e}");
+            assert_eq!(e.offset, 3);
+            let text = format!("1{ws}");
+            assert!(matches!(kind(&text), ParseErrorKind::TrailingCharacters { .. }), "{ws:?}");
+        }
+        assert_eq!(ok(" \t\n\r[ \t\n\r1 \t\n\r, \t\n\r{ \t\n\r\"a\" \t\n\r: \t\n\r2 \t\n\r} \t\n\r] \t\n\r").to_string(), "[1,{\"a\":2}]");
+    }
+
+    #[test]
+    fn byte_order_mark() {
+        assert_eq!(kind("\u{feff}{}"), ParseErrorKind::ByteOrderMark);
+        assert_eq!(kind("\u{feff}"), ParseErrorKind::ByteOrderMark);
+        let opts = ParseOptions::default();
+        let e = parse_bytes(b"\xEF\xBB\xBF{}", &opts).err();
+        assert_eq!(e.as_ref().map(|e| (&e.kind, e.offset)), Some((&ParseErrorKind::ByteOrderMark, 0)));
+        assert!(e.is_some_and(|e| e.to_string().contains("byte order mark")));
+        // Inside a string a U+FEFF is just a character.
+        assert_eq!(ok("\"\u{feff}\"").as_str(), Some("\u{feff}"));
+    }
+
+    #[test]
+    fn parse_bytes_checks_utf8() {
+        let opts = ParseOptions::default();
+        let v = parse_bytes("{\"café\": \"naïve ☃ 😀\"}".as_bytes(), &opts);
+        assert_eq!(v.ok().and_then(|v| v.get("café").and_then(|s| s.as_str().map(str::to_owned))), Some("naïve ☃ 😀".to_owned()));
+        let cases: [(&[u8], usize); 7] = [
+            (b"\"\xff\"", 1),
+            (b"[\"ab\", \"c\xC3\"]", 9),        // truncated 2-byte sequence
+            (b"\"\xC0\xAF\"", 1),               // overlong '/'
+            (b"\"\xED\xA0\x80\"", 1),           // UTF-8-encoded surrogate
+            (b"\"\xF4\x90\x80\x80\"", 1),       // above U+10FFFF
+            (b"\n\n  \x80", 4),                 // stray continuation byte
+            (b"\"\xE2\x98\x83\xE2\x98\"", 4),   // a valid snowman, then a truncated one
+        ];
+        for (bytes, offset) in cases {
+            let e = parse_bytes(bytes, &opts).err();
+            assert_eq!(e.as_ref().map(|e| (&e.kind, e.offset)), Some((&ParseErrorKind::InvalidUtf8 { offset }, offset)), "{bytes:?}");
+            assert!(e.is_some_and(|e| e.to_string().contains(&format!("byte offset {offset}"))));
+        }
+        let e = parse_bytes(b"\n\n  \x80", &opts).err();
+        assert_eq!(e.map(|e| (e.line, e.column, e.path)), Some((3, 3, ROOT_PATH.to_owned())));
+        // Syntax errors in valid UTF-8 bytes are found as usual.
+        let e = parse_bytes(b"[1,]", &opts).err();
+        assert_eq!(e.map(|e| e.kind), Some(ParseErrorKind::TrailingComma));
+    }
+
+    // ---- strings -------------------------------------------------------
+
+    #[test]
+    fn string_escapes() {
+        assert_eq!(ok(r#""\"\\\/\b\f\n\r\t""#).as_str(), Some("\"\\/\u{8}\u{c}\n\r\t"));
+        assert_eq!(ok(r#""\u0041\u00e9\u00E9\u2603\u0000""#).as_str(), Some("Aéé☃\u{0}"));
+        assert_eq!(ok(r#""a\nb""#).as_str(), Some("a\nb"));
+        assert_eq!(ok(r#""plain \u0020 then plain""#).as_str(), Some("plain   then plain"));
+        assert_eq!(ok(r#""\\""#).as_str(), Some("\\"));
+        assert_eq!(ok(r#""x\\""#).as_str(), Some("x\\"));
+        assert_eq!(ok("\"\u{7f} é 😀 \u{10ffff}\"").as_str(), Some("\u{7f} é 😀 \u{10ffff}"));
+    }
+
+    #[test]
+    fn strings_without_escapes_are_borrowed() {
+        let text = r#"{"key": ["plain", "with \n escape", "ünïcödé"]}"#;
+        let v = ok(text);
+        let Some((key, value)) = v.as_object().and_then(|m| m.first()) else { panic!("no member") };
+        assert!(matches!(key, Cow::Borrowed(_)));
+        let items = value.as_array().unwrap_or_default();
+        assert!(matches!(items.first(), Some(Value::String(Cow::Borrowed("plain")))));
+        assert!(matches!(items.get(1), Some(Value::String(Cow::Owned(_)))));
+        assert!(matches!(items.get(2), Some(Value::String(Cow::Borrowed("ünïcödé")))));
+        // ... and point into the input.
+        if let Some(Value::String(Cow::Borrowed(s))) = items.first() {
+            let range = text.as_bytes().as_ptr_range();
+            assert!(range.contains(&s.as_ptr()));
+        }
+        let escaped_key = ok(r#"{"k\u0065y": 1}"#);
+        assert!(matches!(escaped_key.as_object().and_then(|m| m.first()), Some((Cow::Owned(k), _)) if k == "key"));
+    }
+
+    #[test]
+    fn invalid_escapes() {
+        for (text, found) in [(r#""\a""#, 'a'), (r#""\x41""#, 'x'), (r#""\U0041""#, 'U'), (r#""\'""#, '\''), ("\"\\é\"", 'é'), ("\"\\ \"", ' ')] {
+            assert_eq!(kind(text), ParseErrorKind::InvalidEscape { found }, "{text}");
+        }
+        for text in [r#""\u""#, r#""\u12""#, r#""\u12g4""#, r#""\u 123""#, r#""\u+123""#, r#""\u12345""# /* ok: 1234 then 5 */] {
+            if text == r#""\u12345""# {
+                assert_eq!(ok(text).as_str(), Some("\u{1234}5"));
+            } else {
+                assert_eq!(kind(text), ParseErrorKind::InvalidUnicodeEscape, "{text}");
+            }
+        }
+        let e = err(r#"["ok", "ab\q"]"#);
+        assert_eq!((e.offset, e.path.as_str()), (10, "[1]"));
+    }
+
+    #[test]
+    fn control_characters_in_strings() {
+        for b in 0u8..0x20 {
+            let text = format!("[\"a{}b\"]", char::from(b));
+            let e = err(&text);
+            assert_eq!(e.kind, ParseErrorKind::ControlCharacter { byte: b });
+            assert_eq!(e.offset, 3);
+            // also after an escape (the owned path)
+            let text = format!("\"\\n{}\"", char::from(b));
+            assert_eq!(kind(&text), ParseErrorKind::ControlCharacter { byte: b });
+        }
+        assert_eq!(err("\"\t\"").to_string(), "line 1, column 2: control character U+0009 in a string must be escaped");
+        // DEL and C1 controls are allowed raw.
+        assert_eq!(ok("\"\u{7f}\u{80}\u{9f}\"").as_str(), Some("\u{7f}\u{80}\u{9f}"));
+    }
+
+    #[test]
+    fn surrogates() {
+        // a valid pair is one char
+        assert_eq!(ok(r#""\ud83d\ude00""#).as_str(), Some("😀"));
+        assert_eq!(ok(r#""\uD83D\uDE00""#).as_str(), Some("😀"));
+        assert_eq!(ok(r#""\ud800\udc00\udbff\udfff""#).as_str(), Some("\u{10000}\u{10ffff}"));
+        assert_eq!(ok(r#""a\ud83d\ude00b""#).as_str().map(|s| s.chars().count()), Some(3));
+        // the boundaries just outside the surrogate range are plain characters
+        assert_eq!(ok(r#""\ud7ff\ue000""#).as_str(), Some("\u{d7ff}\u{e000}"));
+        let lone = |code_unit| ParseErrorKind::LoneSurrogate { code_unit };
+        assert_eq!(kind(r#""\ud800""#), lone(0xD800), "lone high at the end");
+        assert_eq!(kind(r#""\udbffx""#), lone(0xDBFF), "high, then a plain char");
+        assert_eq!(kind(r#""\ud800\n""#), lone(0xD800), "high, then another escape");
+        assert_eq!(kind(r#""\ud800\u0041""#), lone(0xD800), "high, then a non-surrogate");
+        assert_eq!(kind(r#""\ud800\ud800""#), lone(0xD800), "high, then high");
+        assert_eq!(kind(r#""\ud800 \udc00""#), lone(0xD800), "a pair must be adjacent");
+        assert_eq!(kind(r#""\udc00""#), lone(0xDC00), "lone low");
+        assert_eq!(kind(r#""\udfff\ud800""#), lone(0xDFFF), "low, then high");
+        assert_eq!(kind(r#""x\ude00""#), lone(0xDE00));
+        assert_eq!(kind(r#""\ud800\u12""#), ParseErrorKind::InvalidUnicodeEscape);
+        assert_eq!(kind(r#""\ud800\"#), lone(0xD800));
+        // in keys too, with the offset at the offending escape
+        let e = err(r#"{"ok": 1, "a\udc00": 2}"#);
+        assert_eq!((e.kind, e.offset, e.path.as_str()), (lone(0xDC00), 12, ROOT_PATH));
+        assert!(err(r#""\ud800""#).to_string().contains("lone surrogate \\uD800"));
+    }
+
+    // ---- duplicate keys ----------------------------------------------------
+
+    #[test]
+    fn duplicate_keys() {
+        let e = err(r#"{"a": 1, "b": 2, "a": 3}"#);
+        assert_eq!(e.kind, ParseErrorKind::DuplicateKey("a".to_owned()));
+        assert_eq!((e.offset, e.path.as_str()), (17, ROOT_PATH));
+        assert_eq!(e.to_string(), "line 1, column 18: duplicate key \"a\"");
+
+        let text = "{\"flags\": {\n  \"a\": {\n    \"variants\": {\"on\": true, \"off\": false, \"on\": 1}}}}";
+        let e = err(text);
+        assert_eq!(e.kind, ParseErrorKind::DuplicateKey("on".to_owned()));
+        assert_eq!(e.path, "flags.a.variants");
+        assert_eq!((e.line, e.column), (3, 44));
+        assert_eq!(e.to_string(), "line 3, column 44 (at flags.a.variants): duplicate key \"on\"");
+
+        let e = err(r#"{"rules": [{"id": 1}, {}, {"id": 1, "when": {}, "id": 2}]}"#);
+        assert_eq!((e.kind, e.path.as_str()), (ParseErrorKind::DuplicateKey("id".to_owned()), "rules[2]"));
+
+        // compared after unescaping
+        let e = err(r#"{"key": 1, "k\u0065y": 2}"#);
+        assert_eq!(e.kind, ParseErrorKind::DuplicateKey("key".to_owned()));
+        let e = err(r#"{"k\u0065y": 1, "key": 2}"#);
+        assert_eq!(e.kind, ParseErrorKind::DuplicateKey("key".to_owned()));
+        // the empty key
+        assert_eq!(kind(r#"{"": 1, "": 2}"#), ParseErrorKind::DuplicateKey(String::new()));
+        // the message escapes odd keys
+        assert!(err("{\"a\\nb\": 1, \"a\\nb\": 2}").to_string().ends_with(r#"duplicate key "a\nb""#));
+
+        // the same key in different objects is fine, and so are keys that differ only in case
+        let v = ok(r#"{"a": {"a": {"a": 1}}, "b": [{"a": 1}, {"a": 2}], "A": 0}"#);
+        assert_eq!(v.as_object().map(<[_]>::len), Some(3));
+    }
+
+    #[test]
+    fn duplicate_keys_in_large_objects() {
+        // past the linear-scan threshold, with the duplicate early, late, escaped
+        for n in [LINEAR_KEYS - 1, LINEAR_KEYS, LINEAR_KEYS + 1, 100, 2000] {
+            let mut text = String::from("{\"outer\": {");
+            for i in 0..n {
+                text.push_str(&format!("\"k{i}\": {i},"));
+            }
+            let clean = format!("{}\"last\": 0}}}}", text);
+            assert_eq!(ok(&clean).get("outer").and_then(Value::as_object).map(<[_]>::len), Some(n + 1));
+            for dup in [0, n / 2, n - 1] {
+                let dirty = format!("{}\"k{dup}\": 0}}}}", text);
+                let e = err(&dirty);
+                assert_eq!(e.kind, ParseErrorKind::DuplicateKey(format!("k{dup}")), "n={n}");
+                assert_eq!(e.path, "outer");
+                assert_eq!(e.offset, text.len());
+                let escaped = format!("{}\"\\u006b{dup}\": 0}}}}", text);
+                assert_eq!(kind(&escaped), ParseErrorKind::DuplicateKey(format!("k{dup}")));
+            }
+        }
+        // an escaped key among the first ones, found once the index is built
+        let mut text = String::from("{\"\\u0041\": 0");
+        for i in 0..40 {
+            text.push_str(&format!(",\"k{i}\": {i}"));
+        }
+        text.push_str(",\"A\": 1}");
+        assert_eq!(kind(&text), ParseErrorKind::DuplicateKey("A".to_owned()));
+    }
+
+    // ---- depth ------------------------------------------------------------
+
+    #[test]
+    fn depth_limit_exact_boundary() {
+        let nest = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(parse(&nest(DEFAULT_MAX_DEPTH)).is_ok());
+        let e = err(&nest(DEFAULT_MAX_DEPTH + 1));
+        assert_eq!(e.kind, ParseErrorKind::TooDeep { max_depth: 128 });
+        assert_eq!(e.offset, 128);
+        assert_eq!(e.path, format!("{}", "[0]".repeat(128)));
+        assert!(e.to_string().ends_with("nesting deeper than 128 levels"));
+
+        for max_depth in [0, 1, 2, 5] {
+            let opts = ParseOptions { max_depth };
+            if max_depth > 0 {
+                assert!(parse_with(&nest(max_depth), &opts).is_ok(), "{max_depth}");
+            }
+            let deeper = nest(max_depth + 1);
+            assert_eq!(parse_with(&deeper, &opts).err().map(|e| e.kind), Some(ParseErrorKind::TooDeep { max_depth }));
+        }
+        let zero = ParseOptions { max_depth: 0 };
+        assert!(parse_with("1", &zero).is_ok());
+        assert!(parse_with("{}", &zero).is_err());
+
+        // objects count the same as arrays
+        let obj = |depth: usize| format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+        assert!(parse(&obj(128)).is_ok());
+        let e = err(&obj(129));
+        assert_eq!(e.kind, ParseErrorKind::TooDeep { max_depth: 128 });
+        assert_eq!(e.path, vec!["a"; 128].join("."));
+        // mixed, with siblings: depth is nesting, not count
+        let opts = ParseOptions { max_depth: 3 };
+        assert!(parse_with(r#"{"a": [{}, {}, [], {"b": 1}], "c": [[]]}"#, &opts).is_ok());
+        assert!(parse_with(r#"{"a": [{}, {}, [], {"b": []}]}"#, &opts).is_err());
+    }
+
+    #[test]
+    fn deep_inputs_fail_fast_without_overflow() {
+        for unit in ["[", "{\"a\":", "[{\"a\":", "[1,"] {
+            let text = unit.repeat(1 << 20);
+            let start = std::time::Instant::now();
+            let e = err(&text);
+            assert!(matches!(e.kind, ParseErrorKind::TooDeep { .. } | ParseErrorKind::UnexpectedEnd { .. }), "{unit}: {e}");
+            assert!(start.elapsed() < std::time::Duration::from_secs(1), "{unit}");
+        }
+        // deep but allowed: the explicit stack handles it (the tree drops recursively, fine at this depth)
+        let opts = ParseOptions { max_depth: 2000 };
+        let text = format!("{}{}", "[".repeat(2000), "]".repeat(2000));
+        assert!(parse_with(&text, &opts).is_ok());
+        // unclosed but within the limit
+        assert_eq!(kind(&"[".repeat(100)), ParseErrorKind::UnexpectedEnd { expected: Expected::Value });
+    }
+
+    // ---- error positions and paths -----------------------------------------
+
+    #[test]
+    fn error_paths() {
+        let text = r#"{"flags": {"new-checkout": {"rules": [{}, {}, {"when": {"any": [{"op": x}]}}]}}}"#;
+        let e = err(text);
+        assert_eq!(e.path, "flags.new-checkout.rules[2].when.any[0].op");
+        assert_eq!(e.kind, ParseErrorKind::UnexpectedChar { found: 'x', expected: Expected::Value });
+        let cases = [
+            (r#"[1, 2, [3, {"a": tru}]]"#, "[2][1].a"),
+            (r#"[1, 2, [3, {"a": 1,}]]"#, "[2][1]"),
+            (r#"[1, 2, [3, {"a": 1 "b"}]]"#, "[2][1]"),
+            (r#"[1, 2, [3, {"a": 1, "a": 2}]]"#, "[2][1]"),
+            (r#"[1, 2, [3, 4,]]"#, "[2]"),
+            (r#"[1, 2, [3, 4 5]]"#, "[2]"),
+            (r#"{"a": {"b": "\x"}}"#, "a.b"),
+            (r#"{"a": {"b" 1}}"#, "a"),
+            (r#"{"a": {"b\x": 1}}"#, "a"),
+            (r#"{"a": {"b": 1}} x"#, ROOT_PATH),
+            (r#"{"a": [{"b": [1, 2, 03]}]}"#, "a[0].b[2]"),
+            (r#"{"": {"": 01}}"#, "."),
+            ("{\"a b.c\": [[], [nul]]}", "a b.c[1][0]"),
+            ("[", "[0]"),
+            ("{\"a\": ", "a"),
+        ];
+        for (text, path) in cases {
+            assert_eq!(err(text).path, path, "{text}");
+        }
+    }
+
+    #[test]
+    fn line_and_column() {
+        let text = "{\n  \"a\": 1,\n  \"b\": [true, fals]\n}";
+        let e = err(text);
+        assert_eq!((e.line, e.column, e.offset), (3, 15, 26));
+        assert_eq!(e.to_string(), "line 3, column 15 (at b[1]): invalid literal, expected `false`");
+        // columns count characters, not bytes; \r is not a line break
+        let e = err("[\"é😀\", \"ü\", x]");
+        assert_eq!((e.line, e.column, e.offset), (1, 13, 17));
+        let e = err("[1,\r\n2,\r\n x]");
+        assert_eq!((e.line, e.column), (3, 2));
+        let e = err("\n\n\n");
+        assert_eq!((e.line, e.column, e.offset), (4, 1, 3));
+        let e = err("1 2");
+        assert_eq!((e.line, e.column, e.offset), (1, 3, 2));
+        let e = err("");
+        assert_eq!((e.line, e.column, e.offset), (1, 1, 0));
+        assert_eq!(e.to_string(), "line 1, column 1: no JSON value: the text is empty or only whitespace");
+    }
+
+    #[test]
+    fn error_messages_read_well() {
+        let cases = [
+            ("[1,]", "line 1, column 4: trailing comma (JSON does not allow one)"),
+            ("{\"a\": 'x'}", "line 1, column 7 (at a): strings must be in double quotes"),
+            ("[1 2]", "line 1, column 4: unexpected character '2', expected ',' or ']'"),
+            ("[01]", "line 1, column 2 (at [0]): invalid number: leading zeros are not allowed"),
+            ("[NaN]", "line 1, column 2 (at [0]): NaN and Infinity are not JSON numbers"),
+            ("{\"a\":1", "line 1, column 7: unexpected end of the text, expected ',' or '}'"),
+            ("\"\\x\"", "line 1, column 2: invalid escape sequence \\x"),
+            ("1 x", "line 1, column 3: unexpected character 'x' after the JSON value (only one value is allowed)"),
+            ("/* */ 1", "line 1, column 1: comments are not allowed in JSON"),
+        ];
+        for (text, message) in cases {
+            assert_eq!(err(text).to_string(), message, "{text}");
+        }
+        let boxed: Box<dyn std::error::Error> = Box::new(err("["));
+        assert!(boxed.to_string().contains("unexpected end"));
+    }
+
+    #[test]
+    fn format_paths() {
+        use PathSeg::{Index, Key};
+        assert_eq!(format_path(&[]), "(root)");
+        assert_eq!(format_path(&[Key("flags")]), "flags");
+        assert_eq!(format_path(&[Index(3)]), "[3]");
+        assert_eq!(format_path(&[Index(0), Index(1), Key("a")]), "[0][1].a");
+        assert_eq!(
+            format_path(&[Key("flags"), Key("new-checkout"), Key("rules"), Index(2), Key("when"), Key("any"), Index(0), Key("op")]),
+            "flags.new-checkout.rules[2].when.any[0].op"
+        );
+        assert_eq!(format_path(&[Key("a.b"), Key("c")]), "a.b.c", "keys are raw");
+    }
+
+    // ---- writing and round trips -------------------------------------------
+
+    #[test]
+    fn write_string_escapes() {
+        let mut out = String::new();
+        write_string(&mut out, "a\"b\\c/d\u{8}\u{c}\n\r\t\u{0}\u{1f}\u{7f}é😀");
+        assert_eq!(out, r#""a\"b\\c/d\b\f\n\r\t\u0000\u001f"#.to_owned() + "\u{7f}é😀\"");
+        let mut all = String::new();
+        for b in 0u8..0x20 {
+            all.push(char::from(b));
+        }
+        let mut out = String::new();
+        write_string(&mut out, &all);
+        assert_eq!(parse(&out).ok().and_then(|v| v.as_str().map(str::to_owned)), Some(all));
+        let mut out = String::new();
+        write_string(&mut out, "");
+        assert_eq!(out, "\"\"");
+    }
+
+    #[test]
+    fn writes_compact_json() {
+        let text = "{ \"a\" : [ 1.50 , -0 , 1E3 , true , false , null , \"x\\u0041\\n\" ] ,\n \"b\" : { } , \"c\": [] }";
+        assert_eq!(compact(text), r#"{"a":[1.50,-0,1E3,true,false,null,"xA\n"],"b":{},"c":[]}"#);
+        let mut out = String::from("prefix:");
+        write_value(&mut out, &ok("[1]"));
+        assert_eq!(out, "prefix:[1]");
+    }
+
+    #[test]
+    fn round_trips() {
+        let docs = [
+            "null",
+            "[1,-2.5e-3,\"\",{},[],[[{}]]]",
+            r#"{"a":"\"\\\/\b\f\n\r\t\u0001é😀\ud83d\ude00","b":{"c":[true,false,null]}}"#,
+            "\"\u{7f}\u{2028}\u{feff}\"",
+        ];
+        for text in docs {
+            let v = ok(text);
+            let written = v.to_string();
+            let again = ok(&written);
+            assert_eq!(v, again, "{text}");
+            assert_eq!(again.to_string(), written, "writing is stable");
+        }
+        let big = big_document(50);
+        let v = ok(&big);
+        assert_eq!(ok(&v.to_string()), v);
+    }
+
+    #[test]
+    fn into_owned_outlives_the_input() {
+        let owned: Value<'static> = {
+            let text = String::from(r#"{"a": ["x", "y\n", 1.0], "k\u0065y": {}}"#);
+            ok(&text).into_owned()
+        };
+        assert_eq!(owned.to_string(), r#"{"a":["x","y\n",1.0],"key":{}}"#);
+        assert!(matches!(owned.get("a").and_then(Value::as_array).and_then(<[_]>::first), Some(Value::String(Cow::Owned(_)))));
+    }
+
+    // ---- size and robustness ---------------------------------------------
+
+    #[test]
+    fn big_documents() {
+        let text = big_document(1000);
+        assert!(text.len() > 300_000, "{}", text.len());
+        let v = ok(&text);
+        let flags = v.get("flags").and_then(Value::as_object).unwrap_or_default();
+        assert_eq!(flags.len(), 1000);
+        let last = flags.last().map(|(k, v)| (k.as_ref(), v));
+        assert_eq!(last.map(|(k, _)| k), Some("flag-999"));
+        let percent = last
+            .and_then(|(_, f)| f.get("rules"))
+            .and_then(Value::as_array)
+            .and_then(<[_]>::first)
+            .and_then(|r| r.get("serve"))
+            .and_then(|s| s.get("percent"))
+            .and_then(Value::as_number)
+            .map(Number::text);
+        assert_eq!(percent, Some("99.5"));
+        assert!(flags.iter().all(|(k, _)| matches!(k, Cow::Borrowed(_))));
+        // a long string and a long array
+        let long = format!("[\"{}\", {}0]", "x".repeat(1 << 20), "0,".repeat(100_000));
+        let v = ok(&long);
+        assert_eq!(v.as_array().map(<[_]>::len), Some(100_002));
+        // an error near the end of a big document is located precisely
+        let broken = format!("{},", &text.trim_end()[..text.trim_end().len() - 1]);
+        let e = err(&broken);
+        assert_eq!(e.offset, broken.len());
+        assert_eq!(e.kind, ParseErrorKind::UnexpectedEnd { expected: Expected::Key });
+    }
+
+    #[test]
+    fn fuzz_random_bytes_never_panic() {
+        const PIECES: [&str; 30] = [
+            "{", "}", "[", "]", "\"", "\\", ":", ",", " ", "\n", "0", "1", "-", ".", "e", "+", "u", "d8", "dc",
+            "00", "true", "null", "fals", "\"a\"", "\\u", "\\ud800", "\\udc00", "é", "\u{feff}", "/",
+        ];
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let opts = ParseOptions { max_depth: 8 };
+        let mut parsed = 0;
+        for round in 0..30_000 {
+            let mut bytes = Vec::new();
+            let len = rng.below(40);
+            for _ in 0..len {
+                if round % 3 == 0 {
+                    bytes.push((rng.next() >> 56) as u8);
+                } else {
+                    let piece = PIECES.get(rng.below(PIECES.len())).copied().unwrap_or_default();
+                    bytes.extend_from_slice(piece.as_bytes());
+                }
+            }
+            if let Ok(v) = parse_bytes(&bytes, &opts) {
+                parsed += 1;
+                // whatever parses, round-trips
+                let written = v.to_string();
+                assert_eq!(parse_with(&written, &opts).as_ref().ok(), Some(&v), "{written}");
+            }
+        }
+        assert!(parsed > 100, "the generator should hit valid JSON sometimes ({parsed})");
+    }
+
+    #[test]
+    fn fuzz_mutated_documents_never_panic() {
+        let base = big_document(3).into_bytes();
+        let mut rng = Rng(12345);
+        let opts = ParseOptions::default();
+        for _ in 0..5_000 {
+            let mut bytes = base.clone();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(bytes.len());
+                let byte = (rng.next() >> 56) as u8;
+                match rng.below(3) {
+                    0 => {
+                        if let Some(b) = bytes.get_mut(at) {
+                            *b = byte;
+                        }
+                    }
+                    1 => bytes.insert(at, byte),
+                    _ => {
+                        bytes.remove(at);
+                    }
+                }
+            }
+            match parse_bytes(&bytes, &opts) {
+                Ok(v) => assert_eq!(parse(&v.to_string()).ok(), Some(v)),
+                Err(e) => {
+                    assert!(e.offset <= bytes.len());
+                    assert!(e.line >= 1 && e.column >= 1);
+                    assert!(!e.to_string().is_empty());
+                }
+            }
+        }
+    }
+}

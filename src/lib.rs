@@ -1,0 +1,52 @@
+//! # edgeflag
+//!
+//! Feature flags evaluated where the user is. A *snapshot* (one JSON document holding every flag of
+//! an environment, format in `docs/snapshot-format.md`) is published to a CDN and evaluated locally —
+//! in browsers and edge workers through WebAssembly, or natively through this crate.
+//!
+//! ```
+//! use edgeflag::{Context, Engine};
+//! let engine = Engine::from_json(r#"{"schema":1,"version":1,"flags":{
+//!   "banner":{"variants":{"on":true,"off":false},"default":"off",
+//!             "rules":[{"serve":{"variant":"on","percent":50}}]}}}"#).unwrap();
+//! let d = engine.boolean("banner", &Context::new("user-7"), false, 0);
+//! println!("banner: {} ({})", d.value, d.details.reason);
+//! ```
+//!
+//! Layers, one way: [`snapshot`] (model) → [`validate`] → plan (compiled) → [`eval`](crate::eval)
+//! → [`explain`], over leaf modules ([`json`], [`number`], [`semver`], [`time`], [`cidr`], [`bucket`],
+//! [`context`], [`condition`], [`error`], [`reason`]). The wasm bindings (`wasm` module, wasm32 only)
+//! and the CLI sit on the public API. See `docs/ARCHITECTURE.md`.
+
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod bucket;
+pub mod cidr;
+pub mod condition;
+pub mod context;
+mod engine;
+pub mod error;
+mod eval;
+pub mod explain;
+pub mod json;
+pub mod limits;
+pub mod number;
+mod plan;
+pub mod reason;
+pub mod semver;
+pub mod set;
+pub mod snapshot;
+pub mod time;
+pub mod validate;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use context::{Attr, Attributes, Context, ContextError, EncodedContext};
+pub use engine::{errors_only, Engine, Evaluation, LoadOptions, Typed};
+pub use error::{LoadError, Problem, Severity};
+pub use eval::{RuleStep, Via, MAX_NESTING};
+pub use explain::Trace;
+pub use limits::Limits;
+pub use reason::{ErrorCode, Reason};
+pub use validate::ValueKind;

@@ -1,0 +1,484 @@
+//! The JSON number grammar, and exact decimal arithmetic on number text.
+//!
+//! Everything here works on the *source text* of a number, never on a float
+//! that was parsed from it, because two things in edgeflag need exactness:
+//!
+//! * percents (snapshot spec §5, §9): `1.005` must be exactly 1005 buckets and
+//!   split percents must sum to exactly 100 in decimal arithmetic, which binary
+//!   floating point cannot promise;
+//! * "a string holding a number" (spec §9) follows the JSON number grammar
+//!   exactly, so `" 1"`, `"1."`, `"+1"`, `"0x10"` and `"NaN"` are not numbers,
+//!   even though `str::parse::<f64>` accepts some of them.
+//!
+//! The grammar (RFC 8259 §6) is
+//!
+//! ```text
+//! number = [ "-" ] int [ frac ] [ exp ]
+//! int    = "0" / ( digit1-9 *DIGIT )
+//! frac   = "." 1*DIGIT
+//! exp    = ( "e" / "E" ) [ "-" / "+" ] 1*DIGIT
+//! ```
+//!
+//! This module uses nothing from the rest of edgeflag, allocates nothing and
+//! never panics.
+
+use std::fmt;
+
+/// The largest value [`decimal_thousandths`] accepts: 10^15 thousandths,
+/// that is 10^12.
+///
+/// Percents only need 100 000 thousandths; the bound is generous so that the
+/// function is useful for other exact quantities while every accepted result
+/// (and any sum of up to 18 000 of them) still fits in a `u64`.
+pub const MAX_THOUSANDTHS: u64 = 1_000_000_000_000_000;
+
+/// Why the text at the start of a byte slice is not a JSON number.
+///
+/// Returned by [`scan_json_number`]; `offset` is relative to the start of the
+/// slice that was scanned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScanError {
+    /// Byte offset of the problem, counted from the start of the scanned slice.
+    pub offset: usize,
+    /// What is wrong.
+    pub kind: ScanErrorKind,
+}
+
+/// The ways the start of a JSON number can be malformed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScanErrorKind {
+    /// The integer part is missing: nothing, or something other than a digit,
+    /// at the start (or after the `-`). Covers `+1`, `.5`, `-x` and the empty
+    /// input.
+    ExpectedDigit,
+    /// The integer part starts with `0` and goes on with another digit (`01`).
+    /// `offset` points at the leading `0`.
+    LeadingZero,
+    /// A `.` is not followed by at least one digit (`1.`, `1.e5`).
+    ExpectedFractionDigit,
+    /// An `e`/`E` (and optional sign) is not followed by at least one digit
+    /// (`1e`, `1e+`).
+    ExpectedExponentDigit,
+}
+
+impl fmt::Display for ScanErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ScanErrorKind::ExpectedDigit => "expected a digit",
+            ScanErrorKind::LeadingZero => "leading zeros are not allowed",
+            ScanErrorKind::ExpectedFractionDigit => "expected a digit after the decimal point",
+            ScanErrorKind::ExpectedExponentDigit => "expected a digit in the exponent",
+        })
+    }
+}
+
+impl fmt::Display for ScanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (at byte {})", self.kind, self.offset)
+    }
+}
+
+impl std::error::Error for ScanError {}
+
+/// Scans the longest JSON number at the start of `bytes` and returns its
+/// length in bytes.
+///
+/// Scanning stops at the first byte that cannot continue the number; that byte
+/// is not inspected further (the caller decides whether it is a valid
+/// delimiter), so `scan_json_number(b"12,")` is `Ok(2)` and
+/// `scan_json_number(b"1x")` is `Ok(1)`. An error means that no prefix of
+/// `bytes` is a complete number *and* the number that was started cannot be
+/// completed (`01`, `1.`, `1e+`, `-`, `+1`).
+///
+/// Invariant: on `Ok(n)`, `n >= 1`, `n <= bytes.len()`, and `bytes[..n]` matches
+/// the grammar in the module documentation (so it is ASCII).
+pub fn scan_json_number(bytes: &[u8]) -> Result<usize, ScanError> {
+    let err = |offset, kind| Err(ScanError { offset, kind });
+    let mut i = usize::from(bytes.first() == Some(&b'-'));
+    match bytes.get(i) {
+        Some(b'0') => {
+            i += 1;
+            if bytes.get(i).is_some_and(u8::is_ascii_digit) {
+                return err(i - 1, ScanErrorKind::LeadingZero);
+            }
+        }
+        Some(b'1'..=b'9') => i = skip_digits(bytes, i + 1),
+        _ => return err(i, ScanErrorKind::ExpectedDigit),
+    }
+    if bytes.get(i) == Some(&b'.') {
+        let end = skip_digits(bytes, i + 1);
+        if end == i + 1 {
+            return err(end, ScanErrorKind::ExpectedFractionDigit);
+        }
+        i = end;
+    }
+    if let Some(b'e' | b'E') = bytes.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = bytes.get(i) {
+            i += 1;
+        }
+        let end = skip_digits(bytes, i);
+        if end == i {
+            return err(end, ScanErrorKind::ExpectedExponentDigit);
+        }
+        i = end;
+    }
+    Ok(i)
+}
+
+/// Returns the index of the first byte at or after `i` that is not an ASCII
+/// digit (or `bytes.len()`).
+#[inline]
+fn skip_digits(bytes: &[u8], mut i: usize) -> usize {
+    while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    i
+}
+
+/// Reports whether `s` is exactly one JSON number:
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, nothing before or after
+/// it (no whitespace, no `+`).
+pub fn is_json_number(s: &str) -> bool {
+    scan_json_number(s.as_bytes()) == Ok(s.len())
+}
+
+/// Parses `s` as a JSON number into the nearest `f64`.
+///
+/// Returns `None` unless [`is_json_number`] holds. The result is correctly
+/// rounded (it is `str::parse::<f64>`, applied only after the grammar check);
+/// a magnitude too large for `f64` gives an infinity, one too small gives a
+/// zero of the same sign (`-0` is `-0.0`). This is the spec's "string holding
+/// a number" (§9).
+pub fn parse_json_number(s: &str) -> Option<f64> {
+    if is_json_number(s) {
+        s.parse::<f64>().ok()
+    } else {
+        None
+    }
+}
+
+/// Why [`decimal_thousandths`] refused a number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecimalError {
+    /// The text does not follow the JSON number grammar.
+    NotANumber,
+    /// The value is below zero (`-0` and `-0.000` are zero, not negative).
+    Negative,
+    /// The value has a non-zero digit after the third decimal (`0.0005`,
+    /// `1e-4`); trailing zeros do not count (`1.0000` is fine).
+    TooManyDecimals,
+    /// The value is above [`MAX_THOUSANDTHS`] thousandths (10^12).
+    OutOfRange,
+}
+
+impl fmt::Display for DecimalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Worded to follow the number: "percent 1.0005 has more than 3 decimals".
+        f.write_str(match self {
+            DecimalError::NotANumber => "is not a JSON number",
+            DecimalError::Negative => "is negative",
+            DecimalError::TooManyDecimals => "has more than 3 decimals",
+            DecimalError::OutOfRange => "is too large (at most 10^12)",
+        })
+    }
+}
+
+impl std::error::Error for DecimalError {}
+
+/// Converts the exact decimal value of a JSON number's text into thousandths,
+/// with integer arithmetic only.
+///
+/// `"10"` → 10000, `"1.005"` → 1005, `"1.0000"` → 1000, `"1e1"` → 10000,
+/// `"1.5E-2"` → 15, `"-0"` → 0. Errors are checked in this order:
+/// [`NotANumber`](DecimalError::NotANumber) (not the JSON grammar), then a zero
+/// value is `Ok(0)` whatever its spelling (`-0.0e-999`), then
+/// [`Negative`](DecimalError::Negative),
+/// [`TooManyDecimals`](DecimalError::TooManyDecimals) (a non-zero digit below
+/// 0.001) and [`OutOfRange`](DecimalError::OutOfRange) (above
+/// [`MAX_THOUSANDTHS`]). Any exponent, however long, is handled without
+/// overflow.
+pub fn decimal_thousandths(text: &str) -> Result<u64, DecimalError> {
+    let bytes = text.as_bytes();
+    if scan_json_number(bytes) != Ok(bytes.len()) {
+        return Err(DecimalError::NotANumber);
+    }
+    // From here on `bytes` is known to match the grammar.
+    let (negative, rest) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    let mut parts = rest.splitn(2, |&b| b == b'e' || b == b'E');
+    let mantissa = parts.next().unwrap_or_default();
+    let exponent = parts.next().map_or(0, parse_exponent);
+    let mut halves = mantissa.splitn(2, |&b| b == b'.');
+    let int_digits = halves.next().unwrap_or_default();
+    let frac_digits = halves.next().unwrap_or_default();
+
+    // The mantissa's digits, read as one integer D, with the value being
+    // D × 10^(exponent - frac_digits.len()). Leading zeros are skipped and
+    // trailing zeros are counted rather than multiplied in, so that
+    // `significand` holds D without either; it is only accumulated while it
+    // has at most 16 digits (anything longer is out of range or has too many
+    // decimals, decided below without its value).
+    let mut significand: u64 = 0;
+    let mut sig_len: usize = 0; // digits from the first to the last non-zero digit
+    let mut trailing_zeros: usize = 0; // zeros after the last non-zero digit
+    for &b in int_digits.iter().chain(frac_digits) {
+        let digit = u64::from(b.wrapping_sub(b'0'));
+        if digit == 0 {
+            if sig_len > 0 {
+                trailing_zeros = trailing_zeros.saturating_add(1);
+            }
+            continue;
+        }
+        sig_len = sig_len.saturating_add(trailing_zeros).saturating_add(1);
+        if sig_len <= 16 {
+            // Fits: significand < 10^16 < u64::MAX. checked_* only to stay
+            // panic-free under any reasoning error.
+            significand = pow10(trailing_zeros)
+                .and_then(|p| significand.checked_mul(p))
+                .and_then(|s| s.checked_mul(10))
+                .and_then(|s| s.checked_add(digit))
+                .unwrap_or(u64::MAX);
+        }
+        trailing_zeros = 0;
+    }
+    if sig_len == 0 {
+        return Ok(0);
+    }
+    if negative {
+        return Err(DecimalError::Negative);
+    }
+    // value in thousandths = significand × 10^scale
+    let scale = exponent
+        .saturating_sub(len_i64(frac_digits.len()))
+        .saturating_add(len_i64(trailing_zeros))
+        .saturating_add(3);
+    if scale < 0 {
+        return Err(DecimalError::TooManyDecimals);
+    }
+    // significand ≥ 10^(sig_len-1), so the value is ≥ 10^(sig_len-1+scale),
+    // which exceeds 10^15 as soon as sig_len + scale > 16.
+    if len_i64(sig_len).saturating_add(scale) > 16 {
+        return Err(DecimalError::OutOfRange);
+    }
+    let value = usize::try_from(scale)
+        .ok()
+        .and_then(pow10)
+        .and_then(|p| significand.checked_mul(p))
+        .ok_or(DecimalError::OutOfRange)?;
+    if value > MAX_THOUSANDTHS {
+        return Err(DecimalError::OutOfRange);
+    }
+    Ok(value)
+}
+
+/// Parses the digits after `e`/`E` (with an optional sign), saturating at
+/// ±2^40: any exponent that large decides the outcome of
+/// [`decimal_thousandths`] by itself (inputs are far shorter than 2^40 digits).
+fn parse_exponent(exp: &[u8]) -> i64 {
+    const LIMIT: i64 = 1 << 40;
+    let (negative, digits) = match exp.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, exp),
+    };
+    let mut value: i64 = 0;
+    for &b in digits {
+        value = value * 10 + i64::from(b.wrapping_sub(b'0'));
+        if value > LIMIT {
+            value = LIMIT;
+            break;
+        }
+    }
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
+/// 10^n, or `None` when it does not fit in a `u64`.
+fn pow10(n: usize) -> Option<u64> {
+    u32::try_from(n).ok().and_then(|n| 10u64.checked_pow(n))
+}
+
+/// A length as `i64`, saturating (lengths of real inputs always fit).
+fn len_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grammar_accepts() {
+        for s in [
+            "0", "-0", "1", "-1", "10", "1234567890", "0.0", "0.5", "-0.5", "1.25", "1e5", "1E5",
+            "1e+5", "1e-5", "1E-05", "0e0", "-0.0e-0", "1.5e300", "1e999999999999999999999",
+            "123456789012345678901234567890",
+        ] {
+            assert!(is_json_number(s), "{s:?} should be a JSON number");
+        }
+    }
+
+    #[test]
+    fn grammar_rejects() {
+        for s in [
+            "", "-", "+1", "+0", ".5", "-.5", "1.", "1.e5", "01", "-01", "00", "0.5.", "1e", "1e+",
+            "1e-", "1ee5", "1e5.0", " 1", "1 ", "1\n", "0x10", "NaN", "nan", "Infinity",
+            "-Infinity", "inf", "1_000", "1,5", "١", "1e5e5", "--1", "-+1", "e5", "1.5f", "1..5",
+        ] {
+            assert!(!is_json_number(s), "{s:?} should not be a JSON number");
+        }
+    }
+
+    #[test]
+    fn scan_stops_at_the_first_non_number_byte() {
+        assert_eq!(scan_json_number(b"12,"), Ok(2));
+        assert_eq!(scan_json_number(b"1x"), Ok(1));
+        assert_eq!(scan_json_number(b"-0]"), Ok(2));
+        assert_eq!(scan_json_number(b"1.5e-3}"), Ok(6));
+        assert_eq!(scan_json_number(b"0.5.5"), Ok(3));
+        assert_eq!(scan_json_number(b"1e5e5"), Ok(3));
+    }
+
+    #[test]
+    fn scan_errors_have_kinds_and_offsets() {
+        use ScanErrorKind::*;
+        let cases: [(&[u8], usize, ScanErrorKind); 10] = [
+            (b"", 0, ExpectedDigit),
+            (b"-", 1, ExpectedDigit),
+            (b"-x", 1, ExpectedDigit),
+            (b"+1", 0, ExpectedDigit),
+            (b".5", 0, ExpectedDigit),
+            (b"01", 0, LeadingZero),
+            (b"-00", 1, LeadingZero),
+            (b"1.x", 2, ExpectedFractionDigit),
+            (b"12e", 3, ExpectedExponentDigit),
+            (b"1E-,", 3, ExpectedExponentDigit),
+        ];
+        for (input, offset, kind) in cases {
+            assert_eq!(
+                scan_json_number(input),
+                Err(ScanError { offset, kind }),
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
+        }
+        let e = ScanError { offset: 3, kind: LeadingZero };
+        assert_eq!(e.to_string(), "leading zeros are not allowed (at byte 3)");
+    }
+
+    #[test]
+    fn parse_json_number_is_grammar_then_correct_rounding() {
+        assert_eq!(parse_json_number("0.1"), Some(0.1));
+        assert_eq!(parse_json_number("-2.5e3"), Some(-2500.0));
+        assert_eq!(parse_json_number("9007199254740993"), Some(9007199254740992.0));
+        assert_eq!(parse_json_number("1e400"), Some(f64::INFINITY));
+        assert_eq!(parse_json_number("-1e400"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_json_number("1e-400"), Some(0.0));
+        assert_eq!(parse_json_number("1e99999999999999999999999999"), Some(f64::INFINITY));
+        let neg_zero = parse_json_number("-0");
+        assert!(neg_zero.is_some_and(|z| z == 0.0 && z.is_sign_negative()));
+        for bad in ["", " 1", "1 ", "+1", "1.", ".5", "01", "NaN", "inf", "infinity", "0x1"] {
+            assert_eq!(parse_json_number(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn thousandths_from_the_brief() {
+        use DecimalError::*;
+        let cases: &[(&str, Result<u64, DecimalError>)] = &[
+            ("10", Ok(10_000)),
+            ("1.005", Ok(1005)),
+            ("33.333", Ok(33_333)),
+            ("1.0000", Ok(1000)),
+            ("1e1", Ok(10_000)),
+            ("1.5E-2", Ok(15)),
+            ("0.0005", Err(TooManyDecimals)),
+            ("1e-4", Err(TooManyDecimals)),
+            ("-0", Ok(0)),
+            ("-1", Err(Negative)),
+            ("1e400", Err(OutOfRange)),
+            ("abc", Err(NotANumber)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(decimal_thousandths(text), *want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn thousandths_edges() {
+        use DecimalError::*;
+        let cases: &[(&str, Result<u64, DecimalError>)] = &[
+            ("0", Ok(0)),
+            ("0.000", Ok(0)),
+            ("0.0000000", Ok(0)),
+            ("-0.000e-99", Ok(0)),
+            ("0e99999999999999999999999", Ok(0)),
+            ("0.001", Ok(1)),
+            ("100", Ok(100_000)),
+            ("99.999", Ok(99_999)),
+            ("50.5", Ok(50_500)),
+            ("1.5e+2", Ok(150_000)),
+            ("0.1e1", Ok(1000)),
+            ("1000e-6", Ok(1)),
+            ("1000e-7", Err(TooManyDecimals)),
+            ("10.0010", Ok(10_001)),
+            ("0.00100000000000000000000000", Ok(1)),
+            ("0.0001000", Err(TooManyDecimals)),
+            ("1e-99999999999999999999999", Err(TooManyDecimals)),
+            ("1e99999999999999999999999", Err(OutOfRange)),
+            ("1000000000000", Ok(MAX_THOUSANDTHS)),
+            ("1e12", Ok(MAX_THOUSANDTHS)),
+            ("999999999999.999", Ok(MAX_THOUSANDTHS - 1)),
+            ("1000000000000.001", Err(OutOfRange)),
+            ("1000000000001", Err(OutOfRange)),
+            ("10000000000000000000000000000", Err(OutOfRange)),
+            ("12345678901234567890e-20", Err(TooManyDecimals)),
+            ("1234567890123456789012e-19", Err(TooManyDecimals)),
+            ("1234560000000000000000e-19", Ok(123_456)),
+            ("-0.0005", Err(Negative)),
+            ("-1e400", Err(Negative)),
+            ("-5", Err(Negative)),
+            ("", Err(NotANumber)),
+            (" 1", Err(NotANumber)),
+            ("1.", Err(NotANumber)),
+            ("+1", Err(NotANumber)),
+            ("01", Err(NotANumber)),
+            ("NaN", Err(NotANumber)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(decimal_thousandths(text), *want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn thousandths_of_every_three_decimal_percent() {
+        // Every percent with at most 3 decimals, spelled the plain way, maps
+        // to exactly its bucket count.
+        for n in (0..=100_000u64).step_by(7).chain([99_999, 100_000]) {
+            let text = format!("{}.{:03}", n / 1000, n % 1000);
+            assert_eq!(decimal_thousandths(&text), Ok(n), "{text}");
+        }
+        // The spec's example: splits summing to exactly 100 in decimals.
+        let sum: u64 = ["33.333", "33.333", "33.334"]
+            .iter()
+            .map(|p| decimal_thousandths(p).unwrap_or(0))
+            .sum();
+        assert_eq!(sum, 100_000);
+    }
+
+    #[test]
+    fn decimal_error_messages() {
+        assert_eq!(DecimalError::TooManyDecimals.to_string(), "has more than 3 decimals");
+        assert_eq!(DecimalError::Negative.to_string(), "is negative");
+        assert_eq!(DecimalError::NotANumber.to_string(), "is not a JSON number");
+        assert_eq!(DecimalError::OutOfRange.to_string(), "is too large (at most 10^12)");
+        let boxed: Box<dyn std::error::Error> = Box::new(DecimalError::OutOfRange);
+        assert!(boxed.to_string().contains("too large"));
+    }
+}

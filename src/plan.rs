@@ -1,0 +1,347 @@
+//! The compiled evaluation plan: what evaluation runs, built once per snapshot.
+//!
+//! Compilation turns the validated model into flat, index-based structures: flag, segment and
+//! variant references become indices; attribute paths become *slots* (see [`crate::context`]);
+//! percents become bucket counts; instants become milliseconds; conditions become [`Cond`] trees of
+//! compiled [`Matcher`]s. Operator and operand problems are reported here, into the same problem
+//! list as shape and validation problems, so a load reports everything at once.
+//!
+//! Invariant: a `Plan` built from a problem-free model has every index in range; evaluation still
+//! uses checked access (`get`) so that no input can make it panic.
+
+use crate::condition::{self, Matcher};
+use crate::error::{index, join, Problems};
+use crate::json::Value;
+use crate::limits::Limits;
+use crate::set::{StrIndex, U64Set};
+use crate::snapshot::{Condition, Flag, Segment, Serve, Snapshot};
+use crate::time;
+use crate::validate::{percent_buckets, ValueKind};
+use std::collections::HashMap;
+
+/// A compiled snapshot.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub schema: u64,
+    pub version: u64,
+    pub environment: Option<String>,
+    pub published_at: Option<String>,
+    pub metadata: Vec<(Box<str>, Value<'static>)>,
+    pub flags: Vec<FlagPlan>,
+    pub flag_index: StrIndex,
+    pub segments: Vec<SegmentPlan>,
+    /// Slot → attribute path segments. Slot 0 is always `key`.
+    pub attrs: Vec<Vec<Box<str>>>,
+}
+
+/// The slot of the `key` attribute.
+pub(crate) const KEY_SLOT: u32 = 0;
+
+#[derive(Debug)]
+pub(crate) struct FlagPlan {
+    pub key: Box<str>,
+    pub kind: ValueKind,
+    pub variants: Vec<(Box<str>, Value<'static>)>,
+    pub default: u32,
+    pub off: u32,
+    pub enabled: bool,
+    /// `salt` followed by `:`, the bucketing prefix.
+    pub salt_prefix: Box<[u8]>,
+    pub requires: Vec<Requirement>,
+    pub rules: Vec<RulePlan>,
+    /// False when `rules` was absent or empty (reason `STATIC`).
+    pub has_rules: bool,
+    pub metadata: Vec<(Box<str>, Value<'static>)>,
+    /// The result may depend on the time (windows, ramps, also through prerequisites).
+    pub uses_time: bool,
+    /// The result may depend on the context.
+    pub uses_context: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct Requirement {
+    pub flag: u32,
+    pub variants: Vec<u32>,
+}
+
+#[derive(Debug)]
+pub(crate) struct RulePlan {
+    pub id: Option<Box<str>>,
+    pub when: Option<Cond>,
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+    pub serve: ServePlan,
+}
+
+#[derive(Debug)]
+pub(crate) enum ServePlan {
+    Variant(u32),
+    /// Entries as (exclusive cumulative bucket end, variant).
+    Split { by: u32, entries: Vec<(u32, u32)> },
+    Percent { by: u32, buckets: u32, variant: u32 },
+    /// Steps as (instant ms, buckets), increasing in time.
+    Ramp { by: u32, steps: Vec<(i64, u32)>, variant: u32 },
+}
+
+#[derive(Debug)]
+pub(crate) enum Cond {
+    All(Vec<Cond>),
+    Any(Vec<Cond>),
+    Not(Box<Cond>),
+    Segment(u32),
+    Attr { slot: u32, matcher: Matcher, operand: Box<str> },
+}
+
+#[derive(Debug)]
+pub(crate) struct SegmentPlan {
+    pub key: Box<str>,
+    pub include: StrIndex,
+    pub exclude: StrIndex,
+    pub include_hashed: U64Set,
+    pub exclude_hashed: U64Set,
+    /// `hashSalt` (default: the segment key) followed by `:`.
+    pub hash_prefix: Box<[u8]>,
+    pub when: Option<Cond>,
+}
+
+struct Compiler<'l> {
+    limits: &'l Limits,
+    slots: HashMap<String, u32>,
+    attrs: Vec<Vec<Box<str>>>,
+    segment_index: HashMap<String, u32>,
+}
+
+impl Compiler<'_> {
+    fn slot(&mut self, path: &str) -> u32 {
+        if let Some(&s) = self.slots.get(path) {
+            return s;
+        }
+        let s = self.attrs.len() as u32;
+        self.attrs.push(path.split('.').map(Into::into).collect());
+        self.slots.insert(path.to_string(), s);
+        s
+    }
+
+    fn cond(&mut self, c: &Condition<'_>, path: &str, p: &mut Problems) -> Cond {
+        match c {
+            Condition::All(items) => {
+                let base = join(path, "all");
+                Cond::All(items.iter().enumerate().map(|(i, c)| self.cond(c, &index(&base, i), p)).collect())
+            }
+            Condition::Any(items) => {
+                let base = join(path, "any");
+                Cond::Any(items.iter().enumerate().map(|(i, c)| self.cond(c, &index(&base, i), p)).collect())
+            }
+            Condition::Not(inner) => Cond::Not(Box::new(self.cond(inner, &join(path, "not"), p))),
+            Condition::Segment(s) => Cond::Segment(self.segment_index.get(&**s).copied().unwrap_or(u32::MAX)),
+            Condition::Attr(a) => {
+                let matcher =
+                    condition::compile(&a.op, a.value.as_ref(), a.values.as_deref(), a.ignore_case, self.limits, path, p);
+                match matcher {
+                    Some(matcher) => {
+                        let operand = match (&a.value, &a.values) {
+                            (Some(v), _) => v.to_string(),
+                            (_, Some(vs)) => Value::Array(vs.clone()).to_string(),
+                            _ => String::new(),
+                        };
+                        Cond::Attr { slot: self.slot(&a.attr), matcher, operand: operand.into() }
+                    }
+                    None => Cond::Any(Vec::new()),
+                }
+            }
+            Condition::Invalid => Cond::Any(Vec::new()),
+        }
+    }
+}
+
+fn variant_index(f: &Flag<'_>, name: Option<&str>) -> u32 {
+    name.and_then(|n| f.variants.iter().position(|(k, _)| k == n)).unwrap_or(0) as u32
+}
+
+fn parse_hashes(list: &[std::borrow::Cow<'_, str>]) -> U64Set {
+    U64Set::new(list.iter().filter_map(|h| u64::from_str_radix(h, 16).ok()).collect())
+}
+
+fn owned_pairs(v: &[(std::borrow::Cow<'_, str>, Value<'_>)]) -> Vec<(Box<str>, Value<'static>)> {
+    v.iter().map(|(k, v)| (Box::from(&**k), v.clone().into_owned())).collect()
+}
+
+fn segment_plan(c: &mut Compiler<'_>, key: &str, s: &Segment<'_>, p: &mut Problems) -> SegmentPlan {
+    let when = s.when.as_ref().map(|w| c.cond(w, &join(&join("segments", key), "when"), p));
+    let salt = s.hash_salt.as_deref().unwrap_or(key);
+    SegmentPlan {
+        key: key.into(),
+        include: StrIndex::new(s.include.iter().map(|k| (&**k, 0))),
+        exclude: StrIndex::new(s.exclude.iter().map(|k| (&**k, 0))),
+        include_hashed: parse_hashes(&s.include_hashed),
+        exclude_hashed: parse_hashes(&s.exclude_hashed),
+        hash_prefix: format!("{salt}:").into_bytes().into(),
+        when,
+    }
+}
+
+/// Compiles a model. Problems (operators, operands) are added to `p`; the plan is only meaningful
+/// when `p` holds no errors.
+pub(crate) fn compile(s: &Snapshot<'_>, limits: &Limits, p: &mut Problems) -> Plan {
+    let mut c = Compiler {
+        limits,
+        slots: HashMap::new(),
+        attrs: Vec::new(),
+        segment_index: s.segments.iter().enumerate().map(|(i, (k, _))| (k.to_string(), i as u32)).collect(),
+    };
+    c.slot("key");
+    let segments: Vec<SegmentPlan> = s.segments.iter().map(|(k, seg)| segment_plan(&mut c, k, seg, p)).collect();
+    let flag_index = StrIndex::new(s.flags.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32)));
+    let mut flags = Vec::with_capacity(s.flags.len());
+    for (key, f) in &s.flags {
+        let path = join("flags", key);
+        let kind = f.variants.iter().find_map(|(_, v)| ValueKind::of(v)).unwrap_or(ValueKind::Boolean);
+        let default = variant_index(f, f.default.as_deref());
+        let off = if f.off_variant.is_some() { variant_index(f, f.off_variant.as_deref()) } else { default };
+        let requires = f
+            .requires
+            .iter()
+            .map(|r| {
+                let flag = r.flag.as_deref().and_then(|k| flag_index.get(k)).unwrap_or(u32::MAX);
+                let target = s.flags.get(flag as usize).map(|(_, t)| t);
+                let variants = r
+                    .variants
+                    .iter()
+                    .filter_map(|v| target.and_then(|t| t.variants.iter().position(|(k, _)| k == v)).map(|i| i as u32))
+                    .collect();
+                Requirement { flag, variants }
+            })
+            .collect();
+        let mut rules = Vec::new();
+        for (i, r) in f.rules.iter().flatten().enumerate() {
+            let rp = index(&join(&path, "rules"), i);
+            let when = r.when.as_ref().map(|w| c.cond(w, &join(&rp, "when"), p));
+            let by = |c: &mut Compiler<'_>, by: &Option<std::borrow::Cow<'_, str>>| c.slot(by.as_deref().unwrap_or("key"));
+            let serve = match &r.serve {
+                Serve::Variant(v) => ServePlan::Variant(variant_index(f, Some(v))),
+                Serve::Split { split, by: b } => {
+                    let mut acc = 0u32;
+                    let entries = split
+                        .iter()
+                        .map(|e| {
+                            acc += e.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok()).unwrap_or(0);
+                            (acc, variant_index(f, e.variant.as_deref()))
+                        })
+                        .collect();
+                    ServePlan::Split { by: by(&mut c, b), entries }
+                }
+                Serve::Percent { variant, percent, by: b } => ServePlan::Percent {
+                    by: by(&mut c, b),
+                    buckets: percent_buckets(percent.text()).unwrap_or(0),
+                    variant: variant_index(f, variant.as_deref()),
+                },
+                Serve::Ramp { variant, ramp, by: b } => ServePlan::Ramp {
+                    by: by(&mut c, b),
+                    steps: ramp
+                        .iter()
+                        .filter_map(|st| {
+                            let at = time::parse_rfc3339_ms(st.at.as_deref()?)?;
+                            let pc = percent_buckets(st.percent.as_ref()?.text()).ok()?;
+                            Some((at, pc))
+                        })
+                        .collect(),
+                    variant: variant_index(f, variant.as_deref()),
+                },
+                Serve::Invalid => ServePlan::Variant(0),
+            };
+            rules.push(RulePlan {
+                id: r.id.as_deref().map(Into::into),
+                when,
+                from: r.from.as_deref().and_then(time::parse_rfc3339_ms),
+                until: r.until.as_deref().and_then(time::parse_rfc3339_ms),
+                serve,
+            });
+        }
+        let salt = f.salt.as_deref().unwrap_or(key);
+        flags.push(FlagPlan {
+            key: (&**key).into(),
+            kind,
+            variants: owned_pairs(&f.variants),
+            default,
+            off,
+            enabled: f.enabled,
+            salt_prefix: format!("{salt}:").into_bytes().into(),
+            requires,
+            has_rules: !rules.is_empty(),
+            rules,
+            metadata: owned_pairs(&f.metadata),
+            uses_time: false,
+            uses_context: false,
+        });
+    }
+    if !p.has_errors() {
+        dependencies(&mut flags);
+    }
+    Plan {
+        schema: s.schema,
+        version: s.version,
+        environment: s.environment.as_deref().map(Into::into),
+        published_at: s.published_at.as_deref().map(Into::into),
+        metadata: owned_pairs(&s.metadata),
+        flags,
+        flag_index,
+        segments,
+        attrs: c.attrs,
+    }
+}
+
+/// Works out `uses_time` and `uses_context` for every flag, prerequisites included.
+/// Requires an acyclic prerequisite graph (validated).
+fn dependencies(flags: &mut [FlagPlan]) {
+    fn own(f: &FlagPlan) -> (bool, bool) {
+        if !f.enabled {
+            return (false, false);
+        }
+        let (mut time, mut ctx) = (false, false);
+        for r in &f.rules {
+            time |= r.from.is_some() || r.until.is_some();
+            ctx |= r.when.is_some();
+            match r.serve {
+                ServePlan::Variant(_) => {
+                    if r.when.is_none() && r.from.is_none() && r.until.is_none() {
+                        break; // every later rule is unreachable
+                    }
+                }
+                ServePlan::Ramp { .. } => {
+                    time = true;
+                    ctx = true;
+                }
+                _ => ctx = true,
+            }
+        }
+        (time, ctx)
+    }
+    let n = flags.len();
+    let mut done: Vec<Option<(bool, bool)>> = vec![None; n];
+    fn visit(i: usize, flags: &[FlagPlan], done: &mut Vec<Option<(bool, bool)>>, guard: usize) -> (bool, bool) {
+        if let Some(Some(d)) = done.get(i) {
+            return *d;
+        }
+        let Some(f) = flags.get(i) else { return (false, false) };
+        let (mut t, mut c) = own(f);
+        if f.enabled && guard > 0 {
+            for r in &f.requires {
+                let (rt, rc) = visit(r.flag as usize, flags, done, guard - 1);
+                t |= rt;
+                c |= rc;
+            }
+        }
+        if let Some(d) = done.get_mut(i) {
+            *d = Some((t, c));
+        }
+        (t, c)
+    }
+    for i in 0..n {
+        visit(i, flags, &mut done, n + 1);
+    }
+    for (f, d) in flags.iter_mut().zip(done) {
+        let (t, c) = d.unwrap_or((true, true));
+        f.uses_time = t;
+        f.uses_context = c;
+    }
+}

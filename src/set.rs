@@ -1,0 +1,153 @@
+//! Small hash tables keyed by strings, built once at load and read on every evaluation.
+//!
+//! [`StrIndex`] maps strings to `u32` values (flag keys → flag indices; `in` operands; segment lists).
+//! It uses open addressing over XXH3 hashes: no SipHash, no per-lookup allocation, and a compact
+//! layout that keeps the wasm binary small.
+//!
+//! Invariants: the table length is a power of two and at least twice the number of entries, so
+//! probing always finds an empty slot; `slots[i] == EMPTY` or indexes `entries`.
+
+use xxhash_rust::xxh3::xxh3_64;
+
+const EMPTY: u32 = u32::MAX;
+
+/// A read-only map from strings to `u32` values.
+#[derive(Clone, Debug, Default)]
+pub struct StrIndex {
+    entries: Vec<(Box<str>, u32, u64)>,
+    slots: Vec<u32>,
+    mask: usize,
+}
+
+impl StrIndex {
+    /// Builds the index. When a key repeats, the first value wins.
+    pub fn new<'a, I>(items: I) -> StrIndex
+    where
+        I: IntoIterator<Item = (&'a str, u32)>,
+    {
+        let mut idx = StrIndex::default();
+        let items: Vec<(&str, u32)> = items.into_iter().collect();
+        let cap = (items.len() * 2).max(4).next_power_of_two();
+        idx.slots = vec![EMPTY; cap];
+        idx.mask = cap - 1;
+        for (k, v) in items {
+            let h = xxh3_64(k.as_bytes());
+            if idx.find(k, h).is_some() {
+                continue;
+            }
+            let mut i = (h as usize) & idx.mask;
+            while idx.slots[i] != EMPTY {
+                i = (i + 1) & idx.mask;
+            }
+            idx.slots[i] = idx.entries.len() as u32;
+            idx.entries.push((k.into(), v, h));
+        }
+        idx
+    }
+
+    fn find(&self, key: &str, h: u64) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mut i = (h as usize) & self.mask;
+        loop {
+            let s = *self.slots.get(i)?;
+            if s == EMPTY {
+                return None;
+            }
+            let (k, v, eh) = self.entries.get(s as usize)?;
+            if *eh == h && &**k == key {
+                return Some(*v);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// The value stored for `key`.
+    #[inline]
+    pub fn get(&self, key: &str) -> Option<u32> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        self.find(key, xxh3_64(key.as_bytes()))
+    }
+
+    /// Whether `key` is present.
+    #[inline]
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Number of distinct keys.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Keys in insertion order (first occurrences).
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(k, _, _)| &**k)
+    }
+}
+
+/// A set of `u64` values (hashed segment lists), sorted for binary search.
+#[derive(Clone, Debug, Default)]
+pub struct U64Set(Vec<u64>);
+
+impl U64Set {
+    /// Builds the set.
+    pub fn new(mut v: Vec<u64>) -> U64Set {
+        v.sort_unstable();
+        v.dedup();
+        U64Set(v)
+    }
+
+    /// Membership.
+    #[inline]
+    pub fn contains(&self, x: u64) -> bool {
+        self.0.binary_search(&x).is_ok()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups() {
+        let keys: Vec<String> = (0..1000).map(|i| format!("flag-{i}")).collect();
+        let idx = StrIndex::new(keys.iter().enumerate().map(|(i, k)| (k.as_str(), i as u32)));
+        assert_eq!(idx.len(), 1000);
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(idx.get(k), Some(i as u32));
+        }
+        assert_eq!(idx.get("flag-1000"), None);
+        assert_eq!(idx.get(""), None);
+    }
+
+    #[test]
+    fn first_wins_and_empty() {
+        let idx = StrIndex::new([("a", 1), ("a", 2), ("", 3)]);
+        assert_eq!(idx.get("a"), Some(1));
+        assert_eq!(idx.get(""), Some(3));
+        assert_eq!(idx.len(), 2);
+        let e = StrIndex::new(std::iter::empty());
+        assert!(!e.contains("a"));
+        assert!(StrIndex::default().get("x").is_none());
+    }
+
+    #[test]
+    fn u64set() {
+        let s = U64Set::new(vec![5, 1, 5, 9]);
+        assert!(s.contains(5) && s.contains(1) && !s.contains(2));
+    }
+}

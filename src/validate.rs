@@ -1,0 +1,502 @@
+//! Validation (spec §8–§9): the rules of meaning that a well-shaped snapshot must also follow.
+//!
+//! Runs on the model from [`crate::snapshot`], after shape checks, and reports into the same list:
+//! key lengths, variant types, references (variants, segments, prerequisite flags), percents (exact
+//! decimals, sums), ramps and windows, dates, condition depth, prerequisite depth, and cycles
+//! between segments and between flags. It never stops at the first problem. Operator and operand
+//! checks belong to compilation ([`crate::plan`]), which also runs on every snapshot.
+
+use crate::error::{index, join, Problems};
+use crate::json::Value;
+use crate::limits::Limits;
+use crate::number::decimal_thousandths;
+use crate::snapshot::{Condition, Flag, Serve, Snapshot};
+use crate::time;
+use std::collections::HashMap;
+
+/// Largest key, in bytes.
+pub const MAX_KEY_BYTES: usize = 256;
+
+/// The JSON type class of a variant value: all variants of a flag share one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// `true`/`false`.
+    Boolean,
+    /// Strings.
+    String,
+    /// Numbers.
+    Number,
+    /// Objects and arrays.
+    Json,
+}
+
+impl ValueKind {
+    /// The kind of a (non-null) value.
+    pub fn of(v: &Value<'_>) -> Option<ValueKind> {
+        match v {
+            Value::Bool(_) => Some(ValueKind::Boolean),
+            Value::String(_) => Some(ValueKind::String),
+            Value::Number(_) => Some(ValueKind::Number),
+            Value::Object(_) | Value::Array(_) => Some(ValueKind::Json),
+            Value::Null => None,
+        }
+    }
+
+    /// `boolean`, `string`, `number` or `json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueKind::Boolean => "boolean",
+            ValueKind::String => "string",
+            ValueKind::Number => "number",
+            ValueKind::Json => "json",
+        }
+    }
+}
+
+/// A percent written as a JSON number, in buckets (thousandths of a percent), or a message.
+pub(crate) fn percent_buckets(text: &str) -> Result<u32, String> {
+    match decimal_thousandths(text) {
+        Ok(t) if t <= 100_000 => Ok(t as u32),
+        Ok(_) => Err(format!("percent {text} is over 100")),
+        Err(e) => Err(format!("percent {text} {e}")),
+    }
+}
+
+fn check_key(key: &str, path: &str, what: &str, p: &mut Problems) {
+    if key.is_empty() {
+        p.error(path, format!("{what} must not be empty"));
+    } else if key.len() > MAX_KEY_BYTES {
+        p.error(path, format!("{what} is {} bytes long; at most {MAX_KEY_BYTES} are allowed", key.len()));
+    }
+}
+
+/// Validates the model. `now_ms`, when given, enables warnings about expired flags.
+pub(crate) fn validate(s: &Snapshot<'_>, limits: &Limits, now_ms: Option<i64>, p: &mut Problems) {
+    if let Some(t) = &s.published_at {
+        if time::parse_rfc3339_ms(t).is_none() {
+            p.error("publishedAt", format!("\"{t}\" is not an RFC 3339 date-time"));
+        }
+    }
+    for (k, _) in &s.metadata {
+        check_key(k, &join("metadata", k), "a metadata key", p);
+    }
+    let segment_keys: HashMap<&str, usize> = s.segments.iter().enumerate().map(|(i, (k, _))| (&**k, i)).collect();
+    let flag_keys: HashMap<&str, usize> = s.flags.iter().enumerate().map(|(i, (k, _))| (&**k, i)).collect();
+
+    for (key, seg) in &s.segments {
+        let path = join("segments", key);
+        check_key(key, &path, "a segment key", p);
+        for (field, list) in [("includeHashed", &seg.include_hashed), ("excludeHashed", &seg.exclude_hashed)] {
+            for (i, h) in list.iter().enumerate() {
+                if h.len() != 16 || !h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                    p.error(&index(&join(&path, field), i), format!("\"{h}\" is not a hashed key (16 lowercase hex digits)"));
+                }
+            }
+        }
+        if let Some(c) = &seg.when {
+            condition(c, &join(&path, "when"), 1, limits, &segment_keys, p);
+        }
+    }
+    segment_cycles(s, &segment_keys, p);
+
+    for (key, f) in &s.flags {
+        let path = join("flags", key);
+        check_key(key, &path, "a flag key", p);
+        flag(f, &path, s, &flag_keys, &segment_keys, limits, now_ms, p);
+    }
+    prerequisite_graph(s, &flag_keys, limits, p);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn flag(
+    f: &Flag<'_>,
+    path: &str,
+    s: &Snapshot<'_>,
+    flag_keys: &HashMap<&str, usize>,
+    segment_keys: &HashMap<&str, usize>,
+    limits: &Limits,
+    now_ms: Option<i64>,
+    p: &mut Problems,
+) {
+    let vpath = join(path, "variants");
+    let has_variant = |v: &str| f.variants.iter().any(|(k, _)| k == v);
+    if f.variants.is_empty() && !p.list.iter().any(|x| x.path == vpath || x.path == path) {
+        p.error(&vpath, "a flag needs at least one variant");
+    }
+    let mut kind: Option<ValueKind> = None;
+    for (k, v) in &f.variants {
+        let kp = join(&vpath, k);
+        check_key(k, &kp, "a variant key", p);
+        match ValueKind::of(v) {
+            None => p.error(&kp, "a variant value may not be null"),
+            Some(this) => match kind {
+                None => kind = Some(this),
+                Some(first) if first != this => p.error(
+                    &kp,
+                    format!("all variants of a flag share one type: this one is {}, the first is {}", this.as_str(), first.as_str()),
+                ),
+                Some(_) => {}
+            },
+        }
+    }
+    let check_variant = |v: &str, at: &str, p: &mut Problems| {
+        if !has_variant(v) {
+            p.error(at, format!("unknown variant \"{v}\"{}", known_list(f)));
+        }
+    };
+    if let Some(d) = &f.default {
+        check_variant(d, &join(path, "default"), p);
+    }
+    if let Some(o) = &f.off_variant {
+        check_variant(o, &join(path, "offVariant"), p);
+    }
+    for (k, _) in &f.metadata {
+        check_key(k, &join(&join(path, "metadata"), k), "a metadata key", p);
+    }
+    if let Some(e) = &f.expires {
+        let ep = join(path, "expires");
+        match time::parse_date_or_datetime_ms(e) {
+            None => p.error(&ep, format!("\"{e}\" is not a date (YYYY-MM-DD) or an RFC 3339 date-time")),
+            Some(t) => {
+                if let Some(now) = now_ms {
+                    if t <= now {
+                        p.warning(&ep, format!("the flag expired on {e}: remove it or move the date"));
+                    }
+                }
+            }
+        }
+    }
+    for (i, r) in f.requires.iter().enumerate() {
+        let rp = index(&join(path, "requires"), i);
+        let target = r.flag.as_deref().and_then(|k| flag_keys.get(k).map(|&j| (k, j)));
+        if let Some(k) = r.flag.as_deref() {
+            if target.is_none() {
+                p.error(&join(&rp, "flag"), format!("unknown flag \"{k}\""));
+            }
+        }
+        let vp = join(&rp, "variants");
+        if r.variants.is_empty() && !p.list.iter().any(|x| x.path == vp) {
+            p.error(&vp, "list at least one variant the prerequisite must evaluate to");
+        }
+        if let Some((k, j)) = target {
+            if let Some((_, tf)) = s.flags.get(j) {
+                for (vi, v) in r.variants.iter().enumerate() {
+                    if !tf.variants.is_empty() && !tf.variants.iter().any(|(vk, _)| vk == v) {
+                        p.error(&index(&vp, vi), format!("flag \"{k}\" has no variant \"{v}\"{}", known_list(tf)));
+                    }
+                }
+            }
+        }
+    }
+    let Some(rules) = &f.rules else { return };
+    let rules_path = join(path, "rules");
+    let mut ids: Vec<&str> = Vec::new();
+    for (i, r) in rules.iter().enumerate() {
+        let rp = index(&rules_path, i);
+        if let Some(id) = &r.id {
+            let ip = join(&rp, "id");
+            check_key(id, &ip, "a rule id", p);
+            if ids.contains(&&**id) {
+                p.error(&ip, format!("rule id \"{id}\" is already used in this flag"));
+            }
+            ids.push(id);
+        }
+        let from = r.from.as_ref().and_then(|t| instant(t, &join(&rp, "from"), p));
+        let until = r.until.as_ref().and_then(|t| instant(t, &join(&rp, "until"), p));
+        if let (Some(a), Some(b)) = (from, until) {
+            if a >= b {
+                p.error(&join(&rp, "until"), "\"until\" must be later than \"from\"");
+            }
+        }
+        if let Some(c) = &r.when {
+            condition(c, &join(&rp, "when"), 1, limits, segment_keys, p);
+        }
+        let sp = join(&rp, "serve");
+        match &r.serve {
+            Serve::Variant(v) => check_variant(v, &sp, p),
+            Serve::Split { split, by } => {
+                by_attr(by.as_deref(), &sp, p);
+                let mut total: u64 = 0;
+                let mut all_ok = true;
+                let mut seen: Vec<&str> = Vec::new();
+                for (j, e) in split.iter().enumerate() {
+                    let ep = index(&join(&sp, "split"), j);
+                    match &e.variant {
+                        Some(v) => {
+                            check_variant(v, &join(&ep, "variant"), p);
+                            if seen.contains(&&**v) {
+                                p.error(&join(&ep, "variant"), format!("variant \"{v}\" appears twice in this split"));
+                            }
+                            seen.push(v);
+                        }
+                        None => all_ok = false,
+                    }
+                    match &e.percent {
+                        Some(n) => match percent_buckets(n.text()) {
+                            Ok(b) => total += u64::from(b),
+                            Err(m) => {
+                                all_ok = false;
+                                p.error(&join(&ep, "percent"), m);
+                            }
+                        },
+                        None => all_ok = false,
+                    }
+                }
+                if all_ok && total != 100_000 {
+                    p.error(
+                        &join(&sp, "split"),
+                        format!("split percents add up to {}, not exactly 100", thousandths_text(total)),
+                    );
+                }
+            }
+            Serve::Percent { variant, percent, by } => {
+                by_attr(by.as_deref(), &sp, p);
+                if let Some(v) = variant {
+                    check_variant(v, &join(&sp, "variant"), p);
+                }
+                if let Err(m) = percent_buckets(percent.text()) {
+                    p.error(&join(&sp, "percent"), m);
+                }
+            }
+            Serve::Ramp { variant, ramp, by } => {
+                by_attr(by.as_deref(), &sp, p);
+                if let Some(v) = variant {
+                    check_variant(v, &join(&sp, "variant"), p);
+                }
+                let mut prev: Option<i64> = None;
+                for (j, st) in ramp.iter().enumerate() {
+                    let ep = index(&join(&sp, "ramp"), j);
+                    if let Some(n) = &st.percent {
+                        if let Err(m) = percent_buckets(n.text()) {
+                            p.error(&join(&ep, "percent"), m);
+                        }
+                    }
+                    if let Some(at) = st.at.as_ref().and_then(|t| instant(t, &join(&ep, "at"), p)) {
+                        if let Some(pr) = prev {
+                            if at <= pr {
+                                p.error(&join(&ep, "at"), "ramp steps must be in strictly increasing time");
+                            }
+                        }
+                        prev = Some(at);
+                    }
+                }
+            }
+            Serve::Invalid => {}
+        }
+    }
+}
+
+fn known_list(f: &Flag<'_>) -> String {
+    let names: Vec<&str> = f.variants.iter().map(|(k, _)| &**k).take(10).collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!(" (variants: {})", names.join(", "))
+    }
+}
+
+fn thousandths_text(t: u64) -> String {
+    let (int, frac) = (t / 1000, t % 1000);
+    if frac == 0 {
+        int.to_string()
+    } else {
+        format!("{int}.{frac:03}").trim_end_matches('0').to_string()
+    }
+}
+
+fn by_attr(by: Option<&str>, serve_path: &str, p: &mut Problems) {
+    if by == Some("") {
+        p.error(&join(serve_path, "by"), "\"by\" must name an attribute (a dot path), not be empty");
+    }
+}
+
+fn instant(t: &str, path: &str, p: &mut Problems) -> Option<i64> {
+    let r = time::parse_rfc3339_ms(t);
+    if r.is_none() {
+        p.error(path, format!("\"{t}\" is not an RFC 3339 date-time (like 2026-12-01T09:00:00Z)"));
+    }
+    r
+}
+
+/// Checks depth, segment references and empty attributes of a condition tree.
+fn condition(c: &Condition<'_>, path: &str, depth: usize, limits: &Limits, segments: &HashMap<&str, usize>, p: &mut Problems) {
+    if depth > limits.max_condition_depth {
+        p.error(path, format!("conditions are nested deeper than {} levels", limits.max_condition_depth));
+        return;
+    }
+    match c {
+        Condition::All(items) | Condition::Any(items) => {
+            let key = if matches!(c, Condition::All(_)) { "all" } else { "any" };
+            let base = join(path, key);
+            for (i, it) in items.iter().enumerate() {
+                condition(it, &index(&base, i), depth + 1, limits, segments, p);
+            }
+        }
+        Condition::Not(inner) => condition(inner, &join(path, "not"), depth + 1, limits, segments, p),
+        Condition::Segment(s) => {
+            if !segments.contains_key(&**s) {
+                p.error(&join(path, "segment"), format!("unknown segment \"{s}\""));
+            }
+        }
+        Condition::Attr(a) => {
+            if a.attr.is_empty() {
+                p.error(&join(path, "attr"), "\"attr\" must name an attribute (a dot path), not be empty");
+            }
+        }
+        Condition::Invalid => {}
+    }
+}
+
+/// Segment references of a condition, with their paths, in document order.
+fn segment_refs<'c>(c: &'c Condition<'_>, path: &str, out: &mut Vec<(&'c str, String)>) {
+    match c {
+        Condition::All(items) | Condition::Any(items) => {
+            let key = if matches!(c, Condition::All(_)) { "all" } else { "any" };
+            let base = join(path, key);
+            for (i, it) in items.iter().enumerate() {
+                segment_refs(it, &index(&base, i), out);
+            }
+        }
+        Condition::Not(inner) => segment_refs(inner, &join(path, "not"), out),
+        Condition::Segment(s) => out.push((s, join(path, "segment"))),
+        _ => {}
+    }
+}
+
+/// Depth-first search for cycles over `edges[node] = [(target, path of the reference)]`, in order;
+/// reports each cycle once, at the reference that closes it.
+fn find_cycles(names: &[&str], edges: &[Vec<(usize, String)>], what: &str, p: &mut Problems) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Active,
+        Done,
+    }
+    let mut mark = vec![Mark::New; names.len()];
+    for start in 0..names.len() {
+        if mark[start] != Mark::New {
+            continue;
+        }
+        // explicit stack: (node, next edge position)
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        mark[start] = Mark::Active;
+        while let Some(&mut (node, ref mut pos)) = stack.last_mut() {
+            let Some(node_edges) = edges.get(node) else {
+                stack.pop();
+                continue;
+            };
+            if let Some((target, path)) = node_edges.get(*pos) {
+                *pos += 1;
+                match mark.get(*target).copied() {
+                    Some(Mark::New) => {
+                        mark[*target] = Mark::Active;
+                        stack.push((*target, 0));
+                    }
+                    Some(Mark::Active) => {
+                        let from = stack.iter().position(|(n, _)| n == target).unwrap_or(0);
+                        let mut chain: Vec<&str> = stack[from..].iter().map(|(n, _)| names.get(*n).copied().unwrap_or("?")).collect();
+                        chain.push(names.get(*target).copied().unwrap_or("?"));
+                        p.error(path, format!("{what} cycle: {}", chain.join(" → ")));
+                    }
+                    _ => {}
+                }
+            } else {
+                mark[node] = Mark::Done;
+                stack.pop();
+            }
+        }
+    }
+}
+
+fn segment_cycles(s: &Snapshot<'_>, keys: &HashMap<&str, usize>, p: &mut Problems) {
+    let names: Vec<&str> = s.segments.iter().map(|(k, _)| &**k).collect();
+    let edges: Vec<Vec<(usize, String)>> = s
+        .segments
+        .iter()
+        .map(|(k, seg)| {
+            let mut refs = Vec::new();
+            if let Some(c) = &seg.when {
+                segment_refs(c, &join(&join("segments", k), "when"), &mut refs);
+            }
+            refs.into_iter().filter_map(|(t, path)| keys.get(t).map(|&i| (i, path))).collect()
+        })
+        .collect();
+    find_cycles(&names, &edges, "segment", p);
+}
+
+fn prerequisite_graph(s: &Snapshot<'_>, keys: &HashMap<&str, usize>, limits: &Limits, p: &mut Problems) {
+    let names: Vec<&str> = s.flags.iter().map(|(k, _)| &**k).collect();
+    let edges: Vec<Vec<(usize, String)>> = s
+        .flags
+        .iter()
+        .map(|(k, f)| {
+            f.requires
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| {
+                    let t = r.flag.as_deref()?;
+                    let j = *keys.get(t)?;
+                    Some((j, join(&index(&join(&join("flags", k), "requires"), i), "flag")))
+                })
+                .collect()
+        })
+        .collect();
+    let before = p.list.len();
+    find_cycles(&names, &edges, "prerequisite", p);
+    if p.list.len() > before {
+        return; // depth is meaningless with cycles
+    }
+    // Longest chain (in edges) from each flag; the graph is acyclic here.
+    let n = names.len();
+    let mut depth: Vec<Option<usize>> = vec![None; n];
+    fn longest(i: usize, edges: &[Vec<(usize, String)>], depth: &mut Vec<Option<usize>>, guard: usize) -> usize {
+        if let Some(Some(d)) = depth.get(i) {
+            return *d;
+        }
+        if guard == 0 {
+            return 0;
+        }
+        let mut best = 0;
+        if let Some(es) = edges.get(i) {
+            for (t, _) in es {
+                best = best.max(1 + longest(*t, edges, depth, guard - 1));
+            }
+        }
+        if let Some(d) = depth.get_mut(i) {
+            *d = Some(best);
+        }
+        best
+    }
+    for i in 0..n {
+        longest(i, &edges, &mut depth, n + 1);
+    }
+    let d = |i: usize| depth.get(i).copied().flatten().unwrap_or(0);
+    let over: Vec<bool> = (0..n).map(|i| d(i) > limits.max_prerequisite_depth).collect();
+    let required_by_over: Vec<bool> =
+        (0..n).map(|i| edges.iter().enumerate().any(|(j, es)| over[j] && es.iter().any(|(t, _)| *t == i))).collect();
+    for i in 0..n {
+        if over[i] && !required_by_over[i] {
+            if let Some((_, path)) = edges[i].iter().max_by_key(|(t, _)| d(*t)) {
+                p.error(
+                    path,
+                    format!("prerequisite chain of {} steps is longer than the limit of {}", d(i), limits.max_prerequisite_depth),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousandths() {
+        assert_eq!(thousandths_text(99_999), "99.999");
+        assert_eq!(thousandths_text(100_500), "100.5");
+        assert_eq!(thousandths_text(100_000), "100");
+        assert_eq!(percent_buckets("1.005"), Ok(1005));
+        assert!(percent_buckets("100.001").is_err());
+        assert!(percent_buckets("1.0005").is_err());
+    }
+}

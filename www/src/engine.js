@@ -1,0 +1,592 @@
+// The low-level engine: one loaded snapshot, evaluated in WebAssembly.
+//
+// Hot path (typed reads): Map lookup of the flag index → (constant flags: a prebuilt value, no wasm
+// call) → encode the context's used attributes straight into wasm memory → one wasm call returning a
+// packed u32 → a prebuilt JS value. Nothing is allocated per call. Variant values of `json` flags are
+// deep-frozen and shared by every read (never copied); so are flag metadata objects.
+
+import glueInit, { initSync as glueInitSync, WasmEngine, bucket as wasmBucket } from "../pkg/edgeflag.js";
+import { platform } from "./platform.js";
+import { MemoryViews, compileAttrs, encodeContext, needed } from "./encode.js";
+
+const T_BOOLEAN = 0;
+const T_STRING = 1;
+const T_NUMBER = 2;
+const T_JSON = 3;
+const TYPE_CODES = { boolean: T_BOOLEAN, string: T_STRING, number: T_NUMBER, json: T_JSON };
+const TYPE_NAMES = ["boolean", "string", "number", "json"];
+
+const REASONS = ["STATIC", "DEFAULT", "TARGETING_MATCH", "SPLIT", "DISABLED", "PREREQUISITE_FAILED", "ERROR"];
+const R_PREREQUISITE_FAILED = 5;
+const R_ERROR = 6;
+const PACKED_ASK = 0xffffffff;
+
+const EMPTY = Object.freeze({});
+const EMPTY_MAP = new Map();
+const CONSTRUCT = Symbol("edgeflag.construct");
+
+let mem = null; // MemoryViews over the instance's memory, once initialized
+let pending = null;
+
+function attach(exports) {
+  if (mem === null) mem = new MemoryViews(exports.memory);
+}
+
+/**
+ * Loads and instantiates the WebAssembly module (once; later calls return at once).
+ * `input`: undefined (beside the JS: fetched in browsers, read from disk in Node/Deno/Bun), a URL or
+ * string, a Response (or a Promise of one), a BufferSource, or a compiled WebAssembly.Module (required
+ * in Cloudflare Workers: `import wasm from "edgeflag/edgeflag.wasm"`).
+ */
+export function initWasm(input) {
+  if (mem !== null) return Promise.resolve();
+  if (pending === null) {
+    pending = (async () => {
+      const source = await platform.load(await input);
+      const exports = await glueInit({ module_or_path: source });
+      attach(exports);
+    })();
+    pending.catch(() => {
+      pending = null; // a failed load may be retried
+    });
+  }
+  return pending;
+}
+
+/**
+ * Instantiates synchronously from bytes or a WebAssembly.Module (in Node/Deno/Bun, with no argument:
+ * the .wasm beside the JS). Browsers allow compiling only small modules synchronously on the main
+ * thread: pass a WebAssembly.Module there, or use initWasm().
+ */
+export function initWasmSync(moduleOrBytes) {
+  if (mem !== null) return;
+  const exports = glueInitSync({ module: platform.loadSync(moduleOrBytes) });
+  attach(exports);
+}
+
+/** Whether the WebAssembly module is ready. */
+export function wasmReady() {
+  return mem !== null;
+}
+
+function requireWasm() {
+  if (mem === null) throw new Error("edgeflag: the WebAssembly module is not initialized: await initWasm() first");
+}
+
+/**
+ * The bucket (0..99999) of `unit` for `salt` (spec section 5): `salt` is the flag's salt (default its
+ * key), `unit` the string or decimal integer of the bucketing attribute.
+ */
+export function bucket(salt, unit) {
+  requireWasm();
+  return wasmBucket(String(salt), String(unit));
+}
+
+/** A snapshot that cannot be loaded; `problems` lists every problem with its JSON path. */
+export class SnapshotError extends Error {
+  constructor(message, problems) {
+    super(message);
+    this.name = "SnapshotError";
+    this.problems = problems;
+  }
+}
+
+function snapshotError(e) {
+  const raw = e && typeof e.message === "string" ? e.message : String(e);
+  let message = raw;
+  let problems = null;
+  try {
+    const parsed = JSON.parse(raw);
+    if (parsed && typeof parsed === "object") {
+      if (typeof parsed.message === "string") message = parsed.message;
+      if (Array.isArray(parsed.problems)) {
+        problems = parsed.problems.map((p) => ({ path: String(p.path), message: String(p.message) }));
+      }
+    }
+  } catch {
+    // not JSON: a plain message
+  }
+  if (problems === null) problems = [{ path: "(root)", message }];
+  const lines = problems.map((p) => `  ${p.path}: ${p.message}`).join("\n");
+  return new SnapshotError(`${message}\n${lines}`, problems);
+}
+
+function deepFreeze(v) {
+  if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const k of Object.keys(v)) deepFreeze(v[k]);
+  }
+  return v;
+}
+
+function toMs(now) {
+  if (now === undefined || now === null) return Date.now();
+  if (typeof now === "number") return now;
+  if (now instanceof Date) return now.getTime();
+  return Number(now);
+}
+
+function textOf(input) {
+  if (typeof input === "string") return input;
+  if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
+    try {
+      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(input);
+    } catch {
+      throw new SnapshotError("invalid snapshot: the text is not valid UTF-8", [
+        { path: "(root)", message: "the text is not valid UTF-8" },
+      ]);
+    }
+  }
+  if (input !== null && typeof input === "object") return JSON.stringify(input);
+  throw new TypeError("edgeflag: Engine.fromJSON() takes the snapshot's JSON text");
+}
+
+function details(flagKey, value, variant, reason, ruleId, ruleIndex, errorCode, errorMessage, prerequisite, metadata) {
+  return { flagKey, value, variant, reason, ruleId, ruleIndex, errorCode, errorMessage, prerequisite, metadata };
+}
+
+function errorDetails(flagKey, fallback, errorCode, errorMessage, metadata) {
+  return details(flagKey, fallback, null, "ERROR", null, null, errorCode, errorMessage, null, metadata);
+}
+
+function setKey(out, key, value) {
+  if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
+
+/** One loaded snapshot. Create with `Engine.fromJSON(text)`; `free()` releases its wasm memory. */
+export class Engine {
+  /**
+   * Validates and loads a snapshot. Throws SnapshotError listing every problem with its JSON path.
+   * Accepts the JSON text (also as UTF-8 bytes); a plain object is serialized first.
+   * `opts.now` (ms or Date; default the clock) is the time `warnings` judge `expires` dates by.
+   */
+  static fromJSON(text, opts) {
+    requireWasm();
+    const json = textOf(text);
+    const now = opts == null || opts.now == null ? Date.now() : toMs(opts.now);
+    let w;
+    try {
+      w = new WasmEngine(json, now);
+    } catch (e) {
+      throw snapshotError(e);
+    }
+    let meta;
+    try {
+      meta = JSON.parse(w.meta());
+    } catch (e) {
+      w.free();
+      throw e;
+    }
+    return new Engine(CONSTRUCT, w, meta);
+  }
+
+  constructor(token, w, meta) {
+    if (token !== CONSTRUCT) throw new TypeError("edgeflag: use Engine.fromJSON(text)");
+    this._w = w;
+    this._plan = compileAttrs(meta.attrs || []);
+    this._index = new Map();
+    this._flags = [];
+    this._keys = [];
+    this._anyTime = false;
+    const flags = meta.flags || [];
+    for (let i = 0; i < flags.length; i++) {
+      const m = flags[i];
+      const type = TYPE_CODES[m.type] ?? T_JSON;
+      const values = m.values.map((v) => (type === T_JSON ? deepFreeze(v) : v));
+      const ruleIds = Array.isArray(m.ruleIds) ? m.ruleIds : null;
+      const f = {
+        key: m.key,
+        type,
+        variants: m.variants,
+        values,
+        ruleIds,
+        usesTime: m.usesTime !== false,
+        metadata: deepFreeze(m.metadata || {}),
+        constant: false,
+        constPacked: 0,
+        constValue: undefined,
+      };
+      if (typeof m.constant === "number") {
+        const p = m.constant >>> 0;
+        const vi = (p >>> 4) & 0xfff;
+        const r = p & 15;
+        if (p !== PACKED_ASK && vi > 0 && vi <= values.length && r < R_PREREQUISITE_FAILED && (p >>> 16 === 0 || ruleIds !== null)) {
+          f.constant = true;
+          f.constPacked = p;
+          f.constValue = values[vi - 1];
+        }
+      }
+      if (f.usesTime) this._anyTime = true;
+      this._index.set(m.key, i);
+      this._flags.push(f);
+      this._keys.push(m.key);
+    }
+    this._schema = meta.schema;
+    this._version = meta.version;
+    this._environment = meta.environment ?? null;
+    this._publishedAt = meta.publishedAt ?? null;
+    this._metadata = deepFreeze(meta.metadata || {});
+    this._warnings = deepFreeze((meta.warnings || []).map((p) => ({ path: p.path, message: p.message })));
+    this._cap = this._plan.minCapacity;
+    this._ptr = w.contextPtr(this._cap);
+  }
+
+  get schema() {
+    return this._schema;
+  }
+  get version() {
+    return this._version;
+  }
+  get environment() {
+    return this._environment;
+  }
+  get publishedAt() {
+    return this._publishedAt;
+  }
+  get metadata() {
+    return this._metadata;
+  }
+  get warnings() {
+    return this._warnings;
+  }
+  /** Flag keys in snapshot order. */
+  flagKeys() {
+    return this._keys.slice();
+  }
+  /** "boolean" | "string" | "number" | "json", or undefined for an unknown key. */
+  flagType(key) {
+    const i = this._index.get(key);
+    return i === undefined ? undefined : TYPE_NAMES[this._flags[i].type];
+  }
+
+  // Encodes `ctx` into the engine's scratch buffer; returns its length.
+  _encode(ctx) {
+    let u8 = mem.u8;
+    if (u8.byteLength === 0) u8 = mem.refresh();
+    const len = encodeContext(this._plan, ctx, u8, mem.dv, this._ptr, this._cap);
+    return len >= 0 ? len : this._encodeGrow(ctx);
+  }
+
+  _encodeGrow(ctx) {
+    for (;;) {
+      const cap = Math.max(this._cap * 2, needed + (needed >>> 1) + 64);
+      this._ptr = this._w.contextPtr(cap);
+      this._cap = cap;
+      const u8 = mem.refresh();
+      const len = encodeContext(this._plan, ctx, u8, mem.dv, this._ptr, cap);
+      if (len >= 0) return len;
+    }
+  }
+
+  _typed(key, fallback, ctx, now, type) {
+    const i = this._index.get(key);
+    if (i === undefined) return fallback;
+    const f = this._flags[i];
+    if (f.type !== type) return fallback;
+    if (f.constant) return f.constValue;
+    let p;
+    try {
+      const len = this._encode(ctx);
+      const ms = f.usesTime ? toMs(now) : 0;
+      p = this._w.eval(i, ms, len);
+      if (p === PACKED_ASK) return this._fromJson(i, this._w.detailJson(i, ms, len), fallback).value;
+    } catch {
+      return fallback;
+    }
+    const vi = (p >>> 4) & 0xfff;
+    if (vi === 0 || (p & 15) === R_ERROR) return fallback;
+    return f.values[vi - 1];
+  }
+
+  /** A boolean flag's value; `fallback` on any error. Never throws. */
+  boolean(key, fallback, ctx, now) {
+    return this._typed(key, fallback, ctx, now, T_BOOLEAN);
+  }
+  /** A string flag's value; `fallback` on any error. Never throws. */
+  string(key, fallback, ctx, now) {
+    return this._typed(key, fallback, ctx, now, T_STRING);
+  }
+  /** A number flag's value; `fallback` on any error. Never throws. */
+  number(key, fallback, ctx, now) {
+    return this._typed(key, fallback, ctx, now, T_NUMBER);
+  }
+  /** A json flag's value (deep-frozen, shared); `fallback` on any error. Never throws. */
+  json(key, fallback, ctx, now) {
+    return this._typed(key, fallback, ctx, now, T_JSON);
+  }
+
+  // Details from a packed result; `len` is the encoded context still in scratch (for detailJson).
+  _fromPacked(i, p, fallback, ms, len) {
+    const f = this._flags[i];
+    const r = p & 15;
+    const ri = p >>> 16;
+    if (p === PACKED_ASK || r >= R_PREREQUISITE_FAILED || (ri > 0 && f.ruleIds === null)) {
+      return this._fromJson(i, this._w.detailJson(i, ms, len), fallback);
+    }
+    const vi = (p >>> 4) & 0xfff;
+    if (vi === 0 || vi > f.values.length) {
+      return errorDetails(f.key, fallback, "GENERAL", "the engine returned no variant", f.metadata);
+    }
+    return details(
+      f.key,
+      f.values[vi - 1],
+      f.variants[vi - 1],
+      REASONS[r],
+      ri > 0 ? f.ruleIds[ri - 1] ?? null : null,
+      ri > 0 ? ri - 1 : null,
+      null,
+      null,
+      null,
+      f.metadata,
+    );
+  }
+
+  // Details from the engine's JSON result (slow path: errors, prerequisites, unpackable results).
+  _fromJson(i, text, fallback) {
+    const f = this._flags[i];
+    const d = JSON.parse(text);
+    const reason = typeof d.reason === "string" ? d.reason : "ERROR";
+    const variant = d.variant ?? null;
+    let value = fallback;
+    if (reason !== "ERROR" && variant !== null) {
+      const vi = f.variants.indexOf(variant);
+      value = vi >= 0 ? f.values[vi] : d.value;
+    }
+    return details(
+      f.key,
+      value,
+      reason === "ERROR" ? null : variant,
+      reason,
+      d.ruleId ?? null,
+      d.ruleIndex ?? null,
+      d.errorCode ?? (reason === "ERROR" ? "GENERAL" : null),
+      d.errorMessage ?? null,
+      d.prerequisite ?? null,
+      f.metadata,
+    );
+  }
+
+  /**
+   * The full result for one flag: {flagKey, value, variant, reason, ruleId, ruleIndex, errorCode,
+   * errorMessage, prerequisite, metadata}. `opts.type` ("boolean" | "string" | "number" | "json") makes
+   * it a typed read (TYPE_MISMATCH when the flag holds another type); `opts.now` (ms or Date) sets the
+   * evaluation time. Never throws.
+   */
+  details(key, fallback, ctx, opts) {
+    const type = opts == null ? undefined : opts.type;
+    const now = opts == null ? undefined : opts.now;
+    if (this._w === null) return errorDetails(key, fallback, "PROVIDER_NOT_READY", "the engine was freed", EMPTY);
+    const i = this._index.get(key);
+    if (i === undefined) return errorDetails(key, fallback, "FLAG_NOT_FOUND", `flag "${key}" not found`, EMPTY);
+    const f = this._flags[i];
+    if (type !== undefined && type !== null) {
+      const t = TYPE_CODES[type];
+      if (t === undefined) {
+        return errorDetails(key, fallback, "GENERAL", `unknown flag type "${type}"`, f.metadata);
+      }
+      if (t !== f.type) {
+        return errorDetails(key, fallback, "TYPE_MISMATCH", `flag "${key}" is of type ${TYPE_NAMES[f.type]}, not ${type}`, f.metadata);
+      }
+    }
+    try {
+      if (f.constant) return this._fromPacked(i, f.constPacked, fallback, 0, 0);
+      const len = this._encode(ctx);
+      const ms = f.usesTime ? toMs(now) : 0;
+      return this._fromPacked(i, this._w.eval(i, ms, len), fallback, ms, len);
+    } catch (e) {
+      return errorDetails(key, fallback, "GENERAL", String(e && e.message ? e.message : e), f.metadata);
+    }
+  }
+
+  /** Details for every flag, keyed by flag key (one wasm call for all). Values of errors are null. */
+  all(ctx, now) {
+    const out = {};
+    const n = this._flags.length;
+    if (this._w === null || n === 0) return out;
+    let packed;
+    let ms = 0;
+    let len = 0;
+    try {
+      len = this._encode(ctx);
+      if (this._anyTime) ms = toMs(now);
+      const off = this._w.evalAll(ms, len);
+      packed = (off & 3) === 0 ? new Uint32Array(this._buffer(), off, n).slice() : this._readU32s(off, n);
+    } catch (e) {
+      const msg = String(e && e.message ? e.message : e);
+      for (const f of this._flags) setKey(out, f.key, errorDetails(f.key, null, "GENERAL", msg, f.metadata));
+      return out;
+    }
+    for (let i = 0; i < n; i++) {
+      const f = this._flags[i];
+      let d;
+      try {
+        d = this._fromPacked(i, packed[i], null, ms, len);
+      } catch (e) {
+        d = errorDetails(f.key, null, "GENERAL", String(e && e.message ? e.message : e), f.metadata);
+      }
+      setKey(out, f.key, d);
+    }
+    return out;
+  }
+
+  _buffer() {
+    if (mem.u8.byteLength === 0) mem.refresh();
+    return mem.u8.buffer;
+  }
+
+  _readU32s(off, n) {
+    if (mem.u8.byteLength === 0) mem.refresh();
+    const out = new Uint32Array(n);
+    for (let i = 0; i < n; i++) out[i] = mem.dv.getUint32(off + 4 * i, true);
+    return out;
+  }
+
+  /**
+   * A bound evaluator for repeated reads with one context: the context is encoded once, now (later
+   * changes to `ctx` are not seen), and results of flags that do not depend on time are remembered.
+   */
+  bind(ctx) {
+    return new BoundEvaluator(this, ctx);
+  }
+
+  /** The evaluation trace of one flag (parsed JSON), or null for an unknown flag. */
+  explain(key, ctx, now) {
+    const i = this._index.get(key);
+    if (i === undefined || this._w === null) return null;
+    const len = this._encode(ctx);
+    return JSON.parse(this._w.explainJson(i, toMs(now), len));
+  }
+
+  /** Releases the wasm memory. Later reads return their fallback (details: PROVIDER_NOT_READY). */
+  free() {
+    if (this._w === null) return;
+    const w = this._w;
+    this._w = null;
+    this._index = EMPTY_MAP;
+    w.free();
+  }
+}
+
+/** Typed reads for one context, encoded once into its own wasm buffer. From `engine.bind(ctx)`. */
+export class BoundEvaluator {
+  constructor(engine, ctx) {
+    this._e = engine;
+    this._wc = null;
+    this._ok = false;
+    this._cache = new Uint32Array(engine._flags.length);
+    this._error = null;
+    try {
+      const wc = engine._w.newContext();
+      this._wc = wc;
+      const plan = engine._plan;
+      let cap = plan.minCapacity;
+      for (;;) {
+        const ptr = wc.ptr(cap);
+        const u8 = mem.u8.byteLength === 0 ? mem.refresh() : mem.u8;
+        const len = encodeContext(plan, ctx, u8, mem.dv, ptr, cap);
+        if (len >= 0) {
+          this._ok = wc.commit(len);
+          if (!this._ok) this._error = "the context could not be encoded";
+          break;
+        }
+        cap = Math.max(cap * 2, needed + (needed >>> 1) + 64);
+      }
+    } catch (e) {
+      this._error = String(e && e.message ? e.message : e);
+    }
+  }
+
+  _packed(i, f, ms) {
+    if (f.usesTime) return this._e._w.evalBound(this._wc, i, ms);
+    let p = this._cache[i];
+    if (p === 0) {
+      p = this._e._w.evalBound(this._wc, i, 0);
+      this._cache[i] = p;
+    }
+    return p;
+  }
+
+  _typed(key, fallback, now, type) {
+    const e = this._e;
+    const i = e._index.get(key);
+    if (i === undefined) return fallback;
+    const f = e._flags[i];
+    if (f.type !== type) return fallback;
+    if (f.constant) return f.constValue;
+    if (!this._ok) return fallback;
+    let p;
+    try {
+      const ms = f.usesTime ? toMs(now) : 0;
+      p = this._packed(i, f, ms);
+      if (p === PACKED_ASK) return e._fromJson(i, e._w.detailBoundJson(this._wc, i, ms), fallback).value;
+    } catch {
+      return fallback;
+    }
+    const vi = (p >>> 4) & 0xfff;
+    if (vi === 0 || (p & 15) === R_ERROR) return fallback;
+    return f.values[vi - 1];
+  }
+
+  boolean(key, fallback, now) {
+    return this._typed(key, fallback, now, T_BOOLEAN);
+  }
+  string(key, fallback, now) {
+    return this._typed(key, fallback, now, T_STRING);
+  }
+  number(key, fallback, now) {
+    return this._typed(key, fallback, now, T_NUMBER);
+  }
+  json(key, fallback, now) {
+    return this._typed(key, fallback, now, T_JSON);
+  }
+
+  /** As Engine#details, for the bound context. */
+  details(key, fallback, opts) {
+    const e = this._e;
+    const type = opts == null ? undefined : opts.type;
+    const now = opts == null ? undefined : opts.now;
+    if (e._w === null) return errorDetails(key, fallback, "PROVIDER_NOT_READY", "the engine was freed", EMPTY);
+    const i = e._index.get(key);
+    if (i === undefined) return errorDetails(key, fallback, "FLAG_NOT_FOUND", `flag "${key}" not found`, EMPTY);
+    const f = e._flags[i];
+    if (type !== undefined && type !== null) {
+      const t = TYPE_CODES[type];
+      if (t === undefined) return errorDetails(key, fallback, "GENERAL", `unknown flag type "${type}"`, f.metadata);
+      if (t !== f.type) {
+        return errorDetails(key, fallback, "TYPE_MISMATCH", `flag "${key}" is of type ${TYPE_NAMES[f.type]}, not ${type}`, f.metadata);
+      }
+    }
+    if (f.constant) return e._fromPacked(i, f.constPacked, fallback, 0, 0);
+    if (!this._ok) return errorDetails(key, fallback, "INVALID_CONTEXT", this._error ?? "invalid context", f.metadata);
+    try {
+      const ms = f.usesTime ? toMs(now) : 0;
+      const p = this._packed(i, f, ms);
+      const r = p & 15;
+      if (p === PACKED_ASK || r >= R_PREREQUISITE_FAILED || (p >>> 16 > 0 && f.ruleIds === null)) {
+        return e._fromJson(i, e._w.detailBoundJson(this._wc, i, ms), fallback);
+      }
+      return e._fromPacked(i, p, fallback, ms, 0);
+    } catch (err) {
+      return errorDetails(key, fallback, "GENERAL", String(err && err.message ? err.message : err), f.metadata);
+    }
+  }
+
+  /** Details of every flag for the bound context. */
+  all(now) {
+    const out = {};
+    for (const key of this._e._keys) setKey(out, key, this.details(key, null, { now }));
+    return out;
+  }
+
+  /** Releases the bound context's wasm buffer. */
+  free() {
+    this._ok = false;
+    this._cache.fill(0);
+    if (this._wc !== null) {
+      const wc = this._wc;
+      this._wc = null;
+      wc.free();
+    }
+  }
+}

@@ -1,0 +1,2 @@
+import "./platform-node.js";
+export * from "./engine.js";

@@ -1,0 +1,2 @@
+import "./platform-workerd.js";
+export * from "./index.js";

@@ -1,0 +1,462 @@
+// The Engine API over the real wasm module.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Engine, SnapshotError, initWasm, initWasmSync, wasmReady, bucket } from "../src/engine.node.js";
+
+await Promise.all([initWasm(), initWasm()]);
+const NOW = Date.parse("2026-12-02T00:00:00Z");
+
+const SNAPSHOT = {
+  schema: 1,
+  version: 42,
+  environment: "production",
+  publishedAt: "2026-11-26T09:00:00Z",
+  metadata: { commit: "3f9c2e1" },
+  segments: {
+    beta: { include: ["u-beta"], when: { attr: "email", op: "ends_with", value: "@example.com" } },
+  },
+  flags: {
+    plain: { variants: { on: true, off: false }, default: "on", metadata: { ticket: "PAY-1" } },
+    off: { enabled: false, variants: { on: true, off: false }, default: "on", offVariant: "off" },
+    targeted: {
+      variants: { on: true, off: false },
+      default: "off",
+      rules: [
+        {
+          id: "eu-pro",
+          when: {
+            all: [
+              { attr: "country", op: "in", values: ["DE", "FR", "IT"] },
+              { attr: "plan", op: "eq", value: "pro" },
+            ],
+          },
+          serve: "on",
+        },
+        { id: "rollout", serve: { variant: "on", percent: 30, by: "key" } },
+      ],
+    },
+    color: {
+      variants: { red: "red", blue: "blue" },
+      default: "red",
+      rules: [{ id: "beta", when: { segment: "beta" }, serve: "blue" }],
+    },
+    limit: {
+      variants: { low: 10, high: 1000.5 },
+      default: "low",
+      rules: [{ when: { attr: "device.os", op: "eq", value: "ios" }, serve: "high" }],
+    },
+    config: {
+      variants: { a: { theme: "dark", items: [1, 2, { deep: true }] }, b: { theme: "light", items: [] } },
+      default: "a",
+      rules: [{ id: "uni", when: { attr: "name", op: "eq", value: "Zoë 😀" }, serve: "b" }],
+    },
+    needs: {
+      variants: { on: true, off: false },
+      default: "on",
+      offVariant: "off",
+      requires: [{ flag: "targeted", variants: ["on"] }],
+    },
+    timed: {
+      variants: { on: true, off: false },
+      default: "off",
+      rules: [{ id: "window", from: "2026-12-01T00:00:00Z", until: "2027-01-01T00:00:00Z", serve: "on" }],
+    },
+    byid: {
+      variants: { on: true, off: false },
+      default: "off",
+      rules: [{ id: "all-ids", serve: { variant: "on", percent: 100, by: "id" } }],
+    },
+    roles: {
+      variants: { on: true, off: false },
+      default: "off",
+      rules: [{ id: "admin", when: { attr: "roles", op: "eq", value: "admin" }, serve: "on" }],
+    },
+  },
+};
+const TEXT = JSON.stringify(SNAPSHOT);
+const engine = Engine.fromJSON(TEXT);
+
+test("initWasm is idempotent; initWasmSync after it is a no-op", async () => {
+  assert.equal(wasmReady(), true);
+  await initWasm();
+  initWasmSync();
+});
+
+test("snapshot properties and flag keys", () => {
+  assert.equal(engine.schema, 1);
+  assert.equal(engine.version, 42);
+  assert.equal(engine.environment, "production");
+  assert.equal(engine.publishedAt, "2026-11-26T09:00:00Z");
+  assert.deepEqual(engine.metadata, { commit: "3f9c2e1" });
+  assert.ok(Object.isFrozen(engine.metadata));
+  assert.deepEqual(engine.warnings, []);
+  assert.deepEqual(engine.flagKeys(), Object.keys(SNAPSHOT.flags));
+  engine.flagKeys().push("x");
+  assert.equal(engine.flagKeys().length, Object.keys(SNAPSHOT.flags).length);
+  assert.equal(engine.flagType("limit"), "number");
+  assert.equal(engine.flagType("nope"), undefined);
+});
+
+test("loads from bytes and from an object too", () => {
+  const a = Engine.fromJSON(new TextEncoder().encode(TEXT));
+  const b = Engine.fromJSON(SNAPSHOT);
+  assert.equal(a.version, 42);
+  assert.equal(b.boolean("plain", false, {}), true);
+  a.free();
+  b.free();
+  const err = assert.throws(() => Engine.fromJSON(new Uint8Array([0x7b, 0xff, 0x7d])), SnapshotError);
+  assert.equal(err.problems[0].path, "(root)");
+});
+
+test("invalid snapshots: SnapshotError with every problem and its path", () => {
+  const bad = {
+    schema: 1,
+    version: 1,
+    flags: {
+      a: { variants: { on: true }, default: "nope", colour: 1 },
+      b: { variants: { on: true }, default: "on", rules: [{ when: { attr: "x", op: "inn", value: 1 }, serve: "on" }] },
+    },
+  };
+  const err = assert.throws(() => Engine.fromJSON(JSON.stringify(bad)), SnapshotError);
+  assert.ok(err instanceof Error);
+  const paths = err.problems.map((p) => p.path).sort();
+  assert.deepEqual(paths, ["flags.a.colour", "flags.a.default", "flags.b.rules[0].when.op"]);
+  for (const p of err.problems) assert.equal(typeof p.message, "string");
+  assert.match(err.message, /flags\.b\.rules\[0\]\.when\.op/);
+  const syntax = assert.throws(() => Engine.fromJSON("{"), SnapshotError);
+  assert.deepEqual(syntax.problems.map((p) => p.path), ["(root)"]);
+  const schema = assert.throws(() => Engine.fromJSON('{"schema": 2, "version": 1}'), SnapshotError);
+  assert.deepEqual(schema.problems.map((p) => p.path), ["schema"]);
+  assert.throws(() => Engine.fromJSON(42), TypeError);
+});
+
+test("typed reads", () => {
+  const ctx = { key: "u-1", country: "DE", plan: "pro" };
+  assert.equal(engine.boolean("plain", false, ctx), true);
+  assert.equal(engine.boolean("targeted", false, ctx), true);
+  assert.equal(engine.boolean("targeted", true, { key: "u-1", country: "US", plan: "pro" }) !== undefined, true);
+  assert.equal(engine.boolean("off", true, ctx), false);
+  assert.equal(engine.string("color", "x", { key: "u-beta" }), "blue");
+  assert.equal(engine.string("color", "x", { key: "u-2", email: "a@example.com" }), "blue");
+  assert.equal(engine.string("color", "x", { key: "u-2" }), "red");
+  assert.equal(engine.number("limit", 0, { device: { os: "ios" } }), 1000.5);
+  assert.equal(engine.number("limit", 0, { device: { os: "android" } }), 10);
+  assert.deepEqual(engine.json("config", null, {}), SNAPSHOT.flags.config.variants.a);
+  assert.deepEqual(engine.json("config", null, { name: "Zoë 😀" }), SNAPSHOT.flags.config.variants.b);
+  assert.equal(engine.boolean("needs", true, ctx), true);
+  assert.equal(engine.boolean("needs", true, { key: "u-1", country: "US" }) === engine.boolean("targeted", false, { key: "u-1", country: "US" }), true);
+});
+
+test("typed reads: type mismatch and unknown flags give the fallback", () => {
+  assert.equal(engine.string("plain", "fb", {}), "fb");
+  assert.equal(engine.number("color", 7, {}), 7);
+  assert.equal(engine.boolean("config", false, {}), false);
+  assert.equal(engine.json("plain", null, {}), null);
+  assert.equal(engine.boolean("nope", true, {}), true);
+});
+
+test("evaluation never throws, whatever the context", () => {
+  const cyclic = { key: "c" };
+  cyclic.self = cyclic;
+  cyclic.device = cyclic;
+  const hostile = new Proxy(
+    {},
+    {
+      get() {
+        throw new Error("boom");
+      },
+    },
+  );
+  const getter = {
+    get country() {
+      throw new Error("boom");
+    },
+  };
+  for (const ctx of [undefined, null, 42, "u-1", [], [1], cyclic, hostile, getter, { key: Symbol("s") }, { key: 10n ** 30n }]) {
+    assert.equal(engine.boolean("targeted", false, ctx) === true || engine.boolean("targeted", false, ctx) === false, true);
+    const d = engine.details("targeted", false, ctx);
+    assert.equal(typeof d.reason, "string");
+    assert.equal(typeof engine.all(ctx), "object");
+    const b = engine.bind(ctx);
+    assert.equal(typeof b.boolean("targeted", false), "boolean");
+    b.free();
+  }
+  const d = engine.details("targeted", "fb", hostile);
+  assert.equal(d.reason, "ERROR");
+  assert.equal(d.errorCode, "GENERAL");
+  assert.equal(d.value, "fb");
+  assert.equal(engine.boolean("targeted", "fb", getter), "fb");
+});
+
+test("details: every field", () => {
+  const d = engine.details("targeted", false, { key: "u-1", country: "DE", plan: "pro" });
+  assert.deepEqual(d, {
+    flagKey: "targeted",
+    value: true,
+    variant: "on",
+    reason: "TARGETING_MATCH",
+    ruleId: "eu-pro",
+    ruleIndex: 0,
+    errorCode: null,
+    errorMessage: null,
+    prerequisite: null,
+    metadata: {},
+  });
+  const p = engine.details("plain", false, {});
+  assert.equal(p.reason, "STATIC");
+  assert.equal(p.variant, "on");
+  assert.deepEqual(p.metadata, { ticket: "PAY-1" });
+  assert.ok(Object.isFrozen(p.metadata));
+  assert.equal(p.metadata, engine.details("plain", false, {}).metadata, "metadata is shared");
+  assert.equal(engine.details("color", "x", { key: "u-2" }).reason, "DEFAULT");
+  const off = engine.details("off", true, {});
+  assert.equal(off.reason, "DISABLED");
+  assert.equal(off.value, false);
+  assert.equal(off.variant, "off");
+});
+
+test("details: errors", () => {
+  const nf = engine.details("nope", "fb", {});
+  assert.equal(nf.reason, "ERROR");
+  assert.equal(nf.errorCode, "FLAG_NOT_FOUND");
+  assert.equal(nf.value, "fb");
+  assert.equal(nf.variant, null);
+  assert.equal(typeof nf.errorMessage, "string");
+  const tm = engine.details("plain", "fb", {}, { type: "string" });
+  assert.equal(tm.errorCode, "TYPE_MISMATCH");
+  assert.equal(tm.value, "fb");
+  assert.equal(tm.variant, null);
+  assert.equal(engine.details("plain", false, {}, { type: "boolean" }).value, true);
+  assert.equal(engine.details("plain", false, {}, { type: "bogus" }).errorCode, "GENERAL");
+});
+
+test("details: prerequisite failed names the prerequisite", () => {
+  const d = engine.details("needs", true, { key: "u-1", country: "US" });
+  if (engine.boolean("targeted", false, { key: "u-1", country: "US" })) {
+    assert.equal(d.reason, "STATIC");
+  } else {
+    assert.equal(d.reason, "PREREQUISITE_FAILED");
+    assert.equal(d.prerequisite, "targeted");
+    assert.equal(d.value, false);
+    assert.equal(d.variant, "off");
+  }
+  // find a user outside the 30 % rollout for certain
+  let u = 0;
+  while (engine.boolean("targeted", true, { key: `u-${u}` })) u++;
+  const f = engine.details("needs", true, { key: `u-${u}` });
+  assert.equal(f.reason, "PREREQUISITE_FAILED");
+  assert.equal(f.prerequisite, "targeted");
+  assert.equal(f.value, false);
+  assert.equal(f.variant, "off");
+  assert.equal(engine.boolean("needs", true, { key: `u-${u}` }), false);
+});
+
+test("json values are deep-frozen and shared", () => {
+  const a = engine.json("config", null, {});
+  assert.ok(Object.isFrozen(a));
+  assert.ok(Object.isFrozen(a.items));
+  assert.ok(Object.isFrozen(a.items[2]));
+  assert.equal(a, engine.json("config", null, {}));
+  assert.equal(a, engine.details("config", null, {}).value);
+  assert.throws(() => {
+    "use strict";
+    a.theme = "x";
+  }, TypeError);
+});
+
+test("time: rules with from/until follow `now`; Date.now() read only for flags that use time", () => {
+  assert.equal(engine.boolean("timed", false, {}, NOW), true);
+  assert.equal(engine.boolean("timed", false, {}, new Date("2027-02-01T00:00:00Z")), false);
+  assert.equal(engine.boolean("timed", false, {}, Date.parse("2026-11-30T23:59:59.999Z")), false);
+  assert.equal(engine.boolean("timed", false, {}, Date.parse("2026-12-01T00:00:00Z")), true);
+  assert.equal(engine.details("timed", false, {}, { now: NOW }).ruleId, "window");
+  const realNow = Date.now;
+  let calls = 0;
+  Date.now = () => {
+    calls++;
+    return NOW;
+  };
+  try {
+    engine.boolean("plain", false, {});
+    engine.boolean("targeted", false, { key: "u-1" });
+    engine.string("color", "x", { key: "u-1" });
+    assert.equal(calls, 0, "no clock read for flags that do not use time");
+    assert.equal(engine.boolean("timed", false, {}), true);
+    assert.equal(calls, 1);
+  } finally {
+    Date.now = realNow;
+  }
+});
+
+test("constant flags are served without calling wasm", () => {
+  const e = Engine.fromJSON(TEXT);
+  const w = e._w;
+  const real = w.eval;
+  let calls = 0;
+  w.eval = function (...args) {
+    calls++;
+    return real.apply(this, args);
+  };
+  try {
+    assert.equal(e.boolean("plain", false, { key: "x" }), true);
+    assert.equal(e.boolean("off", true, { key: "x" }), false);
+    assert.equal(e.details("plain", false, { key: "x" }).reason, "STATIC");
+    assert.equal(calls, 0);
+    e.boolean("targeted", false, { key: "x" });
+    assert.equal(calls, 1);
+  } finally {
+    e.free();
+  }
+});
+
+test("all(): details of every flag, the same as details()", () => {
+  const ctx = { key: "u-7", country: "FR", plan: "pro", device: { os: "ios" }, id: 5, roles: ["dev", "admin"] };
+  const all = engine.all(ctx, NOW);
+  assert.deepEqual(Object.keys(all), engine.flagKeys());
+  for (const k of engine.flagKeys()) assert.deepEqual(all[k], engine.details(k, null, ctx, { now: NOW }), k);
+  assert.equal(all.roles.value, true);
+  assert.equal(all.byid.value, true);
+});
+
+test("bind(): same answers, context encoded once, results remembered", () => {
+  const ctx = { key: "u-9", country: "IT", plan: "pro", email: "x@example.com", device: { os: "ios" } };
+  const b = engine.bind(ctx);
+  for (const k of engine.flagKeys()) {
+    assert.deepEqual(b.details(k, null, { now: NOW }), engine.details(k, null, ctx, { now: NOW }), k);
+  }
+  assert.equal(b.boolean("targeted", false), true);
+  assert.equal(b.string("color", "x"), "blue");
+  assert.equal(b.number("limit", 0), 1000.5);
+  assert.equal(b.json("config", null), engine.json("config", null, ctx));
+  assert.equal(b.string("targeted", "fb"), "fb");
+  assert.equal(b.boolean("nope", "fb"), "fb");
+  assert.equal(b.boolean("timed", false, NOW), true);
+  assert.equal(b.boolean("timed", false, Date.parse("2027-06-01T00:00:00Z")), false);
+  ctx.plan = "free"; // not seen: encoded at bind time
+  assert.equal(b.boolean("targeted", false), true);
+  assert.deepEqual(Object.keys(b.all(NOW)), engine.flagKeys());
+  b.free();
+  b.free();
+  assert.equal(b.boolean("targeted", "fb"), "fb");
+  assert.equal(b.string("color", "x"), "x");
+});
+
+test("explain(): a parsed trace; null for unknown flags", () => {
+  const t = engine.explain("targeted", { key: "u-1", country: "DE", plan: "pro" }, NOW);
+  assert.equal(typeof t, "object");
+  assert.notEqual(t, null);
+  assert.equal(engine.explain("nope", {}), null);
+});
+
+test("encoder through wasm: unicode, lone surrogates, integers and floats as units, 2^53", () => {
+  const e = Engine.fromJSON({
+    schema: 1,
+    version: 1,
+    flags: {
+      s: {
+        variants: { a: "a", b: "b", c: "c", d: "d" },
+        default: "a",
+        rules: [
+          { when: { attr: "s", op: "eq", value: "日本語😀" }, serve: "b" },
+          { when: { attr: "s", op: "eq", value: "x\ufffdy" }, serve: "c" },
+          { when: { attr: "s", op: "eq", value: "é".repeat(200) }, serve: "d" },
+        ],
+      },
+      unit: { variants: { on: true, off: false }, default: "off", rules: [{ serve: { variant: "on", percent: 100, by: "id" } }] },
+      nested: {
+        variants: { on: true, off: false },
+        default: "off",
+        rules: [{ when: { attr: "a.b.c", op: "gte", value: 3 }, serve: "on" }],
+      },
+      tags: {
+        variants: { on: true, off: false },
+        default: "off",
+        rules: [{ when: { attr: "tags", op: "contains_all", values: ["x", 2] }, serve: "on" }],
+      },
+    },
+  });
+  try {
+    assert.equal(e.string("s", "?", { s: "日本語😀" }), "b");
+    assert.equal(e.string("s", "?", { s: "x\ud800y" }), "c", "a lone surrogate reads as U+FFFD");
+    assert.equal(e.string("s", "?", { s: "é".repeat(200) }), "d");
+    assert.equal(e.string("s", "?", { s: "é".repeat(199) }), "a");
+    assert.equal(e.boolean("unit", false, { id: 42 }), true);
+    assert.equal(e.boolean("unit", false, { id: "42" }), true);
+    assert.equal(e.boolean("unit", false, { id: 42.5 }), false, "a float is no unit");
+    assert.equal(e.boolean("unit", false, { id: 2 ** 53 }), true);
+    assert.equal(e.boolean("unit", false, { id: -(2 ** 53) }), true);
+    assert.equal(e.boolean("unit", false, { id: 2 ** 53 + 2 }), false, "past 2^53 is no unit");
+    assert.equal(e.boolean("unit", false, { id: true }), false);
+    assert.equal(e.boolean("unit", false, { id: null }), false);
+    assert.equal(e.details("unit", false, { id: 42 }).reason, "SPLIT");
+    assert.equal(e.boolean("nested", false, { a: { b: { c: 3 } } }), true);
+    assert.equal(e.boolean("nested", false, { a: { b: { c: "3.5" } } }), true);
+    assert.equal(e.boolean("nested", false, { a: { b: [{ c: 3 }] } }), false);
+    assert.equal(e.boolean("nested", false, { a: { "b.c": 3 } }), false);
+    assert.equal(e.boolean("tags", false, { tags: ["y", 2, "x"] }), true);
+    assert.equal(e.boolean("tags", false, { tags: ["x", "2"] }), false);
+    assert.equal(e.boolean("tags", false, { tags: "x" }), false);
+  } finally {
+    e.free();
+  }
+});
+
+test("buffers grow with big contexts and survive memory growth", () => {
+  const e = Engine.fromJSON(TEXT);
+  const others = [];
+  try {
+    const big = { key: "k".repeat(1 << 20), country: "DE", plan: "pro", roles: Array.from({ length: 20000 }, (_, i) => `role-${i}`) };
+    big.roles.push("admin");
+    assert.equal(e.boolean("roles", false, big), true);
+    assert.equal(e.boolean("targeted", false, big), true);
+    // grow the memory from elsewhere, then read again through stale views
+    for (let i = 0; i < 20; i++) others.push(Engine.fromJSON(TEXT));
+    const huge = { key: "ü".repeat(1 << 20), country: "FR", plan: "pro" };
+    assert.equal(e.boolean("targeted", false, huge), true);
+    assert.equal(e.boolean("targeted", false, { key: "u-1", country: "DE", plan: "pro" }), true);
+    const b = e.bind(big);
+    others.push(Engine.fromJSON(TEXT));
+    assert.equal(b.boolean("roles", false), true);
+    b.free();
+    assert.deepEqual(e.all(big).roles.value, true);
+  } finally {
+    e.free();
+    for (const o of others) o.free();
+  }
+});
+
+test("free(): reads give the fallback, details PROVIDER_NOT_READY", () => {
+  const e = Engine.fromJSON(TEXT);
+  const b = e.bind({ key: "u-1" });
+  e.free();
+  e.free();
+  assert.equal(e.boolean("plain", "fb", {}), "fb");
+  assert.equal(e.details("plain", "fb", {}).errorCode, "PROVIDER_NOT_READY");
+  assert.deepEqual(e.all({}), {});
+  assert.equal(b.boolean("plain", "fb"), "fb");
+  assert.equal(b.details("plain", "fb").errorCode, "PROVIDER_NOT_READY");
+  assert.equal(e.explain("plain", {}), null);
+});
+
+test("flag keys that are Object.prototype names", () => {
+  const e = Engine.fromJSON(
+    '{"schema":1,"version":1,"flags":{"__proto__":{"variants":{"on":true},"default":"on"},"constructor":{"variants":{"x":"x"},"default":"x"}}}',
+  );
+  try {
+    assert.equal(e.boolean("__proto__", false, {}), true);
+    assert.equal(e.string("constructor", "?", {}), "x");
+    assert.equal(e.boolean("toString", "fb", {}), "fb");
+    const all = e.all({});
+    assert.deepEqual(Object.keys(all), ["__proto__", "constructor"]);
+    assert.equal(all.__proto__.value, true);
+  } finally {
+    e.free();
+  }
+});
+
+test("bucket() matches the spec's definition domain", () => {
+  const b = bucket("new-checkout", "user-1");
+  assert.ok(Number.isInteger(b) && b >= 0 && b < 100000);
+  assert.equal(bucket("new-checkout", "user-1"), b);
+  assert.equal(bucket("s", 42), bucket("s", "42"));
+});

@@ -1,0 +1,139 @@
+// edgeflag — the low-level engine: one loaded snapshot, evaluated in WebAssembly.
+
+/** What `initWasm` accepts: nothing (the .wasm beside the JS: fetched in browsers, read from disk in
+ * Node, Deno and Bun), a URL, a Response (or a promise of one), the bytes, or a compiled module (in
+ * Cloudflare Workers: `import wasm from "edgeflag/edgeflag.wasm"`). */
+export type WasmInput =
+  | undefined
+  | URL
+  | string
+  | Response
+  | BufferSource
+  | WebAssembly.Module
+  | PromiseLike<Response | BufferSource | WebAssembly.Module>;
+
+/** Loads and instantiates the WebAssembly module, once; later calls resolve at once. */
+export function initWasm(input?: WasmInput): Promise<void>;
+/** Instantiates synchronously from bytes or a compiled module (Node, Deno, Bun: no argument reads the
+ * .wasm beside the JS). Browsers compile only small modules synchronously on the main thread: pass a
+ * `WebAssembly.Module` there. */
+export function initWasmSync(moduleOrBytes?: BufferSource | WebAssembly.Module): void;
+/** Whether the module is instantiated. */
+export function wasmReady(): boolean;
+/** The bucket (0..99999) of `unit` under `salt` (spec section 5). */
+export function bucket(salt: string, unit: string | number): number;
+
+/** A JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** Flag and snapshot metadata: strings, numbers and booleans. */
+export type Metadata = Readonly<Record<string, string | number | boolean>>;
+
+/** The evaluation context: `key` is the targeting key; other attributes are read by dot path.
+ * Read as `JSON.parse(JSON.stringify(ctx))` would read it (Dates become RFC 3339 strings). */
+export interface EvaluationContext {
+  key?: string | number;
+  [attribute: string]: unknown;
+}
+
+/** Evaluation time: milliseconds since the epoch, or a Date. Default: the system clock (read only for
+ * flags whose result depends on time). */
+export type Now = number | Date;
+
+export type FlagType = "boolean" | "string" | "number" | "json";
+export type Reason = "STATIC" | "DEFAULT" | "TARGETING_MATCH" | "SPLIT" | "DISABLED" | "PREREQUISITE_FAILED" | "ERROR";
+export type ErrorCode =
+  | "FLAG_NOT_FOUND"
+  | "TYPE_MISMATCH"
+  | "PARSE_ERROR"
+  | "INVALID_CONTEXT"
+  | "PROVIDER_NOT_READY"
+  | "GENERAL";
+
+/** The full result of one evaluation. */
+export interface EvaluationDetails<T = JsonValue> {
+  flagKey: string;
+  /** The variant's value, or the caller's fallback on error. Json values are deep-frozen and shared. */
+  value: T;
+  /** The variant key; null on error. */
+  variant: string | null;
+  reason: Reason;
+  /** The id of the rule that applied (null when it has none, or no rule applied). */
+  ruleId: string | null;
+  /** The position of the rule that applied in the flag's `rules`. */
+  ruleIndex: number | null;
+  errorCode: ErrorCode | null;
+  errorMessage: string | null;
+  /** For PREREQUISITE_FAILED: the prerequisite flag that failed. */
+  prerequisite: string | null;
+  /** The flag's metadata (frozen; `{}` when none or the flag is unknown). */
+  metadata: Metadata;
+}
+
+export interface DetailsOptions {
+  /** Make it a typed read: TYPE_MISMATCH when the flag's variants hold another type. */
+  type?: FlagType;
+  now?: Now;
+}
+
+/** One problem of a snapshot: its JSON path (`flags.a.rules[2].when.op`, `(root)`) and what is wrong. */
+export interface SnapshotProblem {
+  path: string;
+  message: string;
+}
+
+/** A snapshot that cannot be loaded, with every problem. */
+export class SnapshotError extends Error {
+  readonly name: "SnapshotError";
+  readonly problems: SnapshotProblem[];
+}
+
+/** One loaded snapshot. */
+export class Engine {
+  private constructor();
+  /** Validates and loads a snapshot (JSON text, its UTF-8 bytes, or an object to serialize). Throws
+   * SnapshotError listing every problem. `opts.now` (default: the clock) judges `expires` for `warnings`. */
+  static fromJSON(text: string | BufferSource | object, opts?: { now?: Now }): Engine;
+
+  readonly schema: number;
+  readonly version: number;
+  readonly environment: string | null;
+  readonly publishedAt: string | null;
+  readonly metadata: Metadata;
+  /** Non-fatal findings (e.g. a flag past its `expires` date). */
+  readonly warnings: readonly SnapshotProblem[];
+  /** Flag keys in snapshot order. */
+  flagKeys(): string[];
+  /** The type of a flag's variants, or undefined for an unknown key. */
+  flagType(key: string): FlagType | undefined;
+
+  /** Typed reads: the variant's value, or `fallback` on any error. Never throw. */
+  boolean<F = boolean>(key: string, fallback: F, ctx?: EvaluationContext, now?: Now): boolean | F;
+  string<F = string>(key: string, fallback: F, ctx?: EvaluationContext, now?: Now): string | F;
+  number<F = number>(key: string, fallback: F, ctx?: EvaluationContext, now?: Now): number | F;
+  /** The value is deep-frozen and shared by every read: copy it to change it. */
+  json<T = JsonValue, F = T>(key: string, fallback: F, ctx?: EvaluationContext, now?: Now): Readonly<T> | F;
+
+  /** The full result. Never throws. */
+  details<F = JsonValue>(key: string, fallback: F, ctx?: EvaluationContext, opts?: DetailsOptions): EvaluationDetails<JsonValue | F>;
+  /** Details of every flag for one context, keyed by flag key (errors have value null). */
+  all(ctx?: EvaluationContext, now?: Now): Record<string, EvaluationDetails<JsonValue | null>>;
+  /** A bound evaluator: the context is encoded once, now; results that do not depend on time are remembered. */
+  bind(ctx?: EvaluationContext): BoundEvaluator;
+  /** The evaluation trace of one flag, or null for an unknown flag. */
+  explain(key: string, ctx?: EvaluationContext, now?: Now): Record<string, unknown> | null;
+  /** Releases the wasm memory; later reads give their fallback (details: PROVIDER_NOT_READY). */
+  free(): void;
+}
+
+/** Reads for one context (from `Engine#bind`). */
+export class BoundEvaluator {
+  private constructor();
+  boolean<F = boolean>(key: string, fallback: F, now?: Now): boolean | F;
+  string<F = string>(key: string, fallback: F, now?: Now): string | F;
+  number<F = number>(key: string, fallback: F, now?: Now): number | F;
+  json<T = JsonValue, F = T>(key: string, fallback: F, now?: Now): Readonly<T> | F;
+  details<F = JsonValue>(key: string, fallback: F, opts?: DetailsOptions): EvaluationDetails<JsonValue | F>;
+  all(now?: Now): Record<string, EvaluationDetails<JsonValue | null>>;
+  /** Releases the bound context's wasm buffer. */
+  free(): void;
+}

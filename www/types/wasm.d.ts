@@ -1,0 +1,3 @@
+// `import wasm from "edgeflag/edgeflag.wasm"`: bundlers for Cloudflare Workers give a compiled module.
+declare const wasm: WebAssembly.Module;
+export default wasm;
