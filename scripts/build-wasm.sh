@@ -5,8 +5,8 @@
 #      PATH differs;
 #   3. cargo build --lib --target wasm32-unknown-unknown --profile wasm;
 #   4. wasm-bindgen --target web (no TypeScript: www/types/ has the declarations);
-#   5. wasm-opt -Oz when available (Debian's `binaryen` is installed when missing and running as root;
-#      SKIP_WASM_OPT=1 skips it);
+#   5. wasm-opt -Oz (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
+#      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), then a smoke test;
 #   6. prints the sizes: .wasm and the JS entry, raw and gzip -9.
 set -euo pipefail
 
@@ -72,25 +72,58 @@ TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 wasm-bindgen --target web --out-dir "$TMP" --out-name edgeflag --no-typescript "$WASM_IN"
 
-# 5. wasm-opt
-if [ "${SKIP_WASM_OPT:-0}" != "1" ] && ! command -v wasm-opt >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+# 5. wasm-opt. Binaryen before 116 (Debian bookworm ships 108) mis-writes the externref table that
+# wasm-bindgen emits (its export ends up pointing at the funcref table), so an old wasm-opt is not
+# used: the npm package `binaryen` (a devDependency of www/) provides a current one.
+WASM_OPT_MIN=116
+wasm_opt_version() { "$1" --version 2>/dev/null | sed -n 's/^wasm-opt version \([0-9]*\).*/\1/p'; }
+WASM_OPT=""
+if [ "${SKIP_WASM_OPT:-0}" != "1" ]; then
+  if ! command -v wasm-opt >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     log "installing binaryen (wasm-opt)"
     (apt-get install -y -qq binaryen >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq binaryen >/dev/null 2>&1; }) ||
-      log "could not install binaryen: continuing without wasm-opt"
+      log "could not install binaryen"
+  fi
+  for cand in "$(command -v wasm-opt || true)" "$ROOT/www/node_modules/.bin/wasm-opt"; do
+    [ -n "$cand" ] && [ -x "$cand" ] || continue
+    v="$(wasm_opt_version "$cand")"
+    if [ -n "$v" ] && [ "$v" -ge "$WASM_OPT_MIN" ]; then
+      WASM_OPT="$cand"
+      break
+    fi
+    log "skipping $cand (version ${v:-?} < $WASM_OPT_MIN)"
+  done
+  if [ -z "$WASM_OPT" ] && [ -f "$ROOT/www/package.json" ] && command -v npm >/dev/null 2>&1; then
+    log "installing www/ devDependencies for binaryen's wasm-opt"
+    (cd "$ROOT/www" && { npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null 2>&1; }) || true
+    cand="$ROOT/www/node_modules/.bin/wasm-opt"
+    if [ -x "$cand" ] && [ "$(wasm_opt_version "$cand")" -ge "$WASM_OPT_MIN" ] 2>/dev/null; then WASM_OPT="$cand"; fi
   fi
 fi
-if [ "${SKIP_WASM_OPT:-0}" != "1" ] && command -v wasm-opt >/dev/null 2>&1; then
-  log "wasm-opt -Oz ($(wasm-opt --version))"
+if [ -n "$WASM_OPT" ]; then
+  log "wasm-opt -Oz ($("$WASM_OPT" --version))"
   # Features rustc enables by default for wasm32 (bulk memory, non-trapping float-to-int, sign
   # extension, mutable globals, multi-value, reference types): wasm-opt must accept what it finds.
-  wasm-opt -Oz --strip-debug --strip-producers \
+  "$WASM_OPT" -Oz --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-multivalue --enable-reference-types \
     -o "$TMP/edgeflag_bg.opt.wasm" "$TMP/edgeflag_bg.wasm"
   mv "$TMP/edgeflag_bg.opt.wasm" "$TMP/edgeflag_bg.wasm"
 else
-  log "wasm-opt not available: the .wasm is not post-optimized"
+  log "warning: no usable wasm-opt (>= $WASM_OPT_MIN): the .wasm is not post-optimized"
+fi
+
+# Smoke test: the package instantiates and evaluates (catches a broken optimizer or glue).
+if command -v node >/dev/null 2>&1; then
+  node --input-type=module -e '
+    const dir = process.argv[1];
+    const { readFileSync } = await import("node:fs");
+    const glue = await import(dir + "/edgeflag.js");
+    glue.initSync({ module: readFileSync(dir + "/edgeflag_bg.wasm") });
+    const e = new glue.WasmEngine("{\"schema\":1,\"version\":1,\"flags\":{\"f\":{\"variants\":{\"on\":true},\"default\":\"on\"}}}", 0);
+    if (!JSON.parse(e.meta()).flags.length) throw new Error("no flags");
+    e.free();
+  ' "$TMP" || { log "error: the built package does not instantiate"; exit 1; }
 fi
 
 mkdir -p "$OUT"

@@ -50,6 +50,30 @@ pub fn bucket(salt: &str, unit: &str) -> u32 {
     bucket_with_prefix(&prefix, unit.as_bytes())
 }
 
+/// The hash of a key in a segment's hashed lists (`includeHashed`/`excludeHashed`, an extension):
+/// XXH3-64 (seed 0) of the UTF-8 bytes of `salt + ":" + key`. `salt` is the segment's `hashSalt`,
+/// by default the segment key. The engine computes the same hash when it checks membership.
+///
+/// ```
+/// assert_eq!(edgeflag::bucket::segment_key_hash("vip-customers", "user-chen"), 0xe30ac2b352c71a61);
+/// ```
+pub fn segment_key_hash(salt: &str, key: &str) -> u64 {
+    let mut input = Vec::with_capacity(salt.len() + 1 + key.len());
+    input.extend_from_slice(salt.as_bytes());
+    input.push(b':');
+    input.extend_from_slice(key.as_bytes());
+    xxh3_64(&input)
+}
+
+/// [`segment_key_hash`] written as a hashed-list entry: 16 lower-case hex digits, zero-padded.
+///
+/// ```
+/// assert_eq!(edgeflag::bucket::segment_key_hash_hex("vip-customers", "42"), "c17f09ca84e5a2e6");
+/// ```
+pub fn segment_key_hash_hex(salt: &str, key: &str) -> String {
+    format!("{:016x}", segment_key_hash(salt, key))
+}
+
 /// Writes an integer unit in decimal into `buf`, returning the digits (no allocation).
 pub fn integer_unit(v: i64, buf: &mut [u8; 24]) -> &[u8] {
     let neg = v < 0;
@@ -98,6 +122,22 @@ mod tests {
         whole.extend_from_slice(unit.as_bytes());
         assert_eq!(bucket("salt", &unit), bucket_of_bytes(&whole));
         assert_eq!(bucket_with_prefix(b"s:", b"u"), bucket_of_bytes(b"s:u"));
+    }
+
+    #[test]
+    fn segment_key_hash_agrees_with_the_engine() {
+        // The CLI (`edgeflag build --hash-segments`) writes entries with `segment_key_hash`; the engine
+        // checks membership with `eval::segment_hash` over the compiled `salt:` prefix. They must agree.
+        for (salt, key) in [("vip-customers", "user-chen"), ("vip-customers", "42"), ("", "k"), ("s", ""), ("ü", "日本")] {
+            let prefix = format!("{salt}:");
+            assert_eq!(segment_key_hash(salt, key), crate::eval::segment_hash(prefix.as_bytes(), key.as_bytes()), "{salt}:{key}");
+        }
+        let long = "x".repeat(400);
+        assert_eq!(segment_key_hash("seg", &long), crate::eval::segment_hash(b"seg:", long.as_bytes()));
+        // The spec's examples (docs/snapshot-format.md, section 12).
+        assert_eq!(segment_key_hash_hex("vip-customers", "user-chen"), "e30ac2b352c71a61");
+        assert_eq!(segment_key_hash_hex("vip-customers", "42"), "c17f09ca84e5a2e6");
+        assert_eq!(segment_key_hash_hex("s", "k").len(), 16);
     }
 
     #[test]

@@ -407,3 +407,77 @@ fn opt(out: &mut String, s: Option<&str>) {
 pub fn errors_only(problems: &[Problem]) -> impl Iterator<Item = &Problem> {
     problems.iter().filter(|p| p.severity == Severity::Error)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Context;
+
+    const SNAP: &str = r#"{"schema":1,"version":9,"environment":"test","flags":{
+      "static":{"variants":{"a":"x","b":"y"},"default":"b"},
+      "off":{"enabled":false,"variants":{"on":true,"off":false},"default":"on","offVariant":"off"},
+      "timed":{"variants":{"on":true,"off":false},"default":"off","rules":[{"from":"2026-01-01T00:00:00Z","serve":"on"}]},
+      "ctx":{"variants":{"on":true,"off":false},"default":"off","rules":[{"when":{"attr":"plan","op":"eq","value":"pro"},"serve":"on"}]},
+      "num":{"variants":{"n":1.50},"default":"n"},
+      "obj":{"variants":{"o":{"a":[1]}},"default":"o"}}}"#;
+
+    #[test]
+    fn metadata_and_constants() {
+        let e = Engine::from_json(SNAP).unwrap();
+        assert_eq!((e.version(), e.environment(), e.flag_count()), (9, Some("test"), 6));
+        assert!(e.constant(0).is_some() && e.constant(1).is_some());
+        assert!(e.constant(2).is_none() && e.uses_time(2));
+        assert!(e.constant(3).is_none() && !e.uses_time(3));
+        assert_eq!(e.attribute_paths()[0][0].as_ref(), "key");
+    }
+
+    #[test]
+    fn typed_reads() {
+        let e = Engine::from_json(SNAP).unwrap();
+        let c = Context::new("u").with("plan", "pro");
+        assert_eq!(e.string("static", &c, "d", 0).value, "y");
+        assert_eq!(e.string("static", &c, "d", 0).details.reason, Reason::Static);
+        let m = e.boolean("static", &c, true, 0);
+        assert!(m.value);
+        assert_eq!(m.details.error_code, Some(ErrorCode::TypeMismatch));
+        assert_eq!(e.number("num", &c, 0.0, 0).value, 1.5);
+        assert!(e.json("obj", &c, 0).value.is_some());
+        assert_eq!(e.boolean("off", &c, true, 0).details.reason, Reason::Disabled);
+        assert!(e.boolean("ctx", &c, false, 0).value);
+        let nf = e.boolean("missing", &c, true, 0);
+        assert!(nf.value && nf.details.error_code == Some(ErrorCode::FlagNotFound));
+        assert!(!e.boolean("timed", &c, false, 1_700_000_000_000).value);
+        assert!(e.boolean("timed", &c, false, 1_800_000_000_000).value);
+    }
+
+    #[test]
+    fn result_json() {
+        let e = Engine::from_json(SNAP).unwrap();
+        let j = e.evaluate("num", &Context::empty(), 0).to_json();
+        assert_eq!(
+            j,
+            r#"{"value":1.50,"variant":"n","reason":"STATIC","ruleId":null,"ruleIndex":null,"errorCode":null,"errorMessage":null,"prerequisite":null,"metadata":{}}"#
+        );
+        let all = e.evaluate_all(&Context::empty(), 0);
+        assert_eq!(all.len(), 6);
+        assert_eq!(all[1].0, "off");
+    }
+
+    #[test]
+    fn limits_and_bytes() {
+        let small = LoadOptions { limits: Limits { max_bytes: 10, ..Limits::default() }, now_ms: None };
+        assert_eq!(Engine::from_json_with(SNAP, &small).unwrap_err().problems[0].path, "(root)");
+        assert!(Engine::from_slice(b"\xff", &LoadOptions::default()).is_err());
+        let dup = r#"{"schema":1,"version":1,"flags":{"a":{"variants":{"x":1,"x":2},"default":"x"}}}"#;
+        assert_eq!(Engine::from_json(dup).unwrap_err().problems[0].path, "flags.a.variants");
+    }
+
+    #[test]
+    fn expiry_warnings() {
+        let t = r#"{"schema":1,"version":1,"flags":{"a":{"expires":"2020-01-01","variants":{"x":1},"default":"x"}}}"#;
+        let e = Engine::from_json_with(t, &LoadOptions { now_ms: Some(1_800_000_000_000), ..Default::default() }).unwrap();
+        assert_eq!(e.warnings().len(), 1);
+        assert_eq!(e.warnings()[0].path, "flags.a.expires");
+        assert!(Engine::from_json(t).unwrap().warnings().is_empty());
+    }
+}

@@ -516,7 +516,10 @@ impl Trace {
         out.push_str("]}");
     }
 
-    /// The trace as indented text for people (`edgeflag explain`).
+    /// The trace as indented text for people (`edgeflag explain`): the result first, then the kill
+    /// switch, each prerequisite (with its own trace, indented), each rule tried with its window,
+    /// condition tree (✓/✗, the attribute value seen and why), bucket and threshold, and how the
+    /// rule ended; last, what was served when no rule decided.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         self.write_text(&mut out, 0);
@@ -525,112 +528,146 @@ impl Trace {
 
     fn write_text(&self, out: &mut String, indent: usize) {
         let pad = "  ".repeat(indent);
-        let _ = writeln!(
-            out,
-            "{pad}flag {} → {} ({}){}",
-            self.flag,
-            self.value.as_deref().unwrap_or("null"),
-            self.reason,
-            match (&self.variant, self.rule_index) {
-                (Some(v), Some(i)) => format!(", variant \"{v}\" from rule {i}{}", self.rule_id.as_ref().map(|id| format!(" \"{id}\"")).unwrap_or_default()),
-                (Some(v), None) => format!(", variant \"{v}\""),
-                _ => String::new(),
-            }
-        );
+        let served = match (&self.variant, &self.value) {
+            (Some(v), Some(val)) => format!("\"{v}\" = {val}"),
+            _ => "no variant (the caller's default)".to_string(),
+        };
+        let why = match (self.rule_index, &self.rule_id, &self.prerequisite) {
+            (Some(i), Some(id), _) => format!("{}, rule {i} \"{id}\"", self.reason),
+            (Some(i), None, _) => format!("{}, rule {i}", self.reason),
+            (None, _, Some(p)) => format!("{}, prerequisite {p}", self.reason),
+            _ => self.reason.to_string(),
+        };
+        let _ = writeln!(out, "{pad}{} → {served} ({why})", self.flag);
         if indent == 0 {
-            let _ = writeln!(out, "{pad}  at {}", format_rfc3339_ms(self.now));
+            let _ = writeln!(out, "{pad}  evaluated at {}", format_rfc3339_ms(self.now));
         }
         if !self.enabled {
-            let _ = writeln!(out, "{pad}  kill switch: the flag is disabled, serving offVariant");
+            let _ = writeln!(out, "{pad}  kill switch: OFF (enabled: false) → serving offVariant to everyone");
+            return;
         }
         for p in &self.prerequisites {
+            let allowed = p.allowed.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(" or ");
             let _ = writeln!(
                 out,
-                "{pad}  prerequisite {}: got {}, needs one of [{}] → {}",
+                "{pad}  prerequisite {} must be {allowed}: got {} → {}",
                 p.flag,
                 p.trace.variant.as_deref().map(|v| format!("\"{v}\"")).unwrap_or_else(|| "an error".into()),
-                p.allowed.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", "),
-                if p.ok { "ok" } else { "FAILED" }
+                if p.ok { "met" } else { "NOT MET" }
             );
             p.trace.write_text(out, indent + 2);
         }
+        if self.reason == "PREREQUISITE_FAILED" {
+            let _ = writeln!(out, "{pad}  a prerequisite is not met → serving offVariant; rules not tried");
+            return;
+        }
         for r in &self.rules {
-            let _ = writeln!(
-                out,
-                "{pad}  rule {}{}: {}",
-                r.index,
-                r.id.as_ref().map(|i| format!(" \"{i}\"")).unwrap_or_default(),
-                r.serve
-            );
+            let _ = writeln!(out, "{pad}  rule {}{}: serve {}", r.index, r.id.as_ref().map(|i| format!(" \"{i}\"")).unwrap_or_default(), r.serve);
             if r.from.is_some() || r.until.is_some() {
                 let _ = writeln!(
                     out,
-                    "{pad}    window [{}, {}){}",
-                    r.from.map(format_rfc3339_ms).unwrap_or_else(|| "-∞".into()),
-                    r.until.map(format_rfc3339_ms).unwrap_or_else(|| "∞".into()),
-                    if r.step == RuleStep::OutsideWindow { ": now is outside" } else { ": open" }
+                    "{pad}    window from {} until {}: now is {}",
+                    r.from.map(format_rfc3339_ms).unwrap_or_else(|| "the beginning".into()),
+                    r.until.map(format_rfc3339_ms).unwrap_or_else(|| "forever".into()),
+                    if r.step == RuleStep::OutsideWindow { "OUTSIDE" } else { "inside" }
                 );
             }
-            if let Some(c) = &r.condition {
-                c.write_text(out, indent + 2);
+            match &r.condition {
+                Some(c) => c.write_text(out, indent + 1),
+                None if r.step != RuleStep::OutsideWindow => {
+                    let _ = writeln!(out, "{pad}    ✓ no condition: everyone");
+                }
+                None => {}
             }
             if let Some(by) = &r.by {
                 match (&r.unit, r.bucket) {
                     (Some(u), Some(b)) => {
-                        let _ = writeln!(
-                            out,
-                            "{pad}    unit {by} = \"{u}\" → bucket {b}{}",
-                            r.threshold.map(|t| format!(" (threshold {t}, {})", if b < t { "in" } else { "out" })).unwrap_or_default()
-                        );
+                        let split = r.serve.starts_with("split");
+                        let verdict = match r.threshold {
+                            Some(t) if split => match &self.variant {
+                                Some(v) => format!(" → split entry \"{v}\" (its buckets end below {t})"),
+                                None => format!(" → the split entry whose buckets end below {t}"),
+                            },
+                            Some(t) if b < t => format!(" < {t} ({}) → in the rollout", percent_text(t)),
+                            Some(t) => format!(" ≥ {t} ({}) → not in the rollout", percent_text(t)),
+                            None => String::new(),
+                        };
+                        let _ = writeln!(out, "{pad}    unit {by} = \"{u}\": bucket {b}{verdict}");
                     }
-                    _ => {
-                        let _ = writeln!(out, "{pad}    unit {by}: missing or not a string/integer → rule does not apply");
+                    _ if r.step == RuleStep::NoUnit => {
+                        let _ = writeln!(out, "{pad}    unit {by}: missing, or not a string or an integer");
                     }
+                    _ => {}
                 }
             }
             let _ = writeln!(
                 out,
                 "{pad}    → {}",
                 match r.step {
-                    RuleStep::OutsideWindow => "skipped: outside its time window",
-                    RuleStep::ConditionFalse => "skipped: condition is false",
+                    RuleStep::OutsideWindow => "skipped: now is outside the rule's time window",
+                    RuleStep::ConditionFalse => "skipped: the condition is false",
                     RuleStep::NoUnit => "skipped: no bucketing unit",
-                    RuleStep::NotInRollout => "skipped: unit not in the rollout",
-                    RuleStep::Served => "applied",
+                    RuleStep::NotInRollout => "skipped: the unit is not in the rollout",
+                    RuleStep::Served => "APPLIED",
                 }
             );
         }
-        if self.rules.is_empty() && self.enabled && self.prerequisite.is_none() && matches!(self.reason, "STATIC" | "DEFAULT") {
-            let _ = writeln!(out, "{pad}  no rules: serving default");
-        } else if self.reason == "DEFAULT" {
-            let _ = writeln!(out, "{pad}  no rule applied: serving default");
+        match self.reason {
+            "STATIC" => {
+                let _ = writeln!(out, "{pad}  the flag has no rules → serving default");
+            }
+            "DEFAULT" => {
+                let _ = writeln!(out, "{pad}  no rule applied → serving default");
+            }
+            _ => {}
         }
     }
 }
 
 impl CondTrace {
+    /// One line per node, `✓`/`✗` for held/did not hold; children indented below their parent.
     fn write_text(&self, out: &mut String, indent: usize) {
         let pad = "  ".repeat(indent + 1);
         let mark = if self.result { "✓" } else { "✗" };
         match self.kind {
             "attr" => {
+                let operand = self.operand.as_deref().map(|o| format!(" {o}")).unwrap_or_default();
+                let seen = match &self.seen {
+                    Some(s) => format!("seen {s}"),
+                    None => "no value".to_string(),
+                };
                 let _ = writeln!(
                     out,
-                    "{pad}{mark} {} {} {} — seen {} ({})",
+                    "{pad}{mark} {} {}{operand}: {seen} ({})",
                     self.attr.as_deref().unwrap_or("?"),
                     self.op.unwrap_or("?"),
-                    self.operand.as_deref().unwrap_or(""),
-                    self.seen.as_deref().unwrap_or("nothing"),
                     self.why.unwrap_or("")
                 );
             }
             "segment" => {
-                let _ = writeln!(
-                    out,
-                    "{pad}{mark} segment {} (decided by {})",
-                    self.segment.as_deref().unwrap_or("?"),
-                    self.via.map(Via::as_str).unwrap_or("?")
-                );
+                let how = match self.via {
+                    Some(Via::Include) => "the key is listed in include",
+                    Some(Via::Exclude) => "the key is listed in exclude",
+                    Some(Via::When) => "not listed; its condition decides",
+                    Some(Via::Nothing) => "not listed, and it has no condition",
+                    None => "not evaluated",
+                };
+                let _ = writeln!(out, "{pad}{mark} in segment {}: {how}", self.segment.as_deref().unwrap_or("?"));
+            }
+            "all" if self.children.is_empty() => {
+                let _ = writeln!(out, "{pad}{mark} all of nothing (always true)");
+            }
+            "any" if self.children.is_empty() => {
+                let _ = writeln!(out, "{pad}{mark} any of nothing (always false)");
+            }
+            "all" => {
+                let _ = writeln!(out, "{pad}{mark} all of:");
+            }
+            "any" => {
+                let _ = writeln!(out, "{pad}{mark} any of:");
+            }
+            "not" => {
+                let _ = writeln!(out, "{pad}{mark} not:");
             }
             k => {
                 let _ = writeln!(out, "{pad}{mark} {k}");
@@ -639,5 +676,37 @@ impl CondTrace {
         for c in &self.children {
             c.write_text(out, indent + 1);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Context, Engine};
+
+    #[test]
+    fn trace_shows_conditions_buckets_and_prerequisites() {
+        let e = Engine::from_json(
+            r#"{"schema":1,"version":1,"segments":{"s":{"include":["vip"]}},"flags":{
+            "base":{"variants":{"on":true,"off":false},"default":"on"},
+            "f":{"variants":{"on":true,"off":false},"default":"off","requires":[{"flag":"base","variants":["on"]}],
+              "rules":[{"id":"seg","when":{"any":[{"segment":"s"},{"attr":"country","op":"eq","value":"DE"}]},"serve":"on"},
+                       {"id":"roll","serve":{"variant":"on","percent":0}}]}}}"#,
+        )
+        .unwrap();
+        let t = e.explain("f", &Context::new("u1").with("country", "US"), 0).unwrap();
+        assert_eq!(t.reason, "DEFAULT");
+        assert_eq!(t.prerequisites.len(), 1);
+        assert!(t.prerequisites[0].ok);
+        assert_eq!(t.rules.len(), 2);
+        let c = t.rules[0].condition.as_ref().unwrap();
+        assert_eq!((c.kind, c.result, c.children.len()), ("any", false, 2));
+        assert_eq!(c.children[1].seen.as_deref(), Some("\"US\""));
+        assert_eq!(c.children[0].segment.as_deref(), Some("s"));
+        assert_eq!(t.rules[1].threshold, Some(0));
+        assert_eq!(t.rules[1].bucket, Some(crate::bucket::bucket("f", "u1")));
+        let j = t.to_json();
+        assert!(j.contains("\"step\":\"not_in_rollout\""), "{j}");
+        assert!(crate::json::parse(&j).is_ok());
+        assert!(t.to_text().contains("not in the rollout"));
     }
 }

@@ -42,6 +42,11 @@ pub mod validate;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
+/// The README's Rust examples, compiled and run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 pub use context::{Attr, Attributes, Context, ContextError, EncodedContext};
 pub use engine::{errors_only, Engine, Evaluation, LoadOptions, Typed};
 pub use error::{LoadError, Problem, Severity};

@@ -685,3 +685,64 @@ fn segment<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Segment<'a> {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json;
+
+    fn build_text(t: &str) -> (Option<Snapshot<'_>>, Vec<String>) {
+        let mut p = Problems::default();
+        let s = build(json::parse(t).unwrap(), &mut p);
+        (s, p.list.iter().map(|x| x.to_string()).collect())
+    }
+
+    #[test]
+    fn shapes() {
+        let (s, p) = build_text(
+            r#"{"schema":1,"version":2,"flags":{"f":{"variants":{"a":1},"default":"a","rules":[
+                {"serve":"a"},{"serve":{"split":[{"variant":"a","percent":100}],"by":"org"}},
+                {"serve":{"variant":"a","percent":5}},{"serve":{"variant":"a","ramp":[]}}]}}}"#,
+        );
+        assert!(p.is_empty(), "{p:?}");
+        let s = s.unwrap();
+        let rules = s.flags[0].1.rules.as_ref().unwrap();
+        assert!(matches!(rules[0].serve, Serve::Variant(_)));
+        assert!(matches!(&rules[1].serve, Serve::Split { by: Some(b), .. } if b == "org"));
+        assert!(matches!(rules[2].serve, Serve::Percent { .. }));
+        assert!(matches!(rules[3].serve, Serve::Ramp { .. }));
+    }
+
+    #[test]
+    fn problems_have_paths_and_keep_going() {
+        let (_, p) = build_text(r#"{"schema":1,"version":1.5,"flags":{"f":{"colour":1,"variants":{},"rules":[{"serve":{"variant":"x"}}]}}}"#);
+        assert_eq!(
+            p,
+            vec![
+                "version: must be an integer literal (no fraction or exponent), found 1.5",
+                "flags.f.colour: unknown field",
+                "flags.f.rules[0].serve: a serve object with only \"variant\" is not allowed: write \"serve\": \"<variant>\", or add \"percent\" or \"ramp\"",
+                "flags.f.default: required field missing (the variant served when no rule applies)",
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_schema_is_alone() {
+        let (s, p) = build_text(r#"{"schema":2,"version":"x","bogus":1}"#);
+        assert!(s.is_none());
+        assert_eq!(p, vec!["schema: unknown schema 2: this engine reads schema 1"]);
+    }
+
+    #[test]
+    fn conditions() {
+        let (_, p) = build_text(
+            r#"{"schema":1,"version":1,"flags":{"f":{"variants":{"a":1},"default":"a","rules":[
+                {"when":{"all":[],"any":[]},"serve":"a"},{"when":{"attr":"x"},"serve":"a"},{"when":{"not":{"segment":1}},"serve":"a"}]}}}"#,
+        );
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert!(p[0].starts_with("flags.f.rules[0].when: a condition takes exactly one"));
+        assert!(p[1].starts_with("flags.f.rules[1].when.op: required field missing"));
+        assert!(p[2].starts_with("flags.f.rules[2].when.not.segment: expected a string"));
+    }
+}

@@ -207,7 +207,7 @@ class Publisher {
         // A typo a person could make: "inn" for "in". The engine refuses the whole snapshot.
         doc = await this.#base();
         const flag = doc.flags?.['free-shipping-threshold'];
-        const rule = flag?.rules?.find((r) => r.when?.op === 'in');
+        const rule = flag?.rules?.find((r) => r.id === 'eu' && r.when?.op === 'in') ?? flag?.rules?.find((r) => r.when?.op === 'in');
         if (rule) rule.when.op = 'inn';
         else doc.flags = { ...(doc.flags ?? {}), broken: { variants: { on: true }, default: 'missing-variant' } };
         valid = false;

@@ -107,8 +107,10 @@ function snapshotError(e) {
     // not JSON: a plain message
   }
   if (problems === null) problems = [{ path: "(root)", message }];
-  const lines = problems.map((p) => `  ${p.path}: ${p.message}`).join("\n");
-  return new SnapshotError(`${message}\n${lines}`, problems);
+  // The engine's message lists the problems already; add any it does not.
+  const missing = problems.filter((p) => !message.includes(`${p.path}: ${p.message}`));
+  const lines = missing.map((p) => `\n  ${p.path}: ${p.message}`).join("");
+  return new SnapshotError(message + lines, problems);
 }
 
 function deepFreeze(v) {

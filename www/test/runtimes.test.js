@@ -41,7 +41,8 @@ for (const [name, start] of Object.entries(RUNTIMES)) {
     const s = await start();
     results[name] = s;
     assert.equal(s.runtime, name);
-    assert.deepEqual(s.failures, [], `${name}: ${s.failures.length} failures`);
+    // Failing cases are conformance.test.js's to report; here every runtime must run them all and
+    // agree with Node (the last test).
     assert.ok(s.passed > 0, "cases ran");
     if (name === "node") reference = s;
   });

@@ -1,14 +1,22 @@
 //! `edgeflag`: the command-line tool. Exit codes: 0 ok, 1 a problem found (invalid snapshot,
 //! unreadable file, lint findings), 2 usage error.
 
+mod bucket;
+mod build;
 mod common;
+mod diff;
 mod eval;
+mod explain;
+mod lint;
+mod model;
+mod pretty;
 mod validate;
+mod yaml;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// Feature flags evaluated where the user is: validate, evaluate and explain snapshots.
+/// Feature flags evaluated where the user is: build, validate, evaluate, explain, diff and lint snapshots.
 #[derive(Parser, Debug)]
 #[command(name = "edgeflag", version, about, long_about = None, propagate_version = true)]
 struct Cli {
@@ -22,6 +30,16 @@ enum Command {
     Eval(eval::Args),
     /// Check a snapshot: print every problem with its JSON path; exit 1 when invalid.
     Validate(validate::Args),
+    /// Explain one evaluation: prerequisites, rules, conditions, buckets.
+    Explain(explain::Args),
+    /// Release notes between two snapshots (text, Markdown or JSON).
+    Diff(diff::Args),
+    /// Compose a snapshot from JSON/YAML sources, for an environment and an audience.
+    Build(build::Args),
+    /// Report what a reviewer should see: expired, stale and dead flags, rules, segments, variants.
+    Lint(lint::Args),
+    /// A unit's bucket for a flag, and what each of the flag's rules gives it by bucketing alone.
+    Bucket(bucket::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +54,20 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Eval(a) => eval::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Diff(a) => diff::run(a),
+        Command::Build(a) => build::run(a),
+        Command::Lint(a) => lint::run(a),
+        Command::Bucket(a) => bucket::run(a),
     };
     ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

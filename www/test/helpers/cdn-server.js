@@ -51,7 +51,7 @@ export async function startCdn(options = {}) {
     /** Sets the responder used once the queue is empty (null: serve the published snapshot). */
     always(responder) { fallbackResponder = responder; return cdn; },
     /** Resolves once `n` requests have arrived; rejects after `timeout` ms (tests stay bounded). */
-    waitForRequests(n, timeout = 2000) {
+    waitForRequests(n, timeout = 5000) {
       if (cdn.count >= n) return Promise.resolve(cdn.count);
       return new Promise((resolve, reject) => {
         const w = { n, resolve, timer: null };

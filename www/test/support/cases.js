@@ -160,11 +160,21 @@ export function loadCaseFiles() {
   return files.map((file) => {
     const text = readFileSync(new URL(file, CASES_DIR), "utf8");
     const doc = parseJson(text);
-    let snapshotText;
-    if (typeof doc.snapshotText === "string") snapshotText = doc.snapshotText;
-    else if (doc.snapshot !== undefined) {
-      const s = doc.snapshot;
-      snapshotText = s !== null && typeof s === "object" ? text.slice(s[SPAN][0], s[SPAN][1]) : toJson(s);
+    // The snapshot's own text from the file (number spelling and key order kept).
+    const snapshotOf = (d) => {
+      if (typeof d.snapshotText === "string") return d.snapshotText;
+      if (d.snapshot === undefined) return undefined;
+      const s = d.snapshot;
+      return s !== null && typeof s === "object" ? text.slice(s[SPAN][0], s[SPAN][1]) : toJson(s);
+    };
+    const snapshotText = snapshotOf(doc);
+    // Invalid snapshots: a whole file (`expectErrors`) or a list of entries (`invalid`).
+    const invalid = [];
+    if (Array.isArray(doc.expectErrors)) {
+      invalid.push({ name: doc.description ?? file, snapshotText, limits: doc.limits ?? null, expectErrors: doc.expectErrors });
+    }
+    for (const e of doc.invalid || []) {
+      invalid.push({ name: e.name, snapshotText: snapshotOf(e), limits: e.limits ?? null, expectErrors: e.expectErrors });
     }
     const cases = (doc.cases || []).map((c) => ({
       name: c.name,
@@ -178,21 +188,47 @@ export function loadCaseFiles() {
       // difference is JavaScript's number model, not a bug.
       lossy: containsLossy(c.context) || containsLossy(c.default),
     }));
-    return {
-      file,
-      description: doc.description,
-      snapshotText,
-      limits: doc.limits ?? null,
-      expectErrors: Array.isArray(doc.expectErrors) ? doc.expectErrors : null,
-      cases,
-    };
+    return { file, description: doc.description, snapshotText, invalid, cases: invalid.length > 0 && !doc.cases ? [] : cases };
   });
 }
 
-/** The bucketing vectors, or null when the file does not exist yet. */
+/** The bucketing vectors ([{salt, unit, bucket}]), or null when the file does not exist yet. */
 export function loadVectors() {
   if (!existsSync(VECTORS)) return null;
-  return JSON.parse(readFileSync(VECTORS, "utf8"));
+  const doc = JSON.parse(readFileSync(VECTORS, "utf8"));
+  return Array.isArray(doc) ? doc : doc.vectors;
+}
+
+const pct = (buckets) => `${Math.floor(buckets / 1000)}.${String(buckets % 1000).padStart(3, "0")}`;
+
+/**
+ * The vectors through evaluation (the unit encoded from a JS context, hashed by the engine): for each
+ * vector a flag salted like it rolls out to `bucket + 1` buckets (must serve "on") and one to `bucket`
+ * buckets (must not). Returns the failures.
+ */
+export function checkVectorsByEval(Engine, vectors) {
+  const flags = [];
+  vectors.forEach((v, i) => {
+    for (const [suffix, buckets] of [["in", v.bucket + 1], ["out", v.bucket]]) {
+      flags.push(
+        `${JSON.stringify(`v${i}-${suffix}`)}:{"salt":${JSON.stringify(v.salt)},"variants":{"on":true,"off":false},"default":"off",` +
+          `"rules":[{"serve":{"variant":"on","percent":${pct(buckets)},"by":"id"}}]}`,
+      );
+    }
+  });
+  const engine = Engine.fromJSON(`{"schema":1,"version":1,"flags":{${flags.join(",")}}}`);
+  const failures = [];
+  try {
+    vectors.forEach((v, i) => {
+      const ctx = { id: v.unit };
+      const a = engine.boolean(`v${i}-in`, null, ctx);
+      const b = engine.boolean(`v${i}-out`, null, ctx);
+      if (a !== true || b !== false) failures.push(`${JSON.stringify(v)}: in ${a}, out ${b}`);
+    });
+  } finally {
+    engine.free();
+  }
+  return failures;
 }
 
 const FIELDS = ["value", "variant", "reason", "ruleId", "ruleIndex", "errorCode", "errorMessage", "prerequisite", "metadata"];
@@ -252,6 +288,23 @@ export function jsonEqual(a, b) {
   return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual(a[k], b[k]));
 }
 
+export const LIMITS_SKIP = "limits are not configurable through the wasm module";
+
+/** Loads an invalid snapshot; returns {problems} (sorted paths) and a failure message, or {skip}. */
+export function checkInvalid(Engine, inv) {
+  if (inv.limits) return { skip: LIMITS_SKIP };
+  const want = [...inv.expectErrors].sort();
+  try {
+    Engine.fromJSON(inv.snapshotText).free();
+  } catch (e) {
+    const problems = (e.problems || []).map((p) => p.path).sort();
+    if (e.name !== "SnapshotError") return { problems, failure: `threw ${e}` };
+    if (!jsonEqual(problems, want)) return { problems, failure: `problems at [${problems.join(", ")}], expected [${want.join(", ")}]: ${e.message}` };
+    return { problems };
+  }
+  return { problems: [], failure: `loaded; expected problems at [${want.join(", ")}]` };
+}
+
 /**
  * Runs every case file and vector; returns a summary that is identical across runtimes:
  * {files: {file: {loaded, problems?, cases: {name: details | {skip}}}}, vectors: [bucket...]}.
@@ -260,34 +313,23 @@ export function runAll(api) {
   const { Engine, bucket } = api;
   const summary = { files: {}, vectors: null, failures: [], skipped: [], passed: 0 };
   for (const f of loadCaseFiles()) {
-    const out = { loaded: false, problems: null, cases: {} };
+    const out = { invalid: {}, cases: {} };
     summary.files[f.file] = out;
-    if (f.limits) {
-      out.skip = "limits are not configurable through the wasm module";
-      summary.skipped.push(`${f.file}: ${out.skip}`);
-      continue;
+    for (const inv of f.invalid) {
+      const r = checkInvalid(Engine, inv);
+      out.invalid[inv.name] = r.skip ? { skip: r.skip } : r.problems;
+      if (r.skip) summary.skipped.push(`${f.file} › ${inv.name}: ${r.skip}`);
+      else if (r.failure) summary.failures.push(`${f.file} › ${inv.name}: ${r.failure}`);
+      else summary.passed++;
     }
+    if (f.cases.length === 0) continue;
     let engine;
     try {
       engine = Engine.fromJSON(f.snapshotText);
-      out.loaded = true;
     } catch (e) {
-      out.problems = (e.problems || []).map((p) => p.path).sort();
-      if (!f.expectErrors) summary.failures.push(`${f.file}: snapshot refused: ${e.message}`);
-    }
-    if (f.expectErrors) {
-      const want = [...f.expectErrors].sort();
-      if (engine) {
-        summary.failures.push(`${f.file}: loaded, expected errors at ${want.join(", ")}`);
-        engine.free();
-      } else if (!jsonEqual(out.problems, want)) {
-        summary.failures.push(`${f.file}: problems at ${out.problems.join(", ")}; expected ${want.join(", ")}`);
-      } else {
-        summary.passed++;
-      }
+      summary.failures.push(`${f.file}: snapshot refused: ${e.message}`);
       continue;
     }
-    if (!engine) continue;
     try {
       for (const c of f.cases) {
         const r = runCase(engine, c, jsonEqual);
@@ -305,12 +347,15 @@ export function runAll(api) {
   }
   const vectors = loadVectors();
   if (vectors) {
-    const list = Array.isArray(vectors) ? vectors : vectors.vectors || vectors.cases || [];
-    summary.vectors = list.map((v) => {
-      const got = bucket(v.salt, v.unit);
+    summary.vectors = vectors.map((v) => {
+      const got = bucket(v.salt, String(v.unit));
       if (got !== v.bucket) summary.failures.push(`bucket(${JSON.stringify(v.salt)}, ${JSON.stringify(v.unit)}) = ${got}, expected ${v.bucket}`);
+      else summary.passed++;
       return got;
     });
+    const viaEval = checkVectorsByEval(Engine, vectors);
+    for (const f of viaEval) summary.failures.push(`vector through evaluation: ${f}`);
+    summary.vectorsByEval = viaEval.length;
   }
   return summary;
 }

@@ -1,0 +1,154 @@
+// What a browser downloads for each library: the browser entry's JS module graph (followed through
+// `import`, `export … from`, `import()` and `require()`, resolved with the "browser", "import", "module"
+// and "default" conditions) plus the .wasm it fetches, each file gzipped at level 9 on its own (as served
+// unbundled; a bundler's output is at most a few percent smaller). Unminified files count as shipped.
+import { readFileSync, existsSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const NM = join(HERE, "node_modules");
+const WWW = resolve(HERE, "../www");
+const CONDITIONS = ["browser", "import", "module", "default"];
+
+function pickExport(e) {
+  if (typeof e === "string") return e;
+  if (Array.isArray(e)) return pickExport(e[0]);
+  if (e && typeof e === "object") {
+    for (const c of CONDITIONS) if (c in e) return pickExport(e[c]);
+  }
+  return null;
+}
+
+function packageEntry(pkgDir, subpath) {
+  const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
+  if (pkg.exports) {
+    const ex = typeof pkg.exports === "string" || !Object.keys(pkg.exports).some((k) => k.startsWith(".")) ? { ".": pkg.exports } : pkg.exports;
+    const t = pickExport(ex[subpath]);
+    if (t) return join(pkgDir, t);
+  }
+  if (subpath !== ".") return join(pkgDir, subpath);
+  const b = typeof pkg.browser === "string" ? pkg.browser : null;
+  return join(pkgDir, b || pkg.module || pkg.main || "index.js");
+}
+
+function asFile(p) {
+  for (const c of [p, `${p}.js`, `${p}.mjs`, `${p}.cjs`, `${p}.json`, join(p, "index.js"), join(p, "index.mjs")]) {
+    if (existsSync(c) && statSync(c).isFile()) return c;
+  }
+  return null;
+}
+
+function resolveSpec(spec, from) {
+  if (spec.startsWith("node:")) return null;
+  if (spec.startsWith(".") || spec.startsWith("/")) {
+    const f = asFile(resolve(dirname(from), spec));
+    if (f) return f;
+    // a package folder (e.g. "./" with a package.json)
+    const dir = resolve(dirname(from), spec);
+    if (existsSync(join(dir, "package.json"))) return asFile(packageEntry(dir, "."));
+    return null;
+  }
+  const parts = spec.split("/");
+  const name = spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+  const sub = spec.slice(name.length);
+  // node_modules lookup from the importing file upward
+  let dir = dirname(from);
+  for (;;) {
+    const cand = join(dir, "node_modules", name);
+    if (existsSync(join(cand, "package.json"))) return asFile(packageEntry(cand, sub ? `.${sub}` : "."));
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return null;
+}
+
+const IMPORT_RE = /(?:^|[^\w$.])(?:import|export)\s*(?:[\w$*{}\s,]+?\s*from\s*)?["']([^"'\n]+)["']|(?:^|[^\w$.])(?:import|require)\s*\(\s*["']([^"'\n]+)["']\s*\)/g;
+
+// Drops block comments and line comments (a line comment is `//` not preceded by `:`, so URLs in strings
+// survive); good enough to keep examples in doc comments from counting as imports.
+function stripComments(src) {
+  return src.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:\\])\/\/[^\n]*/g, "$1");
+}
+
+/** Every file of the module graph from `entries` (absolute paths), with the specifiers it could not resolve. */
+export function moduleGraph(entries, { exclude = [] } = {}) {
+  const seen = new Set();
+  const missing = new Set();
+  const queue = [...entries];
+  while (queue.length) {
+    const f = queue.pop();
+    if (seen.has(f)) continue;
+    seen.add(f);
+    if (!/\.(m|c)?js$/.test(f)) continue;
+    const src = stripComments(readFileSync(f, "utf8"));
+    for (const m of src.matchAll(IMPORT_RE)) {
+      const spec = m[1] || m[2];
+      if (exclude.some((x) => spec === x || spec.startsWith(`${x}/`))) continue;
+      const r = resolveSpec(spec, f);
+      if (r) queue.push(r);
+      else if (!spec.startsWith("node:")) missing.add(`${spec} (from ${f.replace(HERE + "/", "")})`);
+    }
+  }
+  return { files: [...seen].sort(), missing: [...missing] };
+}
+
+function sizes(files) {
+  let raw = 0;
+  let gz = 0;
+  let wasmRaw = 0;
+  let wasmGz = 0;
+  for (const f of files) {
+    const b = readFileSync(f);
+    const g = gzipSync(b, { level: 9 }).length;
+    raw += b.length;
+    gz += g;
+    if (f.endsWith(".wasm")) {
+      wasmRaw += b.length;
+      wasmGz += g;
+    }
+  }
+  return { files: files.length, raw, gzip: gz, wasmRaw, wasmGzip: wasmGz, jsRaw: raw - wasmRaw, jsGzip: gz - wasmGz };
+}
+
+/** The payload of each library: {lib: {raw, gzip, files, how} | {error}}. */
+export function payloads() {
+  const out = {};
+  const one = (lib, how, fn) => {
+    try {
+      const { files, extra = [], missing = [] } = fn();
+      out[lib] = { ...sizes([...files, ...extra]), how, missing };
+    } catch (e) {
+      out[lib] = { error: String(e && e.message ? e.message : e), how };
+    }
+  };
+  one("edgeflag", "www browser entry + its modules + pkg/edgeflag_bg.wasm", () => {
+    const pkg = JSON.parse(readFileSync(join(WWW, "package.json"), "utf8"));
+    const entry = join(WWW, pickExport(pkg.exports["."]));
+    const wasm = join(WWW, "pkg/edgeflag_bg.wasm");
+    if (!existsSync(wasm)) throw new Error("www/pkg/edgeflag_bg.wasm not built (scripts/build-wasm.sh)");
+    const g = moduleGraph([entry]);
+    return { files: g.files, extra: [wasm], missing: g.missing };
+  });
+  one("flagd-core", "ESM entry + dependencies (object-hash, json-logic-engine, semver, imurmurhash), @openfeature/core excluded (the app's SDK brings it)", () =>
+    moduleGraph([resolveSpec("@openfeature/flagd-core", join(HERE, "x.js"))], { exclude: ["@openfeature/core"] }),
+  );
+  one("growthbook", "dist/bundles/esm.min.js (the package's own minified browser bundle)", () => ({
+    files: [join(NM, "@growthbook/growthbook/dist/bundles/esm.min.js")],
+  }));
+  one("flipt", "dist/slim/index.mjs + flipt_engine_wasm_js_bg.wasm (the slim build fetches the .wasm)", () => ({
+    files: moduleGraph([join(NM, "@flipt-io/flipt-client-js/dist/slim/index.mjs")]).files,
+    extra: [join(NM, "@flipt-io/flipt-client-js/dist/flipt_engine_wasm_js_bg.wasm")],
+  }));
+  return out;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const p = payloads();
+  for (const [lib, s] of Object.entries(p)) {
+    if (s.error) console.log(`${lib}: n/a (${s.error})`);
+    else console.log(`${lib}: ${s.files} files, ${s.raw} B raw, ${s.gzip} B gzip -9 (js ${s.jsGzip}, wasm ${s.wasmGzip}) — ${s.how}${s.missing.length ? `; unresolved: ${s.missing.join(", ")}` : ""}`);
+  }
+}

@@ -1,0 +1,99 @@
+// edgeflag (../www, the JS Engine over the WebAssembly core) on the scenarios of scenarios/common.js.
+// One process; prints one JSON line. Build the wasm first: scripts/build-wasm.sh (make wasm).
+import { args, run, emit, timeOps, timeEach, retained, now, consume } from "./harness.js";
+import { users, S1_KEY, S2_KEY, S3_USER, s2Targeted } from "./scenarios/common.js";
+import * as sc from "./scenarios/edgeflag.js";
+
+const LIB = "edgeflag";
+const ENTRY = "../www/src/engine.node.js"; // what `import … from "edgeflag/engine"` gives in Node
+const { mode, quick } = args();
+
+run(LIB, async () => {
+  if (mode === "cold") {
+    // import + instantiate + load S3 + first evaluation, in a fresh process
+    const text = sc.s3();
+    const ctx = sc.context(S3_USER);
+    const t0 = now();
+    const { initWasm, Engine } = await import(ENTRY);
+    await initWasm();
+    const t1 = now();
+    const e = Engine.fromJSON(text);
+    const t2 = now();
+    consume(e.boolean("flag-0000", false, ctx));
+    const t3 = now();
+    emit({ lib: LIB, mode, coldMs: t3 - t0, parts: { importInstantiate: t1 - t0, load: t2 - t1, firstEval: t3 - t2 } });
+    return;
+  }
+  const { initWasm, Engine } = await import(ENTRY);
+  await initWasm();
+  const text3 = sc.s3();
+  if (mode === "memory") {
+    // The wasm instance exists before the baseline; what stays is the engine (wasm heap growth + JS side).
+    const warm = Engine.fromJSON(sc.s1());
+    warm.free();
+    const r = await retained(() => Engine.fromJSON(text3));
+    emit({ lib: LIB, mode, bytes: r.bytes, heap: r.heap, external: r.external, jsonBytes: Buffer.byteLength(text3) });
+    r.keep.free();
+    return;
+  }
+  const opt = quick ? { samples: 5, sampleMs: 10, warmupMs: 50 } : {};
+  const all = users();
+  const ctxs = all.map(sc.context);
+  const N = ctxs.length;
+
+  const e1 = Engine.fromJSON(sc.s1());
+  const s1 = timeOps((n) => {
+    let c = 0;
+    for (let i = 0, j = 0; i < n; i++) {
+      if (e1.boolean(S1_KEY, false, ctxs[j])) c++;
+      if (++j === N) j = 0;
+    }
+    return c;
+  }, opt);
+
+  const e2 = Engine.fromJSON(sc.s2());
+  const s2 = timeOps((n) => {
+    let c = 0;
+    for (let i = 0, j = 0; i < n; i++) {
+      if (e2.boolean(S2_KEY, false, ctxs[j])) c++;
+      if (++j === N) j = 0;
+    }
+    return c;
+  }, opt);
+  let s2True = 0;
+  let s2Rule = 0;
+  for (let j = 0; j < N; j++) {
+    if (e2.boolean(S2_KEY, false, ctxs[j])) s2True++;
+    if (s2Targeted(all[j])) s2Rule++;
+  }
+
+  // forContext / bind: repeated reads of the S2 flag for one user
+  const bound = e2.bind(ctxs[0]);
+  const bind = timeOps((n) => {
+    let c = 0;
+    for (let i = 0; i < n; i++) if (bound.boolean(S2_KEY, false)) c++;
+    return c;
+  }, opt);
+
+  const load = timeEach(() => Engine.fromJSON(text3), {
+    ...(quick ? { samples: 3, warmup: 1 } : { samples: 15, warmup: 3 }),
+    after: (e) => e.free(),
+  });
+
+  const e3 = Engine.fromJSON(text3);
+  const ctx3 = sc.context(S3_USER);
+  const evalAll = timeOps((n) => {
+    let c = 0;
+    for (let i = 0; i < n; i++) if (e3.all(ctx3)) c++;
+    return c;
+  }, { ...opt, sampleMs: 60 });
+  const s3True = Object.values(e3.all(ctx3)).filter((d) => d.value === true).length;
+
+  emit({
+    lib: LIB,
+    mode,
+    results: { s1, s2, bind, load, evalAll },
+    checks: { s2True, s2Rule, users: N, s3True, s3Flags: e3.flagKeys().length },
+    notes: { bind: "engine.bind(ctx).boolean", evalAll: "engine.all(ctx)", load: "Engine.fromJSON(text)" },
+  });
+});

@@ -1,0 +1,244 @@
+// An edge worker (Cloudflare Workers module syntax) that evaluates feature flags per request and
+// personalises its response, with the snapshot held in module scope.
+//
+// Per request it builds a context from the request (country from `request.cf.country` or the
+// CF-IPCountry header, a `uid` cookie as the targeting key — set when missing — the user agent, the
+// language, the client IP) and from demo profile cookies (`plan`, `email`, `account_type`,
+// `account_id`: stand-ins for a decoded session), evaluates every flag locally in WebAssembly, and
+// answers with
+//   GET /            a personalised HTML page
+//   GET /api/flags   JSON: {version, evaluatedAt, context, flags: {key: {value, variant, reason, ...}}, snapshot}
+//
+// Freshness: stale-while-revalidate. Requests never wait for the network once a snapshot is held:
+// when the last check is older than REFRESH_SECONDS, the request that notices starts ONE refresh
+// (kept alive with ctx.waitUntil) and is answered from the snapshot in hand; concurrent requests see
+// the refresh in flight and do not start another. A failed or refused refresh keeps the last good
+// snapshot (the client never replaces it with something worse). Only a cold isolate with nothing
+// cached waits for the first load (at most TIMEOUT_MS), and serves the fallbacks if it fails.
+//
+// Bindings (wrangler.toml [vars]): SNAPSHOT_URL (required), REFRESH_SECONDS (default 10),
+// TIMEOUT_MS (default 3000).
+//
+// In an application this reads:
+//   import { createClient, initWasmSync } from "edgeflag";     // the "workerd" export condition
+//   import wasm from "edgeflag/edgeflag.wasm";                  // a compiled WebAssembly.Module
+// Here it imports the package's files by relative path, so workerd (miniflare) runs it without a bundler.
+
+import { createClient, initWasmSync } from '../src/index.workerd.js';
+import wasm from '../pkg/edgeflag_bg.wasm';
+
+// Workers forbid compiling wasm from bytes at run time: instantiate the module the runtime compiled.
+initWasmSync(wasm);
+
+const FLAGS = {
+  'new-checkout': false,
+  'holiday-banner': false,
+  recommendations: false,
+  theme: 'classic',
+  'free-shipping-threshold': 50,
+  'checkout-config': { steps: ['cart', 'shipping', 'payment', 'review'], expressPay: false, maxItems: 50 },
+  'maintenance-mode': false,
+};
+
+// ---- module scope: one client per isolate -----------------------------------------------------
+let client = null;
+let clientUrl = null;
+let lastCheck = -Infinity; // when the last refresh started (ms)
+let refreshing = null; // the refresh in flight, or null
+let refreshes = 0; // refreshes started by this isolate
+
+function settings(env) {
+  const url = env.SNAPSHOT_URL;
+  if (!url) throw new Error('the SNAPSHOT_URL binding is not set');
+  const refreshMs = 1000 * positive(env.REFRESH_SECONDS, 10);
+  const timeout = positive(env.TIMEOUT_MS, 3000);
+  return { url, refreshMs, timeout };
+}
+
+/** Starts a refresh unless one is in flight or the last one started less than refreshMs ago. */
+function maybeRefresh(ctx, refreshMs, force = false) {
+  const now = Date.now();
+  if (refreshing || (!force && now - lastCheck < refreshMs)) return refreshing;
+  lastCheck = now;
+  refreshes++;
+  refreshing = client.refresh().finally(() => { refreshing = null; });
+  ctx.waitUntil(refreshing);
+  return refreshing;
+}
+
+async function snapshotClient(env, ctx) {
+  const { url, refreshMs, timeout } = settings(env);
+  if (client === null || clientUrl !== url) {
+    client?.close();
+    client = createClient({
+      url,
+      refreshInterval: 0, // no timers between requests: refreshes are driven by requests (maybeRefresh)
+      timeout,
+      retries: { retries: 1, baseDelay: 100, maxDelay: 500 },
+      wasm, // already initialised; a compiled module is what the client would need otherwise
+    });
+    clientUrl = url;
+    lastCheck = -Infinity;
+    refreshing = null;
+    maybeRefresh(ctx, refreshMs, true); // the startup load (shares the client's own first request)
+  } else {
+    maybeRefresh(ctx, refreshMs);
+  }
+  if (client.version === null) {
+    // Cold isolate: nothing cached yet. Wait for the first load, bounded.
+    try {
+      await client.ready({ timeout });
+    } catch {
+      // served with fallbacks below; the next request after refreshMs tries again
+    }
+  }
+  return client;
+}
+
+// ---- the request's evaluation context ---------------------------------------------------------
+
+function parseCookies(header) {
+  const out = {};
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i <= 0) continue;
+    const k = part.slice(0, i).trim();
+    let v = part.slice(i + 1).trim();
+    if (v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
+    try { v = decodeURIComponent(v); } catch { /* keep it raw */ }
+    if (!(k in out)) out[k] = v;
+  }
+  return out;
+}
+
+function deviceOf(ua) {
+  const os = /iphone|ipad|ios/i.test(ua) ? 'ios' : /android/i.test(ua) ? 'android' : /windows/i.test(ua) ? 'windows'
+    : /mac os|macintosh/i.test(ua) ? 'macos' : /linux/i.test(ua) ? 'linux' : undefined;
+  const type = /ipad|tablet/i.test(ua) ? 'tablet' : /mobi|iphone|android/i.test(ua) ? 'mobile' : ua ? 'desktop' : undefined;
+  return { ...(os ? { os } : {}), ...(type ? { type } : {}) };
+}
+
+/** The context for one request, and whether a new uid cookie must be set. */
+export function contextFor(request) {
+  const cookies = parseCookies(request.headers.get('cookie'));
+  let uid = cookies.uid;
+  const fresh = !uid;
+  if (fresh) uid = `anon-${crypto.randomUUID()}`;
+  const ctx = { key: uid };
+  const country = request.cf?.country ?? request.headers.get('cf-ipcountry');
+  if (country && country !== 'XX' && country !== 'T1') ctx.country = country.toUpperCase();
+  if (cookies.email) ctx.email = cookies.email;
+  if (cookies.plan) ctx.plan = cookies.plan;
+  if (cookies.account_id || cookies.account_type) {
+    ctx.account = {};
+    if (cookies.account_id) ctx.account.id = cookies.account_id;
+    if (cookies.account_type) ctx.account.type = cookies.account_type;
+  }
+  const ua = request.headers.get('user-agent') ?? '';
+  if (ua) ctx.userAgent = ua;
+  const device = deviceOf(ua);
+  if (Object.keys(device).length) ctx.device = device;
+  const ip = request.headers.get('cf-connecting-ip');
+  if (ip) ctx.ip = ip;
+  const version = request.headers.get('x-app-version');
+  if (version) ctx.appVersion = version;
+  const lang = request.headers.get('accept-language');
+  if (lang) ctx.language = lang.split(',')[0].split(';')[0].trim();
+  ctx.path = new URL(request.url).pathname;
+  return { ctx, fresh };
+}
+
+// ---- responses --------------------------------------------------------------------------------
+
+function evaluateAll(c, ctx, now) {
+  const flags = {};
+  const all = c.all(ctx); // every flag, one wasm call (at the clock)
+  for (const key of Object.keys(all)) {
+    const d = c.details(key, FLAGS[key] ?? null, ctx, { now });
+    flags[key] = { value: d.value, variant: d.variant, reason: d.reason, ruleId: d.ruleId, ruleIndex: d.ruleIndex, errorCode: d.errorCode };
+  }
+  // Flags the page needs even without a snapshot: their fallbacks.
+  for (const [key, fallback] of Object.entries(FLAGS)) {
+    if (!(key in flags)) flags[key] = { value: fallback, variant: null, reason: 'ERROR', ruleId: null, ruleIndex: null, errorCode: 'PROVIDER_NOT_READY' };
+  }
+  return flags;
+}
+
+function html(ctx, flags, version) {
+  const v = (k) => flags[k]?.value;
+  const themes = {
+    classic: { bg: '#f6f5f2', fg: '#1f2328', accent: '#3b5bdb' },
+    midnight: { bg: '#0d1117', fg: '#e6edf3', accent: '#f2b84b' },
+    ocean: { bg: '#effaf9', fg: '#0b2e33', accent: '#0c8599' },
+  };
+  const t = themes[v('theme')] ?? themes.classic;
+  const cfg = v('checkout-config') ?? FLAGS['checkout-config'];
+  const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="edgeflag-version" content="${esc(version ?? 'none')}">
+<title>Fjord &amp; Pine</title>
+<style>body{margin:0;font:16px/1.5 system-ui,sans-serif;background:${t.bg};color:${t.fg}}main{max-width:720px;margin:0 auto;padding:24px}
+.banner{background:linear-gradient(90deg,#b91c1c,#15803d);color:#fff;text-align:center;padding:10px}.btn{display:inline-block;background:${t.accent};color:#fff;padding:10px 16px;border-radius:10px;text-decoration:none;font-weight:600}
+.box{border:1px solid rgba(127,127,127,.3);border-radius:12px;padding:14px;margin:14px 0}.muted{opacity:.7;font-size:.9em}</style></head>
+<body data-theme="${esc(v('theme'))}">
+${v('maintenance-mode') ? '<div class="banner" id="maintenance">Maintenance: the shop is read-only for a few minutes.</div>' : ''}
+${v('holiday-banner') ? '<div class="banner" id="holiday-banner">Holiday sale: 20 % off outerwear.</div>' : ''}
+<main>
+<h1>Fjord &amp; Pine${ctx.country ? ` <span class="muted">· ${esc(ctx.country)}</span>` : ''}</h1>
+${v('recommendations') ? '<section class="box" id="recommendations"><h2>Picked for you</h2><p>Merino Beanie · Aurora Headlamp · Camp Mug</p></section>' : ''}
+<section class="box" id="checkout" data-variant="${v('new-checkout') ? 'new' : 'classic'}">
+<p>Free shipping from <strong id="shipping-threshold">€${esc(Number(v('free-shipping-threshold')).toFixed(2))}</strong></p>
+<p>Checkout: ${esc((cfg.steps ?? []).join(' → '))}${cfg.expressPay ? ' · Express Pay' : ''}</p>
+<a class="btn" href="/checkout">${v('new-checkout') ? 'One-page checkout' : 'Proceed to checkout'}</a>
+</section>
+<p class="muted">Personalised at the edge by edgeflag · snapshot ${esc(version ?? 'none (fallbacks)')}</p>
+</main></body></html>`;
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return new Response('method not allowed\n', { status: 405, headers: { allow: 'GET, HEAD' } });
+    }
+    let c;
+    try {
+      c = await snapshotClient(env, ctx);
+    } catch (err) {
+      return new Response(`edgeflag worker misconfigured: ${err.message}\n`, { status: 500 });
+    }
+    const { ctx: context, fresh } = contextFor(request);
+    const now = Date.now();
+    const version = c.version;
+    const flags = evaluateAll(c, context, now);
+    const headers = new Headers({
+      'cache-control': 'private, no-store',
+      vary: 'Cookie',
+      'x-edgeflag-version': version === null ? 'none' : String(version),
+    });
+    if (fresh) headers.append('set-cookie', `uid=${encodeURIComponent(context.key)}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly`);
+
+    if (url.pathname === '/api/flags') {
+      headers.set('content-type', 'application/json; charset=utf-8');
+      const body = {
+        version,
+        evaluatedAt: new Date(now).toISOString(),
+        context,
+        flags,
+        snapshot: { status: c.status, lastCheck: Number.isFinite(lastCheck) ? new Date(lastCheck).toISOString() : null, refreshing: refreshing !== null, refreshes },
+      };
+      return new Response(JSON.stringify(body), { headers });
+    }
+    if (url.pathname === '/' || url.pathname === '/index.html') {
+      headers.set('content-type', 'text/html; charset=utf-8');
+      return new Response(request.method === 'HEAD' ? null : html(context, flags, version), { headers });
+    }
+    return new Response('not found\n', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  },
+};
+
+function positive(v, def) {
+  const n = Number(v);
+  return Number.isFinite(n) && n > 0 ? n : def;
+}
