@@ -78,14 +78,6 @@ pub struct Typed<'e, T> {
     pub details: Evaluation<'e>,
 }
 
-/// An evaluation context with no attributes, for constant flags.
-struct NoAttributes;
-impl Attributes for NoAttributes {
-    fn attr(&self, _: usize, _: &[Box<str>]) -> Attr<'_> {
-        Attr::Missing
-    }
-}
-
 impl Engine {
     /// Loads a snapshot from JSON text with default limits.
     pub fn from_json(text: &str) -> Result<Engine, LoadError> {
@@ -126,7 +118,7 @@ impl Engine {
         engine.constants = (0..engine.plan.flags.len())
             .map(|i| {
                 let f = &engine.plan.flags[i];
-                (!f.uses_context && !f.uses_time).then(|| eval::evaluate(&engine.plan, i as u32, &NoAttributes, 0, &mut NoTrace))
+                (!f.uses_context && !f.uses_time).then(|| eval::evaluate(&engine.plan, i as u32, &Slots(&[]), 0, &mut NoTrace))
             })
             .collect();
         Ok(engine)

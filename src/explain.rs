@@ -149,10 +149,8 @@ pub(crate) fn attr_json(a: &Attr<'_>) -> Option<String> {
             Attr::Number { value, integer } => {
                 if integer {
                     let _ = write!(out, "{}", value as i64);
-                } else if value.is_finite() {
-                    let _ = write!(out, "{value}");
                 } else {
-                    out.push_str("null");
+                    write_float(out, value);
                 }
             }
             Attr::String(s) => write_string(out, s),
@@ -175,6 +173,65 @@ pub(crate) fn attr_json(a: &Attr<'_>) -> Option<String> {
     let mut s = String::new();
     scalar(&mut s, a);
     Some(s)
+}
+
+/// Writes a double as a JSON number with up to 15 significant digits (enough to show what was seen
+/// in a trace; exact round trips are not needed there). Avoids the formatting machinery of `core`,
+/// which would cost the wasm build about 16 KB. Non-finite values are written as `null`.
+fn write_float(out: &mut String, x: f64) {
+    if !x.is_finite() {
+        out.push_str("null");
+        return;
+    }
+    if x == 0.0 {
+        out.push('0');
+        return;
+    }
+    if x < 0.0 {
+        out.push('-');
+    }
+    let a = x.abs();
+    // decimal exponent e with 10^e <= a < 10^(e+1)
+    let mut e = a.log10().floor() as i32;
+    let mut m = (a / 10f64.powi(e - 14)).round() as u64; // 15 significant digits
+    if m >= 1_000_000_000_000_000 {
+        m /= 10;
+        e += 1;
+    }
+    let mut digits = [0u8; 15];
+    let mut n = m;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let len = digits.iter().rposition(|&d| d != b'0').map_or(1, |p| p + 1);
+    let sig = &digits[..len];
+    let push = |out: &mut String, b: &[u8]| out.extend(b.iter().map(|&c| c as char));
+    if (-6..15).contains(&e) {
+        if e >= 0 {
+            let int_len = (e + 1) as usize;
+            if sig.len() <= int_len {
+                push(out, sig);
+                out.extend(core::iter::repeat('0').take(int_len - sig.len()));
+            } else {
+                push(out, &sig[..int_len]);
+                out.push('.');
+                push(out, &sig[int_len..]);
+            }
+        } else {
+            out.push_str("0.");
+            out.extend(core::iter::repeat('0').take((-e - 1) as usize));
+            push(out, sig);
+        }
+    } else {
+        push(out, &sig[..1]);
+        if sig.len() > 1 {
+            out.push('.');
+            push(out, &sig[1..]);
+        }
+        out.push('e');
+        let _ = write!(out, "{e}");
+    }
 }
 
 fn percent_text(buckets: u32) -> String {
@@ -682,6 +739,27 @@ impl CondTrace {
 #[cfg(test)]
 mod tests {
     use crate::{Context, Engine};
+
+    #[test]
+    fn floats() {
+        for (x, want) in [
+            (0.1, "0.1"),
+            (-2.5, "-2.5"),
+            (1e21, "1e21"),
+            (123456.789, "123456.789"),
+            (0.000001, "0.000001"),
+            (1.5e-7, "1.5e-7"),
+            (f64::NAN, "null"),
+            (99.99999999999999, "100"),
+        ] {
+            let mut s = String::new();
+            super::write_float(&mut s, x);
+            assert_eq!(s, want, "{x}");
+            if want != "null" {
+                assert!((s.parse::<f64>().unwrap() - x).abs() <= x.abs() * 1e-14);
+            }
+        }
+    }
 
     #[test]
     fn trace_shows_conditions_buckets_and_prerequisites() {

@@ -17,7 +17,6 @@ use crate::set::{StrIndex, U64Set};
 use crate::snapshot::{Condition, Flag, Segment, Serve, Snapshot};
 use crate::time;
 use crate::validate::{percent_buckets, ValueKind};
-use std::collections::HashMap;
 
 /// A compiled snapshot.
 #[derive(Debug)]
@@ -106,19 +105,18 @@ pub(crate) struct SegmentPlan {
 
 struct Compiler<'l> {
     limits: &'l Limits,
-    slots: HashMap<String, u32>,
+    slots: StrIndex,
     attrs: Vec<Vec<Box<str>>>,
-    segment_index: HashMap<String, u32>,
+    segment_index: StrIndex,
 }
 
 impl Compiler<'_> {
     fn slot(&mut self, path: &str) -> u32 {
-        if let Some(&s) = self.slots.get(path) {
-            return s;
+        let next = self.attrs.len() as u32;
+        let s = self.slots.get_or_insert(path, next);
+        if s == next {
+            self.attrs.push(path.split('.').map(Into::into).collect());
         }
-        let s = self.attrs.len() as u32;
-        self.attrs.push(path.split('.').map(Into::into).collect());
-        self.slots.insert(path.to_string(), s);
         s
     }
 
@@ -133,7 +131,7 @@ impl Compiler<'_> {
                 Cond::Any(items.iter().enumerate().map(|(i, c)| self.cond(c, &index(&base, i), p)).collect())
             }
             Condition::Not(inner) => Cond::Not(Box::new(self.cond(inner, &join(path, "not"), p))),
-            Condition::Segment(s) => Cond::Segment(self.segment_index.get(&**s).copied().unwrap_or(u32::MAX)),
+            Condition::Segment(s) => Cond::Segment(self.segment_index.get(s).unwrap_or(u32::MAX)),
             Condition::Attr(a) => {
                 let matcher =
                     condition::compile(&a.op, a.value.as_ref(), a.values.as_deref(), a.ignore_case, self.limits, path, p);
@@ -185,9 +183,9 @@ fn segment_plan(c: &mut Compiler<'_>, key: &str, s: &Segment<'_>, p: &mut Proble
 pub(crate) fn compile(s: &Snapshot<'_>, limits: &Limits, p: &mut Problems) -> Plan {
     let mut c = Compiler {
         limits,
-        slots: HashMap::new(),
+        slots: StrIndex::default(),
         attrs: Vec::new(),
-        segment_index: s.segments.iter().enumerate().map(|(i, (k, _))| (k.to_string(), i as u32)).collect(),
+        segment_index: StrIndex::new(s.segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32))),
     };
     c.slot("key");
     let segments: Vec<SegmentPlan> = s.segments.iter().map(|(k, seg)| segment_plan(&mut c, k, seg, p)).collect();

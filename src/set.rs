@@ -45,6 +45,33 @@ impl StrIndex {
         idx
     }
 
+    /// The value of `key`, inserting `value` when absent (first value wins). Grows as needed.
+    pub fn get_or_insert(&mut self, key: &str, value: u32) -> u32 {
+        let h = xxh3_64(key.as_bytes());
+        if let Some(v) = self.find(key, h) {
+            return v;
+        }
+        if self.slots.is_empty() || (self.entries.len() + 1) * 2 > self.slots.len() {
+            let cap = ((self.entries.len() + 1) * 4).max(8).next_power_of_two();
+            self.slots = vec![EMPTY; cap];
+            self.mask = cap - 1;
+            for (i, (_, _, eh)) in self.entries.iter().enumerate() {
+                let mut j = (*eh as usize) & self.mask;
+                while self.slots[j] != EMPTY {
+                    j = (j + 1) & self.mask;
+                }
+                self.slots[j] = i as u32;
+            }
+        }
+        let mut i = (h as usize) & self.mask;
+        while self.slots[i] != EMPTY {
+            i = (i + 1) & self.mask;
+        }
+        self.slots[i] = self.entries.len() as u32;
+        self.entries.push((key.into(), value, h));
+        value
+    }
+
     fn find(&self, key: &str, h: u64) -> Option<u32> {
         if self.slots.is_empty() {
             return None;
@@ -143,6 +170,19 @@ mod tests {
         let e = StrIndex::new(std::iter::empty());
         assert!(!e.contains("a"));
         assert!(StrIndex::default().get("x").is_none());
+    }
+
+    #[test]
+    fn growing() {
+        let mut idx = StrIndex::default();
+        for i in 0..5000u32 {
+            assert_eq!(idx.get_or_insert(&format!("k{i}"), i), i);
+        }
+        for i in 0..5000u32 {
+            assert_eq!(idx.get_or_insert(&format!("k{i}"), 0), i);
+            assert_eq!(idx.get(&format!("k{i}")), Some(i));
+        }
+        assert_eq!(idx.len(), 5000);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::limits::Limits;
 use crate::number::decimal_thousandths;
 use crate::snapshot::{Condition, Flag, Serve, Snapshot};
 use crate::time;
-use std::collections::HashMap;
+use crate::set::StrIndex;
 
 /// Largest key, in bytes.
 pub const MAX_KEY_BYTES: usize = 256;
@@ -80,8 +80,8 @@ pub(crate) fn validate(s: &Snapshot<'_>, limits: &Limits, now_ms: Option<i64>, p
     for (k, _) in &s.metadata {
         check_key(k, &join("metadata", k), "a metadata key", p);
     }
-    let segment_keys: HashMap<&str, usize> = s.segments.iter().enumerate().map(|(i, (k, _))| (&**k, i)).collect();
-    let flag_keys: HashMap<&str, usize> = s.flags.iter().enumerate().map(|(i, (k, _))| (&**k, i)).collect();
+    let segment_keys = StrIndex::new(s.segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32)));
+    let flag_keys = StrIndex::new(s.flags.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32)));
 
     for (key, seg) in &s.segments {
         let path = join("segments", key);
@@ -112,8 +112,8 @@ fn flag(
     f: &Flag<'_>,
     path: &str,
     s: &Snapshot<'_>,
-    flag_keys: &HashMap<&str, usize>,
-    segment_keys: &HashMap<&str, usize>,
+    flag_keys: &StrIndex,
+    segment_keys: &StrIndex,
     limits: &Limits,
     now_ms: Option<i64>,
     p: &mut Problems,
@@ -168,7 +168,7 @@ fn flag(
     }
     for (i, r) in f.requires.iter().enumerate() {
         let rp = index(&join(path, "requires"), i);
-        let target = r.flag.as_deref().and_then(|k| flag_keys.get(k).map(|&j| (k, j)));
+        let target = r.flag.as_deref().and_then(|k| flag_keys.get(k).map(|j| (k, j as usize)));
         if let Some(k) = r.flag.as_deref() {
             if target.is_none() {
                 p.error(&join(&rp, "flag"), format!("unknown flag \"{k}\""));
@@ -319,7 +319,7 @@ fn instant(t: &str, path: &str, p: &mut Problems) -> Option<i64> {
 }
 
 /// Checks depth, segment references and empty attributes of a condition tree.
-fn condition(c: &Condition<'_>, path: &str, depth: usize, limits: &Limits, segments: &HashMap<&str, usize>, p: &mut Problems) {
+fn condition(c: &Condition<'_>, path: &str, depth: usize, limits: &Limits, segments: &StrIndex, p: &mut Problems) {
     if depth > limits.max_condition_depth {
         p.error(path, format!("conditions are nested deeper than {} levels", limits.max_condition_depth));
         return;
@@ -334,7 +334,7 @@ fn condition(c: &Condition<'_>, path: &str, depth: usize, limits: &Limits, segme
         }
         Condition::Not(inner) => condition(inner, &join(path, "not"), depth + 1, limits, segments, p),
         Condition::Segment(s) => {
-            if !segments.contains_key(&**s) {
+            if !segments.contains(s) {
                 p.error(&join(path, "segment"), format!("unknown segment \"{s}\""));
             }
         }
@@ -408,7 +408,7 @@ fn find_cycles(names: &[&str], edges: &[Vec<(usize, String)>], what: &str, p: &m
     }
 }
 
-fn segment_cycles(s: &Snapshot<'_>, keys: &HashMap<&str, usize>, p: &mut Problems) {
+fn segment_cycles(s: &Snapshot<'_>, keys: &StrIndex, p: &mut Problems) {
     let names: Vec<&str> = s.segments.iter().map(|(k, _)| &**k).collect();
     let edges: Vec<Vec<(usize, String)>> = s
         .segments
@@ -418,13 +418,13 @@ fn segment_cycles(s: &Snapshot<'_>, keys: &HashMap<&str, usize>, p: &mut Problem
             if let Some(c) = &seg.when {
                 segment_refs(c, &join(&join("segments", k), "when"), &mut refs);
             }
-            refs.into_iter().filter_map(|(t, path)| keys.get(t).map(|&i| (i, path))).collect()
+            refs.into_iter().filter_map(|(t, path)| keys.get(t).map(|i| (i as usize, path))).collect()
         })
         .collect();
     find_cycles(&names, &edges, "segment", p);
 }
 
-fn prerequisite_graph(s: &Snapshot<'_>, keys: &HashMap<&str, usize>, limits: &Limits, p: &mut Problems) {
+fn prerequisite_graph(s: &Snapshot<'_>, keys: &StrIndex, limits: &Limits, p: &mut Problems) {
     let names: Vec<&str> = s.flags.iter().map(|(k, _)| &**k).collect();
     let edges: Vec<Vec<(usize, String)>> = s
         .flags
@@ -435,7 +435,7 @@ fn prerequisite_graph(s: &Snapshot<'_>, keys: &HashMap<&str, usize>, limits: &Li
                 .enumerate()
                 .filter_map(|(i, r)| {
                     let t = r.flag.as_deref()?;
-                    let j = *keys.get(t)?;
+                    let j = keys.get(t)? as usize;
                     Some((j, join(&index(&join(&join("flags", k), "requires"), i), "flag")))
                 })
                 .collect()
