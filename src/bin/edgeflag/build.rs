@@ -390,9 +390,7 @@ fn compose(a: &Args, mut m: Merged) -> Result<(String, String), u8> {
             })
     };
     // Validate everything that was authored, before any projection.
-    if let Err(code) = validate(&doc, &attribute) {
-        return Err(code);
-    }
+    validate(&doc, &attribute)?;
     let mut left_out = (0usize, 0usize);
     if a.audience == Audience::Browser {
         match browser(&mut doc) {

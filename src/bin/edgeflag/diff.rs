@@ -622,47 +622,43 @@ fn diff_serve(key: &str, name: &str, path: &str, a: Option<&V>, b: Option<&V>, o
                 );
             }
         }
-        "ramp" => {
-            if !same_opt(a.get("ramp"), b.get("ramp")) {
-                out.push(
-                    fl,
-                    key,
-                    "rule.ramp",
-                    format!("{path}.ramp"),
-                    a.get("ramp"),
-                    b.get("ramp"),
-                    format!("{name}: ramp {} ⇒ {}", model::ramp_text(a), model::ramp_text(b)),
-                );
-            }
+        "ramp" if !same_opt(a.get("ramp"), b.get("ramp")) => {
+            out.push(
+                fl,
+                key,
+                "rule.ramp",
+                format!("{path}.ramp"),
+                a.get("ramp"),
+                b.get("ramp"),
+                format!("{name}: ramp {} ⇒ {}", model::ramp_text(a), model::ramp_text(b)),
+            );
         }
-        "split" => {
-            if !same_opt(a.get("split"), b.get("split")) {
-                let entries = |s: &V| -> Vec<(String, u64)> {
-                    items(s.get("split")).iter().map(|e| (str_field(e, "variant").unwrap_or("?").to_string(), thousandths(e.get("percent")).unwrap_or(0))).collect()
-                };
-                let (ea, eb) = (entries(a), entries(b));
-                let order_a: Vec<&String> = ea.iter().map(|e| &e.0).filter(|v| eb.iter().any(|x| &x.0 == *v)).collect();
-                let order_b: Vec<&String> = eb.iter().map(|e| &e.0).filter(|v| ea.iter().any(|x| &x.0 == *v)).collect();
-                let text = if order_a != order_b {
-                    format!("{name}: split {} ⇒ {} (entries reordered: units move between variants)", serve_text(Some(a)), serve_text(Some(b)))
-                } else {
-                    let mut parts = Vec::new();
-                    for (v, p) in &eb {
-                        match ea.iter().find(|x| &x.0 == v) {
-                            Some((_, op)) if op != p => parts.push(format!("{} {} → {}", q(v), pct(*op), pct(*p))),
-                            None => parts.push(format!("{} added with {}", q(v), pct(*p))),
-                            _ => {}
-                        }
+        "split" if !same_opt(a.get("split"), b.get("split")) => {
+            let entries = |s: &V| -> Vec<(String, u64)> {
+                items(s.get("split")).iter().map(|e| (str_field(e, "variant").unwrap_or("?").to_string(), thousandths(e.get("percent")).unwrap_or(0))).collect()
+            };
+            let (ea, eb) = (entries(a), entries(b));
+            let order_a: Vec<&String> = ea.iter().map(|e| &e.0).filter(|v| eb.iter().any(|x| &x.0 == *v)).collect();
+            let order_b: Vec<&String> = eb.iter().map(|e| &e.0).filter(|v| ea.iter().any(|x| &x.0 == *v)).collect();
+            let text = if order_a != order_b {
+                format!("{name}: split {} ⇒ {} (entries reordered: units move between variants)", serve_text(Some(a)), serve_text(Some(b)))
+            } else {
+                let mut parts = Vec::new();
+                for (v, p) in &eb {
+                    match ea.iter().find(|x| &x.0 == v) {
+                        Some((_, op)) if op != p => parts.push(format!("{} {} → {}", q(v), pct(*op), pct(*p))),
+                        None => parts.push(format!("{} added with {}", q(v), pct(*p))),
+                        _ => {}
                     }
-                    for (v, p) in &ea {
-                        if !eb.iter().any(|x| &x.0 == v) {
-                            parts.push(format!("{} removed (had {})", q(v), pct(*p)));
-                        }
+                }
+                for (v, p) in &ea {
+                    if !eb.iter().any(|x| &x.0 == v) {
+                        parts.push(format!("{} removed (had {})", q(v), pct(*p)));
                     }
-                    format!("{name}: split {}", parts.join(", "))
-                };
-                out.push(fl, key, "rule.split", format!("{path}.split"), a.get("split"), b.get("split"), text);
-            }
+                }
+                format!("{name}: split {}", parts.join(", "))
+            };
+            out.push(fl, key, "rule.split", format!("{path}.split"), a.get("split"), b.get("split"), text);
         }
         _ => {}
     }
@@ -871,6 +867,11 @@ fn is_noise(c: &Change) -> bool {
     c.kind == "version" && same_opt(c.old.as_ref(), c.new.as_ref())
 }
 
+/// Whether anything but the version line was found.
+fn has_real_changes(changes: &[Change]) -> bool {
+    changes.iter().any(|c| c.kind != "version")
+}
+
 struct Grouped<'c> {
     snapshot: Vec<&'c Change>,
     flags_added: Vec<&'c Change>,
@@ -891,7 +892,7 @@ fn group(changes: &[Change]) -> Grouped<'_> {
         segs_removed: Vec::new(),
         segs_changed: Vec::new(),
     };
-    let real = changes.iter().filter(|c| c.scope != Scope::Snapshot || c.kind != "version").count() > 0;
+    let real = has_real_changes(changes);
     for c in changes {
         match (c.scope, c.kind) {
             (Scope::Snapshot, _) if is_noise(c) && !real => {}
@@ -1096,9 +1097,10 @@ fn render_markdown(old: &V, new: &V, changes: &[Change], ctx: Option<&ContextRep
 }
 
 fn render_json(a: &Args, changes: &[Change], ctx: Option<&ContextReport>) -> V {
+    let real = has_real_changes(changes);
     let list: Vec<V> = changes
         .iter()
-        .filter(|c| !is_noise(c))
+        .filter(|c| real || !is_noise(c))
         .map(|c| {
             let mut m = vec![
                 ("scope", model::s(c.scope.as_str())),

@@ -4,6 +4,17 @@ use crate::common;
 
 /// Arguments of `eval`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Prints {\"<flag>\": {\"value\", \"variant\", \"reason\", \"ruleId\", \"ruleIndex\", \"errorCode\", ...}, ...}; an unknown
+flag gives reason ERROR, errorCode FLAG_NOT_FOUND and value null.
+
+Exit status: 0 the snapshot loaded (evaluation errors are in the output), 1 invalid or unreadable
+snapshot (every problem on stderr), 2 usage error (a --context that is not a JSON object, or has a
+duplicate key, included). A usage error wins over an invalid snapshot.
+
+Examples:
+  edgeflag eval examples/storefront.json --context '{\"key\": \"user-bob\", \"country\": \"FR\"}'
+  edgeflag eval examples/storefront.json --context '{\"key\": 42}' --flag theme --now 2026-12-08T12:00:00Z")]
 pub struct Args {
     /// Snapshot file (`-` for standard input).
     pub snapshot: String,

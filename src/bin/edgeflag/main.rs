@@ -18,7 +18,16 @@ use std::process::ExitCode;
 
 /// Feature flags evaluated where the user is: build, validate, evaluate, explain, diff and lint snapshots.
 #[derive(Parser, Debug)]
-#[command(name = "edgeflag", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "edgeflag",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Exit status, for every command: 0 ok, 1 a problem found (an invalid or unreadable input, lint findings,\n\
+                  an unknown flag, ...), 2 usage error. `edgeflag help COMMAND` shows a command's options and examples.\n\
+                  Documentation: docs/cli.md."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

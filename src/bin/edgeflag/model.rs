@@ -38,7 +38,7 @@ pub fn load(path: &str) -> Result<Loaded, u8> {
 }
 
 /// The members of an object (empty for anything else).
-pub fn members<'v>(v: Option<&'v V>) -> &'v [(std::borrow::Cow<'static, str>, V)] {
+pub fn members(v: Option<&V>) -> &[(std::borrow::Cow<'static, str>, V)] {
     v.and_then(Value::as_object).unwrap_or(&[])
 }
 

@@ -5,6 +5,13 @@ use edgeflag::{Engine, LoadOptions, Severity};
 
 /// Arguments of `validate`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Exit status: 0 valid (warnings, such as an expired flag, are printed too), 1 invalid or unreadable,
+2 usage error.
+
+Examples:
+  edgeflag validate examples/storefront.json
+  curl -s https://cdn.example.com/flags/production.json | edgeflag validate - --json")]
 pub struct Args {
     /// Snapshot file (`-` for standard input).
     pub snapshot: String,
