@@ -61,7 +61,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   users: [],
   user: null,
-  now: params.get('now') || DEFAULT_DATE,
+  now: validDate(params.get('now')) ?? DEFAULT_DATE,
   cart: { ...START_CART },
   source: null,
   lastCheck: null, // {at, status}
@@ -457,6 +457,11 @@ function clock(ms) {
 function ago(ms) {
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
   return s < 1 ? 'just now' : `${s} s ago`;
+}
+
+function validDate(v) {
+  if (v === 'clock') return v;
+  return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)) ? v : null;
 }
 
 function clampInt(v, def, min, max) {

@@ -9,7 +9,8 @@
 //   rollout FLAG PERCENT [--rule ID]   set a percentage rollout (e.g. rollout new-checkout 50)
 //   invalid                   publish a snapshot the engine refuses (clients keep their good one)
 //   rollback [VERSION]        re-publish an earlier good version's content under a new version
-//   cdn up|down|reset|hang    switch the CDN's behaviour (down: 503, reset: dropped connections)
+//   cdn up|down|reset|hang|hold  switch the CDN's behaviour (down: 503, reset: dropped connections,
+//                             hang: no answer, hold: answer when the mode changes again)
 //   cdn slow MS               answer after MS milliseconds
 //   status                    the published version, history and CDN state
 //
@@ -17,7 +18,7 @@
 
 const USAGE = `usage: node www/demo/publish.js [--server URL] COMMAND
   kill FLAG | enable FLAG | rollout FLAG PERCENT [--rule ID] | invalid | rollback [VERSION]
-  cdn up|down|reset|hang | cdn slow MS | status`;
+  cdn up|down|reset|hang|hold | cdn slow MS | status`;
 
 function fail(message, code = 2) {
   console.error(`publish.js: ${message}`);
@@ -84,7 +85,7 @@ switch (command) {
     break;
   case 'cdn': {
     const mode = params[0];
-    if (!mode) fail('cdn needs a mode: up, down, reset, slow MS or hang');
+    if (!mode) fail('cdn needs a mode: up, down, reset, slow MS, hang or hold');
     const r = await call('POST', '/admin/cdn', { mode, ...(mode === 'slow' ? { delayMs: Number(params[1] ?? 1000) } : {}) });
     console.log(`CDN is ${r.cdn.mode}${r.cdn.mode === 'slow' ? ` (${r.cdn.delayMs} ms)` : ''}`);
     break;

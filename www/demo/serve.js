@@ -20,9 +20,10 @@
 //                       {"action":"invalid"}                               a snapshot the engine refuses
 //                       {"action":"rollback"[,"to":7]}                     re-publishes an earlier good
 //                                                                          version's content under a new version
-//                  POST /admin/cdn  {"mode":"up"|"down"|"reset"|"slow"|"hang", "delayMs":500}
+//                  POST /admin/cdn  {"mode":"up"|"down"|"reset"|"slow"|"hang"|"hold", "delayMs":500}
 //                       down: 503 for every /cdn/ request; reset: the connection is dropped;
-//                       slow: answers after delayMs; hang: never answers
+//                       slow: answers after delayMs; hang: never answers (dropped on the next mode);
+//                       hold: answers when the mode changes again (a refresh kept in flight on demand)
 //                  GET  /admin/stats, POST /admin/stats/reset    /cdn/ request counters
 //
 // The working folder starts with a copy of the seed snapshot (examples/storefront.json): the examples
@@ -61,7 +62,6 @@ const MIME = {
 const STATIC = [
   ['/demo/', path.join(WWW, 'demo')],
   ['/explorer/', path.join(WWW, 'explorer')],
-  ['/worker/', path.join(WWW, 'worker')],
   ['/src/', path.join(WWW, 'src')],
   ['/pkg/', path.join(WWW, 'pkg')],
   ['/types/', path.join(WWW, 'types')],
@@ -262,7 +262,8 @@ export async function startServer(options = {}) {
   const cdn = { mode: 'up', delayMs: 0 };
   let stats = freshStats();
   const sockets = new Set();
-  const hanging = new Set();
+  const hanging = new Set(); // responses that will never be answered ('hang')
+  const holding = new Set(); // release functions of requests parked by 'hold'
   const log = (...a) => { if (!opts.quiet) console.log(...a); };
 
   const server = http.createServer((req, res) => {
@@ -278,7 +279,12 @@ export async function startServer(options = {}) {
 
   async function handle(req, res) {
     const url = new URL(req.url, 'http://localhost');
-    const p = decodeURIComponent(url.pathname);
+    let p;
+    try {
+      p = decodeURIComponent(url.pathname);
+    } catch {
+      throw new HttpError(400, 'bad URL encoding');
+    }
     if (p.startsWith('/cdn/') || p === '/cdn') return serveCdn(req, res, p);
     if (p.startsWith('/admin/')) return admin(req, res, p);
     if (p === '/' || p === '/index.html') return redirect(res, '/demo/');
@@ -303,23 +309,31 @@ export async function startServer(options = {}) {
     stats.log.push(entry);
     if (stats.log.length > 200) stats.log.shift();
     const count = (status) => { entry.status = status; stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1; };
-    switch (cdn.mode) {
-      case 'down':
+    // The CDN's behaviour (POST /admin/cdn). A held request waits for the next mode, then obeys it.
+    for (let held = false; ; held = true) {
+      const mode = cdn.mode;
+      if (mode === 'down') {
         count(503);
         res.writeHead(503, corsHeaders({ 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'Retry-After': '5' }));
         return res.end('CDN unavailable (demo: the admin switched the CDN down)\n');
-      case 'reset':
+      }
+      if (mode === 'reset') {
         count('reset');
         return req.socket.destroy();
-      case 'hang':
+      }
+      if (mode === 'hang') {
         count('hang');
         hanging.add(res);
         res.on('close', () => hanging.delete(res));
         return;
-      case 'slow':
-        await new Promise((r) => setTimeout(r, cdn.delayMs));
-        break;
-      default:
+      }
+      if (mode === 'hold') {
+        if (!held) entry.held = true;
+        await new Promise((r) => holding.add(r));
+        continue;
+      }
+      if (mode === 'slow') await new Promise((r) => setTimeout(r, cdn.delayMs));
+      break;
     }
     if (!rel || rel.endsWith('/')) {
       count(200);
@@ -374,7 +388,7 @@ export async function startServer(options = {}) {
   async function admin(req, res, p) {
     if (req.method === 'GET') {
       if (p === '/admin/state') return sendJson(res, 200, state());
-      if (p === '/admin/stats') return sendJson(res, 200, stats);
+      if (p === '/admin/stats') return sendJson(res, 200, { ...stats, held: holding.size });
       throw new HttpError(404, `not found: ${p}`);
     }
     if (req.method !== 'POST') throw new HttpError(405, 'use GET or POST');
@@ -389,10 +403,15 @@ export async function startServer(options = {}) {
       }
       case '/admin/cdn': {
         const mode = String(body.mode ?? '');
-        if (!['up', 'down', 'reset', 'slow', 'hang'].includes(mode)) throw new HttpError(400, 'mode must be up, down, reset, slow or hang');
+        if (!['up', 'down', 'reset', 'slow', 'hang', 'hold'].includes(mode)) throw new HttpError(400, 'mode must be up, down, reset, slow, hang or hold');
         cdn.mode = mode;
         cdn.delayMs = mode === 'slow' ? Math.max(0, Math.min(60000, Number(body.delayMs ?? 1000) || 0)) : 0;
         if (mode !== 'hang') for (const r of hanging) r.destroy();
+        if (mode !== 'hold') {
+          const parked = [...holding];
+          holding.clear();
+          for (const release of parked) release();
+        }
         log(`CDN is now ${mode}${mode === 'slow' ? ` (${cdn.delayMs} ms)` : ''}`);
         return sendJson(res, 200, { ok: true, cdn: { ...cdn } });
       }
@@ -429,6 +448,8 @@ export async function startServer(options = {}) {
     if (closed) return;
     closed = true;
     for (const r of hanging) r.destroy();
+    cdn.mode = 'down';
+    for (const release of holding) release();
     server.close();
     for (const s of sockets) s.destroy();
     if (ownDir) await fsp.rm(dataDir, { recursive: true, force: true });

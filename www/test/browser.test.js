@@ -11,7 +11,6 @@ import {
 } from './helpers/demo.js';
 
 const NOW = '2026-12-08T12:00:00Z'; // the demo's default date: every release of the example is in force
-const SLUG = (key) => String(key).replace(/[^a-z0-9-]+/gi, '-');
 
 before(() => {
   assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
@@ -97,6 +96,7 @@ test('the gated UI for every example user equals the CLI evaluation of the same 
   const shots = { 'user-bob': 'demo-user-bob', 'user-ada': 'demo-user-ada', 42: 'demo-user-ops-robot' };
   let navigations = 0;
   page.on('domcontentloaded', () => { navigations++; });
+  const experiences = new Set();
   for (const ctx of CONTEXTS) {
     // The user switcher, as a person would use it (no reload).
     await page.selectOption('#user', String(ctx.key));
@@ -104,13 +104,12 @@ test('the gated UI for every example user equals the CLI evaluation of the same 
     const ui = await readUi(page);
     const expected = cliEval(STOREFRONT, ctx, NOW);
     assertUiMatchesCli(ui, expected, `user ${JSON.stringify(ctx.key)}`);
+    experiences.add(JSON.stringify({ ...ui, table: null, user: null }));
     if (shots[ctx.key]) await screenshot(page, shots[ctx.key]);
   }
   assert.equal(navigations, 0, 'switching users never reloads the page');
-  // The users differ where the snapshot says they should (the comparison above is not vacuous).
-  const seen = new Set();
-  for (const ctx of CONTEXTS) seen.add(JSON.stringify(cliEval(STOREFRONT, ctx, NOW)['new-checkout'].value) + cliEval(STOREFRONT, ctx, NOW).theme.value);
-  assert.ok(seen.size >= 3, 'several distinct experiences among the users');
+  // The users see different things (the comparison above is not vacuous).
+  assert.ok(experiences.size >= 5, `${experiences.size} distinct storefronts among ${CONTEXTS.length} users`);
   assert.deepEqual(problems, []);
 });
 
@@ -253,6 +252,7 @@ test('the explorer explains a known case: bucket, threshold, reason and the fail
   assert.equal(await theme.getAttribute('data-variant'), cliResult.theme.variant);
   assert.equal(Number(await theme.locator('.bucket').getAttribute('data-bucket')), await bucketOf('theme-2026:user-ada'));
   assert.equal(await theme.locator('.seg.hit').textContent(), `${cliResult.theme.variant} 33%`);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, 'explorer-ada', { fullPage: true });
 
   // The context editor validates as you type; a fixed context evaluates again (Bob: in the 30 %).

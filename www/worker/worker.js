@@ -1,8 +1,8 @@
 // An edge worker (Cloudflare Workers module syntax) that evaluates feature flags per request and
 // personalises its response, with the snapshot held in module scope.
 //
-// Per request it builds a context from the request (country from `request.cf.country` or the
-// CF-IPCountry header, a `uid` cookie as the targeting key — set when missing — the user agent, the
+// Per request it builds a context from the request (country from the CF-IPCountry header or
+// `request.cf.country`, a `uid` cookie as the targeting key — set when missing — the user agent, the
 // language, the client IP) and from demo profile cookies (`plan`, `email`, `account_type`,
 // `account_id`: stand-ins for a decoded session), evaluates every flag locally in WebAssembly, and
 // answers with
@@ -12,19 +12,26 @@
 // Freshness: stale-while-revalidate. Requests never wait for the network once a snapshot is held:
 // when the last check is older than REFRESH_SECONDS, the request that notices starts ONE refresh
 // (kept alive with ctx.waitUntil) and is answered from the snapshot in hand; concurrent requests see
-// the refresh in flight and do not start another. A failed or refused refresh keeps the last good
-// snapshot (the client never replaces it with something worse). Only a cold isolate with nothing
-// cached waits for the first load (at most TIMEOUT_MS), and serves the fallbacks if it fails.
+// the refresh in flight and do not start another. The refresh is a conditional GET (If-None-Match;
+// a 304 keeps the snapshot); a failed fetch, an invalid snapshot (the engine validates all of it), an
+// older version or the same version with other content never replaces the last good snapshot. Only
+// a cold isolate waits for the first load (at most TIMEOUT_MS), and serves the fallbacks if it fails.
+//
+// Why the low-level Engine and not createClient(): the client keeps one AbortController for its
+// whole life and reads its signal on every load; in workerd an AbortSignal belongs to the request
+// that created it, so a client held in module scope fails every refresh started by a later request
+// ("Cannot perform I/O on behalf of a different request"). Everything here is created inside the
+// request that uses it.
 //
 // Bindings (wrangler.toml [vars]): SNAPSHOT_URL (required), REFRESH_SECONDS (default 10),
 // TIMEOUT_MS (default 3000).
 //
 // In an application this reads:
-//   import { createClient, initWasmSync } from "edgeflag";     // the "workerd" export condition
+//   import { Engine, initWasmSync } from "edgeflag";             // the "workerd" export condition
 //   import wasm from "edgeflag/edgeflag.wasm";                  // a compiled WebAssembly.Module
 // Here it imports the package's files by relative path, so workerd (miniflare) runs it without a bundler.
 
-import { createClient, initWasmSync } from '../src/index.workerd.js';
+import { Engine, initWasmSync } from '../src/index.workerd.js';
 import wasm from '../pkg/edgeflag_bg.wasm';
 
 // Workers forbid compiling wasm from bytes at run time: instantiate the module the runtime compiled.
@@ -40,12 +47,13 @@ const FLAGS = {
   'maintenance-mode': false,
 };
 
-// ---- module scope: one client per isolate -----------------------------------------------------
-let client = null;
-let clientUrl = null;
+// ---- module scope: one snapshot per isolate ----------------------------------------------------
+const held = { url: null, engine: null, text: null, etag: null }; // the last good snapshot
 let lastCheck = -Infinity; // when the last refresh started (ms)
 let refreshing = null; // the refresh in flight, or null
 let refreshes = 0; // refreshes started by this isolate
+let failures = 0; // consecutive failed or refused refreshes
+let lastError = null; // {message, at} of the last failed or refused refresh
 
 function settings(env) {
   const url = env.SNAPSHOT_URL;
@@ -55,44 +63,90 @@ function settings(env) {
   return { url, refreshMs, timeout };
 }
 
+function status() {
+  if (held.engine === null) return lastError ? 'error' : 'loading';
+  return failures > 0 ? 'stale' : 'ready';
+}
+
+/** One conditional GET; installs the snapshot only if it is valid and not older than the one held. */
+async function load(url, timeout) {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(new Error(`no complete answer within ${timeout} ms`)), timeout);
+  try {
+    const headers = { accept: 'application/json' };
+    if (held.engine && held.etag) headers['if-none-match'] = held.etag;
+    const res = await fetch(url, { headers, signal: ac.signal });
+    if (res.status === 304 && held.engine) {
+      await res.body?.cancel();
+      return 'not-modified';
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new Error(`${url} answered HTTP ${res.status}`);
+    }
+    const text = await res.text();
+    const etag = res.headers.get('etag');
+    let next;
+    try {
+      next = Engine.fromJSON(text);
+    } catch (err) {
+      const problems = (err.problems ?? []).slice(0, 3).map((p) => `${p.path}: ${p.message}`).join('; ');
+      throw new Error(`refused the snapshot from ${url}: ${problems || err.message}`);
+    }
+    const current = held.engine;
+    if (current && next.version <= current.version) {
+      const same = next.version === current.version && text === held.text;
+      const older = next.version < current.version;
+      next.free();
+      if (same) {
+        held.etag = etag;
+        return 'unchanged';
+      }
+      throw new Error(older
+        ? `refused snapshot version ${next.version}: older than version ${current.version} in use (anti-rollback)`
+        : `refused snapshot version ${next.version}: already in use with different content (a publish must raise the version)`);
+    }
+    // Swap. Evaluations are synchronous, so none is running on the old engine now.
+    held.engine = next;
+    held.text = text;
+    held.etag = etag;
+    current?.free();
+    return 'updated';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Starts a refresh unless one is in flight or the last one started less than refreshMs ago. */
-function maybeRefresh(ctx, refreshMs, force = false) {
+function maybeRefresh(ctx, url, refreshMs, timeout) {
   const now = Date.now();
-  if (refreshing || (!force && now - lastCheck < refreshMs)) return refreshing;
+  if (refreshing || now - lastCheck < refreshMs) return refreshing;
   lastCheck = now;
   refreshes++;
-  refreshing = client.refresh().finally(() => { refreshing = null; });
+  refreshing = load(url, timeout).then(
+    (outcome) => { failures = 0; lastError = null; return outcome; },
+    (err) => {
+      failures++;
+      lastError = { message: err?.message ?? String(err), at: new Date().toISOString() };
+      return 'failed';
+    },
+  ).finally(() => { refreshing = null; });
   ctx.waitUntil(refreshing);
   return refreshing;
 }
 
-async function snapshotClient(env, ctx) {
+/** The engine to answer with (null: no snapshot yet, serve the fallbacks). */
+async function snapshotEngine(env, ctx) {
   const { url, refreshMs, timeout } = settings(env);
-  if (client === null || clientUrl !== url) {
-    client?.close();
-    client = createClient({
-      url,
-      refreshInterval: 0, // no timers between requests: refreshes are driven by requests (maybeRefresh)
-      timeout,
-      retries: { retries: 1, baseDelay: 100, maxDelay: 500 },
-      wasm, // already initialised; a compiled module is what the client would need otherwise
-    });
-    clientUrl = url;
+  if (held.url !== url) { // first request of this isolate, or the binding changed
+    held.engine?.free();
+    Object.assign(held, { url, engine: null, text: null, etag: null });
     lastCheck = -Infinity;
-    refreshing = null;
-    maybeRefresh(ctx, refreshMs, true); // the startup load (shares the client's own first request)
-  } else {
-    maybeRefresh(ctx, refreshMs);
+    failures = 0;
   }
-  if (client.version === null) {
-    // Cold isolate: nothing cached yet. Wait for the first load, bounded.
-    try {
-      await client.ready({ timeout });
-    } catch {
-      // served with fallbacks below; the next request after refreshMs tries again
-    }
-  }
-  return client;
+  const pending = maybeRefresh(ctx, url, refreshMs, timeout);
+  if (held.engine === null && pending) await pending; // cold isolate: wait, bounded by the timeout
+  return held.engine;
 }
 
 // ---- the request's evaluation context ---------------------------------------------------------
@@ -125,7 +179,8 @@ export function contextFor(request) {
   const fresh = !uid;
   if (fresh) uid = `anon-${crypto.randomUUID()}`;
   const ctx = { key: uid };
-  const country = request.cf?.country ?? request.headers.get('cf-ipcountry');
+  // Cloudflare sets CF-IPCountry (overwriting any the client sent) and request.cf.country alike.
+  const country = request.headers.get('cf-ipcountry') ?? request.cf?.country;
   if (country && country !== 'XX' && country !== 'T1') ctx.country = country.toUpperCase();
   if (cookies.email) ctx.email = cookies.email;
   if (cookies.plan) ctx.plan = cookies.plan;
@@ -150,11 +205,10 @@ export function contextFor(request) {
 
 // ---- responses --------------------------------------------------------------------------------
 
-function evaluateAll(c, ctx, now) {
+function evaluateAll(engine, ctx, now) {
   const flags = {};
-  const all = c.all(ctx); // every flag, one wasm call (at the clock)
-  for (const key of Object.keys(all)) {
-    const d = c.details(key, FLAGS[key] ?? null, ctx, { now });
+  for (const key of engine ? engine.flagKeys() : []) {
+    const d = engine.details(key, FLAGS[key] ?? null, ctx, { now });
     flags[key] = { value: d.value, variant: d.variant, reason: d.reason, ruleId: d.ruleId, ruleIndex: d.ruleIndex, errorCode: d.errorCode };
   }
   // Flags the page needs even without a snapshot: their fallbacks.
@@ -202,16 +256,16 @@ export default {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return new Response('method not allowed\n', { status: 405, headers: { allow: 'GET, HEAD' } });
     }
-    let c;
+    let engine;
     try {
-      c = await snapshotClient(env, ctx);
+      engine = await snapshotEngine(env, ctx);
     } catch (err) {
       return new Response(`edgeflag worker misconfigured: ${err.message}\n`, { status: 500 });
     }
     const { ctx: context, fresh } = contextFor(request);
     const now = Date.now();
-    const version = c.version;
-    const flags = evaluateAll(c, context, now);
+    const version = engine ? engine.version : null;
+    const flags = evaluateAll(engine, context, now);
     const headers = new Headers({
       'cache-control': 'private, no-store',
       vary: 'Cookie',
@@ -226,7 +280,14 @@ export default {
         evaluatedAt: new Date(now).toISOString(),
         context,
         flags,
-        snapshot: { status: c.status, lastCheck: Number.isFinite(lastCheck) ? new Date(lastCheck).toISOString() : null, refreshing: refreshing !== null, refreshes },
+        snapshot: {
+          status: status(),
+          etag: held.etag,
+          lastCheck: Number.isFinite(lastCheck) ? new Date(lastCheck).toISOString() : null,
+          refreshing: refreshing !== null,
+          refreshes,
+          lastError,
+        },
       };
       return new Response(JSON.stringify(body), { headers });
     }
