@@ -5,6 +5,7 @@
 import { Engine, initWasm, initWasmSync, wasmReady } from './engine.js';
 import { LoadError, loadSnapshot, DEFAULT_TIMEOUT, DEFAULT_MAX_BYTES, retryPolicy } from './loader.js';
 import { selectStorage, guardStorage, noStorage } from './cache.js';
+import { changedFlags } from './changes.js';
 
 export { LoadError } from './loader.js';
 export { memoryStorage, webStorage, cacheApiStorage } from './cache.js';
@@ -39,13 +40,37 @@ export function createClient(options = {}) {
   return new Client(options);
 }
 
+/**
+ * The client's "closed" signal, with the part of the AbortSignal interface the loader uses. A plain
+ * object on purpose: in Cloudflare Workers an AbortController cannot be created at global scope, and a
+ * real AbortSignal belongs to the request that created it, so a client kept in module scope could not
+ * use one across requests. Each load makes its own AbortController (in the current request) and
+ * subscribes it here.
+ */
+class CloseSignal {
+  aborted = false;
+  reason = undefined;
+  #listeners = new Set();
+  addEventListener(type, fn) { if (type === 'abort') this.#listeners.add(fn); }
+  removeEventListener(type, fn) { if (type === 'abort') this.#listeners.delete(fn); }
+  abort(reason) {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    for (const fn of [...this.#listeners]) {
+      try { fn(); } catch { /* a listener's failure must not stop close() */ }
+    }
+    this.#listeners.clear();
+  }
+}
+
 /** Feature-flag client. Create it with {@link createClient}. */
 class Client {
   #url; #interval; #allowRollback; #loadOptions; #storage; #wasmOption;
   #engine = null; #text = null; #etag = null; #version = null; #environment = null; #generation = 0;
   #status = 'loading'; #closed = false; #lastError = null; #failures = 0;
   #listeners = new Map(); #hooks = [];
-  #abort = new AbortController(); #timer = null; #inflight = null; #lastCheck = -Infinity;
+  #abort = new CloseSignal(); #timer = null; #inflight = null; #lastCheck = -Infinity;
   #deferEvents = true; #startup; #starting = true; #adopted = deferred(); #detach = () => {};
   #cacheUnusable = false;
 
@@ -131,7 +156,7 @@ class Client {
 
   /**
    * Subscribes to an event: 'ready' ({version, source}), 'change' ({previousVersion, version, added, removed,
-   * source}), 'error' (a LoadError), 'stale' ({version, error, message, failures}). Returns an unsubscribe function.
+   * changed (flag keys that may answer differently, or null: unknown), source}), 'error' (a LoadError), 'stale' ({version, error, message, failures}). Returns an unsubscribe function.
    * @param {'ready' | 'change' | 'error' | 'stale'} event
    * @param {(payload: any) => void} fn
    * @returns {() => void}
@@ -311,8 +336,9 @@ class Client {
   #install(engine, text, etag, source, quiet = false) {
     const previous = this.#engine;
     const previousVersion = this.#version;
-    let added = [], removed = [];
+    let added = [], removed = [], changed = null;
     if (previous) {
+      changed = quiet ? null : safe(() => changedFlags(this.#text, text), null);
       const before = new Set(safe(() => previous.flagKeys(), []));
       const after = new Set(safe(() => engine.flagKeys(), []));
       added = [...after].filter((k) => !before.has(k));
@@ -327,7 +353,7 @@ class Client {
     this.#status = 'ready';
     if (previous) {
       safe(() => previous.free());
-      if (!quiet) this.#emit('change', { previousVersion, version: this.#version, added, removed, source });
+      if (!quiet) this.#emit('change', { previousVersion, version: this.#version, added, removed, changed, source });
     } else {
       this.#emit('ready', { version: this.#version, source });
     }

@@ -310,9 +310,6 @@ test('1,000 concurrent requests during a refresh: each answered from the old or 
 
 test('createClient() held in module scope refreshes from later requests too', {
   timeout: 60000,
-  todo: 'www/src/client.js keeps one AbortController for the client\'s life; workerd refuses to read its signal ' +
-    'from another request ("Cannot perform I/O on behalf of a different request"), so every refresh started by a ' +
-    'later request fails. worker.js uses the Engine directly until the client creates its AbortController per load.',
 }, async (t) => {
   const server = await cdn(t);
   const mf = new Miniflare({
