@@ -196,7 +196,9 @@ export class Engine {
       const m = flags[i];
       const type = TYPE_CODES[m.type] ?? T_JSON;
       const values = m.values.map((v) => (type === T_JSON ? deepFreeze(v) : v));
-      const ruleIds = Array.isArray(m.ruleIds) ? m.ruleIds : null;
+      // Rule ids by rule index: from meta when it lists them, else learnt from the first detailed
+      // result that names each rule (a rule's id never changes), so details() stays on the fast path.
+      const ruleIds = Array.isArray(m.ruleIds) ? m.ruleIds.map((id) => id ?? null) : [];
       const f = {
         key: m.key,
         type,
@@ -213,7 +215,7 @@ export class Engine {
         const p = m.constant >>> 0;
         const vi = (p >>> 4) & 0xfff;
         const r = p & 15;
-        if (p !== PACKED_ASK && vi > 0 && vi <= values.length && r < R_PREREQUISITE_FAILED && (p >>> 16 === 0 || ruleIds !== null)) {
+        if (p !== PACKED_ASK && vi > 0 && vi <= values.length && r < R_PREREQUISITE_FAILED) {
           f.constant = true;
           f.constPacked = p;
           f.constValue = values[vi - 1];
@@ -318,12 +320,14 @@ export class Engine {
     return this._typed(key, fallback, ctx, now, T_JSON);
   }
 
-  // Details from a packed result; `len` is the encoded context still in scratch (for detailJson).
+  // Details from a packed result; `len` is the encoded context still in scratch (for detailJson), or
+  // -1 for a constant flag (any context gives its result: an empty one is encoded if needed).
   _fromPacked(i, p, fallback, ms, len) {
     const f = this._flags[i];
     const r = p & 15;
     const ri = p >>> 16;
-    if (p === PACKED_ASK || r >= R_PREREQUISITE_FAILED || (ri > 0 && f.ruleIds === null)) {
+    if (p === PACKED_ASK || r >= R_PREREQUISITE_FAILED || (ri > 0 && f.ruleIds[ri - 1] === undefined)) {
+      if (len < 0) len = this._encode(null);
       return this._fromJson(i, this._w.detailJson(i, ms, len), fallback);
     }
     const vi = (p >>> 4) & 0xfff;
@@ -335,7 +339,7 @@ export class Engine {
       f.values[vi - 1],
       f.variants[vi - 1],
       REASONS[r],
-      ri > 0 ? f.ruleIds[ri - 1] ?? null : null,
+      ri > 0 ? f.ruleIds[ri - 1] : null,
       ri > 0 ? ri - 1 : null,
       null,
       null,
@@ -349,6 +353,7 @@ export class Engine {
     const f = this._flags[i];
     const d = JSON.parse(text);
     const reason = typeof d.reason === "string" ? d.reason : "ERROR";
+    if (typeof d.ruleIndex === "number" && d.ruleIndex >= 0) f.ruleIds[d.ruleIndex] = d.ruleId ?? null;
     const variant = d.variant ?? null;
     let value = fallback;
     if (reason !== "ERROR" && variant !== null) {
@@ -392,7 +397,7 @@ export class Engine {
       }
     }
     try {
-      if (f.constant) return this._fromPacked(i, f.constPacked, fallback, 0, 0);
+      if (f.constant) return this._fromPacked(i, f.constPacked, fallback, 0, -1);
       const len = this._encode(ctx);
       const ms = f.usesTime ? toMs(now) : 0;
       return this._fromPacked(i, this._w.eval(i, ms, len), fallback, ms, len);
@@ -559,13 +564,13 @@ export class BoundEvaluator {
         return errorDetails(key, fallback, "TYPE_MISMATCH", `flag "${key}" is of type ${TYPE_NAMES[f.type]}, not ${type}`, f.metadata);
       }
     }
-    if (f.constant) return e._fromPacked(i, f.constPacked, fallback, 0, 0);
+    if (f.constant) return e._fromPacked(i, f.constPacked, fallback, 0, -1);
     if (!this._ok) return errorDetails(key, fallback, "INVALID_CONTEXT", this._error ?? "invalid context", f.metadata);
     try {
       const ms = f.usesTime ? toMs(now) : 0;
       const p = this._packed(i, f, ms);
       const r = p & 15;
-      if (p === PACKED_ASK || r >= R_PREREQUISITE_FAILED || (p >>> 16 > 0 && f.ruleIds === null)) {
+      if (p === PACKED_ASK || r >= R_PREREQUISITE_FAILED || (p >>> 16 > 0 && f.ruleIds[(p >>> 16) - 1] === undefined)) {
         return e._fromJson(i, e._w.detailBoundJson(this._wc, i, ms), fallback);
       }
       return e._fromPacked(i, p, fallback, ms, 0);

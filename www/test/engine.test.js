@@ -320,6 +320,29 @@ test("constant flags are served without calling wasm", () => {
   }
 });
 
+test("constant flags decided by a rule report its id, first read included", () => {
+  const e = Engine.fromJSON({
+    schema: 1,
+    version: 1,
+    flags: {
+      everyone: { variants: { on: true, off: false }, default: "off", rules: [{ id: "all", serve: "on" }] },
+      anon: { variants: { on: true, off: false }, default: "off", rules: [{ serve: "on" }] },
+    },
+  });
+  try {
+    const d = e.details("everyone", false, { key: "u" });
+    assert.equal(d.reason, "TARGETING_MATCH");
+    assert.equal(d.ruleId, "all");
+    assert.equal(d.ruleIndex, 0);
+    assert.equal(e.bind({}).details("everyone", false).ruleId, "all");
+    assert.equal(e.all(null).anon.ruleId, null);
+    assert.equal(e.all(null).anon.ruleIndex, 0);
+    assert.equal(e.boolean("everyone", false, undefined), true);
+  } finally {
+    e.free();
+  }
+});
+
 test("all(): details of every flag, the same as details()", () => {
   const ctx = { key: "u-7", country: "FR", plan: "pro", device: { os: "ios" }, id: 5, roles: ["dev", "admin"] };
   const all = engine.all(ctx, NOW);

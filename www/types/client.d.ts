@@ -112,6 +112,11 @@ export interface ChangeEvent {
   added: string[];
   /** Flag keys present before and not now. */
   removed: string[];
+  /**
+   * Flag keys that may answer differently now (changed, added or removed; a changed segment or prerequisite
+   * counts for the flags using it), or null when that cannot be told: then any flag may have changed.
+   */
+  changed: string[] | null;
   source: SnapshotSource;
 }
 export interface StaleEvent {
