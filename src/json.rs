@@ -37,7 +37,6 @@
 //! * Nothing in this module panics on any input, and it uses no `unsafe`.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::number;
@@ -138,12 +137,16 @@ impl<'a> Number<'a> {
 
     /// The number written in decimal, e.g. for building output values.
     pub fn from_i64(n: i64) -> Number<'static> {
-        Number { text: Cow::Owned(n.to_string()) }
+        Number {
+            text: Cow::Owned(n.to_string()),
+        }
     }
 
     /// The number written in decimal, e.g. for building output values.
     pub fn from_u64(n: u64) -> Number<'static> {
-        Number { text: Cow::Owned(n.to_string()) }
+        Number {
+            text: Cow::Owned(n.to_string()),
+        }
     }
 
     /// The shortest text that reads back as `x` (`0.1`, `-0`, `1000000`), or
@@ -158,7 +161,9 @@ impl<'a> Number<'a> {
 
     /// The same number, owning its text.
     pub fn into_owned(self) -> Number<'static> {
-        Number { text: Cow::Owned(self.text.into_owned()) }
+        Number {
+            text: Cow::Owned(self.text.into_owned()),
+        }
     }
 }
 
@@ -389,7 +394,9 @@ pub struct ParseOptions {
 
 impl Default for ParseOptions {
     fn default() -> Self {
-        ParseOptions { max_depth: DEFAULT_MAX_DEPTH }
+        ParseOptions {
+            max_depth: DEFAULT_MAX_DEPTH,
+        }
     }
 }
 
@@ -491,7 +498,10 @@ pub enum ParseErrorKind {
         code_unit: u16,
     },
     /// The same key twice in one object (compared after unescaping). The error's
-    /// path is the object's, its offset that of the second occurrence.
+    /// path is the object's, its offset that of the key's second occurrence
+    /// (the earliest repeat, if several keys repeat). Objects are checked when
+    /// they close, so a syntax error further inside the same object is
+    /// reported instead.
     DuplicateKey(String),
     /// Arrays and objects nested deeper than [`ParseOptions::max_depth`]. The
     /// offset is that of the first `[` or `{` too deep.
@@ -529,7 +539,10 @@ impl fmt::Display for ParseErrorKind {
             InvalidLiteral { expected } => write!(f, "invalid literal, expected `{expected}`"),
             UnterminatedString => f.write_str("unterminated string (no closing quote)"),
             ControlCharacter { byte } => {
-                write!(f, "control character U+{byte:04X} in a string must be escaped")
+                write!(
+                    f,
+                    "control character U+{byte:04X} in a string must be escaped"
+                )
             }
             InvalidEscape { found } => write!(f, "invalid escape sequence \\{found}"),
             InvalidUnicodeEscape => f.write_str("\\u must be followed by 4 hexadecimal digits"),
@@ -582,20 +595,36 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
+impl std::error::Error for ParseErrorKind {}
+
 /// Parses one JSON text with the default options (depth limit 128).
+///
+/// # Errors
+///
+/// A [`ParseError`] if `text` is not exactly one RFC 8259 JSON value, or breaks
+/// one of the stricter rules in the module documentation.
 pub fn parse(text: &str) -> Result<Value<'_>, ParseError> {
     parse_with(text, &ParseOptions::default())
 }
 
 /// Parses one JSON text: exactly one value, with only JSON whitespace
 /// (space, tab, `\n`, `\r`) around it.
+///
+/// # Errors
+///
+/// A [`ParseError`] if `text` is not exactly one RFC 8259 JSON value, breaks
+/// one of the stricter rules in the module documentation, or nests deeper
+/// than `opts.max_depth`.
 pub fn parse_with<'a>(text: &'a str, opts: &ParseOptions) -> Result<Value<'a>, ParseError> {
     parse_text(text, opts.max_depth)
 }
 
 /// Parses JSON from bytes, which must be UTF-8 (without byte order mark).
-/// Invalid UTF-8 is [`ParseErrorKind::InvalidUtf8`], naming the offset of the
-/// first bad byte.
+///
+/// # Errors
+///
+/// As [`parse_with`]; besides, bytes that are not UTF-8 are
+/// [`ParseErrorKind::InvalidUtf8`], naming the offset of the first bad byte.
 pub fn parse_bytes<'a>(bytes: &'a [u8], opts: &ParseOptions) -> Result<Value<'a>, ParseError> {
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         return Err(root_error(bytes, 0, ParseErrorKind::ByteOrderMark));
@@ -604,7 +633,11 @@ pub fn parse_bytes<'a>(bytes: &'a [u8], opts: &ParseOptions) -> Result<Value<'a>
         Ok(text) => parse_text(text, opts.max_depth),
         Err(e) => {
             let offset = e.valid_up_to();
-            Err(root_error(bytes, offset, ParseErrorKind::InvalidUtf8 { offset }))
+            Err(root_error(
+                bytes,
+                offset,
+                ParseErrorKind::InvalidUtf8 { offset },
+            ))
         }
     }
 }
@@ -612,7 +645,13 @@ pub fn parse_bytes<'a>(bytes: &'a [u8], opts: &ParseOptions) -> Result<Value<'a>
 /// An error about the whole text.
 fn root_error(bytes: &[u8], offset: usize, kind: ParseErrorKind) -> ParseError {
     let (line, column) = line_column(bytes, offset);
-    ParseError { offset, line, column, path: ROOT_PATH.to_owned(), kind }
+    ParseError {
+        offset,
+        line,
+        column,
+        path: ROOT_PATH.to_owned(),
+        kind,
+    }
 }
 
 /// Line and column (both from 1, the column in characters) of byte `offset`.
@@ -620,7 +659,10 @@ fn root_error(bytes: &[u8], offset: usize, kind: ParseErrorKind) -> ParseError {
 /// continuation byte.
 fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = bytes.get(..offset).unwrap_or(bytes);
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
     let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
     let this_line = before.get(line_start..).unwrap_or_default();
     let column = 1 + this_line.iter().filter(|&&b| b & 0xC0 != 0x80).count();
@@ -633,6 +675,13 @@ struct Fail {
     offset: usize,
     /// What is wrong.
     kind: ParseErrorKind,
+}
+
+impl Fail {
+    /// A `kind` problem at byte `offset`.
+    fn at(offset: usize, kind: ParseErrorKind) -> Fail {
+        Fail { offset, kind }
+    }
 }
 
 /// An open array or object, innermost last on the parser's stack.
@@ -654,39 +703,74 @@ enum Frame<'a> {
 /// An open object, whose members so far are `Scratch::members[start..]`
 /// (up to the start of the next open object, if any).
 struct ObjectFrame<'a> {
-    /// Where this object's members start in `Scratch::members`.
+    /// Where this object's members start in `Scratch::members` (and their
+    /// keys' offsets in `Scratch::key_offsets`).
     start: usize,
     /// The key of the member whose value is being parsed (after a member is
     /// stored, a stale empty placeholder until the next key is read).
     key: Cow<'a, str>,
-    /// Once the object has more than [`LINEAR_KEYS`] members: every key seen,
-    /// for duplicate detection in O(log n) (ordered, so no input can make it
-    /// slow the way colliding hashes could). `None` before.
-    index: Option<BTreeSet<Cow<'a, str>>>,
+    /// Byte offset of `key`'s opening quote.
+    key_at: usize,
 }
 
 /// Objects with at most this many members are checked for duplicate keys by
-/// a linear scan.
+/// comparing every pair; larger ones by sorting.
 const LINEAR_KEYS: usize = 16;
 
-impl<'a> ObjectFrame<'a> {
-    /// Reports whether `key` is already a key of this object, whose members so
-    /// far are `members`, and records it when it is not.
-    // `&Cow`, not `&str`: the index keeps a clone, free when borrowed.
-    #[allow(clippy::ptr_arg)]
-    fn is_duplicate(&mut self, members: &[(Cow<'a, str>, Value<'a>)], key: &Cow<'a, str>) -> bool {
-        if let Some(index) = &mut self.index {
-            return !index.insert(key.clone());
+/// The position of the first member (in document order) whose key an earlier
+/// member of `members` already has, or `None` if all keys differ.
+///
+/// Objects are checked once, when they close: pairwise up to [`LINEAR_KEYS`]
+/// members, and past that by a stable merge sort of the member positions by
+/// key, which puts equal keys next to each other in document order. That is
+/// O(n log n) comparisons whatever the keys: unlike a hash table, no input
+/// can make it slow (and it adds far less code to the wasm binary than a
+/// `BTreeSet`).
+fn first_duplicate(members: &[(Cow<'_, str>, Value<'_>)]) -> Option<usize> {
+    let key = |i: usize| members.get(i).map_or("", |(k, _)| &**k);
+    if members.len() <= LINEAR_KEYS {
+        return (1..members.len()).find(|&j| (0..j).any(|i| key(i) == key(j)));
+    }
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    merge_sort(&mut order, |a, b| key(a) < key(b));
+    // In each run of equal keys the positions increase, so the second of the
+    // run is where that key repeats first; the answer is the least of those.
+    order
+        .windows(2)
+        .filter_map(|w| match w {
+            [a, b] if key(*a) == key(*b) => Some(*b),
+            _ => None,
+        })
+        .min()
+}
+
+/// Sorts `items` stably by `less`, bottom-up merge sort: O(n log n)
+/// comparisons in every case, one buffer, and no indexing that could panic.
+fn merge_sort(items: &mut Vec<usize>, less: impl Fn(usize, usize) -> bool) {
+    let mut buf = vec![0; items.len()];
+    let mut width = 1;
+    while width < items.len() {
+        let pair = width.saturating_mul(2);
+        for (out, run) in buf.chunks_mut(pair).zip(items.chunks(pair)) {
+            let (left, right) = run.split_at(width.min(run.len()));
+            let (mut left, mut right) = (left.iter().peekable(), right.iter().peekable());
+            for slot in out {
+                // Take from the right only when strictly less: stability.
+                let from_right = match (left.peek(), right.peek()) {
+                    (Some(&&l), Some(&&r)) => less(r, l),
+                    (None, _) => true,
+                    (Some(_), None) => false,
+                };
+                let next = if from_right {
+                    right.next()
+                } else {
+                    left.next()
+                };
+                *slot = next.copied().unwrap_or_default();
+            }
         }
-        if members.iter().any(|(k, _)| k == key) {
-            return true;
-        }
-        if members.len() >= LINEAR_KEYS {
-            let mut index: BTreeSet<Cow<'a, str>> = members.iter().map(|(k, _)| k.clone()).collect();
-            index.insert(key.clone());
-            self.index = Some(index);
-        }
-        false
+        std::mem::swap(items, &mut buf);
+        width = pair;
     }
 }
 
@@ -694,12 +778,15 @@ impl<'a> ObjectFrame<'a> {
 ///
 /// Invariant: the `start` of each open array (object) frame is at most
 /// `values.len()` (`members.len()`), and starts increase from outer to inner
-/// frames of the same kind.
+/// frames of the same kind. `key_offsets.len() == members.len()`.
 struct Scratch<'a> {
     /// Elements of the open arrays.
     values: Vec<Value<'a>>,
     /// Members of the open objects.
     members: Vec<(Cow<'a, str>, Value<'a>)>,
+    /// For each of `members`, the byte offset of its key (to report a
+    /// duplicate key where it is).
+    key_offsets: Vec<usize>,
 }
 
 /// Removes and returns `v[start..]`, allocated at its exact size (one
@@ -718,7 +805,11 @@ fn take_tail<T>(v: &mut Vec<T>, start: usize) -> Vec<T> {
 /// of [`Scratch::values`], which gives the index being parsed in the
 /// innermost open array.
 fn path_of(stack: &[Frame<'_>], values_len: usize, whole: bool) -> String {
-    let depth = if whole { stack.len() } else { stack.len().saturating_sub(1) };
+    let depth = if whole {
+        stack.len()
+    } else {
+        stack.len().saturating_sub(1)
+    };
     // From the innermost array out: an array's element count runs up to where
     // the next inner array's elements start.
     let mut end = values_len;
@@ -741,10 +832,22 @@ fn path_of(stack: &[Frame<'_>], values_len: usize, whole: bool) -> String {
 
 /// Turns a [`Fail`] into a [`ParseError`] (cold: only on the error path).
 #[cold]
-fn error_at(src: &str, stack: &[Frame<'_>], values_len: usize, whole: bool, fail: Fail) -> ParseError {
+fn error_at(
+    src: &str,
+    stack: &[Frame<'_>],
+    values_len: usize,
+    whole: bool,
+    fail: Fail,
+) -> ParseError {
     let (line, column) = line_column(src.as_bytes(), fail.offset);
     let path = path_of(stack, values_len, whole);
-    ParseError { offset: fail.offset, line, column, path, kind: fail.kind }
+    ParseError {
+        offset: fail.offset,
+        line,
+        column,
+        path,
+        kind: fail.kind,
+    }
 }
 
 /// Returns the index of the first byte at or after `i` that is `"`, `\` or a
@@ -814,13 +917,17 @@ impl<'a> Parser<'a> {
     /// panicking.
     #[inline]
     fn slice(&self, start: usize, end: usize) -> Result<&'a str, Fail> {
-        self.src.get(start..end).ok_or(Fail { offset: start, kind: ParseErrorKind::InvalidUtf8 { offset: start } })
+        let invalid = || Fail::at(start, ParseErrorKind::InvalidUtf8 { offset: start });
+        self.src.get(start..end).ok_or_else(invalid)
     }
 
     /// The character at byte `at` (U+FFFD if `at` is not a char boundary,
     /// which the invariant rules out).
     fn char_at(&self, at: usize) -> char {
-        self.src.get(at..).and_then(|s| s.chars().next()).unwrap_or(char::REPLACEMENT_CHARACTER)
+        self.src
+            .get(at..)
+            .and_then(|s| s.chars().next())
+            .unwrap_or(char::REPLACEMENT_CHARACTER)
     }
 
     /// The problem with whatever is at the cursor, where `expected` was needed.
@@ -830,8 +937,15 @@ impl<'a> Parser<'a> {
         let rest = self.src.get(at..).unwrap_or_default();
         let kind = match rest.chars().next() {
             None => ParseErrorKind::UnexpectedEnd { expected },
-            Some('/') if rest.starts_with("//") || rest.starts_with("/*") => ParseErrorKind::Comment,
-            Some('\'') if matches!(expected, Expected::Value | Expected::Key | Expected::KeyOrEnd) => {
+            Some('/') if rest.starts_with("//") || rest.starts_with("/*") => {
+                ParseErrorKind::Comment
+            }
+            Some('\'')
+                if matches!(
+                    expected,
+                    Expected::Value | Expected::Key | Expected::KeyOrEnd
+                ) =>
+            {
                 ParseErrorKind::SingleQuote
             }
             Some(_)
@@ -842,7 +956,7 @@ impl<'a> Parser<'a> {
             }
             Some(found) => ParseErrorKind::UnexpectedChar { found, expected },
         };
-        Fail { offset: at, kind }
+        Fail::at(at, kind)
     }
 
     /// Parses `true`, `false` or `null` at the cursor.
@@ -852,7 +966,10 @@ impl<'a> Parser<'a> {
             self.pos = end;
             Ok(value)
         } else {
-            Err(Fail { offset: self.pos, kind: ParseErrorKind::InvalidLiteral { expected: word } })
+            Err(Fail::at(
+                self.pos,
+                ParseErrorKind::InvalidLiteral { expected: word },
+            ))
         }
     }
 
@@ -864,12 +981,17 @@ impl<'a> Parser<'a> {
             Ok(len) => {
                 let text = self.slice(start, start + len)?;
                 self.pos = start + len;
-                Ok(Number { text: Cow::Borrowed(text) })
+                Ok(Number {
+                    text: Cow::Borrowed(text),
+                })
             }
             Err(_) if rest.starts_with(b"-Infinity") => {
-                Err(Fail { offset: start, kind: ParseErrorKind::NonFiniteNumber })
+                Err(Fail::at(start, ParseErrorKind::NonFiniteNumber))
             }
-            Err(e) => Err(Fail { offset: start + e.offset, kind: ParseErrorKind::InvalidNumber(e.kind) }),
+            Err(e) => Err(Fail::at(
+                start + e.offset,
+                ParseErrorKind::InvalidNumber(e.kind),
+            )),
         }
     }
 
@@ -887,8 +1009,8 @@ impl<'a> Parser<'a> {
                 Ok(Cow::Borrowed(s))
             }
             Some(b'\\') => self.escaped_string(open, i),
-            Some(&byte) => Err(Fail { offset: i, kind: ParseErrorKind::ControlCharacter { byte } }),
-            None => Err(Fail { offset: open, kind: ParseErrorKind::UnterminatedString }),
+            Some(&byte) => Err(Fail::at(i, ParseErrorKind::ControlCharacter { byte })),
+            None => Err(Fail::at(open, ParseErrorKind::UnterminatedString)),
         }
     }
 
@@ -913,10 +1035,8 @@ impl<'a> Parser<'a> {
                     i = self.escape(i, &mut out)?;
                     run = i;
                 }
-                Some(&byte) => {
-                    return Err(Fail { offset: i, kind: ParseErrorKind::ControlCharacter { byte } })
-                }
-                None => return Err(Fail { offset: open, kind: ParseErrorKind::UnterminatedString }),
+                Some(&byte) => return Err(Fail::at(i, ParseErrorKind::ControlCharacter { byte })),
+                None => return Err(Fail::at(open, ParseErrorKind::UnterminatedString)),
             }
         }
     }
@@ -925,7 +1045,7 @@ impl<'a> Parser<'a> {
     /// and returns the offset just after it.
     fn escape(&self, at: usize, out: &mut String) -> Result<usize, Fail> {
         let bytes = self.src.as_bytes();
-        let fail = |kind| Err(Fail { offset: at, kind });
+        let fail = |kind| Err(Fail::at(at, kind));
         let c = match bytes.get(at + 1) {
             Some(b'"') => '"',
             Some(b'\\') => '\\',
@@ -948,25 +1068,35 @@ impl<'a> Parser<'a> {
                             return fail(lone);
                         }
                         let Some(low) = self.hex4(next + 2) else {
-                            return Err(Fail { offset: next, kind: ParseErrorKind::InvalidUnicodeEscape });
+                            return Err(Fail::at(next, ParseErrorKind::InvalidUnicodeEscape));
                         };
                         if !(0xDC00..=0xDFFF).contains(&low) {
                             return fail(lone);
                         }
-                        let c = 0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
-                        let Some(c) = char::from_u32(c) else { return fail(lone) };
+                        let c = 0x10000
+                            + ((u32::from(unit) - 0xD800) << 10)
+                            + (u32::from(low) - 0xDC00);
+                        let Some(c) = char::from_u32(c) else {
+                            return fail(lone);
+                        };
                         out.push(c);
                         return Ok(next + 6);
                     }
                     0xDC00..=0xDFFF => return fail(lone),
                     _ => u32::from(unit),
                 };
-                let Some(c) = char::from_u32(code) else { return fail(lone) };
+                let Some(c) = char::from_u32(code) else {
+                    return fail(lone);
+                };
                 out.push(c);
                 return Ok(at + 6);
             }
-            Some(_) => return fail(ParseErrorKind::InvalidEscape { found: self.char_at(at + 1) }),
-            None => return Err(Fail { offset: at, kind: ParseErrorKind::UnterminatedString }),
+            Some(_) => {
+                return fail(ParseErrorKind::InvalidEscape {
+                    found: self.char_at(at + 1),
+                })
+            }
+            None => return Err(Fail::at(at, ParseErrorKind::UnterminatedString)),
         };
         out.push(c);
         Ok(at + 2)
@@ -975,12 +1105,11 @@ impl<'a> Parser<'a> {
     /// The four hex digits at `at` as a UTF-16 code unit.
     fn hex4(&self, at: usize) -> Option<u16> {
         let digits = self.src.as_bytes().get(at..at + 4)?;
-        let mut unit: u16 = 0;
+        let mut unit: u32 = 0;
         for &d in digits {
-            let v = char::from(d).to_digit(16)?;
-            unit = (unit << 4) | v as u16;
+            unit = (unit << 4) | char::from(d).to_digit(16)?;
         }
-        Some(unit)
+        u16::try_from(unit).ok()
     }
 
     /// Parses an object key and the `:` after it, at the cursor (where a key
@@ -1013,7 +1142,11 @@ fn parse_text(src: &str, max_depth: usize) -> Result<Value<'_>, ParseError> {
     use ParseErrorKind as K;
     let mut p = Parser { src, pos: 0 };
     let mut stack: Vec<Frame<'_>> = Vec::new();
-    let mut scratch = Scratch { values: Vec::new(), members: Vec::new() };
+    let mut scratch = Scratch {
+        values: Vec::new(),
+        members: Vec::new(),
+        key_offsets: Vec::new(),
+    };
     // `whole`: see `path_of`.
     macro_rules! fail {
         ($whole:expr, $fail:expr) => {
@@ -1029,11 +1162,11 @@ fn parse_text(src: &str, max_depth: usize) -> Result<Value<'_>, ParseError> {
         };
     }
     if src.starts_with('\u{feff}') {
-        fail!(true, Fail { offset: 0, kind: K::ByteOrderMark });
+        fail!(true, Fail::at(0, K::ByteOrderMark));
     }
     p.skip_ws();
     if p.peek().is_none() {
-        fail!(true, Fail { offset: p.pos, kind: K::Empty });
+        fail!(true, Fail::at(p.pos, K::Empty));
     }
     'value: loop {
         let mut value = match p.peek() {
@@ -1041,7 +1174,7 @@ fn parse_text(src: &str, max_depth: usize) -> Result<Value<'_>, ParseError> {
             Some(b'-' | b'0'..=b'9') => Value::Number(attempt!(true, p.number())),
             Some(open @ (b'{' | b'[')) => {
                 if stack.len() >= max_depth {
-                    fail!(true, Fail { offset: p.pos, kind: K::TooDeep { max_depth } });
+                    fail!(true, Fail::at(p.pos, K::TooDeep { max_depth }));
                 }
                 p.pos += 1;
                 p.skip_ws();
@@ -1050,16 +1183,18 @@ fn parse_text(src: &str, max_depth: usize) -> Result<Value<'_>, ParseError> {
                         p.pos += 1;
                         Value::Array(Vec::new())
                     } else {
-                        stack.push(Frame::Array { start: scratch.values.len() });
+                        stack.push(Frame::Array {
+                            start: scratch.values.len(),
+                        });
                         continue 'value;
                     }
                 } else if p.peek() == Some(b'}') {
                     p.pos += 1;
                     Value::Object(Vec::new())
                 } else {
-                    let (key, _) = attempt!(true, p.key_and_colon(Expected::KeyOrEnd));
+                    let (key, key_at) = attempt!(true, p.key_and_colon(Expected::KeyOrEnd));
                     let start = scratch.members.len();
-                    stack.push(Frame::Object(ObjectFrame { start, key, index: None }));
+                    stack.push(Frame::Object(ObjectFrame { start, key, key_at }));
                     continue 'value;
                 }
             }
@@ -1076,10 +1211,12 @@ fn parse_text(src: &str, max_depth: usize) -> Result<Value<'_>, ParseError> {
                     p.skip_ws();
                     if p.peek().is_some() {
                         let fail = match p.unexpected(Expected::Value) {
-                            comment @ Fail { kind: K::Comment, .. } => comment,
+                            comment @ Fail {
+                                kind: K::Comment, ..
+                            } => comment,
                             _ => {
                                 let found = p.char_at(p.pos);
-                                Fail { offset: p.pos, kind: K::TrailingCharacters { found } }
+                                Fail::at(p.pos, K::TrailingCharacters { found })
                             }
                         };
                         fail!(true, fail);
@@ -1095,7 +1232,7 @@ fn parse_text(src: &str, max_depth: usize) -> Result<Value<'_>, ParseError> {
                             p.pos += 1;
                             p.skip_ws();
                             if p.peek() == Some(b']') {
-                                fail!(false, Fail { offset: p.pos, kind: K::TrailingComma });
+                                fail!(false, Fail::at(p.pos, K::TrailingComma));
                             }
                             continue 'value;
                         }
@@ -1109,25 +1246,35 @@ fn parse_text(src: &str, max_depth: usize) -> Result<Value<'_>, ParseError> {
                 }
                 Some(Frame::Object(obj)) => {
                     scratch.members.push((std::mem::take(&mut obj.key), value));
+                    scratch.key_offsets.push(obj.key_at);
                     p.skip_ws();
                     match p.peek() {
                         Some(b',') => {
                             p.pos += 1;
                             p.skip_ws();
                             if p.peek() == Some(b'}') {
-                                fail!(false, Fail { offset: p.pos, kind: K::TrailingComma });
+                                fail!(false, Fail::at(p.pos, K::TrailingComma));
                             }
-                            let (key, at) = attempt!(false, p.key_and_colon(Expected::Key));
-                            let members = scratch.members.get(obj.start..).unwrap_or_default();
-                            if obj.is_duplicate(members, &key) {
-                                fail!(false, Fail { offset: at, kind: K::DuplicateKey(key.into_owned()) });
-                            }
+                            let (key, key_at) = attempt!(false, p.key_and_colon(Expected::Key));
                             obj.key = key;
+                            obj.key_at = key_at;
                             continue 'value;
                         }
                         Some(b'}') => {
+                            let start = obj.start;
+                            let members = scratch.members.get(start..).unwrap_or_default();
+                            if let Some(j) = first_duplicate(members) {
+                                let key = members
+                                    .get(j)
+                                    .map(|(k, _)| k.to_string())
+                                    .unwrap_or_default();
+                                let offset =
+                                    scratch.key_offsets.get(start + j).copied().unwrap_or(p.pos);
+                                fail!(false, Fail::at(offset, K::DuplicateKey(key)));
+                            }
                             p.pos += 1;
-                            value = Value::Object(take_tail(&mut scratch.members, obj.start));
+                            value = Value::Object(take_tail(&mut scratch.members, start));
+                            scratch.key_offsets.truncate(start);
                             stack.pop();
                         }
                         _ => fail!(false, p.unexpected(Expected::CommaOrEndOfObject)),
@@ -1237,12 +1384,23 @@ mod tests {
         assert_eq!(v.type_name(), "object");
         let a = v.get("a").and_then(Value::as_array).unwrap_or_default();
         assert_eq!(a.len(), 5);
-        assert_eq!(a.first().and_then(Value::as_number).and_then(Number::as_i64), Some(1));
+        assert_eq!(
+            a.first()
+                .and_then(Value::as_number)
+                .and_then(Number::as_i64),
+            Some(1)
+        );
         assert_eq!(a.get(1).and_then(Value::as_str), Some("x"));
         assert!(a.get(2).is_some_and(Value::is_null));
         assert_eq!(a.get(3).and_then(Value::as_bool), Some(true));
-        assert_eq!(a.get(4).and_then(|o| o.get("b")).map(Value::type_name), Some("object"));
-        assert_eq!(v.get("c").and_then(|c| c.get("d")).and_then(Value::as_bool), Some(false));
+        assert_eq!(
+            a.get(4).and_then(|o| o.get("b")).map(Value::type_name),
+            Some("object")
+        );
+        assert_eq!(
+            v.get("c").and_then(|c| c.get("d")).and_then(Value::as_bool),
+            Some(false)
+        );
         assert_eq!(v.get("zzz"), None);
         assert_eq!(v.as_object().map(<[_]>::len), Some(2));
         assert_eq!(ok("[1]").get("a"), None);
@@ -1251,20 +1409,39 @@ mod tests {
         assert_eq!(ok("1").as_array(), None);
         assert_eq!(ok("1").as_object(), None);
         assert_eq!(ok("\"1\"").as_number(), None);
-        let names: Vec<_> = ["null", "true", "1", "\"s\"", "[]", "{}"].iter().map(|t| ok(t).type_name()).collect();
-        assert_eq!(names, ["null", "boolean", "number", "string", "array", "object"]);
+        let names: Vec<_> = ["null", "true", "1", "\"s\"", "[]", "{}"]
+            .iter()
+            .map(|t| ok(t).type_name())
+            .collect();
+        assert_eq!(
+            names,
+            ["null", "boolean", "number", "string", "array", "object"]
+        );
     }
 
     #[test]
     fn members_keep_document_order() {
         let v = ok(r#"{"z": 1, "a": 2, "m": 3}"#);
-        let keys: Vec<&str> = v.as_object().unwrap_or_default().iter().map(|(k, _)| &**k).collect();
+        let keys: Vec<&str> = v
+            .as_object()
+            .unwrap_or_default()
+            .iter()
+            .map(|(k, _)| &**k)
+            .collect();
         assert_eq!(keys, ["z", "a", "m"]);
     }
 
     #[test]
     fn numbers_keep_their_text() {
-        for text in ["0", "-0", "1.50", "1E3", "1e-7", "-12.000", "123456789012345678901234567890"] {
+        for text in [
+            "0",
+            "-0",
+            "1.50",
+            "1E3",
+            "1e-7",
+            "-12.000",
+            "123456789012345678901234567890",
+        ] {
             let v = ok(text);
             assert_eq!(v.as_number().map(Number::text), Some(text));
             assert_eq!(v.to_string(), text);
@@ -1308,19 +1485,32 @@ mod tests {
         assert_eq!(Number::from_i64(-5).text(), "-5");
         assert_eq!(Number::from_i64(i64::MIN).as_i64(), Some(i64::MIN));
         assert_eq!(Number::from_u64(u64::MAX).as_u64(), Some(u64::MAX));
-        assert_eq!(Number::from_f64(0.1).map(|n| n.to_string()), Some("0.1".to_owned()));
-        assert_eq!(Number::from_f64(-0.0).map(|n| n.to_string()), Some("-0".to_owned()));
+        assert_eq!(
+            Number::from_f64(0.1).map(|n| n.to_string()),
+            Some("0.1".to_owned())
+        );
+        assert_eq!(
+            Number::from_f64(-0.0).map(|n| n.to_string()),
+            Some("-0".to_owned())
+        );
         assert_eq!(Number::from_f64(1e21).map(|n| n.as_f64()), Some(1e21));
         assert_eq!(Number::from_f64(5e-324).map(|n| n.as_f64()), Some(5e-324));
-        assert_eq!(Number::from_f64(f64::MAX).map(|n| n.as_f64()), Some(f64::MAX));
+        assert_eq!(
+            Number::from_f64(f64::MAX).map(|n| n.as_f64()),
+            Some(f64::MAX)
+        );
         assert_eq!(Number::from_f64(f64::NAN), None);
         assert_eq!(Number::from_f64(f64::INFINITY), None);
     }
 
     #[test]
     fn huge_exponents_never_fail() {
-        assert!(ok("1e99999999999999999999999999999999").as_number().is_some());
-        assert!(ok("[-1E-99999999999999999999999999999999]").as_array().is_some());
+        assert!(ok("1e99999999999999999999999999999999")
+            .as_number()
+            .is_some());
+        assert!(ok("[-1E-99999999999999999999999999999999]")
+            .as_array()
+            .is_some());
     }
 
     // ---- grammar: refusals -----------------------------------------------
@@ -1345,26 +1535,89 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(kind(text), want, "{text:?}");
         }
-        assert_eq!(kind("+1"), ParseErrorKind::UnexpectedChar { found: '+', expected: Expected::Value });
-        assert_eq!(kind(".5"), ParseErrorKind::UnexpectedChar { found: '.', expected: Expected::Value });
-        assert_eq!(kind("0x10"), ParseErrorKind::TrailingCharacters { found: 'x' });
-        assert_eq!(kind("1.5.5"), ParseErrorKind::TrailingCharacters { found: '.' });
-        assert_eq!(kind("[1 2]"), ParseErrorKind::UnexpectedChar { found: '2', expected: Expected::CommaOrEndOfArray });
+        assert_eq!(
+            kind("+1"),
+            ParseErrorKind::UnexpectedChar {
+                found: '+',
+                expected: Expected::Value
+            }
+        );
+        assert_eq!(
+            kind(".5"),
+            ParseErrorKind::UnexpectedChar {
+                found: '.',
+                expected: Expected::Value
+            }
+        );
+        assert_eq!(
+            kind("0x10"),
+            ParseErrorKind::TrailingCharacters { found: 'x' }
+        );
+        assert_eq!(
+            kind("1.5.5"),
+            ParseErrorKind::TrailingCharacters { found: '.' }
+        );
+        assert_eq!(
+            kind("[1 2]"),
+            ParseErrorKind::UnexpectedChar {
+                found: '2',
+                expected: Expected::CommaOrEndOfArray
+            }
+        );
         let e = err("[1, 01]");
         assert_eq!((e.offset, e.path.as_str()), (4, "[1]"));
     }
 
     #[test]
     fn literals() {
-        assert_eq!(kind("tru"), ParseErrorKind::InvalidLiteral { expected: "true" });
-        assert_eq!(kind("fals"), ParseErrorKind::InvalidLiteral { expected: "false" });
-        assert_eq!(kind("nul"), ParseErrorKind::InvalidLiteral { expected: "null" });
-        assert_eq!(kind("nill"), ParseErrorKind::InvalidLiteral { expected: "null" });
-        assert_eq!(kind("True"), ParseErrorKind::UnexpectedChar { found: 'T', expected: Expected::Value });
-        assert_eq!(kind("None"), ParseErrorKind::UnexpectedChar { found: 'N', expected: Expected::Value });
-        assert_eq!(kind("nulll"), ParseErrorKind::TrailingCharacters { found: 'l' });
-        assert_eq!(kind("[truefalse]"), ParseErrorKind::UnexpectedChar { found: 'f', expected: Expected::CommaOrEndOfArray });
-        assert_eq!(kind("undefined"), ParseErrorKind::UnexpectedChar { found: 'u', expected: Expected::Value });
+        assert_eq!(
+            kind("tru"),
+            ParseErrorKind::InvalidLiteral { expected: "true" }
+        );
+        assert_eq!(
+            kind("fals"),
+            ParseErrorKind::InvalidLiteral { expected: "false" }
+        );
+        assert_eq!(
+            kind("nul"),
+            ParseErrorKind::InvalidLiteral { expected: "null" }
+        );
+        assert_eq!(
+            kind("nill"),
+            ParseErrorKind::InvalidLiteral { expected: "null" }
+        );
+        assert_eq!(
+            kind("True"),
+            ParseErrorKind::UnexpectedChar {
+                found: 'T',
+                expected: Expected::Value
+            }
+        );
+        assert_eq!(
+            kind("None"),
+            ParseErrorKind::UnexpectedChar {
+                found: 'N',
+                expected: Expected::Value
+            }
+        );
+        assert_eq!(
+            kind("nulll"),
+            ParseErrorKind::TrailingCharacters { found: 'l' }
+        );
+        assert_eq!(
+            kind("[truefalse]"),
+            ParseErrorKind::UnexpectedChar {
+                found: 'f',
+                expected: Expected::CommaOrEndOfArray
+            }
+        );
+        assert_eq!(
+            kind("undefined"),
+            ParseErrorKind::UnexpectedChar {
+                found: 'u',
+                expected: Expected::Value
+            }
+        );
     }
 
     #[test]
@@ -1377,31 +1630,118 @@ mod tests {
         assert_eq!(kind("[1,]"), ParseErrorKind::TrailingComma);
         assert_eq!(kind("[1, \n ]"), ParseErrorKind::TrailingComma);
         assert_eq!(kind("{\"a\": 1,}"), ParseErrorKind::TrailingComma);
-        assert_eq!(kind("[,]"), ParseErrorKind::UnexpectedChar { found: ',', expected: Expected::Value });
-        assert_eq!(kind("[1,,2]"), ParseErrorKind::UnexpectedChar { found: ',', expected: Expected::Value });
-        assert_eq!(kind("{,}"), ParseErrorKind::UnexpectedChar { found: ',', expected: Expected::KeyOrEnd });
+        assert_eq!(
+            kind("[,]"),
+            ParseErrorKind::UnexpectedChar {
+                found: ',',
+                expected: Expected::Value
+            }
+        );
+        assert_eq!(
+            kind("[1,,2]"),
+            ParseErrorKind::UnexpectedChar {
+                found: ',',
+                expected: Expected::Value
+            }
+        );
+        assert_eq!(
+            kind("{,}"),
+            ParseErrorKind::UnexpectedChar {
+                found: ',',
+                expected: Expected::KeyOrEnd
+            }
+        );
         assert_eq!(kind("'a'"), ParseErrorKind::SingleQuote);
         assert_eq!(kind("{'a': 1}"), ParseErrorKind::SingleQuote);
         assert_eq!(kind("{\"a\": 1, 'b': 2}"), ParseErrorKind::SingleQuote);
-        assert_eq!(kind("{a: 1}"), ParseErrorKind::UnexpectedChar { found: 'a', expected: Expected::KeyOrEnd });
-        assert_eq!(kind("{1: 1}"), ParseErrorKind::UnexpectedChar { found: '1', expected: Expected::KeyOrEnd });
-        assert_eq!(kind("{\"a\" 1}"), ParseErrorKind::UnexpectedChar { found: '1', expected: Expected::Colon });
-        assert_eq!(kind("{\"a\": 1 \"b\": 2}"), ParseErrorKind::UnexpectedChar { found: '"', expected: Expected::CommaOrEndOfObject });
-        assert_eq!(kind("{\"a\": 1, 2}"), ParseErrorKind::UnexpectedChar { found: '2', expected: Expected::Key });
-        assert_eq!(kind("[1}"), ParseErrorKind::UnexpectedChar { found: '}', expected: Expected::CommaOrEndOfArray });
-        assert_eq!(kind("{\"a\": 1]"), ParseErrorKind::UnexpectedChar { found: ']', expected: Expected::CommaOrEndOfObject });
-        assert_eq!(kind("]"), ParseErrorKind::UnexpectedChar { found: ']', expected: Expected::Value });
+        assert_eq!(
+            kind("{a: 1}"),
+            ParseErrorKind::UnexpectedChar {
+                found: 'a',
+                expected: Expected::KeyOrEnd
+            }
+        );
+        assert_eq!(
+            kind("{1: 1}"),
+            ParseErrorKind::UnexpectedChar {
+                found: '1',
+                expected: Expected::KeyOrEnd
+            }
+        );
+        assert_eq!(
+            kind("{\"a\" 1}"),
+            ParseErrorKind::UnexpectedChar {
+                found: '1',
+                expected: Expected::Colon
+            }
+        );
+        assert_eq!(
+            kind("{\"a\": 1 \"b\": 2}"),
+            ParseErrorKind::UnexpectedChar {
+                found: '"',
+                expected: Expected::CommaOrEndOfObject
+            }
+        );
+        assert_eq!(
+            kind("{\"a\": 1, 2}"),
+            ParseErrorKind::UnexpectedChar {
+                found: '2',
+                expected: Expected::Key
+            }
+        );
+        assert_eq!(
+            kind("[1}"),
+            ParseErrorKind::UnexpectedChar {
+                found: '}',
+                expected: Expected::CommaOrEndOfArray
+            }
+        );
+        assert_eq!(
+            kind("{\"a\": 1]"),
+            ParseErrorKind::UnexpectedChar {
+                found: ']',
+                expected: Expected::CommaOrEndOfObject
+            }
+        );
+        assert_eq!(
+            kind("]"),
+            ParseErrorKind::UnexpectedChar {
+                found: ']',
+                expected: Expected::Value
+            }
+        );
     }
 
     #[test]
     fn one_top_level_value() {
-        assert_eq!(kind("1 2"), ParseErrorKind::TrailingCharacters { found: '2' });
-        assert_eq!(kind("{} {}"), ParseErrorKind::TrailingCharacters { found: '{' });
-        assert_eq!(kind("[]]"), ParseErrorKind::TrailingCharacters { found: ']' });
-        assert_eq!(kind("\"a\"\"b\""), ParseErrorKind::TrailingCharacters { found: '"' });
-        assert_eq!(kind("1 NaN"), ParseErrorKind::TrailingCharacters { found: 'N' });
-        assert_eq!(kind("1 'a'"), ParseErrorKind::TrailingCharacters { found: '\'' });
-        assert_eq!(kind("null\u{0}"), ParseErrorKind::TrailingCharacters { found: '\u{0}' });
+        assert_eq!(
+            kind("1 2"),
+            ParseErrorKind::TrailingCharacters { found: '2' }
+        );
+        assert_eq!(
+            kind("{} {}"),
+            ParseErrorKind::TrailingCharacters { found: '{' }
+        );
+        assert_eq!(
+            kind("[]]"),
+            ParseErrorKind::TrailingCharacters { found: ']' }
+        );
+        assert_eq!(
+            kind("\"a\"\"b\""),
+            ParseErrorKind::TrailingCharacters { found: '"' }
+        );
+        assert_eq!(
+            kind("1 NaN"),
+            ParseErrorKind::TrailingCharacters { found: 'N' }
+        );
+        assert_eq!(
+            kind("1 'a'"),
+            ParseErrorKind::TrailingCharacters { found: '\'' }
+        );
+        assert_eq!(
+            kind("null\u{0}"),
+            ParseErrorKind::TrailingCharacters { found: '\u{0}' }
+        );
         assert_eq!(kind(""), ParseErrorKind::Empty);
         assert_eq!(kind(" \n\t\r "), ParseErrorKind::Empty);
     }
@@ -1424,18 +1764,35 @@ mod tests {
         let e = err("[1,\n");
         assert_eq!((e.offset, e.line, e.column), (4, 2, 1));
         let e = err("  \"abc");
-        assert_eq!(e.offset, 2, "unterminated strings point at their opening quote");
+        assert_eq!(
+            e.offset, 2,
+            "unterminated strings point at their opening quote"
+        );
     }
 
     #[test]
     fn only_json_whitespace() {
-        for ws in ["\u{c}", "\u{b}", "\u{a0}", "\u{2028}", "\u{3000}", "\u{feff}", "\u{85}"] {
+        for ws in [
+            "\u{c}", "\u{b}", "\u{a0}", "\u{2028}", "\u{3000}", "\u{feff}", "\u{85}",
+        ] {
             let text = format!("[1,{ws}2]");
             let e = err(&text);
-            assert!(matches!(e.kind, ParseErrorKind::UnexpectedChar { expected: Expected::Value, .. }), "{ws:?}: {e}");
+            assert!(
+                matches!(
+                    e.kind,
+                    ParseErrorKind::UnexpectedChar {
+                        expected: Expected::Value,
+                        ..
+                    }
+                ),
+                "{ws:?}: {e}"
+            );
             assert_eq!(e.offset, 3);
             let text = format!("1{ws}");
-            assert!(matches!(kind(&text), ParseErrorKind::TrailingCharacters { .. }), "{ws:?}");
+            assert!(
+                matches!(kind(&text), ParseErrorKind::TrailingCharacters { .. }),
+                "{ws:?}"
+            );
         }
         assert_eq!(ok(" \t\n\r[ \t\n\r1 \t\n\r, \t\n\r{ \t\n\r\"a\" \t\n\r: \t\n\r2 \t\n\r} \t\n\r] \t\n\r").to_string(), "[1,{\"a\":2}]");
     }
@@ -1446,7 +1803,10 @@ mod tests {
         assert_eq!(kind("\u{feff}"), ParseErrorKind::ByteOrderMark);
         let opts = ParseOptions::default();
         let e = parse_bytes(b"\xEF\xBB\xBF{}", &opts).err();
-        assert_eq!(e.as_ref().map(|e| (&e.kind, e.offset)), Some((&ParseErrorKind::ByteOrderMark, 0)));
+        assert_eq!(
+            e.as_ref().map(|e| (&e.kind, e.offset)),
+            Some((&ParseErrorKind::ByteOrderMark, 0))
+        );
         assert!(e.is_some_and(|e| e.to_string().contains("byte order mark")));
         // Inside a string a U+FEFF is just a character.
         assert_eq!(ok("\"\u{feff}\"").as_str(), Some("\u{feff}"));
@@ -1456,23 +1816,34 @@ mod tests {
     fn parse_bytes_checks_utf8() {
         let opts = ParseOptions::default();
         let v = parse_bytes("{\"café\": \"naïve ☃ 😀\"}".as_bytes(), &opts);
-        assert_eq!(v.ok().and_then(|v| v.get("café").and_then(|s| s.as_str().map(str::to_owned))), Some("naïve ☃ 😀".to_owned()));
+        assert_eq!(
+            v.ok()
+                .and_then(|v| v.get("café").and_then(|s| s.as_str().map(str::to_owned))),
+            Some("naïve ☃ 😀".to_owned())
+        );
         let cases: [(&[u8], usize); 7] = [
             (b"\"\xff\"", 1),
-            (b"[\"ab\", \"c\xC3\"]", 9),        // truncated 2-byte sequence
-            (b"\"\xC0\xAF\"", 1),               // overlong '/'
-            (b"\"\xED\xA0\x80\"", 1),           // UTF-8-encoded surrogate
-            (b"\"\xF4\x90\x80\x80\"", 1),       // above U+10FFFF
-            (b"\n\n  \x80", 4),                 // stray continuation byte
-            (b"\"\xE2\x98\x83\xE2\x98\"", 4),   // a valid snowman, then a truncated one
+            (b"[\"ab\", \"c\xC3\"]", 9),      // truncated 2-byte sequence
+            (b"\"\xC0\xAF\"", 1),             // overlong '/'
+            (b"\"\xED\xA0\x80\"", 1),         // UTF-8-encoded surrogate
+            (b"\"\xF4\x90\x80\x80\"", 1),     // above U+10FFFF
+            (b"\n\n  \x80", 4),               // stray continuation byte
+            (b"\"\xE2\x98\x83\xE2\x98\"", 4), // a valid snowman, then a truncated one
         ];
         for (bytes, offset) in cases {
             let e = parse_bytes(bytes, &opts).err();
-            assert_eq!(e.as_ref().map(|e| (&e.kind, e.offset)), Some((&ParseErrorKind::InvalidUtf8 { offset }, offset)), "{bytes:?}");
+            assert_eq!(
+                e.as_ref().map(|e| (&e.kind, e.offset)),
+                Some((&ParseErrorKind::InvalidUtf8 { offset }, offset)),
+                "{bytes:?}"
+            );
             assert!(e.is_some_and(|e| e.to_string().contains(&format!("byte offset {offset}"))));
         }
         let e = parse_bytes(b"\n\n  \x80", &opts).err();
-        assert_eq!(e.map(|e| (e.line, e.column, e.path)), Some((3, 3, ROOT_PATH.to_owned())));
+        assert_eq!(
+            e.map(|e| (e.line, e.column, e.path)),
+            Some((3, 3, ROOT_PATH.to_owned()))
+        );
         // Syntax errors in valid UTF-8 bytes are found as usual.
         let e = parse_bytes(b"[1,]", &opts).err();
         assert_eq!(e.map(|e| e.kind), Some(ParseErrorKind::TrailingComma));
@@ -1482,40 +1853,80 @@ mod tests {
 
     #[test]
     fn string_escapes() {
-        assert_eq!(ok(r#""\"\\\/\b\f\n\r\t""#).as_str(), Some("\"\\/\u{8}\u{c}\n\r\t"));
-        assert_eq!(ok(r#""\u0041\u00e9\u00E9\u2603\u0000""#).as_str(), Some("Aéé☃\u{0}"));
+        assert_eq!(
+            ok(r#""\"\\\/\b\f\n\r\t""#).as_str(),
+            Some("\"\\/\u{8}\u{c}\n\r\t")
+        );
+        assert_eq!(
+            ok(r#""\u0041\u00e9\u00E9\u2603\u0000""#).as_str(),
+            Some("Aéé☃\u{0}")
+        );
         assert_eq!(ok(r#""a\nb""#).as_str(), Some("a\nb"));
-        assert_eq!(ok(r#""plain \u0020 then plain""#).as_str(), Some("plain   then plain"));
+        assert_eq!(
+            ok(r#""plain \u0020 then plain""#).as_str(),
+            Some("plain   then plain")
+        );
         assert_eq!(ok(r#""\\""#).as_str(), Some("\\"));
         assert_eq!(ok(r#""x\\""#).as_str(), Some("x\\"));
-        assert_eq!(ok("\"\u{7f} é 😀 \u{10ffff}\"").as_str(), Some("\u{7f} é 😀 \u{10ffff}"));
+        assert_eq!(
+            ok("\"\u{7f} é 😀 \u{10ffff}\"").as_str(),
+            Some("\u{7f} é 😀 \u{10ffff}")
+        );
     }
 
     #[test]
     fn strings_without_escapes_are_borrowed() {
         let text = r#"{"key": ["plain", "with \n escape", "ünïcödé"]}"#;
         let v = ok(text);
-        let Some((key, value)) = v.as_object().and_then(|m| m.first()) else { panic!("no member") };
+        let Some((key, value)) = v.as_object().and_then(|m| m.first()) else {
+            panic!("no member")
+        };
         assert!(matches!(key, Cow::Borrowed(_)));
         let items = value.as_array().unwrap_or_default();
-        assert!(matches!(items.first(), Some(Value::String(Cow::Borrowed("plain")))));
+        assert!(matches!(
+            items.first(),
+            Some(Value::String(Cow::Borrowed("plain")))
+        ));
         assert!(matches!(items.get(1), Some(Value::String(Cow::Owned(_)))));
-        assert!(matches!(items.get(2), Some(Value::String(Cow::Borrowed("ünïcödé")))));
+        assert!(matches!(
+            items.get(2),
+            Some(Value::String(Cow::Borrowed("ünïcödé")))
+        ));
         // ... and point into the input.
         if let Some(Value::String(Cow::Borrowed(s))) = items.first() {
             let range = text.as_bytes().as_ptr_range();
             assert!(range.contains(&s.as_ptr()));
         }
         let escaped_key = ok(r#"{"k\u0065y": 1}"#);
-        assert!(matches!(escaped_key.as_object().and_then(|m| m.first()), Some((Cow::Owned(k), _)) if k == "key"));
+        assert!(
+            matches!(escaped_key.as_object().and_then(|m| m.first()), Some((Cow::Owned(k), _)) if k == "key")
+        );
     }
 
     #[test]
     fn invalid_escapes() {
-        for (text, found) in [(r#""\a""#, 'a'), (r#""\x41""#, 'x'), (r#""\U0041""#, 'U'), (r#""\'""#, '\''), ("\"\\é\"", 'é'), ("\"\\ \"", ' ')] {
-            assert_eq!(kind(text), ParseErrorKind::InvalidEscape { found }, "{text}");
+        for (text, found) in [
+            (r#""\a""#, 'a'),
+            (r#""\x41""#, 'x'),
+            (r#""\U0041""#, 'U'),
+            (r#""\'""#, '\''),
+            ("\"\\é\"", 'é'),
+            ("\"\\ \"", ' '),
+        ] {
+            assert_eq!(
+                kind(text),
+                ParseErrorKind::InvalidEscape { found },
+                "{text}"
+            );
         }
-        for text in [r#""\u""#, r#""\u12""#, r#""\u12g4""#, r#""\u 123""#, r#""\u+123""#, r#""\u12345""# /* ok: 1234 then 5 */] {
+        for text in [
+            r#""\u""#,
+            r#""\u12""#,
+            r#""\u12g4""#,
+            r#""\u 123""#,
+            r#""\u+123""#,
+            r#""\u12345""#, /* ok: 1234 then 5 */
+        ] {
             if text == r#""\u12345""# {
                 assert_eq!(ok(text).as_str(), Some("\u{1234}5"));
             } else {
@@ -1537,9 +1948,15 @@ mod tests {
             let text = format!("\"\\n{}\"", char::from(b));
             assert_eq!(kind(&text), ParseErrorKind::ControlCharacter { byte: b });
         }
-        assert_eq!(err("\"\t\"").to_string(), "line 1, column 2: control character U+0009 in a string must be escaped");
+        assert_eq!(
+            err("\"\t\"").to_string(),
+            "line 1, column 2: control character U+0009 in a string must be escaped"
+        );
         // DEL and C1 controls are allowed raw.
-        assert_eq!(ok("\"\u{7f}\u{80}\u{9f}\"").as_str(), Some("\u{7f}\u{80}\u{9f}"));
+        assert_eq!(
+            ok("\"\u{7f}\u{80}\u{9f}\"").as_str(),
+            Some("\u{7f}\u{80}\u{9f}")
+        );
     }
 
     #[test]
@@ -1547,26 +1964,58 @@ mod tests {
         // a valid pair is one char
         assert_eq!(ok(r#""\ud83d\ude00""#).as_str(), Some("😀"));
         assert_eq!(ok(r#""\uD83D\uDE00""#).as_str(), Some("😀"));
-        assert_eq!(ok(r#""\ud800\udc00\udbff\udfff""#).as_str(), Some("\u{10000}\u{10ffff}"));
-        assert_eq!(ok(r#""a\ud83d\ude00b""#).as_str().map(|s| s.chars().count()), Some(3));
+        assert_eq!(
+            ok(r#""\ud800\udc00\udbff\udfff""#).as_str(),
+            Some("\u{10000}\u{10ffff}")
+        );
+        assert_eq!(
+            ok(r#""a\ud83d\ude00b""#)
+                .as_str()
+                .map(|s| s.chars().count()),
+            Some(3)
+        );
         // the boundaries just outside the surrogate range are plain characters
         assert_eq!(ok(r#""\ud7ff\ue000""#).as_str(), Some("\u{d7ff}\u{e000}"));
         let lone = |code_unit| ParseErrorKind::LoneSurrogate { code_unit };
         assert_eq!(kind(r#""\ud800""#), lone(0xD800), "lone high at the end");
-        assert_eq!(kind(r#""\udbffx""#), lone(0xDBFF), "high, then a plain char");
-        assert_eq!(kind(r#""\ud800\n""#), lone(0xD800), "high, then another escape");
-        assert_eq!(kind(r#""\ud800\u0041""#), lone(0xD800), "high, then a non-surrogate");
+        assert_eq!(
+            kind(r#""\udbffx""#),
+            lone(0xDBFF),
+            "high, then a plain char"
+        );
+        assert_eq!(
+            kind(r#""\ud800\n""#),
+            lone(0xD800),
+            "high, then another escape"
+        );
+        assert_eq!(
+            kind(r#""\ud800\u0041""#),
+            lone(0xD800),
+            "high, then a non-surrogate"
+        );
         assert_eq!(kind(r#""\ud800\ud800""#), lone(0xD800), "high, then high");
-        assert_eq!(kind(r#""\ud800 \udc00""#), lone(0xD800), "a pair must be adjacent");
+        assert_eq!(
+            kind(r#""\ud800 \udc00""#),
+            lone(0xD800),
+            "a pair must be adjacent"
+        );
         assert_eq!(kind(r#""\udc00""#), lone(0xDC00), "lone low");
         assert_eq!(kind(r#""\udfff\ud800""#), lone(0xDFFF), "low, then high");
         assert_eq!(kind(r#""x\ude00""#), lone(0xDE00));
-        assert_eq!(kind(r#""\ud800\u12""#), ParseErrorKind::InvalidUnicodeEscape);
+        assert_eq!(
+            kind(r#""\ud800\u12""#),
+            ParseErrorKind::InvalidUnicodeEscape
+        );
         assert_eq!(kind(r#""\ud800\"#), lone(0xD800));
         // in keys too, with the offset at the offending escape
         let e = err(r#"{"ok": 1, "a\udc00": 2}"#);
-        assert_eq!((e.kind, e.offset, e.path.as_str()), (lone(0xDC00), 12, ROOT_PATH));
-        assert!(err(r#""\ud800""#).to_string().contains("lone surrogate \\uD800"));
+        assert_eq!(
+            (e.kind, e.offset, e.path.as_str()),
+            (lone(0xDC00), 12, ROOT_PATH)
+        );
+        assert!(err(r#""\ud800""#)
+            .to_string()
+            .contains("lone surrogate \\uD800"));
     }
 
     // ---- duplicate keys ----------------------------------------------------
@@ -1583,10 +2032,16 @@ mod tests {
         assert_eq!(e.kind, ParseErrorKind::DuplicateKey("on".to_owned()));
         assert_eq!(e.path, "flags.a.variants");
         assert_eq!((e.line, e.column), (3, 44));
-        assert_eq!(e.to_string(), "line 3, column 44 (at flags.a.variants): duplicate key \"on\"");
+        assert_eq!(
+            e.to_string(),
+            "line 3, column 44 (at flags.a.variants): duplicate key \"on\""
+        );
 
         let e = err(r#"{"rules": [{"id": 1}, {}, {"id": 1, "when": {}, "id": 2}]}"#);
-        assert_eq!((e.kind, e.path.as_str()), (ParseErrorKind::DuplicateKey("id".to_owned()), "rules[2]"));
+        assert_eq!(
+            (e.kind, e.path.as_str()),
+            (ParseErrorKind::DuplicateKey("id".to_owned()), "rules[2]")
+        );
 
         // compared after unescaping
         let e = err(r#"{"key": 1, "k\u0065y": 2}"#);
@@ -1594,9 +2049,14 @@ mod tests {
         let e = err(r#"{"k\u0065y": 1, "key": 2}"#);
         assert_eq!(e.kind, ParseErrorKind::DuplicateKey("key".to_owned()));
         // the empty key
-        assert_eq!(kind(r#"{"": 1, "": 2}"#), ParseErrorKind::DuplicateKey(String::new()));
+        assert_eq!(
+            kind(r#"{"": 1, "": 2}"#),
+            ParseErrorKind::DuplicateKey(String::new())
+        );
         // the message escapes odd keys
-        assert!(err("{\"a\\nb\": 1, \"a\\nb\": 2}").to_string().ends_with(r#"duplicate key "a\nb""#));
+        assert!(err("{\"a\\nb\": 1, \"a\\nb\": 2}")
+            .to_string()
+            .ends_with(r#"duplicate key "a\nb""#));
 
         // the same key in different objects is fine, and so are keys that differ only in case
         let v = ok(r#"{"a": {"a": {"a": 1}}, "b": [{"a": 1}, {"a": 2}], "A": 0}"#);
@@ -1612,15 +2072,28 @@ mod tests {
                 text.push_str(&format!("\"k{i}\": {i},"));
             }
             let clean = format!("{}\"last\": 0}}}}", text);
-            assert_eq!(ok(&clean).get("outer").and_then(Value::as_object).map(<[_]>::len), Some(n + 1));
+            assert_eq!(
+                ok(&clean)
+                    .get("outer")
+                    .and_then(Value::as_object)
+                    .map(<[_]>::len),
+                Some(n + 1)
+            );
             for dup in [0, n / 2, n - 1] {
                 let dirty = format!("{}\"k{dup}\": 0}}}}", text);
                 let e = err(&dirty);
-                assert_eq!(e.kind, ParseErrorKind::DuplicateKey(format!("k{dup}")), "n={n}");
+                assert_eq!(
+                    e.kind,
+                    ParseErrorKind::DuplicateKey(format!("k{dup}")),
+                    "n={n}"
+                );
                 assert_eq!(e.path, "outer");
                 assert_eq!(e.offset, text.len());
                 let escaped = format!("{}\"\\u006b{dup}\": 0}}}}", text);
-                assert_eq!(kind(&escaped), ParseErrorKind::DuplicateKey(format!("k{dup}")));
+                assert_eq!(
+                    kind(&escaped),
+                    ParseErrorKind::DuplicateKey(format!("k{dup}"))
+                );
             }
         }
         // an escaped key among the first ones, found once the index is built
@@ -1630,6 +2103,77 @@ mod tests {
         }
         text.push_str(",\"A\": 1}");
         assert_eq!(kind(&text), ParseErrorKind::DuplicateKey("A".to_owned()));
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_when_the_object_closes() {
+        // the earliest repeat wins, whichever key it is
+        let e = err(r#"{"a": 1, "b": 2, "b": 3, "a": 4}"#);
+        assert_eq!(
+            (e.kind, e.offset),
+            (ParseErrorKind::DuplicateKey("b".to_owned()), 17)
+        );
+        // an inner object closes (and is checked) before its parent
+        let e = err(r#"{"x": 1, "x": {"y": 1, "y": 2}}"#);
+        assert_eq!(
+            (e.kind, e.path.as_str()),
+            (ParseErrorKind::DuplicateKey("y".to_owned()), "x")
+        );
+        // a syntax error later in the same object is found first
+        assert_eq!(
+            kind(r#"{"a": 1, "a": 2, "b": tru}"#),
+            ParseErrorKind::InvalidLiteral { expected: "true" }
+        );
+    }
+
+    #[test]
+    fn objects_with_very_many_keys() {
+        // Sorting, not hashing: no key pattern makes the check quadratic. Keys
+        // with a long shared prefix, in descending order.
+        let n = 50_000;
+        let mut text = String::from("{");
+        for i in (0..n).rev() {
+            text.push_str(&format!("\"{}{i:06}\": {i},", "p".repeat(40)));
+        }
+        text.pop();
+        text.push('}');
+        assert_eq!(ok(&text).as_object().map(<[_]>::len), Some(n));
+        text.pop();
+        text.push_str(&format!(",\"{}{:06}\": 0}}", "p".repeat(40), n / 3));
+        assert!(matches!(kind(&text), ParseErrorKind::DuplicateKey(_)));
+    }
+
+    #[test]
+    fn first_duplicate_agrees_with_pairwise_comparison() {
+        let mut rng = Rng(77);
+        for round in 0..400 {
+            let n = rng.below(if round % 2 == 0 { 20 } else { 200 });
+            let alphabet = 1 + rng.below(3 * n + 1);
+            let members: Vec<(Cow<'_, str>, Value<'_>)> = (0..n)
+                .map(|_| (Cow::Owned(format!("k{}", rng.below(alphabet))), Value::Null))
+                .collect();
+            let naive = (1..n).find(|&j| {
+                members
+                    .iter()
+                    .take(j)
+                    .any(|(k, _)| members.get(j).is_some_and(|(kj, _)| k == kj))
+            });
+            assert_eq!(first_duplicate(&members), naive, "round {round}, n {n}");
+        }
+    }
+
+    #[test]
+    fn merge_sort_sorts_stably() {
+        let mut rng = Rng(5);
+        for n in [0, 1, 2, 3, 7, 8, 9, 16, 17, 100, 1000, 1023, 1025] {
+            let keys: Vec<u64> = (0..n).map(|_| rng.next() % 10).collect();
+            let key = |i: usize| keys.get(i).copied().unwrap_or(0);
+            let mut order: Vec<usize> = (0..n).collect();
+            merge_sort(&mut order, |a, b| key(a) < key(b));
+            let mut expected: Vec<usize> = (0..n).collect();
+            expected.sort_by_key(|&i| key(i)); // stable
+            assert_eq!(order, expected, "n = {n}");
+        }
     }
 
     // ---- depth ------------------------------------------------------------
@@ -1650,7 +2194,10 @@ mod tests {
                 assert!(parse_with(&nest(max_depth), &opts).is_ok(), "{max_depth}");
             }
             let deeper = nest(max_depth + 1);
-            assert_eq!(parse_with(&deeper, &opts).err().map(|e| e.kind), Some(ParseErrorKind::TooDeep { max_depth }));
+            assert_eq!(
+                parse_with(&deeper, &opts).err().map(|e| e.kind),
+                Some(ParseErrorKind::TooDeep { max_depth })
+            );
         }
         let zero = ParseOptions { max_depth: 0 };
         assert!(parse_with("1", &zero).is_ok());
@@ -1674,25 +2221,46 @@ mod tests {
             let text = unit.repeat(1 << 20);
             let start = std::time::Instant::now();
             let e = err(&text);
-            assert!(matches!(e.kind, ParseErrorKind::TooDeep { .. } | ParseErrorKind::UnexpectedEnd { .. }), "{unit}: {e}");
-            assert!(start.elapsed() < std::time::Duration::from_secs(1), "{unit}");
+            assert!(
+                matches!(
+                    e.kind,
+                    ParseErrorKind::TooDeep { .. } | ParseErrorKind::UnexpectedEnd { .. }
+                ),
+                "{unit}: {e}"
+            );
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(1),
+                "{unit}"
+            );
         }
         // deep but allowed: the explicit stack handles it (the tree drops recursively, fine at this depth)
         let opts = ParseOptions { max_depth: 2000 };
         let text = format!("{}{}", "[".repeat(2000), "]".repeat(2000));
         assert!(parse_with(&text, &opts).is_ok());
         // unclosed but within the limit
-        assert_eq!(kind(&"[".repeat(100)), ParseErrorKind::UnexpectedEnd { expected: Expected::Value });
+        assert_eq!(
+            kind(&"[".repeat(100)),
+            ParseErrorKind::UnexpectedEnd {
+                expected: Expected::Value
+            }
+        );
     }
 
     // ---- error positions and paths -----------------------------------------
 
     #[test]
     fn error_paths() {
-        let text = r#"{"flags": {"new-checkout": {"rules": [{}, {}, {"when": {"any": [{"op": x}]}}]}}}"#;
+        let text =
+            r#"{"flags": {"new-checkout": {"rules": [{}, {}, {"when": {"any": [{"op": x}]}}]}}}"#;
         let e = err(text);
         assert_eq!(e.path, "flags.new-checkout.rules[2].when.any[0].op");
-        assert_eq!(e.kind, ParseErrorKind::UnexpectedChar { found: 'x', expected: Expected::Value });
+        assert_eq!(
+            e.kind,
+            ParseErrorKind::UnexpectedChar {
+                found: 'x',
+                expected: Expected::Value
+            }
+        );
         let cases = [
             (r#"[1, 2, [3, {"a": tru}]]"#, "[2][1].a"),
             (r#"[1, 2, [3, {"a": 1,}]]"#, "[2][1]"),
@@ -1720,7 +2288,10 @@ mod tests {
         let text = "{\n  \"a\": 1,\n  \"b\": [true, fals]\n}";
         let e = err(text);
         assert_eq!((e.line, e.column, e.offset), (3, 15, 26));
-        assert_eq!(e.to_string(), "line 3, column 15 (at b[1]): invalid literal, expected `false`");
+        assert_eq!(
+            e.to_string(),
+            "line 3, column 15 (at b[1]): invalid literal, expected `false`"
+        );
         // columns count characters, not bytes; \r is not a line break
         let e = err("[\"é😀\", \"ü\", x]");
         assert_eq!((e.line, e.column, e.offset), (1, 13, 17));
@@ -1732,7 +2303,10 @@ mod tests {
         assert_eq!((e.line, e.column, e.offset), (1, 3, 2));
         let e = err("");
         assert_eq!((e.line, e.column, e.offset), (1, 1, 0));
-        assert_eq!(e.to_string(), "line 1, column 1: no JSON value: the text is empty or only whitespace");
+        assert_eq!(
+            e.to_string(),
+            "line 1, column 1: no JSON value: the text is empty or only whitespace"
+        );
     }
 
     #[test]
@@ -1763,10 +2337,23 @@ mod tests {
         assert_eq!(format_path(&[Index(3)]), "[3]");
         assert_eq!(format_path(&[Index(0), Index(1), Key("a")]), "[0][1].a");
         assert_eq!(
-            format_path(&[Key("flags"), Key("new-checkout"), Key("rules"), Index(2), Key("when"), Key("any"), Index(0), Key("op")]),
+            format_path(&[
+                Key("flags"),
+                Key("new-checkout"),
+                Key("rules"),
+                Index(2),
+                Key("when"),
+                Key("any"),
+                Index(0),
+                Key("op")
+            ]),
             "flags.new-checkout.rules[2].when.any[0].op"
         );
-        assert_eq!(format_path(&[Key("a.b"), Key("c")]), "a.b.c", "keys are raw");
+        assert_eq!(
+            format_path(&[Key("a.b"), Key("c")]),
+            "a.b.c",
+            "keys are raw"
+        );
     }
 
     // ---- writing and round trips -------------------------------------------
@@ -1775,14 +2362,20 @@ mod tests {
     fn write_string_escapes() {
         let mut out = String::new();
         write_string(&mut out, "a\"b\\c/d\u{8}\u{c}\n\r\t\u{0}\u{1f}\u{7f}é😀");
-        assert_eq!(out, r#""a\"b\\c/d\b\f\n\r\t\u0000\u001f"#.to_owned() + "\u{7f}é😀\"");
+        assert_eq!(
+            out,
+            r#""a\"b\\c/d\b\f\n\r\t\u0000\u001f"#.to_owned() + "\u{7f}é😀\""
+        );
         let mut all = String::new();
         for b in 0u8..0x20 {
             all.push(char::from(b));
         }
         let mut out = String::new();
         write_string(&mut out, &all);
-        assert_eq!(parse(&out).ok().and_then(|v| v.as_str().map(str::to_owned)), Some(all));
+        assert_eq!(
+            parse(&out).ok().and_then(|v| v.as_str().map(str::to_owned)),
+            Some(all)
+        );
         let mut out = String::new();
         write_string(&mut out, "");
         assert_eq!(out, "\"\"");
@@ -1791,7 +2384,10 @@ mod tests {
     #[test]
     fn writes_compact_json() {
         let text = "{ \"a\" : [ 1.50 , -0 , 1E3 , true , false , null , \"x\\u0041\\n\" ] ,\n \"b\" : { } , \"c\": [] }";
-        assert_eq!(compact(text), r#"{"a":[1.50,-0,1E3,true,false,null,"xA\n"],"b":{},"c":[]}"#);
+        assert_eq!(
+            compact(text),
+            r#"{"a":[1.50,-0,1E3,true,false,null,"xA\n"],"b":{},"c":[]}"#
+        );
         let mut out = String::from("prefix:");
         write_value(&mut out, &ok("[1]"));
         assert_eq!(out, "prefix:[1]");
@@ -1824,7 +2420,13 @@ mod tests {
             ok(&text).into_owned()
         };
         assert_eq!(owned.to_string(), r#"{"a":["x","y\n",1.0],"key":{}}"#);
-        assert!(matches!(owned.get("a").and_then(Value::as_array).and_then(<[_]>::first), Some(Value::String(Cow::Owned(_)))));
+        assert!(matches!(
+            owned
+                .get("a")
+                .and_then(Value::as_array)
+                .and_then(<[_]>::first),
+            Some(Value::String(Cow::Owned(_)))
+        ));
     }
 
     // ---- size and robustness ---------------------------------------------
@@ -1834,7 +2436,10 @@ mod tests {
         let text = big_document(1000);
         assert!(text.len() > 300_000, "{}", text.len());
         let v = ok(&text);
-        let flags = v.get("flags").and_then(Value::as_object).unwrap_or_default();
+        let flags = v
+            .get("flags")
+            .and_then(Value::as_object)
+            .unwrap_or_default();
         assert_eq!(flags.len(), 1000);
         let last = flags.last().map(|(k, v)| (k.as_ref(), v));
         assert_eq!(last.map(|(k, _)| k), Some("flag-999"));
@@ -1856,14 +2461,20 @@ mod tests {
         let broken = format!("{},", &text.trim_end()[..text.trim_end().len() - 1]);
         let e = err(&broken);
         assert_eq!(e.offset, broken.len());
-        assert_eq!(e.kind, ParseErrorKind::UnexpectedEnd { expected: Expected::Key });
+        assert_eq!(
+            e.kind,
+            ParseErrorKind::UnexpectedEnd {
+                expected: Expected::Key
+            }
+        );
     }
 
     #[test]
     fn fuzz_random_bytes_never_panic() {
         const PIECES: [&str; 30] = [
-            "{", "}", "[", "]", "\"", "\\", ":", ",", " ", "\n", "0", "1", "-", ".", "e", "+", "u", "d8", "dc",
-            "00", "true", "null", "fals", "\"a\"", "\\u", "\\ud800", "\\udc00", "é", "\u{feff}", "/",
+            "{", "}", "[", "]", "\"", "\\", ":", ",", " ", "\n", "0", "1", "-", ".", "e", "+", "u",
+            "d8", "dc", "00", "true", "null", "fals", "\"a\"", "\\u", "\\ud800", "\\udc00", "é",
+            "\u{feff}", "/",
         ];
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let opts = ParseOptions { max_depth: 8 };
@@ -1875,7 +2486,10 @@ mod tests {
                 if round % 3 == 0 {
                     bytes.push((rng.next() >> 56) as u8);
                 } else {
-                    let piece = PIECES.get(rng.below(PIECES.len())).copied().unwrap_or_default();
+                    let piece = PIECES
+                        .get(rng.below(PIECES.len()))
+                        .copied()
+                        .unwrap_or_default();
                     bytes.extend_from_slice(piece.as_bytes());
                 }
             }
@@ -1883,10 +2497,17 @@ mod tests {
                 parsed += 1;
                 // whatever parses, round-trips
                 let written = v.to_string();
-                assert_eq!(parse_with(&written, &opts).as_ref().ok(), Some(&v), "{written}");
+                assert_eq!(
+                    parse_with(&written, &opts).as_ref().ok(),
+                    Some(&v),
+                    "{written}"
+                );
             }
         }
-        assert!(parsed > 100, "the generator should hit valid JSON sometimes ({parsed})");
+        assert!(
+            parsed > 100,
+            "the generator should hit valid JSON sometimes ({parsed})"
+        );
     }
 
     #[test]

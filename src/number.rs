@@ -92,6 +92,11 @@ impl std::error::Error for ScanError {}
 ///
 /// Invariant: on `Ok(n)`, `n >= 1`, `n <= bytes.len()`, and `bytes[..n]` matches
 /// the grammar in the module documentation (so it is ASCII).
+///
+/// # Errors
+///
+/// A [`ScanError`] when the bytes start a number that cannot be completed, or
+/// start with no number at all ([`ScanErrorKind::ExpectedDigit`] at offset 0).
 pub fn scan_json_number(bytes: &[u8]) -> Result<usize, ScanError> {
     let err = |offset, kind| Err(ScanError { offset, kind });
     let mut i = usize::from(bytes.first() == Some(&b'-'));
@@ -198,6 +203,10 @@ impl std::error::Error for DecimalError {}
 /// 0.001) and [`OutOfRange`](DecimalError::OutOfRange) (above
 /// [`MAX_THOUSANDTHS`]). Any exponent, however long, is handled without
 /// overflow.
+///
+/// # Errors
+///
+/// A [`DecimalError`] as listed above.
 pub fn decimal_thousandths(text: &str) -> Result<u64, DecimalError> {
     let bytes = text.as_bytes();
     if scan_json_number(bytes) != Ok(bytes.len()) {
@@ -316,8 +325,25 @@ mod tests {
     #[test]
     fn grammar_accepts() {
         for s in [
-            "0", "-0", "1", "-1", "10", "1234567890", "0.0", "0.5", "-0.5", "1.25", "1e5", "1E5",
-            "1e+5", "1e-5", "1E-05", "0e0", "-0.0e-0", "1.5e300", "1e999999999999999999999",
+            "0",
+            "-0",
+            "1",
+            "-1",
+            "10",
+            "1234567890",
+            "0.0",
+            "0.5",
+            "-0.5",
+            "1.25",
+            "1e5",
+            "1E5",
+            "1e+5",
+            "1e-5",
+            "1E-05",
+            "0e0",
+            "-0.0e-0",
+            "1.5e300",
+            "1e999999999999999999999",
             "123456789012345678901234567890",
         ] {
             assert!(is_json_number(s), "{s:?} should be a JSON number");
@@ -327,9 +353,41 @@ mod tests {
     #[test]
     fn grammar_rejects() {
         for s in [
-            "", "-", "+1", "+0", ".5", "-.5", "1.", "1.e5", "01", "-01", "00", "0.5.", "1e", "1e+",
-            "1e-", "1ee5", "1e5.0", " 1", "1 ", "1\n", "0x10", "NaN", "nan", "Infinity",
-            "-Infinity", "inf", "1_000", "1,5", "١", "1e5e5", "--1", "-+1", "e5", "1.5f", "1..5",
+            "",
+            "-",
+            "+1",
+            "+0",
+            ".5",
+            "-.5",
+            "1.",
+            "1.e5",
+            "01",
+            "-01",
+            "00",
+            "0.5.",
+            "1e",
+            "1e+",
+            "1e-",
+            "1ee5",
+            "1e5.0",
+            " 1",
+            "1 ",
+            "1\n",
+            "0x10",
+            "NaN",
+            "nan",
+            "Infinity",
+            "-Infinity",
+            "inf",
+            "1_000",
+            "1,5",
+            "١",
+            "1e5e5",
+            "--1",
+            "-+1",
+            "e5",
+            "1.5f",
+            "1..5",
         ] {
             assert!(!is_json_number(s), "{s:?} should not be a JSON number");
         }
@@ -368,7 +426,10 @@ mod tests {
                 String::from_utf8_lossy(input)
             );
         }
-        let e = ScanError { offset: 3, kind: LeadingZero };
+        let e = ScanError {
+            offset: 3,
+            kind: LeadingZero,
+        };
         assert_eq!(e.to_string(), "leading zeros are not allowed (at byte 3)");
     }
 
@@ -376,14 +437,22 @@ mod tests {
     fn parse_json_number_is_grammar_then_correct_rounding() {
         assert_eq!(parse_json_number("0.1"), Some(0.1));
         assert_eq!(parse_json_number("-2.5e3"), Some(-2500.0));
-        assert_eq!(parse_json_number("9007199254740993"), Some(9007199254740992.0));
+        assert_eq!(
+            parse_json_number("9007199254740993"),
+            Some(9007199254740992.0)
+        );
         assert_eq!(parse_json_number("1e400"), Some(f64::INFINITY));
         assert_eq!(parse_json_number("-1e400"), Some(f64::NEG_INFINITY));
         assert_eq!(parse_json_number("1e-400"), Some(0.0));
-        assert_eq!(parse_json_number("1e99999999999999999999999999"), Some(f64::INFINITY));
+        assert_eq!(
+            parse_json_number("1e99999999999999999999999999"),
+            Some(f64::INFINITY)
+        );
         let neg_zero = parse_json_number("-0");
         assert!(neg_zero.is_some_and(|z| z == 0.0 && z.is_sign_negative()));
-        for bad in ["", " 1", "1 ", "+1", "1.", ".5", "01", "NaN", "inf", "infinity", "0x1"] {
+        for bad in [
+            "", " 1", "1 ", "+1", "1.", ".5", "01", "NaN", "inf", "infinity", "0x1",
+        ] {
             assert_eq!(parse_json_number(bad), None, "{bad:?}");
         }
     }
@@ -474,10 +543,16 @@ mod tests {
 
     #[test]
     fn decimal_error_messages() {
-        assert_eq!(DecimalError::TooManyDecimals.to_string(), "has more than 3 decimals");
+        assert_eq!(
+            DecimalError::TooManyDecimals.to_string(),
+            "has more than 3 decimals"
+        );
         assert_eq!(DecimalError::Negative.to_string(), "is negative");
         assert_eq!(DecimalError::NotANumber.to_string(), "is not a JSON number");
-        assert_eq!(DecimalError::OutOfRange.to_string(), "is too large (at most 10^12)");
+        assert_eq!(
+            DecimalError::OutOfRange.to_string(),
+            "is too large (at most 10^12)"
+        );
         let boxed: Box<dyn std::error::Error> = Box::new(DecimalError::OutOfRange);
         assert!(boxed.to_string().contains("too large"));
     }

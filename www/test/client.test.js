@@ -138,7 +138,8 @@ test('a new version replaces the snapshot: change event with versions and added/
   await client.ready();
   cdn.publish(snapshot(2, { extra: { fresh: { variants: { on: true }, default: 'on' } }, drop: ['limit'] }));
   assert.deepEqual(await client.refresh(), { status: 'updated', version: 2 });
-  assert.deepEqual(events.change, [{ previousVersion: 1, version: 2, added: ['fresh'], removed: ['limit'], source: 'network' }]);
+  assert.deepEqual(events.change, [{ previousVersion: 1, version: 2, added: ['fresh'], removed: ['limit'],
+    changed: ['label', 'config', 'fresh', 'limit'], source: 'network' }]);
   assert.equal(client.string('label', 'x'), 'v2-a');
   assert.equal(client.number('limit', -1), -1);
   assert.equal(client.details('limit', -1).errorCode, 'FLAG_NOT_FOUND');
@@ -187,7 +188,7 @@ test('bootstrap serves at once, then the client revalidates in the background', 
     assert.deepEqual(refreshed, { status: 'updated', version: 2 });
     assert.equal(client.string('label', 'x'), 'v2-a');
     assert.deepEqual(events.ready, [{ version: 1, source: 'bootstrap' }]);
-    assert.deepEqual(events.change, [{ previousVersion: 1, version: 2, added: [], removed: [], source: 'network' }]);
+    assert.deepEqual(events.change, [{ previousVersion: 1, version: 2, added: [], removed: [], changed: ['label', 'limit', 'config'], source: 'network' }]);
     client.close();
   }
   assert.equal(cdn.count, 2, 'one revalidation per client');
@@ -514,7 +515,7 @@ test('an older version is refused (anti-rollback) unless allowRollback', async (
   const lenientEvents = record(lenient);
   assert.equal(lenient.version, 5);
   assert.deepEqual(await lenient.refresh(), { status: 'updated', version: 4 });
-  assert.deepEqual(lenientEvents.change, [{ previousVersion: 5, version: 4, added: [], removed: [], source: 'network' }]);
+  assert.deepEqual(lenientEvents.change, [{ previousVersion: 5, version: 4, added: [], removed: [], changed: ['label', 'limit', 'config'], source: 'network' }]);
   assert.equal(rollback.get().version, 4, 'allowRollback also lets the cache go back');
 });
 

@@ -1,0 +1,89 @@
+// Which flags a new snapshot may answer differently from the previous one: the `changed` list of the
+// client's 'change' event, used as OpenFeature's `flagsChanged`. Over-approximates, never under: a flag is
+// listed when its own JSON differs (metadata and descriptions included), when it was added or removed, when
+// a segment it uses changed (directly or through nested segments), or when a prerequisite changed. Returns
+// null when that cannot be told (unparsable text, another schema, an unknown top-level field changed):
+// callers then treat every flag as changed.
+
+const NEUTRAL = new Set(['version', 'publishedAt', 'environment', 'metadata']); // do not change any result
+
+/**
+ * @param {string} beforeText the previous snapshot's JSON text
+ * @param {string} afterText the new snapshot's JSON text
+ * @returns {string[] | null} flag keys (those of the new snapshot in its order, then the removed ones), or null
+ */
+export function changedFlags(beforeText, afterText) {
+  let a;
+  let b;
+  try {
+    a = JSON.parse(beforeText);
+    b = JSON.parse(afterText);
+  } catch {
+    return null;
+  }
+  if (!isObject(a) || !isObject(b)) return null;
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (k !== 'flags' && k !== 'segments' && !NEUTRAL.has(k) && !same(a[k], b[k])) return null;
+  }
+  const fa = isObject(a.flags) ? a.flags : {};
+  const fb = isObject(b.flags) ? b.flags : {};
+  const sa = isObject(a.segments) ? a.segments : {};
+  const sb = isObject(b.segments) ? b.segments : {};
+
+  const segments = new Set(diffKeys(sa, sb));
+  closure(sb, segments, (seg) => segmentRefs(seg));
+
+  const flags = new Set(diffKeys(fa, fb));
+  for (const [k, f] of Object.entries(fb)) {
+    if (!flags.has(k) && segmentRefs(f).some((s) => segments.has(s))) flags.add(k);
+  }
+  closure(fb, flags, (f) => (Array.isArray(f?.requires) ? f.requires.map((r) => r?.flag) : []));
+
+  const out = Object.keys(fb).filter((k) => flags.has(k));
+  for (const k of Object.keys(fa)) if (!Object.hasOwn(fb, k)) out.push(k);
+  return out;
+}
+
+function isObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function same(x, y) {
+  return JSON.stringify(x) === JSON.stringify(y);
+}
+
+/** Keys present in only one of the objects, or whose values differ. */
+function diffKeys(a, b) {
+  const out = [];
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (!Object.hasOwn(a, k) || !Object.hasOwn(b, k) || !same(a[k], b[k])) out.push(k);
+  }
+  return out;
+}
+
+/** Adds to `marked` every entry of `items` that refers (transitively) to a marked one. */
+function closure(items, marked, refsOf) {
+  const entries = Object.entries(items).map(([k, v]) => [k, refsOf(v)]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [k, refs] of entries) {
+      if (!marked.has(k) && refs.some((r) => marked.has(r))) {
+        marked.add(k);
+        grew = true;
+      }
+    }
+  }
+}
+
+/** Every string under a "segment" key anywhere in `v` (conditions; a variant value may add false positives). */
+function segmentRefs(v, out = []) {
+  if (Array.isArray(v)) {
+    for (const x of v) segmentRefs(x, out);
+  } else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'segment' && typeof x === 'string') out.push(x);
+      else segmentRefs(x, out);
+    }
+  }
+  return out;
+}
