@@ -14,7 +14,7 @@
 
 use crate::cidr::{parse_ip, Cidr};
 use crate::context::Attr;
-use crate::error::{index, join, Problems};
+use crate::error::{Path, Problems};
 use crate::json::Value;
 use crate::limits::Limits;
 use crate::number::parse_json_number;
@@ -351,7 +351,20 @@ impl Matcher {
     }
 }
 
-fn operand_kind_error(v: &Value<'_>, want: &str, op: Op, path: &str, p: &mut Problems) {
+/// Where operand `i` of a condition is: `value` (`None`) or `values[i]`.
+#[derive(Clone, Copy)]
+struct At<'p>(&'p Path<'p>, Option<usize>);
+
+impl core::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.1 {
+            None => self.0.key("value").fmt(f),
+            Some(i) => self.0.key("values").index(i).fmt(f),
+        }
+    }
+}
+
+fn operand_kind_error(v: &Value<'_>, want: &str, op: Op, path: At<'_>, p: &mut Problems) {
     p.error(path, format!("`{}` takes {want}, not {}", op.as_str(), v.type_name()));
 }
 
@@ -363,33 +376,33 @@ pub(crate) fn compile(
     values: Option<&[Value<'_>]>,
     ignore_case: bool,
     limits: &Limits,
-    path: &str,
+    path: &Path<'_>,
     p: &mut Problems,
 ) -> Option<Matcher> {
     let Some(op) = Op::parse(op_name) else {
-        p.error(&join(path, "op"), format!("unknown operator \"{op_name}\""));
+        p.error(path.key("op"), format!("unknown operator \"{op_name}\""));
         return None;
     };
     let before = p.list.len();
     if let (Some(_), Some(_)) = (value, values) {
-        p.error(&join(path, "values"), "give either \"value\" or \"values\", not both");
+        p.error(path.key("values"), "give either \"value\" or \"values\", not both");
         return None;
     }
     if matches!(op, Op::Exists | Op::Missing) {
         if value.is_some() {
-            p.error(&join(path, "value"), format!("`{}` takes no operand", op.as_str()));
+            p.error(path.key("value"), format!("`{}` takes no operand", op.as_str()));
         }
         if values.is_some() {
-            p.error(&join(path, "values"), format!("`{}` takes no operand", op.as_str()));
+            p.error(path.key("values"), format!("`{}` takes no operand", op.as_str()));
         }
         return (p.list.len() == before).then_some(Matcher { op, ignore_case, kind: Kind::Presence });
     }
     // Operands with their paths.
-    let operands: Vec<(&Value<'_>, String)> = match (value, values) {
-        (Some(v), None) => vec![(v, join(path, "value"))],
-        (None, Some(vs)) => vs.iter().enumerate().map(|(i, v)| (v, index(&join(path, "values"), i))).collect(),
+    let operands: Vec<(&Value<'_>, At<'_>)> = match (value, values) {
+        (Some(v), None) => vec![(v, At(path, None))],
+        (None, Some(vs)) => vs.iter().enumerate().map(|(i, v)| (v, At(path, Some(i)))).collect(),
         _ => {
-            p.error(&join(path, "value"), format!("`{}` needs an operand: \"value\" or \"values\"", op.as_str()));
+            p.error(path.key("value"), format!("`{}` needs an operand: \"value\" or \"values\"", op.as_str()));
             return None;
         }
     };
@@ -417,7 +430,7 @@ pub(crate) fn compile(
                             s.has_false = true
                         }
                     }
-                    _ => operand_kind_error(v, if allow_bool { "strings, numbers or booleans" } else { "strings or numbers" }, op, vp, p),
+                    _ => operand_kind_error(v, if allow_bool { "strings, numbers or booleans" } else { "strings or numbers" }, op, *vp, p),
                 }
             }
             s.strs = StrSet::new(strs);
@@ -428,7 +441,7 @@ pub(crate) fn compile(
             for (o, op_path) in &operands {
                 match o {
                     Value::String(x) => v.push(lower(x)),
-                    _ => operand_kind_error(o, "strings", op, op_path, p),
+                    _ => operand_kind_error(o, "strings", op, *op_path, p),
                 }
             }
             let k = match op {
@@ -443,14 +456,14 @@ pub(crate) fn compile(
             for (o, op_path) in &operands {
                 match o {
                     Value::String(x) if x.len() > limits.max_regex_bytes => p.error(
-                        op_path,
+                        *op_path,
                         format!("regular expression is {} bytes; the limit is {}", x.len(), limits.max_regex_bytes),
                     ),
                     Value::String(x) => match RegexBuilder::new(x).case_insensitive(ignore_case).build() {
                         Ok(r) => res.push(r),
-                        Err(e) => p.error(op_path, format!("invalid regular expression: {}", first_line(&e.to_string()))),
+                        Err(e) => p.error(*op_path, format!("invalid regular expression: {}", first_line(&e.to_string()))),
                     },
-                    _ => operand_kind_error(o, "regular expressions (strings)", op, op_path, p),
+                    _ => operand_kind_error(o, "regular expressions (strings)", op, *op_path, p),
                 }
             }
             Kind::Regex(res)
@@ -460,7 +473,7 @@ pub(crate) fn compile(
             for (o, op_path) in &operands {
                 match o {
                     Value::Number(n) => v.push(n.as_f64()),
-                    _ => operand_kind_error(o, "numbers", op, op_path, p),
+                    _ => operand_kind_error(o, "numbers", op, *op_path, p),
                 }
             }
             Kind::Numeric(v)
@@ -471,9 +484,9 @@ pub(crate) fn compile(
                 match o {
                     Value::String(x) => match VersionBuf::parse(x) {
                         Some(b) => v.push(b),
-                        None => p.error(op_path, format!("\"{x}\" is not a version (like 2.3.0, v2, 2.3-rc.1)")),
+                        None => p.error(*op_path, format!("\"{x}\" is not a version (like 2.3.0, v2, 2.3-rc.1)")),
                     },
-                    _ => operand_kind_error(o, "version strings", op, op_path, p),
+                    _ => operand_kind_error(o, "version strings", op, *op_path, p),
                 }
             }
             Kind::Semver(v)
@@ -484,10 +497,10 @@ pub(crate) fn compile(
                 match o {
                     Value::String(x) => match time::parse_rfc3339_ms(x) {
                         Some(t) => v.push(t),
-                        None => p.error(op_path, format!("\"{x}\" is not an RFC 3339 date-time")),
+                        None => p.error(*op_path, format!("\"{x}\" is not an RFC 3339 date-time")),
                     },
                     Value::Number(n) if n.as_f64().is_finite() => v.push(n.as_f64().floor() as i64),
-                    _ => operand_kind_error(o, "RFC 3339 date-times or milliseconds since the epoch", op, op_path, p),
+                    _ => operand_kind_error(o, "RFC 3339 date-times or milliseconds since the epoch", op, *op_path, p),
                 }
             }
             Kind::Time(v)
@@ -498,7 +511,7 @@ pub(crate) fn compile(
                 match o {
                     Value::String(x) => s.push(lower(x)),
                     Value::Number(x) => n.push(x.as_f64()),
-                    _ => operand_kind_error(o, "strings or numbers", op, op_path, p),
+                    _ => operand_kind_error(o, "strings or numbers", op, *op_path, p),
                 }
             }
             Kind::ContainsAll(s, n)
@@ -509,9 +522,9 @@ pub(crate) fn compile(
                 match o {
                     Value::String(x) => match Cidr::parse(x) {
                         Some(c) => v.push(c),
-                        None => p.error(op_path, format!("\"{x}\" is not a CIDR block (like 10.0.0.0/8 or 2001:db8::/32)")),
+                        None => p.error(*op_path, format!("\"{x}\" is not a CIDR block (like 10.0.0.0/8 or 2001:db8::/32)")),
                     },
-                    _ => operand_kind_error(o, "CIDR blocks (strings)", op, op_path, p),
+                    _ => operand_kind_error(o, "CIDR blocks (strings)", op, *op_path, p),
                 }
             }
             Kind::Cidr(v)
@@ -534,9 +547,9 @@ mod tests {
         let v = json::parse(operand).unwrap();
         let mut p = Problems::default();
         let r = match &v {
-            Value::Array(a) => compile(op, None, Some(a), ic, &Limits::default(), "c", &mut p),
-            Value::Null => compile(op, None, None, ic, &Limits::default(), "c", &mut p),
-            v => compile(op, Some(v), None, ic, &Limits::default(), "c", &mut p),
+            Value::Array(a) => compile(op, None, Some(a), ic, &Limits::default(), &Path::Root.key("c"), &mut p),
+            Value::Null => compile(op, None, None, ic, &Limits::default(), &Path::Root.key("c"), &mut p),
+            v => compile(op, Some(v), None, ic, &Limits::default(), &Path::Root.key("c"), &mut p),
         };
         assert!(p.list.is_empty(), "{:?}", p.list);
         r.unwrap()
@@ -597,18 +610,18 @@ mod tests {
     fn operand_errors() {
         let mut p = Problems::default();
         let b = json::parse("true").unwrap();
-        assert!(compile("in", Some(&b), None, false, &Limits::default(), "c", &mut p).is_none());
+        assert!(compile("in", Some(&b), None, false, &Limits::default(), &Path::Root.key("c"), &mut p).is_none());
         assert_eq!(p.list[0].path, "c.value");
         let mut p = Problems::default();
-        assert!(compile("inn", Some(&b), None, false, &Limits::default(), "c", &mut p).is_none());
+        assert!(compile("inn", Some(&b), None, false, &Limits::default(), &Path::Root.key("c"), &mut p).is_none());
         assert_eq!(p.list[0].path, "c.op");
         let mut p = Problems::default();
         let bad = json::parse("[\"ok\", \"(\"]").unwrap();
         let Value::Array(a) = &bad else { panic!() };
-        assert!(compile("matches", None, Some(a), false, &Limits::default(), "c", &mut p).is_none());
+        assert!(compile("matches", None, Some(a), false, &Limits::default(), &Path::Root.key("c"), &mut p).is_none());
         assert_eq!(p.list[0].path, "c.values[1]");
         let mut p = Problems::default();
-        assert!(compile("exists", Some(&b), None, false, &Limits::default(), "c", &mut p).is_none());
+        assert!(compile("exists", Some(&b), None, false, &Limits::default(), &Path::Root.key("c"), &mut p).is_none());
         assert_eq!(p.list[0].path, "c.value");
     }
 }

@@ -82,16 +82,73 @@ pub(crate) struct Problems {
 }
 
 impl Problems {
-    pub(crate) fn error(&mut self, path: &str, message: impl Into<String>) {
-        self.list.push(Problem::error(path, message));
+    pub(crate) fn error(&mut self, path: impl fmt::Display, message: impl Into<String>) {
+        self.list.push(Problem::error(path.to_string(), message));
     }
 
-    pub(crate) fn warning(&mut self, path: &str, message: impl Into<String>) {
-        self.list.push(Problem::warning(path, message));
+    pub(crate) fn warning(&mut self, path: impl fmt::Display, message: impl Into<String>) {
+        self.list.push(Problem::warning(path.to_string(), message));
+    }
+
+    /// Whether a problem was already reported at `path`.
+    pub(crate) fn at(&self, path: &Path<'_>) -> bool {
+        let s = path.to_string();
+        self.list.iter().any(|p| p.path == s)
     }
 
     pub(crate) fn has_errors(&self) -> bool {
         self.list.iter().any(|p| p.severity == Severity::Error)
+    }
+}
+
+/// A JSON path, built on the stack while walking a document and formatted only when a problem is
+/// reported: loading a large valid snapshot formats no path at all.
+///
+/// Formats as spec §8 writes paths: keys raw joined with `.`, positions as `[i]`, `(root)` alone.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Path<'a> {
+    /// The whole document.
+    Root,
+    /// A key below a parent.
+    Key(&'a Path<'a>, &'a str),
+    /// A position below a parent.
+    Index(&'a Path<'a>, usize),
+}
+
+impl<'a> Path<'a> {
+    /// `self.key`.
+    pub(crate) fn key<'b>(&'b self, key: &'b str) -> Path<'b> {
+        Path::Key(self, key)
+    }
+
+    /// `self[i]`.
+    pub(crate) fn index(&self, i: usize) -> Path<'_> {
+        Path::Index(self, i)
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Path::Root => Ok(()),
+            Path::Key(Path::Root, k) => f.write_str(k),
+            Path::Key(parent, k) => {
+                parent.write(f)?;
+                f.write_str(".")?;
+                f.write_str(k)
+            }
+            Path::Index(parent, i) => {
+                parent.write(f)?;
+                write!(f, "[{i}]")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root => f.write_str("(root)"),
+            p => p.write(f),
+        }
     }
 }
 
@@ -116,6 +173,17 @@ pub(crate) fn index(parent: &str, i: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lazy_paths() {
+        let root = Path::Root;
+        let flags = root.key("flags");
+        let f = flags.key("new.checkout");
+        let rules = f.key("rules");
+        assert_eq!(rules.index(2).key("when").to_string(), "flags.new.checkout.rules[2].when");
+        assert_eq!(root.to_string(), "(root)");
+        assert_eq!(root.index(0).to_string(), "[0]");
+    }
 
     #[test]
     fn paths() {

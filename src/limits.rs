@@ -14,10 +14,21 @@ pub struct Limits {
     pub max_condition_depth: usize,
     /// Longest prerequisite chain, counted in edges (default 16).
     pub max_prerequisite_depth: usize,
-    /// Longest regular expression pattern, in bytes (default 1 KiB).
+    /// Longest regular expression pattern, in bytes (default 1 KiB). A pattern's compiled program may
+    /// take at most 64 times this many bytes (counted repetitions such as `(a{100}){100}` multiply it).
     pub max_regex_bytes: usize,
     /// Deepest JSON nesting accepted by the parser, for snapshots and contexts (default 128).
     pub max_json_depth: usize,
+    /// Longest chain of segments whose `when` refers to another segment, counted in references between
+    /// segments (default 16; at most 63 is enforced whatever the setting: the evaluator's nesting bound).
+    /// An extension of spec §8, which does not bound these chains.
+    pub max_segment_depth: usize,
+    /// Most evaluation steps — rules, conditions, segment checks and prerequisites — that evaluating every
+    /// flag once may take, counting a shared segment or prerequisite each time it is reached
+    /// (default 2,000,000: more than any snapshot within `max_bytes` reaches without sharing). It stops
+    /// snapshots whose evaluation cost multiplies through shared references (a segment referring to
+    /// another twice, 30 levels deep, is 2^30 checks). An extension of spec §8.
+    pub max_evaluation_steps: usize,
 }
 
 impl Default for Limits {
@@ -28,6 +39,8 @@ impl Default for Limits {
             max_prerequisite_depth: 16,
             max_regex_bytes: 1024,
             max_json_depth: 128,
+            max_segment_depth: 16,
+            max_evaluation_steps: 2_000_000,
         }
     }
 }

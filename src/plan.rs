@@ -10,7 +10,7 @@
 //! uses checked access (`get`) so that no input can make it panic.
 
 use crate::condition::{self, Matcher};
-use crate::error::{index, join, Problems};
+use crate::error::{Path, Problems};
 use crate::json::Value;
 use crate::limits::Limits;
 use crate::set::{StrIndex, U64Set};
@@ -120,28 +120,38 @@ impl Compiler<'_> {
         s
     }
 
-    fn cond(&mut self, c: &Condition<'_>, path: &str, p: &mut Problems) -> Cond {
+    fn cond(&mut self, c: &Condition<'_>, path: &Path<'_>, p: &mut Problems) -> Cond {
         match c {
             Condition::All(items) => {
-                let base = join(path, "all");
-                Cond::All(items.iter().enumerate().map(|(i, c)| self.cond(c, &index(&base, i), p)).collect())
+                let base = path.key("all");
+                Cond::All(items.iter().enumerate().map(|(i, c)| self.cond(c, &base.index(i), p)).collect())
             }
             Condition::Any(items) => {
-                let base = join(path, "any");
-                Cond::Any(items.iter().enumerate().map(|(i, c)| self.cond(c, &index(&base, i), p)).collect())
+                let base = path.key("any");
+                Cond::Any(items.iter().enumerate().map(|(i, c)| self.cond(c, &base.index(i), p)).collect())
             }
-            Condition::Not(inner) => Cond::Not(Box::new(self.cond(inner, &join(path, "not"), p))),
+            Condition::Not(inner) => Cond::Not(Box::new(self.cond(inner, &path.key("not"), p))),
             Condition::Segment(s) => Cond::Segment(self.segment_index.get(s).unwrap_or(u32::MAX)),
             Condition::Attr(a) => {
                 let matcher =
                     condition::compile(&a.op, a.value.as_ref(), a.values.as_deref(), a.ignore_case, self.limits, path, p);
                 match matcher {
                     Some(matcher) => {
-                        let operand = match (&a.value, &a.values) {
-                            (Some(v), _) => v.to_string(),
-                            (_, Some(vs)) => Value::Array(vs.clone()).to_string(),
-                            _ => String::new(),
-                        };
+                        let mut operand = String::new();
+                        match (&a.value, &a.values) {
+                            (Some(v), _) => crate::json::write_value(&mut operand, v),
+                            (_, Some(vs)) => {
+                                operand.push('[');
+                                for (i, v) in vs.iter().enumerate() {
+                                    if i > 0 {
+                                        operand.push(',');
+                                    }
+                                    crate::json::write_value(&mut operand, v);
+                                }
+                                operand.push(']');
+                            }
+                            _ => {}
+                        }
                         Cond::Attr { slot: self.slot(&a.attr), matcher, operand: operand.into() }
                     }
                     None => Cond::Any(Vec::new()),
@@ -165,7 +175,8 @@ fn owned_pairs(v: &[(std::borrow::Cow<'_, str>, Value<'_>)]) -> Vec<(Box<str>, V
 }
 
 fn segment_plan(c: &mut Compiler<'_>, key: &str, s: &Segment<'_>, p: &mut Problems) -> SegmentPlan {
-    let when = s.when.as_ref().map(|w| c.cond(w, &join(&join("segments", key), "when"), p));
+    let (root, segments) = (Path::Root, "segments");
+    let when = s.when.as_ref().map(|w| c.cond(w, &root.key(segments).key(key).key("when"), p));
     let salt = s.hash_salt.as_deref().unwrap_or(key);
     SegmentPlan {
         key: key.into(),
@@ -191,8 +202,11 @@ pub(crate) fn compile(s: &Snapshot<'_>, limits: &Limits, p: &mut Problems) -> Pl
     let segments: Vec<SegmentPlan> = s.segments.iter().map(|(k, seg)| segment_plan(&mut c, k, seg, p)).collect();
     let flag_index = StrIndex::new(s.flags.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32)));
     let mut flags = Vec::with_capacity(s.flags.len());
+    let root = Path::Root;
+    let flags_path = root.key("flags");
     for (key, f) in &s.flags {
-        let path = join("flags", key);
+        let path = flags_path.key(key);
+        let rules_path = path.key("rules");
         let kind = f.variants.iter().find_map(|(_, v)| ValueKind::of(v)).unwrap_or(ValueKind::Boolean);
         let default = variant_index(f, f.default.as_deref());
         let off = if f.off_variant.is_some() { variant_index(f, f.off_variant.as_deref()) } else { default };
@@ -212,8 +226,8 @@ pub(crate) fn compile(s: &Snapshot<'_>, limits: &Limits, p: &mut Problems) -> Pl
             .collect();
         let mut rules = Vec::new();
         for (i, r) in f.rules.iter().flatten().enumerate() {
-            let rp = index(&join(&path, "rules"), i);
-            let when = r.when.as_ref().map(|w| c.cond(w, &join(&rp, "when"), p));
+            let rp = rules_path.index(i);
+            let when = r.when.as_ref().map(|w| c.cond(w, &rp.key("when"), p));
             let by = |c: &mut Compiler<'_>, by: &Option<std::borrow::Cow<'_, str>>| c.slot(by.as_deref().unwrap_or("key"));
             let serve = match &r.serve {
                 Serve::Variant(v) => ServePlan::Variant(variant_index(f, Some(v))),

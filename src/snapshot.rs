@@ -6,7 +6,7 @@
 //! layers: [`crate::validate`] checks meaning (references, percents, cycles, limits) and
 //! [`crate::plan`] compiles operators and operands. Strings borrow from the JSON text where they can.
 
-use crate::error::{index, join, Problems};
+use crate::error::{Path, Problems};
 use crate::json::{Number, Value};
 use std::borrow::Cow;
 
@@ -211,8 +211,9 @@ pub(crate) fn build<'a>(doc: Value<'a>, p: &mut Problems) -> Option<Snapshot<'a>
     }
     let mut s = Snapshot::default();
     let (mut has_schema, mut has_version) = (false, false);
+    let root = Path::Root;
     for (k, v) in fields {
-        let path = join("", &k);
+        let path = root.key(&k);
         match &*k {
             "schema" => {
                 has_schema = true;
@@ -227,14 +228,14 @@ pub(crate) fn build<'a>(doc: Value<'a>, p: &mut Problems) -> Option<Snapshot<'a>
             "metadata" => s.metadata = metadata(v, &path, p),
             "segments" => {
                 for (key, v) in map(v, &path, p) {
-                    let sp = join(&path, &key);
-                    s.segments.push((key, segment(v, &sp, p)));
+                    let seg = segment(v, &path.key(&key), p);
+                    s.segments.push((key, seg));
                 }
             }
             "flags" => {
                 for (key, v) in map(v, &path, p) {
-                    let fp = join(&path, &key);
-                    s.flags.push((key, flag(v, &fp, p)));
+                    let f = flag(v, &path.key(&key), p);
+                    s.flags.push((key, f));
                 }
             }
             _ => unknown(&path, p),
@@ -249,15 +250,15 @@ pub(crate) fn build<'a>(doc: Value<'a>, p: &mut Problems) -> Option<Snapshot<'a>
     Some(s)
 }
 
-fn unknown(path: &str, p: &mut Problems) {
+fn unknown(path: &Path<'_>, p: &mut Problems) {
     p.error(path, "unknown field");
 }
 
-fn type_error(v: &Value<'_>, want: &str, path: &str, p: &mut Problems) {
+fn type_error(v: &Value<'_>, want: &str, path: &Path<'_>, p: &mut Problems) {
     p.error(path, format!("expected {want}, found {}", v.type_name()));
 }
 
-fn integer(v: Value<'_>, path: &str, p: &mut Problems) -> Option<u64> {
+fn integer(v: Value<'_>, path: &Path<'_>, p: &mut Problems) -> Option<u64> {
     match &v {
         Value::Number(n) if n.is_integer_literal() => match n.as_u64() {
             Some(x) => Some(x),
@@ -277,7 +278,7 @@ fn integer(v: Value<'_>, path: &str, p: &mut Problems) -> Option<u64> {
     }
 }
 
-fn string<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Option<Str<'a>> {
+fn string<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Option<Str<'a>> {
     match v {
         Value::String(s) => Some(s),
         other => {
@@ -287,7 +288,7 @@ fn string<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Option<Str<'a>> {
     }
 }
 
-fn boolean(v: Value<'_>, path: &str, p: &mut Problems) -> Option<bool> {
+fn boolean(v: Value<'_>, path: &Path<'_>, p: &mut Problems) -> Option<bool> {
     match v {
         Value::Bool(b) => Some(b),
         other => {
@@ -297,7 +298,7 @@ fn boolean(v: Value<'_>, path: &str, p: &mut Problems) -> Option<bool> {
     }
 }
 
-fn object<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Vec<(Str<'a>, Value<'a>)> {
+fn object<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(Str<'a>, Value<'a>)> {
     match v {
         Value::Object(f) => f,
         other => {
@@ -308,11 +309,11 @@ fn object<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Vec<(Str<'a>, Value
 }
 
 /// `segments`/`flags`: an object; `null` is an error too (spec §9).
-fn map<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Vec<(Str<'a>, Value<'a>)> {
+fn map<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(Str<'a>, Value<'a>)> {
     object(v, path, p)
 }
 
-fn array<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Vec<Value<'a>> {
+fn array<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<Value<'a>> {
     match v {
         Value::Array(a) => a,
         other => {
@@ -322,22 +323,22 @@ fn array<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Vec<Value<'a>> {
     }
 }
 
-fn strings<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Vec<Str<'a>> {
+fn strings<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<Str<'a>> {
     let mut out = Vec::new();
     for (i, e) in array(v, path, p).into_iter().enumerate() {
-        if let Some(s) = string(e, &index(path, i), p) {
+        if let Some(s) = string(e, &path.index(i), p) {
             out.push(s);
         }
     }
     out
 }
 
-fn metadata<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Vec<(Str<'a>, Value<'a>)> {
+fn metadata<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(Str<'a>, Value<'a>)> {
     let mut out = Vec::new();
     for (k, v) in object(v, path, p) {
         match v {
             Value::String(_) | Value::Number(_) | Value::Bool(_) => out.push((k, v)),
-            other => type_error(&other, "a string, number or boolean", &join(path, &k), p),
+            other => type_error(&other, "a string, number or boolean", &path.key(&k), p),
         }
     }
     out
@@ -345,7 +346,7 @@ fn metadata<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Vec<(Str<'a>, Val
 
 /// Like [`object`], but `None` for a value of the wrong type (reported), so that callers do not
 /// also report its fields as missing.
-fn object_fields<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Option<Vec<(Str<'a>, Value<'a>)>> {
+fn object_fields<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Option<Vec<(Str<'a>, Value<'a>)>> {
     match v {
         Value::Object(f) => Some(f),
         other => {
@@ -355,12 +356,12 @@ fn object_fields<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Option<Vec<(
     }
 }
 
-fn flag<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Flag<'a> {
+fn flag<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
     let mut f = Flag { enabled: true, ..Flag::default() };
     let (mut has_variants, mut has_default) = (false, false);
     let Some(items) = object_fields(v, path, p) else { return f };
     for (k, v) in items {
-        let fp = join(path, &k);
+        let fp = path.key(&k);
         match &*k {
             "description" => f.description = string(v, &fp, p),
             "owner" => f.owner = string(v, &fp, p),
@@ -380,13 +381,13 @@ fn flag<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Flag<'a> {
             "salt" => f.salt = string(v, &fp, p),
             "requires" => {
                 for (i, r) in array(v, &fp, p).into_iter().enumerate() {
-                    f.requires.push(prerequisite(r, &index(&fp, i), p));
+                    f.requires.push(prerequisite(r, &fp.index(i), p));
                 }
             }
             "rules" => {
                 let mut rules = Vec::new();
                 for (i, r) in array(v, &fp, p).into_iter().enumerate() {
-                    rules.push(rule(r, &index(&fp, i), p));
+                    rules.push(rule(r, &fp.index(i), p));
                 }
                 f.rules = Some(rules);
             }
@@ -395,20 +396,20 @@ fn flag<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Flag<'a> {
         }
     }
     if !has_variants {
-        p.error(&join(path, "variants"), "required field missing (a map of variant key to value)");
+        p.error(&path.key("variants"), "required field missing (a map of variant key to value)");
     }
     if !has_default {
-        p.error(&join(path, "default"), "required field missing (the variant served when no rule applies)");
+        p.error(&path.key("default"), "required field missing (the variant served when no rule applies)");
     }
     f
 }
 
-fn prerequisite<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Prerequisite<'a> {
+fn prerequisite<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Prerequisite<'a> {
     let mut r = Prerequisite::default();
     let mut has_variants = false;
     let Some(items) = object_fields(v, path, p) else { return r };
     for (k, v) in items {
-        let fp = join(path, &k);
+        let fp = path.key(&k);
         match &*k {
             "flag" => r.flag = string(v, &fp, p),
             "variants" => {
@@ -418,21 +419,21 @@ fn prerequisite<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Prerequisite<
             _ => unknown(&fp, p),
         }
     }
-    if r.flag.is_none() && !p.list.iter().any(|x| x.path == join(path, "flag")) {
-        p.error(&join(path, "flag"), "required field missing (the prerequisite flag's key)");
+    if r.flag.is_none() && !p.at(&path.key("flag")) {
+        p.error(&path.key("flag"), "required field missing (the prerequisite flag's key)");
     }
     if !has_variants {
-        p.error(&join(path, "variants"), "required field missing (the variants the prerequisite must evaluate to)");
+        p.error(&path.key("variants"), "required field missing (the variants the prerequisite must evaluate to)");
     }
     r
 }
 
-fn rule<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Rule<'a> {
+fn rule<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Rule<'a> {
     let mut r = Rule { id: None, when: None, from: None, until: None, serve: Serve::Invalid };
     let mut has_serve = false;
     let Some(items) = object_fields(v, path, p) else { return r };
     for (k, v) in items {
-        let fp = join(path, &k);
+        let fp = path.key(&k);
         match &*k {
             "id" => r.id = string(v, &fp, p),
             "when" => r.when = Some(condition(v, &fp, p)),
@@ -446,12 +447,12 @@ fn rule<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Rule<'a> {
         }
     }
     if !has_serve {
-        p.error(&join(path, "serve"), "required field missing (a variant key, or a split, percent or ramp)");
+        p.error(&path.key("serve"), "required field missing (a variant key, or a split, percent or ramp)");
     }
     r
 }
 
-fn number<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Option<Number<'a>> {
+fn number<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Option<Number<'a>> {
     match v {
         Value::Number(n) => Some(n),
         other => {
@@ -461,7 +462,7 @@ fn number<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Option<Number<'a>> 
     }
 }
 
-fn serve<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Serve<'a> {
+fn serve<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a> {
     let fields = match v {
         Value::String(s) => return Serve::Variant(s),
         Value::Object(f) => f,
@@ -480,7 +481,7 @@ fn serve<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Serve<'a> {
         }
         for (k, _) in &fields {
             if !matches!(&**k, "variant" | "by") {
-                unknown(&join(path, k), p);
+                unknown(&path.key(k), p);
             }
         }
         return Serve::Invalid;
@@ -494,7 +495,7 @@ fn serve<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Serve<'a> {
     let (mut variant, mut by, mut percent, mut split, mut ramp) = (None, None, None, Vec::new(), Vec::new());
     let mut broken = false;
     for (k, v) in fields {
-        let fp = join(path, &k);
+        let fp = path.key(&k);
         match &*k {
             "by" => by = string(v, &fp, p),
             "variant" if !is_split => variant = string(v, &fp, p),
@@ -504,7 +505,7 @@ fn serve<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Serve<'a> {
             }
             "split" => {
                 for (i, e) in array(v, &fp, p).into_iter().enumerate() {
-                    let ep = index(&fp, i);
+                    let ep = fp.index(i);
                     let mut entry = SplitEntry { variant: None, percent: None };
                     let (mut hv, mut hp) = (false, false);
                     let Some(items) = object_fields(e, &ep, p) else {
@@ -512,7 +513,7 @@ fn serve<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Serve<'a> {
                         continue;
                     };
                     for (k, v) in items {
-                        let kp = join(&ep, &k);
+                        let kp = ep.key(&k);
                         match &*k {
                             "variant" => {
                                 hv = true;
@@ -526,17 +527,17 @@ fn serve<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Serve<'a> {
                         }
                     }
                     if !hv {
-                        p.error(&join(&ep, "variant"), "required field missing");
+                        p.error(&ep.key("variant"), "required field missing");
                     }
                     if !hp {
-                        p.error(&join(&ep, "percent"), "required field missing");
+                        p.error(&ep.key("percent"), "required field missing");
                     }
                     split.push(entry);
                 }
             }
             "ramp" => {
                 for (i, e) in array(v, &fp, p).into_iter().enumerate() {
-                    let ep = index(&fp, i);
+                    let ep = fp.index(i);
                     let mut step = RampStep { at: None, percent: None };
                     let (mut ha, mut hp) = (false, false);
                     let Some(items) = object_fields(e, &ep, p) else {
@@ -544,7 +545,7 @@ fn serve<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Serve<'a> {
                         continue;
                     };
                     for (k, v) in items {
-                        let kp = join(&ep, &k);
+                        let kp = ep.key(&k);
                         match &*k {
                             "at" => {
                                 ha = true;
@@ -558,10 +559,10 @@ fn serve<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Serve<'a> {
                         }
                     }
                     if !ha {
-                        p.error(&join(&ep, "at"), "required field missing");
+                        p.error(&ep.key("at"), "required field missing");
                     }
                     if !hp {
-                        p.error(&join(&ep, "percent"), "required field missing");
+                        p.error(&ep.key("percent"), "required field missing");
                     }
                     ramp.push(step);
                 }
@@ -572,8 +573,8 @@ fn serve<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Serve<'a> {
     if is_split {
         Serve::Split { split, by }
     } else {
-        if variant.is_none() && !p.list.iter().any(|x| x.path == join(path, "variant")) {
-            p.error(&join(path, "variant"), "required field missing (the variant served to units in the rollout)");
+        if variant.is_none() && !p.at(&path.key("variant")) {
+            p.error(&path.key("variant"), "required field missing (the variant served to units in the rollout)");
         }
         if is_ramp {
             Serve::Ramp { variant, ramp, by }
@@ -587,7 +588,7 @@ fn serve<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Serve<'a> {
 }
 
 /// Parses a condition; `path` is its JSON path.
-fn condition<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Condition<'a> {
+fn condition<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Condition<'a> {
     let fields = match v {
         Value::Object(f) => f,
         other => {
@@ -610,7 +611,7 @@ fn condition<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Condition<'a> {
         let mut c = AttrCondition { attr: Cow::Borrowed(""), op: Cow::Borrowed(""), value: None, values: None, ignore_case: false };
         let (mut ok, mut has_op) = (true, false);
         for (k, v) in fields {
-            let fp = join(path, &k);
+            let fp = path.key(&k);
             match &*k {
                 "attr" => match string(v, &fp, p) {
                     Some(s) => c.attr = s,
@@ -636,14 +637,14 @@ fn condition<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Condition<'a> {
             }
         }
         if !has_op {
-            p.error(&join(path, "op"), "required field missing (the operator)");
+            p.error(&path.key("op"), "required field missing (the operator)");
             ok = false;
         }
         return if ok { Condition::Attr(c) } else { Condition::Invalid };
     }
     let mut out = Condition::Invalid;
     for (k, v) in fields {
-        let fp = join(path, &k);
+        let fp = path.key(&k);
         if k != shape {
             unknown(&fp, p);
             continue;
@@ -651,7 +652,7 @@ fn condition<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Condition<'a> {
         out = match shape {
             "all" | "any" => {
                 let items: Vec<Condition<'a>> =
-                    array(v, &fp, p).into_iter().enumerate().map(|(i, c)| condition(c, &index(&fp, i), p)).collect();
+                    array(v, &fp, p).into_iter().enumerate().map(|(i, c)| condition(c, &fp.index(i), p)).collect();
                 if shape == "all" {
                     Condition::All(items)
                 } else {
@@ -668,10 +669,10 @@ fn condition<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Condition<'a> {
     out
 }
 
-fn segment<'a>(v: Value<'a>, path: &str, p: &mut Problems) -> Segment<'a> {
+fn segment<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Segment<'a> {
     let mut s = Segment::default();
     for (k, v) in object(v, path, p) {
-        let fp = join(path, &k);
+        let fp = path.key(&k);
         match &*k {
             "description" => s.description = string(v, &fp, p),
             "include" => s.include = strings(v, &fp, p),

@@ -6,7 +6,7 @@
 //! between segments and between flags. It never stops at the first problem. Operator and operand
 //! checks belong to compilation ([`crate::plan`]), which also runs on every snapshot.
 
-use crate::error::{index, join, Problems};
+use crate::error::{index, join, Path, Problems};
 use crate::json::Value;
 use crate::limits::Limits;
 use crate::number::decimal_thousandths;
@@ -62,7 +62,7 @@ pub(crate) fn percent_buckets(text: &str) -> Result<u32, String> {
     }
 }
 
-fn check_key(key: &str, path: &str, what: &str, p: &mut Problems) {
+fn check_key(key: &str, path: &Path<'_>, what: &str, p: &mut Problems) {
     if key.is_empty() {
         p.error(path, format!("{what} must not be empty"));
     } else if key.len() > MAX_KEY_BYTES {
@@ -78,29 +78,32 @@ pub(crate) fn validate(s: &Snapshot<'_>, limits: &Limits, now_ms: Option<i64>, p
         }
     }
     for (k, _) in &s.metadata {
-        check_key(k, &join("metadata", k), "a metadata key", p);
+        check_key(k, &Path::Root.key("metadata").key(k), "a metadata key", p);
     }
     let segment_keys = StrIndex::new(s.segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32)));
     let flag_keys = StrIndex::new(s.flags.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32)));
 
+    let root = Path::Root;
+    let segments_path = root.key("segments");
     for (key, seg) in &s.segments {
-        let path = join("segments", key);
+        let path = segments_path.key(key);
         check_key(key, &path, "a segment key", p);
         for (field, list) in [("includeHashed", &seg.include_hashed), ("excludeHashed", &seg.exclude_hashed)] {
             for (i, h) in list.iter().enumerate() {
                 if h.len() != 16 || !h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
-                    p.error(&index(&join(&path, field), i), format!("\"{h}\" is not a hashed key (16 lowercase hex digits)"));
+                    p.error(&path.key(field).index(i), format!("\"{h}\" is not a hashed key (16 lowercase hex digits)"));
                 }
             }
         }
         if let Some(c) = &seg.when {
-            condition(c, &join(&path, "when"), 1, limits, &segment_keys, p);
+            condition(c, &path.key("when"), 1, limits, &segment_keys, p);
         }
     }
     segment_cycles(s, &segment_keys, p);
 
+    let flags_path = root.key("flags");
     for (key, f) in &s.flags {
-        let path = join("flags", key);
+        let path = flags_path.key(key);
         check_key(key, &path, "a flag key", p);
         flag(f, &path, s, &flag_keys, &segment_keys, limits, now_ms, p);
     }
@@ -110,7 +113,7 @@ pub(crate) fn validate(s: &Snapshot<'_>, limits: &Limits, now_ms: Option<i64>, p
 #[allow(clippy::too_many_arguments)]
 fn flag(
     f: &Flag<'_>,
-    path: &str,
+    path: &Path<'_>,
     s: &Snapshot<'_>,
     flag_keys: &StrIndex,
     segment_keys: &StrIndex,
@@ -118,14 +121,14 @@ fn flag(
     now_ms: Option<i64>,
     p: &mut Problems,
 ) {
-    let vpath = join(path, "variants");
+    let vpath = path.key("variants");
     let has_variant = |v: &str| f.variants.iter().any(|(k, _)| k == v);
-    if f.variants.is_empty() && !p.list.iter().any(|x| x.path == vpath || x.path == path) {
+    if f.variants.is_empty() && !p.at(&vpath) && !p.at(path) {
         p.error(&vpath, "a flag needs at least one variant");
     }
     let mut kind: Option<ValueKind> = None;
     for (k, v) in &f.variants {
-        let kp = join(&vpath, k);
+        let kp = vpath.key(k);
         check_key(k, &kp, "a variant key", p);
         match ValueKind::of(v) {
             None => p.error(&kp, "a variant value may not be null"),
@@ -139,22 +142,22 @@ fn flag(
             },
         }
     }
-    let check_variant = |v: &str, at: &str, p: &mut Problems| {
+    let check_variant = |v: &str, at: &Path<'_>, p: &mut Problems| {
         if !has_variant(v) {
             p.error(at, format!("unknown variant \"{v}\"{}", known_list(f)));
         }
     };
     if let Some(d) = &f.default {
-        check_variant(d, &join(path, "default"), p);
+        check_variant(d, &path.key("default"), p);
     }
     if let Some(o) = &f.off_variant {
-        check_variant(o, &join(path, "offVariant"), p);
+        check_variant(o, &path.key("offVariant"), p);
     }
     for (k, _) in &f.metadata {
-        check_key(k, &join(&join(path, "metadata"), k), "a metadata key", p);
+        check_key(k, &path.key("metadata").key(k), "a metadata key", p);
     }
     if let Some(e) = &f.expires {
-        let ep = join(path, "expires");
+        let ep = path.key("expires");
         match time::parse_date_or_datetime_ms(e) {
             None => p.error(&ep, format!("\"{e}\" is not a date (YYYY-MM-DD) or an RFC 3339 date-time")),
             Some(t) => {
@@ -167,51 +170,52 @@ fn flag(
         }
     }
     for (i, r) in f.requires.iter().enumerate() {
-        let rp = index(&join(path, "requires"), i);
+        let requires = path.key("requires");
+        let rp = requires.index(i);
         let target = r.flag.as_deref().and_then(|k| flag_keys.get(k).map(|j| (k, j as usize)));
         if let Some(k) = r.flag.as_deref() {
             if target.is_none() {
-                p.error(&join(&rp, "flag"), format!("unknown flag \"{k}\""));
+                p.error(&rp.key("flag"), format!("unknown flag \"{k}\""));
             }
         }
-        let vp = join(&rp, "variants");
-        if r.variants.is_empty() && !p.list.iter().any(|x| x.path == vp) {
+        let vp = rp.key("variants");
+        if r.variants.is_empty() && !p.at(&vp) {
             p.error(&vp, "list at least one variant the prerequisite must evaluate to");
         }
         if let Some((k, j)) = target {
             if let Some((_, tf)) = s.flags.get(j) {
                 for (vi, v) in r.variants.iter().enumerate() {
                     if !tf.variants.is_empty() && !tf.variants.iter().any(|(vk, _)| vk == v) {
-                        p.error(&index(&vp, vi), format!("flag \"{k}\" has no variant \"{v}\"{}", known_list(tf)));
+                        p.error(&vp.index(vi), format!("flag \"{k}\" has no variant \"{v}\"{}", known_list(tf)));
                     }
                 }
             }
         }
     }
     let Some(rules) = &f.rules else { return };
-    let rules_path = join(path, "rules");
+    let rules_path = path.key("rules");
     let mut ids: Vec<&str> = Vec::new();
     for (i, r) in rules.iter().enumerate() {
-        let rp = index(&rules_path, i);
+        let rp = rules_path.index(i);
         if let Some(id) = &r.id {
-            let ip = join(&rp, "id");
+            let ip = rp.key("id");
             check_key(id, &ip, "a rule id", p);
             if ids.contains(&&**id) {
                 p.error(&ip, format!("rule id \"{id}\" is already used in this flag"));
             }
             ids.push(id);
         }
-        let from = r.from.as_ref().and_then(|t| instant(t, &join(&rp, "from"), p));
-        let until = r.until.as_ref().and_then(|t| instant(t, &join(&rp, "until"), p));
+        let from = r.from.as_ref().and_then(|t| instant(t, &rp.key("from"), p));
+        let until = r.until.as_ref().and_then(|t| instant(t, &rp.key("until"), p));
         if let (Some(a), Some(b)) = (from, until) {
             if a >= b {
-                p.error(&join(&rp, "until"), "\"until\" must be later than \"from\"");
+                p.error(&rp.key("until"), "\"until\" must be later than \"from\"");
             }
         }
         if let Some(c) = &r.when {
-            condition(c, &join(&rp, "when"), 1, limits, segment_keys, p);
+            condition(c, &rp.key("when"), 1, limits, segment_keys, p);
         }
-        let sp = join(&rp, "serve");
+        let sp = rp.key("serve");
         match &r.serve {
             Serve::Variant(v) => check_variant(v, &sp, p),
             Serve::Split { split, by } => {
@@ -220,12 +224,13 @@ fn flag(
                 let mut all_ok = true;
                 let mut seen: Vec<&str> = Vec::new();
                 for (j, e) in split.iter().enumerate() {
-                    let ep = index(&join(&sp, "split"), j);
+                    let split_path = sp.key("split");
+                    let ep = split_path.index(j);
                     match &e.variant {
                         Some(v) => {
-                            check_variant(v, &join(&ep, "variant"), p);
+                            check_variant(v, &ep.key("variant"), p);
                             if seen.contains(&&**v) {
-                                p.error(&join(&ep, "variant"), format!("variant \"{v}\" appears twice in this split"));
+                                p.error(&ep.key("variant"), format!("variant \"{v}\" appears twice in this split"));
                             }
                             seen.push(v);
                         }
@@ -236,7 +241,7 @@ fn flag(
                             Ok(b) => total += u64::from(b),
                             Err(m) => {
                                 all_ok = false;
-                                p.error(&join(&ep, "percent"), m);
+                                p.error(&ep.key("percent"), m);
                             }
                         },
                         None => all_ok = false,
@@ -244,7 +249,7 @@ fn flag(
                 }
                 if all_ok && total != 100_000 {
                     p.error(
-                        &join(&sp, "split"),
+                        &sp.key("split"),
                         format!("split percents add up to {}, not exactly 100", thousandths_text(total)),
                     );
                 }
@@ -252,29 +257,30 @@ fn flag(
             Serve::Percent { variant, percent, by } => {
                 by_attr(by.as_deref(), &sp, p);
                 if let Some(v) = variant {
-                    check_variant(v, &join(&sp, "variant"), p);
+                    check_variant(v, &sp.key("variant"), p);
                 }
                 if let Err(m) = percent_buckets(percent.text()) {
-                    p.error(&join(&sp, "percent"), m);
+                    p.error(&sp.key("percent"), m);
                 }
             }
             Serve::Ramp { variant, ramp, by } => {
                 by_attr(by.as_deref(), &sp, p);
                 if let Some(v) = variant {
-                    check_variant(v, &join(&sp, "variant"), p);
+                    check_variant(v, &sp.key("variant"), p);
                 }
                 let mut prev: Option<i64> = None;
                 for (j, st) in ramp.iter().enumerate() {
-                    let ep = index(&join(&sp, "ramp"), j);
+                    let ramp_path = sp.key("ramp");
+                    let ep = ramp_path.index(j);
                     if let Some(n) = &st.percent {
                         if let Err(m) = percent_buckets(n.text()) {
-                            p.error(&join(&ep, "percent"), m);
+                            p.error(&ep.key("percent"), m);
                         }
                     }
-                    if let Some(at) = st.at.as_ref().and_then(|t| instant(t, &join(&ep, "at"), p)) {
+                    if let Some(at) = st.at.as_ref().and_then(|t| instant(t, &ep.key("at"), p)) {
                         if let Some(pr) = prev {
                             if at <= pr {
-                                p.error(&join(&ep, "at"), "ramp steps must be in strictly increasing time");
+                                p.error(&ep.key("at"), "ramp steps must be in strictly increasing time");
                             }
                         }
                         prev = Some(at);
@@ -304,13 +310,13 @@ fn thousandths_text(t: u64) -> String {
     }
 }
 
-fn by_attr(by: Option<&str>, serve_path: &str, p: &mut Problems) {
+fn by_attr(by: Option<&str>, serve_path: &Path<'_>, p: &mut Problems) {
     if by == Some("") {
-        p.error(&join(serve_path, "by"), "\"by\" must name an attribute (a dot path), not be empty");
+        p.error(&serve_path.key("by"), "\"by\" must name an attribute (a dot path), not be empty");
     }
 }
 
-fn instant(t: &str, path: &str, p: &mut Problems) -> Option<i64> {
+fn instant(t: &str, path: &Path<'_>, p: &mut Problems) -> Option<i64> {
     let r = time::parse_rfc3339_ms(t);
     if r.is_none() {
         p.error(path, format!("\"{t}\" is not an RFC 3339 date-time (like 2026-12-01T09:00:00Z)"));
@@ -319,7 +325,7 @@ fn instant(t: &str, path: &str, p: &mut Problems) -> Option<i64> {
 }
 
 /// Checks depth, segment references and empty attributes of a condition tree.
-fn condition(c: &Condition<'_>, path: &str, depth: usize, limits: &Limits, segments: &StrIndex, p: &mut Problems) {
+fn condition(c: &Condition<'_>, path: &Path<'_>, depth: usize, limits: &Limits, segments: &StrIndex, p: &mut Problems) {
     if depth > limits.max_condition_depth {
         p.error(path, format!("conditions are nested deeper than {} levels", limits.max_condition_depth));
         return;
@@ -327,20 +333,20 @@ fn condition(c: &Condition<'_>, path: &str, depth: usize, limits: &Limits, segme
     match c {
         Condition::All(items) | Condition::Any(items) => {
             let key = if matches!(c, Condition::All(_)) { "all" } else { "any" };
-            let base = join(path, key);
+            let base = path.key(key);
             for (i, it) in items.iter().enumerate() {
-                condition(it, &index(&base, i), depth + 1, limits, segments, p);
+                condition(it, &base.index(i), depth + 1, limits, segments, p);
             }
         }
-        Condition::Not(inner) => condition(inner, &join(path, "not"), depth + 1, limits, segments, p),
+        Condition::Not(inner) => condition(inner, &path.key("not"), depth + 1, limits, segments, p),
         Condition::Segment(s) => {
             if !segments.contains(s) {
-                p.error(&join(path, "segment"), format!("unknown segment \"{s}\""));
+                p.error(&path.key("segment"), format!("unknown segment \"{s}\""));
             }
         }
         Condition::Attr(a) => {
             if a.attr.is_empty() {
-                p.error(&join(path, "attr"), "\"attr\" must name an attribute (a dot path), not be empty");
+                p.error(&path.key("attr"), "\"attr\" must name an attribute (a dot path), not be empty");
             }
         }
         Condition::Invalid => {}
@@ -348,17 +354,17 @@ fn condition(c: &Condition<'_>, path: &str, depth: usize, limits: &Limits, segme
 }
 
 /// Segment references of a condition, with their paths, in document order.
-fn segment_refs<'c>(c: &'c Condition<'_>, path: &str, out: &mut Vec<(&'c str, String)>) {
+fn segment_refs<'c>(c: &'c Condition<'_>, path: &Path<'_>, out: &mut Vec<(&'c str, String)>) {
     match c {
         Condition::All(items) | Condition::Any(items) => {
             let key = if matches!(c, Condition::All(_)) { "all" } else { "any" };
-            let base = join(path, key);
+            let base = path.key(key);
             for (i, it) in items.iter().enumerate() {
-                segment_refs(it, &index(&base, i), out);
+                segment_refs(it, &base.index(i), out);
             }
         }
-        Condition::Not(inner) => segment_refs(inner, &join(path, "not"), out),
-        Condition::Segment(s) => out.push((s, join(path, "segment"))),
+        Condition::Not(inner) => segment_refs(inner, &path.key("not"), out),
+        Condition::Segment(s) => out.push((s, path.key("segment").to_string())),
         _ => {}
     }
 }
@@ -416,7 +422,7 @@ fn segment_cycles(s: &Snapshot<'_>, keys: &StrIndex, p: &mut Problems) {
         .map(|(k, seg)| {
             let mut refs = Vec::new();
             if let Some(c) = &seg.when {
-                segment_refs(c, &join(&join("segments", k), "when"), &mut refs);
+                segment_refs(c, &Path::Root.key("segments").key(k).key("when"), &mut refs);
             }
             refs.into_iter().filter_map(|(t, path)| keys.get(t).map(|i| (i as usize, path))).collect()
         })
@@ -472,6 +478,9 @@ fn prerequisite_graph(s: &Snapshot<'_>, keys: &StrIndex, limits: &Limits, p: &mu
     }
     let d = |i: usize| depth.get(i).copied().flatten().unwrap_or(0);
     let over: Vec<bool> = (0..n).map(|i| d(i) > limits.max_prerequisite_depth).collect();
+    if !over.contains(&true) {
+        return;
+    }
     let required_by_over: Vec<bool> =
         (0..n).map(|i| edges.iter().enumerate().any(|(j, es)| over[j] && es.iter().any(|(t, _)| *t == i))).collect();
     for i in 0..n {

@@ -7,9 +7,12 @@ mod common;
 mod diff;
 mod eval;
 mod explain;
+mod keygen;
 mod lint;
 mod model;
 mod pretty;
+mod rollback;
+mod sign;
 mod validate;
 mod yaml;
 
@@ -49,6 +52,14 @@ enum Command {
     Lint(lint::Args),
     /// A unit's bucket for a flag, and what each of the flag's rules gives it by bucketing alone.
     Bucket(bucket::Args),
+    /// Create an Ed25519 key pair for signing snapshots (private key file 0600, public key JWK).
+    Keygen(keygen::Args),
+    /// Sign a snapshot: an Ed25519 signature over its exact bytes, written to SNAPSHOT.sig.
+    Sign(sign::Args),
+    /// Check a snapshot's signature file with trusted public keys, as the JS client does.
+    Verify(sign::VerifyArgs),
+    /// Republish an earlier snapshot's content under a new version (a deliberate rollback).
+    Rollback(rollback::Args),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +79,10 @@ fn main() -> ExitCode {
         Command::Build(a) => build::run(a),
         Command::Lint(a) => lint::run(a),
         Command::Bucket(a) => bucket::run(a),
+        Command::Keygen(a) => keygen::run(a),
+        Command::Sign(a) => sign::run(a),
+        Command::Verify(a) => sign::verify_run(a),
+        Command::Rollback(a) => rollback::run(a),
     };
     ExitCode::from(code)
 }
