@@ -114,7 +114,7 @@ function sizes(files) {
 }
 
 /** The payload of each library: {lib: {raw, gzip, files, how} | {error}}. */
-export function payloads() {
+export function payloads(www = WWW) {
   const out = {};
   const one = (lib, how, fn) => {
     try {
@@ -125,9 +125,9 @@ export function payloads() {
     }
   };
   one("edgeflag", "www browser entry + its modules + pkg/edgeflag_bg.wasm", () => {
-    const pkg = JSON.parse(readFileSync(join(WWW, "package.json"), "utf8"));
-    const entry = join(WWW, pickExport(pkg.exports["."]));
-    const wasm = join(WWW, "pkg/edgeflag_bg.wasm");
+    const pkg = JSON.parse(readFileSync(join(www, "package.json"), "utf8"));
+    const entry = join(www, pickExport(pkg.exports["."]));
+    const wasm = join(www, "pkg/edgeflag_bg.wasm");
     if (!existsSync(wasm)) throw new Error("www/pkg/edgeflag_bg.wasm not built (scripts/build-wasm.sh)");
     const g = moduleGraph([entry]);
     return { files: g.files, extra: [wasm], missing: g.missing };

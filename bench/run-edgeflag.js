@@ -1,11 +1,16 @@
 // edgeflag (../www, the JS Engine over the WebAssembly core) on the scenarios of scenarios/common.js.
 // One process; prints one JSON line. Build the wasm first: scripts/build-wasm.sh (make wasm).
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { args, run, emit, timeOps, timeEach, retained, now, consume } from "./harness.js";
 import { users, S1_KEY, S2_KEY, S3_USER, s2Targeted } from "./scenarios/common.js";
 import * as sc from "./scenarios/edgeflag.js";
 
 const LIB = "edgeflag";
-const ENTRY = "../www/src/engine.node.js"; // what `import … from "edgeflag/engine"` gives in Node
+// what `import … from "edgeflag/engine"` gives in Node; EDGEFLAG_WWW (run.js --www DIR) benchmarks another
+// copy of the package (e.g. a build of another commit, for before/after comparisons)
+const WWW = process.env.EDGEFLAG_WWW ? pathToFileURL(`${resolve(process.env.EDGEFLAG_WWW)}/`).href : new URL("../www/", import.meta.url).href;
+const ENTRY = new URL("src/engine.node.js", WWW).href;
 const { mode, quick } = args();
 
 run(LIB, async () => {
@@ -36,7 +41,7 @@ run(LIB, async () => {
     r.keep.free();
     return;
   }
-  const opt = quick ? { samples: 5, sampleMs: 10, warmupMs: 50 } : {};
+  const opt = quick ? { samples: 5, sampleMs: 20, warmupMs: 50 } : {};
   const all = users();
   const ctxs = all.map(sc.context);
   const N = ctxs.length;

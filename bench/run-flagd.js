@@ -29,7 +29,7 @@ run(LIB, async () => {
     emit({ lib: LIB, mode, bytes: r.bytes, heap: r.heap, external: r.external, jsonBytes: Buffer.byteLength(text3) });
     return;
   }
-  const opt = quick ? { samples: 5, sampleMs: 10, warmupMs: 50 } : {};
+  const opt = quick ? { samples: 5, sampleMs: 20, warmupMs: 50 } : {};
   const all = users();
   const ctxs = all.map(sc.context);
   const N = ctxs.length;

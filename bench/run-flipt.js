@@ -41,7 +41,7 @@ run(LIB, async () => {
     warm.close();
     return;
   }
-  const opt = quick ? { samples: 5, sampleMs: 10, warmupMs: 50 } : {};
+  const opt = quick ? { samples: 5, sampleMs: 20, warmupMs: 50 } : {};
   const all = users();
   const r1 = all.map((u) => sc.request(S1_KEY, u));
   const r2 = all.map((u) => sc.request(S2_KEY, u));

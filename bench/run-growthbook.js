@@ -38,7 +38,7 @@ run(LIB, async () => {
     r.keep.destroy();
     return;
   }
-  const opt = quick ? { samples: 5, sampleMs: 10, warmupMs: 50 } : {};
+  const opt = quick ? { samples: 5, sampleMs: 20, warmupMs: 50 } : {};
   const all = users();
   const ucs = all.map(sc.context);
   const N = ucs.length;

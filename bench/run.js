@@ -3,14 +3,15 @@
 // measurement kind, interleaved over several rounds, and prints ONE table: medians with (min–max) over
 // every sample of every round, and each peer's ratio to edgeflag (> 1× means edgeflag is ahead).
 //
-//   node run.js [--rounds 3] [--cold 7] [--memory 3] [--quick] [--only edgeflag,flagd-core] [--json FILE]
+//   node run.js [--clock cpu|wall] [--rounds 5] [--cold 7] [--memory 3] [--quick] [--only edgeflag,flagd-core]
+//               [--www DIR (another copy of the edgeflag package, for before/after)] [--json FILE]
 //
 // Every child runs with NODE_ENV=production (as a deployed app does: GrowthBook, for one, logs in
 // development) and --expose-gc (for the memory measurement).
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { payloads } from "./payload.js";
 
@@ -24,7 +25,7 @@ const LIBS = [
 ];
 
 function parseArgs(argv) {
-  const o = { rounds: 3, cold: 7, memory: 3, quick: false, only: null, json: null };
+  const o = { rounds: 5, cold: 7, memory: 3, quick: false, only: null, json: null, clock: "cpu", www: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--rounds") o.rounds = +argv[++i];
@@ -33,8 +34,10 @@ function parseArgs(argv) {
     else if (a === "--quick") o.quick = true;
     else if (a === "--only") o.only = argv[++i].split(",");
     else if (a === "--json") o.json = argv[++i];
+    else if (a === "--clock") o.clock = argv[++i] === "wall" ? "wall" : "cpu";
+    else if (a === "--www") o.www = resolve(argv[++i]);
     else if (a === "-h" || a === "--help") {
-      console.log("node run.js [--rounds N] [--cold N] [--memory N] [--quick] [--only a,b] [--json FILE]");
+      console.log("node run.js [--clock cpu|wall] [--rounds N] [--cold N] [--memory N] [--quick] [--only a,b] [--www DIR] [--json FILE]");
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -55,12 +58,14 @@ function version(lib) {
 }
 
 // One child process; returns its JSON line, or {error}.
-function child(lib, mode, quick) {
+let WWW_DIR = null; // --www: the edgeflag package to benchmark (default ../www)
+
+function child(lib, mode, quick, clock) {
   const argv = ["--expose-gc", lib.script, "--mode", mode];
   if (quick) argv.push("--quick");
   const r = spawnSync(process.execPath, argv, {
     cwd: HERE,
-    env: { ...process.env, NODE_ENV: "production" },
+    env: { ...process.env, NODE_ENV: "production", BENCH_CLOCK: clock, ...(WWW_DIR ? { EDGEFLAG_WWW: WWW_DIR } : {}) },
     encoding: "utf8",
     timeout: 15 * 60 * 1000,
     maxBuffer: 64 << 20,
@@ -86,6 +91,7 @@ const stat = (xs) => (xs.length ? { median: median(xs), min: Math.min(...xs), ma
 
 function main() {
   const opt = parseArgs(process.argv.slice(2));
+  WWW_DIR = opt.www;
   const libs = LIBS.filter((l) => !opt.only || opt.only.includes(l.id));
   const started = new Date();
   const load0 = loadavg();
@@ -99,7 +105,7 @@ function main() {
     for (let k = 0; k < libs.length; k++) {
       const lib = libs[(k + r) % libs.length];
       log(`round ${r + 1}/${opt.rounds}: ${lib.id}`);
-      const out = child(lib, "bench", opt.quick);
+      const out = child(lib, "bench", opt.quick, opt.clock);
       if (out.error) {
         acc[lib.id].errors.push(out.error);
         continue;
@@ -112,7 +118,7 @@ function main() {
   for (let c = 0; c < opt.cold; c++) {
     for (let k = 0; k < libs.length; k++) {
       const lib = libs[(k + c) % libs.length];
-      const out = child(lib, "cold", opt.quick);
+      const out = child(lib, "cold", opt.quick, opt.clock);
       if (out.error) acc[lib.id].errors.push(out.error);
       else {
         acc[lib.id].cold.push(out.coldMs);
@@ -123,7 +129,7 @@ function main() {
   log(`cold starts done (${opt.cold} per library)`);
   for (let m = 0; m < opt.memory; m++) {
     for (const lib of libs) {
-      const out = child(lib, "memory", opt.quick);
+      const out = child(lib, "memory", opt.quick, opt.clock);
       if (out.error) acc[lib.id].errors.push(out.error);
       else {
         acc[lib.id].mem.push(out.bytes);
@@ -132,7 +138,7 @@ function main() {
     }
   }
   log("memory done");
-  const pay = payloads();
+  const pay = payloads(opt.www || undefined);
 
   // rows
   const ROWS = [
@@ -163,7 +169,7 @@ function main() {
   const ratio = (v, base) => {
     if (!base || !v) return "";
     const q = v / base;
-    return ` · ${q >= 10 ? Math.round(q) : q.toFixed(1)}×`;
+    return ` · ${q >= 10 ? Math.round(q) : q >= 1 ? q.toFixed(1) : q.toPrecision(2)}×`;
   };
   const naReason = (l, row) => {
     const a = acc[l.id];
@@ -206,9 +212,10 @@ function main() {
 
   const cpu = cpus();
   const out = [];
+  if (opt.www) out.push(`(edgeflag from ${opt.www})`);
   out.push(`edgeflag benchmark — ${started.toISOString().slice(0, 16).replace("T", " ")} UTC · Node ${process.version} · ${cpu[0] ? cpu[0].model.trim() : "?"} × ${cpu.length} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
   out.push(`rounds ${opt.rounds} (one process per library per round, interleaved) · cold starts ${opt.cold} · memory ${opt.memory} · load average ${load0.map((x) => x.toFixed(1)).join(" ")} → ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
-  out.push("cells: median (min–max) over all samples; · N× = the peer's figure divided by edgeflag's (higher: edgeflag ahead)");
+  out.push(`cells: median (min–max) over all samples; · N× = the peer's figure divided by edgeflag's (higher: edgeflag ahead); times are ${opt.clock === "cpu" ? "process CPU time (robust on a shared machine)" : "wall time"}, cold starts wall time`);
   out.push("");
   out.push(...lines);
   out.push("");
@@ -242,7 +249,9 @@ function main() {
       chk(`${k} ≥ 3× faster than flagd-core`, q === null ? null : q >= 3, q === null ? "n/a" : `${q.toFixed(1)}×`);
     }
     chk("bound reads ≤ 30 ns", f("edgeflag", "bind") == null ? null : f("edgeflag", "bind") <= 30, f("edgeflag", "bind") == null ? "n/a" : `${f("edgeflag", "bind").toFixed(1)} ns`);
-    chk("S3 load no slower than GrowthBook", f("growthbook", "load") ? f("edgeflag", "load") <= f("growthbook", "load") : null, `${fmt(f("edgeflag", "load") || 0, "ms")} ms vs ${fmt(f("growthbook", "load") || 0, "ms")} ms`);
+    const le = f("edgeflag", "load");
+    const lg = f("growthbook", "load");
+    chk("S3 load no slower than GrowthBook", le && lg ? le <= lg : null, le && lg ? `${fmt(le, "ms")} ms vs ${fmt(lg, "ms")} ms` : "n/a");
     const mem = f("edgeflag", "mem");
     chk("S3 memory ≤ 2× its JSON", mem ? (mem * 1e6) / e.jsonBytes <= 2 : null, mem ? `${((mem * 1e6) / e.jsonBytes).toFixed(2)}× (${e.jsonBytes} B JSON)` : "n/a");
     chk("cold start ≤ 15 ms", f("edgeflag", "cold") ? f("edgeflag", "cold") <= 15 : null, f("edgeflag", "cold") ? `${fmt(f("edgeflag", "cold"), "ms")} ms` : "n/a");

@@ -13,8 +13,17 @@ pub const BUCKETS: u32 = 100_000;
 /// The bucket of an already concatenated input (`salt:unit` bytes).
 #[inline]
 pub fn bucket_of_bytes(input: &[u8]) -> u32 {
-    let h = xxh3_64(input);
-    ((u128::from(h) * u128::from(BUCKETS)) >> 64) as u32
+    scale(xxh3_64(input))
+}
+
+/// `(h × 100000) >> 64`, exactly, without a 128-bit multiply (which is a library call on wasm32):
+/// with `h = hi·2^32 + lo`, `⌊h·B / 2^64⌋ = ⌊(hi·B + ⌊lo·B / 2^32⌋) / 2^32⌋`; both products are below 2^49.
+#[inline]
+fn scale(h: u64) -> u32 {
+    let b = u64::from(BUCKETS);
+    let hi = (h >> 32) * b;
+    let lo = ((h & 0xFFFF_FFFF) * b) >> 32;
+    ((hi + lo) >> 32) as u32
 }
 
 /// The bucket of `unit` for a flag whose salt prefix (`salt` followed by `:`) is `prefix`.
@@ -23,7 +32,12 @@ pub fn bucket_of_bytes(input: &[u8]) -> u32 {
 #[inline]
 pub fn bucket_with_prefix(prefix: &[u8], unit: &[u8]) -> u32 {
     let n = prefix.len() + unit.len();
-    if n <= 256 {
+    if n <= 64 {
+        let mut buf = [0u8; 64];
+        buf[..prefix.len()].copy_from_slice(prefix);
+        buf[prefix.len()..n].copy_from_slice(unit);
+        bucket_of_bytes(&buf[..n])
+    } else if n <= 256 {
         let mut buf = [0u8; 256];
         buf[..prefix.len()].copy_from_slice(prefix);
         buf[prefix.len()..n].copy_from_slice(unit);
@@ -138,6 +152,20 @@ mod tests {
         assert_eq!(segment_key_hash_hex("vip-customers", "user-chen"), "e30ac2b352c71a61");
         assert_eq!(segment_key_hash_hex("vip-customers", "42"), "c17f09ca84e5a2e6");
         assert_eq!(segment_key_hash_hex("s", "k").len(), 16);
+    }
+
+    #[test]
+    fn scale_is_the_128_bit_product() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for h in [0, 1, u64::MAX, u64::MAX - 1, 1 << 63, (1 << 32) - 1, 1 << 32] {
+            assert_eq!(scale(h), ((u128::from(h) * 100_000) >> 64) as u32, "{h}");
+        }
+        for _ in 0..1_000_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            assert_eq!(scale(x), ((u128::from(x) * 100_000) >> 64) as u32, "{x}");
+        }
     }
 
     #[test]

@@ -24,6 +24,24 @@ use crate::time;
 use core::cmp::Ordering;
 use regex_lite::{Regex, RegexBuilder};
 
+/// A regular expression's compiled program may take this many times `Limits::max_regex_bytes` (64 KiB by
+/// default: every 1 KiB pattern without counted repetitions fits; `(?:a{100}){100}` does not).
+pub const REGEX_PROGRAM_FACTOR: usize = 64;
+
+/// Compiles `pattern` within the smallest program size of 512 bytes, 2, 8 or 32 KiB, or `cap`, and returns
+/// that size (an upper bound of the program's, within a factor of 4), which is charged to the budget.
+fn compile_regex(pattern: &str, ignore_case: bool, cap: usize) -> Result<(Regex, usize), regex_lite::Error> {
+    let mut size: usize = 512;
+    loop {
+        let limit = size.min(cap);
+        match RegexBuilder::new(pattern).case_insensitive(ignore_case).size_limit(limit).build() {
+            Ok(r) => return Ok((r, limit)),
+            Err(e) if limit < cap && e.to_string().contains("size limit") => size = size.saturating_mul(4),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Every operator of spec §4.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[allow(missing_docs)]
@@ -108,7 +126,8 @@ enum StrSet {
 
 impl StrSet {
     fn new(v: Vec<Box<str>>) -> StrSet {
-        if v.len() <= 8 {
+        // A linear scan over a few short strings beats hashing the attribute.
+        if v.len() <= 16 {
             StrSet::Few(v)
         } else {
             StrSet::Many(StrIndex::new(v.iter().map(|s| (&**s, 0u32))))
@@ -117,7 +136,7 @@ impl StrSet {
     #[inline]
     fn contains(&self, s: &str) -> bool {
         match self {
-            StrSet::Few(v) => v.iter().any(|x| &**x == s),
+            StrSet::Few(v) => v.iter().any(|x| x.len() == s.len() && &**x == s),
             StrSet::Many(i) => i.contains(s),
         }
     }
@@ -370,12 +389,14 @@ fn operand_kind_error(v: &Value<'_>, want: &str, op: Op, path: At<'_>, p: &mut P
 
 /// Compiles `op` with its operands. Reports problems at `path` (the condition's path) and returns
 /// `None` when the condition cannot be compiled.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn compile(
     op_name: &str,
     value: Option<&Value<'_>>,
     values: Option<&[Value<'_>]>,
     ignore_case: bool,
     limits: &Limits,
+    regex_budget: &mut usize,
     path: &Path<'_>,
     p: &mut Problems,
 ) -> Option<Matcher> {
@@ -459,8 +480,32 @@ pub(crate) fn compile(
                         *op_path,
                         format!("regular expression is {} bytes; the limit is {}", x.len(), limits.max_regex_bytes),
                     ),
-                    Value::String(x) => match RegexBuilder::new(x).case_insensitive(ignore_case).build() {
-                        Ok(r) => res.push(r),
+                    // The compiled program is bounded too: matching costs its size times the input's length,
+                    // and counted repetitions multiply it (`((a*){10}){10}){10}` is 20 bytes of pattern). Each
+                    // program is charged to the snapshot's budget (`max_regex_total_bytes`).
+                    Value::String(x) => match compile_regex(x, ignore_case, limits.max_regex_bytes.saturating_mul(REGEX_PROGRAM_FACTOR)) {
+                        Ok((_, size)) if size > *regex_budget => p.error(
+                            *op_path,
+                            format!(
+                                "the regular expressions of this snapshot compile to more than {} bytes in all (this one up to \
+                                 {size}); the limit is {}",
+                                limits.max_regex_total_bytes - *regex_budget + size,
+                                limits.max_regex_total_bytes
+                            ),
+                        ),
+                        Ok((r, size)) => {
+                            *regex_budget -= size;
+                            res.push(r);
+                        }
+                        Err(e) if e.to_string().contains("size limit") => p.error(
+                            *op_path,
+                            format!(
+                                "regular expression compiles to more than {} bytes (the limit is {REGEX_PROGRAM_FACTOR} times the \
+                                 {}-byte pattern limit); counted repetitions such as {{1000}} multiply its size",
+                                limits.max_regex_bytes.saturating_mul(REGEX_PROGRAM_FACTOR),
+                                limits.max_regex_bytes
+                            ),
+                        ),
                         Err(e) => p.error(*op_path, format!("invalid regular expression: {}", first_line(&e.to_string()))),
                     },
                     _ => operand_kind_error(o, "regular expressions (strings)", op, *op_path, p),

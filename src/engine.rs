@@ -331,6 +331,12 @@ impl Engine {
         r.finish()
     }
 
+    /// The bare outcome against a decoded slot table (the wasm layer's packed path).
+    #[inline]
+    pub(crate) fn outcome_slots(&self, index: u32, slots: &[Attr<'_>], now_ms: i64) -> Outcome {
+        self.outcome(index, &Slots(slots), now_ms)
+    }
+
     /// Evaluates against a decoded slot table (the wasm layer's path).
     #[doc(hidden)]
     pub fn evaluate_slots(&self, index: u32, slots: &[Attr<'_>], now_ms: i64) -> Evaluation<'_> {

@@ -38,6 +38,19 @@ pub struct WasmContext {
     valid: bool,
 }
 
+/// Packs an outcome without building the full result.
+fn pack_outcome(o: &crate::eval::Outcome) -> u32 {
+    if o.reason == Reason::Error || o.variant == u32::MAX {
+        return UNPACKABLE;
+    }
+    let v = o.variant + 1;
+    let r = o.rule.map(|r| r + 1).unwrap_or(0);
+    if v > 0xFFF || r > 0xFFFE {
+        return UNPACKABLE;
+    }
+    o.reason.code() | (v << 4) | (r << 16)
+}
+
 fn pack(e: &Evaluation<'_>) -> u32 {
     if e.reason == Reason::Error {
         return UNPACKABLE;
@@ -196,7 +209,7 @@ impl WasmEngine {
     /// 4–15 variant + 1, 16–31 rule + 1), or `0xFFFFFFFF` (call `detailJson`).
     pub fn eval(&self, flag: u32, now_ms: f64, len: usize) -> u32 {
         let bytes = self.scratch.get(..len).unwrap_or(&[]);
-        with_slots(bytes, self.slots, |s| pack(&self.engine.evaluate_slots(flag, s, ms(now_ms)))).unwrap_or(UNPACKABLE)
+        with_slots(bytes, self.slots, |s| pack_outcome(&self.engine.outcome_slots(flag, s, ms(now_ms)))).unwrap_or(UNPACKABLE)
     }
 
     /// Evaluates every flag; returns the address of one packed `u32` per flag.
@@ -210,7 +223,7 @@ impl WasmEngine {
         let all = &mut self.all;
         with_slots(bytes, self.slots, |s| {
             for (i, out) in all.iter_mut().enumerate() {
-                *out = pack(&engine.evaluate_slots(i as u32, s, ms(now_ms)));
+                *out = pack_outcome(&engine.outcome_slots(i as u32, s, ms(now_ms)));
             }
         });
         self.all.as_ptr() as usize
@@ -245,7 +258,7 @@ impl WasmEngine {
             return UNPACKABLE;
         }
         let bytes = ctx.bytes.get(..ctx.len).unwrap_or(&[]);
-        with_slots(bytes, self.slots, |s| pack(&self.engine.evaluate_slots(flag, s, ms(now_ms)))).unwrap_or(UNPACKABLE)
+        with_slots(bytes, self.slots, |s| pack_outcome(&self.engine.outcome_slots(flag, s, ms(now_ms)))).unwrap_or(UNPACKABLE)
     }
 
     /// The full result for a bound context, as JSON.

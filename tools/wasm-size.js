@@ -71,10 +71,17 @@ function classify(rawName) {
   const n = clean(rawName);
   if (/subsection$|^custom section/.test(n)) return ["(custom sections: names etc., not shipped)", n];
   if (/^data segment/.test(n)) return ["data (.rodata: constants, tables, strings)", "data"];
-  if (/^(type|table|elem|import|export|global|memory)\[|^export "|^import |^"/.test(n)) return ["wasm structure (types, imports, exports, table)", "wasm structure"];
+  if (/^(type|table|elem|import|export|global|memory|func)\[|^export "|^import |^"|section headers$|^wasm magic|^(code|data|type|export|element|table|memory|import|global) /.test(n)) return ["wasm structure (types, imports, exports, table)", "wasm structure"];
   if (/^wasmengine_|^wasmcontext_|multivalue shim$|^__wbindgen|^__wbg_|^__externref|^bucket$|^formatTime$/.test(n)) return ["wasm-bindgen", "wasm-bindgen exports and shims"];
   const m = /edgeflag::(\w+)/.exec(n);
   if (m) return ["edgeflag", `edgeflag::${m[1]}`];
+  // a generic self type (`<T as alloc::string::ToString>`, `<&T as core::fmt::Debug>`, `<dyn …>`):
+  // charge the trait's crate and module
+  const g = /^<(?:&(?:mut )?)?(?:[A-Z]\w?|dyn [^>]*?) as ([\w:]+)/.exec(n);
+  if (g) {
+    const seg = g[1].split("::");
+    return [CRATE_NAMES[seg[0]] || seg[0], STD.has(seg[0]) ? seg.slice(0, 2).join("::") : CRATE_NAMES[seg[0]] || seg[0]];
+  }
   const p = PRIM.exec(n);
   if (p) {
     if (p[2]) {
@@ -86,7 +93,7 @@ function classify(rawName) {
   const root = /^<*(?:&(?:mut )?)?([A-Za-z_]\w*)(?:::(\w+))?/.exec(n);
   if (!root) return ["other", n.slice(0, 60)];
   let crate = root[1];
-  if (crate === "__rustc" || crate.startsWith("__") || /^(memcpy|memset|memmove|memcmp|bcmp)$/.test(crate)) return ["compiler runtime (memcpy, …)", "compiler runtime"];
+  if (crate === "__rustc" || crate === "compiler_builtins" || crate.startsWith("__") || /^(memcpy|memset|memmove|memcmp|bcmp|round|floor|ceil|trunc|log10|log|exp|pow|fmod|sqrt)f?$/.test(crate)) return ["compiler runtime (memcpy, libm, …)", "compiler runtime"];
   if (STD.has(crate)) return [crate, root[2] ? `${crate}::${root[2]}` : crate];
   crate = CRATE_NAMES[crate] || crate;
   return [crate, crate];

@@ -43,6 +43,14 @@ export function initWasm(input) {
   if (pending === null) {
     pending = (async () => {
       const source = await platform.load(await input);
+      // Bytes or a compiled module (Node, Deno, Bun, Workers): compile and instantiate directly. The
+      // glue's async init would test `instanceof Response`, and in Node the first touch of `Response`
+      // loads undici (50-70 ms of a cold start).
+      if (source instanceof WebAssembly.Module || ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
+        const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source);
+        attach(glueInitSync({ module }));
+        return;
+      }
       const exports = await glueInit({ module_or_path: source });
       attach(exports);
     })();
@@ -128,8 +136,19 @@ function toMs(now) {
   return Number(now);
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function textOf(input) {
-  if (typeof input === "string") return input;
+  if (typeof input === "string") {
+    // A lone surrogate cannot be UTF-8: passing it on would silently turn it into U+FFFD.
+    if (typeof input.isWellFormed === "function" ? !input.isWellFormed() : LONE_SURROGATE.test(input)) {
+      const at = input.search(LONE_SURROGATE);
+      const unit = input.charCodeAt(at).toString(16).toUpperCase();
+      const message = `the text holds a lone surrogate (\\u${unit} at index ${at}): it is not valid Unicode`;
+      throw new SnapshotError(`invalid snapshot: ${message}`, [{ path: "(root)", message }]);
+    }
+    return input;
+  }
   if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
     try {
       return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(input);

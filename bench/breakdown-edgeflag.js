@@ -1,0 +1,121 @@
+// Where an edgeflag evaluation spends its time on the JS↔wasm boundary (diagnostics for issue #8; not
+// part of the table). Reaches into the Engine's internals (_w, _index, _encode): it measures the parts
+// the hot path is made of, each alone, on the S2 and S3 scenarios.
+//   node --expose-gc bench/breakdown-edgeflag.js      (EDGEFLAG_WWW=DIR: another copy of the package)
+import { readFileSync } from "node:fs";
+import { timeOps, timeEach, consume } from "./harness.js";
+import { users, S1_KEY, S2_KEY, S3_USER } from "./scenarios/common.js";
+import * as sc from "./scenarios/edgeflag.js";
+
+const WWW = process.env.EDGEFLAG_WWW ? `${process.env.EDGEFLAG_WWW.replace(/\/$/, "")}/` : new URL("../www/", import.meta.url).pathname;
+const { initWasm, Engine } = await import(`${WWW}src/engine.node.js`);
+await initWasm();
+const glue = await import(`${WWW}pkg/edgeflag.js`);
+const wasm = glue.initSync({ module: readFileSync(`${WWW}pkg/edgeflag_bg.wasm`) }); // the live instance's exports
+
+const ctxs = users().map(sc.context);
+const N = ctxs.length;
+const e1 = Engine.fromJSON(sc.s1());
+const e2 = Engine.fromJSON(sc.s2());
+const i2 = e2._index.get(S2_KEY);
+const rows = [];
+const add = (name, r) => {
+  rows.push([name, r]);
+  process.stderr.write(`${name.padEnd(58)} ${r.median.toFixed(1).padStart(10)} ${r.unit}\n`);
+};
+const opt = { samples: 11, sampleMs: 25, warmupMs: 200 };
+
+add("S2 engine.boolean(key, false, ctx), 10,000 users", timeOps((n) => {
+  let c = 0;
+  for (let i = 0, j = 0; i < n; i++) {
+    if (e2.boolean(S2_KEY, false, ctxs[j])) c++;
+    if (++j === N) j = 0;
+  }
+  return c;
+}, opt));
+add("  Map lookup of the flag key (_index.get)", timeOps((n) => {
+  let c = 0;
+  for (let i = 0; i < n; i++) c += e2._index.get(S2_KEY);
+  return c;
+}, opt));
+add("  encode the context into wasm memory (_encode)", timeOps((n) => {
+  let c = 0;
+  for (let i = 0, j = 0; i < n; i++) {
+    c += e2._encode(ctxs[j]);
+    if (++j === N) j = 0;
+  }
+  return c;
+}, opt));
+const len = e2._encode(ctxs[7]);
+add("  wasm eval only (decode slots + evaluate + pack), one ctx", timeOps((n) => {
+  let c = 0;
+  for (let i = 0; i < n; i++) c += e2._w.eval(i2, 0, len);
+  return c;
+}, opt));
+add("  empty wasm call (contextPtr export, raw)", timeOps((n) => {
+  let c = 0;
+  const p = e2._w.__wbg_ptr;
+  for (let i = 0; i < n; i++) c += wasm.wasmengine_contextPtr(p, 16);
+  return c;
+}, opt));
+add("  Date.now()", timeOps((n) => {
+  let c = 0;
+  for (let i = 0; i < n; i++) c += Date.now() & 1;
+  return c;
+}, opt));
+add("S1 engine.boolean (constant flag: no wasm call)", timeOps((n) => {
+  let c = 0;
+  for (let i = 0, j = 0; i < n; i++) {
+    if (e1.boolean(S1_KEY, false, ctxs[j])) c++;
+    if (++j === N) j = 0;
+  }
+  return c;
+}, opt));
+const b = e2.bind(ctxs[3]);
+add("bind(ctx).boolean (cached after the first read)", timeOps((n) => {
+  let c = 0;
+  for (let i = 0; i < n; i++) if (b.boolean(S2_KEY, false)) c++;
+  return c;
+}, opt));
+add("bind(ctx) + one read (a new user each time)", timeOps((n) => {
+  let c = 0;
+  for (let i = 0, j = 0; i < n; i++) {
+    const bb = e2.bind(ctxs[j]);
+    if (bb.boolean(S2_KEY, false)) c++;
+    bb.free();
+    if (++j === N) j = 0;
+  }
+  return c;
+}, { ...opt, sampleMs: 40 }));
+
+// S3
+const text3 = sc.s3();
+const e3 = Engine.fromJSON(text3);
+const ctx3 = sc.context(S3_USER);
+const o3 = { samples: 9, sampleMs: 60, warmupMs: 300 };
+add("S3 all(ctx) (µs → ns)", timeOps((n) => {
+  let c = 0;
+  for (let i = 0; i < n; i++) if (e3.all(ctx3)) c++;
+  return c;
+}, o3));
+const len3 = e3._encode(ctx3);
+add("  wasm evalAll only (1,000 flags)", timeOps((n) => {
+  let c = 0;
+  for (let i = 0; i < n; i++) c += e3._w.evalAll(0, len3);
+  return c;
+}, o3));
+add("  1,000 × wasm eval (one call per flag)", timeOps((n) => {
+  let c = 0;
+  for (let i = 0; i < n; i++) for (let f = 0; f < 1000; f++) c += e3._w.eval(f, 0, len3);
+  return c;
+}, o3));
+const loadOpt = { samples: 7, warmup: 2 };
+add("S3 Engine.fromJSON(text) (ms)", timeEach(() => Engine.fromJSON(text3), { ...loadOpt, after: (e) => e.free() }));
+const { WasmEngine } = glue;
+add("  new WasmEngine(text): parse + validate + compile (ms)", timeEach(() => new WasmEngine(text3, Date.now()), { ...loadOpt, after: (w) => w.free() }));
+const w3 = new WasmEngine(text3, Date.now());
+add("  meta() text out of wasm (ms)", timeEach(() => w3.meta(), loadOpt));
+const metaText = w3.meta();
+add("  JSON.parse(meta) (ms)", timeEach(() => JSON.parse(metaText), loadOpt));
+process.stderr.write(`meta() is ${metaText.length} chars for ${text3.length} chars of snapshot\n`);
+consume(rows.length);
