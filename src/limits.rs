@@ -17,6 +17,12 @@ pub struct Limits {
     /// Longest regular expression pattern, in bytes (default 1 KiB). A pattern's compiled program may
     /// take at most 64 times this many bytes (counted repetitions such as `(a{100}){100}` multiply it).
     pub max_regex_bytes: usize,
+    /// Total compiled size of all the regular expressions of a snapshot, in bytes (default 1 MiB). Each
+    /// counts the smallest of 256 bytes × 2^k (up to 64 KiB) its program fits in: ordinary patterns count
+    /// 256 bytes to 2 KiB, so about a thousand fit, or 16 of the costliest 1 KiB ones. Matching costs the
+    /// program's size times the attribute's length, so this bounds the regex work of one evaluation of
+    /// every flag. An extension of spec §8.
+    pub max_regex_total_bytes: usize,
     /// Deepest JSON nesting accepted by the parser, for snapshots and contexts (default 128).
     pub max_json_depth: usize,
     /// Longest chain of segments whose `when` refers to another segment, counted in references between
@@ -38,9 +44,43 @@ impl Default for Limits {
             max_condition_depth: 32,
             max_prerequisite_depth: 16,
             max_regex_bytes: 1024,
+            max_regex_total_bytes: 1024 * 1024,
             max_json_depth: 128,
             max_segment_depth: 16,
             max_evaluation_steps: 2_000_000,
         }
+    }
+}
+
+impl Limits {
+    /// Reads limits from a JSON object with any of the keys `maxBytes`, `maxConditionDepth`,
+    /// `maxPrerequisiteDepth`, `maxRegexBytes`, `maxJsonDepth` (non-negative integers); the others keep
+    /// their defaults. Used by the wasm module and by tools.
+    ///
+    /// ```
+    /// let l = edgeflag::Limits::from_json(r#"{"maxConditionDepth": 8}"#).unwrap();
+    /// assert_eq!(l.max_condition_depth, 8);
+    /// assert!(edgeflag::Limits::from_json(r#"{"maxDepth": 8}"#).is_err());
+    /// ```
+    pub fn from_json(text: &str) -> Result<Limits, String> {
+        let v = crate::json::parse(text).map_err(|e| format!("limits: {e}"))?;
+        let Some(fields) = v.as_object() else { return Err("limits must be a JSON object".into()) };
+        let mut l = Limits::default();
+        for (k, v) in fields {
+            let n = v
+                .as_number()
+                .and_then(|n| n.as_u64())
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(|| format!("limits.{k} must be a non-negative integer"))?;
+            match &**k {
+                "maxBytes" => l.max_bytes = n,
+                "maxConditionDepth" => l.max_condition_depth = n,
+                "maxPrerequisiteDepth" => l.max_prerequisite_depth = n,
+                "maxRegexBytes" => l.max_regex_bytes = n,
+                "maxJsonDepth" => l.max_json_depth = n,
+                other => return Err(format!("limits.{other}: unknown limit")),
+            }
+        }
+        Ok(l)
     }
 }

@@ -96,8 +96,17 @@ fn invalid_context_json() -> String {
 impl WasmEngine {
     /// Loads a snapshot. Throws an `Error` whose message is JSON: `{"message", "problems": [{"path","message"}]}`.
     #[wasm_bindgen(constructor)]
-    pub fn new(json: &str, now_ms: Option<f64>) -> Result<WasmEngine, JsError> {
-        let opts = crate::LoadOptions { now_ms: now_ms.map(ms), ..Default::default() };
+    pub fn new(json: &str, now_ms: Option<f64>, limits: Option<String>) -> Result<WasmEngine, JsError> {
+        let limits = match limits {
+            Some(l) => crate::Limits::from_json(&l).map_err(|m| {
+                let mut out = String::from("{\"message\":");
+                write_string(&mut out, &m);
+                out.push_str(",\"problems\":[]}");
+                JsError::new(&out)
+            })?,
+            None => crate::Limits::default(),
+        };
+        let opts = crate::LoadOptions { now_ms: now_ms.map(ms), limits };
         match Engine::from_json_with(json, &opts) {
             Ok(engine) => {
                 let slots = engine.attribute_paths().len();

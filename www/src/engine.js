@@ -188,7 +188,7 @@ export class Engine {
     const now = opts == null || opts.now == null ? Date.now() : toMs(opts.now);
     let w;
     try {
-      w = new WasmEngine(json, now);
+      w = new WasmEngine(json, now, opts && opts.limits != null ? JSON.stringify(opts.limits) : undefined);
     } catch (e) {
       throw snapshotError(e);
     }

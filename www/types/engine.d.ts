@@ -88,11 +88,25 @@ export class SnapshotError extends Error {
 }
 
 /** One loaded snapshot. */
+/** Load limits (spec section 8); unset ones keep their defaults. */
+export interface Limits {
+  /** Largest JSON text in bytes (16 MiB). */
+  maxBytes?: number;
+  /** Deepest condition nesting (32). */
+  maxConditionDepth?: number;
+  /** Longest prerequisite chain in edges (16). */
+  maxPrerequisiteDepth?: number;
+  /** Longest regular expression in bytes (1024). */
+  maxRegexBytes?: number;
+  /** Deepest JSON nesting (128). */
+  maxJsonDepth?: number;
+}
+
 export class Engine {
   private constructor();
   /** Validates and loads a snapshot (JSON text, its UTF-8 bytes, or an object to serialize). Throws
    * SnapshotError listing every problem. `opts.now` (default: the clock) judges `expires` for `warnings`. */
-  static fromJSON(text: string | BufferSource | object, opts?: { now?: Now }): Engine;
+  static fromJSON(text: string | BufferSource | object, opts?: { now?: Now; limits?: Limits }): Engine;
 
   readonly schema: number;
   readonly version: number;
