@@ -16,4 +16,7 @@ if [ -f www/package.json ]; then
   printf '\n==> JS: node:test suites\n'
   (cd www && npm test)
 fi
+
+printf '\n==> Fuzzing: every target of fuzz/ for 60 s (scripts/fuzz.sh)\n'
+scripts/fuzz.sh 60
 printf '\nall test suites passed\n'

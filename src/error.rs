@@ -79,21 +79,26 @@ impl std::error::Error for LoadError {}
 #[derive(Debug, Default)]
 pub(crate) struct Problems {
     pub(crate) list: Vec<Problem>,
+    /// The paths of `list`, so that `at` is not a scan (a snapshot with 100,000 problems stays linear).
+    paths: crate::set::StrIndex,
 }
 
 impl Problems {
     pub(crate) fn error(&mut self, path: impl fmt::Display, message: impl Into<String>) {
-        self.list.push(Problem::error(path.to_string(), message));
+        let problem = Problem::error(path.to_string(), message);
+        self.paths.get_or_insert(&problem.path, 0);
+        self.list.push(problem);
     }
 
     pub(crate) fn warning(&mut self, path: impl fmt::Display, message: impl Into<String>) {
-        self.list.push(Problem::warning(path.to_string(), message));
+        let problem = Problem::warning(path.to_string(), message);
+        self.paths.get_or_insert(&problem.path, 0);
+        self.list.push(problem);
     }
 
     /// Whether a problem was already reported at `path`.
     pub(crate) fn at(&self, path: &Path<'_>) -> bool {
-        let s = path.to_string();
-        self.list.iter().any(|p| p.path == s)
+        !self.list.is_empty() && self.paths.contains(&path.to_string())
     }
 
     pub(crate) fn has_errors(&self) -> bool {

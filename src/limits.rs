@@ -29,11 +29,12 @@ pub struct Limits {
     /// segments (default 16; at most 63 is enforced whatever the setting: the evaluator's nesting bound).
     /// An extension of spec §8, which does not bound these chains.
     pub max_segment_depth: usize,
-    /// Most evaluation steps — rules, conditions, segment checks and prerequisites — that evaluating every
-    /// flag once may take, counting a shared segment or prerequisite each time it is reached
-    /// (default 2,000,000: more than any snapshot within `max_bytes` reaches without sharing). It stops
-    /// snapshots whose evaluation cost multiplies through shared references (a segment referring to
-    /// another twice, 30 levels deep, is 2^30 checks). An extension of spec §8.
+    /// Most evaluation steps that evaluating every flag once may take (default 2,000,000): a rule, a
+    /// condition node, a segment check or a prerequisite is 1 step, an operator 1 plus each operand it
+    /// compares one by one plus its regexes' compiled size in bytes, and a shared segment or
+    /// prerequisite counts each time it is reached. It stops snapshots whose evaluation cost multiplies
+    /// through shared references (a segment referring to another twice, 30 levels deep, is 2^30 checks;
+    /// a segment of costly tests used by every flag). An extension of spec §8.
     pub max_evaluation_steps: usize,
 }
 
@@ -54,8 +55,9 @@ impl Default for Limits {
 
 impl Limits {
     /// Reads limits from a JSON object with any of the keys `maxBytes`, `maxConditionDepth`,
-    /// `maxPrerequisiteDepth`, `maxRegexBytes`, `maxJsonDepth` (non-negative integers); the others keep
-    /// their defaults. Used by the wasm module and by tools.
+    /// `maxPrerequisiteDepth`, `maxRegexBytes`, `maxRegexTotalBytes`, `maxJsonDepth`, `maxSegmentDepth`,
+    /// `maxEvaluationSteps` (non-negative integers); the others keep their defaults. Used by the wasm
+    /// module and by tools.
     ///
     /// ```
     /// let l = edgeflag::Limits::from_json(r#"{"maxConditionDepth": 8}"#).unwrap();
@@ -78,6 +80,9 @@ impl Limits {
                 "maxPrerequisiteDepth" => l.max_prerequisite_depth = n,
                 "maxRegexBytes" => l.max_regex_bytes = n,
                 "maxJsonDepth" => l.max_json_depth = n,
+                "maxRegexTotalBytes" => l.max_regex_total_bytes = n,
+                "maxSegmentDepth" => l.max_segment_depth = n,
+                "maxEvaluationSteps" => l.max_evaluation_steps = n,
                 other => return Err(format!("limits.{other}: unknown limit")),
             }
         }

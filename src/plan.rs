@@ -105,6 +105,8 @@ pub(crate) struct SegmentPlan {
 
 struct Compiler<'l> {
     limits: &'l Limits,
+    /// What is left of `limits.max_regex_total_bytes`.
+    regex_budget: usize,
     slots: StrIndex,
     attrs: Vec<Vec<Box<str>>>,
     segment_index: StrIndex,
@@ -134,7 +136,7 @@ impl Compiler<'_> {
             Condition::Segment(s) => Cond::Segment(self.segment_index.get(s).unwrap_or(u32::MAX)),
             Condition::Attr(a) => {
                 let matcher =
-                    condition::compile(&a.op, a.value.as_ref(), a.values.as_deref(), a.ignore_case, self.limits, path, p);
+                    condition::compile(&a.op, a.value.as_ref(), a.values.as_deref(), a.ignore_case, self.limits, &mut self.regex_budget, path, p);
                 match matcher {
                     Some(matcher) => {
                         let mut operand = String::new();
@@ -162,8 +164,29 @@ impl Compiler<'_> {
     }
 }
 
-fn variant_index(f: &Flag<'_>, name: Option<&str>) -> u32 {
-    name.and_then(|n| f.variants.iter().position(|(k, _)| k == n)).unwrap_or(0) as u32
+/// Variant positions by name: a scan for a few variants, a hash index for many (no quadratic compile
+/// of a flag with thousands of variants and rules).
+struct Variants<'f, 'a> {
+    f: &'f Flag<'a>,
+    index: Option<StrIndex>,
+}
+
+impl<'f, 'a> Variants<'f, 'a> {
+    fn new(f: &'f Flag<'a>) -> Self {
+        let index = (f.variants.len() > 16).then(|| StrIndex::new(f.variants.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32))));
+        Variants { f, index }
+    }
+
+    fn position(&self, name: &str) -> Option<u32> {
+        match &self.index {
+            Some(ix) => ix.get(name),
+            None => self.f.variants.iter().position(|(k, _)| k == name).map(|i| i as u32),
+        }
+    }
+
+    fn get(&self, name: Option<&str>) -> u32 {
+        name.and_then(|n| self.position(n)).unwrap_or(0)
+    }
 }
 
 fn parse_hashes(list: &[std::borrow::Cow<'_, str>]) -> U64Set {
@@ -194,6 +217,7 @@ fn segment_plan(c: &mut Compiler<'_>, key: &str, s: &Segment<'_>, p: &mut Proble
 pub(crate) fn compile(s: &Snapshot<'_>, limits: &Limits, p: &mut Problems) -> Plan {
     let mut c = Compiler {
         limits,
+        regex_budget: limits.max_regex_total_bytes,
         slots: StrIndex::default(),
         attrs: Vec::new(),
         segment_index: StrIndex::new(s.segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32))),
@@ -208,19 +232,16 @@ pub(crate) fn compile(s: &Snapshot<'_>, limits: &Limits, p: &mut Problems) -> Pl
         let path = flags_path.key(key);
         let rules_path = path.key("rules");
         let kind = f.variants.iter().find_map(|(_, v)| ValueKind::of(v)).unwrap_or(ValueKind::Boolean);
-        let default = variant_index(f, f.default.as_deref());
-        let off = if f.off_variant.is_some() { variant_index(f, f.off_variant.as_deref()) } else { default };
+        let vx = Variants::new(f);
+        let default = vx.get(f.default.as_deref());
+        let off = if f.off_variant.is_some() { vx.get(f.off_variant.as_deref()) } else { default };
         let requires = f
             .requires
             .iter()
             .map(|r| {
                 let flag = r.flag.as_deref().and_then(|k| flag_index.get(k)).unwrap_or(u32::MAX);
-                let target = s.flags.get(flag as usize).map(|(_, t)| t);
-                let variants = r
-                    .variants
-                    .iter()
-                    .filter_map(|v| target.and_then(|t| t.variants.iter().position(|(k, _)| k == v)).map(|i| i as u32))
-                    .collect();
+                let target = s.flags.get(flag as usize).map(|(_, t)| Variants::new(t));
+                let variants = r.variants.iter().filter_map(|v| target.as_ref().and_then(|t| t.position(v))).collect();
                 Requirement { flag, variants }
             })
             .collect();
@@ -230,14 +251,14 @@ pub(crate) fn compile(s: &Snapshot<'_>, limits: &Limits, p: &mut Problems) -> Pl
             let when = r.when.as_ref().map(|w| c.cond(w, &rp.key("when"), p));
             let by = |c: &mut Compiler<'_>, by: &Option<std::borrow::Cow<'_, str>>| c.slot(by.as_deref().unwrap_or("key"));
             let serve = match &r.serve {
-                Serve::Variant(v) => ServePlan::Variant(variant_index(f, Some(v))),
+                Serve::Variant(v) => ServePlan::Variant(vx.get(Some(v))),
                 Serve::Split { split, by: b } => {
                     let mut acc = 0u32;
                     let entries = split
                         .iter()
                         .map(|e| {
                             acc += e.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok()).unwrap_or(0);
-                            (acc, variant_index(f, e.variant.as_deref()))
+                            (acc, vx.get(e.variant.as_deref()))
                         })
                         .collect();
                     ServePlan::Split { by: by(&mut c, b), entries }
@@ -245,7 +266,7 @@ pub(crate) fn compile(s: &Snapshot<'_>, limits: &Limits, p: &mut Problems) -> Pl
                 Serve::Percent { variant, percent, by: b } => ServePlan::Percent {
                     by: by(&mut c, b),
                     buckets: percent_buckets(percent.text()).unwrap_or(0),
-                    variant: variant_index(f, variant.as_deref()),
+                    variant: vx.get(variant.as_deref()),
                 },
                 Serve::Ramp { variant, ramp, by: b } => ServePlan::Ramp {
                     by: by(&mut c, b),
@@ -257,7 +278,7 @@ pub(crate) fn compile(s: &Snapshot<'_>, limits: &Limits, p: &mut Problems) -> Pl
                             Some((at, pc))
                         })
                         .collect(),
-                    variant: variant_index(f, variant.as_deref()),
+                    variant: vx.get(variant.as_deref()),
                 },
                 Serve::Invalid => ServePlan::Variant(0),
             };
@@ -287,6 +308,9 @@ pub(crate) fn compile(s: &Snapshot<'_>, limits: &Limits, p: &mut Problems) -> Pl
         });
     }
     if !p.has_errors() {
+        evaluation_steps(&flags, &segments, limits, p);
+    }
+    if !p.has_errors() {
         dependencies(&mut flags);
     }
     Plan {
@@ -299,6 +323,76 @@ pub(crate) fn compile(s: &Snapshot<'_>, limits: &Limits, p: &mut Problems) -> Pl
         flag_index,
         segments,
         attrs: c.attrs,
+    }
+}
+
+/// Refuses a plan whose evaluation of every flag once may take more than `Limits::max_evaluation_steps`
+/// steps: rules, condition nodes, segment checks and prerequisites count 1, operators their
+/// `Matcher::work`, and a shared segment or prerequisite counts each time it is reached (2 references to
+/// the next segment, 16 deep, are 2^16 checks; a segment with 1,000 costly leaves in 1,000 flags, a million
+/// tests). Runs on a problem-free plan: references in range, no cycle, chains within their limits (the
+/// recursion is bounded by them, and by MAX_NESTING whatever the plan).
+fn evaluation_steps(flags: &[FlagPlan], segments: &[SegmentPlan], limits: &Limits, p: &mut Problems) {
+    use crate::eval::MAX_NESTING;
+    fn cond(c: &Cond, segments: &[SegmentPlan], memo: &mut [Option<u64>], depth: usize) -> u64 {
+        match c {
+            Cond::All(items) | Cond::Any(items) => items.iter().fold(1u64, |a, c| a.saturating_add(cond(c, segments, memo, depth))),
+            Cond::Not(inner) => cond(inner, segments, memo, depth).saturating_add(1),
+            Cond::Segment(i) => segment(*i as usize, segments, memo, depth + 1).saturating_add(1),
+            Cond::Attr { matcher, .. } => matcher.work(),
+        }
+    }
+    fn segment(i: usize, segments: &[SegmentPlan], memo: &mut [Option<u64>], depth: usize) -> u64 {
+        if let Some(Some(c)) = memo.get(i) {
+            return *c;
+        }
+        if depth > MAX_NESTING {
+            return u64::MAX;
+        }
+        let c = segments.get(i).and_then(|s| s.when.as_ref()).map_or(0, |w| cond(w, segments, memo, depth)).saturating_add(1);
+        if let Some(m) = memo.get_mut(i) {
+            *m = Some(c);
+        }
+        c
+    }
+    fn flag(i: usize, flags: &[FlagPlan], segments: &[SegmentPlan], seg: &mut [Option<u64>], memo: &mut [Option<u64>], depth: usize) -> u64 {
+        if let Some(Some(c)) = memo.get(i) {
+            return *c;
+        }
+        if depth > MAX_NESTING {
+            return u64::MAX;
+        }
+        let Some(f) = flags.get(i) else { return 0 };
+        let mut c = 1u64;
+        for r in &f.rules {
+            c = c.saturating_add(1).saturating_add(r.when.as_ref().map_or(0, |w| cond(w, segments, seg, 0)));
+        }
+        for r in &f.requires {
+            c = c.saturating_add(1).saturating_add(flag(r.flag as usize, flags, segments, seg, memo, depth + 1));
+        }
+        if let Some(m) = memo.get_mut(i) {
+            *m = Some(c);
+        }
+        c
+    }
+    let mut seg = vec![None; segments.len()];
+    let mut memo = vec![None; flags.len()];
+    let costs: Vec<u64> = (0..flags.len()).map(|i| flag(i, flags, segments, &mut seg, &mut memo, 0)).collect();
+    let total = costs.iter().fold(0u64, |a, c| a.saturating_add(*c));
+    if total > limits.max_evaluation_steps as u64 {
+        // The costliest flag, the first of them in document order.
+        if let Some((i, cost)) = costs.iter().enumerate().rev().max_by_key(|(_, c)| **c) {
+            let key = flags.get(i).map_or("", |f| &*f.key);
+            p.error(
+                Path::Root.key("flags").key(key),
+                format!(
+                    "evaluating every flag once may take {total} steps (rules, conditions and their operands, segment \
+                     checks, prerequisites; a shared segment or prerequisite counts each time it is reached), over \
+                     the limit of {}; this flag alone takes {cost}",
+                    limits.max_evaluation_steps
+                ),
+            );
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! checks belong to compilation ([`crate::plan`]), which also runs on every snapshot.
 
 use crate::error::{index, join, Path, Problems};
+use crate::eval::MAX_NESTING;
 use crate::json::Value;
 use crate::limits::Limits;
 use crate::number::decimal_thousandths;
@@ -99,7 +100,9 @@ pub(crate) fn validate(s: &Snapshot<'_>, limits: &Limits, now_ms: Option<i64>, p
             condition(c, &path.key("when"), 1, limits, &segment_keys, p);
         }
     }
-    segment_cycles(s, &segment_keys, p);
+    if let Some(edges) = segment_cycles(s, &segment_keys, p) {
+        segment_depth(&edges, limits, p);
+    }
 
     let flags_path = root.key("flags");
     for (key, f) in &s.flags {
@@ -108,6 +111,8 @@ pub(crate) fn validate(s: &Snapshot<'_>, limits: &Limits, now_ms: Option<i64>, p
         flag(f, &path, s, &flag_keys, &segment_keys, limits, now_ms, p);
     }
     prerequisite_graph(s, &flag_keys, limits, p);
+    // The work of an evaluation (`Limits::max_evaluation_steps`) is checked on the compiled plan, where
+    // each operator's cost is known: plan::evaluation_steps.
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -122,7 +127,8 @@ fn flag(
     p: &mut Problems,
 ) {
     let vpath = path.key("variants");
-    let has_variant = |v: &str| f.variants.iter().any(|(k, _)| k == v);
+    let variants = variant_set(f);
+    let has_variant = |v: &str| in_variants(f, variants.as_ref(), v);
     if f.variants.is_empty() && !p.at(&vpath) && !p.at(path) {
         p.error(&vpath, "a flag needs at least one variant");
     }
@@ -184,8 +190,9 @@ fn flag(
         }
         if let Some((k, j)) = target {
             if let Some((_, tf)) = s.flags.get(j) {
+                let target_index = if r.variants.len() > SMALL { variant_set(tf) } else { None };
                 for (vi, v) in r.variants.iter().enumerate() {
-                    if !tf.variants.is_empty() && !tf.variants.iter().any(|(vk, _)| vk == v) {
+                    if !tf.variants.is_empty() && !in_variants(tf, target_index.as_ref(), v) {
                         p.error(&vp.index(vi), format!("flag \"{k}\" has no variant \"{v}\"{}", known_list(tf)));
                     }
                 }
@@ -194,16 +201,15 @@ fn flag(
     }
     let Some(rules) = &f.rules else { return };
     let rules_path = path.key("rules");
-    let mut ids: Vec<&str> = Vec::new();
+    let mut ids = StrIndex::default();
     for (i, r) in rules.iter().enumerate() {
         let rp = rules_path.index(i);
         if let Some(id) = &r.id {
             let ip = rp.key("id");
             check_key(id, &ip, "a rule id", p);
-            if ids.contains(&&**id) {
+            if ids.get_or_insert(id, i as u32) != i as u32 {
                 p.error(&ip, format!("rule id \"{id}\" is already used in this flag"));
             }
-            ids.push(id);
         }
         let from = r.from.as_ref().and_then(|t| instant(t, &rp.key("from"), p));
         let until = r.until.as_ref().and_then(|t| instant(t, &rp.key("until"), p));
@@ -222,17 +228,16 @@ fn flag(
                 by_attr(by.as_deref(), &sp, p);
                 let mut total: u64 = 0;
                 let mut all_ok = true;
-                let mut seen: Vec<&str> = Vec::new();
+                let mut seen = StrIndex::default();
                 for (j, e) in split.iter().enumerate() {
                     let split_path = sp.key("split");
                     let ep = split_path.index(j);
                     match &e.variant {
                         Some(v) => {
                             check_variant(v, &ep.key("variant"), p);
-                            if seen.contains(&&**v) {
+                            if seen.get_or_insert(v, j as u32) != j as u32 {
                                 p.error(&ep.key("variant"), format!("variant \"{v}\" appears twice in this split"));
                             }
-                            seen.push(v);
                         }
                         None => all_ok = false,
                     }
@@ -289,6 +294,20 @@ fn flag(
             }
             Serve::Invalid => {}
         }
+    }
+}
+
+/// Up to this many variants are searched linearly; more get a hash index (no quadratic load).
+const SMALL: usize = 16;
+
+fn variant_set(f: &Flag<'_>) -> Option<StrIndex> {
+    (f.variants.len() > SMALL).then(|| StrIndex::new(f.variants.iter().map(|(k, _)| (&**k, 0))))
+}
+
+fn in_variants(f: &Flag<'_>, index: Option<&StrIndex>, v: &str) -> bool {
+    match index {
+        Some(ix) => ix.contains(v),
+        None => f.variants.iter().any(|(k, _)| k == v),
     }
 }
 
@@ -414,7 +433,8 @@ fn find_cycles(names: &[&str], edges: &[Vec<(usize, String)>], what: &str, p: &m
     }
 }
 
-fn segment_cycles(s: &Snapshot<'_>, keys: &StrIndex, p: &mut Problems) {
+/// Reports segment cycles; returns the reference graph when there is none.
+fn segment_cycles(s: &Snapshot<'_>, keys: &StrIndex, p: &mut Problems) -> Option<Vec<Vec<(usize, String)>>> {
     let names: Vec<&str> = s.segments.iter().map(|(k, _)| &**k).collect();
     let edges: Vec<Vec<(usize, String)>> = s
         .segments
@@ -427,9 +447,88 @@ fn segment_cycles(s: &Snapshot<'_>, keys: &StrIndex, p: &mut Problems) {
             refs.into_iter().filter_map(|(t, path)| keys.get(t).map(|i| (i as usize, path))).collect()
         })
         .collect();
+    let before = p.list.len();
     find_cycles(&names, &edges, "segment", p);
+    (p.list.len() == before).then_some(edges)
 }
 
+/// The nodes of a graph, each after every node it reaches (for an acyclic graph). Iterative, so chains
+/// of any length (a 100,000-flag prerequisite chain) cannot exhaust the stack.
+fn post_order(edges: &[Vec<(usize, String)>]) -> Vec<usize> {
+    let n = edges.len();
+    let mut seen = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    for start in 0..n {
+        if seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push((start, 0));
+        while let Some(&mut (node, ref mut pos)) = stack.last_mut() {
+            match edges.get(node).and_then(|es| es.get(*pos)) {
+                Some(&(t, _)) => {
+                    *pos += 1;
+                    if t < n && !seen[t] {
+                        seen[t] = true;
+                        stack.push((t, 0));
+                    }
+                }
+                None => {
+                    order.push(node);
+                    stack.pop();
+                }
+            }
+        }
+    }
+    order
+}
+
+/// Longest chain (in edges) from each node of an acyclic graph.
+fn chain_depths(edges: &[Vec<(usize, String)>]) -> Vec<usize> {
+    let mut depth = vec![0usize; edges.len()];
+    for i in post_order(edges) {
+        depth[i] = edges[i].iter().map(|(t, _)| depth.get(*t).map_or(0, |d| d + 1)).max().unwrap_or(0);
+    }
+    depth
+}
+
+/// Reports chains over `limit` once each, where they start (a node over the limit that no node over the
+/// limit refers to), at its reference to the deepest next node. Returns whether all are within the limit.
+fn report_chains(edges: &[Vec<(usize, String)>], limit: usize, what: &str, p: &mut Problems) -> bool {
+    let depth = chain_depths(edges);
+    let over: Vec<bool> = depth.iter().map(|d| *d > limit).collect();
+    if !over.contains(&true) {
+        return true;
+    }
+    let mut below_over = vec![false; edges.len()];
+    for (j, es) in edges.iter().enumerate() {
+        if over[j] {
+            for (t, _) in es {
+                if let Some(b) = below_over.get_mut(*t) {
+                    *b = true;
+                }
+            }
+        }
+    }
+    for i in 0..edges.len() {
+        if over[i] && !below_over[i] {
+            if let Some((_, path)) = edges[i].iter().max_by_key(|(t, _)| depth.get(*t).copied().unwrap_or(0)) {
+                p.error(path, format!("{what} chain of {} steps is longer than the limit of {limit}", depth[i]));
+            }
+        }
+    }
+    false
+}
+
+/// Segment reference chains (spec §8 does not bound them; see `Limits::max_segment_depth`). Returns
+/// whether they are within the limit.
+fn segment_depth(edges: &[Vec<(usize, String)>], limits: &Limits, p: &mut Problems) -> bool {
+    // The evaluator stops at MAX_NESTING levels; a rule's own reference is the first.
+    report_chains(edges, limits.max_segment_depth.min(MAX_NESTING - 1), "segment reference", p)
+}
+
+/// Reports prerequisite cycles, and chains over the limit.
 fn prerequisite_graph(s: &Snapshot<'_>, keys: &StrIndex, limits: &Limits, p: &mut Problems) {
     let names: Vec<&str> = s.flags.iter().map(|(k, _)| &**k).collect();
     let edges: Vec<Vec<(usize, String)>> = s
@@ -452,47 +551,8 @@ fn prerequisite_graph(s: &Snapshot<'_>, keys: &StrIndex, limits: &Limits, p: &mu
     if p.list.len() > before {
         return; // depth is meaningless with cycles
     }
-    // Longest chain (in edges) from each flag; the graph is acyclic here.
-    let n = names.len();
-    let mut depth: Vec<Option<usize>> = vec![None; n];
-    fn longest(i: usize, edges: &[Vec<(usize, String)>], depth: &mut Vec<Option<usize>>, guard: usize) -> usize {
-        if let Some(Some(d)) = depth.get(i) {
-            return *d;
-        }
-        if guard == 0 {
-            return 0;
-        }
-        let mut best = 0;
-        if let Some(es) = edges.get(i) {
-            for (t, _) in es {
-                best = best.max(1 + longest(*t, edges, depth, guard - 1));
-            }
-        }
-        if let Some(d) = depth.get_mut(i) {
-            *d = Some(best);
-        }
-        best
-    }
-    for i in 0..n {
-        longest(i, &edges, &mut depth, n + 1);
-    }
-    let d = |i: usize| depth.get(i).copied().flatten().unwrap_or(0);
-    let over: Vec<bool> = (0..n).map(|i| d(i) > limits.max_prerequisite_depth).collect();
-    if !over.contains(&true) {
-        return;
-    }
-    let required_by_over: Vec<bool> =
-        (0..n).map(|i| edges.iter().enumerate().any(|(j, es)| over[j] && es.iter().any(|(t, _)| *t == i))).collect();
-    for i in 0..n {
-        if over[i] && !required_by_over[i] {
-            if let Some((_, path)) = edges[i].iter().max_by_key(|(t, _)| d(*t)) {
-                p.error(
-                    path,
-                    format!("prerequisite chain of {} steps is longer than the limit of {}", d(i), limits.max_prerequisite_depth),
-                );
-            }
-        }
-    }
+    // The evaluator stops at MAX_NESTING levels: a longer chain could never be met.
+    report_chains(&edges, limits.max_prerequisite_depth.min(MAX_NESTING), "prerequisite", p);
 }
 
 #[cfg(test)]

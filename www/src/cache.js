@@ -3,7 +3,8 @@
 // overwrites a newer one. Only the client writes here, and only snapshots the engine accepted.
 
 /**
- * @typedef {{text: string, etag: string | null, version: number}} CacheEntry
+ * @typedef {{text: string, etag: string | null, version: number, sig?: string | null}} CacheEntry
+ *   `sig`: the snapshot's signature file, kept so that a client with trusted keys verifies the entry again
  * @typedef {{get(): CacheEntry | null | Promise<CacheEntry | null>,
  *            set(entry: CacheEntry): void | Promise<void>}} SnapshotStorage
  */
@@ -21,7 +22,7 @@ export function memoryStorage() {
   return {
     kind: 'memory',
     get: () => held,
-    set: (entry) => { held = { text: entry.text, etag: entry.etag ?? null, version: entry.version }; },
+    set: (entry) => { held = entryOf(entry); },
   };
 }
 
@@ -30,7 +31,7 @@ function sharedMemoryStorage(key) {
   return {
     kind: 'memory',
     get: () => memory.get(key) ?? null,
-    set: (entry) => { memory.set(key, { text: entry.text, etag: entry.etag ?? null, version: entry.version }); },
+    set: (entry) => { memory.set(key, entryOf(entry)); },
   };
 }
 
@@ -50,7 +51,8 @@ export function webStorage(store, key) {
       return raw === null ? null : parseEntry(raw);
     },
     set(entry) {
-      store.setItem(item, JSON.stringify({ version: entry.version, etag: entry.etag ?? null, text: entry.text }));
+      const { text, ...rest } = entryOf(entry);
+      store.setItem(item, JSON.stringify({ ...rest, text }));
     },
   };
 }
@@ -74,7 +76,9 @@ export function cacheApiStorage(cacheStorage, url) {
       if (!res) return null;
       const version = Number(res.headers.get('x-edgeflag-version'));
       if (!Number.isSafeInteger(version)) return null;
-      return { text: await res.text(), etag: res.headers.get('x-edgeflag-etag') || null, version };
+      const sig = res.headers.get('x-edgeflag-sig');
+      return entryOf({ text: await res.text(), etag: res.headers.get('x-edgeflag-etag') || null, version,
+        sig: sig ? safeDecode(sig) : null });
     },
     async set(entry) {
       const headers = {
@@ -83,6 +87,7 @@ export function cacheApiStorage(cacheStorage, url) {
         'x-edgeflag-version': String(entry.version),
       };
       if (entry.etag) headers['x-edgeflag-etag'] = entry.etag;
+      if (entry.sig) headers['x-edgeflag-sig'] = encodeURIComponent(entry.sig);
       await (await open()).put(key, new Response(entry.text, { status: 200, headers }));
     },
   };
@@ -142,7 +147,7 @@ export function guardStorage(storage) {
         const current = await this.get();
         if (current && current.version > entry.version) return false;
       }
-      await storage.set({ text: entry.text, etag: entry.etag ?? null, version: entry.version });
+      await storage.set(entryOf(entry));
       return true;
     },
   };
@@ -152,7 +157,14 @@ function checkEntry(entry) {
   if (!entry || typeof entry !== 'object') return null;
   const { text, etag = null, version } = entry;
   if (typeof text !== 'string' || !Number.isSafeInteger(version) || version < 0) return null;
-  return { text, etag: typeof etag === 'string' && etag ? etag : null, version };
+  return entryOf({ text, etag: typeof etag === 'string' && etag ? etag : null, version, sig: entry.sig });
+}
+
+/** A copy of an entry with its known fields; `sig` only when there is one (a non-empty string). */
+function entryOf(entry) {
+  const out = { text: entry.text, etag: entry.etag ?? null, version: entry.version };
+  if (typeof entry.sig === 'string' && entry.sig) out.sig = entry.sig;
+  return out;
 }
 
 function parseEntry(raw) {
@@ -176,6 +188,10 @@ function cacheKey(url) {
   const u = new URL(url, globalThis.location?.href);
   u.searchParams.set('edgeflag-last-good', '1');
   return u.toString();
+}
+
+function safeDecode(s) {
+  try { return decodeURIComponent(s); } catch { return null; }
 }
 
 function isThenable(v) {

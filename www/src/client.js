@@ -5,6 +5,7 @@
 import { Engine, initWasm, initWasmSync, wasmReady } from './engine.js';
 import { LoadError, loadSnapshot, DEFAULT_TIMEOUT, DEFAULT_MAX_BYTES, retryPolicy } from './loader.js';
 import { selectStorage, guardStorage, noStorage } from './cache.js';
+import { keyRing, fetchSignature, verifySnapshot, utf8 } from './verify.js';
 import { changedFlags } from './changes.js';
 
 export { LoadError } from './loader.js';
@@ -31,6 +32,8 @@ const now = () => (globalThis.performance?.now?.() ?? Date.now()); // monotonic 
  * @param {typeof fetch} [options.fetch] the fetch to use (default: globalThis.fetch)
  * @param {number | {retries?: number, baseDelay?: number, maxDelay?: number}} [options.retries]
  * @param {boolean} [options.allowRollback] accept a snapshot whose version is lower than the one held
+ * @param {Array<{keyId: string, key: string | JsonWebKey | Uint8Array | CryptoKey}>} [options.publicKeys] trusted Ed25519
+ *   keys: when given, a snapshot from `url` (or the cache) is used only if its `.sig` file verifies (docs/security.md)
  * @param {number} [options.maxBytes] largest body accepted (default 16 MiB)
  * @param {*} [options.wasm] what `initWasm` takes (URL, bytes, Response, `WebAssembly.Module`); a Module initialises synchronously
  * @param {(event: object) => void} [options.onEvaluate] internal hook, called after each evaluation (exposures)
@@ -66,8 +69,8 @@ class CloseSignal {
 
 /** Feature-flag client. Create it with {@link createClient}. */
 class Client {
-  #url; #interval; #allowRollback; #loadOptions; #storage; #wasmOption;
-  #engine = null; #text = null; #etag = null; #version = null; #environment = null; #generation = 0;
+  #url; #interval; #allowRollback; #loadOptions; #storage; #wasmOption; #keys = null;
+  #engine = null; #text = null; #etag = null; #version = null; #environment = null; #generation = 0; #sig = null;
   #status = 'loading'; #closed = false; #lastError = null; #failures = 0;
   #listeners = new Map(); #hooks = [];
   #abort = new CloseSignal(); #timer = null; #inflight = null; #lastCheck = -Infinity;
@@ -85,6 +88,7 @@ class Client {
     checkNumber('maxBytes', maxBytes, 1);
     if (options.fetch != null && typeof options.fetch !== 'function') throw new TypeError('createClient: fetch must be a function');
     if (onEvaluate != null && typeof onEvaluate !== 'function') throw new TypeError('createClient: onEvaluate must be a function');
+    if (options.publicKeys != null) this.#keys = keyRing(options.publicKeys);
 
     this.#url = url == null ? null : String(url);
     this.#interval = refreshInterval;
@@ -102,10 +106,11 @@ class Client {
       cached = this.#storage.get();
       const candidates = [];
       if (bootText !== null) candidates.push({ text: bootText, etag: null, source: 'bootstrap' });
-      if (cached && !isThenable(cached)) candidates.push({ ...cached, source: 'cache' });
+      // With trusted keys a cached entry is verified first (asynchronously, in #start).
+      if (cached && !isThenable(cached) && !this.#keys) candidates.push({ ...cached, source: 'cache' });
       this.#adoptBest(candidates);
     }
-    this.#startup = this.#run(bootText, isThenable(cached) ? cached : null);
+    this.#startup = this.#run(bootText, isThenable(cached) || (cached && this.#keys) ? cached : null);
     this.#watchVisibility();
     this.#deferEvents = false;
   }
@@ -213,13 +218,26 @@ class Client {
       const candidates = [];
       if (bootText !== null) candidates.push({ text: bootText, etag: null, source: 'bootstrap' });
       const cached = await this.#storage.get();
-      if (cached) candidates.push({ ...cached, source: 'cache' });
+      if (cached && await this.#cacheVerified(cached)) candidates.push({ ...cached, source: 'cache' });
+      if (this.#closed) return;
       this.#adoptBest(candidates);
     } else if (pendingCache) {
       const cached = await pendingCache;
-      if (cached && !this.#closed) this.#adoptBest([{ ...cached, source: 'cache' }]);
+      if (cached && !this.#closed && await this.#cacheVerified(cached) && !this.#closed) this.#adoptBest([{ ...cached, source: 'cache' }]);
     }
     if (this.#url !== null && !this.#closed) await this.refresh();
+  }
+
+  /** Without trusted keys, true. With them: whether the cache entry's stored signature verifies its text. */
+  async #cacheVerified(entry) {
+    if (!this.#keys) return true;
+    try {
+      await verifySnapshot(utf8(entry.text), entry.sig ?? '', this.#keys, { url: 'the cache' });
+      return true;
+    } catch {
+      this.#cacheUnusable = true; // unsigned, altered or signed by a key no longer trusted: skipped, may be overwritten
+      return false;
+    }
   }
 
   async #run(bootText, pendingCache) {
@@ -258,6 +276,7 @@ class Client {
       return;
     }
     this.#install(best.engine, best.text, best.etag, best.source);
+    this.#sig = best.source === 'cache' ? (best.sig ?? null) : null;
     this.#adopted.resolve(); // ready() need not wait for the revalidation
   }
 
@@ -281,12 +300,19 @@ class Client {
       this.#succeeded();
       return { status: 'not-modified', version: this.#version };
     }
-    let outcome;
+    let outcome, sig = null;
     try {
+      if (this.#keys) { // the exact bytes received are checked before the engine sees them
+        sig = await fetchSignature(this.#loadOptions, this.#url);
+        if (this.#closed) return { status: 'closed', version: this.#version };
+        await verifySnapshot(res.bytes, sig.text, this.#keys, { url: this.#url, sigUrl: sig.url });
+      }
       outcome = this.#accept(res.text, res.etag);
     } catch (err) {
+      if (this.#closed) return { status: 'closed', version: this.#version };
       return this.#failed(err);
     }
+    if (outcome.status !== 'unchanged' || outcome.write) this.#sig = sig?.text ?? null;
     this.#succeeded();
     if (outcome.write) await this.#persist();
     return { status: outcome.status, version: this.#version };
@@ -361,7 +387,7 @@ class Client {
 
   async #persist() {
     try {
-      await this.#storage.set({ text: this.#text, etag: this.#etag, version: this.#version },
+      await this.#storage.set({ text: this.#text, etag: this.#etag, version: this.#version, sig: this.#sig },
         { allowOlder: this.#allowRollback || this.#cacheUnusable });
       this.#cacheUnusable = false;
     } catch (err) {

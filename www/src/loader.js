@@ -25,6 +25,7 @@ const MAX_DELAY = 60_000;
  * - `schema`: the snapshot's `schema` is one this engine does not know
  * - `older`: the snapshot's version is lower than the one held (anti-rollback)
  * - `conflict`: the same version was served with different content
+ * - `signature`: trusted keys are configured and the snapshot is unsigned, or its signature does not verify
  * - `storage`: the persistent cache could not be written
  * - `wasm`: the WebAssembly module could not be initialised
  * - `aborted`: the client was closed while loading

@@ -16,6 +16,7 @@ export type LoadErrorKind =
   | 'schema'        // a `schema` this engine does not know
   | 'older'         // a version lower than the one held (anti-rollback)
   | 'conflict'      // the version held, served with different content
+  | 'signature'     // trusted keys are configured: the snapshot is unsigned, or its signature does not verify
   | 'storage'       // the persistent cache could not be written
   | 'wasm'          // the WebAssembly module could not be initialised
   | 'aborted';      // the client was closed
@@ -44,8 +45,8 @@ export declare class LoadError extends Error {
   readonly retryable: boolean;
 }
 
-/** One cached snapshot. */
-export interface CacheEntry { text: string; etag: string | null; version: number }
+/** One cached snapshot; `sig` is its signature file (kept so that a client with `publicKeys` verifies the entry again). */
+export interface CacheEntry { text: string; etag: string | null; version: number; sig?: string }
 
 /** Where the last good snapshot is kept between runs. Both methods may be synchronous or asynchronous. */
 export interface SnapshotStorage {
@@ -82,6 +83,14 @@ export interface ClientOptions {
   allowRollback?: boolean;
   /** The largest body accepted, in bytes (default 16 MiB). */
   maxBytes?: number;
+  /**
+   * Trusted Ed25519 public keys (several for rotation). When given, a snapshot from `url` or the cache is used
+   * only if a signature in its `.sig` file (`<url>.sig`, written by `edgeflag sign`) verifies with one of them,
+   * checked with WebCrypto before the bytes reach the engine; otherwise it is refused ('signature') and the
+   * snapshot in use is kept. `key`: base64 of the 32-byte key (`edgeflag keygen`), a JWK, bytes or a CryptoKey.
+   * The bootstrap snapshot is part of the application and is not checked.
+   */
+  publicKeys?: Array<{ keyId: string; key: string | JsonWebKey | Uint8Array | ArrayBuffer | CryptoKey }>;
   /**
    * What initWasm takes: URL, bytes, Response, or a compiled WebAssembly.Module (required in Cloudflare
    * Workers; initialises synchronously). Not needed when initWasm was already awaited.

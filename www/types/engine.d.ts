@@ -100,6 +100,12 @@ export interface Limits {
   maxRegexBytes?: number;
   /** Deepest JSON nesting (128). */
   maxJsonDepth?: number;
+  /** Compiled size of all regular expressions together, in bytes (1 MiB); see docs/security.md. */
+  maxRegexTotalBytes?: number;
+  /** Longest chain of segments referring to segments (16; at most 63). */
+  maxSegmentDepth?: number;
+  /** Most evaluation steps for evaluating every flag once (2,000,000); see docs/security.md. */
+  maxEvaluationSteps?: number;
 }
 
 export class Engine {

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 /// The only algorithm.
 pub const ALG: &str = "Ed25519";
-/// Most signatures kept in one file (the JS client reads at most 16).
+/// Most signatures in one file (the JS client refuses a file with more).
 pub const MAX_SIGNATURES: usize = 16;
 
 /// Arguments of `sign`.
@@ -263,7 +263,11 @@ pub fn verify_run(a: VerifyArgs) -> u8 {
             return PROBLEM;
         }
     };
-    for e in entries.iter().filter(|e| e.alg == ALG).take(MAX_SIGNATURES) {
+    if entries.len() > MAX_SIGNATURES {
+        eprintln!("edgeflag: {}: {sig_path} holds {} signatures; clients refuse more than {MAX_SIGNATURES}", a.snapshot, entries.len());
+        return PROBLEM;
+    }
+    for e in entries.iter().filter(|e| e.alg == ALG) {
         let Some(sig) = b64_decode(&e.sig).and_then(|b| Signature::from_slice(&b).ok()) else { continue };
         for (id, k) in &keys {
             if *id == e.key_id && k.verify_strict(&bytes, &sig).is_ok() {
@@ -350,7 +354,7 @@ mod tests {
     #[test]
     fn signature_files() {
         let e = Entry { alg: ALG.into(), key_id: "k1".into(), sig: "AAAA".into() };
-        let text = write_signature_file(&[e.clone()]);
+        let text = write_signature_file(std::slice::from_ref(&e));
         assert_eq!(parse_signature_file(&text).unwrap(), vec![e.clone()]);
         assert_eq!(parse_signature_file(r#"{"alg":"Ed25519","keyId":"k1","sig":"AAAA"}"#).unwrap(), vec![e]);
         assert!(parse_signature_file("{}").is_err());

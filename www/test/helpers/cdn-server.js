@@ -6,6 +6,7 @@
 //   cdn.always(fault.flap());                    // the responder once the queue is empty (default: serve)
 //   cdn.publish(otherSnapshot);                  // what serve() sends from now on
 //   cdn.count, cdn.requests                      // what the clients asked
+//   cdn.route('/flags.json.sig').publish(text)   // another file on the same server (same next/always)
 //   await cdn.close();
 
 import { createServer } from 'node:http';
@@ -27,6 +28,7 @@ export async function startCdn(options = {}) {
   const waiters = new Set();
   const queue = [];
   let fallbackResponder = null;
+  const routes = new Map();
 
   const cdn = {
     url: '',
@@ -50,6 +52,31 @@ export async function startCdn(options = {}) {
     next(...responders) { queue.push(...responders); return cdn; },
     /** Sets the responder used once the queue is empty (null: serve the published snapshot). */
     always(responder) { fallbackResponder = responder; return cdn; },
+    /**
+     * Another file served at `p` (e.g. the snapshot's signature `/flags.json.sig`), 404 until published:
+     * `{publish(text, {contentType}), next(...responders), always(responder), text, count}`.
+     */
+    route(p) {
+      let r = routes.get(p);
+      if (!r) {
+        const q = [];
+        let fb = null;
+        r = {
+          text: null, contentType: 'application/json', count: 0, queue: q,
+          publish(text, { contentType = 'application/json' } = {}) { r.text = text === null ? null : String(text); r.contentType = contentType; return r; },
+          next(...responders) { q.push(...responders); return r; },
+          always(responder) { fb = responder; return r; },
+          responder() {
+            if (q.length) return q.shift();
+            return fb ?? ((req, res) => (r.text === null
+              ? send(res, 404, 'not found', { 'content-type': 'text/plain' })
+              : send(res, 200, r.text, { 'content-type': r.contentType, 'cache-control': cdn.cacheControl })));
+          },
+        };
+        routes.set(p, r);
+      }
+      return r;
+    },
     /** Resolves once `n` requests have arrived; rejects after `timeout` ms (tests stay bounded). */
     waitForRequests(n, timeout = 5000) {
       if (cdn.count >= n) return Promise.resolve(cdn.count);
@@ -79,6 +106,8 @@ export async function startCdn(options = {}) {
       if (cdn.count >= w.n) { clearTimeout(w.timer); waiters.delete(w); w.resolve(cdn.count); }
     }
     req.resume();
+    const route = routes.get(req.url.split('?')[0]);
+    if (route) { route.count++; return route.responder()(req, res, cdn); }
     if (req.url.split('?')[0] !== path) return send(res, 404, 'not found', { 'content-type': 'text/plain' });
     const responder = queue.length ? queue.shift() : (fallbackResponder ?? serve());
     responder(req, res, cdn);
