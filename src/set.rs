@@ -25,22 +25,11 @@ impl StrIndex {
     where
         I: IntoIterator<Item = (&'a str, u32)>,
     {
+        let items = items.into_iter();
         let mut idx = StrIndex::default();
-        let items: Vec<(&str, u32)> = items.into_iter().collect();
-        let cap = (items.len() * 2).max(4).next_power_of_two();
-        idx.slots = vec![EMPTY; cap];
-        idx.mask = cap - 1;
+        idx.entries.reserve(items.size_hint().0);
         for (k, v) in items {
-            let h = xxh3_64(k.as_bytes());
-            if idx.find(k, h).is_some() {
-                continue;
-            }
-            let mut i = (h as usize) & idx.mask;
-            while idx.slots[i] != EMPTY {
-                i = (i + 1) & idx.mask;
-            }
-            idx.slots[i] = idx.entries.len() as u32;
-            idx.entries.push((k.into(), v, h));
+            idx.get_or_insert(k, v);
         }
         idx
     }

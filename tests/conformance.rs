@@ -31,21 +31,10 @@ fn snapshot_text(file: &Value<'_>) -> String {
 }
 
 fn limits_of(v: Option<&Value<'_>>) -> Limits {
-    let mut l = Limits::default();
-    let Some(Value::Object(o)) = v else { return l };
-    for (k, v) in o {
-        let Value::Number(n) = v else { continue };
-        let n = n.as_u64().unwrap_or(0) as usize;
-        match &**k {
-            "maxBytes" => l.max_bytes = n,
-            "maxConditionDepth" => l.max_condition_depth = n,
-            "maxPrerequisiteDepth" => l.max_prerequisite_depth = n,
-            "maxRegexBytes" => l.max_regex_bytes = n,
-            "maxJsonDepth" => l.max_json_depth = n,
-            _ => panic!("unknown limit {k}"),
-        }
+    match v {
+        Some(v) => Limits::from_json(&v.to_string()).unwrap_or_else(|e| panic!("{e}")),
+        None => Limits::default(),
     }
-    l
 }
 
 fn kind_of(s: &str) -> ValueKind {

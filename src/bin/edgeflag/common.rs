@@ -72,3 +72,12 @@ pub fn print(s: &str) {
     let _ = writeln!(out, "{s}");
     let _ = out.flush();
 }
+
+/// The inputs of an evaluation: context and time first (usage errors win over an invalid snapshot,
+/// spec §10), then the snapshot. On failure, the exit code (messages already printed).
+pub fn evaluation_inputs(snapshot: &str, context_json: Option<&str>, now_text: Option<&str>) -> Result<(Engine, Context, i64), u8> {
+    let ctx = context(context_json).map_err(usage)?;
+    let now = now(now_text).map_err(usage)?;
+    let engine = load(snapshot, None)?;
+    Ok((engine, ctx, now))
+}

@@ -31,17 +31,8 @@ pub struct Args {
 
 /// Runs `eval`.
 pub fn run(a: Args) -> u8 {
-    // Usage errors win over an invalid snapshot: check the arguments first.
-    let ctx = match common::context(a.context.as_deref()) {
-        Ok(c) => c,
-        Err(m) => return common::usage(m),
-    };
-    let now = match common::now(a.now.as_deref()) {
-        Ok(n) => n,
-        Err(m) => return common::usage(m),
-    };
-    let engine = match common::load(&a.snapshot, None) {
-        Ok(e) => e,
+    let (engine, ctx, now) = match common::evaluation_inputs(&a.snapshot, a.context.as_deref(), a.now.as_deref()) {
+        Ok(x) => x,
         Err(code) => return code,
     };
     let keys: Vec<String> = if a.flags.is_empty() {
