@@ -120,9 +120,13 @@ impl Op {
 }
 
 /// A set of string operands: linear for a few, hashed for many.
+///
+/// Invariant of `Few`: every operand of at most 7 bytes is in `short` as its [`short_word`](crate::bytes::short_word), every
+/// longer one in `long`; a word holds the length in its top byte, so two words are equal exactly when
+/// the strings are (the scan is one integer comparison per operand).
 #[derive(Debug)]
 enum StrSet {
-    Few(Vec<Box<str>>),
+    Few { short: Vec<u64>, long: Vec<Box<str>> },
     Many(StrIndex),
 }
 
@@ -130,7 +134,15 @@ impl StrSet {
     fn new(v: Vec<Box<str>>) -> StrSet {
         // A linear scan over a few short strings beats hashing the attribute.
         if v.len() <= 16 {
-            StrSet::Few(v)
+            let mut short = Vec::new();
+            let mut long = Vec::new();
+            for x in v {
+                match crate::bytes::short_word(x.as_bytes()) {
+                    Some(w) => short.push(w),
+                    None => long.push(x),
+                }
+            }
+            StrSet::Few { short, long }
         } else {
             StrSet::Many(StrIndex::new(v.iter().map(|s| (&**s, 0u32))))
         }
@@ -138,8 +150,18 @@ impl StrSet {
     #[inline]
     fn contains(&self, s: &str) -> bool {
         match self {
-            StrSet::Few(v) => v.iter().any(|x| x.len() == s.len() && &**x == s),
+            StrSet::Few { short, long } => match crate::bytes::short_word(s.as_bytes()) {
+                Some(w) => short.contains(&w),
+                None => long.iter().any(|x| crate::bytes::str_eq(x, s)),
+            },
             StrSet::Many(i) => i.contains(s),
+        }
+    }
+    /// Operands compared one by one (a hashed set costs one lookup).
+    fn scan_len(&self) -> usize {
+        match self {
+            StrSet::Few { short, long } => short.len() + long.len(),
+            StrSet::Many(_) => 1,
         }
     }
 }
@@ -238,7 +260,7 @@ impl Matcher {
     pub(crate) fn work(&self) -> u64 {
         let n = match &self.kind {
             Kind::Presence => 0,
-            Kind::Equality(s) => s.nums.len() + if let StrSet::Few(v) = &s.strs { v.len() } else { 1 },
+            Kind::Equality(s) => s.nums.len() + s.strs.scan_len(),
             Kind::Strings(_, v) => v.len(),
             Kind::Regex(_, bytes) => *bytes,
             Kind::Numeric(v) => v.len(),
@@ -256,7 +278,19 @@ impl Matcher {
     }
 
     /// Tests the attribute. Never panics; a wrong type is `false`.
+    #[inline]
     pub fn test(&self, a: &Attr<'_>) -> bool {
+        // The common case first: a string attribute against string operands, case-sensitive.
+        if let (Kind::Equality(s), Attr::String(x)) = (&self.kind, a) {
+            if !self.ignore_case {
+                let eq = s.strs.contains(x);
+                return eq != matches!(self.op, Op::Neq | Op::NotIn);
+            }
+        }
+        self.test_general(a)
+    }
+
+    fn test_general(&self, a: &Attr<'_>) -> bool {
         match self.op {
             Op::Exists => return a.is_present(),
             Op::Missing => return !a.is_present(),
@@ -461,7 +495,7 @@ pub(crate) fn compile(
         Op::Eq | Op::Neq | Op::In | Op::NotIn => {
             let allow_bool = matches!(op, Op::Eq | Op::Neq);
             let mut strs = Vec::new();
-            let mut s = Scalars { strs: StrSet::Few(Vec::new()), nums: Vec::new(), has_true: false, has_false: false };
+            let mut s = Scalars { strs: StrSet::Many(StrIndex::default()), nums: Vec::new(), has_true: false, has_false: false };
             for (v, vp) in &operands {
                 match v {
                     Value::String(x) => strs.push(lower(x)),

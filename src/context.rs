@@ -158,6 +158,10 @@ pub trait Attributes {
     fn attr(&self, slot: usize, path: &[Box<str>]) -> Attr<'_>;
 }
 
+fn name_word(name: &str) -> u64 {
+    crate::bytes::short_word(name.as_bytes()).unwrap_or(u64::MAX)
+}
+
 /// A context error: the context is not a JSON object, or not valid JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContextError {
@@ -185,6 +189,9 @@ impl std::error::Error for ContextError {}
 #[derive(Clone, Debug, Default)]
 pub struct Context {
     fields: Vec<(String, Value<'static>)>,
+    /// Invariant: `names[i]` is [`short_word`](crate::bytes::short_word) of `fields[i].0`, or
+    /// `u64::MAX` for names over 7 bytes (the lookup compares one integer per field).
+    names: Vec<u64>,
 }
 
 impl Context {
@@ -206,6 +213,7 @@ impl Context {
             slot.1 = value;
         } else {
             self.fields.push((name.to_string(), value));
+            self.names.push(name_word(name));
         }
         self
     }
@@ -219,7 +227,11 @@ impl Context {
     /// Builds a context from a parsed JSON value, which must be an object.
     pub fn from_value(v: Value<'static>) -> Result<Context, ContextError> {
         match v {
-            Value::Object(fields) => Ok(Context { fields: fields.into_iter().map(|(k, v)| (k.into_owned(), v)).collect() }),
+            Value::Object(fields) => {
+                let fields: Vec<(String, Value<'static>)> = fields.into_iter().map(|(k, v)| (k.into_owned(), v)).collect();
+                let names = fields.iter().map(|(k, _)| name_word(k)).collect();
+                Ok(Context { fields, names })
+            }
             other => Err(ContextError { message: format!("a context must be a JSON object, not {}", other.type_name()) }),
         }
     }
@@ -234,10 +246,15 @@ impl Context {
 
     fn get_path<S: AsRef<str>>(&self, path: &[S]) -> Option<&Value<'static>> {
         let (first, rest) = path.split_first()?;
-        let mut cur = self.fields.iter().find(|(k, _)| k == first.as_ref()).map(|(_, v)| v)?;
+        let first = first.as_ref();
+        let at = match crate::bytes::short_word(first.as_bytes()) {
+            Some(w) => self.names.iter().position(|n| *n == w)?,
+            None => self.fields.iter().position(|(k, _)| crate::bytes::str_eq(k, first))?,
+        };
+        let mut cur = &self.fields.get(at)?.1;
         for seg in rest {
             cur = match cur {
-                Value::Object(o) => o.iter().find(|(k, _)| k == seg.as_ref()).map(|(_, v)| v)?,
+                Value::Object(o) => o.iter().find(|(k, _)| crate::bytes::str_eq(k, seg.as_ref())).map(|(_, v)| v)?,
                 _ => return None,
             };
         }

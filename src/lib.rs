@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod bucket;
+mod bytes;
 pub mod cidr;
 pub mod condition;
 pub mod context;

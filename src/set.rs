@@ -72,7 +72,7 @@ impl StrIndex {
                 return None;
             }
             let (k, v, eh) = self.entries.get(s as usize)?;
-            if *eh == h && &**k == key {
+            if *eh == h && crate::bytes::str_eq(k, key) {
                 return Some(*v);
             }
             i = (i + 1) & self.mask;

@@ -1,0 +1,134 @@
+//! Equality of short byte strings on the hot path.
+//!
+//! Attribute names, flag keys and `in` operands are mostly a few bytes long. `a == b` on slices calls
+//! the C library's `memcmp`, whose call and dispatch cost more than the comparison itself at these
+//! lengths; [`eq`] compares up to 16 bytes with at most two word loads per side, and leaves longer
+//! strings to `memcmp`.
+//!
+//! Invariant: `eq(a, b) == (a == b)` for every pair (tested exhaustively over short lengths below).
+
+/// Whether `a` and `b` hold the same bytes.
+#[inline(always)]
+pub(crate) fn eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n > 16 {
+        return a == b;
+    }
+    if n >= 8 {
+        // two overlapping 8-byte windows cover 8..=16 bytes
+        word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8)
+    } else if n >= 4 {
+        word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4)
+    } else if n > 0 {
+        // first, middle and last byte cover 1..=3 bytes
+        a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]
+    } else {
+        true
+    }
+}
+
+/// Whether `a` and `b` are the same string.
+#[inline(always)]
+pub(crate) fn str_eq(a: &str, b: &str) -> bool {
+    eq(a.as_bytes(), b.as_bytes())
+}
+
+/// A string of at most 7 bytes as one integer: its bytes (little-endian) and its length in the top
+/// byte, so two words are equal exactly when the strings are; `None` for longer strings. A word is
+/// never `u64::MAX` (its top byte is at most 7).
+#[inline(always)]
+pub(crate) fn short_word(s: &[u8]) -> Option<u64> {
+    if s.len() > 7 {
+        return None;
+    }
+    // Overlapping loads, not a copy: a copy of variable length is a call to `memcpy`. Where the two
+    // windows overlap they hold the same bytes, so OR-ing them is exact.
+    let n = s.len();
+    let bytes = if n >= 4 {
+        u64::from(word4(s, 0)) | (u64::from(word4(s, n - 4)) << (8 * (n - 4)))
+    } else if n > 0 {
+        u64::from(s[0]) | (u64::from(s[n / 2]) << (8 * (n / 2))) | (u64::from(s[n - 1]) << (8 * (n - 1)))
+    } else {
+        0
+    };
+    Some(bytes | ((n as u64) << 56))
+}
+
+#[inline(always)]
+fn word8(s: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    if let Some(src) = s.get(at..at + 8) {
+        w.copy_from_slice(src);
+    }
+    u64::from_le_bytes(w)
+}
+
+#[inline(always)]
+fn word4(s: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    if let Some(src) = s.get(at..at + 4) {
+        w.copy_from_slice(src);
+    }
+    u32::from_le_bytes(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agrees_with_slice_equality_for_every_short_length() {
+        // For each length up to 40 and each position, a difference at that position must be seen.
+        for n in 0..=40usize {
+            let a: Vec<u8> = (0..n as u8).map(|i| i.wrapping_mul(37).wrapping_add(1)).collect();
+            assert!(eq(&a, &a.clone()), "equal, length {n}");
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 0x80;
+                assert!(!eq(&a, &b), "differs at {at} of {n}");
+                b[at] ^= 0x81;
+                assert!(!eq(&a, &b), "differs at {at} of {n} (low bit)");
+            }
+            let mut longer = a.clone();
+            longer.push(0);
+            assert!(!eq(&a, &longer), "lengths {n} and {}", n + 1);
+        }
+    }
+
+    #[test]
+    fn short_words_are_equal_exactly_when_the_strings_are() {
+        let xs: [&[u8]; 9] = [b"", b"a", b"a\0", b"\0", b"ab", b"ba", b"abcdefg", b"abcdefh", b"abcdefgh"];
+        for a in xs {
+            for b in xs {
+                match (short_word(a), short_word(b)) {
+                    (Some(x), Some(y)) => assert_eq!(x == y, a == b, "{a:?} {b:?}"),
+                    (x, y) => assert_eq!((x.is_none(), y.is_none()), (a.len() > 7, b.len() > 7)),
+                }
+            }
+        }
+        assert_ne!(short_word(b"\xff\xff\xff\xff\xff\xff\xff"), Some(u64::MAX));
+    }
+
+    #[test]
+    fn short_words_hold_the_bytes() {
+        for n in 0..=7usize {
+            let s: Vec<u8> = (0..n as u8).map(|i| 0xa0 + i).collect();
+            let mut w = [0u8; 8];
+            w[..n].copy_from_slice(&s);
+            w[7] = n as u8;
+            assert_eq!(short_word(&s), Some(u64::from_le_bytes(w)), "length {n}");
+        }
+    }
+
+    #[test]
+    fn strings() {
+        assert!(str_eq("DE", "DE"));
+        assert!(!str_eq("DE", "DK"));
+        assert!(!str_eq("country", "countrx"));
+        assert!(str_eq("", ""));
+        assert!(!str_eq("é", "e\u{301}"));
+    }
+}
