@@ -6,6 +6,11 @@
 //! strings to `memcmp`.
 //!
 //! Invariant: `eq(a, b) == (a == b)` for every pair (tested exhaustively over short lengths below).
+//!
+//! [`utf8`] is the crate's one use of `unsafe` outside the wasm-bindgen glue: it skips the validator's
+//! call for short ASCII strings (the encoded context's attribute values, decoded on every wasm call),
+//! where `from_utf8` costs more than the evaluation that follows. Its precondition is checked on the
+//! line before, and its result equals `core::str::from_utf8(s).ok()` for every input (tested below).
 
 /// Whether `a` and `b` hold the same bytes.
 #[inline(always)]
@@ -34,6 +39,39 @@ pub(crate) fn eq(a: &[u8], b: &[u8]) -> bool {
 #[inline(always)]
 pub(crate) fn str_eq(a: &str, b: &str) -> bool {
     eq(a.as_bytes(), b.as_bytes())
+}
+
+/// `s` as text if it is valid UTF-8 (what `core::str::from_utf8(s).ok()` gives), faster for short
+/// ASCII strings.
+#[inline]
+#[allow(unsafe_code)]
+pub(crate) fn utf8(s: &[u8]) -> Option<&str> {
+    if s.len() <= 32 && ascii_short(s) {
+        // SAFETY: every byte is below 0x80, i.e. ASCII, and ASCII text is valid UTF-8.
+        return Some(unsafe { core::str::from_utf8_unchecked(s) });
+    }
+    core::str::from_utf8(s).ok()
+}
+
+/// Whether every byte of `s` is ASCII, a word at a time (for short strings: no call, no alignment).
+#[inline(always)]
+fn ascii_short(s: &[u8]) -> bool {
+    let n = s.len();
+    let high = if n >= 8 {
+        // windows at 0, 8, 16, … and one ending at `n`: together they cover every byte
+        let mut acc = word8(s, n - 8);
+        let mut i = 0;
+        while i + 8 <= n {
+            acc |= word8(s, i);
+            i += 8;
+        }
+        acc
+    } else if n >= 4 {
+        u64::from(word4(s, 0) | word4(s, n - 4))
+    } else {
+        s.iter().fold(0u64, |acc, b| acc | u64::from(*b))
+    };
+    high & 0x8080_8080_8080_8080 == 0
 }
 
 /// A string of at most 7 bytes as one integer: its bytes (little-endian) and its length in the top
@@ -120,6 +158,28 @@ mod tests {
             w[..n].copy_from_slice(&s);
             w[7] = n as u8;
             assert_eq!(short_word(&s), Some(u64::from_le_bytes(w)), "length {n}");
+        }
+    }
+
+    #[test]
+    fn utf8_agrees_with_the_validator() {
+        let cases: [&[u8]; 10] = [b"", b"DE", b"user-1234", &[0x7f; 32], &[0x41; 33], "é".as_bytes(), &[0xc3], &[0xff, 0x41], &[0x80], &[0xed, 0xa0, 0x80]];
+        for c in cases {
+            assert_eq!(utf8(c), core::str::from_utf8(c).ok(), "{c:?}");
+        }
+        for n in 1..=33usize {
+            for at in 0..n {
+                let mut v = vec![b'a'; n];
+                v[at] = 0xe9; // a lone continuation-less lead byte: invalid anywhere
+                assert_eq!(utf8(&v), None, "0xe9 at {at} of {n}");
+            }
+        }
+        for b in 0..=255u8 {
+            for n in [1usize, 31, 32, 33] {
+                let mut v = vec![b'a'; n];
+                v[n - 1] = b;
+                assert_eq!(utf8(&v), core::str::from_utf8(&v).ok(), "byte {b:#x} at the end of {n}");
+            }
         }
     }
 

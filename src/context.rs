@@ -324,6 +324,7 @@ fn read_f64(b: &[u8]) -> Result<(f64, &[u8]), DecodeError> {
 }
 
 /// Decodes one non-array value (tags 0–5, 7).
+#[inline(always)]
 fn decode_scalar(b: &[u8]) -> Result<(Attr<'_>, &[u8]), DecodeError> {
     let (t, rest) = b.split_first().ok_or(DecodeError)?;
     match *t {
@@ -338,7 +339,7 @@ fn decode_scalar(b: &[u8]) -> Result<(Attr<'_>, &[u8]), DecodeError> {
         tag::STRING => {
             let (n, rest) = read_u32(rest)?;
             let (s, rest) = take(rest, n as usize)?;
-            let s = core::str::from_utf8(s).map_err(|_| DecodeError)?;
+            let s = crate::bytes::utf8(s).ok_or(DecodeError)?;
             Ok((Attr::String(s), rest))
         }
         tag::OTHER => Ok((Attr::Other, rest)),
