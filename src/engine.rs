@@ -109,8 +109,9 @@ impl Engine {
         let Some(model) = snapshot::build(doc, &mut p) else {
             return Err(LoadError { problems: p.list });
         };
-        validate::validate(&model, &opts.limits, opts.now_ms, &mut p);
-        let plan = plan::compile(&model, &opts.limits, &mut p);
+        let keys = plan::Keys::new(&model);
+        validate::validate(&model, &keys, &opts.limits, opts.now_ms, &mut p);
+        let plan = plan::compile(&model, keys, &opts.limits, &mut p);
         if p.has_errors() {
             return Err(LoadError { problems: p.list });
         }

@@ -271,7 +271,7 @@ fn eval_cond<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, 
             let path = plan.attrs.get(*slot as usize).map(|p| &p[..]).unwrap_or(&[]);
             let a = ctx.attr(*slot as usize, path);
             let r = matcher.test(&a);
-            t.leaf(*slot, matcher, operand, &a, r);
+            t.leaf(*slot, matcher, plan.operand(*operand), &a, r);
             r
         }
     }

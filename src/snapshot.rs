@@ -597,16 +597,17 @@ fn condition<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Condition<'
         }
     };
     const SHAPES: [&str; 5] = ["all", "any", "not", "segment", "attr"];
-    let shapes: Vec<&str> = SHAPES.iter().copied().filter(|s| fields.iter().any(|(k, _)| k == s)).collect();
-    if shapes.len() != 1 {
-        if shapes.is_empty() {
+    let present = |s: &str| fields.iter().any(|(k, _)| k == s);
+    let mut shapes = SHAPES.iter().copied().filter(|s| present(s));
+    let (Some(shape), None) = (shapes.next(), shapes.next()) else {
+        let found: Vec<&str> = SHAPES.iter().copied().filter(|s| present(s)).collect();
+        if found.is_empty() {
             p.error(path, "a condition needs exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"");
         } else {
-            p.error(path, format!("a condition takes exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"; found {}", shapes.join(", ")));
+            p.error(path, format!("a condition takes exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"; found {}", found.join(", ")));
         }
         return Condition::Invalid;
-    }
-    let shape = shapes[0];
+    };
     if shape == "attr" {
         let mut c = AttrCondition { attr: Cow::Borrowed(""), op: Cow::Borrowed(""), value: None, values: None, ignore_case: false };
         let (mut ok, mut has_op) = (true, false);
