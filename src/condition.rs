@@ -474,15 +474,16 @@ pub(crate) fn compile(
         }
         return (p.list.len() == before).then_some(Matcher { op, ignore_case, kind: Kind::Presence });
     }
-    // Operands with their paths.
-    let operands: Vec<(&Value<'_>, At<'_>)> = match (value, values) {
-        (Some(v), None) => vec![(v, At(path, None))],
-        (None, Some(vs)) => vs.iter().enumerate().map(|(i, v)| (v, At(path, Some(i)))).collect(),
+    // Operands with their paths (an iterator, so that compiling allocates nothing for them).
+    let (one, many): (Option<&Value<'_>>, &[Value<'_>]) = match (value, values) {
+        (Some(v), None) => (Some(v), &[]),
+        (None, Some(vs)) => (None, vs),
         _ => {
             p.error(path.key("value"), format!("`{}` needs an operand: \"value\" or \"values\"", op.as_str()));
             return None;
         }
     };
+    let operands = || one.map(|v| (v, At(path, None))).into_iter().chain(many.iter().enumerate().map(|(i, v)| (v, At(path, Some(i)))));
     let ic = ignore_case && op.compares_strings();
     let lower = |s: &str| -> Box<str> {
         if ic {
@@ -496,7 +497,7 @@ pub(crate) fn compile(
             let allow_bool = matches!(op, Op::Eq | Op::Neq);
             let mut strs = Vec::new();
             let mut s = Scalars { strs: StrSet::Many(StrIndex::default()), nums: Vec::new(), has_true: false, has_false: false };
-            for (v, vp) in &operands {
+            for (v, vp) in operands() {
                 match v {
                     Value::String(x) => strs.push(lower(x)),
                     Value::Number(n) => s.nums.push(n.as_f64()),
@@ -507,7 +508,7 @@ pub(crate) fn compile(
                             s.has_false = true
                         }
                     }
-                    _ => operand_kind_error(v, if allow_bool { "strings, numbers or booleans" } else { "strings or numbers" }, op, *vp, p),
+                    _ => operand_kind_error(v, if allow_bool { "strings, numbers or booleans" } else { "strings or numbers" }, op, vp, p),
                 }
             }
             s.strs = StrSet::new(strs);
@@ -515,10 +516,10 @@ pub(crate) fn compile(
         }
         Op::StartsWith | Op::EndsWith | Op::Contains => {
             let mut v = Vec::new();
-            for (o, op_path) in &operands {
+            for (o, op_path) in operands() {
                 match o {
                     Value::String(x) => v.push(lower(x)),
-                    _ => operand_kind_error(o, "strings", op, *op_path, p),
+                    _ => operand_kind_error(o, "strings", op, op_path, p),
                 }
             }
             let k = match op {
@@ -531,10 +532,10 @@ pub(crate) fn compile(
         Op::Matches => {
             let mut res = Vec::new();
             let mut charged = 0usize;
-            for (o, op_path) in &operands {
+            for (o, op_path) in operands() {
                 match o {
                     Value::String(x) if x.len() > limits.max_regex_bytes => p.error(
-                        *op_path,
+                        op_path,
                         format!("regular expression is {} bytes; the limit is {}", x.len(), limits.max_regex_bytes),
                     ),
                     // The compiled program is bounded too: matching costs its size times the input's length,
@@ -542,7 +543,7 @@ pub(crate) fn compile(
                     // program is charged to the snapshot's budget (`max_regex_total_bytes`).
                     Value::String(x) => match compile_regex(x, ignore_case, limits.max_regex_bytes.saturating_mul(REGEX_PROGRAM_FACTOR)) {
                         Ok((_, size)) if size > *regex_budget => p.error(
-                            *op_path,
+                            op_path,
                             format!(
                                 "the regular expressions of this snapshot compile to more than {} bytes in all (this one up to \
                                  {size}); the limit is {}",
@@ -556,7 +557,7 @@ pub(crate) fn compile(
                             res.push(r);
                         }
                         Err(e) if e.to_string().contains("size limit") => p.error(
-                            *op_path,
+                            op_path,
                             format!(
                                 "regular expression compiles to more than {} bytes (the limit is {REGEX_PROGRAM_FACTOR} times the \
                                  {}-byte pattern limit); counted repetitions such as {{1000}} multiply its size",
@@ -564,70 +565,70 @@ pub(crate) fn compile(
                                 limits.max_regex_bytes
                             ),
                         ),
-                        Err(e) => p.error(*op_path, format!("invalid regular expression: {}", first_line(&e.to_string()))),
+                        Err(e) => p.error(op_path, format!("invalid regular expression: {}", first_line(&e.to_string()))),
                     },
-                    _ => operand_kind_error(o, "regular expressions (strings)", op, *op_path, p),
+                    _ => operand_kind_error(o, "regular expressions (strings)", op, op_path, p),
                 }
             }
             Kind::Regex(res, charged)
         }
         Op::Lt | Op::Lte | Op::Gt | Op::Gte => {
             let mut v = Vec::new();
-            for (o, op_path) in &operands {
+            for (o, op_path) in operands() {
                 match o {
                     Value::Number(n) => v.push(n.as_f64()),
-                    _ => operand_kind_error(o, "numbers", op, *op_path, p),
+                    _ => operand_kind_error(o, "numbers", op, op_path, p),
                 }
             }
             Kind::Numeric(v)
         }
         Op::SemverEq | Op::SemverLt | Op::SemverLte | Op::SemverGt | Op::SemverGte => {
             let mut v = Vec::new();
-            for (o, op_path) in &operands {
+            for (o, op_path) in operands() {
                 match o {
                     Value::String(x) => match VersionBuf::parse(x) {
                         Some(b) => v.push(b),
-                        None => p.error(*op_path, format!("\"{x}\" is not a version (like 2.3.0, v2, 2.3-rc.1)")),
+                        None => p.error(op_path, format!("\"{x}\" is not a version (like 2.3.0, v2, 2.3-rc.1)")),
                     },
-                    _ => operand_kind_error(o, "version strings", op, *op_path, p),
+                    _ => operand_kind_error(o, "version strings", op, op_path, p),
                 }
             }
             Kind::Semver(v)
         }
         Op::Before | Op::After => {
             let mut v = Vec::new();
-            for (o, op_path) in &operands {
+            for (o, op_path) in operands() {
                 match o {
                     Value::String(x) => match time::parse_rfc3339_ms(x) {
                         Some(t) => v.push(t),
-                        None => p.error(*op_path, format!("\"{x}\" is not an RFC 3339 date-time")),
+                        None => p.error(op_path, format!("\"{x}\" is not an RFC 3339 date-time")),
                     },
                     Value::Number(n) if n.as_f64().is_finite() => v.push(n.as_f64().floor() as i64),
-                    _ => operand_kind_error(o, "RFC 3339 date-times or milliseconds since the epoch", op, *op_path, p),
+                    _ => operand_kind_error(o, "RFC 3339 date-times or milliseconds since the epoch", op, op_path, p),
                 }
             }
             Kind::Time(v)
         }
         Op::ContainsAll => {
             let (mut s, mut n) = (Vec::new(), Vec::new());
-            for (o, op_path) in &operands {
+            for (o, op_path) in operands() {
                 match o {
                     Value::String(x) => s.push(lower(x)),
                     Value::Number(x) => n.push(x.as_f64()),
-                    _ => operand_kind_error(o, "strings or numbers", op, *op_path, p),
+                    _ => operand_kind_error(o, "strings or numbers", op, op_path, p),
                 }
             }
             Kind::ContainsAll(s, n)
         }
         Op::InCidr => {
             let mut v = Vec::new();
-            for (o, op_path) in &operands {
+            for (o, op_path) in operands() {
                 match o {
                     Value::String(x) => match Cidr::parse(x) {
                         Some(c) => v.push(c),
-                        None => p.error(*op_path, format!("\"{x}\" is not a CIDR block (like 10.0.0.0/8 or 2001:db8::/32)")),
+                        None => p.error(op_path, format!("\"{x}\" is not a CIDR block (like 10.0.0.0/8 or 2001:db8::/32)")),
                     },
-                    _ => operand_kind_error(o, "CIDR blocks (strings)", op, *op_path, p),
+                    _ => operand_kind_error(o, "CIDR blocks (strings)", op, op_path, p),
                 }
             }
             Kind::Cidr(v)

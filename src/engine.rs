@@ -4,7 +4,7 @@ use crate::context::{Attr, Attributes, Slots};
 use crate::error::{LoadError, Problem, Problems, Severity};
 use crate::eval::{self, NoTrace, Outcome};
 use crate::explain::{Recorder, Trace};
-use crate::json::{self, ParseOptions, Value};
+use crate::json::{self, Value};
 use crate::limits::Limits;
 use crate::plan::{self, Plan};
 use crate::reason::{ErrorCode, Reason};
@@ -101,16 +101,17 @@ impl Engine {
         if text.len() > opts.limits.max_bytes {
             return Err(too_big(text.len(), &opts.limits));
         }
-        let doc = json::parse_with(text, &ParseOptions { max_depth: opts.limits.max_json_depth }).map_err(|e| {
+        let mut p = Problems::default();
+        let model = snapshot::build(text, opts.limits.max_json_depth, &mut p).map_err(|e| {
             let path = if matches!(e.kind, json::ParseErrorKind::DuplicateKey(_)) { e.path.clone() } else { "(root)".to_string() };
             LoadError::single(path, format!("{e}"))
         })?;
-        let mut p = Problems::default();
-        let Some(model) = snapshot::build(doc, &mut p) else {
+        let Some(model) = model else {
             return Err(LoadError { problems: p.list });
         };
-        validate::validate(&model, &opts.limits, opts.now_ms, &mut p);
-        let plan = plan::compile(&model, &opts.limits, &mut p);
+        let keys = plan::Keys::new(&model);
+        validate::validate(&model, &keys, &opts.limits, opts.now_ms, &mut p);
+        let plan = plan::compile(&model, keys, &opts.limits, &mut p);
         if p.has_errors() {
             return Err(LoadError { problems: p.list });
         }

@@ -17,7 +17,7 @@
 use crate::bucket::{bucket_with_prefix, integer_unit};
 use crate::condition::Matcher;
 use crate::context::{Attr, Attributes};
-use crate::plan::{Cond, Plan, ServePlan, KEY_SLOT};
+use crate::plan::{Cond, Plan, ServePlan, Span, KEY_SLOT};
 use crate::reason::Reason;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -267,7 +267,7 @@ fn eval_cond<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, 
             t.cond_end(r);
             r
         }
-        Cond::Attr { slot, matcher, operand } => eval_leaf(plan, *slot, matcher, operand, ctx, t),
+        Cond::Attr { slot, matcher, operand } => eval_leaf(plan, *slot, matcher, *operand, ctx, t),
     }
 }
 
@@ -276,17 +276,17 @@ fn eval_cond<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, 
 #[inline(always)]
 fn eval_child<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, t: &mut T, depth: usize) -> bool {
     match c {
-        Cond::Attr { slot, matcher, operand } => eval_leaf(plan, *slot, matcher, operand, ctx, t),
+        Cond::Attr { slot, matcher, operand } => eval_leaf(plan, *slot, matcher, *operand, ctx, t),
         _ => eval_cond(plan, c, ctx, t, depth),
     }
 }
 
 #[inline(always)]
-fn eval_leaf<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, slot: u32, matcher: &Matcher, operand: &str, ctx: &A, t: &mut T) -> bool {
+fn eval_leaf<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, slot: u32, matcher: &Matcher, operand: Span, ctx: &A, t: &mut T) -> bool {
     let path = plan.attrs.get(slot as usize).map(|p| &p[..]).unwrap_or(&[]);
     let a = ctx.attr(slot as usize, path);
     let r = matcher.test(&a);
-    t.leaf(slot, matcher, operand, &a, r);
+    t.leaf(slot, matcher, plan.operand(operand), &a, r);
     r
 }
 

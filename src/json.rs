@@ -1139,8 +1139,16 @@ impl<'a> Parser<'a> {
 /// (whitespace already skipped), and `stack` holds the open containers, each
 /// ready to receive that value (an object frame's `key` is its key).
 fn parse_text(src: &str, max_depth: usize) -> Result<Value<'_>, ParseError> {
+    parse_value(src, 0, max_depth, true).map(|(v, _)| v)
+}
+
+/// Parses the value that starts at byte `start` of `src` (whitespace before it already skipped when
+/// `whole` is false) and returns it with the offset just after it. `whole`: `src` must be exactly one
+/// value (byte order mark, empty input and trailing characters are errors); otherwise whatever follows
+/// the value is left to the caller ([`Reader::value`]).
+fn parse_value(src: &str, start: usize, max_depth: usize, whole: bool) -> Result<(Value<'_>, usize), ParseError> {
     use ParseErrorKind as K;
-    let mut p = Parser { src, pos: 0 };
+    let mut p = Parser { src, pos: start };
     let mut stack: Vec<Frame<'_>> = Vec::new();
     let mut scratch = Scratch {
         values: Vec::new(),
@@ -1161,7 +1169,7 @@ fn parse_text(src: &str, max_depth: usize) -> Result<Value<'_>, ParseError> {
             }
         };
     }
-    if src.starts_with('\u{feff}') {
+    if whole && src.starts_with('\u{feff}') {
         fail!(true, Fail::at(0, K::ByteOrderMark));
     }
     p.skip_ws();
@@ -1207,6 +1215,7 @@ fn parse_text(src: &str, max_depth: usize) -> Result<Value<'_>, ParseError> {
         // containers as long as their end follows.
         loop {
             match stack.last_mut() {
+                None if !whole => return Ok((value, p.pos)),
                 None => {
                     p.skip_ws();
                     if p.peek().is_some() {
@@ -1221,7 +1230,7 @@ fn parse_text(src: &str, max_depth: usize) -> Result<Value<'_>, ParseError> {
                         };
                         fail!(true, fail);
                     }
-                    return Ok(value);
+                    return Ok((value, p.pos));
                 }
                 Some(Frame::Array { start }) => {
                     let start = *start;
@@ -1283,6 +1292,380 @@ fn parse_text(src: &str, max_depth: usize) -> Result<Value<'_>, ParseError> {
             }
         }
     }
+}
+
+/// What kind of value is next, for [`Reader::peek`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Peek {
+    /// `null`.
+    Null,
+    /// `true` or `false` (or a misspelling of them, which reading reports).
+    Bool,
+    /// A number.
+    Number,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+    /// Not the start of a value, or the reader has failed.
+    Invalid,
+}
+
+impl Peek {
+    /// The JSON type's name, as [`Value::type_name`] gives it (`"invalid JSON"` for [`Peek::Invalid`]).
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Peek::Null => "null",
+            Peek::Bool => "boolean",
+            Peek::Number => "number",
+            Peek::String => "string",
+            Peek::Array => "array",
+            Peek::Object => "object",
+            Peek::Invalid => "invalid JSON",
+        }
+    }
+}
+
+/// An open container of a [`Reader`].
+#[derive(Clone, Copy, Debug)]
+struct Open {
+    /// An object (else an array).
+    object: bool,
+    /// No member or element has been read yet.
+    first: bool,
+    /// Where this object's keys start in `Reader::keys`.
+    keys: usize,
+}
+
+/// A pull reader: walks one JSON text value by value, without building a tree, under exactly the
+/// rules of [`parse_with`] (the same texts are accepted; duplicate keys, nesting deeper than
+/// `max_depth`, trailing characters are refused).
+///
+/// The reader does not say *what* is wrong: on the first problem it stops ([`Reader::failed`]); every
+/// later call returns nothing (`None`, `false`, [`Peek::Invalid`], `Value::Null`). Callers then ask
+/// [`parse_with`] on the same text for the exact [`ParseError`] (errors are rare; their cost does not
+/// matter). Use: [`Reader::peek`] at a value, then read it with [`Reader::string`], [`Reader::number`],
+/// [`Reader::boolean`], [`Reader::value`] (a tree), [`Reader::skip`], or enter it with
+/// [`Reader::object`]/[`Reader::array`] and walk it with [`Reader::next_key`]/[`Reader::next_element`]
+/// to its end; at the end of the text, [`Reader::finish`]. Every value must be consumed exactly once.
+pub struct Reader<'a> {
+    p: Parser<'a>,
+    max_depth: usize,
+    failed: bool,
+    /// Open containers, innermost last.
+    open: Vec<Open>,
+    /// Keys of the open objects so far, to find duplicates when an object closes.
+    keys: Vec<Cow<'a, str>>,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `src`, which must be one JSON value nested at most `max_depth` deep.
+    pub fn new(src: &'a str, max_depth: usize) -> Reader<'a> {
+        let mut r = Reader { p: Parser { src, pos: 0 }, max_depth, failed: src.starts_with('\u{feff}'), open: Vec::new(), keys: Vec::new() };
+        r.p.skip_ws();
+        if r.p.peek().is_none() {
+            r.failed = true;
+        }
+        r
+    }
+
+    /// Whether a problem was found: the text is not accepted by [`parse_with`].
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+
+    fn fail(&mut self) {
+        self.failed = true;
+    }
+
+    /// The kind of the next value (the reader is where a value starts).
+    #[inline]
+    pub fn peek(&self) -> Peek {
+        if self.failed {
+            return Peek::Invalid;
+        }
+        match self.p.peek() {
+            Some(b'"') => Peek::String,
+            Some(b'-' | b'0'..=b'9') => Peek::Number,
+            Some(b'{') => Peek::Object,
+            Some(b'[') => Peek::Array,
+            Some(b't' | b'f') => Peek::Bool,
+            Some(b'n') => Peek::Null,
+            _ => Peek::Invalid,
+        }
+    }
+
+    /// Reads the next value if it is a string.
+    #[inline]
+    pub fn string(&mut self) -> Option<Cow<'a, str>> {
+        if self.peek() != Peek::String {
+            return None;
+        }
+        match self.p.string() {
+            Ok(s) => Some(s),
+            Err(_) => {
+                self.fail();
+                None
+            }
+        }
+    }
+
+    /// Reads the next value if it is a number.
+    pub fn number(&mut self) -> Option<Number<'a>> {
+        if self.peek() != Peek::Number {
+            return None;
+        }
+        match self.p.number() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                self.fail();
+                None
+            }
+        }
+    }
+
+    /// Reads the next value if it is `true` or `false`.
+    pub fn boolean(&mut self) -> Option<bool> {
+        let read = match self.p.peek() {
+            _ if self.failed => return None,
+            Some(b't') => self.p.literal("true", Value::Bool(true)),
+            Some(b'f') => self.p.literal("false", Value::Bool(false)),
+            _ => return None,
+        };
+        match read {
+            Ok(v) => v.as_bool(),
+            Err(_) => {
+                self.fail();
+                None
+            }
+        }
+    }
+
+    /// Reads the next value as a tree (`Value::Null` once the reader has failed).
+    pub fn value(&mut self) -> Value<'a> {
+        if self.failed {
+            return Value::Null;
+        }
+        let depth = self.max_depth.saturating_sub(self.open.len());
+        match parse_value(self.p.src, self.p.pos, depth, false) {
+            Ok((v, end)) => {
+                self.p.pos = end;
+                v
+            }
+            Err(_) => {
+                self.fail();
+                Value::Null
+            }
+        }
+    }
+
+    /// Enters the next value if it is an object; then call [`Reader::next_key`] until it returns `None`.
+    pub fn object(&mut self) -> bool {
+        self.enter(b'{')
+    }
+
+    /// Enters the next value if it is an array; then call [`Reader::next_element`] until it returns `false`.
+    pub fn array(&mut self) -> bool {
+        self.enter(b'[')
+    }
+
+    fn enter(&mut self, open: u8) -> bool {
+        if self.failed || self.p.peek() != Some(open) {
+            return false;
+        }
+        if self.open.len() >= self.max_depth {
+            self.fail();
+            return false;
+        }
+        self.p.pos += 1;
+        self.p.skip_ws();
+        self.open.push(Open { object: open == b'{', first: true, keys: self.keys.len() });
+        true
+    }
+
+    /// In an object entered with [`Reader::object`]: the next member's key (the reader is then at its
+    /// value, which must be read), or `None` at the end of the object (which is then left) or on failure.
+    pub fn next_key(&mut self) -> Option<Cow<'a, str>> {
+        let top = match self.open.last_mut() {
+            Some(top) if top.object && !self.failed => top,
+            _ => {
+                self.fail();
+                return None;
+            }
+        };
+        let expected = if top.first {
+            top.first = false;
+            if self.p.peek() == Some(b'}') {
+                return self.close_object();
+            }
+            Expected::KeyOrEnd
+        } else {
+            self.p.skip_ws();
+            match self.p.peek() {
+                Some(b',') => {
+                    self.p.pos += 1;
+                    self.p.skip_ws();
+                    Expected::Key
+                }
+                Some(b'}') => return self.close_object(),
+                _ => {
+                    self.fail();
+                    return None;
+                }
+            }
+        };
+        match self.p.key_and_colon(expected) {
+            Ok((key, _)) => {
+                self.keys.push(key.clone());
+                Some(key)
+            }
+            Err(_) => {
+                self.fail();
+                None
+            }
+        }
+    }
+
+    /// Leaves the innermost object at its `}`, checking its keys for duplicates.
+    fn close_object(&mut self) -> Option<Cow<'a, str>> {
+        self.p.pos += 1;
+        let start = self.open.pop().map_or(0, |o| o.keys);
+        if has_duplicate(self.keys.get(start..).unwrap_or_default()) {
+            self.fail();
+        }
+        self.keys.truncate(start);
+        None
+    }
+
+    /// In an array entered with [`Reader::array`]: `true` when another element follows (the reader is
+    /// then at it, and it must be read), `false` at the end of the array (which is then left) or on failure.
+    pub fn next_element(&mut self) -> bool {
+        let top = match self.open.last_mut() {
+            Some(top) if !top.object && !self.failed => top,
+            _ => {
+                self.fail();
+                return false;
+            }
+        };
+        if top.first {
+            top.first = false;
+            if self.p.peek() != Some(b']') {
+                return true;
+            }
+        } else {
+            self.p.skip_ws();
+            match self.p.peek() {
+                Some(b',') => {
+                    self.p.pos += 1;
+                    self.p.skip_ws();
+                    if self.p.peek() == Some(b']') {
+                        self.fail();
+                        return false;
+                    }
+                    return true;
+                }
+                Some(b']') => {}
+                _ => {
+                    self.fail();
+                    return false;
+                }
+            }
+        }
+        self.p.pos += 1;
+        self.open.pop();
+        false
+    }
+
+    /// Reads past the next value, checking it as [`parse_with`] would, without building it (no
+    /// recursion: the nesting is tracked on the reader's own stack).
+    pub fn skip(&mut self) {
+        let base = self.open.len();
+        'value: loop {
+            match self.peek() {
+                Peek::Object => {
+                    if self.object() && self.next_key().is_some() {
+                        continue 'value;
+                    }
+                }
+                Peek::Array => {
+                    if self.array() && self.next_element() {
+                        continue 'value;
+                    }
+                }
+                Peek::String => {
+                    self.string();
+                }
+                Peek::Number => {
+                    self.number();
+                }
+                Peek::Bool => {
+                    self.boolean();
+                }
+                Peek::Null => {
+                    if self.p.literal("null", Value::Null).is_err() {
+                        self.fail();
+                    }
+                }
+                Peek::Invalid => self.fail(),
+            }
+            // The value is read: move on in the containers opened here, leaving those that end.
+            loop {
+                if self.failed || self.open.len() <= base {
+                    return;
+                }
+                let object = self.open.last().is_some_and(|o| o.object);
+                if object {
+                    if self.next_key().is_some() {
+                        continue 'value;
+                    }
+                } else if self.next_element() {
+                    continue 'value;
+                }
+            }
+        }
+    }
+
+    /// The keys of the next value if it is an object, handed to `f` in document order, without
+    /// moving: the object is then read normally. (A look ahead, for objects whose meaning depends
+    /// on which keys they have.)
+    pub fn scan_keys(&mut self, mut f: impl FnMut(&str)) {
+        let at = self.p.pos;
+        if !self.object() {
+            return;
+        }
+        while let Some(k) = self.next_key() {
+            f(&k);
+            self.skip();
+        }
+        self.p.pos = at;
+    }
+
+    /// At the end of the text: only whitespace may follow the value. `true` when the whole text was
+    /// read without a problem.
+    pub fn finish(&mut self) -> bool {
+        if !self.open.is_empty() {
+            self.fail();
+        }
+        self.p.skip_ws();
+        if self.p.peek().is_some() {
+            self.fail();
+        }
+        !self.failed
+    }
+}
+
+/// Whether two of `keys` are equal (pairwise for a few, by sorting positions for many: O(n log n)
+/// whatever the keys, as [`first_duplicate`]).
+fn has_duplicate(keys: &[Cow<'_, str>]) -> bool {
+    let key = |i: usize| keys.get(i).map_or("", |k| &**k);
+    if keys.len() <= LINEAR_KEYS {
+        return (1..keys.len()).any(|j| (0..j).any(|i| key(i) == key(j)));
+    }
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    merge_sort(&mut order, |a, b| key(a) < key(b));
+    order.windows(2).any(|w| matches!(w, [a, b] if key(*a) == key(*b)))
 }
 
 #[cfg(test)]
@@ -2541,5 +2924,114 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Reads a whole text with a [`Reader`], skipping the top value: whether the reader accepts it.
+    fn reader_accepts(text: &str, max_depth: usize) -> bool {
+        let mut r = Reader::new(text, max_depth);
+        r.skip();
+        r.finish()
+    }
+
+    /// Reads a value with the reader's walking methods (not `skip`), checking the keys and scalars
+    /// it meets against the parsed tree.
+    fn walk<'a>(r: &mut Reader<'a>, v: &Value<'_>) {
+        match v {
+            Value::Object(members) => {
+                assert!(r.object());
+                for (k, mv) in members {
+                    assert_eq!(r.next_key().as_deref(), Some(&**k));
+                    walk(r, mv);
+                }
+                assert_eq!(r.next_key(), None);
+            }
+            Value::Array(items) => {
+                assert!(r.array());
+                for it in items {
+                    assert!(r.next_element());
+                    walk(r, it);
+                }
+                assert!(!r.next_element());
+            }
+            Value::String(s) => assert_eq!(r.string().as_deref(), Some(&**s)),
+            Value::Number(n) => assert_eq!(r.number().as_ref(), Some(n)),
+            Value::Bool(b) => assert_eq!(r.boolean(), Some(*b)),
+            Value::Null => assert_eq!(r.value(), Value::Null),
+        }
+    }
+
+    #[test]
+    fn reader_accepts_exactly_what_the_parser_accepts() {
+        const PIECES: [&str; 30] = [
+            "{", "}", "[", "]", "\"", "\\", ":", ",", " ", "\n", "0", "1", "-", ".", "e", "+", "u",
+            "d8", "dc", "00", "true", "null", "fals", "\"a\"", "\\u", "\\ud800", "\\udc00", "é",
+            "\u{feff}", "/",
+        ];
+        let mut rng = Rng(0x5EED_1234_ABCD_0001);
+        let (mut accepted, mut refused) = (0, 0);
+        for round in 0..30_000 {
+            let mut text = String::new();
+            for _ in 0..rng.below(40) {
+                text.push_str(PIECES.get(rng.below(PIECES.len())).copied().unwrap_or_default());
+            }
+            let depth = 1 + round % 9;
+            let parsed = parse_with(&text, &ParseOptions { max_depth: depth });
+            assert_eq!(reader_accepts(&text, depth), parsed.is_ok(), "{text:?} at depth {depth}");
+            if let Ok(v) = parsed {
+                accepted += 1;
+                let mut r = Reader::new(&text, depth);
+                walk(&mut r, &v);
+                assert!(r.finish(), "{text:?}");
+            } else {
+                refused += 1;
+            }
+        }
+        assert!(accepted > 100 && refused > 100, "{accepted} {refused}");
+        // Mutations of a realistic document, and duplicate keys at every level.
+        let base = big_document(3).into_bytes();
+        for _ in 0..3_000 {
+            let mut bytes = base.clone();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(bytes.len());
+                let byte = b"{}[]\",: 0ab\\"[rng.below(12)];
+                match rng.below(3) {
+                    0 => {
+                        if let Some(b) = bytes.get_mut(at) {
+                            *b = byte;
+                        }
+                    }
+                    1 => bytes.insert(at, byte),
+                    _ => {
+                        bytes.remove(at);
+                    }
+                }
+            }
+            let Ok(text) = std::str::from_utf8(&bytes) else { continue };
+            assert_eq!(reader_accepts(text, 128), parse(text).is_ok(), "{text}");
+        }
+        for text in [r#"{"a":1,"a":2}"#, r#"[{"x":{"b":1,"c":[],"b":2}}]"#, r#"{"a":1,"\u0061":2}"#, r#"{"k":{},"k":{}}"#] {
+            assert!(parse(text).is_err() && !reader_accepts(text, 128), "{text}");
+        }
+        let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\":{i}")).collect();
+        let ok = format!("{{{}}}", many.join(","));
+        let dup = format!("{{{},\"k7\":0}}", many.join(","));
+        assert!(reader_accepts(&ok, 128) && !reader_accepts(&dup, 128));
+    }
+
+    #[test]
+    fn reader_scan_keys_does_not_move() {
+        let text = r#"{"a":{"x":[1,{"y":2}],"b":"s"},"c":true}"#;
+        let mut r = Reader::new(text, 8);
+        assert!(r.object());
+        assert_eq!(r.next_key().as_deref(), Some("a"));
+        let mut keys = Vec::new();
+        r.scan_keys(|k| keys.push(k.to_string()));
+        assert_eq!(keys, ["x", "b"]);
+        assert_eq!(r.peek(), Peek::Object);
+        r.skip();
+        assert_eq!(r.next_key().as_deref(), Some("c"));
+        assert_eq!(r.boolean(), Some(true));
+        assert_eq!(r.next_key(), None);
+        assert!(r.finish());
     }
 }

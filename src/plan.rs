@@ -31,6 +31,21 @@ pub(crate) struct Plan {
     pub segments: Vec<SegmentPlan>,
     /// Slot → attribute path segments. Slot 0 is always `key`.
     pub attrs: Vec<Vec<Box<str>>>,
+    /// The operands of every `Cond::Attr`, as compact JSON, one after another (see [`Plan::operand`]):
+    /// one buffer instead of a string per condition.
+    pub operands: String,
+}
+
+/// Where a condition's operand text is in [`Plan::operands`]: start and end byte offsets.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Span(pub u32, pub u32);
+
+impl Plan {
+    /// The operand text of a condition (compact JSON, `""` when it has none), for explain traces.
+    #[inline]
+    pub(crate) fn operand(&self, s: Span) -> &str {
+        self.operands.get(s.0 as usize..s.1 as usize).unwrap_or("")
+    }
 }
 
 /// The slot of the `key` attribute.
@@ -88,7 +103,7 @@ pub(crate) enum Cond {
     Any(Vec<Cond>),
     Not(Box<Cond>),
     Segment(u32),
-    Attr { slot: u32, matcher: Matcher, operand: Box<str> },
+    Attr { slot: u32, matcher: Matcher, operand: Span },
 }
 
 #[derive(Debug)]
@@ -109,7 +124,8 @@ struct Compiler<'l> {
     regex_budget: usize,
     slots: StrIndex,
     attrs: Vec<Vec<Box<str>>>,
-    segment_index: StrIndex,
+    segment_index: &'l StrIndex,
+    operands: String,
 }
 
 impl Compiler<'_> {
@@ -139,22 +155,29 @@ impl Compiler<'_> {
                     condition::compile(&a.op, a.value.as_ref(), a.values.as_deref(), a.ignore_case, self.limits, &mut self.regex_budget, path, p);
                 match matcher {
                     Some(matcher) => {
-                        let mut operand = String::new();
+                        let operand = &mut self.operands;
+                        let start = operand.len();
                         match (&a.value, &a.values) {
-                            (Some(v), _) => crate::json::write_value(&mut operand, v),
+                            (Some(v), _) => crate::json::write_value(operand, v),
                             (_, Some(vs)) => {
                                 operand.push('[');
                                 for (i, v) in vs.iter().enumerate() {
                                     if i > 0 {
                                         operand.push(',');
                                     }
-                                    crate::json::write_value(&mut operand, v);
+                                    crate::json::write_value(operand, v);
                                 }
                                 operand.push(']');
                             }
                             _ => {}
                         }
-                        Cond::Attr { slot: self.slot(&a.attr), matcher, operand: operand.into() }
+                        // Offsets past u32 (a 4 GiB operand buffer) cannot come from a snapshot within
+                        // `max_bytes`; should they, the operand reads as empty rather than wrong.
+                        let span = match (u32::try_from(start), u32::try_from(operand.len())) {
+                            (Ok(a), Ok(b)) => Span(a, b),
+                            _ => Span(0, 0),
+                        };
+                        Cond::Attr { slot: self.slot(&a.attr), matcher, operand: span }
                     }
                     None => Cond::Any(Vec::new()),
                 }
@@ -197,6 +220,14 @@ fn owned_pairs(v: &[(std::borrow::Cow<'_, str>, Value<'_>)]) -> Vec<(Box<str>, V
     v.iter().map(|(k, v)| (Box::from(&**k), v.clone().into_owned())).collect()
 }
 
+/// `salt` followed by `:`, allocated once at its exact size.
+fn prefix(salt: &str) -> Box<[u8]> {
+    let mut v = Vec::with_capacity(salt.len() + 1);
+    v.extend_from_slice(salt.as_bytes());
+    v.push(b':');
+    v.into_boxed_slice()
+}
+
 fn segment_plan(c: &mut Compiler<'_>, key: &str, s: &Segment<'_>, p: &mut Problems) -> SegmentPlan {
     let (root, segments) = (Path::Root, "segments");
     let when = s.when.as_ref().map(|w| c.cond(w, &root.key(segments).key(key).key("when"), p));
@@ -207,24 +238,26 @@ fn segment_plan(c: &mut Compiler<'_>, key: &str, s: &Segment<'_>, p: &mut Proble
         exclude: StrIndex::new(s.exclude.iter().map(|k| (&**k, 0))),
         include_hashed: parse_hashes(&s.include_hashed),
         exclude_hashed: parse_hashes(&s.exclude_hashed),
-        hash_prefix: format!("{salt}:").into_bytes().into(),
+        hash_prefix: prefix(salt),
         when,
     }
 }
 
 /// Compiles a model. Problems (operators, operands) are added to `p`; the plan is only meaningful
-/// when `p` holds no errors.
-pub(crate) fn compile(s: &Snapshot<'_>, limits: &Limits, p: &mut Problems) -> Plan {
+/// when `p` holds no errors. `keys` are the segment and flag indices of `s` (built once per load, see
+/// [`Keys::new`]); the flag index moves into the plan.
+pub(crate) fn compile(s: &Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Problems) -> Plan {
+    let Keys { segments: segment_index, flags: flag_index } = keys;
     let mut c = Compiler {
         limits,
         regex_budget: limits.max_regex_total_bytes,
         slots: StrIndex::default(),
         attrs: Vec::new(),
-        segment_index: StrIndex::new(s.segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32))),
+        segment_index: &segment_index,
+        operands: String::new(),
     };
     c.slot("key");
     let segments: Vec<SegmentPlan> = s.segments.iter().map(|(k, seg)| segment_plan(&mut c, k, seg, p)).collect();
-    let flag_index = StrIndex::new(s.flags.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32)));
     let mut flags = Vec::with_capacity(s.flags.len());
     let root = Path::Root;
     let flags_path = root.key("flags");
@@ -245,7 +278,7 @@ pub(crate) fn compile(s: &Snapshot<'_>, limits: &Limits, p: &mut Problems) -> Pl
                 Requirement { flag, variants }
             })
             .collect();
-        let mut rules = Vec::new();
+        let mut rules = Vec::with_capacity(f.rules.as_ref().map_or(0, Vec::len));
         for (i, r) in f.rules.iter().flatten().enumerate() {
             let rp = rules_path.index(i);
             let when = r.when.as_ref().map(|w| c.cond(w, &rp.key("when"), p));
@@ -298,7 +331,7 @@ pub(crate) fn compile(s: &Snapshot<'_>, limits: &Limits, p: &mut Problems) -> Pl
             default,
             off,
             enabled: f.enabled,
-            salt_prefix: format!("{salt}:").into_bytes().into(),
+            salt_prefix: prefix(salt),
             requires,
             has_rules: !rules.is_empty(),
             rules,
@@ -323,6 +356,26 @@ pub(crate) fn compile(s: &Snapshot<'_>, limits: &Limits, p: &mut Problems) -> Pl
         flag_index,
         segments,
         attrs: c.attrs,
+        operands: c.operands,
+    }
+}
+
+/// The segment and flag keys of a snapshot, indexed once per load: validation checks references
+/// against them and compilation resolves references through them (and keeps the flag index).
+pub(crate) struct Keys {
+    /// Segment key → position (first occurrence wins).
+    pub segments: StrIndex,
+    /// Flag key → position (first occurrence wins).
+    pub flags: StrIndex,
+}
+
+impl Keys {
+    /// Indexes the keys of `s`.
+    pub(crate) fn new(s: &Snapshot<'_>) -> Keys {
+        Keys {
+            segments: StrIndex::new(s.segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32))),
+            flags: StrIndex::new(s.flags.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32))),
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 //! [`crate::plan`] compiles operators and operands. Strings borrow from the JSON text where they can.
 
 use crate::error::{Path, Problems};
-use crate::json::{Number, Value};
+use crate::json::{self, Number, ParseError, ParseOptions, Peek, Reader, Value};
 use std::borrow::Cow;
 
 /// A string from the document, borrowed when it had no escapes.
@@ -190,209 +190,274 @@ pub struct Segment<'a> {
     pub when: Option<Condition<'a>>,
 }
 
-/// Builds the model from a parsed document, reporting shape problems. Returns `None` only for an
-/// unknown `schema`, which is reported alone (spec §9).
-pub(crate) fn build<'a>(doc: Value<'a>, p: &mut Problems) -> Option<Snapshot<'a>> {
-    let fields = match doc {
-        Value::Object(f) => f,
-        other => {
-            p.error("(root)", format!("a snapshot must be a JSON object, not {}", other.type_name()));
-            return Some(Snapshot::default());
-        }
-    };
-    // An unknown schema is reported alone: nothing else can be judged against a format we don't know.
-    if let Some((_, Value::Number(n))) = fields.iter().find(|(k, _)| k == "schema") {
-        if n.is_integer_literal() && n.as_u64() != Some(1) {
-            let mut alone = Problems::default();
-            alone.error("schema", format!("unknown schema {}: this engine reads schema 1", n.text()));
-            *p = alone;
-            return None;
-        }
-    }
+/// Builds the model straight from the JSON text (no tree: a [`Reader`] walks the text and the model
+/// borrows its strings), reporting shape problems. `Ok(None)` only for an unknown `schema`, which is
+/// reported alone (spec §9). A text that is not JSON, has a duplicate key or nests deeper than
+/// `max_depth` gives the [`ParseError`] that [`json::parse_with`] reports for it, and nothing else.
+pub(crate) fn build<'a>(text: &'a str, max_depth: usize, p: &mut Problems) -> Result<Option<Snapshot<'a>>, ParseError> {
+    let mut r = Reader::new(text, max_depth);
     let mut s = Snapshot::default();
-    let (mut has_schema, mut has_version) = (false, false);
-    let root = Path::Root;
-    for (k, v) in fields {
-        let path = root.key(&k);
-        match &*k {
-            "schema" => {
-                has_schema = true;
-                s.schema = integer(v, &path, p).unwrap_or(1);
-            }
-            "version" => {
-                has_version = true;
-                s.version = integer(v, &path, p).unwrap_or(0);
-            }
-            "environment" => s.environment = string(v, &path, p),
-            "publishedAt" => s.published_at = string(v, &path, p),
-            "metadata" => s.metadata = metadata(v, &path, p),
-            "segments" => {
-                for (key, v) in map(v, &path, p) {
-                    let seg = segment(v, &path.key(&key), p);
-                    s.segments.push((key, seg));
+    let mut unknown_schema = None;
+    if r.object() {
+        let (mut has_schema, mut has_version) = (false, false);
+        let root = Path::Root;
+        while let Some(k) = r.next_key() {
+            let path = root.key(&k);
+            match &*k {
+                "schema" => {
+                    has_schema = true;
+                    match r.number() {
+                        Some(n) => {
+                            // An unknown schema is reported alone: nothing else can be judged against a
+                            // format we don't know.
+                            if n.is_integer_literal() && n.as_u64() != Some(1) {
+                                unknown_schema = Some(n.clone());
+                            }
+                            s.schema = integer_number(&n, &path, p).unwrap_or(1);
+                        }
+                        None => {
+                            type_error(r.peek(), "an integer", &path, p);
+                            r.skip();
+                        }
+                    }
                 }
-            }
-            "flags" => {
-                for (key, v) in map(v, &path, p) {
-                    let f = flag(v, &path.key(&key), p);
-                    s.flags.push((key, f));
+                "version" => {
+                    has_version = true;
+                    s.version = integer(&mut r, &path, p).unwrap_or(0);
                 }
+                "environment" => s.environment = string(&mut r, &path, p),
+                "publishedAt" => s.published_at = string(&mut r, &path, p),
+                "metadata" => s.metadata = metadata(&mut r, &path, p),
+                "segments" => {
+                    if open_object(&mut r, &path, p) {
+                        while let Some(key) = r.next_key() {
+                            let seg = segment(&mut r, &path.key(&key), p);
+                            s.segments.push((key, seg));
+                        }
+                    }
+                }
+                "flags" => {
+                    if open_object(&mut r, &path, p) {
+                        while let Some(key) = r.next_key() {
+                            let f = flag(&mut r, &path.key(&key), p);
+                            s.flags.push((key, f));
+                        }
+                    }
+                }
+                _ => unknown(&mut r, &path, p),
             }
-            _ => unknown(&path, p),
         }
+        if !has_schema {
+            p.error("schema", "required field missing (write \"schema\": 1)");
+        }
+        if !has_version {
+            p.error("version", "required field missing (an integer ≥ 0, raised on every publish)");
+        }
+    } else {
+        p.error("(root)", format!("a snapshot must be a JSON object, not {}", r.peek().type_name()));
+        r.skip();
     }
-    if !has_schema {
-        p.error("schema", "required field missing (write \"schema\": 1)");
+    if !r.finish() {
+        return Err(parse_error(text, max_depth));
     }
-    if !has_version {
-        p.error("version", "required field missing (an integer ≥ 0, raised on every publish)");
+    if let Some(n) = unknown_schema {
+        let mut alone = Problems::default();
+        alone.error("schema", format!("unknown schema {}: this engine reads schema 1", n.text()));
+        *p = alone;
+        return Ok(None);
     }
-    Some(s)
+    Ok(Some(s))
 }
 
-fn unknown(path: &Path<'_>, p: &mut Problems) {
-    p.error(path, "unknown field");
-}
-
-fn type_error(v: &Value<'_>, want: &str, path: &Path<'_>, p: &mut Problems) {
-    p.error(path, format!("expected {want}, found {}", v.type_name()));
-}
-
-fn integer(v: Value<'_>, path: &Path<'_>, p: &mut Problems) -> Option<u64> {
-    match &v {
-        Value::Number(n) if n.is_integer_literal() => match n.as_u64() {
-            Some(x) => Some(x),
-            None => {
-                p.error(path, format!("must be an integer from 0 to 18446744073709551615, found {}", n.text()));
-                None
-            }
+/// The exact error for a text the reader refused (see [`Reader`]).
+#[cold]
+fn parse_error(text: &str, max_depth: usize) -> ParseError {
+    match json::parse_with(text, &ParseOptions { max_depth }) {
+        Err(e) => e,
+        // Unreachable: the reader refuses exactly what the parser refuses. Should they ever disagree,
+        // the snapshot is still refused.
+        Ok(_) => ParseError {
+            offset: 0,
+            line: 1,
+            column: 1,
+            path: json::ROOT_PATH.to_string(),
+            kind: json::ParseErrorKind::UnexpectedEnd { expected: json::Expected::Value },
         },
-        Value::Number(n) => {
-            p.error(path, format!("must be an integer literal (no fraction or exponent), found {}", n.text()));
+    }
+}
+
+/// Reports an unknown field and reads past its value.
+fn unknown(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) {
+    p.error(path, "unknown field");
+    r.skip();
+}
+
+fn type_error(found: Peek, want: &str, path: &Path<'_>, p: &mut Problems) {
+    p.error(path, format!("expected {want}, found {}", found.type_name()));
+}
+
+/// Reports that the next value is not `want` and reads past it.
+fn wrong(r: &mut Reader<'_>, want: &str, path: &Path<'_>, p: &mut Problems) {
+    type_error(r.peek(), want, path, p);
+    r.skip();
+}
+
+fn integer_number(n: &Number<'_>, path: &Path<'_>, p: &mut Problems) -> Option<u64> {
+    if !n.is_integer_literal() {
+        p.error(path, format!("must be an integer literal (no fraction or exponent), found {}", n.text()));
+        return None;
+    }
+    let x = n.as_u64();
+    if x.is_none() {
+        p.error(path, format!("must be an integer from 0 to 18446744073709551615, found {}", n.text()));
+    }
+    x
+}
+
+fn integer(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> Option<u64> {
+    match r.number() {
+        Some(n) => integer_number(&n, path, p),
+        None => {
+            wrong(r, "an integer", path, p);
             None
         }
-        _ => {
-            type_error(&v, "an integer", path, p);
-            None
-        }
     }
 }
 
-fn string<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Option<Str<'a>> {
-    match v {
-        Value::String(s) => Some(s),
-        other => {
-            type_error(&other, "a string", path, p);
-            None
-        }
+fn string<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Option<Str<'a>> {
+    let s = r.string();
+    if s.is_none() {
+        wrong(r, "a string", path, p);
+    }
+    s
+}
+
+fn boolean(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> Option<bool> {
+    if r.peek() != Peek::Bool {
+        wrong(r, "true or false", path, p);
+        return None;
+    }
+    r.boolean()
+}
+
+fn number<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Option<Number<'a>> {
+    let n = r.number();
+    if n.is_none() {
+        wrong(r, "a number", path, p);
+    }
+    n
+}
+
+/// Enters an object (then read it with `next_key`), or reports a value of another type and reads
+/// past it.
+fn open_object(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> bool {
+    if r.peek() == Peek::Object {
+        r.object()
+    } else {
+        wrong(r, "an object", path, p);
+        false
     }
 }
 
-fn boolean(v: Value<'_>, path: &Path<'_>, p: &mut Problems) -> Option<bool> {
-    match v {
-        Value::Bool(b) => Some(b),
-        other => {
-            type_error(&other, "true or false", path, p);
-            None
-        }
+/// Enters an array (then read it with `next_element`), or reports a value of another type.
+fn open_array(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> bool {
+    if r.peek() == Peek::Array {
+        r.array()
+    } else {
+        wrong(r, "an array", path, p);
+        false
     }
 }
 
-fn object<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(Str<'a>, Value<'a>)> {
-    match v {
-        Value::Object(f) => f,
-        other => {
-            type_error(&other, "an object", path, p);
-            Vec::new()
-        }
-    }
-}
-
-/// `segments`/`flags`: an object; `null` is an error too (spec §9).
-fn map<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(Str<'a>, Value<'a>)> {
-    object(v, path, p)
-}
-
-fn array<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<Value<'a>> {
-    match v {
-        Value::Array(a) => a,
-        other => {
-            type_error(&other, "an array", path, p);
-            Vec::new()
-        }
-    }
-}
-
-fn strings<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<Str<'a>> {
+/// An object's members with their values as trees (variants).
+fn members<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(Str<'a>, Value<'a>)> {
     let mut out = Vec::new();
-    for (i, e) in array(v, path, p).into_iter().enumerate() {
-        if let Some(s) = string(e, &path.index(i), p) {
-            out.push(s);
+    if open_object(r, path, p) {
+        while let Some(k) = r.next_key() {
+            let v = r.value();
+            out.push((k, v));
         }
     }
     out
 }
 
-fn metadata<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(Str<'a>, Value<'a>)> {
+fn strings<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<Str<'a>> {
     let mut out = Vec::new();
-    for (k, v) in object(v, path, p) {
-        match v {
-            Value::String(_) | Value::Number(_) | Value::Bool(_) => out.push((k, v)),
-            other => type_error(&other, "a string, number or boolean", &path.key(&k), p),
+    if open_array(r, path, p) {
+        let mut i = 0;
+        while r.next_element() {
+            if let Some(s) = string(r, &path.index(i), p) {
+                out.push(s);
+            }
+            i += 1;
         }
     }
     out
 }
 
-/// Like [`object`], but `None` for a value of the wrong type (reported), so that callers do not
-/// also report its fields as missing.
-fn object_fields<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Option<Vec<(Str<'a>, Value<'a>)>> {
-    match v {
-        Value::Object(f) => Some(f),
-        other => {
-            type_error(&other, "an object", path, p);
-            None
+fn metadata<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(Str<'a>, Value<'a>)> {
+    let mut out = Vec::new();
+    if open_object(r, path, p) {
+        while let Some(k) = r.next_key() {
+            match r.peek() {
+                Peek::String | Peek::Number | Peek::Bool => {
+                    let v = r.value();
+                    out.push((k, v));
+                }
+                _ => wrong(r, "a string, number or boolean", &path.key(&k), p),
+            }
         }
     }
+    out
 }
 
-fn flag<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
+fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
     let mut f = Flag { enabled: true, ..Flag::default() };
     let (mut has_variants, mut has_default) = (false, false);
-    let Some(items) = object_fields(v, path, p) else { return f };
-    for (k, v) in items {
+    if !open_object(r, path, p) {
+        return f;
+    }
+    while let Some(k) = r.next_key() {
         let fp = path.key(&k);
         match &*k {
-            "description" => f.description = string(v, &fp, p),
-            "owner" => f.owner = string(v, &fp, p),
-            "tags" => f.tags = strings(v, &fp, p),
-            "expires" => f.expires = string(v, &fp, p),
-            "metadata" => f.metadata = metadata(v, &fp, p),
-            "enabled" => f.enabled = boolean(v, &fp, p).unwrap_or(true),
+            "description" => f.description = string(r, &fp, p),
+            "owner" => f.owner = string(r, &fp, p),
+            "tags" => f.tags = strings(r, &fp, p),
+            "expires" => f.expires = string(r, &fp, p),
+            "metadata" => f.metadata = metadata(r, &fp, p),
+            "enabled" => f.enabled = boolean(r, &fp, p).unwrap_or(true),
             "variants" => {
                 has_variants = true;
-                f.variants = object(v, &fp, p);
+                f.variants = members(r, &fp, p);
             }
             "default" => {
                 has_default = true;
-                f.default = string(v, &fp, p);
+                f.default = string(r, &fp, p);
             }
-            "offVariant" => f.off_variant = string(v, &fp, p),
-            "salt" => f.salt = string(v, &fp, p),
+            "offVariant" => f.off_variant = string(r, &fp, p),
+            "salt" => f.salt = string(r, &fp, p),
             "requires" => {
-                for (i, r) in array(v, &fp, p).into_iter().enumerate() {
-                    f.requires.push(prerequisite(r, &fp.index(i), p));
+                if open_array(r, &fp, p) {
+                    let mut i = 0;
+                    while r.next_element() {
+                        f.requires.push(prerequisite(r, &fp.index(i), p));
+                        i += 1;
+                    }
                 }
             }
             "rules" => {
                 let mut rules = Vec::new();
-                for (i, r) in array(v, &fp, p).into_iter().enumerate() {
-                    rules.push(rule(r, &fp.index(i), p));
+                if open_array(r, &fp, p) {
+                    let mut i = 0;
+                    while r.next_element() {
+                        rules.push(rule(r, &fp.index(i), p));
+                        i += 1;
+                    }
                 }
                 f.rules = Some(rules);
             }
-            "serverOnly" => f.server_only = boolean(v, &fp, p).unwrap_or(false),
-            _ => unknown(&fp, p),
+            "serverOnly" => f.server_only = boolean(r, &fp, p).unwrap_or(false),
+            _ => unknown(r, &fp, p),
         }
     }
     if !has_variants {
@@ -404,170 +469,196 @@ fn flag<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
     f
 }
 
-fn prerequisite<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Prerequisite<'a> {
-    let mut r = Prerequisite::default();
+fn prerequisite<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Prerequisite<'a> {
+    let mut q = Prerequisite::default();
     let mut has_variants = false;
-    let Some(items) = object_fields(v, path, p) else { return r };
-    for (k, v) in items {
+    if !open_object(r, path, p) {
+        return q;
+    }
+    while let Some(k) = r.next_key() {
         let fp = path.key(&k);
         match &*k {
-            "flag" => r.flag = string(v, &fp, p),
+            "flag" => q.flag = string(r, &fp, p),
             "variants" => {
                 has_variants = true;
-                r.variants = strings(v, &fp, p);
+                q.variants = strings(r, &fp, p);
             }
-            _ => unknown(&fp, p),
+            _ => unknown(r, &fp, p),
         }
     }
-    if r.flag.is_none() && !p.at(&path.key("flag")) {
+    if q.flag.is_none() && !p.at(&path.key("flag")) {
         p.error(&path.key("flag"), "required field missing (the prerequisite flag's key)");
     }
     if !has_variants {
         p.error(&path.key("variants"), "required field missing (the variants the prerequisite must evaluate to)");
     }
-    r
+    q
 }
 
-fn rule<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Rule<'a> {
-    let mut r = Rule { id: None, when: None, from: None, until: None, serve: Serve::Invalid };
+fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Rule<'a> {
+    let mut out = Rule { id: None, when: None, from: None, until: None, serve: Serve::Invalid };
     let mut has_serve = false;
-    let Some(items) = object_fields(v, path, p) else { return r };
-    for (k, v) in items {
+    if !open_object(r, path, p) {
+        return out;
+    }
+    while let Some(k) = r.next_key() {
         let fp = path.key(&k);
         match &*k {
-            "id" => r.id = string(v, &fp, p),
-            "when" => r.when = Some(condition(v, &fp, p)),
-            "from" => r.from = string(v, &fp, p),
-            "until" => r.until = string(v, &fp, p),
+            "id" => out.id = string(r, &fp, p),
+            "when" => out.when = Some(condition(r, &fp, p)),
+            "from" => out.from = string(r, &fp, p),
+            "until" => out.until = string(r, &fp, p),
             "serve" => {
                 has_serve = true;
-                r.serve = serve(v, &fp, p);
+                out.serve = serve(r, &fp, p);
             }
-            _ => unknown(&fp, p),
+            _ => unknown(r, &fp, p),
         }
     }
     if !has_serve {
         p.error(&path.key("serve"), "required field missing (a variant key, or a split, percent or ramp)");
     }
-    r
+    out
 }
 
-fn number<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Option<Number<'a>> {
-    match v {
-        Value::Number(n) => Some(n),
-        other => {
-            type_error(&other, "a number", path, p);
-            None
-        }
+/// The entries of a `split` or the steps of a `ramp`: objects of two required fields `a` and `b`
+/// (`variant`/`percent`, `at`/`percent`), read by `read`, which says which of the two it found.
+fn entries<'a, T>(
+    r: &mut Reader<'a>,
+    path: &Path<'_>,
+    p: &mut Problems,
+    fields: [&str; 2],
+    empty: impl Fn() -> T,
+    mut read: impl FnMut(&mut Reader<'a>, &str, &mut T, &Path<'_>, &mut Problems) -> Option<usize>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    if !open_array(r, path, p) {
+        return out;
     }
+    let mut i = 0;
+    while r.next_element() {
+        let ep = path.index(i);
+        i += 1;
+        let mut entry = empty();
+        if !open_object(r, &ep, p) {
+            out.push(entry);
+            continue;
+        }
+        let mut has = [false; 2];
+        while let Some(k) = r.next_key() {
+            let kp = ep.key(&k);
+            match read(r, &k, &mut entry, &kp, p) {
+                Some(j) => {
+                    if let Some(h) = has.get_mut(j) {
+                        *h = true;
+                    }
+                }
+                None => unknown(r, &kp, p),
+            }
+        }
+        for (name, found) in fields.iter().zip(has) {
+            if !found {
+                p.error(&ep.key(name), "required field missing");
+            }
+        }
+        out.push(entry);
+    }
+    out
 }
 
-fn serve<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a> {
-    let fields = match v {
-        Value::String(s) => return Serve::Variant(s),
-        Value::Object(f) => f,
-        other => {
-            type_error(&other, "a variant key or an object", path, p);
+fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a> {
+    match r.peek() {
+        Peek::String => return r.string().map_or(Serve::Invalid, Serve::Variant),
+        Peek::Object => {}
+        _ => {
+            wrong(r, "a variant key or an object", path, p);
             return Serve::Invalid;
         }
-    };
-    let has = |name: &str| fields.iter().any(|(k, _)| k == name);
-    let forms = [has("split"), has("percent"), has("ramp")].iter().filter(|b| **b).count();
+    }
+    let (mut is_split, mut has_percent, mut is_ramp, mut has_variant) = (false, false, false, false);
+    r.scan_keys(|k| match k {
+        "split" => is_split = true,
+        "percent" => has_percent = true,
+        "ramp" => is_ramp = true,
+        "variant" => has_variant = true,
+        _ => {}
+    });
+    let forms = [is_split, has_percent, is_ramp].iter().filter(|b| **b).count();
     if forms == 0 {
-        if has("variant") {
+        if has_variant {
             p.error(path, "a serve object with only \"variant\" is not allowed: write \"serve\": \"<variant>\", or add \"percent\" or \"ramp\"");
         } else {
             p.error(path, "a serve object needs \"split\", \"percent\" or \"ramp\"");
         }
-        for (k, _) in &fields {
-            if !matches!(&**k, "variant" | "by") {
-                unknown(&path.key(k), p);
+        if r.object() {
+            while let Some(k) = r.next_key() {
+                if !matches!(&*k, "variant" | "by") {
+                    p.error(&path.key(&k), "unknown field");
+                }
+                r.skip();
             }
         }
         return Serve::Invalid;
     }
     if forms > 1 {
         p.error(path, "a serve object takes only one of \"split\", \"percent\" and \"ramp\"");
+        r.skip();
         return Serve::Invalid;
     }
-    let is_split = has("split");
-    let is_ramp = has("ramp");
     let (mut variant, mut by, mut percent, mut split, mut ramp) = (None, None, None, Vec::new(), Vec::new());
     let mut broken = false;
-    for (k, v) in fields {
-        let fp = path.key(&k);
-        match &*k {
-            "by" => by = string(v, &fp, p),
-            "variant" if !is_split => variant = string(v, &fp, p),
-            "percent" => {
-                percent = number(v, &fp, p);
-                broken |= percent.is_none();
-            }
-            "split" => {
-                for (i, e) in array(v, &fp, p).into_iter().enumerate() {
-                    let ep = fp.index(i);
-                    let mut entry = SplitEntry { variant: None, percent: None };
-                    let (mut hv, mut hp) = (false, false);
-                    let Some(items) = object_fields(e, &ep, p) else {
-                        split.push(entry);
-                        continue;
-                    };
-                    for (k, v) in items {
-                        let kp = ep.key(&k);
-                        match &*k {
+    if r.object() {
+        while let Some(k) = r.next_key() {
+            let fp = path.key(&k);
+            match &*k {
+                "by" => by = string(r, &fp, p),
+                "variant" if !is_split => variant = string(r, &fp, p),
+                "percent" => {
+                    percent = number(r, &fp, p);
+                    broken |= percent.is_none();
+                }
+                "split" => {
+                    split = entries(
+                        r,
+                        &fp,
+                        p,
+                        ["variant", "percent"],
+                        || SplitEntry { variant: None, percent: None },
+                        |r, k, e, kp, p| match k {
                             "variant" => {
-                                hv = true;
-                                entry.variant = string(v, &kp, p);
+                                e.variant = string(r, kp, p);
+                                Some(0)
                             }
                             "percent" => {
-                                hp = true;
-                                entry.percent = number(v, &kp, p);
+                                e.percent = number(r, kp, p);
+                                Some(1)
                             }
-                            _ => unknown(&kp, p),
-                        }
-                    }
-                    if !hv {
-                        p.error(&ep.key("variant"), "required field missing");
-                    }
-                    if !hp {
-                        p.error(&ep.key("percent"), "required field missing");
-                    }
-                    split.push(entry);
+                            _ => None,
+                        },
+                    )
                 }
-            }
-            "ramp" => {
-                for (i, e) in array(v, &fp, p).into_iter().enumerate() {
-                    let ep = fp.index(i);
-                    let mut step = RampStep { at: None, percent: None };
-                    let (mut ha, mut hp) = (false, false);
-                    let Some(items) = object_fields(e, &ep, p) else {
-                        ramp.push(step);
-                        continue;
-                    };
-                    for (k, v) in items {
-                        let kp = ep.key(&k);
-                        match &*k {
+                "ramp" => {
+                    ramp = entries(
+                        r,
+                        &fp,
+                        p,
+                        ["at", "percent"],
+                        || RampStep { at: None, percent: None },
+                        |r, k, e, kp, p| match k {
                             "at" => {
-                                ha = true;
-                                step.at = string(v, &kp, p);
+                                e.at = string(r, kp, p);
+                                Some(0)
                             }
                             "percent" => {
-                                hp = true;
-                                step.percent = number(v, &kp, p);
+                                e.percent = number(r, kp, p);
+                                Some(1)
                             }
-                            _ => unknown(&kp, p),
-                        }
-                    }
-                    if !ha {
-                        p.error(&ep.key("at"), "required field missing");
-                    }
-                    if !hp {
-                        p.error(&ep.key("percent"), "required field missing");
-                    }
-                    ramp.push(step);
+                            _ => None,
+                        },
+                    )
                 }
+                _ => unknown(r, &fp, p),
             }
-            _ => unknown(&fp, p),
         }
     }
     if is_split {
@@ -588,52 +679,65 @@ fn serve<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a> {
 }
 
 /// Parses a condition; `path` is its JSON path.
-fn condition<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Condition<'a> {
-    let fields = match v {
-        Value::Object(f) => f,
-        other => {
-            type_error(&other, "a condition object", path, p);
-            return Condition::Invalid;
-        }
-    };
-    const SHAPES: [&str; 5] = ["all", "any", "not", "segment", "attr"];
-    let shapes: Vec<&str> = SHAPES.iter().copied().filter(|s| fields.iter().any(|(k, _)| k == s)).collect();
-    if shapes.len() != 1 {
-        if shapes.is_empty() {
-            p.error(path, "a condition needs exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"");
-        } else {
-            p.error(path, format!("a condition takes exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"; found {}", shapes.join(", ")));
-        }
+fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Condition<'a> {
+    if r.peek() != Peek::Object {
+        wrong(r, "a condition object", path, p);
         return Condition::Invalid;
     }
-    let shape = shapes[0];
+    const SHAPES: [&str; 5] = ["all", "any", "not", "segment", "attr"];
+    let mut present = [false; 5];
+    r.scan_keys(|k| {
+        if let Some(i) = SHAPES.iter().position(|s| *s == k) {
+            if let Some(x) = present.get_mut(i) {
+                *x = true;
+            }
+        }
+    });
+    let mut found = SHAPES.iter().zip(present).filter(|(_, here)| *here).map(|(s, _)| *s);
+    let (Some(shape), None) = (found.next(), found.next()) else {
+        let found: Vec<&str> = SHAPES.iter().zip(present).filter(|(_, here)| *here).map(|(s, _)| *s).collect();
+        if found.is_empty() {
+            p.error(path, "a condition needs exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"");
+        } else {
+            p.error(path, format!("a condition takes exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"; found {}", found.join(", ")));
+        }
+        r.skip();
+        return Condition::Invalid;
+    };
+    if !r.object() {
+        return Condition::Invalid;
+    }
     if shape == "attr" {
         let mut c = AttrCondition { attr: Cow::Borrowed(""), op: Cow::Borrowed(""), value: None, values: None, ignore_case: false };
         let (mut ok, mut has_op) = (true, false);
-        for (k, v) in fields {
+        while let Some(k) = r.next_key() {
             let fp = path.key(&k);
             match &*k {
-                "attr" => match string(v, &fp, p) {
+                "attr" => match string(r, &fp, p) {
                     Some(s) => c.attr = s,
                     None => ok = false,
                 },
                 "op" => {
                     has_op = true;
-                    match string(v, &fp, p) {
+                    match string(r, &fp, p) {
                         Some(s) => c.op = s,
                         None => ok = false,
                     }
                 }
-                "value" => c.value = Some(v),
-                "values" => match v {
-                    Value::Array(a) => c.values = Some(a),
-                    other => {
-                        type_error(&other, "an array of operands", &fp, p);
+                "value" => c.value = Some(r.value()),
+                "values" => {
+                    if r.peek() == Peek::Array {
+                        match r.value() {
+                            Value::Array(a) => c.values = Some(a),
+                            _ => ok = false,
+                        }
+                    } else {
+                        wrong(r, "an array of operands", &fp, p);
                         ok = false;
                     }
-                },
-                "ignoreCase" => c.ignore_case = boolean(v, &fp, p).unwrap_or(false),
-                _ => unknown(&fp, p),
+                }
+                "ignoreCase" => c.ignore_case = boolean(r, &fp, p).unwrap_or(false),
+                _ => unknown(r, &fp, p),
             }
         }
         if !has_op {
@@ -643,24 +747,30 @@ fn condition<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Condition<'
         return if ok { Condition::Attr(c) } else { Condition::Invalid };
     }
     let mut out = Condition::Invalid;
-    for (k, v) in fields {
+    while let Some(k) = r.next_key() {
         let fp = path.key(&k);
         if k != shape {
-            unknown(&fp, p);
+            unknown(r, &fp, p);
             continue;
         }
         out = match shape {
             "all" | "any" => {
-                let items: Vec<Condition<'a>> =
-                    array(v, &fp, p).into_iter().enumerate().map(|(i, c)| condition(c, &fp.index(i), p)).collect();
+                let mut items = Vec::new();
+                if open_array(r, &fp, p) {
+                    let mut i = 0;
+                    while r.next_element() {
+                        items.push(condition(r, &fp.index(i), p));
+                        i += 1;
+                    }
+                }
                 if shape == "all" {
                     Condition::All(items)
                 } else {
                     Condition::Any(items)
                 }
             }
-            "not" => Condition::Not(Box::new(condition(v, &fp, p))),
-            _ => match string(v, &fp, p) {
+            "not" => Condition::Not(Box::new(condition(r, &fp, p))),
+            _ => match string(r, &fp, p) {
                 Some(s) => Condition::Segment(s),
                 None => Condition::Invalid,
             },
@@ -669,19 +779,22 @@ fn condition<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Condition<'
     out
 }
 
-fn segment<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Segment<'a> {
+fn segment<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Segment<'a> {
     let mut s = Segment::default();
-    for (k, v) in object(v, path, p) {
+    if !open_object(r, path, p) {
+        return s;
+    }
+    while let Some(k) = r.next_key() {
         let fp = path.key(&k);
         match &*k {
-            "description" => s.description = string(v, &fp, p),
-            "include" => s.include = strings(v, &fp, p),
-            "exclude" => s.exclude = strings(v, &fp, p),
-            "includeHashed" => s.include_hashed = strings(v, &fp, p),
-            "excludeHashed" => s.exclude_hashed = strings(v, &fp, p),
-            "hashSalt" => s.hash_salt = string(v, &fp, p),
-            "when" => s.when = Some(condition(v, &fp, p)),
-            _ => unknown(&fp, p),
+            "description" => s.description = string(r, &fp, p),
+            "include" => s.include = strings(r, &fp, p),
+            "exclude" => s.exclude = strings(r, &fp, p),
+            "includeHashed" => s.include_hashed = strings(r, &fp, p),
+            "excludeHashed" => s.exclude_hashed = strings(r, &fp, p),
+            "hashSalt" => s.hash_salt = string(r, &fp, p),
+            "when" => s.when = Some(condition(r, &fp, p)),
+            _ => unknown(r, &fp, p),
         }
     }
     s
@@ -690,11 +803,10 @@ fn segment<'a>(v: Value<'a>, path: &Path<'_>, p: &mut Problems) -> Segment<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json;
 
     fn build_text(t: &str) -> (Option<Snapshot<'_>>, Vec<String>) {
         let mut p = Problems::default();
-        let s = build(json::parse(t).unwrap(), &mut p);
+        let s = build(t, json::DEFAULT_MAX_DEPTH, &mut p).unwrap();
         (s, p.list.iter().map(|x| x.to_string()).collect())
     }
 

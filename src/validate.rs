@@ -11,6 +11,7 @@ use crate::eval::MAX_NESTING;
 use crate::json::Value;
 use crate::limits::Limits;
 use crate::number::decimal_thousandths;
+use crate::plan::Keys;
 use crate::snapshot::{Condition, Flag, Serve, Snapshot};
 use crate::time;
 use crate::set::StrIndex;
@@ -71,8 +72,9 @@ fn check_key(key: &str, path: &Path<'_>, what: &str, p: &mut Problems) {
     }
 }
 
-/// Validates the model. `now_ms`, when given, enables warnings about expired flags.
-pub(crate) fn validate(s: &Snapshot<'_>, limits: &Limits, now_ms: Option<i64>, p: &mut Problems) {
+/// Validates the model. `now_ms`, when given, enables warnings about expired flags. `keys` index the
+/// segment and flag keys of `s` ([`Keys::new`]).
+pub(crate) fn validate(s: &Snapshot<'_>, keys: &Keys, limits: &Limits, now_ms: Option<i64>, p: &mut Problems) {
     if let Some(t) = &s.published_at {
         if time::parse_rfc3339_ms(t).is_none() {
             p.error("publishedAt", format!("\"{t}\" is not an RFC 3339 date-time"));
@@ -81,8 +83,7 @@ pub(crate) fn validate(s: &Snapshot<'_>, limits: &Limits, now_ms: Option<i64>, p
     for (k, _) in &s.metadata {
         check_key(k, &Path::Root.key("metadata").key(k), "a metadata key", p);
     }
-    let segment_keys = StrIndex::new(s.segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32)));
-    let flag_keys = StrIndex::new(s.flags.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32)));
+    let (segment_keys, flag_keys) = (&keys.segments, &keys.flags);
 
     let root = Path::Root;
     let segments_path = root.key("segments");
@@ -97,10 +98,10 @@ pub(crate) fn validate(s: &Snapshot<'_>, limits: &Limits, now_ms: Option<i64>, p
             }
         }
         if let Some(c) = &seg.when {
-            condition(c, &path.key("when"), 1, limits, &segment_keys, p);
+            condition(c, &path.key("when"), 1, limits, segment_keys, p);
         }
     }
-    if let Some(edges) = segment_cycles(s, &segment_keys, p) {
+    if let Some(edges) = segment_cycles(s, segment_keys, p) {
         segment_depth(&edges, limits, p);
     }
 
@@ -108,9 +109,9 @@ pub(crate) fn validate(s: &Snapshot<'_>, limits: &Limits, now_ms: Option<i64>, p
     for (key, f) in &s.flags {
         let path = flags_path.key(key);
         check_key(key, &path, "a flag key", p);
-        flag(f, &path, s, &flag_keys, &segment_keys, limits, now_ms, p);
+        flag(f, &path, s, flag_keys, segment_keys, limits, now_ms, p);
     }
-    prerequisite_graph(s, &flag_keys, limits, p);
+    prerequisite_graph(s, flag_keys, limits, p);
     // The work of an evaluation (`Limits::max_evaluation_steps`) is checked on the compiled plan, where
     // each operator's cost is known: plan::evaluation_steps.
 }
