@@ -9,7 +9,8 @@
 // recognise and emit as an asset.
 //
 //   npm run bundle            (after scripts/build-wasm.sh: the glue in pkg/ must exist)
-//   import { bundle } from "./scripts/bundle.js"; await bundle()   → { files: [...], entry, engine }
+//   import { bundle } from "./scripts/bundle.js"; await bundle()
+//     → { entry, engine, files: [both paths], imports: [modules the bundle still imports: none] }
 
 import { build } from "esbuild";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -42,7 +43,7 @@ const wasmUrl = {
 export async function bundle({ quiet = true } = {}) {
   if (!existsSync(GLUE)) throw new Error("www/pkg/edgeflag.js is missing: build the wasm package first (scripts/build-wasm.sh)");
   mkdirSync(DIST, { recursive: true });
-  await build({
+  const result = await build({
     entryPoints: [join(WWW, "src", "index.js")],
     outfile: BUNDLE,
     bundle: true,
@@ -53,7 +54,9 @@ export async function bundle({ quiet = true } = {}) {
     legalComments: "none",
     logLevel: quiet ? "warning" : "info",
     plugins: [wasmUrl],
+    metafile: true,
   });
+  const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path));
   // The engine entry: the engine module's own export names, taken from the bundle.
   const engine = await import(pathToFileURL(join(WWW, "src", "engine.js")).href);
   const names = Object.keys(engine).sort();
@@ -61,7 +64,7 @@ export async function bundle({ quiet = true } = {}) {
     ENGINE_BUNDLE,
     `// edgeflag/engine for browsers: the engine's exports of the bundle (one module instance with "edgeflag").\nexport { ${names.join(", ")} } from "./edgeflag.js";\n`,
   );
-  return { entry: BUNDLE, engine: ENGINE_BUNDLE, files: [BUNDLE, ENGINE_BUNDLE] };
+  return { entry: BUNDLE, engine: ENGINE_BUNDLE, files: [BUNDLE, ENGINE_BUNDLE], imports };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
