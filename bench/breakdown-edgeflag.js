@@ -3,6 +3,7 @@
 // the hot path is made of, each alone, on the S2 and S3 scenarios.
 //   node --expose-gc bench/breakdown-edgeflag.js      (EDGEFLAG_WWW=DIR: another copy of the package)
 import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
 import { timeOps, timeEach, consume } from "./harness.js";
 import { users, S1_KEY, S2_KEY, S3_USER } from "./scenarios/common.js";
 import * as sc from "./scenarios/edgeflag.js";
@@ -117,5 +118,26 @@ const w3 = new WasmEngine(text3, Date.now());
 add("  meta() text out of wasm (ms)", timeEach(() => w3.meta(), loadOpt));
 const metaText = w3.meta();
 add("  JSON.parse(meta) (ms)", timeEach(() => JSON.parse(metaText), loadOpt));
+if (typeof w3.flagTable === "function") add("  flagTable() (ms)", timeEach(() => w3.flagTable(), loadOpt));
 process.stderr.write(`meta() is ${metaText.length} chars for ${text3.length} chars of snapshot\n`);
+// JS work of a load beyond the wasm constructor, and of the first all() (which reads per-flag details
+// lazily, where the package does that)
+add("S3 fromJSON minus new WasmEngine: JS side of a load (ms, difference of medians)", (() => {
+  const a = timeEach(() => Engine.fromJSON(text3), { ...loadOpt, after: (e) => e.free() });
+  const b = timeEach(() => new WasmEngine(text3, Date.now()), { ...loadOpt, after: (w) => w.free() });
+  return { unit: "ms", median: a.median - b.median };
+})());
+{
+  // first all() after a load (per-flag details read lazily, where the package does that), wall time
+  const xs = [];
+  for (let k = 0; k < 9; k++) {
+    const e = Engine.fromJSON(text3);
+    const t0 = performance.now();
+    e.all(ctx3);
+    xs.push(performance.now() - t0);
+    e.free();
+  }
+  xs.sort((x, y) => x - y);
+  add("S3 first all(ctx) after a load (ms, wall)", { unit: "ms", median: xs[4] });
+}
 consume(rows.length);

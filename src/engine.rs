@@ -185,6 +185,11 @@ impl Engine {
         self.plan.flags.get(index as usize).map(|f| &f.metadata[..]).unwrap_or(&[])
     }
 
+    /// The ids of the flag's rules, by rule index (`None`: a rule without an id; empty for an unknown index).
+    pub fn rule_ids(&self, index: u32) -> impl Iterator<Item = Option<&str>> {
+        self.plan.flags.get(index as usize).into_iter().flat_map(|f| f.rules.iter().map(|r| r.id.as_deref()))
+    }
+
     /// Whether the flag's result can depend on the time.
     pub fn uses_time(&self, index: u32) -> bool {
         self.plan.flags.get(index as usize).is_some_and(|f| f.uses_time)
@@ -428,6 +433,17 @@ mod tests {
         assert!(e.constant(2).is_none() && e.uses_time(2));
         assert!(e.constant(3).is_none() && !e.uses_time(3));
         assert_eq!(e.attribute_paths()[0][0].as_ref(), "key");
+    }
+
+    #[test]
+    fn rule_ids_by_rule_index() {
+        let e = Engine::from_json(
+            r#"{"schema":1,"version":1,"flags":{"f":{"variants":{"on":true,"off":false},"default":"off",
+            "rules":[{"id":"r1","when":{"attr":"a","op":"exists"},"serve":"on"},{"serve":"off"}]}}}"#,
+        )
+        .unwrap();
+        assert_eq!(e.rule_ids(0).collect::<Vec<_>>(), [Some("r1"), None]);
+        assert_eq!(e.rule_ids(7).count(), 0);
     }
 
     #[test]

@@ -4,6 +4,10 @@
 // call) → encode the context's used attributes straight into wasm memory → one wasm call returning a
 // packed u32 → a prebuilt JS value. Nothing is allocated per call. Variant values of `json` flags are
 // deep-frozen and shared by every read (never copied); so are flag metadata objects.
+//
+// Loading builds little in JS whatever the snapshot's size: the flag keys (one Map), a table of one
+// type/time/constant word per flag, and the encoder. A flag's variants, values and metadata are read
+// from wasm on its first use (`_flag`), then kept.
 
 import glueInit, { initSync as glueInitSync, WasmEngine, bucket as wasmBucket } from "../pkg/edgeflag.js";
 import { platform } from "./platform.js";
@@ -20,6 +24,9 @@ const REASONS = ["STATIC", "DEFAULT", "TARGETING_MATCH", "SPLIT", "DISABLED", "P
 const R_PREREQUISITE_FAILED = 5;
 const R_ERROR = 6;
 const PACKED_ASK = 0xffffffff;
+
+const F_TIME = 4; // flagTable word: the result may depend on the time
+const F_CONSTANT = 8; // flagTable word: the flag is constant (its packed result follows the words)
 
 const EMPTY = Object.freeze({});
 const EMPTY_MAP = new Map();
@@ -129,6 +136,15 @@ function deepFreeze(v) {
   return v;
 }
 
+// A copy of `n` little-endian u32s at byte offset `off` of wasm memory.
+function readU32s(off, n) {
+  if (mem.u8.byteLength === 0) mem.refresh();
+  if ((off & 3) === 0) return new Uint32Array(mem.u8.buffer, off, n).slice();
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = mem.dv.getUint32(off + 4 * i, true);
+  return out;
+}
+
 function toMs(now) {
   if (now === undefined || now === null) return Date.now();
   if (typeof now === "number") return now;
@@ -193,58 +209,33 @@ export class Engine {
       throw snapshotError(e);
     }
     let meta;
+    let table;
     try {
       meta = JSON.parse(w.meta());
+      const n = meta.flags.length;
+      table = readU32s(w.flagTable(), 2 * n);
     } catch (e) {
       w.free();
       throw e;
     }
-    return new Engine(CONSTRUCT, w, meta);
+    return new Engine(CONSTRUCT, w, meta, table);
   }
 
-  constructor(token, w, meta) {
+  constructor(token, w, meta, table) {
     if (token !== CONSTRUCT) throw new TypeError("edgeflag: use Engine.fromJSON(text)");
     this._w = w;
     this._plan = compileAttrs(meta.attrs || []);
+    const keys = meta.flags;
+    const n = keys.length;
+    this._keys = keys;
     this._index = new Map();
-    this._flags = [];
-    this._keys = [];
-    this._anyTime = false;
-    const flags = meta.flags || [];
-    for (let i = 0; i < flags.length; i++) {
-      const m = flags[i];
-      const type = TYPE_CODES[m.type] ?? T_JSON;
-      const values = m.values.map((v) => (type === T_JSON ? deepFreeze(v) : v));
-      // Rule ids by rule index: from meta when it lists them, else learnt from the first detailed
-      // result that names each rule (a rule's id never changes), so details() stays on the fast path.
-      const ruleIds = Array.isArray(m.ruleIds) ? m.ruleIds.map((id) => id ?? null) : [];
-      const f = {
-        key: m.key,
-        type,
-        variants: m.variants,
-        values,
-        ruleIds,
-        usesTime: m.usesTime !== false,
-        metadata: deepFreeze(m.metadata || {}),
-        constant: false,
-        constPacked: 0,
-        constValue: undefined,
-      };
-      if (typeof m.constant === "number") {
-        const p = m.constant >>> 0;
-        const vi = (p >>> 4) & 0xfff;
-        const r = p & 15;
-        if (p !== PACKED_ASK && vi > 0 && vi <= values.length && r < R_PREREQUISITE_FAILED) {
-          f.constant = true;
-          f.constPacked = p;
-          f.constValue = values[vi - 1];
-        }
-      }
-      if (f.usesTime) this._anyTime = true;
-      this._index.set(m.key, i);
-      this._flags.push(f);
-      this._keys.push(m.key);
-    }
+    for (let i = 0; i < n; i++) this._index.set(keys[i], i);
+    // Per flag: bits 0-1 type code, F_TIME, F_CONSTANT (wasm flagTable); then the constants' packed results.
+    this._info = table.subarray(0, n);
+    this._constants = table.subarray(n, 2 * n);
+    this._flags = new Array(n).fill(null); // filled by _flag(i) on first use
+    this._made = 0; // flags filled in
+    this._anyTime = this._info.some((word) => (word & F_TIME) !== 0);
     this._schema = meta.schema;
     this._version = meta.version;
     this._environment = meta.environment ?? null;
@@ -280,7 +271,57 @@ export class Engine {
   /** "boolean" | "string" | "number" | "json", or undefined for an unknown key. */
   flagType(key) {
     const i = this._index.get(key);
-    return i === undefined ? undefined : TYPE_NAMES[this._flags[i].type];
+    return i === undefined ? undefined : TYPE_NAMES[this._info[i] & 3];
+  }
+
+  // Flag `i`'s evaluation facts, read from wasm on its first use: key, type, variants, values
+  // (deep-frozen for json flags), metadata (deep-frozen), rule ids, whether it uses the time, and for
+  // a constant flag its packed result and value.
+  _flag(i) {
+    return this._makeFlag(i, JSON.parse(this._w.flagJson(i)));
+  }
+
+  // Every flag's facts (all(): one wasm call and one JSON.parse for those not read yet).
+  _allFlags() {
+    const flags = this._flags;
+    const n = flags.length;
+    if (this._made === n) return flags;
+    const ds = JSON.parse(this._w.flagsJson(0, n));
+    for (let i = 0; i < n; i++) if (flags[i] === null) this._makeFlag(i, ds[i]);
+    return flags;
+  }
+
+  _makeFlag(i, d) {
+    const word = this._info[i];
+    const type = word & 3;
+    const values = type === T_JSON ? d.values.map(deepFreeze) : d.values;
+    const f = {
+      key: this._keys[i],
+      type,
+      variants: d.variants,
+      values,
+      // Rule ids by rule index (null: no id). Should one be missing, the first detailed result that
+      // names the rule fills it in (_fromJson).
+      ruleIds: Array.isArray(d.ruleIds) ? d.ruleIds.map((id) => id ?? null) : [],
+      usesTime: (word & F_TIME) !== 0,
+      metadata: deepFreeze(d.metadata || {}),
+      constant: false,
+      constPacked: 0,
+      constValue: undefined,
+    };
+    if ((word & F_CONSTANT) !== 0) {
+      const p = this._constants[i];
+      const vi = (p >>> 4) & 0xfff;
+      const r = p & 15;
+      if (p !== PACKED_ASK && vi > 0 && vi <= values.length && r < R_PREREQUISITE_FAILED) {
+        f.constant = true;
+        f.constPacked = p;
+        f.constValue = values[vi - 1];
+      }
+    }
+    this._flags[i] = f;
+    this._made++;
+    return f;
   }
 
   // Encodes `ctx` into the engine's scratch buffer; returns its length.
@@ -305,7 +346,8 @@ export class Engine {
   _typed(key, fallback, ctx, now, type) {
     const i = this._index.get(key);
     if (i === undefined) return fallback;
-    const f = this._flags[i];
+    let f = this._flags[i];
+    if (f === null) f = this._flag(i);
     if (f.type !== type) return fallback;
     if (f.constant) return f.constValue;
     let p;
@@ -342,7 +384,7 @@ export class Engine {
   // Details from a packed result; `len` is the encoded context still in scratch (for detailJson), or
   // -1 for a constant flag (any context gives its result: an empty one is encoded if needed).
   _fromPacked(i, p, fallback, ms, len) {
-    const f = this._flags[i];
+    const f = this._flags[i] ?? this._flag(i);
     const r = p & 15;
     const ri = p >>> 16;
     if (p === PACKED_ASK || r >= R_PREREQUISITE_FAILED || (ri > 0 && f.ruleIds[ri - 1] === undefined)) {
@@ -369,7 +411,7 @@ export class Engine {
 
   // Details from the engine's JSON result (slow path: errors, prerequisites, unpackable results).
   _fromJson(i, text, fallback) {
-    const f = this._flags[i];
+    const f = this._flags[i] ?? this._flag(i);
     const d = JSON.parse(text);
     const reason = typeof d.reason === "string" ? d.reason : "ERROR";
     if (typeof d.ruleIndex === "number" && d.ruleIndex >= 0) f.ruleIds[d.ruleIndex] = d.ruleId ?? null;
@@ -405,7 +447,7 @@ export class Engine {
     if (this._w === null) return errorDetails(key, fallback, "PROVIDER_NOT_READY", "the engine was freed", EMPTY);
     const i = this._index.get(key);
     if (i === undefined) return errorDetails(key, fallback, "FLAG_NOT_FOUND", `flag "${key}" not found`, EMPTY);
-    const f = this._flags[i];
+    const f = this._flags[i] ?? this._flag(i);
     if (type !== undefined && type !== null) {
       const t = TYPE_CODES[type];
       if (t === undefined) {
@@ -428,7 +470,7 @@ export class Engine {
   /** Details for every flag, keyed by flag key (one wasm call for all). Values of errors are null. */
   all(ctx, now) {
     const out = {};
-    const n = this._flags.length;
+    const n = this._keys.length;
     if (this._w === null || n === 0) return out;
     let packed;
     let ms = 0;
@@ -436,15 +478,18 @@ export class Engine {
     try {
       len = this._encode(ctx);
       if (this._anyTime) ms = toMs(now);
-      const off = this._w.evalAll(ms, len);
-      packed = (off & 3) === 0 ? new Uint32Array(this._buffer(), off, n).slice() : this._readU32s(off, n);
+      packed = readU32s(this._w.evalAll(ms, len), n);
+      this._allFlags();
     } catch (e) {
       const msg = String(e && e.message ? e.message : e);
-      for (const f of this._flags) setKey(out, f.key, errorDetails(f.key, null, "GENERAL", msg, f.metadata));
+      for (let i = 0; i < n; i++) {
+        const f = this._flags[i] ?? this._flag(i);
+        setKey(out, f.key, errorDetails(f.key, null, "GENERAL", msg, f.metadata));
+      }
       return out;
     }
     for (let i = 0; i < n; i++) {
-      const f = this._flags[i];
+      const f = this._flags[i] ?? this._flag(i);
       let d;
       try {
         d = this._fromPacked(i, packed[i], null, ms, len);
@@ -453,18 +498,6 @@ export class Engine {
       }
       setKey(out, f.key, d);
     }
-    return out;
-  }
-
-  _buffer() {
-    if (mem.u8.byteLength === 0) mem.refresh();
-    return mem.u8.buffer;
-  }
-
-  _readU32s(off, n) {
-    if (mem.u8.byteLength === 0) mem.refresh();
-    const out = new Uint32Array(n);
-    for (let i = 0; i < n; i++) out[i] = mem.dv.getUint32(off + 4 * i, true);
     return out;
   }
 
@@ -500,7 +533,7 @@ export class BoundEvaluator {
     this._e = engine;
     this._wc = null;
     this._ok = false;
-    this._cache = new Uint32Array(engine._flags.length);
+    this._cache = new Uint32Array(engine._keys.length);
     this._error = null;
     try {
       const wc = engine._w.newContext();
@@ -537,7 +570,8 @@ export class BoundEvaluator {
     const e = this._e;
     const i = e._index.get(key);
     if (i === undefined) return fallback;
-    const f = e._flags[i];
+    let f = e._flags[i];
+    if (f === null) f = e._flag(i);
     if (f.type !== type) return fallback;
     if (f.constant) return f.constValue;
     if (!this._ok) return fallback;
@@ -575,7 +609,7 @@ export class BoundEvaluator {
     if (e._w === null) return errorDetails(key, fallback, "PROVIDER_NOT_READY", "the engine was freed", EMPTY);
     const i = e._index.get(key);
     if (i === undefined) return errorDetails(key, fallback, "FLAG_NOT_FOUND", `flag "${key}" not found`, EMPTY);
-    const f = e._flags[i];
+    const f = e._flags[i] ?? e._flag(i);
     if (type !== undefined && type !== null) {
       const t = TYPE_CODES[type];
       if (t === undefined) return errorDetails(key, fallback, "GENERAL", `unknown flag type "${type}"`, f.metadata);
@@ -601,6 +635,11 @@ export class BoundEvaluator {
   /** Details of every flag for the bound context. */
   all(now) {
     const out = {};
+    try {
+      if (this._e._w !== null) this._e._allFlags(); // one wasm call for the flags not read yet
+    } catch {
+      // each details() below reads its flag alone (and reports what goes wrong)
+    }
     for (const key of this._e._keys) setKey(out, key, this.details(key, null, { now }));
     return out;
   }

@@ -343,6 +343,49 @@ test("constant flags decided by a rule report its id, first read included", () =
   }
 });
 
+test("a load reads no flag's details; first use reads that flag's alone, all() the rest at once", () => {
+  const e = Engine.fromJSON(TEXT);
+  const w = e._w;
+  const calls = { one: [], many: 0, detail: 0 };
+  const real = { one: w.flagJson, many: w.flagsJson, detail: w.detailJson };
+  w.flagJson = function (i) {
+    calls.one.push(i);
+    return real.one.call(this, i);
+  };
+  w.flagsJson = function (...args) {
+    calls.many++;
+    return real.many.apply(this, args);
+  };
+  w.detailJson = function (...args) {
+    calls.detail++;
+    return real.detail.apply(this, args);
+  };
+  try {
+    assert.deepEqual(e.flagKeys(), engine.flagKeys());
+    assert.equal(e.flagType("targeted"), "boolean");
+    assert.deepEqual(calls.one, [], "keys and types come without per-flag details");
+    const ctx = { key: "u-1", country: "DE", plan: "pro" };
+    const first = e.details("targeted", false, ctx, { now: NOW });
+    assert.deepEqual(first, engine.details("targeted", false, ctx, { now: NOW }));
+    assert.equal(first.ruleId, "eu-pro", "rule ids come with the flag's details");
+    assert.equal(calls.detail, 0, "no detailJson round trip to learn the rule id");
+    assert.deepEqual(calls.one, [e.flagKeys().indexOf("targeted")]);
+    e.details("targeted", false, ctx, { now: NOW });
+    assert.equal(calls.one.length, 1, "kept after the first use");
+    const meta = e.details("plain", false, ctx).metadata;
+    const all = e.all(ctx, NOW);
+    assert.equal(calls.many, 1);
+    assert.equal(calls.one.length, 2);
+    assert.equal(all.plain.metadata, meta, "flags read before all() keep their objects");
+    assert.deepEqual(all, engine.all(ctx, NOW));
+    e.all(ctx, NOW);
+    e.bind(ctx).all(NOW);
+    assert.equal(calls.many, 1, "all() reads the details once");
+  } finally {
+    e.free();
+  }
+});
+
 test("all(): details of every flag, the same as details()", () => {
   const ctx = { key: "u-7", country: "FR", plan: "pro", device: { os: "ios" }, id: 5, roles: ["dev", "admin"] };
   const all = engine.all(ctx, NOW);

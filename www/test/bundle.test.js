@@ -1,0 +1,111 @@
+// The browser bundle (dist/, built here by scripts/bundle.js from the current sources): it must behave as
+// the modules it is built from. In Node: every conformance case through the bundle's Engine. In Chromium:
+// a page imports the bundle and both browser entries, the wasm is fetched from the bundle's default URL
+// (../pkg/edgeflag_bg.wasm), and a client loads a snapshot over HTTP and evaluates.
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { bundle, BUNDLE, ENGINE_BUNDLE } from "../scripts/bundle.js";
+import { loadCaseFiles, runCase, jsonEqual } from "./support/cases.js";
+import { CHROMIUM, WWW, launchChromium } from "./helpers/demo.js";
+
+let lib;
+let built;
+before(async () => {
+  built = await bundle();
+  lib = await import(pathToFileURL(BUNDLE).href);
+  await lib.initWasm(fs.readFileSync(path.join(WWW, "pkg", "edgeflag_bg.wasm")));
+});
+
+test("package.json's browser conditions name the bundle", () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(WWW, "package.json"), "utf8"));
+  const rel = (f) => `./${path.relative(WWW, f)}`;
+  assert.equal(pkg.browser, rel(BUNDLE));
+  assert.equal(pkg.exports["."].browser, rel(BUNDLE));
+  assert.equal(pkg.exports["./engine"].browser, rel(ENGINE_BUNDLE));
+  assert.ok(pkg.files.includes("dist/"), "dist/ is published");
+});
+
+test("the bundle imports nothing and exports what src/index.js exports", async () => {
+  assert.deepEqual(built.imports, [], "esbuild's metafile lists no import of the bundle");
+  const src = fs.readFileSync(BUNDLE, "utf8");
+  assert.match(src, /new URL\("\.\.\/pkg\/edgeflag_bg\.wasm",import\.meta\.url\)/);
+  const mod = await import(pathToFileURL(path.join(WWW, "src", "index.js")).href);
+  assert.deepEqual(Object.keys(lib).sort(), Object.keys(mod).sort());
+  const engine = await import(pathToFileURL(ENGINE_BUNDLE).href);
+  const engineSrc = await import(pathToFileURL(path.join(WWW, "src", "engine.js")).href);
+  assert.deepEqual(Object.keys(engine).sort(), Object.keys(engineSrc).sort());
+  assert.equal(engine.Engine, lib.Engine, "one module instance for both entries");
+});
+
+test("conformance cases through the bundle", () => {
+  const files = loadCaseFiles();
+  assert.ok(files.length > 0);
+  let ran = 0;
+  for (const f of files) {
+    if (f.cases.length === 0) continue;
+    const engine = lib.Engine.fromJSON(f.snapshotText);
+    try {
+      for (const c of f.cases) {
+        const r = runCase(engine, c, jsonEqual);
+        if (c.lossy) continue;
+        assert.deepEqual(r.mismatches, [], `${f.file}: ${c.name}`);
+        ran++;
+      }
+    } finally {
+      engine.free();
+    }
+  }
+  assert.ok(ran > 50, `ran ${ran} cases`);
+});
+
+const SNAPSHOT = JSON.stringify({
+  schema: 1,
+  version: 3,
+  flags: {
+    banner: { variants: { on: true, off: false }, default: "off", rules: [{ when: { attr: "country", op: "eq", value: "DE" }, serve: "on" }] },
+    color: { variants: { red: "red", blue: "blue" }, default: "blue" },
+  },
+});
+
+// Serves www/ (dist/, pkg/), a test page and the snapshot.
+function serve() {
+  const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".json": "application/json" };
+  const page = `<!doctype html><meta charset="utf-8"><script type="module">
+    import { createClient, Engine } from "/dist/edgeflag.js";
+    import { Engine as Engine2, wasmReady } from "/dist/engine.js";
+    try {
+      const client = await createClient({ url: "/snapshot.json", refreshInterval: 0, storage: false }).ready();
+      const ctx = { key: "u1", country: "DE" };
+      window.result = { banner: client.boolean("banner", false, ctx), color: client.string("color", "none", ctx),
+        version: client.version, sameEngine: Engine === Engine2, ready: wasmReady() };
+    } catch (e) { window.result = { error: String(e && e.stack || e) }; }
+  </script>`;
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, "http://x");
+    if (url.pathname === "/") return res.writeHead(200, { "content-type": "text/html" }).end(page);
+    if (url.pathname === "/snapshot.json") return res.writeHead(200, { "content-type": "application/json" }).end(SNAPSHOT);
+    const file = path.join(WWW, path.normalize(url.pathname));
+    if (!file.startsWith(WWW + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return res.writeHead(404).end();
+    res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream" }).end(fs.readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+test("Chromium: the bundle fetches the wasm from its default URL and evaluates", { skip: fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, async (t) => {
+  const server = await serve();
+  t.after(() => server.close());
+  const browser = await launchChromium();
+  t.after(() => browser.close());
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await page.waitForFunction(() => window.result !== undefined);
+  const result = await page.evaluate(() => window.result);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(result, { banner: true, color: "blue", version: 3, sameEngine: true, ready: true });
+});
