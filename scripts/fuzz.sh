@@ -6,7 +6,7 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS]
 # Environment: FUZZ_TARGETS="load evaluate json" (default: all), FUZZ_SANITIZER=none|address (default none:
-# the crate has no unsafe code; ASan is slower and finds the same panics).
+# the only unsafe code is a checked ASCII fast path in src/bytes.rs; ASan is slower and finds the same panics).
 #
 # cargo-fuzz needs nightly `-Z` flags; with only a stable toolchain, RUSTC_BOOTSTRAP=1 lets stable accept
 # them (for this build only). cargo-fuzz is installed with `cargo install` when missing.
