@@ -1358,12 +1358,14 @@ pub struct Reader<'a> {
     open: Vec<Open>,
     /// Keys of the open objects so far, to find duplicates when an object closes.
     keys: Vec<Cow<'a, str>>,
+    /// Elements of the array [`Reader::value`] is reading (one buffer for every array).
+    scratch: Vec<Value<'a>>,
 }
 
 impl<'a> Reader<'a> {
     /// A reader at the start of `src`, which must be one JSON value nested at most `max_depth` deep.
     pub fn new(src: &'a str, max_depth: usize) -> Reader<'a> {
-        let mut r = Reader { p: Parser { src, pos: 0 }, max_depth, failed: src.starts_with('\u{feff}'), open: Vec::new(), keys: Vec::new() };
+        let mut r = Reader { p: Parser { src, pos: 0 }, max_depth, failed: src.starts_with('\u{feff}'), open: Vec::new(), keys: Vec::new(), scratch: Vec::new() };
         r.p.skip_ws();
         if r.p.peek().is_none() {
             r.failed = true;
@@ -1443,8 +1445,37 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Reads the next value as a tree (`Value::Null` once the reader has failed).
+    /// Reads the next value as a tree (`Value::Null` once the reader has failed). Scalars and arrays
+    /// of scalars (variant values, operands) are built directly, an array in one allocation at its
+    /// exact size; objects and nested arrays by the parser.
     pub fn value(&mut self) -> Value<'a> {
+        match self.peek() {
+            Peek::String => self.string().map_or(Value::Null, Value::String),
+            Peek::Number => self.number().map_or(Value::Null, Value::Number),
+            Peek::Bool => self.boolean().map_or(Value::Null, Value::Bool),
+            Peek::Array => {
+                if !self.array() {
+                    return Value::Null;
+                }
+                let start = self.scratch.len();
+                while self.next_element() {
+                    let v = match self.peek() {
+                        Peek::Array | Peek::Object => self.tree(),
+                        _ => self.value(),
+                    };
+                    self.scratch.push(v);
+                }
+                if start > self.scratch.len() {
+                    return Value::Null;
+                }
+                Value::Array(self.scratch.split_off(start))
+            }
+            _ => self.tree(),
+        }
+    }
+
+    /// Reads the next value as a tree, with the parser.
+    fn tree(&mut self) -> Value<'a> {
         if self.failed {
             return Value::Null;
         }
@@ -2982,6 +3013,9 @@ mod tests {
                 let mut r = Reader::new(&text, depth);
                 walk(&mut r, &v);
                 assert!(r.finish(), "{text:?}");
+                let mut r = Reader::new(&text, depth);
+                assert_eq!(r.value(), v, "{text:?}");
+                assert!(r.finish(), "{text:?}");
             } else {
                 refused += 1;
             }
@@ -3008,6 +3042,12 @@ mod tests {
             }
             let Ok(text) = std::str::from_utf8(&bytes) else { continue };
             assert_eq!(reader_accepts(text, 128), parse(text).is_ok(), "{text}");
+            let mut r = Reader::new(text, 128);
+            let v = r.value();
+            assert_eq!(r.finish(), parse(text).is_ok(), "{text}");
+            if let Ok(tree) = parse(text) {
+                assert_eq!(v, tree);
+            }
         }
         for text in [r#"{"a":1,"a":2}"#, r#"[{"x":{"b":1,"c":[],"b":2}}]"#, r#"{"a":1,"\u0061":2}"#, r#"{"k":{},"k":{}}"#] {
             assert!(parse(text).is_err() && !reader_accepts(text, 128), "{text}");
