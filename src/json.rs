@@ -1660,17 +1660,35 @@ impl<'a> Reader<'a> {
 
     /// The keys of the next value if it is an object, handed to `f` in document order, without
     /// moving: the object is then read normally. (A look ahead, for objects whose meaning depends
-    /// on which keys they have.)
-    pub fn scan_keys(&mut self, mut f: impl FnMut(&str)) {
-        let at = self.p.pos;
-        if !self.object() {
+    /// on which keys they have.) The values are passed over without being checked, which the normal
+    /// read then does: on a text that is not JSON the keys handed out may be incomplete, but such a
+    /// text is refused whatever they are.
+    pub fn scan_keys(&self, mut f: impl FnMut(&str)) {
+        if self.peek() != Peek::Object {
             return;
         }
-        while let Some(k) = self.next_key() {
-            f(&k);
-            self.skip();
+        let bytes = self.p.src.as_bytes();
+        let mut q = Parser { src: self.p.src, pos: self.p.pos + 1 };
+        loop {
+            q.skip_ws();
+            if q.peek() != Some(b'"') {
+                return;
+            }
+            let Ok(key) = q.string() else { return };
+            f(&key);
+            q.skip_ws();
+            if q.peek() != Some(b':') {
+                return;
+            }
+            q.pos += 1;
+            q.skip_ws();
+            q.pos = skip_raw(bytes, q.pos);
+            q.skip_ws();
+            if q.peek() != Some(b',') {
+                return;
+            }
+            q.pos += 1;
         }
-        self.p.pos = at;
     }
 
     /// At the end of the text: only whitespace may follow the value. `true` when the whole text was
@@ -1685,6 +1703,51 @@ impl<'a> Reader<'a> {
         }
         !self.failed
     }
+}
+
+/// The offset just past the value that starts at `i`, found by matching brackets and quotes only (no
+/// check of the value: see [`Reader::scan_keys`]). Stops at the end of `bytes` if the value does not end.
+fn skip_raw(bytes: &[u8], mut i: usize) -> usize {
+    let mut depth = 0usize;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => {
+                // To the closing quote, over escapes.
+                i += 1;
+                loop {
+                    i = skip_plain(bytes, i);
+                    match bytes.get(i) {
+                        Some(b'"') => break,
+                        Some(b'\\') => i += 2,
+                        Some(_) => i += 1,
+                        None => return i,
+                    }
+                }
+                i += 1;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                i += 1;
+                continue;
+            }
+            b'}' | b']' => {
+                if depth == 0 {
+                    return i;
+                }
+                depth -= 1;
+                i += 1;
+            }
+            b',' | b' ' | b'\n' | b'\r' | b'\t' if depth == 0 => return i,
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        if depth == 0 {
+            return i;
+        }
+    }
+    i
 }
 
 /// Whether two of `keys` are equal (pairwise for a few, by sorting positions for many: O(n log n)
@@ -3014,6 +3077,10 @@ mod tests {
                 walk(&mut r, &v);
                 assert!(r.finish(), "{text:?}");
                 let mut r = Reader::new(&text, depth);
+                let mut keys = Vec::new();
+                r.scan_keys(|k| keys.push(k.to_string()));
+                let want: Vec<String> = v.as_object().unwrap_or_default().iter().map(|(k, _)| k.to_string()).collect();
+                assert_eq!(keys, want, "{text:?}");
                 assert_eq!(r.value(), v, "{text:?}");
                 assert!(r.finish(), "{text:?}");
             } else {
@@ -3047,6 +3114,19 @@ mod tests {
             assert_eq!(r.finish(), parse(text).is_ok(), "{text}");
             if let Ok(tree) = parse(text) {
                 assert_eq!(v, tree);
+                // the look ahead sees every key, at every level
+                fn keys_everywhere(text: &str, v: &Value<'_>) {
+                    let mut r = Reader::new(text, 128);
+                    let mut keys = Vec::new();
+                    r.scan_keys(|k| keys.push(k.to_string()));
+                    let want: Vec<String> = v.as_object().unwrap_or_default().iter().map(|(k, _)| k.to_string()).collect();
+                    assert_eq!(keys, want);
+                }
+                keys_everywhere(text, &tree);
+                for (_, member) in tree.as_object().unwrap_or_default() {
+                    let inner = member.to_string();
+                    keys_everywhere(&inner, member);
+                }
             }
         }
         for text in [r#"{"a":1,"a":2}"#, r#"[{"x":{"b":1,"c":[],"b":2}}]"#, r#"{"a":1,"\u0061":2}"#, r#"{"k":{},"k":{}}"#] {
