@@ -279,6 +279,12 @@ impl fmt::Display for Value<'_> {
 pub fn write_string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
+    // Most strings (keys, operands) need no escape: one check, one copy.
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     // Invariant: `run` is the start of the bytes not yet copied; every byte we
     // stop at is ASCII, so every cut is on a char boundary.
     let mut run = 0;
