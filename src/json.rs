@@ -1664,6 +1664,19 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The first key of the next value if it is an object with a member, without moving.
+    pub fn first_key(&self) -> Option<Cow<'a, str>> {
+        if self.peek() != Peek::Object {
+            return None;
+        }
+        let mut q = Parser { src: self.p.src, pos: self.p.pos + 1 };
+        q.skip_ws();
+        if q.peek() != Some(b'"') {
+            return None;
+        }
+        q.string().ok()
+    }
+
     /// The keys of the next value if it is an object, handed to `f` in document order, without
     /// moving: the object is then read normally. (A look ahead, for objects whose meaning depends
     /// on which keys they have.) The values are passed over without being checked, which the normal
@@ -3153,6 +3166,7 @@ mod tests {
         let mut keys = Vec::new();
         r.scan_keys(|k| keys.push(k.to_string()));
         assert_eq!(keys, ["x", "b"]);
+        assert_eq!(r.first_key().as_deref(), Some("x"));
         assert_eq!(r.peek(), Peek::Object);
         r.skip();
         assert_eq!(r.next_key().as_deref(), Some("c"));
