@@ -23,6 +23,10 @@
 //! so are all numbers, so parsing a snapshot allocates little more than the
 //! vectors of the tree.
 //!
+//! [`Reader`] walks a text without building a tree, under the same rules (it
+//! accepts exactly the texts [`parse_with`] accepts); the snapshot loader uses
+//! it, and asks [`parse_with`] for the exact error when it refuses a text.
+//!
 //! # Invariants
 //!
 //! * Every [`Number`] holds text matching the JSON number grammar

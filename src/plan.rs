@@ -216,8 +216,12 @@ fn parse_hashes(list: &[std::borrow::Cow<'_, str>]) -> U64Set {
     U64Set::new(list.iter().filter_map(|h| u64::from_str_radix(h, 16).ok()).collect())
 }
 
+/// Owned (key, value) pairs, in a vector of exactly their number (not reusing the model's buffer,
+/// which `collect` would do, keeping its spare capacity for the engine's lifetime).
 fn owned_pairs(v: Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Vec<(Box<str>, Value<'static>)> {
-    v.into_iter().map(|(k, v)| (Box::from(&*k), v.into_owned())).collect()
+    let mut out = Vec::with_capacity(v.len());
+    out.extend(v.into_iter().map(|(k, v)| (Box::from(&*k), v.into_owned())));
+    out
 }
 
 /// `salt` followed by `:`, allocated once at its exact size.

@@ -1,4 +1,5 @@
-//! The snapshot model (spec §1–§6): typed structs built from the JSON tree.
+//! The snapshot model (spec §1–§6): typed structs built from the JSON text by a [`json::Reader`]
+//! (no JSON tree is built, except for variant values, metadata values and operands).
 //!
 //! This layer checks *shape*: required fields, JSON types, unknown fields (a typo must never silently
 //! change who sees a feature). It reports every problem with its JSON path and keeps going, keeping
