@@ -495,7 +495,7 @@ pub(crate) fn compile(
     let kind = match op {
         Op::Eq | Op::Neq | Op::In | Op::NotIn => {
             let allow_bool = matches!(op, Op::Eq | Op::Neq);
-            let mut strs = Vec::new();
+            let mut strs = Vec::with_capacity(operands().filter(|(v, _)| matches!(v, Value::String(_))).count());
             let mut s = Scalars { strs: StrSet::Many(StrIndex::default()), nums: Vec::new(), has_true: false, has_false: false };
             for (v, vp) in operands() {
                 match v {

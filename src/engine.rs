@@ -111,7 +111,7 @@ impl Engine {
         };
         let keys = plan::Keys::new(&model);
         validate::validate(&model, &keys, &opts.limits, opts.now_ms, &mut p);
-        let plan = plan::compile(&model, keys, &opts.limits, &mut p);
+        let plan = plan::compile(model, keys, &opts.limits, &mut p);
         if p.has_errors() {
             return Err(LoadError { problems: p.list });
         }

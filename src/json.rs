@@ -23,6 +23,10 @@
 //! so are all numbers, so parsing a snapshot allocates little more than the
 //! vectors of the tree.
 //!
+//! [`Reader`] walks a text without building a tree, under the same rules (it
+//! accepts exactly the texts [`parse_with`] accepts); the snapshot loader uses
+//! it, and asks [`parse_with`] for the exact error when it refuses a text.
+//!
 //! # Invariants
 //!
 //! * Every [`Number`] holds text matching the JSON number grammar
@@ -279,6 +283,12 @@ impl fmt::Display for Value<'_> {
 pub fn write_string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
+    // Most strings (keys, operands) need no escape: one check, one copy.
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     // Invariant: `run` is the start of the bytes not yet copied; every byte we
     // stop at is ASCII, so every cut is on a char boundary.
     let mut run = 0;
@@ -1358,12 +1368,14 @@ pub struct Reader<'a> {
     open: Vec<Open>,
     /// Keys of the open objects so far, to find duplicates when an object closes.
     keys: Vec<Cow<'a, str>>,
+    /// Elements of the array [`Reader::value`] is reading (one buffer for every array).
+    scratch: Vec<Value<'a>>,
 }
 
 impl<'a> Reader<'a> {
     /// A reader at the start of `src`, which must be one JSON value nested at most `max_depth` deep.
     pub fn new(src: &'a str, max_depth: usize) -> Reader<'a> {
-        let mut r = Reader { p: Parser { src, pos: 0 }, max_depth, failed: src.starts_with('\u{feff}'), open: Vec::new(), keys: Vec::new() };
+        let mut r = Reader { p: Parser { src, pos: 0 }, max_depth, failed: src.starts_with('\u{feff}'), open: Vec::new(), keys: Vec::new(), scratch: Vec::new() };
         r.p.skip_ws();
         if r.p.peek().is_none() {
             r.failed = true;
@@ -1443,8 +1455,37 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Reads the next value as a tree (`Value::Null` once the reader has failed).
+    /// Reads the next value as a tree (`Value::Null` once the reader has failed). Scalars and arrays
+    /// of scalars (variant values, operands) are built directly, an array in one allocation at its
+    /// exact size; objects and nested arrays by the parser.
     pub fn value(&mut self) -> Value<'a> {
+        match self.peek() {
+            Peek::String => self.string().map_or(Value::Null, Value::String),
+            Peek::Number => self.number().map_or(Value::Null, Value::Number),
+            Peek::Bool => self.boolean().map_or(Value::Null, Value::Bool),
+            Peek::Array => {
+                if !self.array() {
+                    return Value::Null;
+                }
+                let start = self.scratch.len();
+                while self.next_element() {
+                    let v = match self.peek() {
+                        Peek::Array | Peek::Object => self.tree(),
+                        _ => self.value(),
+                    };
+                    self.scratch.push(v);
+                }
+                if start > self.scratch.len() {
+                    return Value::Null;
+                }
+                Value::Array(self.scratch.split_off(start))
+            }
+            _ => self.tree(),
+        }
+    }
+
+    /// Reads the next value as a tree, with the parser.
+    fn tree(&mut self) -> Value<'a> {
         if self.failed {
             return Value::Null;
         }
@@ -1627,19 +1668,50 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The first key of the next value if it is an object with a member, without moving.
+    pub fn first_key(&self) -> Option<Cow<'a, str>> {
+        if self.peek() != Peek::Object {
+            return None;
+        }
+        let mut q = Parser { src: self.p.src, pos: self.p.pos + 1 };
+        q.skip_ws();
+        if q.peek() != Some(b'"') {
+            return None;
+        }
+        q.string().ok()
+    }
+
     /// The keys of the next value if it is an object, handed to `f` in document order, without
     /// moving: the object is then read normally. (A look ahead, for objects whose meaning depends
-    /// on which keys they have.)
-    pub fn scan_keys(&mut self, mut f: impl FnMut(&str)) {
-        let at = self.p.pos;
-        if !self.object() {
+    /// on which keys they have.) The values are passed over without being checked, which the normal
+    /// read then does: on a text that is not JSON the keys handed out may be incomplete, but such a
+    /// text is refused whatever they are.
+    pub fn scan_keys(&self, mut f: impl FnMut(&str)) {
+        if self.peek() != Peek::Object {
             return;
         }
-        while let Some(k) = self.next_key() {
-            f(&k);
-            self.skip();
+        let bytes = self.p.src.as_bytes();
+        let mut q = Parser { src: self.p.src, pos: self.p.pos + 1 };
+        loop {
+            q.skip_ws();
+            if q.peek() != Some(b'"') {
+                return;
+            }
+            let Ok(key) = q.string() else { return };
+            f(&key);
+            q.skip_ws();
+            if q.peek() != Some(b':') {
+                return;
+            }
+            q.pos += 1;
+            q.skip_ws();
+            q.pos = skip_raw(bytes, q.pos);
+            q.skip_ws();
+            if q.peek() != Some(b',') {
+                return;
+            }
+            q.pos += 1;
         }
-        self.p.pos = at;
     }
 
     /// At the end of the text: only whitespace may follow the value. `true` when the whole text was
@@ -1654,6 +1726,51 @@ impl<'a> Reader<'a> {
         }
         !self.failed
     }
+}
+
+/// The offset just past the value that starts at `i`, found by matching brackets and quotes only (no
+/// check of the value: see [`Reader::scan_keys`]). Stops at the end of `bytes` if the value does not end.
+fn skip_raw(bytes: &[u8], mut i: usize) -> usize {
+    let mut depth = 0usize;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => {
+                // To the closing quote, over escapes.
+                i += 1;
+                loop {
+                    i = skip_plain(bytes, i);
+                    match bytes.get(i) {
+                        Some(b'"') => break,
+                        Some(b'\\') => i += 2,
+                        Some(_) => i += 1,
+                        None => return i,
+                    }
+                }
+                i += 1;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                i += 1;
+                continue;
+            }
+            b'}' | b']' => {
+                if depth == 0 {
+                    return i;
+                }
+                depth -= 1;
+                i += 1;
+            }
+            b',' | b' ' | b'\n' | b'\r' | b'\t' if depth == 0 => return i,
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        if depth == 0 {
+            return i;
+        }
+    }
+    i
 }
 
 /// Whether two of `keys` are equal (pairwise for a few, by sorting positions for many: O(n log n)
@@ -2982,6 +3099,13 @@ mod tests {
                 let mut r = Reader::new(&text, depth);
                 walk(&mut r, &v);
                 assert!(r.finish(), "{text:?}");
+                let mut r = Reader::new(&text, depth);
+                let mut keys = Vec::new();
+                r.scan_keys(|k| keys.push(k.to_string()));
+                let want: Vec<String> = v.as_object().unwrap_or_default().iter().map(|(k, _)| k.to_string()).collect();
+                assert_eq!(keys, want, "{text:?}");
+                assert_eq!(r.value(), v, "{text:?}");
+                assert!(r.finish(), "{text:?}");
             } else {
                 refused += 1;
             }
@@ -3008,6 +3132,25 @@ mod tests {
             }
             let Ok(text) = std::str::from_utf8(&bytes) else { continue };
             assert_eq!(reader_accepts(text, 128), parse(text).is_ok(), "{text}");
+            let mut r = Reader::new(text, 128);
+            let v = r.value();
+            assert_eq!(r.finish(), parse(text).is_ok(), "{text}");
+            if let Ok(tree) = parse(text) {
+                assert_eq!(v, tree);
+                // the look ahead sees every key, at every level
+                fn keys_everywhere(text: &str, v: &Value<'_>) {
+                    let mut r = Reader::new(text, 128);
+                    let mut keys = Vec::new();
+                    r.scan_keys(|k| keys.push(k.to_string()));
+                    let want: Vec<String> = v.as_object().unwrap_or_default().iter().map(|(k, _)| k.to_string()).collect();
+                    assert_eq!(keys, want);
+                }
+                keys_everywhere(text, &tree);
+                for (_, member) in tree.as_object().unwrap_or_default() {
+                    let inner = member.to_string();
+                    keys_everywhere(&inner, member);
+                }
+            }
         }
         for text in [r#"{"a":1,"a":2}"#, r#"[{"x":{"b":1,"c":[],"b":2}}]"#, r#"{"a":1,"\u0061":2}"#, r#"{"k":{},"k":{}}"#] {
             assert!(parse(text).is_err() && !reader_accepts(text, 128), "{text}");
@@ -3027,6 +3170,7 @@ mod tests {
         let mut keys = Vec::new();
         r.scan_keys(|k| keys.push(k.to_string()));
         assert_eq!(keys, ["x", "b"]);
+        assert_eq!(r.first_key().as_deref(), Some("x"));
         assert_eq!(r.peek(), Peek::Object);
         r.skip();
         assert_eq!(r.next_key().as_deref(), Some("c"));

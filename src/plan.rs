@@ -216,8 +216,12 @@ fn parse_hashes(list: &[std::borrow::Cow<'_, str>]) -> U64Set {
     U64Set::new(list.iter().filter_map(|h| u64::from_str_radix(h, 16).ok()).collect())
 }
 
-fn owned_pairs(v: &[(std::borrow::Cow<'_, str>, Value<'_>)]) -> Vec<(Box<str>, Value<'static>)> {
-    v.iter().map(|(k, v)| (Box::from(&**k), v.clone().into_owned())).collect()
+/// Owned (key, value) pairs, in a vector of exactly their number (not reusing the model's buffer,
+/// which `collect` would do, keeping its spare capacity for the engine's lifetime).
+fn owned_pairs(v: Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Vec<(Box<str>, Value<'static>)> {
+    let mut out = Vec::with_capacity(v.len());
+    out.extend(v.into_iter().map(|(k, v)| (Box::from(&*k), v.into_owned())));
+    out
 }
 
 /// `salt` followed by `:`, allocated once at its exact size.
@@ -245,8 +249,9 @@ fn segment_plan(c: &mut Compiler<'_>, key: &str, s: &Segment<'_>, p: &mut Proble
 
 /// Compiles a model. Problems (operators, operands) are added to `p`; the plan is only meaningful
 /// when `p` holds no errors. `keys` are the segment and flag indices of `s` (built once per load, see
-/// [`Keys::new`]); the flag index moves into the plan.
-pub(crate) fn compile(s: &Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Problems) -> Plan {
+/// [`Keys::new`]); the flag index moves into the plan. The model is consumed flag by flag, so that
+/// what a load holds at its peak is about the larger of model and plan, not their sum.
+pub(crate) fn compile(s: Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Problems) -> Plan {
     let Keys { segments: segment_index, flags: flag_index } = keys;
     let mut c = Compiler {
         limits,
@@ -258,26 +263,35 @@ pub(crate) fn compile(s: &Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Pro
     };
     c.slot("key");
     let segments: Vec<SegmentPlan> = s.segments.iter().map(|(k, seg)| segment_plan(&mut c, k, seg, p)).collect();
-    let mut flags = Vec::with_capacity(s.flags.len());
+    // Prerequisites name other flags' variants: resolved before the flags are consumed.
+    let mut requires: Vec<Vec<Requirement>> = s
+        .flags
+        .iter()
+        .map(|(_, f)| {
+            f.requires
+                .iter()
+                .map(|r| {
+                    let flag = r.flag.as_deref().and_then(|k| flag_index.get(k)).unwrap_or(u32::MAX);
+                    let target = s.flags.get(flag as usize).map(|(_, t)| Variants::new(t));
+                    let variants = r.variants.iter().filter_map(|v| target.as_ref().and_then(|t| t.position(v))).collect();
+                    Requirement { flag, variants }
+                })
+                .collect()
+        })
+        .collect();
+    let Snapshot { schema, version, environment, published_at, metadata, segments: _, flags: model } = s;
+    let mut flags = Vec::with_capacity(model.len());
     let root = Path::Root;
     let flags_path = root.key("flags");
-    for (key, f) in &s.flags {
+    for (i, (key, f)) in model.into_iter().enumerate() {
+        let key = &*key;
         let path = flags_path.key(key);
         let rules_path = path.key("rules");
         let kind = f.variants.iter().find_map(|(_, v)| ValueKind::of(v)).unwrap_or(ValueKind::Boolean);
-        let vx = Variants::new(f);
+        let vx = Variants::new(&f);
         let default = vx.get(f.default.as_deref());
         let off = if f.off_variant.is_some() { vx.get(f.off_variant.as_deref()) } else { default };
-        let requires = f
-            .requires
-            .iter()
-            .map(|r| {
-                let flag = r.flag.as_deref().and_then(|k| flag_index.get(k)).unwrap_or(u32::MAX);
-                let target = s.flags.get(flag as usize).map(|(_, t)| Variants::new(t));
-                let variants = r.variants.iter().filter_map(|v| target.as_ref().and_then(|t| t.position(v))).collect();
-                Requirement { flag, variants }
-            })
-            .collect();
+        let requires = requires.get_mut(i).map(std::mem::take).unwrap_or_default();
         let mut rules = Vec::with_capacity(f.rules.as_ref().map_or(0, Vec::len));
         for (i, r) in f.rules.iter().flatten().enumerate() {
             let rp = rules_path.index(i);
@@ -325,17 +339,17 @@ pub(crate) fn compile(s: &Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Pro
         }
         let salt = f.salt.as_deref().unwrap_or(key);
         flags.push(FlagPlan {
-            key: (&**key).into(),
+            key: key.into(),
             kind,
-            variants: owned_pairs(&f.variants),
+            salt_prefix: prefix(salt),
+            variants: owned_pairs(f.variants),
             default,
             off,
             enabled: f.enabled,
-            salt_prefix: prefix(salt),
             requires,
             has_rules: !rules.is_empty(),
             rules,
-            metadata: owned_pairs(&f.metadata),
+            metadata: owned_pairs(f.metadata),
             uses_time: false,
             uses_context: false,
         });
@@ -347,11 +361,11 @@ pub(crate) fn compile(s: &Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Pro
         dependencies(&mut flags);
     }
     Plan {
-        schema: s.schema,
-        version: s.version,
-        environment: s.environment.as_deref().map(Into::into),
-        published_at: s.published_at.as_deref().map(Into::into),
-        metadata: owned_pairs(&s.metadata),
+        schema,
+        version,
+        environment: environment.as_deref().map(Into::into),
+        published_at: published_at.as_deref().map(Into::into),
+        metadata: owned_pairs(metadata),
         flags,
         flag_index,
         segments,

@@ -1,4 +1,5 @@
-//! The snapshot model (spec §1–§6): typed structs built from the JSON tree.
+//! The snapshot model (spec §1–§6): typed structs built from the JSON text by a [`json::Reader`]
+//! (no JSON tree is built, except for variant values, metadata values and operands).
 //!
 //! This layer checks *shape*: required fields, JSON types, unknown fields (a typo must never silently
 //! change who sees a feature). It reports every problem with its JSON path and keeps going, keeping
@@ -6,7 +7,7 @@
 //! layers: [`crate::validate`] checks meaning (references, percents, cycles, limits) and
 //! [`crate::plan`] compiles operators and operands. Strings borrow from the JSON text where they can.
 
-use crate::error::{Path, Problems};
+use crate::error::{Path, Problems, Severity};
 use crate::json::{self, Number, ParseError, ParseOptions, Peek, Reader, Value};
 use std::borrow::Cow;
 
@@ -678,31 +679,70 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
     }
 }
 
+/// The keys that make a condition's shape; a condition has exactly one.
+const SHAPES: [&str; 5] = ["all", "any", "not", "segment", "attr"];
+
 /// Parses a condition; `path` is its JSON path.
 fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Condition<'a> {
     if r.peek() != Peek::Object {
         wrong(r, "a condition object", path, p);
         return Condition::Invalid;
     }
-    const SHAPES: [&str; 5] = ["all", "any", "not", "segment", "attr"];
+    let shape_of = |k: &str| SHAPES.iter().position(|s| *s == k);
+    // The shape: the first key when it is one (the usual case, read in one pass; a second shape key
+    // found on the way makes the condition invalid after all), else a look ahead over all the keys.
+    let shape = match r.first_key().as_deref().and_then(shape_of) {
+        Some(i) => SHAPES.get(i).copied().unwrap_or("attr"),
+        None => {
+            let mut present = [false; 5];
+            r.scan_keys(|k| {
+                if let Some(x) = shape_of(k).and_then(|i| present.get_mut(i)) {
+                    *x = true;
+                }
+            });
+            let mut found = SHAPES.iter().zip(present).filter(|(_, here)| *here).map(|(s, _)| *s);
+            let (Some(shape), None) = (found.next(), found.next()) else {
+                shape_error(present, path, p);
+                r.skip();
+                return Condition::Invalid;
+            };
+            shape
+        }
+    };
+    // Problems inside are kept aside until the shape is known to be right: a condition of two
+    // shapes is reported alone.
+    let mut inner = Problems::default();
     let mut present = [false; 5];
-    r.scan_keys(|k| {
-        if let Some(i) = SHAPES.iter().position(|s| *s == k) {
-            if let Some(x) = present.get_mut(i) {
-                *x = true;
-            }
-        }
-    });
-    let mut found = SHAPES.iter().zip(present).filter(|(_, here)| *here).map(|(s, _)| *s);
-    let (Some(shape), None) = (found.next(), found.next()) else {
-        let found: Vec<&str> = SHAPES.iter().zip(present).filter(|(_, here)| *here).map(|(s, _)| *s).collect();
-        if found.is_empty() {
-            p.error(path, "a condition needs exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"");
-        } else {
-            p.error(path, format!("a condition takes exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"; found {}", found.join(", ")));
-        }
-        r.skip();
+    let c = condition_body(r, shape, path, &mut inner, &mut present);
+    if present.iter().filter(|x| **x).count() > 1 {
+        shape_error(present, path, p);
         return Condition::Invalid;
+    }
+    for q in inner.list {
+        match q.severity {
+            Severity::Error => p.error(q.path, q.message),
+            Severity::Warning => p.warning(q.path, q.message),
+        }
+    }
+    c
+}
+
+/// Reports a condition with no shape key, or several (`present`: which of [`SHAPES`]).
+fn shape_error(present: [bool; 5], path: &Path<'_>, p: &mut Problems) {
+    let found: Vec<&str> = SHAPES.iter().zip(present).filter(|(_, here)| *here).map(|(s, _)| *s).collect();
+    if found.is_empty() {
+        p.error(path, "a condition needs exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"");
+    } else {
+        p.error(path, format!("a condition takes exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"; found {}", found.join(", ")));
+    }
+}
+
+/// Reads a condition object of shape `shape`, marking in `present` the shape keys it has.
+fn condition_body<'a>(r: &mut Reader<'a>, shape: &str, path: &Path<'_>, p: &mut Problems, present: &mut [bool; 5]) -> Condition<'a> {
+    let mut mark = |k: &str| {
+        if let Some(x) = SHAPES.iter().position(|s| *s == k).and_then(|i| present.get_mut(i)) {
+            *x = true;
+        }
     };
     if !r.object() {
         return Condition::Invalid;
@@ -711,6 +751,7 @@ fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Condi
         let mut c = AttrCondition { attr: Cow::Borrowed(""), op: Cow::Borrowed(""), value: None, values: None, ignore_case: false };
         let (mut ok, mut has_op) = (true, false);
         while let Some(k) = r.next_key() {
+            mark(&k);
             let fp = path.key(&k);
             match &*k {
                 "attr" => match string(r, &fp, p) {
@@ -748,6 +789,7 @@ fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Condi
     }
     let mut out = Condition::Invalid;
     while let Some(k) = r.next_key() {
+        mark(&k);
         let fp = path.key(&k);
         if k != shape {
             unknown(r, &fp, p);
@@ -857,5 +899,24 @@ mod tests {
         assert!(p[0].starts_with("flags.f.rules[0].when: a condition takes exactly one"));
         assert!(p[1].starts_with("flags.f.rules[1].when.op: required field missing"));
         assert!(p[2].starts_with("flags.f.rules[2].when.not.segment: expected a string"));
+    }
+
+    #[test]
+    fn condition_shapes_in_any_key_order() {
+        let (_, p) = build_text(
+            r#"{"schema":1,"version":1,"flags":{"f":{"variants":{"a":1},"default":"a","rules":[
+                {"when":{"op":"eq","value":1,"attr":"x"},"serve":"a"},
+                {"when":{"attr":"x","colour":1,"op":"eq","not":{"bogus":1}},"serve":"a"},
+                {"when":{"op":"eq","colour":2},"serve":"a"},
+                {"when":{"not":{"attr":"y","op":"exists","x":1}},"serve":"a"}]}}}"#,
+        );
+        assert_eq!(
+            p,
+            vec![
+                "flags.f.rules[1].when: a condition takes exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"; found not, attr",
+                "flags.f.rules[2].when: a condition needs exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"",
+                "flags.f.rules[3].when.not.x: unknown field",
+            ]
+        );
     }
 }
