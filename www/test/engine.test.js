@@ -117,6 +117,31 @@ test("loads from bytes and from an object too", () => {
   b.free();
   const err = thrown(() => Engine.fromJSON(new Uint8Array([0x7b, 0xff, 0x7d])), SnapshotError);
   assert.equal(err.problems[0].path, "(root)");
+  assert.match(err.message, /not valid UTF-8/);
+});
+
+test("the bytes given are the snapshot: views at an offset, ArrayBuffer, DataView, non-ASCII text", () => {
+  const text = JSON.stringify({
+    schema: 1,
+    version: 5,
+    flags: { "grüße-🚀": { variants: { ja: "ä€😀", nein: "n" }, default: "ja", metadata: { note: "naïve" } } },
+  });
+  const bytes = new TextEncoder().encode(text);
+  const padded = new Uint8Array(bytes.length + 7);
+  padded.set(bytes, 3);
+  padded.fill(0xff, 0, 3); // bytes outside the view are not read
+  padded.fill(0xff, 3 + bytes.length);
+  const inputs = [text, bytes, padded.subarray(3, 3 + bytes.length), bytes.buffer.slice(0), new DataView(padded.buffer, 3, bytes.length)];
+  for (const input of inputs) {
+    const e = Engine.fromJSON(input);
+    try {
+      assert.deepEqual(e.flagKeys(), ["grüße-🚀"]);
+      assert.equal(e.string("grüße-🚀", "?", {}), "ä€😀");
+      assert.deepEqual(e.details("grüße-🚀", "?", {}).metadata, { note: "naïve" });
+    } finally {
+      e.free();
+    }
+  }
 });
 
 test("invalid snapshots: SnapshotError with every problem and its path", () => {
