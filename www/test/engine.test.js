@@ -411,6 +411,28 @@ test("a load reads no flag's details; first use reads that flag's alone, all() t
   }
 });
 
+test("reads never throw when a flag's details cannot be read from wasm", () => {
+  const e = Engine.fromJSON(TEXT);
+  const boom = () => {
+    throw new Error("boom");
+  };
+  e._w.flagJson = boom;
+  e._w.flagsJson = boom;
+  try {
+    const ctx = { key: "u-1", country: "DE", plan: "pro" };
+    assert.equal(e.boolean("targeted", false, ctx), false);
+    assert.equal(e.bind(ctx).boolean("targeted", false), false);
+    const d = e.details("targeted", false, ctx);
+    assert.deepEqual([d.reason, d.errorCode, d.errorMessage, d.value], ["ERROR", "GENERAL", "boom", false]);
+    assert.equal(e.bind(ctx).details("targeted", false).errorCode, "GENERAL");
+    const all = e.all(ctx, NOW);
+    assert.deepEqual(Object.keys(all), e.flagKeys());
+    assert.ok(Object.values(all).every((x) => x.errorCode === "GENERAL" && x.errorMessage === "boom"));
+  } finally {
+    e.free();
+  }
+});
+
 test("all(): details of every flag, the same as details()", () => {
   const ctx = { key: "u-7", country: "FR", plan: "pro", device: { os: "ios" }, id: 5, roles: ["dev", "admin"] };
   const all = engine.all(ctx, NOW);
