@@ -127,14 +127,20 @@ export function payloads(www = WWW) {
       out[lib] = { error: String(e && e.message ? e.message : e), how };
     }
   };
-  one("edgeflag", "www browser entry (the minified bundle dist/edgeflag.js) + its modules + pkg/edgeflag_bg.wasm", () => {
+  let browserEntry = null;
+  try {
+    browserEntry = pickExport(JSON.parse(readFileSync(join(www, "package.json"), "utf8")).exports["."]);
+  } catch {
+    // reported by one() below
+  }
+  one("edgeflag", `www browser entry (${browserEntry}) + its modules + pkg/edgeflag_bg.wasm`, () => {
+    if (!browserEntry) throw new Error(`no browser entry in ${join(www, "package.json")}`);
     const bundler = join(www, "scripts/bundle.js");
     if (existsSync(bundler)) {
       const r = spawnSync(process.execPath, [bundler], { cwd: www, encoding: "utf8" });
       if (r.status !== 0) throw new Error(`npm run bundle failed: ${(r.stderr || "").trim().split("\n").pop()}`);
     }
-    const pkg = JSON.parse(readFileSync(join(www, "package.json"), "utf8"));
-    const entry = join(www, pickExport(pkg.exports["."]));
+    const entry = join(www, browserEntry);
     const wasm = join(www, "pkg/edgeflag_bg.wasm");
     if (!existsSync(wasm)) throw new Error("www/pkg/edgeflag_bg.wasm not built (scripts/build-wasm.sh)");
     const g = moduleGraph([entry]);

@@ -154,6 +154,21 @@ function toMs(now) {
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+let utf8Encoder = null;
+
+// The snapshot's UTF-8 bytes. A string is encoded by TextEncoder (native code): the glue's own string
+// copy is a JS loop over every character, ~15 ms for 350 KB in a cold process. Bytes are checked here
+// (the error names the problem as for text) and passed on as they are.
+function bytesOf(input) {
+  if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
+    textOf(input); // throws SnapshotError when not UTF-8
+    return input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  }
+  const text = textOf(input);
+  if (utf8Encoder === null) utf8Encoder = new TextEncoder();
+  return utf8Encoder.encode(text);
+}
+
 function textOf(input) {
   if (typeof input === "string") {
     // A lone surrogate cannot be UTF-8: passing it on would silently turn it into U+FFFD.
@@ -200,11 +215,11 @@ export class Engine {
    */
   static fromJSON(text, opts) {
     requireWasm();
-    const json = textOf(text);
+    const json = bytesOf(text);
     const now = opts == null || opts.now == null ? Date.now() : toMs(opts.now);
     let w;
     try {
-      w = new WasmEngine(json, now, opts && opts.limits != null ? JSON.stringify(opts.limits) : undefined);
+      w = WasmEngine.fromBytes(json, now, opts && opts.limits != null ? JSON.stringify(opts.limits) : undefined);
     } catch (e) {
       throw snapshotError(e);
     }
@@ -324,6 +339,15 @@ export class Engine {
     return f;
   }
 
+  // Flag `i`'s metadata for an error result: {} when its details cannot be read (never throws).
+  _metadataOf(i) {
+    try {
+      return (this._flags[i] ?? this._flag(i)).metadata;
+    } catch {
+      return EMPTY;
+    }
+  }
+
   // Encodes `ctx` into the engine's scratch buffer; returns its length.
   _encode(ctx) {
     let u8 = mem.u8;
@@ -347,7 +371,13 @@ export class Engine {
     const i = this._index.get(key);
     if (i === undefined) return fallback;
     let f = this._flags[i];
-    if (f === null) f = this._flag(i);
+    if (f === null) {
+      try {
+        f = this._flag(i);
+      } catch {
+        return fallback;
+      }
+    }
     if (f.type !== type) return fallback;
     if (f.constant) return f.constValue;
     let p;
@@ -447,7 +477,14 @@ export class Engine {
     if (this._w === null) return errorDetails(key, fallback, "PROVIDER_NOT_READY", "the engine was freed", EMPTY);
     const i = this._index.get(key);
     if (i === undefined) return errorDetails(key, fallback, "FLAG_NOT_FOUND", `flag "${key}" not found`, EMPTY);
-    const f = this._flags[i] ?? this._flag(i);
+    let f = this._flags[i];
+    if (f === null) {
+      try {
+        f = this._flag(i);
+      } catch (e) {
+        return errorDetails(key, fallback, "GENERAL", String(e && e.message ? e.message : e), EMPTY);
+      }
+    }
     if (type !== undefined && type !== null) {
       const t = TYPE_CODES[type];
       if (t === undefined) {
@@ -482,14 +519,12 @@ export class Engine {
       this._allFlags();
     } catch (e) {
       const msg = String(e && e.message ? e.message : e);
-      for (let i = 0; i < n; i++) {
-        const f = this._flags[i] ?? this._flag(i);
-        setKey(out, f.key, errorDetails(f.key, null, "GENERAL", msg, f.metadata));
-      }
+      for (let i = 0; i < n; i++) setKey(out, this._keys[i], errorDetails(this._keys[i], null, "GENERAL", msg, this._metadataOf(i)));
       return out;
     }
+    const flags = this._flags;
     for (let i = 0; i < n; i++) {
-      const f = this._flags[i] ?? this._flag(i);
+      const f = flags[i];
       let d;
       try {
         d = this._fromPacked(i, packed[i], null, ms, len);
@@ -571,7 +606,13 @@ export class BoundEvaluator {
     const i = e._index.get(key);
     if (i === undefined) return fallback;
     let f = e._flags[i];
-    if (f === null) f = e._flag(i);
+    if (f === null) {
+      try {
+        f = e._flag(i);
+      } catch {
+        return fallback;
+      }
+    }
     if (f.type !== type) return fallback;
     if (f.constant) return f.constValue;
     if (!this._ok) return fallback;
@@ -609,7 +650,14 @@ export class BoundEvaluator {
     if (e._w === null) return errorDetails(key, fallback, "PROVIDER_NOT_READY", "the engine was freed", EMPTY);
     const i = e._index.get(key);
     if (i === undefined) return errorDetails(key, fallback, "FLAG_NOT_FOUND", `flag "${key}" not found`, EMPTY);
-    const f = e._flags[i] ?? e._flag(i);
+    let f = e._flags[i];
+    if (f === null) {
+      try {
+        f = e._flag(i);
+      } catch (err) {
+        return errorDetails(key, fallback, "GENERAL", String(err && err.message ? err.message : err), EMPTY);
+      }
+    }
     if (type !== undefined && type !== null) {
       const t = TYPE_CODES[type];
       if (t === undefined) return errorDetails(key, fallback, "GENERAL", `unknown flag type "${type}"`, f.metadata);

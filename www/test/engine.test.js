@@ -117,6 +117,31 @@ test("loads from bytes and from an object too", () => {
   b.free();
   const err = thrown(() => Engine.fromJSON(new Uint8Array([0x7b, 0xff, 0x7d])), SnapshotError);
   assert.equal(err.problems[0].path, "(root)");
+  assert.match(err.message, /not valid UTF-8/);
+});
+
+test("the bytes given are the snapshot: views at an offset, ArrayBuffer, DataView, non-ASCII text", () => {
+  const text = JSON.stringify({
+    schema: 1,
+    version: 5,
+    flags: { "grüße-🚀": { variants: { ja: "ä€😀", nein: "n" }, default: "ja", metadata: { note: "naïve" } } },
+  });
+  const bytes = new TextEncoder().encode(text);
+  const padded = new Uint8Array(bytes.length + 7);
+  padded.set(bytes, 3);
+  padded.fill(0xff, 0, 3); // bytes outside the view are not read
+  padded.fill(0xff, 3 + bytes.length);
+  const inputs = [text, bytes, padded.subarray(3, 3 + bytes.length), bytes.buffer.slice(0), new DataView(padded.buffer, 3, bytes.length)];
+  for (const input of inputs) {
+    const e = Engine.fromJSON(input);
+    try {
+      assert.deepEqual(e.flagKeys(), ["grüße-🚀"]);
+      assert.equal(e.string("grüße-🚀", "?", {}), "ä€😀");
+      assert.deepEqual(e.details("grüße-🚀", "?", {}).metadata, { note: "naïve" });
+    } finally {
+      e.free();
+    }
+  }
 });
 
 test("invalid snapshots: SnapshotError with every problem and its path", () => {
@@ -381,6 +406,28 @@ test("a load reads no flag's details; first use reads that flag's alone, all() t
     e.all(ctx, NOW);
     e.bind(ctx).all(NOW);
     assert.equal(calls.many, 1, "all() reads the details once");
+  } finally {
+    e.free();
+  }
+});
+
+test("reads never throw when a flag's details cannot be read from wasm", () => {
+  const e = Engine.fromJSON(TEXT);
+  const boom = () => {
+    throw new Error("boom");
+  };
+  e._w.flagJson = boom;
+  e._w.flagsJson = boom;
+  try {
+    const ctx = { key: "u-1", country: "DE", plan: "pro" };
+    assert.equal(e.boolean("targeted", false, ctx), false);
+    assert.equal(e.bind(ctx).boolean("targeted", false), false);
+    const d = e.details("targeted", false, ctx);
+    assert.deepEqual([d.reason, d.errorCode, d.errorMessage, d.value], ["ERROR", "GENERAL", "boom", false]);
+    assert.equal(e.bind(ctx).details("targeted", false).errorCode, "GENERAL");
+    const all = e.all(ctx, NOW);
+    assert.deepEqual(Object.keys(all), e.flagKeys());
+    assert.ok(Object.values(all).every((x) => x.errorCode === "GENERAL" && x.errorMessage === "boom"));
   } finally {
     e.free();
   }
