@@ -3,7 +3,8 @@
 #   1. the wasm32-unknown-unknown target (rustup), if missing;
 #   2. wasm-bindgen-cli at exactly the version of the `wasm-bindgen` crate in Cargo.lock, if the one on
 #      PATH differs;
-#   3. cargo build --lib --target wasm32-unknown-unknown --profile wasm;
+#   3. cargo build --lib --target wasm32-unknown-unknown --profile wasm, with std rebuilt by -Z build-std
+#      (panic=immediate-abort) when the rust-src component is there, else the plain build (a warning);
 #   4. wasm-bindgen --target web (no TypeScript: www/types/ has the declarations);
 #   5. wasm-opt -Oz (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
 #      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), then a smoke test;
@@ -61,16 +62,40 @@ if [ "$HAVE_VERSION" != "$WB_VERSION" ]; then
   cargo install wasm-bindgen-cli --version "$WB_VERSION" --no-default-features --force
 fi
 
-# 3. build
-log "cargo build --lib --target $TARGET --profile $PROFILE"
-cargo build --lib --target "$TARGET" --profile "$PROFILE"
-WASM_IN="$ROOT/target/$TARGET/$PROFILE/edgeflag.wasm"
+# 3. build. By default the standard library is rebuilt with the crate (-Z build-std, through
+# RUSTC_BOOTSTRAP on the stable toolchain) with panic=immediate-abort: no panic messages, locations or
+# formatting machinery from std, about 10 KB less gzip (docs/wasm-size.md). It needs the rust-src
+# component (scripts/setup.sh adds it); without it, or if that build fails, or with
+# EDGEFLAG_BUILD_STD=0, the plain build is used and a warning says so. Its own target dir keeps the
+# two builds' caches apart.
+WASM_IN=""
+if [ "${EDGEFLAG_BUILD_STD:-1}" = "1" ]; then
+  SYSROOT="$(rustc --print sysroot 2>/dev/null || true)"
+  if [ -n "$SYSROOT" ] && [ -f "$SYSROOT/lib/rustlib/src/rust/library/Cargo.lock" ]; then
+    STD_DIR="$ROOT/target/wasm-build-std"
+    log "cargo build --lib --target $TARGET --profile $PROFILE -Z build-std=std,panic_abort (panic=immediate-abort)"
+    if RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort" \
+      cargo build --lib --target "$TARGET" --profile "$PROFILE" -Z build-std=std,panic_abort --target-dir "$STD_DIR"; then
+      WASM_IN="$STD_DIR/$TARGET/$PROFILE/edgeflag.wasm"
+    else
+      log "warning: the build-std build failed: falling back to the plain build (about 10 KB gzip larger)"
+    fi
+  else
+    log "warning: the rust-src component is missing (rustup component add rust-src, or scripts/setup.sh):"
+    log "warning: building against the prebuilt std (about 10 KB gzip larger .wasm)"
+  fi
+fi
+if [ -z "$WASM_IN" ]; then
+  log "cargo build --lib --target $TARGET --profile $PROFILE"
+  cargo build --lib --target "$TARGET" --profile "$PROFILE"
+  WASM_IN="$ROOT/target/$TARGET/$PROFILE/edgeflag.wasm"
+fi
 [ -f "$WASM_IN" ] || { log "error: $WASM_IN not built"; exit 1; }
 
 # 4. bindings (into a temporary folder, then moved: www/pkg never holds a half-written package)
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-wasm-bindgen --target web --out-dir "$TMP" --out-name edgeflag --no-typescript "$WASM_IN"
+wasm-bindgen --target web --remove-name-section --out-dir "$TMP" --out-name edgeflag --no-typescript "$WASM_IN"
 
 # 5. wasm-opt. Binaryen before 116 (Debian bookworm ships 108) mis-writes the externref table that
 # wasm-bindgen emits (its export ends up pointing at the funcref table), so an old wasm-opt is not
