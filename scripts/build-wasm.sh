@@ -6,7 +6,7 @@
 #   3. cargo build --lib --target wasm32-unknown-unknown --profile wasm, with std rebuilt by -Z build-std
 #      (panic=immediate-abort) when the rust-src component is there, else the plain build (a warning);
 #   4. wasm-bindgen --target web (no TypeScript: www/types/ has the declarations);
-#   5. wasm-opt -Oz (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
+#   5. wasm-opt -Oz --converge (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
 #      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), then a smoke test;
 #   6. prints the sizes: .wasm and the JS entry, raw and gzip -9.
 set -euo pipefail
@@ -126,10 +126,10 @@ if [ "${SKIP_WASM_OPT:-0}" != "1" ]; then
   fi
 fi
 if [ -n "$WASM_OPT" ]; then
-  log "wasm-opt -Oz ($("$WASM_OPT" --version))"
+  log "wasm-opt -Oz --converge ($("$WASM_OPT" --version))"
   # Features rustc enables by default for wasm32 (bulk memory, non-trapping float-to-int, sign
   # extension, mutable globals, multi-value, reference types): wasm-opt must accept what it finds.
-  "$WASM_OPT" -Oz --strip-debug --strip-producers \
+  "$WASM_OPT" -Oz --converge --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-multivalue --enable-reference-types \
     -o "$TMP/edgeflag_bg.opt.wasm" "$TMP/edgeflag_bg.wasm"
