@@ -63,8 +63,9 @@ if [ "$HAVE_VERSION" != "$WB_VERSION" ]; then
 fi
 
 # 3. build. By default the standard library is rebuilt with the crate (-Z build-std, through
-# RUSTC_BOOTSTRAP on the stable toolchain) with panic=immediate-abort: no panic messages, locations or
-# formatting machinery from std, about 10 KB less gzip (docs/wasm-size.md). It needs the rust-src
+# RUSTC_BOOTSTRAP on the stable toolchain) with panic=immediate-abort and -Z location-detail=none: no
+# panic messages, source locations or formatting machinery from std, about 10.7 KB less gzip
+# (docs/wasm-size.md). It needs the rust-src
 # component (scripts/setup.sh adds it); without it, or if that build fails, or with
 # EDGEFLAG_BUILD_STD=0, the plain build is used and a warning says so. Its own target dir keeps the
 # two builds' caches apart.
@@ -74,7 +75,7 @@ if [ "${EDGEFLAG_BUILD_STD:-1}" = "1" ]; then
   if [ -n "$SYSROOT" ] && [ -f "$SYSROOT/lib/rustlib/src/rust/library/Cargo.lock" ]; then
     STD_DIR="$ROOT/target/wasm-build-std"
     log "cargo build --lib --target $TARGET --profile $PROFILE -Z build-std=std,panic_abort (panic=immediate-abort)"
-    if RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort" \
+    if RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
       cargo build --lib --target "$TARGET" --profile "$PROFILE" -Z build-std=std,panic_abort --target-dir "$STD_DIR"; then
       WASM_IN="$STD_DIR/$TARGET/$PROFILE/edgeflag.wasm"
     else
