@@ -65,7 +65,7 @@ fi
 # 3. build. By default the standard library is rebuilt with the crate (-Z build-std, through
 # RUSTC_BOOTSTRAP on the stable toolchain) with panic=immediate-abort and -Z location-detail=none (no
 # panic messages, source locations or formatting machinery from std) and std's `optimize_for_size`
-# feature (smaller sort and formatting code in core): about 13.4 KB less gzip (docs/wasm-size.md). It needs the rust-src
+# feature (smaller sort and formatting code in core): about 12 KB less gzip (docs/wasm-size.md). It needs the rust-src
 # component (scripts/setup.sh adds it); without it, or if that build fails, or with
 # EDGEFLAG_BUILD_STD=0, the plain build is used and a warning says so. Its own target dir keeps the
 # two builds' caches apart.
@@ -80,12 +80,14 @@ if [ "${EDGEFLAG_BUILD_STD:-1}" = "1" ]; then
         -Z build-std-features=optimize_for_size --target-dir "$STD_DIR"; then
       WASM_IN="$STD_DIR/$TARGET/$PROFILE/edgeflag.wasm"
     else
-      log "warning: the build-std build failed: falling back to the plain build (about 13 KB gzip larger)"
+      log "warning: the build-std build failed: falling back to the plain build (about 12 KB gzip larger)"
     fi
   else
     log "warning: the rust-src component is missing (rustup component add rust-src, or scripts/setup.sh):"
-    log "warning: building against the prebuilt std (about 13 KB gzip larger .wasm)"
+    log "warning: building against the prebuilt std (about 12 KB gzip larger .wasm)"
   fi
+else
+  log "EDGEFLAG_BUILD_STD=0: building against the prebuilt std (about 12 KB gzip larger .wasm)"
 fi
 if [ -z "$WASM_IN" ]; then
   log "cargo build --lib --target $TARGET --profile $PROFILE"
