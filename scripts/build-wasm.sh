@@ -3,9 +3,10 @@
 #   1. the wasm32-unknown-unknown target (rustup), if missing;
 #   2. wasm-bindgen-cli at exactly the version of the `wasm-bindgen` crate in Cargo.lock, if the one on
 #      PATH differs;
-#   3. cargo build --lib --target wasm32-unknown-unknown --profile wasm;
+#   3. cargo build --lib --target wasm32-unknown-unknown --profile wasm, with std rebuilt by -Z build-std
+#      (panic=immediate-abort) when the rust-src component is there, else the plain build (a warning);
 #   4. wasm-bindgen --target web (no TypeScript: www/types/ has the declarations);
-#   5. wasm-opt -Oz (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
+#   5. wasm-opt -Oz --converge (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
 #      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), then a smoke test;
 #   6. prints the sizes: .wasm and the JS entry, raw and gzip -9.
 set -euo pipefail
@@ -61,16 +62,44 @@ if [ "$HAVE_VERSION" != "$WB_VERSION" ]; then
   cargo install wasm-bindgen-cli --version "$WB_VERSION" --no-default-features --force
 fi
 
-# 3. build
-log "cargo build --lib --target $TARGET --profile $PROFILE"
-cargo build --lib --target "$TARGET" --profile "$PROFILE"
-WASM_IN="$ROOT/target/$TARGET/$PROFILE/edgeflag.wasm"
+# 3. build. By default the standard library is rebuilt with the crate (-Z build-std, through
+# RUSTC_BOOTSTRAP on the stable toolchain) with panic=immediate-abort and -Z location-detail=none (no
+# panic messages, source locations or formatting machinery from std) and std's `optimize_for_size`
+# feature (smaller sort and formatting code in core): about 12 KB less gzip (docs/wasm-size.md). It needs the rust-src
+# component (scripts/setup.sh adds it); without it, or if that build fails, or with
+# EDGEFLAG_BUILD_STD=0, the plain build is used and a warning says so. Its own target dir keeps the
+# two builds' caches apart.
+WASM_IN=""
+if [ "${EDGEFLAG_BUILD_STD:-1}" = "1" ]; then
+  SYSROOT="$(rustc --print sysroot 2>/dev/null || true)"
+  if [ -n "$SYSROOT" ] && [ -f "$SYSROOT/lib/rustlib/src/rust/library/Cargo.lock" ]; then
+    STD_DIR="$ROOT/target/wasm-build-std"
+    log "cargo build --lib --target $TARGET --profile $PROFILE -Z build-std=std,panic_abort (panic=immediate-abort, optimize_for_size)"
+    if RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+      cargo build --lib --target "$TARGET" --profile "$PROFILE" -Z build-std=std,panic_abort \
+        -Z build-std-features=optimize_for_size --target-dir "$STD_DIR"; then
+      WASM_IN="$STD_DIR/$TARGET/$PROFILE/edgeflag.wasm"
+    else
+      log "warning: the build-std build failed: falling back to the plain build (about 12 KB gzip larger)"
+    fi
+  else
+    log "warning: the rust-src component is missing (rustup component add rust-src, or scripts/setup.sh):"
+    log "warning: building against the prebuilt std (about 12 KB gzip larger .wasm)"
+  fi
+else
+  log "EDGEFLAG_BUILD_STD=0: building against the prebuilt std (about 12 KB gzip larger .wasm)"
+fi
+if [ -z "$WASM_IN" ]; then
+  log "cargo build --lib --target $TARGET --profile $PROFILE"
+  cargo build --lib --target "$TARGET" --profile "$PROFILE"
+  WASM_IN="$ROOT/target/$TARGET/$PROFILE/edgeflag.wasm"
+fi
 [ -f "$WASM_IN" ] || { log "error: $WASM_IN not built"; exit 1; }
 
 # 4. bindings (into a temporary folder, then moved: www/pkg never holds a half-written package)
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-wasm-bindgen --target web --out-dir "$TMP" --out-name edgeflag --no-typescript "$WASM_IN"
+wasm-bindgen --target web --remove-name-section --out-dir "$TMP" --out-name edgeflag --no-typescript "$WASM_IN"
 
 # 5. wasm-opt. Binaryen before 116 (Debian bookworm ships 108) mis-writes the externref table that
 # wasm-bindgen emits (its export ends up pointing at the funcref table), so an old wasm-opt is not
@@ -101,10 +130,10 @@ if [ "${SKIP_WASM_OPT:-0}" != "1" ]; then
   fi
 fi
 if [ -n "$WASM_OPT" ]; then
-  log "wasm-opt -Oz ($("$WASM_OPT" --version))"
+  log "wasm-opt -Oz --converge ($("$WASM_OPT" --version))"
   # Features rustc enables by default for wasm32 (bulk memory, non-trapping float-to-int, sign
   # extension, mutable globals, multi-value, reference types): wasm-opt must accept what it finds.
-  "$WASM_OPT" -Oz --strip-debug --strip-producers \
+  "$WASM_OPT" -Oz --converge --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-multivalue --enable-reference-types \
     -o "$TMP/edgeflag_bg.opt.wasm" "$TMP/edgeflag_bg.wasm"

@@ -4,9 +4,12 @@
 //!   leading zeros (`0` itself is fine), `0`–`32` for IPv4 and `0`–`128` for
 //!   IPv6. Host bits are ignored: they are masked off at parse, so
 //!   `10.1.2.3/8` is the block `10.0.0.0/8`.
-//! - Addresses use the strict `core::net` parsers: dotted-quad IPv4 without
-//!   leading zeros (`01.2.3.4` is rejected), the RFC 4291 text forms of IPv6,
-//!   no zone ids (`fe80::1%eth0`), no brackets, no whitespace.
+//! - Addresses follow the strict rules of `core::net`'s parsers (our own
+//!   parser below, smaller in the wasm build, tested against `core::net` on
+//!   many inputs): dotted-quad IPv4 without leading zeros (`01.2.3.4` is
+//!   rejected), the RFC 4291 text forms of IPv6 (`::` for one or more zero
+//!   groups, groups of 1–4 hex digits, an embedded dotted quad in the last two
+//!   groups), no zone ids (`fe80::1%eth0`), no brackets, no whitespace.
 //! - Families never mix: an IPv4 address only matches IPv4 blocks, an IPv6
 //!   address only IPv6 blocks. In particular an IPv4-mapped IPv6 address
 //!   (`::ffff:1.2.3.4`) does not match `1.2.3.0/24`.
@@ -88,9 +91,106 @@ impl fmt::Display for Cidr {
 }
 
 /// Parses an IPv4 or IPv6 address with the strict `core::net` rules
-/// (see the module documentation); `None` when invalid.
+/// (see the module documentation); `None` when invalid. Accepts exactly what
+/// `s.parse::<IpAddr>()` accepts, with the same result.
 pub fn parse_ip(s: &str) -> Option<IpAddr> {
-    s.parse().ok()
+    let b = s.as_bytes();
+    if let Some((v4, end)) = read_v4(b, 0) {
+        // No IPv6 address starts with a whole dotted quad, so this is final.
+        return (end == b.len()).then(|| IpAddr::V4(Ipv4Addr::from(v4)));
+    }
+    let mut head = [0u16; 8];
+    let (n, embedded_v4, mut i) = read_groups(b, 0, &mut head);
+    if n < 8 {
+        // A dotted quad only ends an address; `::` stands for at least one group.
+        if embedded_v4 || b.get(i..i + 2) != Some(b"::") {
+            return None;
+        }
+        let mut tail = [0u16; 7];
+        let (t, _, end) = read_groups(b, i + 2, tail.get_mut(..7 - n)?);
+        i = end;
+        head.get_mut(8 - t..)?.copy_from_slice(tail.get(..t)?);
+    }
+    if i != b.len() {
+        return None;
+    }
+    let bits = head.iter().fold(0u128, |acc, &g| acc << 16 | u128::from(g));
+    Some(IpAddr::V6(Ipv6Addr::from(bits)))
+}
+
+/// Reads a dotted quad at `b[i..]`: four decimal octets, each 1–3 digits, at
+/// most 255, no leading zero. Returns the address and the index after it.
+fn read_v4(b: &[u8], mut i: usize) -> Option<(u32, usize)> {
+    let mut addr: u32 = 0;
+    for k in 0..4 {
+        if k > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let mut octet: u32 = 0;
+        let mut n = 0;
+        while let Some(d @ b'0'..=b'9') = b.get(i + n).copied() {
+            octet = octet * 10 + u32::from(d - b'0');
+            n += 1;
+            if n == 3 {
+                break;
+            }
+        }
+        if n == 0 || octet > 255 || (n > 1 && b.get(i) == Some(&b'0')) {
+            return None;
+        }
+        addr = addr << 8 | octet;
+        i += n;
+    }
+    Some((addr, i))
+}
+
+/// Reads up to `groups.len()` IPv6 groups separated by `:` at `b[i..]`, as
+/// `core::net` does: each group is 1–4 hex digits, and where two groups are
+/// left a dotted quad may fill both and end the run. Stops before the first
+/// group (with its `:`) that cannot be read. Returns the groups read, whether
+/// a dotted quad ended them, and the index after the last one.
+fn read_groups(b: &[u8], mut i: usize, groups: &mut [u16]) -> (usize, bool, usize) {
+    let limit = groups.len();
+    for k in 0..limit {
+        let start = if k == 0 {
+            i
+        } else if b.get(i) == Some(&b':') {
+            i + 1
+        } else {
+            return (k, false, i);
+        };
+        if k + 1 < limit {
+            if let Some((v4, end)) = read_v4(b, start) {
+                if let Some(pair) = groups.get_mut(k..k + 2) {
+                    pair.copy_from_slice(&[(v4 >> 16) as u16, v4 as u16]);
+                    return (k + 2, true, end);
+                }
+            }
+        }
+        let mut group: u16 = 0;
+        let mut n = 0;
+        while n < 4 {
+            let digit = match b.get(start + n) {
+                Some(&d @ b'0'..=b'9') => d - b'0',
+                Some(&d @ b'a'..=b'f') => d - b'a' + 10,
+                Some(&d @ b'A'..=b'F') => d - b'A' + 10,
+                _ => break,
+            };
+            group = group << 4 | u16::from(digit);
+            n += 1;
+        }
+        if n == 0 {
+            return (k, false, i);
+        }
+        if let Some(g) = groups.get_mut(k) {
+            *g = group;
+        }
+        i = start + n;
+    }
+    (limit, false, i)
 }
 
 /// A prefix length: 1–3 ASCII digits, no leading zero unless it is `0`.
@@ -127,6 +227,81 @@ fn mask_v6(prefix: u8) -> u128 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Our parser against `core::net`'s on one input.
+    fn same_as_std(s: &str) {
+        assert_eq!(parse_ip(s), s.parse::<IpAddr>().ok(), "{s:?}");
+    }
+
+    #[test]
+    fn ip_parser_matches_std_on_edge_cases() {
+        for s in [
+            "", ".", ":", "::", ":::", "::1", "1::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1::8", "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8",
+            "1:2:3:4::5:6:7:8", "1::2::3", "12345::", "0000:0000:0000:0000:0000:0000:0000:0000",
+            "00000::", "fFfF::AbCd", "g::", "::ffff:1.2.3.4", "::1.2.3.4", "1.2.3.4::",
+            "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:1.2.3.4", "1:2:3:4:5:1.2.3.4", "1::1.2.3.4",
+            "1::2:1.2.3.4:5", "::1.2.3.4:5", "::ffff:01.2.3.4", "::ffff:1.2.3", "::ffff:256.1.1.1",
+            "1.2.3.4", "01.2.3.4", "0.0.0.0", "255.255.255.255", "256.0.0.0", "1.2.3", "1.2.3.4.5",
+            "1.2.3.04", "1..2.3", " 1.2.3.4", "1.2.3.4 ", "1.2.3.4/8", "fe80::1%eth0", "[::1]",
+            "1.2.3.4:80", "2555.1.1.1", "1.2.3.2555", "::0.0.0.0", "::00.0.0.0", "a:b:c:d:e:f:0.0.0.0",
+            "a:b:c:d:e:f:0.0.0.0:1", "::a:b:c:d:e:f:1.2.3.4", "::a:b:c:d:e:1.2.3.4", "1:2:3::4:1.2.3.4",
+            "é::1", "1.2.3.４", ":1::", "1:::2", "1:2:3:4:5:6::7:8",
+        ] {
+            same_as_std(s);
+        }
+    }
+
+    #[test]
+    fn ip_parser_matches_std_on_many_inputs() {
+        let mut state = 0x853C_49E6_748F_EA9Bu64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        const ALPHABET: &[u8] = b"0123456789abcdefABCDEF:.:.:g/% ";
+        let mut accepted = 0;
+        for round in 0..200_000u32 {
+            // A valid address in one of its spellings, then a few random edits.
+            let r = next();
+            let mut text = match round % 4 {
+                0 => Ipv4Addr::from(r as u32).to_string(),
+                1 => Ipv6Addr::from(u128::from(r) << (next() % 64) | u128::from(next() % 3)).to_string(),
+                2 => {
+                    let g: Vec<String> = (0..8).map(|k| format!("{:0w$x}", (r >> (k * 8)) & 0xFF, w = (k % 4) + 1)).collect();
+                    g.join(":")
+                }
+                _ => format!("::ffff:{}", Ipv4Addr::from(r as u32)),
+            }
+            .into_bytes();
+            for _ in 0..(next() % 4) {
+                let pos = (next() as usize) % (text.len() + 1);
+                let c = ALPHABET[(next() as usize) % ALPHABET.len()];
+                match next() % 3 {
+                    0 => text.insert(pos, c),
+                    1 if pos < text.len() => {
+                        text.remove(pos);
+                    }
+                    _ if pos < text.len() => text[pos] = c,
+                    _ => {}
+                }
+            }
+            let s = String::from_utf8(text).unwrap();
+            same_as_std(&s);
+            if parse_ip(&s).is_some() {
+                accepted += 1;
+            }
+        }
+        assert!(accepted > 50_000, "only {accepted} valid inputs generated");
+        // Random short strings over the address alphabet.
+        for _ in 0..200_000 {
+            let len = (next() % 20) as usize;
+            let s: String = (0..len).map(|_| char::from(ALPHABET[(next() as usize) % 24])).collect();
+            same_as_std(&s);
+        }
+    }
 
     fn c(s: &str) -> Cidr {
         match Cidr::parse(s) {

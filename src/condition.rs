@@ -227,10 +227,10 @@ pub(crate) fn with_lower<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
         b.make_ascii_lowercase();
         match core::str::from_utf8(b) {
             Ok(l) => f(l),
-            Err(_) => f(&s.to_lowercase()),
+            Err(_) => f(&crate::host::to_lowercase(s)),
         }
     } else {
-        f(&s.to_lowercase())
+        f(&crate::host::to_lowercase(s))
     }
 }
 
@@ -487,7 +487,7 @@ pub(crate) fn compile(
     let ic = ignore_case && op.compares_strings();
     let lower = |s: &str| -> Box<str> {
         if ic {
-            s.to_lowercase().into()
+            crate::host::to_lowercase(s).into()
         } else {
             s.into()
         }

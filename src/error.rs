@@ -84,14 +84,20 @@ pub(crate) struct Problems {
 }
 
 impl Problems {
+    #[inline]
     pub(crate) fn error(&mut self, path: impl fmt::Display, message: impl Into<String>) {
-        let problem = Problem::error(path.to_string(), message);
-        self.paths.get_or_insert(&problem.path, 0);
-        self.list.push(problem);
+        self.push(Problem::error(path.to_string(), message));
     }
 
+    #[inline]
     pub(crate) fn warning(&mut self, path: impl fmt::Display, message: impl Into<String>) {
-        let problem = Problem::warning(path.to_string(), message);
+        self.push(Problem::warning(path.to_string(), message));
+    }
+
+    /// The one non-generic body behind `error`/`warning` (one copy in the wasm build, not one per
+    /// argument type).
+    #[inline(never)]
+    fn push(&mut self, problem: Problem) {
         self.paths.get_or_insert(&problem.path, 0);
         self.list.push(problem);
     }

@@ -243,23 +243,36 @@ fn percent_text(buckets: u32) -> String {
     }
 }
 
+/// An attribute path written with dots (`device.os`). Not `[_]::join`: in the wasm build each
+/// element type of `join` is one more copy of a 900-byte function.
+fn dotted(path: &[Box<str>]) -> String {
+    let mut s = String::new();
+    for (i, seg) in path.iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        s.push_str(seg);
+    }
+    s
+}
+
 fn serve_text(plan: &Plan, flag: u32, s: &ServePlan, now: i64) -> (String, Option<String>) {
     let f = plan.flags.get(flag as usize);
     let name = |v: u32| f.and_then(|f| f.variants.get(v as usize)).map(|(k, _)| format!("\"{k}\"")).unwrap_or_default();
-    let by = |b: u32| plan.attrs.get(b as usize).map(|p| p.join("."));
+    let by = |b: u32| plan.attrs.get(b as usize).map(|p| dotted(p));
     match s {
         ServePlan::Variant(v) => (format!("variant {}", name(*v)), None),
         ServePlan::Split { by: b, entries } => {
             let mut prev = 0;
-            let parts: Vec<String> = entries
-                .iter()
-                .map(|(end, v)| {
-                    let t = format!("{} {}", name(*v), percent_text(end - prev));
-                    prev = *end;
-                    t
-                })
-                .collect();
-            (format!("split {}", parts.join(" / ")), by(*b))
+            let mut text = String::from("split ");
+            for (i, (end, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    text.push_str(" / ");
+                }
+                let _ = write!(text, "{} {}", name(*v), percent_text(end - prev));
+                prev = *end;
+            }
+            (text, by(*b))
         }
         ServePlan::Percent { by: b, buckets, variant } => (format!("{} of units → {}", percent_text(*buckets), name(*variant)), by(*b)),
         ServePlan::Ramp { by: b, steps, variant } => {
@@ -382,7 +395,7 @@ impl Tracer for Recorder<'_> {
         let node = CondTrace {
             kind: "attr",
             result,
-            attr: self.plan.attrs.get(slot as usize).map(|p| p.join(".")),
+            attr: self.plan.attrs.get(slot as usize).map(|p| dotted(p)),
             op: Some(m.op().as_str()),
             operand: (!operand.is_empty()).then(|| operand.to_string()),
             seen: attr_json(seen),

@@ -30,6 +30,7 @@ mod engine;
 pub mod error;
 mod eval;
 pub mod explain;
+mod host;
 pub mod json;
 pub mod limits;
 pub mod number;

@@ -157,10 +157,133 @@ pub fn is_json_number(s: &str) -> bool {
 /// a number" (§9).
 pub fn parse_json_number(s: &str) -> Option<f64> {
     if is_json_number(s) {
-        s.parse::<f64>().ok()
+        Some(json_number_to_f64(s))
     } else {
         None
     }
+}
+
+/// The nearest `f64` to the value of `text`, which must match the JSON number
+/// grammar (checked by the caller, e.g. [`crate::json::Number`]'s invariant).
+///
+/// Correctly rounded, bit for bit what `str::parse::<f64>` gives: too large a
+/// magnitude is ±infinity, too small ±0, `-0` is `-0.0`. Most numbers of real
+/// snapshots take [`fast_f64`] (pure Rust, exact); the rest go to
+/// `str::parse::<f64>` natively and to the JavaScript host's `Number(text)` in
+/// the WebAssembly build, which leaves core's float parser (and its 10 KB
+/// table of powers of five) out of the `.wasm`. Text outside the grammar gives
+/// NaN natively (never a panic) and whatever `Number` says in wasm.
+pub fn json_number_to_f64(text: &str) -> f64 {
+    match fast_f64(text.as_bytes()) {
+        Some(x) => x,
+        None => crate::host::parse_f64(text),
+    }
+}
+
+/// Exact powers of ten as doubles: 10^0 … 10^22 are all exactly representable.
+const POW10_F64: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Clinger's fast path: the nearest `f64` to a JSON number `bytes`, when it
+/// can be computed with one exact operation, else `None`.
+///
+/// The number is read as `D × 10^e` with the decimal digits `D` (leading and
+/// trailing zeros aside) as an integer. When `D ≤ 2^53` it is an exact double;
+/// when also `|e| ≤ 22`, `10^|e|` is one too, and one IEEE multiplication or
+/// division of two exact operands is correctly rounded, so the result equals
+/// `str::parse::<f64>`'s. `e` up to 22 + 15 is moved into `D` first while `D`
+/// stays ≤ 2^53 (`12e30` = `12_000_000_000_000_000 × 10^22`). A zero `D` is
+/// `±0.0` whatever the exponent. Everything else (more than 19 significant
+/// digits, larger `D` or exponents) is `None`. Input outside the JSON number
+/// grammar may give `None` or a value; callers check the grammar first.
+pub fn fast_f64(bytes: &[u8]) -> Option<f64> {
+    const MAX_EXACT: u64 = 1 << 53;
+    let (negative, rest) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    let mut digits: u64 = 0; // D without leading or trailing zeros
+    let mut sig_len: u32 = 0; // digits in `digits`
+    let mut zeros: i64 = 0; // zeros seen after the last non-zero digit
+    let mut exp10: i64 = 0; // minus the count of fraction digits, then plus the exponent
+    let mut seen_digit = false;
+    let mut in_fraction = false;
+    let mut i = 0;
+    while let Some(&b) = rest.get(i) {
+        match b {
+            b'0'..=b'9' => {
+                seen_digit = true;
+                if in_fraction {
+                    exp10 -= 1;
+                }
+                let d = u64::from(b - b'0');
+                if d == 0 {
+                    zeros += 1;
+                    i += 1;
+                    continue;
+                }
+                if digits != 0 {
+                    // the pending zeros, then this digit; at most 19 significant digits
+                    let len = sig_len.checked_add(u32::try_from(zeros).ok()?)?.checked_add(1)?;
+                    if len > 19 {
+                        return None;
+                    }
+                    digits = digits.checked_mul(10u64.checked_pow(len - sig_len)?)?;
+                    digits = digits.checked_add(d)?;
+                    sig_len = len;
+                } else {
+                    digits = d;
+                    sig_len = 1;
+                }
+                zeros = 0;
+            }
+            b'.' if !in_fraction => in_fraction = true,
+            b'e' | b'E' => {
+                let exp = rest.get(i + 1..)?;
+                let digits = match exp.split_first() {
+                    Some((b'+' | b'-', d)) => d,
+                    _ => exp,
+                };
+                if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+                    return None;
+                }
+                exp10 = exp10.checked_add(parse_exponent(exp))?;
+                break;
+            }
+            _ => return None,
+        }
+        i += 1;
+    }
+    if !seen_digit {
+        return None;
+    }
+    let sign = |x: f64| if negative { -x } else { x };
+    if digits == 0 {
+        return Some(sign(0.0));
+    }
+    // trailing zeros of the mantissa scale the value instead of widening D
+    exp10 = exp10.checked_add(zeros)?;
+    if digits > MAX_EXACT {
+        return None;
+    }
+    if exp10 > 22 {
+        // the "disguised" fast path: move 10^(e-22) into D while it stays exact
+        let shift = u32::try_from(exp10 - 22).ok()?;
+        digits = 10u64.checked_pow(shift).and_then(|p| digits.checked_mul(p))?;
+        if digits > MAX_EXACT {
+            return None;
+        }
+        exp10 = 22;
+    }
+    let x = digits as f64; // exact: digits ≤ 2^53
+    let value = if exp10 >= 0 {
+        x * *POW10_F64.get(usize::try_from(exp10).ok()?)?
+    } else {
+        x / *POW10_F64.get(usize::try_from(-exp10).ok()?)?
+    };
+    Some(sign(value))
 }
 
 /// Why [`decimal_thousandths`] refused a number.
@@ -555,5 +678,99 @@ mod tests {
         );
         let boxed: Box<dyn std::error::Error> = Box::new(DecimalError::OutOfRange);
         assert!(boxed.to_string().contains("too large"));
+    }
+
+    /// `fast_f64` must equal core's parser bit for bit whenever it answers.
+    fn check_fast(text: &str) -> bool {
+        let expected = text.parse::<f64>().unwrap();
+        assert_eq!(json_number_to_f64(text).to_bits(), expected.to_bits(), "{text}");
+        match fast_f64(text.as_bytes()) {
+            Some(x) => {
+                assert_eq!(x.to_bits(), expected.to_bits(), "{text}: fast {x:e} vs {expected:e}");
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[test]
+    fn fast_f64_edge_cases() {
+        let fast = [
+            "0", "-0", "0.0", "-0.0", "0e999999999", "-0.000e-99999999999", "1", "-1", "0.1", "0.3",
+            "1.5", "12.50", "100", "1e22", "1e-22", "9007199254740992", "-9007199254740992",
+            "1.797693134862315", "1234567890123456e-5", "0.000001", "1E+2", "2.5e-3",
+            "9007199254740992e22", "1e37", "12e30", "4.35", "99.999", "33.333", "1700000000000",
+            "1.0000000000000000000000", "0.000000000000000000000000000000", "10000000000000000000000",
+        ];
+        for t in fast {
+            assert!(check_fast(t), "{t} should take the fast path");
+        }
+        // Outside the fast path: more digits than exact, exponents beyond 10^22 moved into D.
+        let slow = [
+            "9007199254740993", "12345678901234567890", "1.7976931348623157", "1e-23", "1e38", "5e-324",
+            "1.7976931348623157e308", "1e400", "-1e400", "1e-400", "2.2250738585072014e-308",
+            "0.1000000000000000055511151231257827", "123456789012345678901",
+        ];
+        for t in slow {
+            if t.parse::<f64>().is_ok() {
+                assert!(!check_fast(t), "{t} should not take the fast path");
+            } else {
+                assert_eq!(fast_f64(t.as_bytes()), None, "{t}");
+            }
+        }
+        for bad in ["", "-", ".", "e5", "-e5", "1..2", "1.2.3", "+1", "1e", "0x10", " 1"] {
+            let r = fast_f64(bad.as_bytes());
+            assert!(r.is_none() || bad.parse::<f64>().ok() == r, "{bad:?} gave {r:?}");
+        }
+    }
+
+    #[test]
+    fn fast_f64_matches_core_on_many_inputs() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut taken = 0;
+        for i in 0..200_000u32 {
+            let r = next();
+            let digits = match i % 4 {
+                0 => r % 1_000,
+                1 => r % 10_000_000,
+                2 => r % (1 << 53),
+                _ => r,
+            };
+            let text = match i % 5 {
+                0 => format!("{digits}"),
+                1 => {
+                    let s = digits.to_string();
+                    let cut = (next() as usize) % (s.len() + 1);
+                    let (a, b) = s.split_at(cut);
+                    if b.is_empty() {
+                        a.to_string()
+                    } else {
+                        format!("{}.{b}", if a.is_empty() { "0" } else { a })
+                    }
+                }
+                2 => format!("{digits}e{}", (next() % 80) as i64 - 40),
+                3 => format!("-{digits}.{:03}E-{}", next() % 1000, next() % 30),
+                _ => format!("{digits}e+{}", next() % 400),
+            };
+            if check_fast(&text) {
+                taken += 1;
+            }
+        }
+        // The fast path must actually be exercised, and often.
+        assert!(taken > 80_000, "fast path taken {taken} times");
+        // Every double printed shortest, and at 17 significant digits, reads back through both paths.
+        for _ in 0..50_000 {
+            let x = f64::from_bits(next());
+            if x.is_finite() {
+                check_fast(&format!("{x:?}"));
+                check_fast(&format!("{x:.16e}"));
+            }
+        }
     }
 }

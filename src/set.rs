@@ -117,7 +117,7 @@ pub struct U64Set(Vec<u64>);
 impl U64Set {
     /// Builds the set.
     pub fn new(mut v: Vec<u64>) -> U64Set {
-        v.sort_unstable();
+        heapsort(&mut v);
         v.dedup();
         U64Set(v)
     }
@@ -134,9 +134,75 @@ impl U64Set {
     }
 }
 
+/// Sorts ascending with a heapsort: O(n log n) in every case, no recursion, no allocation, and one
+/// small function in the wasm build where core's `sort_unstable` instantiates about 4 KB of code.
+fn heapsort(v: &mut [u64]) {
+    let n = v.len();
+    for root in (0..n / 2).rev() {
+        sift_down(v, root, n);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift_down(v, 0, end);
+    }
+}
+
+/// Restores the max-heap order of `v[..end]` below `root`. Requires `root < end <= v.len()`.
+fn sift_down(v: &mut [u64], mut root: usize, end: usize) {
+    loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end && v[child] < v[child + 1] {
+            child += 1;
+        }
+        if v[root] >= v[child] {
+            return;
+        }
+        v.swap(root, child);
+        root = child;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn heapsort_matches_std_sort() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in (0..40).chain([100, 257, 1000, 4096]) {
+            for modulus in [2, 7, 1000, u64::MAX] {
+                let mut v: Vec<u64> = (0..n).map(|_| next() % modulus).collect();
+                let mut expected = v.clone();
+                expected.sort_unstable();
+                heapsort(&mut v);
+                assert_eq!(v, expected, "n={n} modulus={modulus}");
+            }
+        }
+        let mut desc: Vec<u64> = (0..500).rev().collect();
+        heapsort(&mut desc);
+        assert_eq!(desc, (0..500).collect::<Vec<u64>>());
+    }
+
+    #[test]
+    fn u64_set_sorts_and_dedups() {
+        let s = U64Set::new(vec![5, 3, 9, 3, 5, 1]);
+        assert_eq!(s.0, vec![1, 3, 5, 9]);
+        for x in [1, 3, 5, 9] {
+            assert!(s.contains(x));
+        }
+        for x in [0, 2, 4, 10] {
+            assert!(!s.contains(x));
+        }
+    }
 
     #[test]
     fn lookups() {

@@ -4,8 +4,9 @@
 //   node tools/wasm-size.js            # builds, measures, writes docs/wasm-size.md
 //   node tools/wasm-size.js --no-build # measures the last build in target/wasm-size/
 //
-// Builds the `wasm` profile as the shipped one but keeping symbol names (CARGO_PROFILE_WASM_STRIP=false),
-// into its own target dir (target/wasm-size/, so the real build is not disturbed), with a linker map for
+// Builds the `wasm` profile as the shipped one (std rebuilt with -Z build-std and panic=immediate-abort, as
+// scripts/build-wasm.sh does when the rust-src component is there) but keeping symbol names
+// (CARGO_PROFILE_WASM_STRIP=false), into its own target dir (target/wasm-size/, so the real build is not disturbed), with a linker map for
 // the data segment; runs wasm-bindgen as scripts/build-wasm.sh does, without wasm-opt (wasm-opt renames
 // nothing but inlines and merges, which blurs who costs what); then `twiggy top` / `twiggy dominators`.
 // Every function is charged to the first `edgeflag::module` its name mentions (so `Vec<edgeflag::json::Value>`
@@ -32,12 +33,27 @@ const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: ROOT, env, 
 const has = (cmd) => spawnSync(cmd, ["--version"], { env }).status === 0;
 
 // ---------------------------------------------------------------------------------------------- build
+// The shipped build rebuilds std when its source is installed (scripts/build-wasm.sh); so does this one.
+const sysroot = (() => {
+  try {
+    return run("rustc", ["--print", "sysroot"]).trim();
+  } catch {
+    return "";
+  }
+})();
+const buildStd = process.env.EDGEFLAG_BUILD_STD !== "0" && !!sysroot && existsSync(join(sysroot, "lib/rustlib/src/rust/library/Cargo.lock"));
 if (build) {
-  log("cargo build --lib --target wasm32-unknown-unknown --profile wasm (names kept, linker map)");
-  run("cargo", ["build", "--lib", "--target", "wasm32-unknown-unknown", "--profile", "wasm", "--target-dir", TARGET_DIR], {
-    env: { ...env, CARGO_PROFILE_WASM_STRIP: "false", RUSTFLAGS: `${env.RUSTFLAGS || ""} -C link-arg=--Map=${MAP}`.trim() },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  log(`cargo build --lib --target wasm32-unknown-unknown --profile wasm${buildStd ? " -Z build-std" : ""} (names kept, linker map)`);
+  if (!buildStd) log("warning: no rust-src component: measuring the plain build (scripts/build-wasm.sh falls back to it too)");
+  const flags = `${env.RUSTFLAGS || ""}${buildStd ? " -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" : ""} -C link-arg=--Map=${MAP}`.trim();
+  run(
+    "cargo",
+    ["build", "--lib", "--target", "wasm32-unknown-unknown", "--profile", "wasm", "--target-dir", TARGET_DIR, ...(buildStd ? ["-Z", "build-std=std,panic_abort", "-Z", "build-std-features=optimize_for_size"] : [])],
+    {
+      env: { ...env, CARGO_PROFILE_WASM_STRIP: "false", RUSTFLAGS: flags, ...(buildStd ? { RUSTC_BOOTSTRAP: "1" } : {}) },
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
 }
 if (!existsSync(WASM_IN)) {
   log(`error: ${WASM_IN} not built`);
@@ -190,12 +206,69 @@ const version = (cmd, args = ["--version"]) => {
     return "?";
   }
 };
+// How the build got to its size, and what was measured and left out: hand-written, kept here so that
+// regenerating the page keeps it. Sizes are the shipped .wasm after wasm-bindgen and wasm-opt, gzip -9.
+const CHOICES = `
+## Choices, measured (issue #8)
+
+Each step measured on the shipped \`.wasm\` (wasm-bindgen, then \`wasm-opt -Oz\`, stripped), GNU \`gzip -9\`, in bytes
+(zlib's level 9, used in the table above, comes out a few hundred bytes apart):
+
+| change | .wasm gzip -9 | saved |
+|---|---:|---:|
+| before (main at 8a9ac58: prebuilt std, \`strip = true\`) | 124322 | |
+| std rebuilt: \`-Z build-std=std,panic_abort\`, \`-C panic=immediate-abort\`; \`strip = "debuginfo"\` | 114018 | 10304 |
+| float parsing: exact fast path in Rust (\`number::fast_f64\`), the rest through JS \`Number(text)\` (\`src/host.rs\`) | 99921 | 14097 |
+| non-ASCII lower-casing through JS \`String.prototype.toLowerCase\` (ASCII stays in Rust) | 93148 | 6773 |
+| \`U64Set\`: a heapsort instead of \`sort_unstable\` | 91589 | 1559 |
+| \`cidr\`: own IPv4/IPv6 parser instead of \`core::net\`'s (same rules, tested against it) | 91389 | 200 |
+| \`explain\`: no \`[_]::join\` (two fewer copies of it) | 91092 | 297 |
+| \`wasm-opt -Oz --converge\` | 90986 | 106 |
+| \`Problems::error\`: one non-generic body | 90900 | 86 |
+| \`-Z location-detail=none\` with build-std (no source locations for panics, which are traps) | 90469 | 431 |
+| std's \`optimize_for_size\` feature (\`-Z build-std-features\`: smaller sort and formatting code in core) | 87744 | 2725 |
+
+How each works:
+- **build-std.** \`scripts/build-wasm.sh\` rebuilds the standard library with the crate (\`RUSTC_BOOTSTRAP=1\` on the stable
+  toolchain, the \`rust-src\` component, which \`scripts/setup.sh\` installs) with \`panic=immediate-abort\`: a panic is a
+  trap, without message, location or the formatting it would need. Without \`rust-src\`, or when that build fails, or
+  with \`EDGEFLAG_BUILD_STD=0\`, the script prints a warning and makes the plain build (99620 B, 12 KB gzip larger, measured on the final tree); the
+  package works the same. Panics are bugs in either build (nothing input-dependent may panic). std's
+  \`optimize_for_size\` feature picks core's smaller implementations (sorting, integer formatting): same results,
+  somewhat slower sorting of large slices, which only the load path does.
+- **\`strip = "debuginfo"\`** (not \`true\`) keeps the \`target_features\` section for wasm-bindgen, which then returns
+  strings through multi-value instead of a stack slot (smaller glue); the names section is removed by
+  \`wasm-bindgen --remove-name-section\` and \`wasm-opt --strip-debug\`.
+- **Host imports** (\`src/host.rs\`, wasm only): \`Number\` and \`String.prototype.toLowerCase\`, globals of every JS
+  runtime (browsers, Node, Deno, Bun, workerd), wired by the wasm-bindgen glue. \`Number\` rounds correctly like Rust's
+  parser, so numbers are bit-identical; most numbers never reach it (integers up to 2^53 and short decimals take
+  Clinger's exact fast path). Lower case may differ only for characters newer than one of the two Unicode
+  versions (docs/snapshot-format.md §13 item 22). Native builds use core for both.
+
+Measured and not taken:
+- \`opt-level = "s"\`: 98439 B against 91589 B for "z" (same tree).
+- wasm-opt: \`-Os\` 91512, \`-O3\` 91630 (against \`-Oz\` 91589); \`--low-memory-unused\` saves about 550 B but assumes
+  nothing uses the first KiB of memory, where Rust's stack ends; \`--traps-never-happen\` saves about 350 B but would turn
+  the traps that panics become into undefined behaviour. Neither is safe here.
+- Float formatting through JS \`String(n)\`: nothing to gain, core's float formatting is already not in the build
+  (explain writes its own 15-digit text, and no other wasm path formats a float).
+
+Where the rest is (raw bytes, tables below): \`regex-lite\` (required: linear-time matching) about 26 KB, plus its
+capture-name \`HashMap\` (hashbrown, SipHash: about 4 KB) and its class sort; the load path (\`snapshot\`, \`json\`,
+\`engine\`, \`condition\`: about 60 KB, mostly \`snapshot::build\` and \`Engine::from_json_with\`) and its string
+literals (mostly validation messages: about 14 KB of data); dlmalloc 6 KB; \`core::fmt\` (still used by the load
+path's messages) 2.5 KB plus the \`Display\` impls.
+**\`explain\`** (\`explainJson\` and the trace recorder) costs 6635 B gzip (15.5 KB raw; measured by building without
+\`explainJson\`: 87744 → 81109 B). A browser runtime build without it (a cargo feature, and a second package in
+\`www/\` for the explorer and the CLI, which need it) would save that much.
+`;
+
 const today = new Date().toISOString().slice(0, 10);
 const md = [];
 md.push("# What the WebAssembly build costs, by dependency and module");
 md.push("");
 md.push(`Generated ${today} by \`node tools/wasm-size.js\` (${version("rustc")}, ${version("twiggy")}, ${version("wasm-bindgen")}).`);
-md.push("Build: the `wasm` profile (opt-level z, LTO, panic=abort) with names kept (`CARGO_PROFILE_WASM_STRIP=false`), then");
+md.push(`Build: the \`wasm\` profile (opt-level z, LTO, panic=abort${buildStd ? "; std rebuilt with `-Z build-std`, panic=immediate-abort, `-Z location-detail=none` and `optimize_for_size`, as shipped" : "; prebuilt std: no rust-src component"}) with names kept (\`CARGO_PROFILE_WASM_STRIP=false\`), then`);
 md.push("wasm-bindgen, no wasm-opt. Sizes are twiggy's shallow sizes (raw bytes, before gzip); each function counts once,");
 md.push("charged to the first `edgeflag::module` its name mentions (generic std code instantiated for our types is ours),");
 md.push("else to its crate. Regenerate after changing dependencies or features, and read it before adding either.");
@@ -204,8 +277,10 @@ md.push("| | raw | gzip -9 |");
 md.push("|---|---:|---:|");
 if (measured) md.push(`| this measurement (names kept, no wasm-opt) | ${measured.raw} B | ${measured.gzip} B |`);
 md.push(`| … of which the names section (not shipped) | ${namesBytes} B | |`);
-if (pkgWasm) md.push(`| shipped \`www/pkg/edgeflag_bg.wasm\` (stripped, wasm-opt -Oz) | ${pkgWasm.raw} B | ${pkgWasm.gzip} B |`);
+if (pkgWasm) md.push(`| shipped \`www/pkg/edgeflag_bg.wasm\` (stripped, wasm-opt -Oz --converge) | ${pkgWasm.raw} B | ${pkgWasm.gzip} B |`);
 if (pkgJs) md.push(`| shipped \`www/pkg/edgeflag.js\` (wasm-bindgen glue) | ${pkgJs.raw} B | ${pkgJs.gzip} B |`);
+md.push("");
+md.push(CHOICES.trim());
 md.push("");
 md.push(`## By dependency (of ${shipped} B without the names section)`);
 md.push("");
@@ -239,8 +314,8 @@ if (data.length) {
   md.push("|---|---:|");
   for (const [name, size] of [...dataByName].sort((a, b) => b[1] - a[1]).slice(0, 20)) md.push(`| ${name.replace(/\|/g, "\\|")} | ${size} |`);
   md.push("");
-  md.push(`Largest anonymous constants: ${anonTop.map((d) => `${d.size} B`).join(", ")} (LTO leaves them unnamed; the 11–12 KB one is`);
-  md.push("core's `to_lowercase` conversion table, which `ignoreCase` needs).");
+  md.push(`Largest anonymous constants: ${anonTop.map((d) => `${d.size} B`).join(", ")} (LTO leaves them unnamed: string literals,`);
+  md.push("mostly validation messages, and small tables).");
 }
 md.push("");
 md.push("## Largest items");
