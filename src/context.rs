@@ -278,7 +278,7 @@ impl Context {
 }
 
 impl Attributes for Context {
-    #[inline]
+    #[inline(always)]
     fn attr(&self, _slot: usize, path: &[Box<str>]) -> Attr<'_> {
         match self.get_path(path) {
             Some(v) => attr_of_json(v),
