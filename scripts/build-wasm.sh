@@ -8,7 +8,8 @@
 #   4. wasm-bindgen --target web (no TypeScript: www/types/ has the declarations);
 #   5. wasm-opt -Oz --converge (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
 #      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), then a smoke test;
-#   6. prints the sizes: .wasm and the JS entry, raw and gzip -9.
+#   6. prints the sizes: .wasm and the JS entry, raw and gzip -9;
+#   7. builds the minified browser bundle www/dist/ (npm run bundle) when www/'s devDependencies are installed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -174,11 +175,12 @@ size_row() {
 echo "edgeflag wasm package: $OUT"
 size_row "pkg/edgeflag_bg.wasm" "$OUT/edgeflag_bg.wasm"
 size_row "pkg/edgeflag.js (wasm-bindgen glue)" "$OUT/edgeflag.js"
-JS_SRC=()
-for f in engine.js encode.js platform.js index.js client.js loader.js cache.js events.js; do
-  [ -f "$ROOT/www/src/$f" ] && JS_SRC+=("$ROOT/www/src/$f")
-done
-if [ "${#JS_SRC[@]}" -gt 0 ]; then
-  size_row "www/src (browser entry, unminified)" "${JS_SRC[@]}"
-  size_row "browser payload (.wasm + glue + src)" "$OUT/edgeflag_bg.wasm" "$OUT/edgeflag.js" "${JS_SRC[@]}"
+# 7. the browser bundle (www/dist: glue + engine + client, minified; package.json's browser conditions), when
+# www/'s devDependencies (esbuild) are installed
+if [ -x "$ROOT/www/node_modules/.bin/esbuild" ] && command -v node >/dev/null 2>&1; then
+  (cd "$ROOT/www" && node scripts/bundle.js >/dev/null) || { log "error: the browser bundle (www/scripts/bundle.js) failed"; exit 1; }
+  size_row "www/dist/edgeflag.js (browser bundle)" "$ROOT/www/dist/edgeflag.js"
+  size_row "browser payload (.wasm + bundle)" "$OUT/edgeflag_bg.wasm" "$ROOT/www/dist/edgeflag.js"
+else
+  log "www/node_modules has no esbuild (npm ci in www/): the browser bundle was not built"
 fi
