@@ -908,13 +908,13 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     /// The byte at the cursor.
-    #[inline]
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.src.as_bytes().get(self.pos).copied()
     }
 
     /// Skips JSON whitespace: space, tab, line feed, carriage return.
-    #[inline]
+    #[inline(always)]
     fn skip_ws(&mut self) {
         let bytes = self.src.as_bytes();
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(self.pos) {
@@ -925,7 +925,7 @@ impl<'a> Parser<'a> {
     /// `src[start..end]`. The parser only cuts next to ASCII bytes, so this
     /// always succeeds; should it not, it reports invalid UTF-8 instead of
     /// panicking.
-    #[inline]
+    #[inline(always)]
     fn slice(&self, start: usize, end: usize) -> Result<&'a str, Fail> {
         let invalid = || Fail::at(start, ParseErrorKind::InvalidUtf8 { offset: start });
         self.src.get(start..end).ok_or_else(invalid)
@@ -1393,7 +1393,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The kind of the next value (the reader is where a value starts).
-    #[inline]
+    #[inline(always)]
     pub fn peek(&self) -> Peek {
         if self.failed {
             return Peek::Invalid;
@@ -1776,10 +1776,26 @@ fn skip_raw(bytes: &[u8], mut i: usize) -> usize {
 /// Whether two of `keys` are equal (pairwise for a few, by sorting positions for many: O(n log n)
 /// whatever the keys, as [`first_duplicate`]).
 fn has_duplicate(keys: &[Cow<'_, str>]) -> bool {
-    let key = |i: usize| keys.get(i).map_or("", |k| &**k);
-    if keys.len() <= LINEAR_KEYS {
-        return (1..keys.len()).any(|j| (0..j).any(|i| key(i) == key(j)));
+    #[inline(always)]
+    fn text<'k>(k: &'k Cow<'_, str>) -> &'k [u8] {
+        match k {
+            Cow::Borrowed(s) => s.as_bytes(),
+            Cow::Owned(s) => s.as_bytes(),
+        }
     }
+    if keys.len() <= LINEAR_KEYS {
+        for (j, b) in keys.iter().enumerate() {
+            let b = text(b);
+            for a in keys.get(..j).unwrap_or_default() {
+                let a = text(a);
+                if a.len() == b.len() && a == b {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+    let key = |i: usize| keys.get(i).map_or(&[][..], text);
     let mut order: Vec<usize> = (0..keys.len()).collect();
     merge_sort(&mut order, |a, b| key(a) < key(b));
     order.windows(2).any(|w| matches!(w, [a, b] if key(*a) == key(*b)))
