@@ -1776,6 +1776,8 @@ fn skip_raw(bytes: &[u8], mut i: usize) -> usize {
 /// Whether two of `keys` are equal (pairwise for a few, by sorting positions for many: O(n log n)
 /// whatever the keys, as [`first_duplicate`]).
 fn has_duplicate(keys: &[Cow<'_, str>]) -> bool {
+    // A match rather than `Deref`, which the wasm build (opt-level "z") calls instead of inlining.
+    #[allow(clippy::ptr_arg)]
     #[inline(always)]
     fn text<'k>(k: &'k Cow<'_, str>) -> &'k [u8] {
         match k {
@@ -3155,7 +3157,7 @@ mod tests {
                 assert_eq!(v, tree);
                 // the look ahead sees every key, at every level
                 fn keys_everywhere(text: &str, v: &Value<'_>) {
-                    let mut r = Reader::new(text, 128);
+                    let r = Reader::new(text, 128);
                     let mut keys = Vec::new();
                     r.scan_keys(|k| keys.push(k.to_string()));
                     let want: Vec<String> = v.as_object().unwrap_or_default().iter().map(|(k, _)| k.to_string()).collect();
