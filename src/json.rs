@@ -907,13 +907,13 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     /// The byte at the cursor.
-    #[inline]
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.src.as_bytes().get(self.pos).copied()
     }
 
     /// Skips JSON whitespace: space, tab, line feed, carriage return.
-    #[inline]
+    #[inline(always)]
     fn skip_ws(&mut self) {
         let bytes = self.src.as_bytes();
         while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(self.pos) {
@@ -924,7 +924,7 @@ impl<'a> Parser<'a> {
     /// `src[start..end]`. The parser only cuts next to ASCII bytes, so this
     /// always succeeds; should it not, it reports invalid UTF-8 instead of
     /// panicking.
-    #[inline]
+    #[inline(always)]
     fn slice(&self, start: usize, end: usize) -> Result<&'a str, Fail> {
         let invalid = || Fail::at(start, ParseErrorKind::InvalidUtf8 { offset: start });
         self.src.get(start..end).ok_or_else(invalid)
@@ -1392,7 +1392,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The kind of the next value (the reader is where a value starts).
-    #[inline]
+    #[inline(always)]
     pub fn peek(&self) -> Peek {
         if self.failed {
             return Peek::Invalid;
@@ -1775,10 +1775,28 @@ fn skip_raw(bytes: &[u8], mut i: usize) -> usize {
 /// Whether two of `keys` are equal (pairwise for a few, by sorting positions for many: O(n log n)
 /// whatever the keys, as [`first_duplicate`]).
 fn has_duplicate(keys: &[Cow<'_, str>]) -> bool {
-    let key = |i: usize| keys.get(i).map_or("", |k| &**k);
-    if keys.len() <= LINEAR_KEYS {
-        return (1..keys.len()).any(|j| (0..j).any(|i| key(i) == key(j)));
+    // A match rather than `Deref`, which the wasm build (opt-level "z") calls instead of inlining.
+    #[allow(clippy::ptr_arg)]
+    #[inline(always)]
+    fn text<'k>(k: &'k Cow<'_, str>) -> &'k [u8] {
+        match k {
+            Cow::Borrowed(s) => s.as_bytes(),
+            Cow::Owned(s) => s.as_bytes(),
+        }
     }
+    if keys.len() <= LINEAR_KEYS {
+        for (j, b) in keys.iter().enumerate() {
+            let b = text(b);
+            for a in keys.get(..j).unwrap_or_default() {
+                let a = text(a);
+                if a.len() == b.len() && a == b {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+    let key = |i: usize| keys.get(i).map_or(&[][..], text);
     let mut order: Vec<usize> = (0..keys.len()).collect();
     merge_sort(&mut order, |a, b| key(a) < key(b));
     order.windows(2).any(|w| matches!(w, [a, b] if key(*a) == key(*b)))
@@ -3138,7 +3156,7 @@ mod tests {
                 assert_eq!(v, tree);
                 // the look ahead sees every key, at every level
                 fn keys_everywhere(text: &str, v: &Value<'_>) {
-                    let mut r = Reader::new(text, 128);
+                    let r = Reader::new(text, 128);
                     let mut keys = Vec::new();
                     r.scan_keys(|k| keys.push(k.to_string()));
                     let want: Vec<String> = v.as_object().unwrap_or_default().iter().map(|(k, _)| k.to_string()).collect();

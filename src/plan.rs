@@ -284,75 +284,8 @@ pub(crate) fn compile(s: Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Prob
     let root = Path::Root;
     let flags_path = root.key("flags");
     for (i, (key, f)) in model.into_iter().enumerate() {
-        let key = &*key;
-        let path = flags_path.key(key);
-        let rules_path = path.key("rules");
-        let kind = f.variants.iter().find_map(|(_, v)| ValueKind::of(v)).unwrap_or(ValueKind::Boolean);
-        let vx = Variants::new(&f);
-        let default = vx.get(f.default.as_deref());
-        let off = if f.off_variant.is_some() { vx.get(f.off_variant.as_deref()) } else { default };
         let requires = requires.get_mut(i).map(std::mem::take).unwrap_or_default();
-        let mut rules = Vec::with_capacity(f.rules.as_ref().map_or(0, Vec::len));
-        for (i, r) in f.rules.iter().flatten().enumerate() {
-            let rp = rules_path.index(i);
-            let when = r.when.as_ref().map(|w| c.cond(w, &rp.key("when"), p));
-            let by = |c: &mut Compiler<'_>, by: &Option<std::borrow::Cow<'_, str>>| c.slot(by.as_deref().unwrap_or("key"));
-            let serve = match &r.serve {
-                Serve::Variant(v) => ServePlan::Variant(vx.get(Some(v))),
-                Serve::Split { split, by: b } => {
-                    let mut acc = 0u32;
-                    let entries = split
-                        .iter()
-                        .map(|e| {
-                            acc += e.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok()).unwrap_or(0);
-                            (acc, vx.get(e.variant.as_deref()))
-                        })
-                        .collect();
-                    ServePlan::Split { by: by(&mut c, b), entries }
-                }
-                Serve::Percent { variant, percent, by: b } => ServePlan::Percent {
-                    by: by(&mut c, b),
-                    buckets: percent_buckets(percent.text()).unwrap_or(0),
-                    variant: vx.get(variant.as_deref()),
-                },
-                Serve::Ramp { variant, ramp, by: b } => ServePlan::Ramp {
-                    by: by(&mut c, b),
-                    steps: ramp
-                        .iter()
-                        .filter_map(|st| {
-                            let at = time::parse_rfc3339_ms(st.at.as_deref()?)?;
-                            let pc = percent_buckets(st.percent.as_ref()?.text()).ok()?;
-                            Some((at, pc))
-                        })
-                        .collect(),
-                    variant: vx.get(variant.as_deref()),
-                },
-                Serve::Invalid => ServePlan::Variant(0),
-            };
-            rules.push(RulePlan {
-                id: r.id.as_deref().map(Into::into),
-                when,
-                from: r.from.as_deref().and_then(time::parse_rfc3339_ms),
-                until: r.until.as_deref().and_then(time::parse_rfc3339_ms),
-                serve,
-            });
-        }
-        let salt = f.salt.as_deref().unwrap_or(key);
-        flags.push(FlagPlan {
-            key: key.into(),
-            kind,
-            salt_prefix: prefix(salt),
-            variants: owned_pairs(f.variants),
-            default,
-            off,
-            enabled: f.enabled,
-            requires,
-            has_rules: !rules.is_empty(),
-            rules,
-            metadata: owned_pairs(f.metadata),
-            uses_time: false,
-            uses_context: false,
-        });
+        flags.push(flag_plan(&mut c, &key, f, requires, &flags_path, p));
     }
     if !p.has_errors() {
         evaluation_steps(&flags, &segments, limits, p);
@@ -390,6 +323,79 @@ impl Keys {
             segments: StrIndex::new(s.segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32))),
             flags: StrIndex::new(s.flags.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32))),
         }
+    }
+}
+
+/// Compiles one flag (consuming its model). Not inlined: called once per flag, it is optimised early
+/// by wasm engines that start in baseline code.
+#[inline(never)]
+fn flag_plan(c: &mut Compiler<'_>, key: &str, f: Flag<'_>, requires: Vec<Requirement>, flags_path: &Path<'_>, p: &mut Problems) -> FlagPlan {
+    let path = flags_path.key(key);
+    let rules_path = path.key("rules");
+    let kind = f.variants.iter().find_map(|(_, v)| ValueKind::of(v)).unwrap_or(ValueKind::Boolean);
+    let vx = Variants::new(&f);
+    let default = vx.get(f.default.as_deref());
+    let off = if f.off_variant.is_some() { vx.get(f.off_variant.as_deref()) } else { default };
+    let mut rules = Vec::with_capacity(f.rules.as_ref().map_or(0, Vec::len));
+    for (i, r) in f.rules.iter().flatten().enumerate() {
+        let rp = rules_path.index(i);
+        let when = r.when.as_ref().map(|w| c.cond(w, &rp.key("when"), p));
+        let by = |c: &mut Compiler<'_>, by: &Option<std::borrow::Cow<'_, str>>| c.slot(by.as_deref().unwrap_or("key"));
+        let serve = match &r.serve {
+            Serve::Variant(v) => ServePlan::Variant(vx.get(Some(v))),
+            Serve::Split { split, by: b } => {
+                let mut acc = 0u32;
+                let entries = split
+                    .iter()
+                    .map(|e| {
+                        acc += e.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok()).unwrap_or(0);
+                        (acc, vx.get(e.variant.as_deref()))
+                    })
+                    .collect();
+                ServePlan::Split { by: by(c, b), entries }
+            }
+            Serve::Percent { variant, percent, by: b } => ServePlan::Percent {
+                by: by(c, b),
+                buckets: percent_buckets(percent.text()).unwrap_or(0),
+                variant: vx.get(variant.as_deref()),
+            },
+            Serve::Ramp { variant, ramp, by: b } => ServePlan::Ramp {
+                by: by(c, b),
+                steps: ramp
+                    .iter()
+                    .filter_map(|st| {
+                        let at = time::parse_rfc3339_ms(st.at.as_deref()?)?;
+                        let pc = percent_buckets(st.percent.as_ref()?.text()).ok()?;
+                        Some((at, pc))
+                    })
+                    .collect(),
+                variant: vx.get(variant.as_deref()),
+            },
+            Serve::Invalid => ServePlan::Variant(0),
+        };
+        rules.push(RulePlan {
+            id: r.id.as_deref().map(Into::into),
+            when,
+            from: r.from.as_deref().and_then(time::parse_rfc3339_ms),
+            until: r.until.as_deref().and_then(time::parse_rfc3339_ms),
+            serve,
+        });
+    }
+    let salt = f.salt.as_deref().unwrap_or(key);
+    FlagPlan {
+        key: key.into(),
+        kind,
+        salt_prefix: prefix(salt),
+        variants: owned_pairs(f.variants),
+        default,
+        off,
+        enabled: f.enabled,
+        requires,
+        has_rules: !rules.is_empty(),
+        rules,
+        metadata: owned_pairs(f.metadata),
+        uses_time: false,
+        uses_context: false,
     }
 }
 

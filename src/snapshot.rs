@@ -412,6 +412,9 @@ fn metadata<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(S
     out
 }
 
+// Not inlined: called once per item, it is optimised early by wasm engines that start in baseline code
+// (one huge loader function would run a whole first load unoptimised).
+#[inline(never)]
 fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
     let mut f = Flag { enabled: true, ..Flag::default() };
     let (mut has_variants, mut has_default) = (false, false);
@@ -470,6 +473,7 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
     f
 }
 
+#[inline(never)] // see `flag`
 fn prerequisite<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Prerequisite<'a> {
     let mut q = Prerequisite::default();
     let mut has_variants = false;
@@ -496,6 +500,7 @@ fn prerequisite<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Pr
     q
 }
 
+#[inline(never)] // see `flag`
 fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Rule<'a> {
     let mut out = Rule { id: None, when: None, from: None, until: None, serve: Serve::Invalid };
     let mut has_serve = false;
@@ -567,6 +572,7 @@ fn entries<'a, T>(
     out
 }
 
+#[inline(never)] // see `flag`
 fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a> {
     match r.peek() {
         Peek::String => return r.string().map_or(Serve::Invalid, Serve::Variant),
@@ -821,6 +827,7 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: &str, path: &Path<'_>, p: &mut 
     out
 }
 
+#[inline(never)] // see `flag`
 fn segment<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Segment<'a> {
     let mut s = Segment::default();
     if !open_object(r, path, p) {

@@ -117,6 +117,7 @@ pub(crate) fn validate(s: &Snapshot<'_>, keys: &Keys, limits: &Limits, now_ms: O
 }
 
 #[allow(clippy::too_many_arguments)]
+#[inline(never)] // once per flag: optimised early in wasm (see snapshot::flag)
 fn flag(
     f: &Flag<'_>,
     path: &Path<'_>,
