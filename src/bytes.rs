@@ -95,22 +95,22 @@ pub(crate) fn short_word(s: &[u8]) -> Option<u64> {
     Some(bytes | ((n as u64) << 56))
 }
 
+// Slice patterns, not `copy_from_slice`: the wasm build (std optimised for size) calls a function for
+// every copy, where these compile to one load.
 #[inline(always)]
 fn word8(s: &[u8], at: usize) -> u64 {
-    let mut w = [0u8; 8];
-    if let Some(src) = s.get(at..at + 8) {
-        w.copy_from_slice(src);
+    match s.get(at..at + 8) {
+        Some(&[a, b, c, d, e, f, g, h]) => u64::from_le_bytes([a, b, c, d, e, f, g, h]),
+        _ => 0,
     }
-    u64::from_le_bytes(w)
 }
 
 #[inline(always)]
 fn word4(s: &[u8], at: usize) -> u32 {
-    let mut w = [0u8; 4];
-    if let Some(src) = s.get(at..at + 4) {
-        w.copy_from_slice(src);
+    match s.get(at..at + 4) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+        _ => 0,
     }
-    u32::from_le_bytes(w)
 }
 
 #[cfg(test)]

@@ -312,15 +312,17 @@ fn take(b: &[u8], n: usize) -> Result<(&[u8], &[u8]), DecodeError> {
 }
 
 fn read_u32(b: &[u8]) -> Result<(u32, &[u8]), DecodeError> {
-    let (h, rest) = take(b, 4)?;
-    Ok((u32::from_le_bytes([h[0], h[1], h[2], h[3]]), rest))
+    match b.split_first_chunk::<4>() {
+        Some((h, rest)) => Ok((u32::from_le_bytes(*h), rest)),
+        None => Err(DecodeError),
+    }
 }
 
 fn read_f64(b: &[u8]) -> Result<(f64, &[u8]), DecodeError> {
-    let (h, rest) = take(b, 8)?;
-    let mut a = [0u8; 8];
-    a.copy_from_slice(h);
-    Ok((f64::from_le_bytes(a), rest))
+    match b.split_first_chunk::<8>() {
+        Some((h, rest)) => Ok((f64::from_le_bytes(*h), rest)),
+        None => Err(DecodeError),
+    }
 }
 
 /// Decodes one non-array value (tags 0–5, 7).
