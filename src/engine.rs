@@ -339,6 +339,7 @@ impl Engine {
 
     /// The bare outcome against a decoded slot table (the wasm layer's packed path).
     #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by src/wasm.rs only
     pub(crate) fn outcome_slots(&self, index: u32, slots: &[Attr<'_>], now_ms: i64) -> Outcome {
         self.outcome(index, &Slots(slots), now_ms)
     }
