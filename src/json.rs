@@ -3027,6 +3027,25 @@ mod tests {
         );
     }
 
+    /// One to four random edits of `bytes` (overwrite, insert or remove a byte from `byte`).
+    fn mutate(bytes: &mut Vec<u8>, rng: &mut Rng, mut byte: impl FnMut(&mut Rng) -> u8) {
+        for _ in 0..1 + rng.below(4) {
+            let at = rng.below(bytes.len());
+            let b = byte(rng);
+            match rng.below(3) {
+                0 => {
+                    if let Some(x) = bytes.get_mut(at) {
+                        *x = b;
+                    }
+                }
+                1 => bytes.insert(at, b),
+                _ => {
+                    bytes.remove(at);
+                }
+            }
+        }
+    }
+
     #[test]
     fn fuzz_mutated_documents_never_panic() {
         let base = big_document(3).into_bytes();
@@ -3034,21 +3053,7 @@ mod tests {
         let opts = ParseOptions::default();
         for _ in 0..5_000 {
             let mut bytes = base.clone();
-            for _ in 0..1 + rng.below(4) {
-                let at = rng.below(bytes.len());
-                let byte = (rng.next() >> 56) as u8;
-                match rng.below(3) {
-                    0 => {
-                        if let Some(b) = bytes.get_mut(at) {
-                            *b = byte;
-                        }
-                    }
-                    1 => bytes.insert(at, byte),
-                    _ => {
-                        bytes.remove(at);
-                    }
-                }
-            }
+            mutate(&mut bytes, &mut rng, |r| (r.next() >> 56) as u8);
             match parse_bytes(&bytes, &opts) {
                 Ok(v) => assert_eq!(parse(&v.to_string()).ok(), Some(v)),
                 Err(e) => {
@@ -3132,21 +3137,7 @@ mod tests {
         let base = big_document(3).into_bytes();
         for _ in 0..3_000 {
             let mut bytes = base.clone();
-            for _ in 0..1 + rng.below(4) {
-                let at = rng.below(bytes.len());
-                let byte = b"{}[]\",: 0ab\\"[rng.below(12)];
-                match rng.below(3) {
-                    0 => {
-                        if let Some(b) = bytes.get_mut(at) {
-                            *b = byte;
-                        }
-                    }
-                    1 => bytes.insert(at, byte),
-                    _ => {
-                        bytes.remove(at);
-                    }
-                }
-            }
+            mutate(&mut bytes, &mut rng, |r| b"{}[]\",: 0ab\\"[r.below(12)]);
             let Ok(text) = std::str::from_utf8(&bytes) else { continue };
             assert_eq!(reader_accepts(text, 128), parse(text).is_ok(), "{text}");
             let mut r = Reader::new(text, 128);

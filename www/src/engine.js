@@ -296,6 +296,15 @@ export class Engine {
     return this._makeFlag(i, JSON.parse(this._w.flagJson(i)));
   }
 
+  // _flag(i), or null when it cannot be read (typed reads then serve the fallback: they never throw).
+  _flagOrNull(i) {
+    try {
+      return this._flag(i);
+    } catch {
+      return null;
+    }
+  }
+
   // Every flag's facts (all(): one wasm call and one JSON.parse for those not read yet).
   _allFlags() {
     const flags = this._flags;
@@ -370,14 +379,8 @@ export class Engine {
   _typed(key, fallback, ctx, now, type) {
     const i = this._index.get(key);
     if (i === undefined) return fallback;
-    let f = this._flags[i];
-    if (f === null) {
-      try {
-        f = this._flag(i);
-      } catch {
-        return fallback;
-      }
-    }
+    const f = this._flags[i] ?? this._flagOrNull(i);
+    if (f === null) return fallback;
     if (f.type !== type) return fallback;
     if (f.constant) return f.constValue;
     let p;
@@ -605,14 +608,8 @@ export class BoundEvaluator {
     const e = this._e;
     const i = e._index.get(key);
     if (i === undefined) return fallback;
-    let f = e._flags[i];
-    if (f === null) {
-      try {
-        f = e._flag(i);
-      } catch {
-        return fallback;
-      }
-    }
+    const f = e._flags[i] ?? e._flagOrNull(i);
+    if (f === null) return fallback;
     if (f.type !== type) return fallback;
     if (f.constant) return f.constValue;
     if (!this._ok) return fallback;
