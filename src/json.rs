@@ -1411,25 +1411,22 @@ impl<'a> Reader<'a> {
     /// Reads the next value if it is a string.
     #[inline]
     pub fn string(&mut self) -> Option<Cow<'a, str>> {
-        if self.peek() != Peek::String {
-            return None;
-        }
-        match self.p.string() {
-            Ok(s) => Some(s),
-            Err(_) => {
-                self.fail();
-                None
-            }
-        }
+        self.scalar(Peek::String, Parser::string)
     }
 
     /// Reads the next value if it is a number.
     pub fn number(&mut self) -> Option<Number<'a>> {
-        if self.peek() != Peek::Number {
+        self.scalar(Peek::Number, Parser::number)
+    }
+
+    /// Reads the next value with `read` if it is of `kind`; a read that fails fails the reader.
+    #[inline(always)]
+    fn scalar<T>(&mut self, kind: Peek, read: impl FnOnce(&mut Parser<'a>) -> Result<T, Fail>) -> Option<T> {
+        if self.peek() != kind {
             return None;
         }
-        match self.p.number() {
-            Ok(n) => Some(n),
+        match read(&mut self.p) {
+            Ok(v) => Some(v),
             Err(_) => {
                 self.fail();
                 None
