@@ -2983,13 +2983,14 @@ mod tests {
         );
     }
 
+    /// Fragments that random JSON-ish texts are glued from (tokens, escapes, surrogates, BOM).
+    const PIECES: [&str; 30] = [
+        "{", "}", "[", "]", "\"", "\\", ":", ",", " ", "\n", "0", "1", "-", ".", "e", "+", "u", "d8", "dc",
+        "00", "true", "null", "fals", "\"a\"", "\\u", "\\ud800", "\\udc00", "é", "\u{feff}", "/",
+    ];
+
     #[test]
     fn fuzz_random_bytes_never_panic() {
-        const PIECES: [&str; 30] = [
-            "{", "}", "[", "]", "\"", "\\", ":", ",", " ", "\n", "0", "1", "-", ".", "e", "+", "u",
-            "d8", "dc", "00", "true", "null", "fals", "\"a\"", "\\u", "\\ud800", "\\udc00", "é",
-            "\u{feff}", "/",
-        ];
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let opts = ParseOptions { max_depth: 8 };
         let mut parsed = 0;
@@ -3098,11 +3099,6 @@ mod tests {
 
     #[test]
     fn reader_accepts_exactly_what_the_parser_accepts() {
-        const PIECES: [&str; 30] = [
-            "{", "}", "[", "]", "\"", "\\", ":", ",", " ", "\n", "0", "1", "-", ".", "e", "+", "u",
-            "d8", "dc", "00", "true", "null", "fals", "\"a\"", "\\u", "\\ud800", "\\udc00", "é",
-            "\u{feff}", "/",
-        ];
         let mut rng = Rng(0x5EED_1234_ABCD_0001);
         let (mut accepted, mut refused) = (0, 0);
         for round in 0..30_000 {

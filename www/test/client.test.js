@@ -7,11 +7,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, initWasm, memoryStorage, webStorage, LoadError } from '../src/index.node.js';
 import { backoffDelay, retryPolicy } from '../src/loader.js';
 import { startCdn, refusedUrl, fault, etagOf, randomBytes } from './helpers/cdn-server.js';
+import { EVENTS, cdnFor, clientFor, record } from './helpers/client-fixtures.js';
 
 await initWasm();
 
 const MiB = 1024 * 1024;
-const EVENTS = ['ready', 'change', 'error', 'stale'];
 
 /** A valid snapshot whose values name their version, so a test sees which one is served. */
 function snapshot(version, { extra = {}, drop = [] } = {}) {
@@ -29,28 +29,7 @@ function snapshot(version, { extra = {}, drop = [] } = {}) {
 const text = (version, opts) => JSON.stringify(snapshot(version, opts));
 
 /** Starts a CDN serving `version` (closed after the test). */
-async function cdnFor(t, version = 1, options = {}) {
-  const cdn = await startCdn({ snapshot: version === null ? undefined : snapshot(version), ...options });
-  t.after(() => cdn.close());
-  return cdn;
-}
-
-/**
- * A client with test defaults (own memory storage, no polling, no retries), closed after the test. The 5 s
- * timeout only bounds a broken test: healthy answers take milliseconds, and the tests of timeouts set their own.
- */
-function clientFor(t, options) {
-  const client = createClient({ storage: memoryStorage(), refreshInterval: 0, retries: 0, timeout: 5000, ...options });
-  t.after(() => client.close());
-  return client;
-}
-
-/** Records every event the client emits. */
-function record(client) {
-  const events = Object.fromEntries(EVENTS.map((e) => [e, []]));
-  for (const e of EVENTS) client.on(e, (payload) => events[e].push(payload));
-  return events;
-}
+const cdnAt = (t, version = 1, options = {}) => cdnFor(t, { snapshot: version === null ? undefined : snapshot(version), ...options });
 
 /** The next `event` from the client, or a rejection after `timeout` ms. */
 function next(client, event, timeout = 5000) {
@@ -83,7 +62,7 @@ function assertKept(client, events, version, kind) {
 // ---- basics ------------------------------------------------------------------------------------
 
 test('evaluation before a snapshot is loaded gives the fallback with PROVIDER_NOT_READY', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   cdn.next(fault.hang());
   const client = clientFor(t, { url: cdn.url });
   assert.equal(client.status, 'loading');
@@ -105,7 +84,7 @@ test('evaluation before a snapshot is loaded gives the fallback with PROVIDER_NO
 });
 
 test('200 with ETag, then 304 keeps the snapshot: exactly one request per refresh', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url });
   const events = record(client);
   assert.equal(await client.ready(), client);
@@ -131,7 +110,7 @@ test('200 with ETag, then 304 keeps the snapshot: exactly one request per refres
 });
 
 test('a new version replaces the snapshot: change event with versions and added/removed flags', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const storage = memoryStorage();
   const client = clientFor(t, { url: cdn.url, storage });
   const events = record(client);
@@ -148,7 +127,7 @@ test('a new version replaces the snapshot: change event with versions and added/
 });
 
 test('concurrent refresh() calls share one request', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url });
   await client.ready();
   cdn.publish(snapshot(2));
@@ -161,7 +140,7 @@ test('concurrent refresh() calls share one request', async (t) => {
 });
 
 test('an injected fetch is used for every request', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const seen = [];
   const client = clientFor(t, { url: cdn.url, fetch: (url, init) => { seen.push([url, init.headers]); return fetch(url, init); } });
   await client.ready();
@@ -174,7 +153,7 @@ test('an injected fetch is used for every request', async (t) => {
 // ---- bootstrap, cache, ready() ---------------------------------------------------------------
 
 test('bootstrap serves at once, then the client revalidates in the background', async (t) => {
-  const cdn = await cdnFor(t, 2);
+  const cdn = await cdnAt(t, 2);
   for (const bootstrap of [snapshot(1), text(1)]) {
     const client = clientFor(t, { url: cdn.url, bootstrap });
     const events = record(client);
@@ -195,7 +174,7 @@ test('bootstrap serves at once, then the client revalidates in the background', 
 });
 
 test('an invalid bootstrap is reported and the client loads from the network', async (t) => {
-  const cdn = await cdnFor(t, 3);
+  const cdn = await cdnAt(t, 3);
   const client = clientFor(t, { url: cdn.url, bootstrap: '{"schema": 1, "version": 1, "flags": {"f": {}}}' });
   const events = record(client);
   assert.equal(client.version, null);
@@ -207,7 +186,7 @@ test('an invalid bootstrap is reported and the client loads from the network', a
 });
 
 test('the cache persists across two clients sharing one storage', async (t) => {
-  const cdn = await cdnFor(t, 3);
+  const cdn = await cdnAt(t, 3);
   const storage = memoryStorage();
   const a = clientFor(t, { url: cdn.url, storage });
   await a.ready();
@@ -238,7 +217,7 @@ test('the cache persists across two clients sharing one storage', async (t) => {
 });
 
 test('the cache keeps the highest version; older, invalid and refused snapshots are never written', async (t) => {
-  const cdn = await cdnFor(t, 5);
+  const cdn = await cdnAt(t, 5);
   const inner = memoryStorage();
   inner.set({ text: text(7), etag: '"seven"', version: 7 });
   const writes = [];
@@ -262,7 +241,7 @@ test('the cache keeps the highest version; older, invalid and refused snapshots 
 });
 
 test('a corrupt cache entry is ignored', async (t) => {
-  const cdn = await cdnFor(t, 2);
+  const cdn = await cdnAt(t, 2);
   const storage = memoryStorage();
   storage.set({ text: '{"schema": 1, "version": 99, "flags": ', etag: '"x"', version: 99 });
   const client = clientFor(t, { url: cdn.url, storage });
@@ -273,7 +252,7 @@ test('a corrupt cache entry is ignored', async (t) => {
 });
 
 test('a storage that fails to write is reported; the snapshot is still served', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url, storage: { get: () => null, set: () => { throw new Error('QuotaExceededError'); } } });
   const events = record(client);
   await client.ready();
@@ -285,7 +264,7 @@ test('a storage that fails to write is reported; the snapshot is still served', 
 });
 
 test('storage is auto-selected: localStorage where usable, then the Cache API, then memory', async (t) => {
-  const cdn = await cdnFor(t, 4);
+  const cdn = await cdnAt(t, 4);
   // A Web Storage object, as browsers have it.
   const items = new Map();
   const localStorage = {
@@ -346,7 +325,7 @@ test('storage is auto-selected: localStorage where usable, then the Cache API, t
 
 test('ready(): resolves once a snapshot is in place, rejects when none can be had', async (t) => {
   // Nothing can be had: the load (with its retries) fails, ready() rejects with its LoadError.
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   cdn.next(fault.status(503), fault.status(503));
   const client = clientFor(t, { url: cdn.url, retries: { retries: 1, baseDelay: 1 } });
   const events = record(client);
@@ -368,7 +347,7 @@ test('ready(): resolves once a snapshot is in place, rejects when none can be ha
   assert.deepEqual(events.ready, [{ version: 1, source: 'network' }]);
 
   // ready({timeout}) gives up waiting, the client does not.
-  const slow = await cdnFor(t, 2);
+  const slow = await cdnAt(t, 2);
   slow.next(fault.drip({ chunks: 5, every: 40 }));
   const c2 = clientFor(t, { url: slow.url });
   const timeout = await rejection(c2.ready({ timeout: 20 }));
@@ -378,7 +357,7 @@ test('ready(): resolves once a snapshot is in place, rejects when none can be ha
   assert.equal(c2.version, 2);
 
   // close() rejects a pending ready().
-  const hang = await cdnFor(t, 3);
+  const hang = await cdnAt(t, 3);
   hang.next(fault.hang());
   const c3 = clientFor(t, { url: hang.url });
   const pending = c3.ready();
@@ -397,7 +376,7 @@ test('a client with only a bootstrap never makes a request', async (t) => {
 // ---- faults: the good snapshot is never lost ----------------------------------------------------
 
 test('HTTP 500: error and stale events, the snapshot and the cache are kept', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const storage = memoryStorage();
   const client = clientFor(t, { url: cdn.url, storage });
   const events = record(client);
@@ -428,7 +407,7 @@ test('connection refused: kind network', async (t) => {
 });
 
 test('a hang past the timeout: kind timeout', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   cdn.next(fault.hang());
   const started = performance.now();
   const client = clientFor(t, { url: cdn.url, timeout: 50, bootstrap: snapshot(1) });
@@ -440,7 +419,7 @@ test('a hang past the timeout: kind timeout', async (t) => {
 });
 
 test('a truncated body (Content-Length larger than what arrives): kind truncated', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const storage = memoryStorage();
   const client = clientFor(t, { url: cdn.url, storage });
   const events = record(client);
@@ -459,7 +438,7 @@ test('a truncated body (Content-Length larger than what arrives): kind truncated
 });
 
 test('invalid JSON: kind invalid, the message says where', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url });
   const events = record(client);
   await client.ready();
@@ -471,7 +450,7 @@ test('invalid JSON: kind invalid, the message says where', async (t) => {
 });
 
 test('an invalid snapshot: kind invalid, with every problem and its path', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url });
   const events = record(client);
   await client.ready();
@@ -484,7 +463,7 @@ test('an invalid snapshot: kind invalid, with every problem and its path', async
 });
 
 test('an unknown schema: kind schema', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url });
   const events = record(client);
   await client.ready();
@@ -495,7 +474,7 @@ test('an unknown schema: kind schema', async (t) => {
 });
 
 test('an older version is refused (anti-rollback) unless allowRollback', async (t) => {
-  const cdn = await cdnFor(t, 5);
+  const cdn = await cdnAt(t, 5);
   const storage = memoryStorage();
   const client = clientFor(t, { url: cdn.url, storage });
   const events = record(client);
@@ -520,7 +499,7 @@ test('an older version is refused (anti-rollback) unless allowRollback', async (
 });
 
 test('the same version: identical content is a no-op, different content is a refused conflict', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url });
   const events = record(client);
   await client.ready();
@@ -536,7 +515,7 @@ test('the same version: identical content is a no-op, different content is a ref
 });
 
 test('the same version written differently (a pretty-printed bootstrap) is unchanged, not a conflict', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const storage = memoryStorage();
   const client = clientFor(t, { url: cdn.url, storage, bootstrap: JSON.stringify(snapshot(1), null, 2) });
   const events = record(client);
@@ -548,7 +527,7 @@ test('the same version written differently (a pretty-printed bootstrap) is uncha
 });
 
 test('a slow body (drip) within the timeout loads; past the timeout it times out', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   cdn.next(fault.drip({ chunks: 5, every: 10 }));
   const client = clientFor(t, { url: cdn.url });
   const events = record(client);
@@ -566,7 +545,7 @@ test('a slow body (drip) within the timeout loads; past the timeout it times out
 test('random bytes: kind decode (not UTF-8)', async (t) => {
   const bytes = randomBytes(4096, 7);
   assert.throws(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes), 'precondition: not UTF-8');
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url });
   const events = record(client);
   await client.ready();
@@ -581,7 +560,7 @@ test('random bytes: kind decode (not UTF-8)', async (t) => {
 });
 
 test('wrong content types: an HTML page is refused, any other type is validated as a snapshot', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url });
   const events = record(client);
   await client.ready();
@@ -601,7 +580,7 @@ test('wrong content types: an HTML page is refused, any other type is validated 
 });
 
 test('bodies over the size limit: from Content-Length, while streaming, and with maxBytes', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url, timeout: 20000 });
   const events = record(client);
   await client.ready();
@@ -626,7 +605,7 @@ test('bodies over the size limit: from Content-Length, while streaming, and with
 });
 
 test('flapping 200/500: the snapshot is never lost and versions only go up', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url, bootstrap: snapshot(1) });
   const events = record(client);
   await client.refresh(); // 1: shares the startup request
@@ -661,7 +640,7 @@ test('clock skew: neither the local clock nor HTTP dates steer loading or pollin
   const year = 365 * 24 * 3600 * 1000;
   const realNow = Date.now;
   const skewed = new Date(realNow() - 3 * year).toUTCString();
-  const cdn = await cdnFor(t, 1, {
+  const cdn = await cdnAt(t, 1, {
     // A CDN whose clock is years off, and that says the snapshot is fresh for a year.
     cacheControl: 'public, max-age=31536000',
     headers: { date: skewed, expires: skewed, 'last-modified': skewed },
@@ -698,7 +677,7 @@ test('retries: exponential backoff with full jitter, counted and bounded', async
   assert.deepEqual(retryPolicy({ retries: 1e6, maxDelay: 1e9 }), { retries: 10, baseDelay: 250, maxDelay: 60000 });
   assert.deepEqual(retryPolicy(undefined), { retries: 2, baseDelay: 250, maxDelay: 5000 });
 
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   // Two transient failures, then success: three requests, spaced by the (maximal) delays 9 then 19 ms.
   cdn.next(fault.status(500), fault.status(503));
   const started = performance.now();
@@ -727,7 +706,7 @@ test('retries: exponential backoff with full jitter, counted and bounded', async
 // ---- polling, visibility, forContext, close ---------------------------------------------------
 
 test('forContext: a bound evaluator that rebinds itself when the snapshot changes', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   cdn.next(fault.status(500));
   const client = clientFor(t, { url: cdn.url });
   const beta = client.forContext({ key: 'u-beta' });
@@ -755,7 +734,7 @@ test('forContext: a bound evaluator that rebinds itself when the snapshot change
 });
 
 test('polling: a refresh every refreshInterval; close() stops it and aborts the request in flight', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url, refreshInterval: 10 });
   const events = record(client);
   await cdn.waitForRequests(4);
@@ -784,7 +763,7 @@ test('browsers: polling pauses while the page is hidden and resumes on visibilit
   doc.hidden = true;
   globalThis.document = doc;
   t.after(() => { delete globalThis.document; });
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url, refreshInterval: 10 });
   await client.ready();
   await sleep(100); // ten intervals: all skipped while hidden
@@ -804,7 +783,7 @@ test('browsers: polling pauses while the page is hidden and resumes on visibilit
 // ---- evaluation never throws -------------------------------------------------------------------
 
 test('evaluation never throws: odd contexts, keys and fallbacks; throwing hooks and listeners', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url });
   await client.ready();
   const circular = { key: 'u-beta' };

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { createClient, initWasm, memoryStorage, LoadError } from '../src/index.node.js';
 import { signatureUrl, parseSignatures, decodeBase64 } from '../src/verify.js';
 import { startCdn, fault, etagOf } from './helpers/cdn-server.js';
+import { cdnFor, clientFor, record } from './helpers/client-fixtures.js';
 import { cli } from './helpers/demo.js';
 
 await initWasm();
@@ -27,23 +28,7 @@ function snapshot(version, extra = {}) {
 }
 const text = (v, extra) => JSON.stringify(snapshot(v, extra));
 
-async function cdnFor(t, version = 1) {
-  const cdn = await startCdn({ snapshot: version === null ? undefined : snapshot(version) });
-  t.after(() => cdn.close());
-  return cdn;
-}
-
-function clientFor(t, options) {
-  const client = createClient({ storage: memoryStorage(), refreshInterval: 0, retries: 0, timeout: 5000, ...options });
-  t.after(() => client.close());
-  return client;
-}
-
-function record(client) {
-  const events = { ready: [], change: [], error: [], stale: [] };
-  for (const e of Object.keys(events)) client.on(e, (p) => events[e].push(p));
-  return events;
-}
+const cdnAt = (t, version = 1) => cdnFor(t, { snapshot: version === null ? undefined : snapshot(version) });
 
 /** The client still serves `version`, and the last refresh failed with `kind`. */
 async function refusedKeeping(client, version, kind, pattern) {
@@ -66,7 +51,7 @@ function xorshift(seed) {
 // ---- bodies ---------------------------------------------------------------------------------------------
 
 test('mutated snapshots (byte flips, cuts, splices): never an invalid or older one installed, evaluation never throws', async (t) => {
-  const cdn = await cdnFor(t, 100);
+  const cdn = await cdnAt(t, 100);
   const client = clientFor(t, { url: cdn.url });
   await client.ready();
   const rand = xorshift(42);
@@ -96,7 +81,7 @@ test('mutated snapshots (byte flips, cuts, splices): never an invalid or older o
 });
 
 test('partial bodies: cut without Content-Length (chunked), an honest Content-Length for a prefix, every prefix of a snapshot', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url });
   await client.ready();
   cdn.publish(snapshot(2));
@@ -115,7 +100,7 @@ test('partial bodies: cut without Content-Length (chunked), an honest Content-Le
 });
 
 test('compressed bodies: gzip is decoded; a gzip bomb is refused once the decoded size passes maxBytes', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url, timeout: 20000 });
   await client.ready();
   const gz = (buf) => (req, res) => {
@@ -133,7 +118,7 @@ test('compressed bodies: gzip is decoded; a gzip bomb is refused once the decode
 });
 
 test('content types: any casing or parameters of text/html is refused before the body is read', async (t) => {
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url });
   await client.ready();
   for (const type of ['TEXT/HTML', 'text/html; charset=utf-8', ' text/html ;q=1']) {
@@ -147,7 +132,7 @@ test('content types: any casing or parameters of text/html is refused before the
 });
 
 test('a CDN whose edges disagree (a stale edge flapping with a fresh one): the version never goes back', async (t) => {
-  const cdn = await cdnFor(t, 5);
+  const cdn = await cdnAt(t, 5);
   const client = clientFor(t, { url: cdn.url });
   await client.ready();
   const stale = text(4);
@@ -207,7 +192,7 @@ async function sign(body, ...keys) {
 
 /** A CDN serving `snapshot(version)` and its signature by `keys`. */
 async function signedCdn(t, version, ...keys) {
-  const cdn = await cdnFor(t, version);
+  const cdn = await cdnAt(t, version);
   const sig = cdn.route('/flags.json.sig');
   sig.publish(await sign(cdn.text, ...keys));
   const publish = async (v, ...by) => { cdn.publish(snapshot(v)); sig.publish(await sign(cdn.text, ...(by.length ? by : keys))); };
@@ -431,7 +416,7 @@ test('signed: a snapshot signed by the CLI (edgeflag keygen, edgeflag sign) veri
   const file = path.join(dir, 'flags.json');
   fs.writeFileSync(file, JSON.stringify(snapshot(7), null, 2)); // pretty-printed: the exact bytes are signed
   execFileSync(bin, ['sign', file, '--key', path.join(dir, 'k.key')], { stdio: 'ignore' });
-  const cdn = await cdnFor(t, null);
+  const cdn = await cdnAt(t, null);
   cdn.publish(fs.readFileSync(file, 'utf8'));
   cdn.route('/flags.json.sig').publish(fs.readFileSync(`${file}.sig`, 'utf8'));
   for (const trusted of [{ keyId: 'cli-key', key }, { keyId: 'cli-key', key: jwk }]) {

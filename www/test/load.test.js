@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 import { startCdn, fault, randomBytes } from './helpers/cdn-server.js';
+import { workerModules } from './helpers/demo.js';
 
 const WWW = fileURLToPath(new URL('../', import.meta.url));
 const WORKER = path.join(WWW, 'test', 'fixtures', 'load-worker.js');
@@ -87,13 +88,7 @@ test(`workerd: ${REQUESTS} requests while the snapshot refreshes every 100 ms fr
   });
 
   mf = new Miniflare({
-    modules: true,
-    scriptPath: WORKER,
-    modulesRoot: WWW,
-    modulesRules: [
-      { type: 'ESModule', include: ['**/*.js'] },
-      { type: 'CompiledWasm', include: ['**/*.wasm'] },
-    ],
+    ...workerModules(WORKER),
     bindings: { SNAPSHOT_URL: cdn.url, REFRESH_MS: '100', TIMEOUT_MS: '300' },
     compatibilityDate: '2025-01-01',
   });

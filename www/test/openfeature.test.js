@@ -12,6 +12,7 @@ import * as web from '@openfeature/web-sdk';
 import * as server from '@openfeature/server-sdk';
 import { changedFlags } from '../src/changes.js';
 import { startCdn, fault } from './helpers/cdn-server.js';
+import { cdnFor, clientFor } from './helpers/client-fixtures.js';
 
 await initWasm();
 
@@ -49,17 +50,7 @@ function snapshot(version, { checkoutRule = 'u-beta' } = {}) {
   };
 }
 
-async function cdnFor(t, version = 1) {
-  const cdn = await startCdn({ snapshot: snapshot(version) });
-  t.after(() => cdn.close());
-  return cdn;
-}
-
-function clientFor(t, options) {
-  const client = createClient({ storage: memoryStorage(), refreshInterval: 0, retries: 0, timeout: 5000, ...options });
-  t.after(() => client.close());
-  return client;
-}
+const cdnAt = (t, version = 1) => cdnFor(t, { snapshot: snapshot(version) });
 
 /** Resets an SDK singleton after the test: providers closed, handlers, hooks and context cleared. */
 function resetAfter(t, api) {
@@ -162,7 +153,7 @@ test('the providers refuse anything but an edgeflag client; metadata and runsOn'
 
 test('server: every value type, reason, variant, error code and flag metadata, mapped one to one', async (t) => {
   resetAfter(t, ServerOF);
-  const cdn = await cdnFor(t, 4);
+  const cdn = await cdnAt(t, 4);
   const client = clientFor(t, { url: cdn.url });
   const events = recordEvents(ServerOF, server.ProviderEvents);
   await ServerOF.setProviderAndWait(new EdgeflagServerProvider(client));
@@ -258,7 +249,7 @@ test('server: hooks see every stage (before/after/finally, before/error/finally)
 
 test('server: PROVIDER_NOT_READY from the SDK before initialize ends, then from the provider after a failed start; ERROR then READY', async (t) => {
   resetAfter(t, ServerOF);
-  const cdn = await cdnFor(t, 3);
+  const cdn = await cdnAt(t, 3);
   cdn.next(fault.hang());
   const client = clientFor(t, { url: cdn.url, timeout: 300 });
   const events = recordEvents(ServerOF, server.ProviderEvents);
@@ -294,7 +285,7 @@ test('server: PROVIDER_NOT_READY from the SDK before initialize ends, then from 
 
 test('server: CONFIGURATION_CHANGED with flagsChanged, STALE on a failed refresh, READY again on recovery', async (t) => {
   resetAfter(t, ServerOF);
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   const client = clientFor(t, { url: cdn.url });
   await ServerOF.setProviderAndWait(new EdgeflagServerProvider(client));
   const events = recordEvents(ServerOF, server.ProviderEvents);
@@ -358,7 +349,7 @@ test('server: CONFIGURATION_CHANGED with flagsChanged, STALE on a failed refresh
 
 test('server: a client already stale when the provider starts: READY from the SDK, then STALE', async (t) => {
   resetAfter(t, ServerOF);
-  const cdn = await cdnFor(t, 2);
+  const cdn = await cdnAt(t, 2);
   cdn.always(fault.status(500));
   const client = clientFor(t, { url: cdn.url, bootstrap: snapshot(1) });
   await new Promise((resolve) => client.on('stale', resolve));
@@ -386,7 +377,7 @@ test('server: OpenFeature.close() closes the client (closeClient: false keeps it
 
 test('web: static context, every value type, and a context change re-evaluates', async (t) => {
   resetAfter(t, WebOF);
-  const cdn = await cdnFor(t, 5);
+  const cdn = await cdnAt(t, 5);
   const client = clientFor(t, { url: cdn.url });
   const events = recordEvents(WebOF, web.ProviderEvents);
   await WebOF.setProviderAndWait(new EdgeflagWebProvider(client), { targetingKey: 'u-1', country: 'FR' });
@@ -444,7 +435,7 @@ test('web: hooks (before/after/error/finally) see the static context', async (t)
 
 test('web: READY, CONFIGURATION_CHANGED, STALE (kept across a context change) and ERROR mapped from the client', async (t) => {
   resetAfter(t, WebOF);
-  const cdn = await cdnFor(t, 1);
+  const cdn = await cdnAt(t, 1);
   cdn.next(fault.status(500));
   const client = clientFor(t, { url: cdn.url });
   const events = recordEvents(WebOF, web.ProviderEvents);

@@ -9,7 +9,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { Miniflare } from 'miniflare';
 import { Engine, initWasm } from '../src/index.node.js';
-import { CONTEXTS, WWW, admin, cli, cliEval, startDemoServer, waitFor } from './helpers/demo.js';
+import { CONTEXTS, WWW, admin, cli, cliEval, startDemoServer, waitFor, workerModules } from './helpers/demo.js';
 
 const WORKER = path.join(WWW, 'worker', 'worker.js');
 const SNAPSHOT = '/cdn/storefront.json';
@@ -37,13 +37,7 @@ async function cdn(t) {
 
 async function worker(t, snapshotUrl, { refreshSeconds = 1, timeoutMs = 3000 } = {}) {
   const mf = new Miniflare({
-    modules: true,
-    scriptPath: WORKER,
-    modulesRoot: WWW,
-    modulesRules: [
-      { type: 'ESModule', include: ['**/*.js'] },
-      { type: 'CompiledWasm', include: ['**/*.wasm'] },
-    ],
+    ...workerModules(WORKER),
     bindings: { SNAPSHOT_URL: snapshotUrl, REFRESH_SECONDS: String(refreshSeconds), TIMEOUT_MS: String(timeoutMs) },
     compatibilityDate: '2025-01-01',
     cf: false,
@@ -313,10 +307,7 @@ test('createClient() held in module scope refreshes from later requests too', {
 }, async (t) => {
   const server = await cdn(t);
   const mf = new Miniflare({
-    modules: true,
-    scriptPath: path.join(WWW, 'test', 'fixtures', 'client-worker.js'),
-    modulesRoot: WWW,
-    modulesRules: [{ type: 'ESModule', include: ['**/*.js'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    ...workerModules(path.join(WWW, 'test', 'fixtures', 'client-worker.js')),
     bindings: { SNAPSHOT_URL: `${server.url}${SNAPSHOT}` },
     compatibilityDate: '2025-01-01',
     cf: false,

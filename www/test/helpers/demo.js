@@ -101,6 +101,23 @@ export async function waitFor(fn, { timeout = 10000, interval = 100, what = 'con
   }
 }
 
+/**
+ * Miniflare options that run `script` (a path under www/) as a module worker, as Cloudflare bundles one: every
+ * `.js` an ES module, every `.wasm` a compiled WebAssembly.Module (what `import wasm from "edgeflag/edgeflag.wasm"`
+ * gives in Workers).
+ */
+export function workerModules(script) {
+  return {
+    modules: true,
+    scriptPath: script,
+    modulesRoot: WWW,
+    modulesRules: [
+      { type: 'ESModule', include: ['**/*.js'] },
+      { type: 'CompiledWasm', include: ['**/*.wasm'] },
+    ],
+  };
+}
+
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
