@@ -225,9 +225,9 @@ pub(crate) fn with_lower<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
         let b = &mut buf[..s.len()];
         b.copy_from_slice(s.as_bytes());
         b.make_ascii_lowercase();
-        match core::str::from_utf8(b) {
-            Ok(l) => f(l),
-            Err(_) => f(&crate::host::to_lowercase(s)),
+        match crate::bytes::utf8(b) {
+            Some(l) => f(l),
+            None => f(&crate::host::to_lowercase(s)),
         }
     } else {
         f(&crate::host::to_lowercase(s))
