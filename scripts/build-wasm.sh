@@ -5,10 +5,13 @@
 #      PATH differs;
 #   3. cargo build --lib --target wasm32-unknown-unknown --profile wasm, with std rebuilt by -Z build-std
 #      (panic=immediate-abort) when the rust-src component is there, else the plain build (a warning);
-#   4. wasm-bindgen --target web (no TypeScript: www/types/ has the declarations);
+#      twice: the runtime (--no-default-features: no `explain`) and the devtools build (default features);
+#   4. wasm-bindgen --target web (no TypeScript: www/types/ has the declarations), both with the out-name
+#      `edgeflag`, so that one glue, the devtools build's (checked to differ from the runtime's only by
+#      `explainJson`), serves both: pkg/edgeflag.js, pkg/edgeflag_bg.wasm, pkg/edgeflag_devtools_bg.wasm;
 #   5. wasm-opt -Oz --converge (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
 #      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), then a smoke test;
-#   6. prints the sizes: .wasm and the JS entry, raw and gzip -9;
+#   6. prints the sizes: the .wasm files and the JS entry, raw and gzip -9;
 #   7. builds the minified browser bundle www/dist/ (npm run bundle) when www/'s devDependencies are installed.
 set -euo pipefail
 
@@ -70,19 +73,12 @@ fi
 # component (scripts/setup.sh adds it); without it, or if that build fails, or with
 # EDGEFLAG_BUILD_STD=0, the plain build is used and a warning says so. Its own target dir keeps the
 # two builds' caches apart.
-WASM_IN=""
+# cargo_wasm [CARGO_ARGS...]: builds the library with those settings; sets WASM_IN to the .wasm built.
+USE_STD=0
 if [ "${EDGEFLAG_BUILD_STD:-1}" = "1" ]; then
   SYSROOT="$(rustc --print sysroot 2>/dev/null || true)"
   if [ -n "$SYSROOT" ] && [ -f "$SYSROOT/lib/rustlib/src/rust/library/Cargo.lock" ]; then
-    STD_DIR="$ROOT/target/wasm-build-std"
-    log "cargo build --lib --target $TARGET --profile $PROFILE -Z build-std=std,panic_abort (panic=immediate-abort, optimize_for_size)"
-    if RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
-      cargo build --lib --target "$TARGET" --profile "$PROFILE" -Z build-std=std,panic_abort \
-        -Z build-std-features=optimize_for_size --target-dir "$STD_DIR"; then
-      WASM_IN="$STD_DIR/$TARGET/$PROFILE/edgeflag.wasm"
-    else
-      log "warning: the build-std build failed: falling back to the plain build (about 12 KB gzip larger)"
-    fi
+    USE_STD=1
   else
     log "warning: the rust-src component is missing (rustup component add rust-src, or scripts/setup.sh):"
     log "warning: building against the prebuilt std (about 12 KB gzip larger .wasm)"
@@ -90,17 +86,54 @@ if [ "${EDGEFLAG_BUILD_STD:-1}" = "1" ]; then
 else
   log "EDGEFLAG_BUILD_STD=0: building against the prebuilt std (about 12 KB gzip larger .wasm)"
 fi
-if [ -z "$WASM_IN" ]; then
-  log "cargo build --lib --target $TARGET --profile $PROFILE"
-  cargo build --lib --target "$TARGET" --profile "$PROFILE"
+STD_DIR="$ROOT/target/wasm-build-std"
+cargo_wasm() {
+  if [ "$USE_STD" = "1" ]; then
+    log "cargo build --lib --target $TARGET --profile $PROFILE $* -Z build-std=std,panic_abort (panic=immediate-abort, optimize_for_size)"
+    if RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+      cargo build --lib --target "$TARGET" --profile "$PROFILE" "$@" -Z build-std=std,panic_abort \
+        -Z build-std-features=optimize_for_size --target-dir "$STD_DIR" >&2; then
+      WASM_IN="$STD_DIR/$TARGET/$PROFILE/edgeflag.wasm"
+      return
+    fi
+    log "warning: the build-std build failed: falling back to the plain build (about 12 KB gzip larger)"
+    USE_STD=0
+  fi
+  log "cargo build --lib --target $TARGET --profile $PROFILE $*"
+  cargo build --lib --target "$TARGET" --profile "$PROFILE" "$@" >&2
   WASM_IN="$ROOT/target/$TARGET/$PROFILE/edgeflag.wasm"
-fi
-[ -f "$WASM_IN" ] || { log "error: $WASM_IN not built"; exit 1; }
+}
 
-# 4. bindings (into a temporary folder, then moved: www/pkg never holds a half-written package)
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-wasm-bindgen --target web --remove-name-section --out-dir "$TMP" --out-name edgeflag --no-typescript "$WASM_IN"
+# 3 and 4 for each build: the .wasm is copied out of the target dir at once (both builds write the same path).
+# The runtime first: the build-std fallback, if it happens, then applies to both.
+WASM_IN=""
+cargo_wasm --no-default-features
+[ -f "$WASM_IN" ] || { log "error: $WASM_IN not built"; exit 1; }
+wasm-bindgen --target web --remove-name-section --out-dir "$TMP/runtime" --out-name edgeflag --no-typescript "$WASM_IN"
+WASM_IN=""
+cargo_wasm
+[ -f "$WASM_IN" ] || { log "error: $WASM_IN not built"; exit 1; }
+wasm-bindgen --target web --remove-name-section --out-dir "$TMP/devtools" --out-name edgeflag --no-typescript "$WASM_IN"
+# One glue for both: the devtools build's, which must equal the runtime's but for the explainJson method
+# (the wasm imports and every other export are the same; with the runtime .wasm, engine.js reports explain()
+# as missing instead of calling it).
+if command -v node >/dev/null 2>&1; then node --input-type=module -e '
+  const { readFileSync } = await import("node:fs");
+  const [rt, dt] = process.argv.slice(1).map((f) => readFileSync(f, "utf8"));
+  const method = /\n {4}\/\*\*\n {5}\* The explain trace as JSON\.\n[\s\S]*?\n {4}explainJson\([^)]*\) \{[\s\S]*?\n {4}\}/;
+  if (!method.test(dt)) throw new Error("the devtools glue has no explainJson method");
+  if (dt.replace(method, "") !== rt) throw new Error("the runtime and devtools glues differ beyond explainJson");
+' "$TMP/runtime/edgeflag.js" "$TMP/devtools/edgeflag.js" || { log "error: one glue cannot serve both builds"; exit 1; }
+else
+  log "warning: no node: the two glues were not compared"
+fi
+cp "$TMP/devtools/edgeflag.js" "$TMP/edgeflag.js"
+cp "$TMP/runtime/edgeflag_bg.wasm" "$TMP/edgeflag_bg.wasm"
+cp "$TMP/devtools/edgeflag_bg.wasm" "$TMP/edgeflag_devtools_bg.wasm"
+
+# (everything is written into a temporary folder, then moved: www/pkg never holds a half-written package)
 
 # 5. wasm-opt. Binaryen before 116 (Debian bookworm ships 108) mis-writes the externref table that
 # wasm-bindgen emits (its export ends up pointing at the funcref table), so an old wasm-opt is not
@@ -134,11 +167,13 @@ if [ -n "$WASM_OPT" ]; then
   log "wasm-opt -Oz --converge ($("$WASM_OPT" --version))"
   # Features rustc enables by default for wasm32 (bulk memory, non-trapping float-to-int, sign
   # extension, mutable globals, multi-value, reference types): wasm-opt must accept what it finds.
-  "$WASM_OPT" -Oz --converge --strip-debug --strip-producers \
-    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-multivalue --enable-reference-types \
-    -o "$TMP/edgeflag_bg.opt.wasm" "$TMP/edgeflag_bg.wasm"
-  mv "$TMP/edgeflag_bg.opt.wasm" "$TMP/edgeflag_bg.wasm"
+  for w in edgeflag_bg edgeflag_devtools_bg; do
+    "$WASM_OPT" -Oz --converge --strip-debug --strip-producers \
+      --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-multivalue --enable-reference-types \
+      -o "$TMP/$w.opt.wasm" "$TMP/$w.wasm"
+    mv "$TMP/$w.opt.wasm" "$TMP/$w.wasm"
+  done
 else
   log "warning: no usable wasm-opt (>= $WASM_OPT_MIN): the .wasm is not post-optimized"
 fi
@@ -148,17 +183,23 @@ if command -v node >/dev/null 2>&1; then
   node --input-type=module -e '
     const dir = process.argv[1];
     const { readFileSync } = await import("node:fs");
-    const glue = await import(dir + "/edgeflag.js");
-    glue.initSync({ module: readFileSync(dir + "/edgeflag_bg.wasm") });
-    const e = new glue.WasmEngine("{\"schema\":1,\"version\":1,\"flags\":{\"f\":{\"variants\":{\"on\":true},\"default\":\"on\"}}}", 0);
-    if (!JSON.parse(e.meta()).flags.length) throw new Error("no flags");
-    e.free();
+    const snapshot = "{\"schema\":1,\"version\":1,\"flags\":{\"f\":{\"variants\":{\"on\":true},\"default\":\"on\"}}}";
+    // Each .wasm with the one glue, in a fresh module instance (the glue holds one instance).
+    for (const [file, explain] of [["edgeflag_bg.wasm", false], ["edgeflag_devtools_bg.wasm", true]]) {
+      const glue = await import(dir + "/edgeflag.js?" + file);
+      const exports = glue.initSync({ module: readFileSync(dir + "/" + file) });
+      const e = new glue.WasmEngine(snapshot, 0);
+      if (!JSON.parse(e.meta()).flags.length) throw new Error(file + ": no flags");
+      if ((typeof exports.wasmengine_explainJson === "function") !== explain) throw new Error(file + ": explainJson " + (explain ? "missing" : "present"));
+      if (explain && !JSON.parse(e.explainJson(0, 0, 0))) throw new Error(file + ": no trace");
+      e.free();
+    }
   ' "$TMP" || { log "error: the built package does not instantiate"; exit 1; }
 fi
 
 mkdir -p "$OUT"
 rm -f "$OUT"/edgeflag*
-mv "$TMP"/edgeflag.js "$TMP"/edgeflag_bg.wasm "$OUT"/
+mv "$TMP"/edgeflag.js "$TMP"/edgeflag_bg.wasm "$TMP"/edgeflag_devtools_bg.wasm "$OUT"/
 
 # 6. sizes
 size_row() {
@@ -174,6 +215,7 @@ size_row() {
 }
 echo "edgeflag wasm package: $OUT"
 size_row "pkg/edgeflag_bg.wasm" "$OUT/edgeflag_bg.wasm"
+size_row "pkg/edgeflag_devtools_bg.wasm (explain)" "$OUT/edgeflag_devtools_bg.wasm"
 size_row "pkg/edgeflag.js (wasm-bindgen glue)" "$OUT/edgeflag.js"
 # 7. the browser bundle (www/dist: glue + engine + client, minified; package.json's browser conditions), when
 # www/'s devDependencies (esbuild) are installed

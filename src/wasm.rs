@@ -294,14 +294,6 @@ impl WasmEngine {
         with_slots(bytes, self.slots, |s| self.engine.evaluate_slots(flag, s, ms(now_ms)).to_json()).unwrap_or_else(invalid_context_json)
     }
 
-    /// The explain trace as JSON.
-    #[wasm_bindgen(js_name = explainJson)]
-    pub fn explain_json(&self, flag: u32, now_ms: f64, len: usize) -> String {
-        let bytes = self.scratch.get(..len).unwrap_or(&[]);
-        with_slots(bytes, self.slots, |s| self.engine.explain_index(flag, &crate::context::Slots(s), ms(now_ms)).to_json())
-            .unwrap_or_else(invalid_context_json)
-    }
-
     /// A bound context for repeated reads.
     #[wasm_bindgen(js_name = newContext)]
     pub fn new_context(&self) -> WasmContext {
@@ -326,6 +318,19 @@ impl WasmEngine {
         }
         let bytes = ctx.bytes.get(..ctx.len).unwrap_or(&[]);
         with_slots(bytes, self.slots, |s| self.engine.evaluate_slots(flag, s, ms(now_ms)).to_json()).unwrap_or_else(invalid_context_json)
+    }
+}
+
+/// The devtools build only (the `explain` feature): the runtime build leaves the trace recorder out.
+#[cfg(feature = "explain")]
+#[wasm_bindgen]
+impl WasmEngine {
+    /// The explain trace as JSON.
+    #[wasm_bindgen(js_name = explainJson)]
+    pub fn explain_json(&self, flag: u32, now_ms: f64, len: usize) -> String {
+        let bytes = self.scratch.get(..len).unwrap_or(&[]);
+        with_slots(bytes, self.slots, |s| self.engine.explain_index(flag, &crate::context::Slots(s), ms(now_ms)).to_json())
+            .unwrap_or_else(invalid_context_json)
     }
 }
 

@@ -3,7 +3,7 @@
 //
 // URL parameters: ?snapshot=<url>&user=<example user key>&context=<json>&now=<RFC 3339>#flag-<key>
 
-import { Engine, initWasm } from '../src/index.js';
+import { Engine, initWasm } from '../src/devtools.js'; // the devtools .wasm: explain()
 
 const params = new URLSearchParams(location.search);
 const $ = (id) => document.getElementById(id);

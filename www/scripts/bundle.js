@@ -2,7 +2,10 @@
 // "edgeflag"` gives a browser app (the wasm-bindgen glue, the engine, the client, the loader, the cache,
 // signature checks), and dist/engine.js, the `edgeflag/engine` browser entry, which re-exports the
 // engine's names from that same file (so an app importing both gets one module instance, one wasm
-// instance). package.json's "browser" conditions point here; Node, Deno, Bun and workerd keep src/.
+// instance), and dist/devtools.js, the `edgeflag/devtools` browser entry: the same from src/devtools.js,
+// whose initWasm() loads the devtools .wasm (Engine#explain) — its own bundle, so its own module and wasm
+// instance (a page that explains imports everything from it). package.json's "browser" conditions point
+// here; Node, Deno, Bun and workerd keep src/.
 //
 // The .wasm stays in pkg/: the glue's default URL (`new URL("edgeflag_bg.wasm", import.meta.url)`) is
 // rewritten to `../pkg/edgeflag_bg.wasm`, still a pattern that bundlers (Vite, webpack, esbuild, Parcel)
@@ -10,7 +13,7 @@
 //
 //   npm run bundle            (after scripts/build-wasm.sh: the glue in pkg/ must exist)
 //   import { bundle } from "./scripts/bundle.js"; await bundle()
-//     → { entry, engine, files: [both paths], imports: [modules the bundle still imports: none] }
+//     → { entry, engine, devtools, files: [the three paths], imports: [modules the bundles still import: none] }
 
 import { build } from "esbuild";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +24,7 @@ const WWW = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const DIST = join(WWW, "dist");
 export const BUNDLE = join(DIST, "edgeflag.js");
 export const ENGINE_BUNDLE = join(DIST, "engine.js");
+export const DEVTOOLS_BUNDLE = join(DIST, "devtools.js");
 const GLUE = join(WWW, "pkg", "edgeflag.js");
 const GLUE_URL = /new URL\((["'])edgeflag_bg\.wasm\1,\s*import\.meta\.url\)/g;
 
@@ -39,13 +43,11 @@ const wasmUrl = {
   },
 };
 
-/** Builds dist/edgeflag.js and dist/engine.js; returns their paths. Throws when the glue is missing. */
-export async function bundle({ quiet = true } = {}) {
-  if (!existsSync(GLUE)) throw new Error("www/pkg/edgeflag.js is missing: build the wasm package first (scripts/build-wasm.sh)");
-  mkdirSync(DIST, { recursive: true });
-  const result = await build({
-    entryPoints: [join(WWW, "src", "index.js")],
-    outfile: BUNDLE,
+// One minified ES module from `entry` (with the glue's default .wasm URL made relative to dist/).
+function esbuild(entry, outfile, quiet) {
+  return build({
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     format: "esm",
     platform: "browser",
@@ -56,7 +58,17 @@ export async function bundle({ quiet = true } = {}) {
     plugins: [wasmUrl],
     metafile: true,
   });
-  const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path));
+}
+
+/** Builds dist/edgeflag.js, dist/engine.js and dist/devtools.js; returns their paths. Throws when the glue is missing. */
+export async function bundle({ quiet = true } = {}) {
+  if (!existsSync(GLUE)) throw new Error("www/pkg/edgeflag.js is missing: build the wasm package first (scripts/build-wasm.sh)");
+  mkdirSync(DIST, { recursive: true });
+  const results = await Promise.all([
+    esbuild(join(WWW, "src", "index.js"), BUNDLE, quiet),
+    esbuild(join(WWW, "src", "devtools.js"), DEVTOOLS_BUNDLE, quiet),
+  ]);
+  const imports = results.flatMap((r) => Object.values(r.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path)));
   // The engine entry: the engine module's own export names, taken from the bundle.
   const engine = await import(pathToFileURL(join(WWW, "src", "engine.js")).href);
   const names = Object.keys(engine).sort();
@@ -64,7 +76,7 @@ export async function bundle({ quiet = true } = {}) {
     ENGINE_BUNDLE,
     `// edgeflag/engine for browsers: the engine's exports of the bundle (one module instance with "edgeflag").\nexport { ${names.join(", ")} } from "./edgeflag.js";\n`,
   );
-  return { entry: BUNDLE, engine: ENGINE_BUNDLE, files: [BUNDLE, ENGINE_BUNDLE], imports };
+  return { entry: BUNDLE, engine: ENGINE_BUNDLE, devtools: DEVTOOLS_BUNDLE, files: [BUNDLE, ENGINE_BUNDLE, DEVTOOLS_BUNDLE], imports };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -28,15 +28,22 @@ const PACKED_ASK = 0xffffffff;
 const F_TIME = 4; // flagTable word: the result may depend on the time
 const F_CONSTANT = 8; // flagTable word: the flag is constant (its packed result follows the words)
 
+const EXPLAIN_HINT =
+  'edgeflag: explain() needs the devtools build of the WebAssembly module: use the "edgeflag/devtools" entry ' +
+  '(in Cloudflare Workers, pass its module "edgeflag/devtools.wasm" to initWasm)';
 const EMPTY = Object.freeze({});
 const EMPTY_MAP = new Map();
 const CONSTRUCT = Symbol("edgeflag.construct");
 
 let mem = null; // MemoryViews over the instance's memory, once initialized
 let pending = null;
+let explainable = false; // the instance is the devtools build (pkg/edgeflag_devtools_bg.wasm: explainJson)
 
 function attach(exports) {
-  if (mem === null) mem = new MemoryViews(exports.memory);
+  if (mem === null) {
+    mem = new MemoryViews(exports.memory);
+    explainable = typeof exports.wasmengine_explainJson === "function";
+  }
 }
 
 /**
@@ -547,8 +554,12 @@ export class Engine {
     return new BoundEvaluator(this, ctx);
   }
 
-  /** The evaluation trace of one flag (parsed JSON), or null for an unknown flag. */
+  /**
+   * The evaluation trace of one flag (parsed JSON), or null for an unknown flag. Needs the devtools
+   * build of the .wasm (`import … from "edgeflag/devtools"`); with the runtime build it throws.
+   */
   explain(key, ctx, now) {
+    if (!explainable) throw new Error(EXPLAIN_HINT);
     const i = this._index.get(key);
     if (i === undefined || this._w === null) return null;
     const len = this._encode(ctx);

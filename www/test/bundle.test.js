@@ -8,7 +8,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { bundle, BUNDLE, ENGINE_BUNDLE } from "../scripts/bundle.js";
+import { bundle, BUNDLE, ENGINE_BUNDLE, DEVTOOLS_BUNDLE } from "../scripts/bundle.js";
 import { loadCaseFiles, runCase, jsonEqual } from "./support/cases.js";
 import { CHROMIUM, WWW, launchChromium } from "./helpers/demo.js";
 
@@ -26,6 +26,7 @@ test("package.json's browser conditions name the bundle", () => {
   assert.equal(pkg.browser, rel(BUNDLE));
   assert.equal(pkg.exports["."].browser, rel(BUNDLE));
   assert.equal(pkg.exports["./engine"].browser, rel(ENGINE_BUNDLE));
+  assert.equal(pkg.exports["./devtools"].browser, rel(DEVTOOLS_BUNDLE));
   assert.ok(pkg.files.includes("dist/"), "dist/ is published");
 });
 
@@ -39,6 +40,21 @@ test("the bundle imports nothing and exports what src/index.js exports", async (
   const engineSrc = await import(pathToFileURL(path.join(WWW, "src", "engine.js")).href);
   assert.deepEqual(Object.keys(engine).sort(), Object.keys(engineSrc).sort());
   assert.equal(engine.Engine, lib.Engine, "one module instance for both entries");
+});
+
+test("dist/devtools.js: its own bundle of src/devtools.js, defaulting to the devtools .wasm; explain works", async () => {
+  const src = fs.readFileSync(DEVTOOLS_BUNDLE, "utf8");
+  assert.match(src, /new URL\("\.\.\/pkg\/edgeflag_devtools_bg\.wasm",import\.meta\.url\)/);
+  const dev = await import(pathToFileURL(DEVTOOLS_BUNDLE).href);
+  const mod = await import(pathToFileURL(path.join(WWW, "src", "devtools.js")).href);
+  assert.deepEqual(Object.keys(dev).sort(), Object.keys(mod).sort());
+  await dev.initWasm(fs.readFileSync(path.join(WWW, "pkg", "edgeflag_devtools_bg.wasm")));
+  const e = dev.Engine.fromJSON({ schema: 1, version: 1, flags: { f: { variants: { on: true }, default: "on" } } });
+  assert.equal(typeof e.explain("f", { key: "u" }), "object");
+  e.free();
+  const r = lib.Engine.fromJSON({ schema: 1, version: 1, flags: { f: { variants: { on: true }, default: "on" } } });
+  assert.throws(() => r.explain("f", {}), /edgeflag\/devtools/, "the runtime bundle's engine");
+  r.free();
 });
 
 test("conformance cases through the bundle", () => {

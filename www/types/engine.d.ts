@@ -139,7 +139,11 @@ export class Engine {
   all(ctx?: EvaluationContext, now?: Now): Record<string, EvaluationDetails<JsonValue | null>>;
   /** A bound evaluator: the context is encoded once, now; results that do not depend on time are remembered. */
   bind(ctx?: EvaluationContext): BoundEvaluator;
-  /** The evaluation trace of one flag, or null for an unknown flag. */
+  /**
+   * The evaluation trace of one flag, or null for an unknown flag. Needs the devtools build of the
+   * WebAssembly module (`import { Engine } from "edgeflag/devtools"`, or `edgeflag/devtools.wasm` passed to
+   * initWasm); with the runtime build (`edgeflag`) it throws an Error saying so.
+   */
   explain(key: string, ctx?: EvaluationContext, now?: Now): Record<string, unknown> | null;
   /** Releases the wasm memory; later reads give their fallback (details: PROVIDER_NOT_READY). */
   free(): void;

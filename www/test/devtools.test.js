@@ -1,0 +1,68 @@
+// edgeflag/devtools: the devtools build of the .wasm (pkg/edgeflag_devtools_bg.wasm, the `explain` cargo
+// feature), loaded by initWasm() with no argument once the entry is imported; Engine#explain works there
+// (with the runtime build it throws: engine.test.js). The explorer's Chromium test (browser.test.js) runs it
+// in a page; bundle.test.js checks dist/devtools.js.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Engine, initWasm, wasmReady } from "../src/devtools.node.js";
+
+const WWW = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const NOW = Date.parse("2026-12-02T00:00:00Z");
+const SNAPSHOT = {
+  schema: 1,
+  version: 1,
+  flags: {
+    plain: { variants: { on: true, off: false }, default: "on" },
+    targeted: {
+      variants: { on: true, off: false },
+      default: "off",
+      rules: [
+        { id: "de", when: { attr: "country", op: "eq", value: "DE" }, serve: "on" },
+        { id: "rollout", serve: { variant: "on", percent: 30, by: "key" } },
+      ],
+    },
+  },
+};
+
+await initWasm();
+
+test("initWasm() with no argument loads the devtools .wasm; it exports what edgeflag exports", async () => {
+  assert.equal(wasmReady(), true);
+  const devtools = await import(pathToFileURL(path.join(WWW, "src", "devtools.js")).href);
+  const index = await import(pathToFileURL(path.join(WWW, "src", "index.js")).href);
+  assert.deepEqual(Object.keys(devtools).sort(), Object.keys(index).sort());
+  assert.equal(devtools.Engine, index.Engine, "one module instance with edgeflag");
+});
+
+test("explain(): a parsed trace; null for unknown flags and after free()", () => {
+  const engine = Engine.fromJSON(SNAPSHOT);
+  const t = engine.explain("targeted", { key: "u-1", country: "DE" }, NOW);
+  assert.equal(typeof t, "object");
+  assert.notEqual(t, null);
+  assert.equal(JSON.stringify(t).includes('"de"'), true, "the trace names the matching rule");
+  assert.equal(engine.explain("nope", {}), null);
+  engine.free();
+  assert.equal(engine.explain("plain", {}), null);
+});
+
+test("package.json: edgeflag/devtools and edgeflag/devtools.wasm, published", () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(WWW, "package.json"), "utf8"));
+  const e = pkg.exports["./devtools"];
+  assert.equal(e.node, "./src/devtools.node.js");
+  assert.equal(e.browser, "./dist/devtools.js");
+  assert.equal(pkg.exports["./devtools.wasm"].default, "./pkg/edgeflag_devtools_bg.wasm");
+  assert.ok(pkg.files.includes("pkg/edgeflag_devtools_bg.wasm"));
+  for (const f of ["./src/devtools.js", "./src/devtools.node.js", "./src/devtools.workerd.js"]) assert.ok(pkg.sideEffects.includes(f), f);
+  for (const f of [e.types, e.node, e.workerd, e.worker, e.default, pkg.exports["./devtools.wasm"].default]) {
+    assert.ok(fs.existsSync(path.join(WWW, f)), f);
+  }
+});
+
+test("the runtime .wasm has no explainJson, the devtools one has", async () => {
+  const exportsOf = async (f) => WebAssembly.Module.exports(await WebAssembly.compile(fs.readFileSync(path.join(WWW, "pkg", f)))).map((x) => x.name);
+  assert.equal((await exportsOf("edgeflag_bg.wasm")).includes("wasmengine_explainJson"), false);
+  assert.equal((await exportsOf("edgeflag_devtools_bg.wasm")).includes("wasmengine_explainJson"), true);
+});
