@@ -12,7 +12,7 @@ use crate::context::{decode_slots_into, Attr};
 use crate::engine::{Engine, Evaluation};
 use crate::json::{write_string, write_value};
 use crate::reason::{ErrorCode, Reason};
-use crate::{bucket as bucketing, time, ValueKind};
+use crate::{bucket as bucketing, ValueKind};
 use core::fmt::Write as _;
 use wasm_bindgen::prelude::*;
 
@@ -387,12 +387,6 @@ impl WasmContext {
 #[wasm_bindgen]
 pub fn bucket(salt: &str, unit: &str) -> u32 {
     bucketing::bucket(salt, unit)
-}
-
-/// Formats milliseconds as RFC 3339 (for the explorer).
-#[wasm_bindgen(js_name = formatTime)]
-pub fn format_time(ms_: f64) -> String {
-    time::format_rfc3339_ms(ms(ms_))
 }
 
 fn opt(out: &mut String, s: Option<&str>) {

@@ -48,7 +48,7 @@ if (build) {
   const flags = `${env.RUSTFLAGS || ""}${buildStd ? " -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" : ""} -C link-arg=--Map=${MAP}`.trim();
   run(
     "cargo",
-    ["build", "--lib", "--target", "wasm32-unknown-unknown", "--profile", "wasm", "--target-dir", TARGET_DIR, ...(buildStd ? ["-Z", "build-std=std,panic_abort", "-Z", "build-std-features=optimize_for_size"] : [])],
+    ["build", "--lib", "--target", "wasm32-unknown-unknown", "--profile", "wasm", "--no-default-features", "--target-dir", TARGET_DIR, ...(buildStd ? ["-Z", "build-std=std,panic_abort", "-Z", "build-std-features=optimize_for_size"] : [])],
     {
       env: { ...env, CARGO_PROFILE_WASM_STRIP: "false", RUSTFLAGS: flags, ...(buildStd ? { RUSTC_BOOTSTRAP: "1" } : {}) },
       stdio: ["ignore", "inherit", "inherit"],
@@ -206,62 +206,15 @@ const version = (cmd, args = ["--version"]) => {
     return "?";
   }
 };
-// How the build got to its size, and what was measured and left out: hand-written, kept here so that
-// regenerating the page keeps it. Sizes are the shipped .wasm after wasm-bindgen and wasm-opt, gzip -9.
-const CHOICES = `
-## Choices, measured (issue #8)
-
-Each step measured on the shipped \`.wasm\` (wasm-bindgen, then \`wasm-opt -Oz\`, stripped), GNU \`gzip -9\`, in bytes
-(zlib's level 9, used in the table above, comes out a few hundred bytes apart):
-
-| change | .wasm gzip -9 | saved |
-|---|---:|---:|
-| before (main at 8a9ac58: prebuilt std, \`strip = true\`) | 124322 | |
-| std rebuilt: \`-Z build-std=std,panic_abort\`, \`-C panic=immediate-abort\`; \`strip = "debuginfo"\` | 114018 | 10304 |
-| float parsing: exact fast path in Rust (\`number::fast_f64\`), the rest through JS \`Number(text)\` (\`src/host.rs\`) | 99921 | 14097 |
-| non-ASCII lower-casing through JS \`String.prototype.toLowerCase\` (ASCII stays in Rust) | 93148 | 6773 |
-| \`U64Set\`: a heapsort instead of \`sort_unstable\` | 91589 | 1559 |
-| \`cidr\`: own IPv4/IPv6 parser instead of \`core::net\`'s (same rules, tested against it) | 91389 | 200 |
-| \`explain\`: no \`[_]::join\` (two fewer copies of it) | 91092 | 297 |
-| \`wasm-opt -Oz --converge\` | 90986 | 106 |
-| \`Problems::error\`: one non-generic body | 90900 | 86 |
-| \`-Z location-detail=none\` with build-std (no source locations for panics, which are traps) | 90469 | 431 |
-| std's \`optimize_for_size\` feature (\`-Z build-std-features\`: smaller sort and formatting code in core) | 87744 | 2725 |
-
-How each works:
-- **build-std.** \`scripts/build-wasm.sh\` rebuilds the standard library with the crate (\`RUSTC_BOOTSTRAP=1\` on the stable
-  toolchain, the \`rust-src\` component, which \`scripts/setup.sh\` installs) with \`panic=immediate-abort\`: a panic is a
-  trap, without message, location or the formatting it would need. Without \`rust-src\`, or when that build fails, or
-  with \`EDGEFLAG_BUILD_STD=0\`, the script prints a warning and makes the plain build (99620 B, 12 KB gzip larger, measured on the final tree); the
-  package works the same. Panics are bugs in either build (nothing input-dependent may panic). std's
-  \`optimize_for_size\` feature picks core's smaller implementations (sorting, integer formatting): same results,
-  somewhat slower sorting of large slices, which only the load path does.
-- **\`strip = "debuginfo"\`** (not \`true\`) keeps the \`target_features\` section for wasm-bindgen, which then returns
-  strings through multi-value instead of a stack slot (smaller glue); the names section is removed by
-  \`wasm-bindgen --remove-name-section\` and \`wasm-opt --strip-debug\`.
-- **Host imports** (\`src/host.rs\`, wasm only): \`Number\` and \`String.prototype.toLowerCase\`, globals of every JS
-  runtime (browsers, Node, Deno, Bun, workerd), wired by the wasm-bindgen glue. \`Number\` rounds correctly like Rust's
-  parser, so numbers are bit-identical; most numbers never reach it (integers up to 2^53 and short decimals take
-  Clinger's exact fast path). Lower case may differ only for characters newer than one of the two Unicode
-  versions (docs/snapshot-format.md §13 item 22). Native builds use core for both.
-
-Measured and not taken:
-- \`opt-level = "s"\`: 98439 B against 91589 B for "z" (same tree).
-- wasm-opt: \`-Os\` 91512, \`-O3\` 91630 (against \`-Oz\` 91589); \`--low-memory-unused\` saves about 550 B but assumes
-  nothing uses the first KiB of memory, where Rust's stack ends; \`--traps-never-happen\` saves about 350 B but would turn
-  the traps that panics become into undefined behaviour. Neither is safe here.
-- Float formatting through JS \`String(n)\`: nothing to gain, core's float formatting is already not in the build
-  (explain writes its own 15-digit text, and no other wasm path formats a float).
-
-Where the rest is (raw bytes, tables below): \`regex-lite\` (required: linear-time matching) about 26 KB, plus its
-capture-name \`HashMap\` (hashbrown, SipHash: about 4 KB) and its class sort; the load path (\`snapshot\`, \`json\`,
-\`engine\`, \`condition\`: about 60 KB, mostly \`snapshot::build\` and \`Engine::from_json_with\`) and its string
-literals (mostly validation messages: about 14 KB of data); dlmalloc 6 KB; \`core::fmt\` (still used by the load
-path's messages) 2.5 KB plus the \`Display\` impls.
-**\`explain\`** (\`explainJson\` and the trace recorder) costs 6635 B gzip (15.5 KB raw; measured by building without
-\`explainJson\`: 87744 → 81109 B). A browser runtime build without it (a cargo feature, and a second package in
-\`www/\` for the explorer and the CLI, which need it) would save that much.
-`;
+// How the build got to its size, and what was measured and left out: hand-written in docs/wasm-size.md
+// itself (from "## Choices, measured" up to the generated "## By dependency"), kept as it is when the page is
+// regenerated. Sizes there are the shipped .wasm after wasm-bindgen and wasm-opt, gzip -9.
+const CHOICES = (() => {
+  const old = existsSync(OUT_MD) ? readFileSync(OUT_MD, "utf8") : "";
+  const a = old.indexOf("## Choices, measured");
+  const b = old.indexOf("## By dependency");
+  return a >= 0 && b > a ? old.slice(a, b) : "## Choices, measured (issue #8)\n\n(none recorded yet)\n";
+})();
 
 const today = new Date().toISOString().slice(0, 10);
 const md = [];
