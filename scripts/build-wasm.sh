@@ -135,7 +135,8 @@ cp "$TMP/devtools/edgeflag_bg.wasm" "$TMP/edgeflag_devtools_bg.wasm"
 
 # (everything is written into a temporary folder, then moved: www/pkg never holds a half-written package)
 
-# 5. wasm-opt. Binaryen before 116 (Debian bookworm ships 108) mis-writes the externref table that
+# 5. wasm-opt (also dropping the target_features section: wasm-bindgen has read it, browsers ignore it).
+# Binaryen before 116 (Debian bookworm ships 108) mis-writes the externref table that
 # wasm-bindgen emits (its export ends up pointing at the funcref table), so an old wasm-opt is not
 # used: the npm package `binaryen` (a devDependency of www/) provides a current one.
 WASM_OPT_MIN=116
@@ -168,7 +169,7 @@ if [ -n "$WASM_OPT" ]; then
   # Features rustc enables by default for wasm32 (bulk memory, non-trapping float-to-int, sign
   # extension, mutable globals, multi-value, reference types): wasm-opt must accept what it finds.
   for w in edgeflag_bg edgeflag_devtools_bg; do
-    "$WASM_OPT" -Oz --converge --strip-debug --strip-producers \
+    "$WASM_OPT" -Oz --converge --strip-debug --strip-producers --strip-target-features \
       --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-multivalue --enable-reference-types \
       -o "$TMP/$w.opt.wasm" "$TMP/$w.wasm"
