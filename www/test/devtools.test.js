@@ -48,6 +48,12 @@ test("explain(): a parsed trace; null for unknown flags and after free()", () =>
   assert.equal(engine.explain("plain", {}), null);
 });
 
+test("the Cloudflare Workers devtools entry exports the same names (its module is passed to initWasm)", async () => {
+  const workerd = await import(pathToFileURL(path.join(WWW, "src", "devtools.workerd.js")).href);
+  const index = await import(pathToFileURL(path.join(WWW, "src", "index.js")).href);
+  assert.deepEqual(Object.keys(workerd).sort(), Object.keys(index).sort());
+});
+
 test("package.json: edgeflag/devtools and edgeflag/devtools.wasm, published", () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(WWW, "package.json"), "utf8"));
   const e = pkg.exports["./devtools"];
