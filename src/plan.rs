@@ -2,12 +2,28 @@
 //!
 //! Compilation turns the validated model into flat, index-based structures: flag, segment and
 //! variant references become indices; attribute paths become *slots* (see [`crate::context`]);
-//! percents become bucket counts; instants become milliseconds; conditions become [`Cond`] trees of
+//! percents become bucket counts; instants become milliseconds; conditions become trees of
 //! compiled [`Matcher`]s. Operator and operand problems are reported here, into the same problem
 //! list as shape and validation problems, so a load reports everything at once.
 //!
-//! Invariant: a `Plan` built from a problem-free model has every index in range; evaluation still
-//! uses checked access (`get`) so that no input can make it panic.
+//! Layout: a load makes a few allocations per snapshot, not per flag. Every flag's parts live in
+//! shared arenas of the [`Plan`], and a [`FlagPlan`] holds [`Span`]s (start, end) into them:
+//! - `rules` (all flags' [`RulePlan`]s, each flag's contiguous, in order), `requires` (with their
+//!   accepted variants in `required`), `variants` and `flag_metadata`;
+//! - `conds`: every condition node; the children of an `all`/`any` are contiguous (`Cond::All(span)`),
+//!   a `not`'s operand is one index, and leaves point into `leaves` (slot, operand text, [`Matcher`]);
+//! - `text`: flag keys, bucketing prefixes, rule ids and condition operands (compact JSON for explain
+//!   traces), one string; a flag without `salt` shares its key's bytes (`key` then `:`);
+//! - what rules rarely have (an id, a `from`/`until` window) is in `rule_extras`, so a [`RulePlan`] is
+//!   a few words; split entries and ramp steps are in `splits` and `ramps`.
+//!
+//! The arenas are sized exactly before they are filled (counted on the model), so they neither grow
+//! nor keep spare capacity.
+//!
+//! Invariants: a `Plan` built from a problem-free model has every index and span in range; `conds`
+//! holds trees (every node but a root is the child of exactly one node, so evaluation, which recurses
+//! over them, ends); `NONE` marks an absent index. Evaluation still uses checked access (`get`, [`Span::of`])
+//! so that no input can make it panic: an index out of range reads as absent or empty.
 
 use crate::condition::{self, Matcher};
 use crate::error::{Path, Problems};
@@ -17,6 +33,9 @@ use crate::set::{StrIndex, U64Set};
 use crate::snapshot::{Condition, Flag, Segment, Serve, Snapshot};
 use crate::time;
 use crate::validate::{percent_buckets, ValueKind};
+
+/// An absent index (no condition, no rule extras).
+pub(crate) const NONE: u32 = u32::MAX;
 
 /// A compiled snapshot.
 #[derive(Debug)]
@@ -31,79 +50,206 @@ pub(crate) struct Plan {
     pub segments: Vec<SegmentPlan>,
     /// Slot → attribute path segments. Slot 0 is always `key`.
     pub attrs: Vec<Vec<Box<str>>>,
-    /// The operands of every `Cond::Attr`, as compact JSON, one after another (see [`Plan::operand`]):
-    /// one buffer instead of a string per condition.
-    pub operands: String,
+    /// Every flag's rules; a flag's are `FlagPlan::rules`.
+    pub rules: Vec<RulePlan>,
+    /// Rule ids and windows, for the rules that have one (`RulePlan::extra`).
+    pub rule_extras: Vec<RuleExtra>,
+    /// Every flag's prerequisites (`FlagPlan::requires`).
+    pub requires: Vec<Requirement>,
+    /// The variants each prerequisite accepts (`Requirement::variants`).
+    pub required: Vec<u32>,
+    /// Every flag's variants (`FlagPlan::variants`), in document order.
+    pub variants: Vec<(Box<str>, Value<'static>)>,
+    /// Every flag's metadata (`FlagPlan::metadata`).
+    pub flag_metadata: Vec<(Box<str>, Value<'static>)>,
+    /// Split entries as (exclusive cumulative bucket end, variant) (`ServePlan::Split`).
+    pub splits: Vec<(u32, u32)>,
+    /// Ramp steps as (instant ms, buckets), increasing in time (`ServePlan::Ramp`).
+    pub ramps: Vec<(i64, u32)>,
+    /// Every condition node; see the module docs.
+    pub conds: Vec<Cond>,
+    /// The attribute tests of `conds`.
+    pub leaves: Vec<Leaf>,
+    /// Keys, bucketing prefixes, rule ids and operands (see [`Plan::str`]).
+    pub text: String,
 }
 
-/// Where a condition's operand text is in [`Plan::operands`]: start and end byte offsets.
-#[derive(Clone, Copy, Debug)]
+/// A range of an arena or of [`Plan::text`]: start and end (exclusive) positions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Span(pub u32, pub u32);
 
+impl Span {
+    /// The span's part of `v`; empty when out of range (never for a plan built without problems).
+    #[inline]
+    pub(crate) fn of<T>(self, v: &[T]) -> &[T] {
+        v.get(self.0 as usize..self.1 as usize).unwrap_or(&[])
+    }
+
+    /// `start..end` as a span; an empty one should the positions not fit `u32` (a 4 GiB arena cannot
+    /// come from a snapshot within `max_bytes`).
+    fn new(start: usize, end: usize) -> Span {
+        match (u32::try_from(start), u32::try_from(end)) {
+            (Ok(a), Ok(b)) => Span(a, b),
+            _ => Span(0, 0),
+        }
+    }
+
+    /// Its length.
+    pub(crate) fn len(self) -> usize {
+        self.1.saturating_sub(self.0) as usize
+    }
+}
+
+/// A position as an index (`NONE` should it not fit `u32`).
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(NONE)
+}
+
 impl Plan {
+    /// A span of [`Plan::text`] (`""` when out of range or not on a character boundary).
+    #[inline]
+    pub(crate) fn str(&self, s: Span) -> &str {
+        self.text.get(s.0 as usize..s.1 as usize).unwrap_or("")
+    }
+
     /// The operand text of a condition (compact JSON, `""` when it has none), for explain traces.
     #[inline]
     pub(crate) fn operand(&self, s: Span) -> &str {
-        self.operands.get(s.0 as usize..s.1 as usize).unwrap_or("")
+        self.str(s)
+    }
+
+    /// A flag's key.
+    pub(crate) fn key(&self, f: &FlagPlan) -> &str {
+        self.str(f.key)
+    }
+
+    /// A flag's bucketing prefix: its salt (default: its key) followed by `:`.
+    #[inline]
+    pub(crate) fn salt_prefix(&self, f: &FlagPlan) -> &[u8] {
+        self.text.as_bytes().get(f.salt_prefix.0 as usize..f.salt_prefix.1 as usize).unwrap_or(&[])
+    }
+
+    /// A flag's variants (key, value), in document order.
+    pub(crate) fn variants(&self, f: &FlagPlan) -> &[(Box<str>, Value<'static>)] {
+        f.variants.of(&self.variants)
+    }
+
+    /// A flag's metadata.
+    pub(crate) fn flag_metadata(&self, f: &FlagPlan) -> &[(Box<str>, Value<'static>)] {
+        f.metadata.of(&self.flag_metadata)
+    }
+
+    /// A flag's rules, in order.
+    #[inline]
+    pub(crate) fn rules(&self, f: &FlagPlan) -> &[RulePlan] {
+        f.rules.of(&self.rules)
+    }
+
+    /// A flag's prerequisites.
+    #[inline]
+    pub(crate) fn requires(&self, f: &FlagPlan) -> &[Requirement] {
+        f.requires.of(&self.requires)
+    }
+
+    /// A rule's id.
+    pub(crate) fn rule_id(&self, r: &RulePlan) -> Option<&str> {
+        self.rule_extras.get(r.extra as usize).and_then(|e| e.id).map(|s| self.str(s))
+    }
+
+    /// A rule's window `[from, until)`.
+    #[inline]
+    pub(crate) fn window(&self, r: &RulePlan) -> (Option<i64>, Option<i64>) {
+        self.rule_extras.get(r.extra as usize).map_or((None, None), |e| (e.from, e.until))
     }
 }
 
 /// The slot of the `key` attribute.
 pub(crate) const KEY_SLOT: u32 = 0;
 
+/// One flag: spans into the plan's arenas, indices and a few flags (see the module docs).
 #[derive(Debug)]
 pub(crate) struct FlagPlan {
-    pub key: Box<str>,
-    pub kind: ValueKind,
-    pub variants: Vec<(Box<str>, Value<'static>)>,
+    /// In `text`.
+    pub key: Span,
+    /// In `text`: `salt` followed by `:`, the bucketing prefix.
+    pub salt_prefix: Span,
+    /// In `variants`.
+    pub variants: Span,
+    /// In `flag_metadata`.
+    pub metadata: Span,
+    /// In `requires`.
+    pub requires: Span,
+    /// In `rules`.
+    pub rules: Span,
     pub default: u32,
     pub off: u32,
+    pub kind: ValueKind,
     pub enabled: bool,
-    /// `salt` followed by `:`, the bucketing prefix.
-    pub salt_prefix: Box<[u8]>,
-    pub requires: Vec<Requirement>,
-    pub rules: Vec<RulePlan>,
     /// False when `rules` was absent or empty (reason `STATIC`).
     pub has_rules: bool,
-    pub metadata: Vec<(Box<str>, Value<'static>)>,
     /// The result may depend on the time (windows, ramps, also through prerequisites).
     pub uses_time: bool,
     /// The result may depend on the context.
     pub uses_context: bool,
 }
 
+/// A prerequisite: flag `flag` must evaluate to one of `variants` (a span of `Plan::required`).
 #[derive(Debug)]
 pub(crate) struct Requirement {
     pub flag: u32,
-    pub variants: Vec<u32>,
+    pub variants: Span,
 }
 
+/// A rule.
 #[derive(Debug)]
 pub(crate) struct RulePlan {
-    pub id: Option<Box<str>>,
-    pub when: Option<Cond>,
+    /// The root of its condition in `conds`; `NONE`: everyone.
+    pub when: u32,
+    /// Its id and window in `rule_extras`; `NONE`: neither.
+    pub extra: u32,
+    pub serve: ServePlan,
+}
+
+/// What rules rarely have.
+#[derive(Debug)]
+pub(crate) struct RuleExtra {
+    /// In `text`.
+    pub id: Option<Span>,
     pub from: Option<i64>,
     pub until: Option<i64>,
-    pub serve: ServePlan,
 }
 
 #[derive(Debug)]
 pub(crate) enum ServePlan {
     Variant(u32),
-    /// Entries as (exclusive cumulative bucket end, variant).
-    Split { by: u32, entries: Vec<(u32, u32)> },
+    /// Entries in `splits`.
+    Split { by: u32, entries: Span },
     Percent { by: u32, buckets: u32, variant: u32 },
-    /// Steps as (instant ms, buckets), increasing in time.
-    Ramp { by: u32, steps: Vec<(i64, u32)>, variant: u32 },
+    /// Steps in `ramps`.
+    Ramp { by: u32, steps: Span, variant: u32 },
 }
 
+/// A condition node (see the module docs).
 #[derive(Debug)]
 pub(crate) enum Cond {
-    All(Vec<Cond>),
-    Any(Vec<Cond>),
-    Not(Box<Cond>),
+    /// Children in `conds`.
+    All(Span),
+    /// Children in `conds`.
+    Any(Span),
+    /// Its operand's index in `conds`.
+    Not(u32),
     Segment(u32),
-    Attr { slot: u32, matcher: Matcher, operand: Span },
+    /// An index in `leaves`.
+    Attr(u32),
+}
+
+/// An attribute test.
+#[derive(Debug)]
+pub(crate) struct Leaf {
+    pub slot: u32,
+    /// In `text`.
+    pub operand: Span,
+    pub matcher: Matcher,
 }
 
 #[derive(Debug)]
@@ -115,7 +261,8 @@ pub(crate) struct SegmentPlan {
     pub exclude_hashed: U64Set,
     /// `hashSalt` (default: the segment key) followed by `:`.
     pub hash_prefix: Box<[u8]>,
-    pub when: Option<Cond>,
+    /// The root of its `when` in `conds`; `NONE`: none.
+    pub when: u32,
 }
 
 struct Compiler<'l> {
@@ -125,7 +272,9 @@ struct Compiler<'l> {
     slots: StrIndex,
     attrs: Vec<Vec<Box<str>>>,
     segment_index: &'l StrIndex,
-    operands: String,
+    conds: Vec<Cond>,
+    leaves: Vec<Leaf>,
+    text: String,
 }
 
 impl Compiler<'_> {
@@ -138,24 +287,34 @@ impl Compiler<'_> {
         s
     }
 
+    /// Appends `s` to the text; its span.
+    fn text(&mut self, s: &str) -> Span {
+        let start = self.text.len();
+        self.text.push_str(s);
+        Span::new(start, self.text.len())
+    }
+
+    /// Compiles a condition tree; the index of its root in `conds`.
+    fn root(&mut self, c: &Condition<'_>, path: &Path<'_>, p: &mut Problems) -> u32 {
+        let node = self.cond(c, path, p);
+        self.conds.push(node);
+        index(self.conds.len() - 1)
+    }
+
+    /// Compiles a condition node: its children are placed in `conds`, the node itself is returned
+    /// (its parent places it, so that siblings are contiguous).
     fn cond(&mut self, c: &Condition<'_>, path: &Path<'_>, p: &mut Problems) -> Cond {
         match c {
-            Condition::All(items) => {
-                let base = path.key("all");
-                Cond::All(items.iter().enumerate().map(|(i, c)| self.cond(c, &base.index(i), p)).collect())
-            }
-            Condition::Any(items) => {
-                let base = path.key("any");
-                Cond::Any(items.iter().enumerate().map(|(i, c)| self.cond(c, &base.index(i), p)).collect())
-            }
-            Condition::Not(inner) => Cond::Not(Box::new(self.cond(inner, &path.key("not"), p))),
-            Condition::Segment(s) => Cond::Segment(self.segment_index.get(s).unwrap_or(u32::MAX)),
+            Condition::All(items) => Cond::All(self.children(items, &path.key("all"), p)),
+            Condition::Any(items) => Cond::Any(self.children(items, &path.key("any"), p)),
+            Condition::Not(inner) => Cond::Not(self.root(inner, &path.key("not"), p)),
+            Condition::Segment(s) => Cond::Segment(self.segment_index.get(s).unwrap_or(NONE)),
             Condition::Attr(a) => {
                 let matcher =
                     condition::compile(&a.op, a.value.as_ref(), a.values.as_deref(), a.ignore_case, self.limits, &mut self.regex_budget, path, p);
                 match matcher {
                     Some(matcher) => {
-                        let operand = &mut self.operands;
+                        let operand = &mut self.text;
                         let start = operand.len();
                         match (&a.value, &a.values) {
                             (Some(v), _) => crate::json::write_value(operand, v),
@@ -171,19 +330,40 @@ impl Compiler<'_> {
                             }
                             _ => {}
                         }
-                        // Offsets past u32 (a 4 GiB operand buffer) cannot come from a snapshot within
-                        // `max_bytes`; should they, the operand reads as empty rather than wrong.
-                        let span = match (u32::try_from(start), u32::try_from(operand.len())) {
-                            (Ok(a), Ok(b)) => Span(a, b),
-                            _ => Span(0, 0),
-                        };
-                        Cond::Attr { slot: self.slot(&a.attr), matcher, operand: span }
+                        let operand = Span::new(start, operand.len());
+                        let slot = self.slot(&a.attr);
+                        self.leaves.push(Leaf { slot, operand, matcher });
+                        Cond::Attr(index(self.leaves.len() - 1))
                     }
-                    None => Cond::Any(Vec::new()),
+                    None => Cond::Any(Span(0, 0)),
                 }
             }
-            Condition::Invalid => Cond::Any(Vec::new()),
+            Condition::Invalid => Cond::Any(Span(0, 0)),
         }
+    }
+
+    /// Places the nodes of `items` side by side in `conds` (their own children after them).
+    fn children(&mut self, items: &[Condition<'_>], base: &Path<'_>, p: &mut Problems) -> Span {
+        let start = self.conds.len();
+        self.conds.extend(items.iter().map(|_| Cond::Any(Span(0, 0))));
+        for (i, c) in items.iter().enumerate() {
+            let node = self.cond(c, &base.index(i), p);
+            if let Some(slot) = self.conds.get_mut(start + i) {
+                *slot = node;
+            }
+        }
+        Span::new(start, start + items.len())
+    }
+}
+
+/// Condition nodes and leaves of a tree, to size the arenas.
+fn count(c: &Condition<'_>, nodes: &mut usize, leaves: &mut usize) {
+    *nodes += 1;
+    match c {
+        Condition::All(items) | Condition::Any(items) => items.iter().for_each(|c| count(c, nodes, leaves)),
+        Condition::Not(inner) => count(inner, nodes, leaves),
+        Condition::Attr(_) => *leaves += 1,
+        Condition::Segment(_) | Condition::Invalid => {}
     }
 }
 
@@ -224,6 +404,13 @@ fn owned_pairs(v: Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Vec<(Box<str>,
     out
 }
 
+/// Moves owned (key, value) pairs to the end of `arena`; their span.
+fn append_pairs(arena: &mut Vec<(Box<str>, Value<'static>)>, v: Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Span {
+    let start = arena.len();
+    arena.extend(v.into_iter().map(|(k, v)| (Box::from(&*k), v.into_owned())));
+    Span::new(start, arena.len())
+}
+
 /// `salt` followed by `:`, allocated once at its exact size.
 fn prefix(salt: &str) -> Box<[u8]> {
     let mut v = Vec::with_capacity(salt.len() + 1);
@@ -234,7 +421,7 @@ fn prefix(salt: &str) -> Box<[u8]> {
 
 fn segment_plan(c: &mut Compiler<'_>, key: &str, s: &Segment<'_>, p: &mut Problems) -> SegmentPlan {
     let (root, segments) = (Path::Root, "segments");
-    let when = s.when.as_ref().map(|w| c.cond(w, &root.key(segments).key(key).key("when"), p));
+    let when = s.when.as_ref().map_or(NONE, |w| c.root(w, &root.key(segments).key(key).key("when"), p));
     let salt = s.hash_salt.as_deref().unwrap_or(key);
     SegmentPlan {
         key: key.into(),
@@ -247,36 +434,112 @@ fn segment_plan(c: &mut Compiler<'_>, key: &str, s: &Segment<'_>, p: &mut Proble
     }
 }
 
+/// What the arenas of a plan will hold, counted on the model so that each is allocated once.
+#[derive(Default)]
+struct Sizes {
+    rules: usize,
+    extras: usize,
+    requires: usize,
+    required: usize,
+    variants: usize,
+    metadata: usize,
+    splits: usize,
+    ramps: usize,
+    conds: usize,
+    leaves: usize,
+    /// Bytes of keys, prefixes and ids (operands are added as they are written).
+    text: usize,
+}
+
+impl Sizes {
+    fn of(s: &Snapshot<'_>) -> Sizes {
+        let mut n = Sizes::default();
+        for (_, seg) in &s.segments {
+            if let Some(w) = &seg.when {
+                count(w, &mut n.conds, &mut n.leaves);
+            }
+        }
+        for (key, f) in &s.flags {
+            n.text += key.len() + 1 + f.salt.as_ref().map_or(0, |s| s.len() + 1);
+            n.variants += f.variants.len();
+            n.metadata += f.metadata.len();
+            n.requires += f.requires.len();
+            n.required += f.requires.iter().map(|r| r.variants.len()).sum::<usize>();
+            for r in f.rules.iter().flatten() {
+                n.rules += 1;
+                if r.id.is_some() || r.from.is_some() || r.until.is_some() {
+                    n.extras += 1;
+                    n.text += r.id.as_ref().map_or(0, |s| s.len());
+                }
+                if let Some(w) = &r.when {
+                    count(w, &mut n.conds, &mut n.leaves);
+                }
+                match &r.serve {
+                    Serve::Split { split, .. } => n.splits += split.len(),
+                    Serve::Ramp { ramp, .. } => n.ramps += ramp.len(),
+                    _ => {}
+                }
+            }
+        }
+        n
+    }
+}
+
+/// The arenas being filled by [`flag_plan`].
+struct Arenas {
+    rules: Vec<RulePlan>,
+    extras: Vec<RuleExtra>,
+    requires: Vec<Requirement>,
+    required: Vec<u32>,
+    variants: Vec<(Box<str>, Value<'static>)>,
+    metadata: Vec<(Box<str>, Value<'static>)>,
+    splits: Vec<(u32, u32)>,
+    ramps: Vec<(i64, u32)>,
+}
+
 /// Compiles a model. Problems (operators, operands) are added to `p`; the plan is only meaningful
 /// when `p` holds no errors. `keys` are the segment and flag indices of `s` (built once per load, see
 /// [`Keys::new`]); the flag index moves into the plan. The model is consumed flag by flag, so that
 /// what a load holds at its peak is about the larger of model and plan, not their sum.
 pub(crate) fn compile(s: Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Problems) -> Plan {
     let Keys { segments: segment_index, flags: flag_index } = keys;
+    let n = Sizes::of(&s);
     let mut c = Compiler {
         limits,
         regex_budget: limits.max_regex_total_bytes,
         slots: StrIndex::default(),
         attrs: Vec::new(),
         segment_index: &segment_index,
-        operands: String::new(),
+        conds: Vec::with_capacity(n.conds),
+        leaves: Vec::with_capacity(n.leaves),
+        text: String::with_capacity(n.text),
+    };
+    let mut a = Arenas {
+        rules: Vec::with_capacity(n.rules),
+        extras: Vec::with_capacity(n.extras),
+        requires: Vec::with_capacity(n.requires),
+        required: Vec::with_capacity(n.required),
+        variants: Vec::with_capacity(n.variants),
+        metadata: Vec::with_capacity(n.metadata),
+        splits: Vec::with_capacity(n.splits),
+        ramps: Vec::with_capacity(n.ramps),
     };
     c.slot("key");
     let segments: Vec<SegmentPlan> = s.segments.iter().map(|(k, seg)| segment_plan(&mut c, k, seg, p)).collect();
     // Prerequisites name other flags' variants: resolved before the flags are consumed.
-    let mut requires: Vec<Vec<Requirement>> = s
+    let requires: Vec<Span> = s
         .flags
         .iter()
         .map(|(_, f)| {
-            f.requires
-                .iter()
-                .map(|r| {
-                    let flag = r.flag.as_deref().and_then(|k| flag_index.get(k)).unwrap_or(u32::MAX);
-                    let target = s.flags.get(flag as usize).map(|(_, t)| Variants::new(t));
-                    let variants = r.variants.iter().filter_map(|v| target.as_ref().and_then(|t| t.position(v))).collect();
-                    Requirement { flag, variants }
-                })
-                .collect()
+            let start = a.requires.len();
+            for r in &f.requires {
+                let flag = r.flag.as_deref().and_then(|k| flag_index.get(k)).unwrap_or(NONE);
+                let target = s.flags.get(flag as usize).map(|(_, t)| Variants::new(t));
+                let first = a.required.len();
+                a.required.extend(r.variants.iter().filter_map(|v| target.as_ref().and_then(|t| t.position(v))));
+                a.requires.push(Requirement { flag, variants: Span::new(first, a.required.len()) });
+            }
+            Span::new(start, a.requires.len())
         })
         .collect();
     let Snapshot { schema, version, environment, published_at, metadata, segments: _, flags: model } = s;
@@ -284,16 +547,12 @@ pub(crate) fn compile(s: Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Prob
     let root = Path::Root;
     let flags_path = root.key("flags");
     for (i, (key, f)) in model.into_iter().enumerate() {
-        let requires = requires.get_mut(i).map(std::mem::take).unwrap_or_default();
-        flags.push(flag_plan(&mut c, &key, f, requires, &flags_path, p));
+        let requires = requires.get(i).copied().unwrap_or_default();
+        flags.push(flag_plan(&mut c, &mut a, &key, f, requires, &flags_path, p));
     }
-    if !p.has_errors() {
-        evaluation_steps(&flags, &segments, limits, p);
-    }
-    if !p.has_errors() {
-        dependencies(&mut flags);
-    }
-    Plan {
+    drop(requires);
+    c.text.shrink_to_fit();
+    let mut plan = Plan {
         schema,
         version,
         environment: environment.as_deref().map(Into::into),
@@ -303,8 +562,25 @@ pub(crate) fn compile(s: Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Prob
         flag_index,
         segments,
         attrs: c.attrs,
-        operands: c.operands,
+        rules: a.rules,
+        rule_extras: a.extras,
+        requires: a.requires,
+        required: a.required,
+        variants: a.variants,
+        flag_metadata: a.metadata,
+        splits: a.splits,
+        ramps: a.ramps,
+        conds: c.conds,
+        leaves: c.leaves,
+        text: c.text,
+    };
+    if !p.has_errors() {
+        evaluation_steps(&plan, limits, p);
     }
+    if !p.has_errors() {
+        dependencies(&mut plan);
+    }
+    plan
 }
 
 /// The segment and flag keys of a snapshot, indexed once per load: validation checks references
@@ -326,74 +602,85 @@ impl Keys {
     }
 }
 
-/// Compiles one flag (consuming its model). Not inlined: called once per flag, it is optimised early
-/// by wasm engines that start in baseline code.
+/// Compiles one flag (consuming its model) into the arenas. Not inlined: called once per flag, it is
+/// optimised early by wasm engines that start in baseline code.
 #[inline(never)]
-fn flag_plan(c: &mut Compiler<'_>, key: &str, f: Flag<'_>, requires: Vec<Requirement>, flags_path: &Path<'_>, p: &mut Problems) -> FlagPlan {
+fn flag_plan(c: &mut Compiler<'_>, a: &mut Arenas, key: &str, f: Flag<'_>, requires: Span, flags_path: &Path<'_>, p: &mut Problems) -> FlagPlan {
     let path = flags_path.key(key);
     let rules_path = path.key("rules");
     let kind = f.variants.iter().find_map(|(_, v)| ValueKind::of(v)).unwrap_or(ValueKind::Boolean);
     let vx = Variants::new(&f);
     let default = vx.get(f.default.as_deref());
     let off = if f.off_variant.is_some() { vx.get(f.off_variant.as_deref()) } else { default };
-    let mut rules = Vec::with_capacity(f.rules.as_ref().map_or(0, Vec::len));
+    // The key, then `:`; the salt and `:` after it when there is one.
+    let key_span = c.text(key);
+    c.text.push(':');
+    let salt_prefix = match f.salt.as_deref() {
+        None => Span(key_span.0, key_span.1.saturating_add(1)),
+        Some(salt) => {
+            let s = c.text(salt);
+            c.text.push(':');
+            Span(s.0, s.1.saturating_add(1))
+        }
+    };
+    let first_rule = a.rules.len();
     for (i, r) in f.rules.iter().flatten().enumerate() {
         let rp = rules_path.index(i);
-        let when = r.when.as_ref().map(|w| c.cond(w, &rp.key("when"), p));
+        let when = r.when.as_ref().map_or(NONE, |w| c.root(w, &rp.key("when"), p));
         let by = |c: &mut Compiler<'_>, by: &Option<std::borrow::Cow<'_, str>>| c.slot(by.as_deref().unwrap_or("key"));
         let serve = match &r.serve {
             Serve::Variant(v) => ServePlan::Variant(vx.get(Some(v))),
             Serve::Split { split, by: b } => {
                 let mut acc = 0u32;
-                let entries = split
-                    .iter()
-                    .map(|e| {
-                        acc += e.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok()).unwrap_or(0);
-                        (acc, vx.get(e.variant.as_deref()))
-                    })
-                    .collect();
-                ServePlan::Split { by: by(c, b), entries }
+                let start = a.splits.len();
+                a.splits.extend(split.iter().map(|e| {
+                    acc += e.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok()).unwrap_or(0);
+                    (acc, vx.get(e.variant.as_deref()))
+                }));
+                ServePlan::Split { by: by(c, b), entries: Span::new(start, a.splits.len()) }
             }
             Serve::Percent { variant, percent, by: b } => ServePlan::Percent {
                 by: by(c, b),
                 buckets: percent_buckets(percent.text()).unwrap_or(0),
                 variant: vx.get(variant.as_deref()),
             },
-            Serve::Ramp { variant, ramp, by: b } => ServePlan::Ramp {
-                by: by(c, b),
-                steps: ramp
-                    .iter()
-                    .filter_map(|st| {
-                        let at = time::parse_rfc3339_ms(st.at.as_deref()?)?;
-                        let pc = percent_buckets(st.percent.as_ref()?.text()).ok()?;
-                        Some((at, pc))
-                    })
-                    .collect(),
-                variant: vx.get(variant.as_deref()),
-            },
+            Serve::Ramp { variant, ramp, by: b } => {
+                let start = a.ramps.len();
+                a.ramps.extend(ramp.iter().filter_map(|st| {
+                    let at = time::parse_rfc3339_ms(st.at.as_deref()?)?;
+                    let pc = percent_buckets(st.percent.as_ref()?.text()).ok()?;
+                    Some((at, pc))
+                }));
+                ServePlan::Ramp { by: by(c, b), steps: Span::new(start, a.ramps.len()), variant: vx.get(variant.as_deref()) }
+            }
             Serve::Invalid => ServePlan::Variant(0),
         };
-        rules.push(RulePlan {
-            id: r.id.as_deref().map(Into::into),
-            when,
-            from: r.from.as_deref().and_then(time::parse_rfc3339_ms),
-            until: r.until.as_deref().and_then(time::parse_rfc3339_ms),
-            serve,
-        });
+        let extra = if r.id.is_some() || r.from.is_some() || r.until.is_some() {
+            let id = r.id.as_deref().map(|id| c.text(id));
+            a.extras.push(RuleExtra {
+                id,
+                from: r.from.as_deref().and_then(time::parse_rfc3339_ms),
+                until: r.until.as_deref().and_then(time::parse_rfc3339_ms),
+            });
+            index(a.extras.len() - 1)
+        } else {
+            NONE
+        };
+        a.rules.push(RulePlan { when, extra, serve });
     }
-    let salt = f.salt.as_deref().unwrap_or(key);
+    let rules = Span::new(first_rule, a.rules.len());
     FlagPlan {
-        key: key.into(),
+        key: key_span,
         kind,
-        salt_prefix: prefix(salt),
-        variants: owned_pairs(f.variants),
+        salt_prefix,
+        variants: append_pairs(&mut a.variants, f.variants),
         default,
         off,
         enabled: f.enabled,
         requires,
-        has_rules: !rules.is_empty(),
+        has_rules: rules.len() > 0,
         rules,
-        metadata: owned_pairs(f.metadata),
+        metadata: append_pairs(&mut a.metadata, f.metadata),
         uses_time: false,
         uses_context: false,
     }
@@ -405,57 +692,60 @@ fn flag_plan(c: &mut Compiler<'_>, key: &str, f: Flag<'_>, requires: Vec<Require
 /// the next segment, 16 deep, are 2^16 checks; a segment with 1,000 costly leaves in 1,000 flags, a million
 /// tests). Runs on a problem-free plan: references in range, no cycle, chains within their limits (the
 /// recursion is bounded by them, and by MAX_NESTING whatever the plan).
-fn evaluation_steps(flags: &[FlagPlan], segments: &[SegmentPlan], limits: &Limits, p: &mut Problems) {
+fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
     use crate::eval::MAX_NESTING;
-    fn cond(c: &Cond, segments: &[SegmentPlan], memo: &mut [Option<u64>], depth: usize) -> u64 {
-        match c {
-            Cond::All(items) | Cond::Any(items) => items.iter().fold(1u64, |a, c| a.saturating_add(cond(c, segments, memo, depth))),
-            Cond::Not(inner) => cond(inner, segments, memo, depth).saturating_add(1),
-            Cond::Segment(i) => segment(*i as usize, segments, memo, depth + 1).saturating_add(1),
-            Cond::Attr { matcher, .. } => matcher.work(),
+    fn cond(plan: &Plan, i: u32, memo: &mut [Option<u64>], depth: usize) -> u64 {
+        match plan.conds.get(i as usize) {
+            None => 0,
+            Some(Cond::All(items) | Cond::Any(items)) => {
+                (items.0..items.1).fold(1u64, |a, c| a.saturating_add(cond(plan, c, memo, depth)))
+            }
+            Some(Cond::Not(inner)) => cond(plan, *inner, memo, depth).saturating_add(1),
+            Some(Cond::Segment(s)) => segment(plan, *s as usize, memo, depth + 1).saturating_add(1),
+            Some(Cond::Attr(l)) => plan.leaves.get(*l as usize).map_or(1, |l| l.matcher.work()),
         }
     }
-    fn segment(i: usize, segments: &[SegmentPlan], memo: &mut [Option<u64>], depth: usize) -> u64 {
+    fn segment(plan: &Plan, i: usize, memo: &mut [Option<u64>], depth: usize) -> u64 {
         if let Some(Some(c)) = memo.get(i) {
             return *c;
         }
         if depth > MAX_NESTING {
             return u64::MAX;
         }
-        let c = segments.get(i).and_then(|s| s.when.as_ref()).map_or(0, |w| cond(w, segments, memo, depth)).saturating_add(1);
+        let c = plan.segments.get(i).filter(|s| s.when != NONE).map_or(0, |s| cond(plan, s.when, memo, depth)).saturating_add(1);
         if let Some(m) = memo.get_mut(i) {
             *m = Some(c);
         }
         c
     }
-    fn flag(i: usize, flags: &[FlagPlan], segments: &[SegmentPlan], seg: &mut [Option<u64>], memo: &mut [Option<u64>], depth: usize) -> u64 {
+    fn flag(plan: &Plan, i: usize, seg: &mut [Option<u64>], memo: &mut [Option<u64>], depth: usize) -> u64 {
         if let Some(Some(c)) = memo.get(i) {
             return *c;
         }
         if depth > MAX_NESTING {
             return u64::MAX;
         }
-        let Some(f) = flags.get(i) else { return 0 };
+        let Some(f) = plan.flags.get(i) else { return 0 };
         let mut c = 1u64;
-        for r in &f.rules {
-            c = c.saturating_add(1).saturating_add(r.when.as_ref().map_or(0, |w| cond(w, segments, seg, 0)));
+        for r in plan.rules(f) {
+            c = c.saturating_add(1).saturating_add(if r.when == NONE { 0 } else { cond(plan, r.when, seg, 0) });
         }
-        for r in &f.requires {
-            c = c.saturating_add(1).saturating_add(flag(r.flag as usize, flags, segments, seg, memo, depth + 1));
+        for r in plan.requires(f) {
+            c = c.saturating_add(1).saturating_add(flag(plan, r.flag as usize, seg, memo, depth + 1));
         }
         if let Some(m) = memo.get_mut(i) {
             *m = Some(c);
         }
         c
     }
-    let mut seg = vec![None; segments.len()];
-    let mut memo = vec![None; flags.len()];
-    let costs: Vec<u64> = (0..flags.len()).map(|i| flag(i, flags, segments, &mut seg, &mut memo, 0)).collect();
+    let mut seg = vec![None; plan.segments.len()];
+    let mut memo = vec![None; plan.flags.len()];
+    let costs: Vec<u64> = (0..plan.flags.len()).map(|i| flag(plan, i, &mut seg, &mut memo, 0)).collect();
     let total = costs.iter().fold(0u64, |a, c| a.saturating_add(*c));
     if total > limits.max_evaluation_steps as u64 {
         // The costliest flag, the first of them in document order.
         if let Some((i, cost)) = costs.iter().enumerate().rev().max_by_key(|(_, c)| **c) {
-            let key = flags.get(i).map_or("", |f| &*f.key);
+            let key = plan.flags.get(i).map_or("", |f| plan.key(f));
             p.error(
                 Path::Root.key("flags").key(key),
                 format!(
@@ -471,18 +761,20 @@ fn evaluation_steps(flags: &[FlagPlan], segments: &[SegmentPlan], limits: &Limit
 
 /// Works out `uses_time` and `uses_context` for every flag, prerequisites included.
 /// Requires an acyclic prerequisite graph (validated).
-fn dependencies(flags: &mut [FlagPlan]) {
-    fn own(f: &FlagPlan) -> (bool, bool) {
+fn dependencies(plan: &mut Plan) {
+    fn own(plan: &Plan, f: &FlagPlan) -> (bool, bool) {
         if !f.enabled {
             return (false, false);
         }
         let (mut time, mut ctx) = (false, false);
-        for r in &f.rules {
-            time |= r.from.is_some() || r.until.is_some();
-            ctx |= r.when.is_some();
+        for r in plan.rules(f) {
+            let (from, until) = plan.window(r);
+            let windowed = from.is_some() || until.is_some();
+            time |= windowed;
+            ctx |= r.when != NONE;
             match r.serve {
                 ServePlan::Variant(_) => {
-                    if r.when.is_none() && r.from.is_none() && r.until.is_none() {
+                    if r.when == NONE && !windowed {
                         break; // every later rule is unreachable
                     }
                 }
@@ -495,17 +787,17 @@ fn dependencies(flags: &mut [FlagPlan]) {
         }
         (time, ctx)
     }
-    let n = flags.len();
+    let n = plan.flags.len();
     let mut done: Vec<Option<(bool, bool)>> = vec![None; n];
-    fn visit(i: usize, flags: &[FlagPlan], done: &mut Vec<Option<(bool, bool)>>, guard: usize) -> (bool, bool) {
+    fn visit(i: usize, plan: &Plan, done: &mut Vec<Option<(bool, bool)>>, guard: usize) -> (bool, bool) {
         if let Some(Some(d)) = done.get(i) {
             return *d;
         }
-        let Some(f) = flags.get(i) else { return (false, false) };
-        let (mut t, mut c) = own(f);
+        let Some(f) = plan.flags.get(i) else { return (false, false) };
+        let (mut t, mut c) = own(plan, f);
         if f.enabled && guard > 0 {
-            for r in &f.requires {
-                let (rt, rc) = visit(r.flag as usize, flags, done, guard - 1);
+            for r in plan.requires(f) {
+                let (rt, rc) = visit(r.flag as usize, plan, done, guard - 1);
                 t |= rt;
                 c |= rc;
             }
@@ -516,9 +808,9 @@ fn dependencies(flags: &mut [FlagPlan]) {
         (t, c)
     }
     for i in 0..n {
-        visit(i, flags, &mut done, n + 1);
+        visit(i, plan, &mut done, n + 1);
     }
-    for (f, d) in flags.iter_mut().zip(done) {
+    for (f, d) in plan.flags.iter_mut().zip(done) {
         let (t, c) = d.unwrap_or((true, true));
         f.uses_time = t;
         f.uses_context = c;
