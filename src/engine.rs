@@ -101,6 +101,11 @@ impl Engine {
         if text.len() > opts.limits.max_bytes {
             return Err(too_big(text.len(), &opts.limits));
         }
+        // The one-pass load; a text it does not take (a problem, a warning) is loaded the ordinary way,
+        // which reports every problem.
+        if let Some(plan) = plan::stream(text, &opts.limits, opts.now_ms) {
+            return Ok(Engine::new(plan, Vec::new()));
+        }
         let mut p = Problems::default();
         let model = snapshot::build(text, opts.limits.max_json_depth, &mut p).map_err(|e| {
             let path = if matches!(e.kind, json::ParseErrorKind::DuplicateKey(_)) { e.path.clone() } else { "(root)".to_string() };
@@ -115,14 +120,18 @@ impl Engine {
         if p.has_errors() {
             return Err(LoadError { problems: p.list });
         }
-        let mut engine = Engine { plan, warnings: p.list, constants: Vec::new() };
-        engine.constants = (0..engine.plan.flags.len())
-            .map(|i| {
-                let f = &engine.plan.flags[i];
-                (!f.uses_context && !f.uses_time).then(|| eval::evaluate(&engine.plan, i as u32, &Slots(&[]), 0, &mut NoTrace))
-            })
+        Ok(Engine::new(plan, p.list))
+    }
+
+    /// The engine of a plan, with its constant results worked out.
+    fn new(plan: Plan, warnings: Vec<Problem>) -> Engine {
+        let constants = plan
+            .flags
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (!f.uses_context && !f.uses_time).then(|| eval::evaluate(&plan, i as u32, &Slots(&[]), 0, &mut NoTrace)))
             .collect();
-        Ok(engine)
+        Engine { plan, warnings, constants }
     }
 
     /// The format version (1).

@@ -30,7 +30,7 @@ use crate::error::{Path, Problems};
 use crate::json::Value;
 use crate::limits::Limits;
 use crate::set::{StrIndex, U64Set};
-use crate::snapshot::{Condition, Flag, Segment, Serve, Snapshot};
+use crate::snapshot::{Condition, Flag, FlagSink, Segment, Serve, Snapshot, Str};
 use crate::time;
 use crate::validate::{percent_buckets, ValueKind};
 
@@ -271,7 +271,7 @@ struct Compiler<'l> {
     regex_budget: usize,
     slots: StrIndex,
     attrs: Vec<Vec<Box<str>>>,
-    segment_index: &'l StrIndex,
+    segment_index: StrIndex,
     conds: Vec<Cond>,
     leaves: Vec<Leaf>,
     text: String,
@@ -486,6 +486,7 @@ impl Sizes {
 }
 
 /// The arenas being filled by [`flag_plan`].
+#[derive(Default)]
 struct Arenas {
     rules: Vec<RulePlan>,
     extras: Vec<RuleExtra>,
@@ -509,7 +510,7 @@ pub(crate) fn compile(s: Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Prob
         regex_budget: limits.max_regex_total_bytes,
         slots: StrIndex::default(),
         attrs: Vec::new(),
-        segment_index: &segment_index,
+        segment_index,
         conds: Vec::with_capacity(n.conds),
         leaves: Vec::with_capacity(n.leaves),
         text: String::with_capacity(n.text),
@@ -551,27 +552,47 @@ pub(crate) fn compile(s: Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Prob
         flags.push(flag_plan(&mut c, &mut a, &key, f, requires, &flags_path, p));
     }
     drop(requires);
+    let head = Snapshot { schema, version, environment, published_at, metadata, ..Snapshot::default() };
+    assemble(head, c, a, flags, flag_index, segments, limits, p)
+}
+
+/// The plan of its parts (the model's top-level fields in `head`), after the whole-plan checks.
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    head: Snapshot<'_>,
+    mut c: Compiler<'_>,
+    a: Arenas,
+    flags: Vec<FlagPlan>,
+    flag_index: StrIndex,
+    segments: Vec<SegmentPlan>,
+    limits: &Limits,
+    p: &mut Problems,
+) -> Plan {
+    fn exact<T>(mut v: Vec<T>) -> Vec<T> {
+        v.shrink_to_fit();
+        v
+    }
     c.text.shrink_to_fit();
     let mut plan = Plan {
-        schema,
-        version,
-        environment: environment.as_deref().map(Into::into),
-        published_at: published_at.as_deref().map(Into::into),
-        metadata: owned_pairs(metadata),
-        flags,
+        schema: head.schema,
+        version: head.version,
+        environment: head.environment.as_deref().map(Into::into),
+        published_at: head.published_at.as_deref().map(Into::into),
+        metadata: owned_pairs(head.metadata),
+        flags: exact(flags),
         flag_index,
         segments,
         attrs: c.attrs,
-        rules: a.rules,
-        rule_extras: a.extras,
-        requires: a.requires,
-        required: a.required,
-        variants: a.variants,
-        flag_metadata: a.metadata,
-        splits: a.splits,
-        ramps: a.ramps,
-        conds: c.conds,
-        leaves: c.leaves,
+        rules: exact(a.rules),
+        rule_extras: exact(a.extras),
+        requires: exact(a.requires),
+        required: exact(a.required),
+        variants: exact(a.variants),
+        flag_metadata: exact(a.metadata),
+        splits: exact(a.splits),
+        ramps: exact(a.ramps),
+        conds: exact(c.conds),
+        leaves: exact(c.leaves),
         text: c.text,
     };
     if !p.has_errors() {
@@ -581,6 +602,136 @@ pub(crate) fn compile(s: Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Prob
         dependencies(&mut plan);
     }
     plan
+}
+
+/// Loads a snapshot in one pass, compiling each flag as soon as it is read and dropping its model, so
+/// that a load holds the text, the plan and one flag's model at a time, not the whole model (the
+/// model of a flag takes several times its plan). `None` as soon as anything is wrong (a problem of
+/// any kind, a warning included, a text that is not JSON, an unknown schema) or when the text has
+/// segments after its flags: the caller then loads the text the ordinary way
+/// ([`snapshot::build`](crate::snapshot::build), [`crate::validate::validate`], [`compile`]), which
+/// reports every problem, in order. On success the plan equals what that way builds.
+pub(crate) fn stream(text: &str, limits: &Limits, now_ms: Option<i64>) -> Option<Plan> {
+    let mut p = Problems::default();
+    let mut sink = Stream {
+        c: Compiler {
+            limits,
+            regex_budget: limits.max_regex_total_bytes,
+            slots: StrIndex::default(),
+            attrs: Vec::new(),
+            segment_index: StrIndex::default(),
+            conds: Vec::new(),
+            leaves: Vec::new(),
+            text: String::new(),
+        },
+        a: Arenas::default(),
+        flags: Vec::new(),
+        flag_index: StrIndex::default(),
+        pending: Vec::new(),
+        segments: None,
+        now_ms,
+        failed: false,
+    };
+    sink.c.slot("key");
+    let model = crate::snapshot::build_with(text, limits.max_json_depth, &mut p, &mut sink).ok()??;
+    let Stream { mut c, mut a, flags, flag_index, pending, segments, failed, .. } = sink;
+    if failed || !p.list.is_empty() {
+        return None;
+    }
+    // Segments are compiled before the first flag (their slots come first, as in `compile`); a
+    // snapshot without flags has them compiled here.
+    let segments = match segments {
+        Some((n, plans)) if n == model.segments.len() => plans,
+        Some(_) => return None,
+        None => {
+            c.segment_index = StrIndex::new(model.segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32)));
+            let plans = model.segments.iter().map(|(k, seg)| segment_plan(&mut c, k, seg, &mut p)).collect();
+            plans
+        }
+    };
+    // What `validate` checks beyond the flags (the flags were checked one by one, but for their
+    // prerequisites, checked below).
+    let keys = Keys { segments: core::mem::take(&mut c.segment_index), flags: StrIndex::default() };
+    crate::validate::validate(&model, &keys, limits, now_ms, &mut p);
+    if !p.list.is_empty() {
+        return None;
+    }
+    // Prerequisites: every flag known, every variant one of its, no cycle, no chain over the limit.
+    if !pending.is_empty() {
+        let mut edges: Vec<Vec<(usize, String)>> = vec![Vec::new(); flags.len()];
+        for (owner, at, r) in pending {
+            let target = r.flag.as_deref().and_then(|k| flag_index.get(k))?;
+            let names = flags.get(target as usize).map(|t| t.variants.of(&a.variants))?;
+            if r.variants.is_empty() {
+                return None;
+            }
+            let first = a.required.len();
+            for v in &r.variants {
+                let i = names.iter().position(|(k, _)| **k == **v)?;
+                a.required.push(index(i));
+            }
+            let req = a.requires.get_mut(at as usize)?;
+            *req = Requirement { flag: target, variants: Span::new(first, a.required.len()) };
+            edges.get_mut(owner as usize)?.push((target as usize, String::new()));
+        }
+        if !crate::validate::prerequisites_ok(&edges, limits) {
+            return None;
+        }
+    }
+    let head = Snapshot { segments: Vec::new(), ..model };
+    let plan = assemble(head, c, a, flags, flag_index, segments, limits, &mut p);
+    p.list.is_empty().then_some(plan)
+}
+
+/// The [`FlagSink`] of [`stream`].
+struct Stream<'l, 'a> {
+    c: Compiler<'l>,
+    a: Arenas,
+    flags: Vec<FlagPlan>,
+    flag_index: StrIndex,
+    /// Prerequisites to resolve once every flag is read: (flag index, position in `requires`, model).
+    pending: Vec<(u32, u32, crate::snapshot::Prerequisite<'a>)>,
+    /// The number of segments read before the first flag, and their plans.
+    segments: Option<(usize, Vec<SegmentPlan>)>,
+    now_ms: Option<i64>,
+    /// A problem was found: the load will be done the ordinary way; flags are no longer compiled.
+    failed: bool,
+}
+
+impl<'a> FlagSink<'a> for Stream<'_, 'a> {
+    #[inline(never)]
+    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, mut f: Flag<'a>, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
+        if self.failed || !p.list.is_empty() {
+            self.failed = true;
+            return None;
+        }
+        let c = &mut self.c;
+        if self.segments.is_none() {
+            c.segment_index = StrIndex::new(segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32)));
+            let plans = segments.iter().map(|(k, seg)| segment_plan(c, k, seg, p)).collect();
+            self.segments = Some((segments.len(), plans));
+        }
+        crate::validate::flag_alone(&key, &f, &c.segment_index, c.limits, self.now_ms, p);
+        if !p.list.is_empty() {
+            self.failed = true;
+            return None;
+        }
+        let i = index(self.flags.len());
+        self.flag_index.get_or_insert(&key, i);
+        let start = self.a.requires.len();
+        for r in core::mem::take(&mut f.requires) {
+            let at = index(self.a.requires.len());
+            self.a.requires.push(Requirement { flag: NONE, variants: Span(0, 0) });
+            self.pending.push((i, at, r));
+        }
+        let requires = Span::new(start, self.a.requires.len());
+        let root = Path::Root;
+        let flags_path = root.key("flags");
+        let plan = flag_plan(c, &mut self.a, &key, f, requires, &flags_path, p);
+        self.flags.push(plan);
+        self.failed = !p.list.is_empty();
+        None
+    }
 }
 
 /// The segment and flag keys of a snapshot, indexed once per load: validation checks references
@@ -814,5 +965,76 @@ fn dependencies(plan: &mut Plan) {
         let (t, c) = d.unwrap_or((true, true));
         f.uses_time = t;
         f.uses_context = c;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::{self, Value};
+
+    /// The ordinary load's plan (`None` when the text has problems).
+    fn ordinary(text: &str) -> Option<Plan> {
+        let limits = Limits::default();
+        let mut p = Problems::default();
+        let model = crate::snapshot::build(text, limits.max_json_depth, &mut p).ok()??;
+        let keys = Keys::new(&model);
+        crate::validate::validate(&model, &keys, &limits, None, &mut p);
+        let plan = compile(model, keys, &limits, &mut p);
+        p.list.is_empty().then_some(plan)
+    }
+
+    /// Every snapshot of the case files and examples: the one-pass load takes exactly the texts without
+    /// problems, and builds the same plan as the ordinary load.
+    #[test]
+    fn one_pass_load_equals_the_ordinary_load() {
+        let mut texts = Vec::new();
+        for dir in ["tests/cases", "examples"] {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let path = e.unwrap().path();
+                if path.extension().is_some_and(|x| x == "json") {
+                    texts.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        let mut snapshots = Vec::new();
+        for t in &texts {
+            let v = json::parse(t).unwrap();
+            let Value::Object(members) = &v else { continue };
+            if members.iter().any(|(k, _)| k == "flags") {
+                snapshots.push(t.clone());
+            }
+            for (k, x) in members {
+                match (&**k, x) {
+                    ("snapshot", x) => {
+                        let mut out = String::new();
+                        json::write_value(&mut out, x);
+                        snapshots.push(out);
+                    }
+                    ("snapshotText", Value::String(s)) => snapshots.push(s.to_string()),
+                    _ => {}
+                }
+            }
+        }
+        // Segments after flags: taken by the ordinary load only.
+        snapshots.push(r#"{"schema":1,"version":1,"flags":{"f":{"variants":{"a":1},"default":"a","rules":[{"when":{"segment":"s"},"serve":"a"}]}},"segments":{"s":{"include":["u"]}}}"#.into());
+        // Prerequisites, before and after.
+        snapshots.push(r#"{"schema":1,"version":1,"flags":{"a":{"variants":{"x":1,"y":2},"default":"x","requires":[{"flag":"b","variants":["on"]}]},"b":{"variants":{"off":false,"on":true},"default":"on","requires":[{"flag":"c","variants":["z"]}]},"c":{"variants":{"z":"z"},"default":"z"}}}"#.into());
+        assert!(snapshots.len() > 20, "{}", snapshots.len());
+        let mut streamed = 0;
+        for s in &snapshots {
+            let one = stream(s, &Limits::default(), None);
+            let two = ordinary(s);
+            match (&one, &two) {
+                (Some(a), Some(b)) => {
+                    assert_eq!(format!("{a:?}"), format!("{b:?}"), "{s}");
+                    streamed += 1;
+                }
+                (None, Some(_)) => assert!(s.find("\"segments\"") > s.find("\"flags\""), "not taken by the one-pass load: {s}"),
+                (Some(_), None) => panic!("the one-pass load took a text with problems: {s}"),
+                (None, None) => {}
+            }
+        }
+        assert!(streamed > 12, "{streamed}");
     }
 }
