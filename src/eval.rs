@@ -129,9 +129,11 @@ fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, no
                 continue;
             }
         }
-        if r.when != NONE && !eval_root(plan, r.when, ctx, t, 0) {
-            t.rule_end(i, RuleStep::ConditionFalse);
-            continue;
+        if let Some(c) = &r.when {
+            if !eval_cond(plan, c, ctx, t, 0) {
+                t.rule_end(i, RuleStep::ConditionFalse);
+                continue;
+            }
         }
         let served = |variant: u32, reason: Reason| Outcome { variant, reason, rule: Some(i as u32), prerequisite: None };
         match &r.serve {
@@ -320,11 +322,11 @@ fn in_segment<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, seg: u32, ctx: &A,
         }
     })
     .flatten();
-    let (via, r) = match listed {
-        Some(true) => (Via::Include, true),
-        Some(false) => (Via::Exclude, false),
-        None if s.when != NONE => (Via::When, eval_root(plan, s.when, ctx, t, depth)),
-        None => (Via::Nothing, false),
+    let (via, r) = match (listed, &s.when) {
+        (Some(true), _) => (Via::Include, true),
+        (Some(false), _) => (Via::Exclude, false),
+        (None, Some(w)) => (Via::When, eval_cond(plan, w, ctx, t, depth)),
+        (None, None) => (Via::Nothing, false),
     };
     t.segment_end(seg, via, r);
     r

@@ -8,11 +8,12 @@
 //!
 //! Layout: a load makes a few allocations per snapshot, not per flag. Every flag's parts live in
 //! shared arenas of the [`Plan`], and a [`FlagPlan`] holds [`Span`]s (start, end) into them:
-//! - `rules` (all flags' [`RulePlan`]s, each flag's contiguous, in order), `requires` (with their
+//! - `rules` (all flags' [`RulePlan`]s, each flag's contiguous, in order; a rule holds its condition's
+//!   root node, the rest of the tree is in `conds`), `requires` (with their
 //!   accepted variants in `required`), `variants` and `flag_metadata`;
 //! - `conds`: every condition node; the children of an `all`/`any` are contiguous (`Cond::All(span)`),
 //!   a `not`'s operand is one index, and leaves point into `leaves` (slot, operand text, [`Matcher`]);
-//! - `text`: flag keys, bucketing prefixes, rule ids and condition operands (compact JSON for explain
+//! - `text`: flag keys, bucketing prefixes and condition operands (compact JSON for explain
 //!   traces), one string; a flag without `salt` shares its key's bytes (`key` then `:`);
 //! - what rules rarely have (an id, a `from`/`until` window) is in `rule_extras`, so a [`RulePlan`] is
 //!   a few words; split entries and ramp steps are in `splits` and `ramps`.
@@ -70,7 +71,7 @@ pub(crate) struct Plan {
     pub conds: Vec<Cond>,
     /// The attribute tests of `conds`.
     pub leaves: Vec<Leaf>,
-    /// Keys, bucketing prefixes, rule ids and operands (see [`Plan::str`]).
+    /// Keys, bucketing prefixes and operands (see [`Plan::str`]).
     pub text: String,
 }
 
@@ -119,6 +120,7 @@ impl Plan {
     }
 
     /// A flag's key.
+    #[inline]
     pub(crate) fn key(&self, f: &FlagPlan) -> &str {
         self.str(f.key)
     }
@@ -130,11 +132,13 @@ impl Plan {
     }
 
     /// A flag's variants (key, value), in document order.
+    #[inline]
     pub(crate) fn variants(&self, f: &FlagPlan) -> &[(Box<str>, Value<'static>)] {
         f.variants.of(&self.variants)
     }
 
     /// A flag's metadata.
+    #[inline]
     pub(crate) fn flag_metadata(&self, f: &FlagPlan) -> &[(Box<str>, Value<'static>)] {
         f.metadata.of(&self.flag_metadata)
     }
@@ -152,8 +156,9 @@ impl Plan {
     }
 
     /// A rule's id.
+    #[inline]
     pub(crate) fn rule_id(&self, r: &RulePlan) -> Option<&str> {
-        self.rule_extras.get(r.extra as usize).and_then(|e| e.id).map(|s| self.str(s))
+        self.rule_extras.get(r.extra as usize).and_then(|e| e.id.as_deref())
     }
 
     /// A rule's window `[from, until)`.
@@ -203,8 +208,8 @@ pub(crate) struct Requirement {
 /// A rule.
 #[derive(Debug)]
 pub(crate) struct RulePlan {
-    /// The root of its condition in `conds`; `NONE`: everyone.
-    pub when: u32,
+    /// Its condition's root node (its children are in `conds`); `None`: everyone.
+    pub when: Option<Cond>,
     /// Its id and window in `rule_extras`; `NONE`: neither.
     pub extra: u32,
     pub serve: ServePlan,
@@ -213,8 +218,7 @@ pub(crate) struct RulePlan {
 /// What rules rarely have.
 #[derive(Debug)]
 pub(crate) struct RuleExtra {
-    /// In `text`.
-    pub id: Option<Span>,
+    pub id: Option<Box<str>>,
     pub from: Option<i64>,
     pub until: Option<i64>,
 }
@@ -261,8 +265,8 @@ pub(crate) struct SegmentPlan {
     pub exclude_hashed: U64Set,
     /// `hashSalt` (default: the segment key) followed by `:`.
     pub hash_prefix: Box<[u8]>,
-    /// The root of its `when` in `conds`; `NONE`: none.
-    pub when: u32,
+    /// Its `when`'s root node (its children are in `conds`).
+    pub when: Option<Cond>,
 }
 
 struct Compiler<'l> {
@@ -294,7 +298,7 @@ impl Compiler<'_> {
         Span::new(start, self.text.len())
     }
 
-    /// Compiles a condition tree; the index of its root in `conds`.
+    /// Compiles a condition tree into `conds`; the index of its root there.
     fn root(&mut self, c: &Condition<'_>, path: &Path<'_>, p: &mut Problems) -> u32 {
         let node = self.cond(c, path, p);
         self.conds.push(node);
@@ -421,7 +425,7 @@ fn prefix(salt: &str) -> Box<[u8]> {
 
 fn segment_plan(c: &mut Compiler<'_>, key: &str, s: &Segment<'_>, p: &mut Problems) -> SegmentPlan {
     let (root, segments) = (Path::Root, "segments");
-    let when = s.when.as_ref().map_or(NONE, |w| c.root(w, &root.key(segments).key(key).key("when"), p));
+    let when = s.when.as_ref().map(|w| c.cond(w, &root.key(segments).key(key).key("when"), p));
     let salt = s.hash_salt.as_deref().unwrap_or(key);
     SegmentPlan {
         key: key.into(),
@@ -447,7 +451,7 @@ struct Sizes {
     ramps: usize,
     conds: usize,
     leaves: usize,
-    /// Bytes of keys, prefixes and ids (operands are added as they are written).
+    /// Bytes of keys and prefixes (operands are added as they are written).
     text: usize,
 }
 
@@ -457,6 +461,7 @@ impl Sizes {
         for (_, seg) in &s.segments {
             if let Some(w) = &seg.when {
                 count(w, &mut n.conds, &mut n.leaves);
+                n.conds -= 1; // the root is in the segment
             }
         }
         for (key, f) in &s.flags {
@@ -469,10 +474,10 @@ impl Sizes {
                 n.rules += 1;
                 if r.id.is_some() || r.from.is_some() || r.until.is_some() {
                     n.extras += 1;
-                    n.text += r.id.as_ref().map_or(0, |s| s.len());
                 }
                 if let Some(w) = &r.when {
                     count(w, &mut n.conds, &mut n.leaves);
+                    n.conds -= 1; // the root is in the rule
                 }
                 match &r.serve {
                     Serve::Split { split, .. } => n.splits += split.len(),
@@ -482,6 +487,37 @@ impl Sizes {
             }
         }
         n
+    }
+}
+
+impl Sizes {
+    /// Upper bounds of the larger arenas for a text, without reading it: one pass for the keys that
+    /// start each part (`"serve"`: a rule; `"op"`: a leaf; `"attr"`, `"all"`, `"any"`, `"not"`,
+    /// `"segment"`: a condition node; `"variants"`: a flag). A key spelt inside a value only makes an
+    /// arena larger than needed (it is trimmed when the plan is assembled), so that the one-pass load
+    /// fills its arenas without regrowing them (regrowth copies them and, in wasm, leaves holes that
+    /// grow the memory).
+    fn estimate(text: &str) -> (Sizes, usize) {
+        let mut n = Sizes::default();
+        let mut flags = 0;
+        let b = text.as_bytes();
+        for (i, c) in b.iter().enumerate() {
+            if *c != b'"' {
+                continue;
+            }
+            let rest = b.get(i + 1..).unwrap_or(&[]);
+            let key = |k: &[u8]| rest.get(k.len()) == Some(&b'"') && rest.starts_with(k);
+            match rest.first() {
+                Some(b's') if key(b"serve") => n.rules += 1,
+                Some(b's') if key(b"segment") => n.conds += 1,
+                Some(b'o') if key(b"op") => n.leaves += 1,
+                Some(b'a') if key(b"attr") || key(b"all") || key(b"any") => n.conds += 1,
+                Some(b'n') if key(b"not") => n.conds += 1,
+                Some(b'v') if key(b"variants") => flags += 1,
+                _ => {}
+            }
+        }
+        (n, flags)
     }
 }
 
@@ -613,6 +649,7 @@ fn assemble(
 /// reports every problem, in order. On success the plan equals what that way builds.
 pub(crate) fn stream(text: &str, limits: &Limits, now_ms: Option<i64>) -> Option<Plan> {
     let mut p = Problems::default();
+    let (n, flags) = Sizes::estimate(text);
     let mut sink = Stream {
         c: Compiler {
             limits,
@@ -620,12 +657,12 @@ pub(crate) fn stream(text: &str, limits: &Limits, now_ms: Option<i64>) -> Option
             slots: StrIndex::default(),
             attrs: Vec::new(),
             segment_index: StrIndex::default(),
-            conds: Vec::new(),
-            leaves: Vec::new(),
+            conds: Vec::with_capacity(n.conds),
+            leaves: Vec::with_capacity(n.leaves),
             text: String::new(),
         },
-        a: Arenas::default(),
-        flags: Vec::new(),
+        a: Arenas { rules: Vec::with_capacity(n.rules), ..Arenas::default() },
+        flags: Vec::with_capacity(flags),
         flag_index: StrIndex::default(),
         pending: Vec::new(),
         segments: None,
@@ -777,7 +814,7 @@ fn flag_plan(c: &mut Compiler<'_>, a: &mut Arenas, key: &str, f: Flag<'_>, requi
     let first_rule = a.rules.len();
     for (i, r) in f.rules.iter().flatten().enumerate() {
         let rp = rules_path.index(i);
-        let when = r.when.as_ref().map_or(NONE, |w| c.root(w, &rp.key("when"), p));
+        let when = r.when.as_ref().map(|w| c.cond(w, &rp.key("when"), p));
         let by = |c: &mut Compiler<'_>, by: &Option<std::borrow::Cow<'_, str>>| c.slot(by.as_deref().unwrap_or("key"));
         let serve = match &r.serve {
             Serve::Variant(v) => ServePlan::Variant(vx.get(Some(v))),
@@ -807,9 +844,8 @@ fn flag_plan(c: &mut Compiler<'_>, a: &mut Arenas, key: &str, f: Flag<'_>, requi
             Serve::Invalid => ServePlan::Variant(0),
         };
         let extra = if r.id.is_some() || r.from.is_some() || r.until.is_some() {
-            let id = r.id.as_deref().map(|id| c.text(id));
             a.extras.push(RuleExtra {
-                id,
+                id: r.id.as_deref().map(Into::into),
                 from: r.from.as_deref().and_then(time::parse_rfc3339_ms),
                 until: r.until.as_deref().and_then(time::parse_rfc3339_ms),
             });
@@ -845,15 +881,12 @@ fn flag_plan(c: &mut Compiler<'_>, a: &mut Arenas, key: &str, f: Flag<'_>, requi
 /// recursion is bounded by them, and by MAX_NESTING whatever the plan).
 fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
     use crate::eval::MAX_NESTING;
-    fn cond(plan: &Plan, i: u32, memo: &mut [Option<u64>], depth: usize) -> u64 {
-        match plan.conds.get(i as usize) {
-            None => 0,
-            Some(Cond::All(items) | Cond::Any(items)) => {
-                (items.0..items.1).fold(1u64, |a, c| a.saturating_add(cond(plan, c, memo, depth)))
-            }
-            Some(Cond::Not(inner)) => cond(plan, *inner, memo, depth).saturating_add(1),
-            Some(Cond::Segment(s)) => segment(plan, *s as usize, memo, depth + 1).saturating_add(1),
-            Some(Cond::Attr(l)) => plan.leaves.get(*l as usize).map_or(1, |l| l.matcher.work()),
+    fn cond(plan: &Plan, c: &Cond, memo: &mut [Option<u64>], depth: usize) -> u64 {
+        match c {
+            Cond::All(items) | Cond::Any(items) => items.of(&plan.conds).iter().fold(1u64, |a, c| a.saturating_add(cond(plan, c, memo, depth))),
+            Cond::Not(inner) => plan.conds.get(*inner as usize).map_or(0, |c| cond(plan, c, memo, depth)).saturating_add(1),
+            Cond::Segment(s) => segment(plan, *s as usize, memo, depth + 1).saturating_add(1),
+            Cond::Attr(l) => plan.leaves.get(*l as usize).map_or(1, |l| l.matcher.work()),
         }
     }
     fn segment(plan: &Plan, i: usize, memo: &mut [Option<u64>], depth: usize) -> u64 {
@@ -863,7 +896,7 @@ fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
         if depth > MAX_NESTING {
             return u64::MAX;
         }
-        let c = plan.segments.get(i).filter(|s| s.when != NONE).map_or(0, |s| cond(plan, s.when, memo, depth)).saturating_add(1);
+        let c = plan.segments.get(i).and_then(|s| s.when.as_ref()).map_or(0, |w| cond(plan, w, memo, depth)).saturating_add(1);
         if let Some(m) = memo.get_mut(i) {
             *m = Some(c);
         }
@@ -879,7 +912,7 @@ fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
         let Some(f) = plan.flags.get(i) else { return 0 };
         let mut c = 1u64;
         for r in plan.rules(f) {
-            c = c.saturating_add(1).saturating_add(if r.when == NONE { 0 } else { cond(plan, r.when, seg, 0) });
+            c = c.saturating_add(1).saturating_add(r.when.as_ref().map_or(0, |w| cond(plan, w, seg, 0)));
         }
         for r in plan.requires(f) {
             c = c.saturating_add(1).saturating_add(flag(plan, r.flag as usize, seg, memo, depth + 1));
@@ -922,10 +955,10 @@ fn dependencies(plan: &mut Plan) {
             let (from, until) = plan.window(r);
             let windowed = from.is_some() || until.is_some();
             time |= windowed;
-            ctx |= r.when != NONE;
+            ctx |= r.when.is_some();
             match r.serve {
                 ServePlan::Variant(_) => {
-                    if r.when == NONE && !windowed {
+                    if r.when.is_none() && !windowed {
                         break; // every later rule is unreachable
                     }
                 }

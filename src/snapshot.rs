@@ -218,7 +218,9 @@ impl<'a> FlagSink<'a> for Keep {
 
 /// [`build`], handing each flag to `sink` as soon as it is read (the model keeps those the sink returns):
 /// a loader can compile a flag and drop its model before the next one is read.
-pub(crate) fn build_with<'a, S: FlagSink<'a>>(text: &'a str, max_depth: usize, p: &mut Problems, sink: &mut S) -> Result<Option<Snapshot<'a>>, ParseError> {
+///
+/// The sink is a trait object: one copy of the reader's code serves both loads (the wasm build's size).
+pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, sink: &mut dyn FlagSink<'a>) -> Result<Option<Snapshot<'a>>, ParseError> {
     let mut r = Reader::new(text, max_depth);
     let mut s = Snapshot::default();
     let mut unknown_schema = None;
