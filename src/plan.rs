@@ -490,37 +490,6 @@ impl Sizes {
     }
 }
 
-impl Sizes {
-    /// Upper bounds of the larger arenas for a text, without reading it: one pass for the keys that
-    /// start each part (`"serve"`: a rule; `"op"`: a leaf; `"attr"`, `"all"`, `"any"`, `"not"`,
-    /// `"segment"`: a condition node; `"variants"`: a flag). A key spelt inside a value only makes an
-    /// arena larger than needed (it is trimmed when the plan is assembled), so that the one-pass load
-    /// fills its arenas without regrowing them (regrowth copies them and, in wasm, leaves holes that
-    /// grow the memory).
-    fn estimate(text: &str) -> (Sizes, usize) {
-        let mut n = Sizes::default();
-        let mut flags = 0;
-        let b = text.as_bytes();
-        for (i, c) in b.iter().enumerate() {
-            if *c != b'"' {
-                continue;
-            }
-            let rest = b.get(i + 1..).unwrap_or(&[]);
-            let key = |k: &[u8]| rest.get(k.len()) == Some(&b'"') && rest.starts_with(k);
-            match rest.first() {
-                Some(b's') if key(b"serve") => n.rules += 1,
-                Some(b's') if key(b"segment") => n.conds += 1,
-                Some(b'o') if key(b"op") => n.leaves += 1,
-                Some(b'a') if key(b"attr") || key(b"all") || key(b"any") => n.conds += 1,
-                Some(b'n') if key(b"not") => n.conds += 1,
-                Some(b'v') if key(b"variants") => flags += 1,
-                _ => {}
-            }
-        }
-        (n, flags)
-    }
-}
-
 /// The arenas being filled by [`flag_plan`].
 #[derive(Default)]
 struct Arenas {
@@ -649,7 +618,6 @@ fn assemble(
 /// reports every problem, in order. On success the plan equals what that way builds.
 pub(crate) fn stream(text: &str, limits: &Limits, now_ms: Option<i64>) -> Option<Plan> {
     let mut p = Problems::default();
-    let (n, flags) = Sizes::estimate(text);
     let mut sink = Stream {
         c: Compiler {
             limits,
@@ -657,12 +625,13 @@ pub(crate) fn stream(text: &str, limits: &Limits, now_ms: Option<i64>) -> Option
             slots: StrIndex::default(),
             attrs: Vec::new(),
             segment_index: StrIndex::default(),
-            conds: Vec::with_capacity(n.conds),
-            leaves: Vec::with_capacity(n.leaves),
+            conds: Vec::new(),
+            leaves: Vec::new(),
             text: String::new(),
         },
-        a: Arenas { rules: Vec::with_capacity(n.rules), ..Arenas::default() },
-        flags: Vec::with_capacity(flags),
+        a: Arenas::default(),
+        flags: Vec::new(),
+        text_len: text.len(),
         flag_index: StrIndex::default(),
         pending: Vec::new(),
         segments: None,
@@ -733,11 +702,37 @@ struct Stream<'l, 'a> {
     now_ms: Option<i64>,
     /// A problem was found: the load will be done the ordinary way; flags are no longer compiled.
     failed: bool,
+    /// The length of the text, to extrapolate the arenas' sizes (see [`Stream::reserve`]).
+    text_len: usize,
+}
+
+impl Stream<'_, '_> {
+    /// Flags read before the arenas are sized by extrapolation.
+    const SAMPLE: usize = 16;
+
+    /// Reserves room in the arenas for the rest of the text, extrapolating what the flags read up to
+    /// byte `offset` take (plus an eighth): so that they are not regrown (regrowth copies them and, in
+    /// wasm, leaves holes that grow the memory). An estimate too low only means regrowth, too high a
+    /// margin trimmed when the plan is assembled.
+    fn reserve(&mut self, offset: usize) {
+        let offset = offset.max(1);
+        let more = |n: usize| {
+            let total = n.saturating_mul(self.text_len) / offset;
+            total.saturating_add(total / 8).saturating_sub(n)
+        };
+        let (c, a) = (&mut self.c, &mut self.a);
+        self.flags.reserve(more(self.flags.len()));
+        c.conds.reserve(more(c.conds.len()));
+        c.leaves.reserve(more(c.leaves.len()));
+        c.text.reserve(more(c.text.len()));
+        a.rules.reserve(more(a.rules.len()));
+        a.variants.reserve(more(a.variants.len()));
+    }
 }
 
 impl<'a> FlagSink<'a> for Stream<'_, 'a> {
     #[inline(never)]
-    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, mut f: Flag<'a>, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
+    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, mut f: Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
         if self.failed || !p.list.is_empty() {
             self.failed = true;
             return None;
@@ -767,6 +762,9 @@ impl<'a> FlagSink<'a> for Stream<'_, 'a> {
         let plan = flag_plan(c, &mut self.a, &key, f, requires, &flags_path, p);
         self.flags.push(plan);
         self.failed = !p.list.is_empty();
+        if self.flags.len() == Self::SAMPLE {
+            self.reserve(offset);
+        }
         None
     }
 }

@@ -201,9 +201,9 @@ pub(crate) fn build<'a>(text: &'a str, max_depth: usize, p: &mut Problems) -> Re
 
 /// Receives each flag as soon as it is read (see [`build_with`]).
 pub(crate) trait FlagSink<'a> {
-    /// Takes flag `key`; `segments` are the segments read so far. Returns the flag when it is to be kept
-    /// in the model's `flags`.
-    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: Flag<'a>, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)>;
+    /// Takes flag `key`, read up to byte `offset` of the text; `segments` are the segments read so far.
+    /// Returns the flag when it is to be kept in the model's `flags`.
+    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)>;
 }
 
 /// The sink that keeps every flag in the model.
@@ -211,7 +211,7 @@ struct Keep;
 
 impl<'a> FlagSink<'a> for Keep {
     #[inline]
-    fn flag(&mut self, _: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: Flag<'a>, _: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
+    fn flag(&mut self, _: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: Flag<'a>, _: usize, _: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
         Some((key, f))
     }
 }
@@ -266,7 +266,7 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
                     if open_object(&mut r, &path, p) {
                         while let Some(key) = r.next_key() {
                             let f = flag(&mut r, &path.key(&key), p);
-                            if let Some(kept) = sink.flag(&s.segments, key, f, p) {
+                            if let Some(kept) = sink.flag(&s.segments, key, f, r.offset(), p) {
                                 s.flags.push(kept);
                             }
                         }
