@@ -123,18 +123,18 @@ impl Op {
 ///
 /// Invariant of `Few`: every operand of at most 7 bytes is in `short` as its [`short_word`](crate::bytes::short_word), every
 /// longer one in `long`; a word holds the length in its top byte, so two words are equal exactly when
-/// the strings are (the scan is one integer comparison per operand). Both are boxed slices of exactly
-/// their length (a list of short operands is one allocation; an empty one none); the rare hashed set is
-/// boxed so that the common case keeps `Matcher` small.
+/// the strings are (the scan is one integer comparison per operand). The words are [`Operands`] (one
+/// inline, more in one allocation), the long strings a boxed slice of exactly their number; the rare
+/// hashed set is boxed so that the common case keeps `Matcher` small.
 #[derive(Debug)]
 enum StrSet {
-    Few { short: Box<[u64]>, long: Box<[Box<str>]> },
+    Few { short: Operands<u64>, long: Box<[Box<str>]> },
     Many(Box<StrIndex>),
 }
 
 /// Builds a [`StrSet`] from `n` operands given one by one, without a copy of the short ones.
 struct StrSetBuilder<'s> {
-    short: Vec<u64>,
+    short: Collect<u64>,
     long: Vec<Box<str>>,
     /// More than 16 operands: all of them, for the hashed set.
     many: Option<Vec<std::borrow::Cow<'s, str>>>,
@@ -145,9 +145,9 @@ impl<'s> StrSetBuilder<'s> {
     fn new(n: usize) -> Self {
         // A linear scan over a few short strings beats hashing the attribute.
         if n <= 16 {
-            StrSetBuilder { short: Vec::with_capacity(n), long: Vec::new(), many: None }
+            StrSetBuilder { short: Collect::new(n), long: Vec::new(), many: None }
         } else {
-            StrSetBuilder { short: Vec::new(), long: Vec::new(), many: Some(Vec::with_capacity(n)) }
+            StrSetBuilder { short: Collect::new(0), long: Vec::new(), many: Some(Vec::with_capacity(n)) }
         }
     }
 
@@ -165,7 +165,7 @@ impl<'s> StrSetBuilder<'s> {
     fn finish(self) -> StrSet {
         match self.many {
             Some(all) => StrSet::Many(Box::new(StrIndex::new(all.iter().map(|s| (&**s, 0u32))))),
-            None => StrSet::Few { short: self.short.into_boxed_slice(), long: self.long.into_boxed_slice() },
+            None => StrSet::Few { short: self.short.finish(), long: self.long.into_boxed_slice() },
         }
     }
 }
@@ -190,11 +190,77 @@ impl StrSet {
     }
 }
 
+/// Operands of one type: a single one inline (the common case allocates nothing), more in a boxed slice
+/// of exactly their number.
+#[derive(Debug)]
+enum Operands<T> {
+    One(T),
+    Many(Box<[T]>),
+}
+
+impl<T> Operands<T> {
+    #[inline]
+    fn as_slice(&self) -> &[T] {
+        match self {
+            Operands::One(x) => core::slice::from_ref(x),
+            Operands::Many(v) => v,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+}
+
+impl<T: PartialEq> Operands<T> {
+    /// Whether `x` is one of them.
+    #[inline]
+    fn contains(&self, x: &T) -> bool {
+        match self {
+            Operands::One(a) => a == x,
+            Operands::Many(v) => v.contains(x),
+        }
+    }
+}
+
+/// Collects [`Operands`]: the first is kept aside until a second comes, so that one operand allocates
+/// nothing; `n` (the expected number) sizes the list of several.
+struct Collect<T> {
+    first: Option<T>,
+    rest: Vec<T>,
+    n: usize,
+}
+
+impl<T> Collect<T> {
+    fn new(n: usize) -> Self {
+        Collect { first: None, rest: Vec::new(), n }
+    }
+
+    fn push(&mut self, x: T) {
+        if self.rest.is_empty() && self.first.is_none() {
+            self.first = Some(x);
+            return;
+        }
+        if let Some(f) = self.first.take() {
+            self.rest.reserve_exact(self.n.max(2));
+            self.rest.push(f);
+        }
+        self.rest.push(x);
+    }
+
+    fn finish(self) -> Operands<T> {
+        match self.first {
+            Some(x) => Operands::One(x),
+            None => Operands::Many(self.rest.into_boxed_slice()),
+        }
+    }
+}
+
 /// Scalars an equality operator compares with.
 #[derive(Debug)]
 struct Scalars {
     strs: StrSet,
-    nums: Box<[f64]>,
+    nums: Operands<f64>,
     has_true: bool,
     has_false: bool,
 }
@@ -205,7 +271,7 @@ impl Scalars {
     fn equals(&self, a: &Attr<'_>, ignore_case: bool, allow_bool: bool) -> Option<bool> {
         match *a {
             Attr::String(s) => Some(if ignore_case { with_lower(s, |l| self.strs.contains(l)) } else { self.strs.contains(s) }),
-            Attr::Number { value, .. } => Some(self.nums.iter().any(|n| *n == value)),
+            Attr::Number { value, .. } => Some(self.nums.contains(&value)),
             Attr::Bool(b) if allow_bool => Some(if b { self.has_true } else { self.has_false }),
             _ => None,
         }
@@ -234,7 +300,7 @@ enum Kind {
     Strings(StrKind, Box<[Box<str>]>),
     /// The regexes, and the compiled size charged for them (see `compile_regex`).
     Regex(Box<[Regex]>, usize),
-    Numeric(Box<[f64]>),
+    Numeric(Operands<f64>),
     Semver(Box<[VersionBuf]>),
     Time(Box<[i64]>),
     ContainsAll(Box<[Box<str>]>, Box<[f64]>),
@@ -383,7 +449,7 @@ impl Matcher {
             }
             Kind::Numeric(ops) => {
                 let Some(x) = number_of(a) else { return false };
-                ops.iter().any(|o| match self.op {
+                ops.as_slice().iter().any(|o| match self.op {
                     Op::Lt => x < *o,
                     Op::Lte => x <= *o,
                     Op::Gt => x > *o,
@@ -525,7 +591,7 @@ pub(crate) fn compile<'v>(
             let strings = operands().filter(|(v, _)| matches!(v, Value::String(_))).count();
             let numbers = operands().filter(|(v, _)| matches!(v, Value::Number(_))).count();
             let mut strs = StrSetBuilder::new(strings);
-            let mut nums = Vec::with_capacity(numbers);
+            let mut nums = Collect::new(numbers);
             let (mut has_true, mut has_false) = (false, false);
             for (v, vp) in operands() {
                 match v {
@@ -541,7 +607,7 @@ pub(crate) fn compile<'v>(
                     _ => operand_kind_error(v, if allow_bool { "strings, numbers or booleans" } else { "strings or numbers" }, op, vp, p),
                 }
             }
-            Kind::Equality(Scalars { strs: strs.finish(), nums: nums.into_boxed_slice(), has_true, has_false })
+            Kind::Equality(Scalars { strs: strs.finish(), nums: nums.finish(), has_true, has_false })
         }
         Op::StartsWith | Op::EndsWith | Op::Contains => {
             let mut v = Vec::with_capacity(n);
@@ -602,14 +668,14 @@ pub(crate) fn compile<'v>(
             Kind::Regex(res.into_boxed_slice(), charged)
         }
         Op::Lt | Op::Lte | Op::Gt | Op::Gte => {
-            let mut v = Vec::with_capacity(n);
+            let mut v = Collect::new(n);
             for (o, op_path) in operands() {
                 match o {
                     Value::Number(n) => v.push(n.as_f64()),
                     _ => operand_kind_error(o, "numbers", op, op_path, p),
                 }
             }
-            Kind::Numeric(v.into_boxed_slice())
+            Kind::Numeric(v.finish())
         }
         Op::SemverEq | Op::SemverLt | Op::SemverLte | Op::SemverGt | Op::SemverGte => {
             let mut v = Vec::with_capacity(n);
