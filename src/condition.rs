@@ -133,27 +133,27 @@ enum StrSet {
 }
 
 /// Builds a [`StrSet`] from `n` operands given one by one, without a copy of the short ones.
-struct StrSetBuilder<'s> {
+struct StrSetBuilder {
     short: Collect<u64>,
     long: Vec<Box<str>>,
     /// More than 16 operands: all of them, for the hashed set.
-    many: Option<Vec<std::borrow::Cow<'s, str>>>,
+    many: Option<StrIndex>,
 }
 
-impl<'s> StrSetBuilder<'s> {
+impl StrSetBuilder {
     /// A builder for `n` operands.
     fn new(n: usize) -> Self {
         // A linear scan over a few short strings beats hashing the attribute.
         if n <= 16 {
             StrSetBuilder { short: Collect::new(n), long: Vec::new(), many: None }
         } else {
-            StrSetBuilder { short: Collect::new(0), long: Vec::new(), many: Some(Vec::with_capacity(n)) }
+            StrSetBuilder { short: Collect::new(0), long: Vec::new(), many: Some(StrIndex::default()) }
         }
     }
 
-    fn push(&mut self, x: std::borrow::Cow<'s, str>) {
+    fn push(&mut self, x: std::borrow::Cow<'_, str>) {
         if let Some(all) = &mut self.many {
-            all.push(x);
+            all.get_or_insert(&x, 0);
         } else {
             match crate::bytes::short_word(x.as_bytes()) {
                 Some(w) => self.short.push(w),
@@ -164,7 +164,7 @@ impl<'s> StrSetBuilder<'s> {
 
     fn finish(self) -> StrSet {
         match self.many {
-            Some(all) => StrSet::Many(Box::new(StrIndex::new(all.iter().map(|s| (&**s, 0u32))))),
+            Some(all) => StrSet::Many(Box::new(all)),
             None => StrSet::Few { short: self.short.finish(), long: self.long.into_boxed_slice() },
         }
     }
@@ -260,7 +260,8 @@ impl<T> Collect<T> {
 #[derive(Debug)]
 struct Scalars {
     strs: StrSet,
-    nums: Operands<f64>,
+    /// The numbers, as their bits (`f64::to_bits`; one `Operands` type for words and numbers).
+    nums: Operands<u64>,
     has_true: bool,
     has_false: bool,
 }
@@ -271,7 +272,7 @@ impl Scalars {
     fn equals(&self, a: &Attr<'_>, ignore_case: bool, allow_bool: bool) -> Option<bool> {
         match *a {
             Attr::String(s) => Some(if ignore_case { with_lower(s, |l| self.strs.contains(l)) } else { self.strs.contains(s) }),
-            Attr::Number { value, .. } => Some(self.nums.contains(&value)),
+            Attr::Number { value, .. } => Some(self.nums.as_slice().iter().any(|n| f64::from_bits(*n) == value)),
             Attr::Bool(b) if allow_bool => Some(if b { self.has_true } else { self.has_false }),
             _ => None,
         }
@@ -300,7 +301,8 @@ enum Kind {
     Strings(StrKind, Box<[Box<str>]>),
     /// The regexes, and the compiled size charged for them (see `compile_regex`).
     Regex(Box<[Regex]>, usize),
-    Numeric(Operands<f64>),
+    /// The operands as their bits (`f64::to_bits`).
+    Numeric(Operands<u64>),
     Semver(Box<[VersionBuf]>),
     Time(Box<[i64]>),
     ContainsAll(Box<[Box<str>]>, Box<[f64]>),
@@ -449,11 +451,11 @@ impl Matcher {
             }
             Kind::Numeric(ops) => {
                 let Some(x) = number_of(a) else { return false };
-                ops.as_slice().iter().any(|o| match self.op {
-                    Op::Lt => x < *o,
-                    Op::Lte => x <= *o,
-                    Op::Gt => x > *o,
-                    _ => x >= *o,
+                ops.as_slice().iter().map(|o| f64::from_bits(*o)).any(|o| match self.op {
+                    Op::Lt => x < o,
+                    Op::Lte => x <= o,
+                    Op::Gt => x > o,
+                    _ => x >= o,
                 })
             }
             Kind::Semver(ops) => {
@@ -596,7 +598,7 @@ pub(crate) fn compile<'v>(
             for (v, vp) in operands() {
                 match v {
                     Value::String(x) => strs.push(lowered(x)),
-                    Value::Number(n) => nums.push(n.as_f64()),
+                    Value::Number(n) => nums.push(n.as_f64().to_bits()),
                     Value::Bool(b) if allow_bool => {
                         if *b {
                             has_true = true
@@ -671,7 +673,7 @@ pub(crate) fn compile<'v>(
             let mut v = Collect::new(n);
             for (o, op_path) in operands() {
                 match o {
-                    Value::Number(n) => v.push(n.as_f64()),
+                    Value::Number(n) => v.push(n.as_f64().to_bits()),
                     _ => operand_kind_error(o, "numbers", op, op_path, p),
                 }
             }

@@ -215,7 +215,6 @@ impl Engine {
         &self.plan.attrs
     }
 
-    #[inline(always)]
     fn details(&self, index: u32, o: &Outcome) -> Evaluation<'_> {
         let f = self.plan.flags.get(index as usize);
         let var = f.and_then(|f| self.plan.variants(f).get(o.variant as usize));
@@ -234,7 +233,7 @@ impl Engine {
     }
 
     /// Evaluates the flag at `index` (see [`Engine::flag_index`]).
-    #[inline(always)]
+    #[inline]
     pub fn evaluate_index<C: Attributes + ?Sized>(&self, index: u32, ctx: &C, now_ms: i64) -> Evaluation<'_> {
         self.details(index, &self.outcome(index, ctx, now_ms))
     }

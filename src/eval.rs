@@ -17,7 +17,7 @@
 use crate::bucket::{bucket_with_prefix, integer_unit};
 use crate::condition::Matcher;
 use crate::context::{Attr, Attributes};
-use crate::plan::{Cond, FlagPlan, Plan, ServePlan, KEY_SLOT, NONE};
+use crate::plan::{Cond, FlagPlan, Plan, ServePlan, KEY_SLOT};
 use crate::reason::Reason;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -122,12 +122,10 @@ fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, no
     }
     for (i, r) in plan.rules(f).iter().enumerate() {
         t.rule_begin(i);
-        if r.extra != NONE {
-            let (from, until) = plan.window(r);
-            if from.is_some_and(|from| now < from) || until.is_some_and(|until| now >= until) {
-                t.rule_end(i, RuleStep::OutsideWindow);
-                continue;
-            }
+        let (from, until) = plan.window(r);
+        if from.is_some_and(|from| now < from) || until.is_some_and(|until| now >= until) {
+            t.rule_end(i, RuleStep::OutsideWindow);
+            continue;
         }
         if let Some(c) = &r.when {
             if !eval_cond(plan, c, ctx, t, 0) {

@@ -18,8 +18,8 @@
 //! - what rules rarely have (an id, a `from`/`until` window) is in `rule_extras`, so a [`RulePlan`] is
 //!   a few words; split entries and ramp steps are in `splits` and `ramps`.
 //!
-//! The arenas are sized exactly before they are filled (counted on the model), so they neither grow
-//! nor keep spare capacity.
+//! The one-pass load sizes the largest arenas (flags, rules, leaves) by extrapolating its first flags
+//! over the text, so they seldom regrow, and trims them when the plan is assembled.
 //!
 //! Invariants: a `Plan` built from a problem-free model has every index and span in range; `conds`
 //! holds trees (every node but a root is the child of exactly one node, so evaluation, which recurses
@@ -281,7 +281,23 @@ struct Compiler<'l> {
     text: String,
 }
 
-impl Compiler<'_> {
+impl<'l> Compiler<'l> {
+    /// A compiler with slot 0 taken by `key`.
+    fn new(limits: &'l Limits, segment_index: StrIndex) -> Compiler<'l> {
+        let mut c = Compiler {
+            limits,
+            regex_budget: limits.max_regex_total_bytes,
+            slots: StrIndex::default(),
+            attrs: Vec::new(),
+            segment_index,
+            conds: Vec::new(),
+            leaves: Vec::new(),
+            text: String::new(),
+        };
+        c.slot("key");
+        c
+    }
+
     fn slot(&mut self, path: &str) -> u32 {
         let next = self.attrs.len() as u32;
         let s = self.slots.get_or_insert(path, next);
@@ -360,17 +376,6 @@ impl Compiler<'_> {
     }
 }
 
-/// Condition nodes and leaves of a tree, to size the arenas.
-fn count(c: &Condition<'_>, nodes: &mut usize, leaves: &mut usize) {
-    *nodes += 1;
-    match c {
-        Condition::All(items) | Condition::Any(items) => items.iter().for_each(|c| count(c, nodes, leaves)),
-        Condition::Not(inner) => count(inner, nodes, leaves),
-        Condition::Attr(_) => *leaves += 1,
-        Condition::Segment(_) | Condition::Invalid => {}
-    }
-}
-
 /// Variant positions by name: a scan for a few variants, a hash index for many (no quadratic compile
 /// of a flag with thousands of variants and rules).
 struct Variants<'f, 'a> {
@@ -403,8 +408,8 @@ fn parse_hashes(list: &[std::borrow::Cow<'_, str>]) -> U64Set {
 /// Owned (key, value) pairs, in a vector of exactly their number (not reusing the model's buffer,
 /// which `collect` would do, keeping its spare capacity for the engine's lifetime).
 fn owned_pairs(v: Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Vec<(Box<str>, Value<'static>)> {
-    let mut out = Vec::with_capacity(v.len());
-    out.extend(v.into_iter().map(|(k, v)| (Box::from(&*k), v.into_owned())));
+    let mut out = Vec::new();
+    append_pairs(&mut out, v);
     out
 }
 
@@ -438,58 +443,6 @@ fn segment_plan(c: &mut Compiler<'_>, key: &str, s: &Segment<'_>, p: &mut Proble
     }
 }
 
-/// What the arenas of a plan will hold, counted on the model so that each is allocated once.
-#[derive(Default)]
-struct Sizes {
-    rules: usize,
-    extras: usize,
-    requires: usize,
-    required: usize,
-    variants: usize,
-    metadata: usize,
-    splits: usize,
-    ramps: usize,
-    conds: usize,
-    leaves: usize,
-    /// Bytes of keys and prefixes (operands are added as they are written).
-    text: usize,
-}
-
-impl Sizes {
-    fn of(s: &Snapshot<'_>) -> Sizes {
-        let mut n = Sizes::default();
-        for (_, seg) in &s.segments {
-            if let Some(w) = &seg.when {
-                count(w, &mut n.conds, &mut n.leaves);
-                n.conds -= 1; // the root is in the segment
-            }
-        }
-        for (key, f) in &s.flags {
-            n.text += key.len() + 1 + f.salt.as_ref().map_or(0, |s| s.len() + 1);
-            n.variants += f.variants.len();
-            n.metadata += f.metadata.len();
-            n.requires += f.requires.len();
-            n.required += f.requires.iter().map(|r| r.variants.len()).sum::<usize>();
-            for r in f.rules.iter().flatten() {
-                n.rules += 1;
-                if r.id.is_some() || r.from.is_some() || r.until.is_some() {
-                    n.extras += 1;
-                }
-                if let Some(w) = &r.when {
-                    count(w, &mut n.conds, &mut n.leaves);
-                    n.conds -= 1; // the root is in the rule
-                }
-                match &r.serve {
-                    Serve::Split { split, .. } => n.splits += split.len(),
-                    Serve::Ramp { ramp, .. } => n.ramps += ramp.len(),
-                    _ => {}
-                }
-            }
-        }
-        n
-    }
-}
-
 /// The arenas being filled by [`flag_plan`].
 #[derive(Default)]
 struct Arenas {
@@ -509,63 +462,25 @@ struct Arenas {
 /// what a load holds at its peak is about the larger of model and plan, not their sum.
 pub(crate) fn compile(s: Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Problems) -> Plan {
     let Keys { segments: segment_index, flags: flag_index } = keys;
-    let n = Sizes::of(&s);
-    let mut c = Compiler {
-        limits,
-        regex_budget: limits.max_regex_total_bytes,
-        slots: StrIndex::default(),
-        attrs: Vec::new(),
-        segment_index,
-        conds: Vec::with_capacity(n.conds),
-        leaves: Vec::with_capacity(n.leaves),
-        text: String::with_capacity(n.text),
-    };
-    let mut a = Arenas {
-        rules: Vec::with_capacity(n.rules),
-        extras: Vec::with_capacity(n.extras),
-        requires: Vec::with_capacity(n.requires),
-        required: Vec::with_capacity(n.required),
-        variants: Vec::with_capacity(n.variants),
-        metadata: Vec::with_capacity(n.metadata),
-        splits: Vec::with_capacity(n.splits),
-        ramps: Vec::with_capacity(n.ramps),
-    };
-    c.slot("key");
-    let segments: Vec<SegmentPlan> = s.segments.iter().map(|(k, seg)| segment_plan(&mut c, k, seg, p)).collect();
-    // Prerequisites name other flags' variants: resolved before the flags are consumed.
-    let requires: Vec<Span> = s
-        .flags
-        .iter()
-        .map(|(_, f)| {
-            let start = a.requires.len();
-            for r in &f.requires {
-                let flag = r.flag.as_deref().and_then(|k| flag_index.get(k)).unwrap_or(NONE);
-                let target = s.flags.get(flag as usize).map(|(_, t)| Variants::new(t));
-                let first = a.required.len();
-                a.required.extend(r.variants.iter().filter_map(|v| target.as_ref().and_then(|t| t.position(v))));
-                a.requires.push(Requirement { flag, variants: Span::new(first, a.required.len()) });
-            }
-            Span::new(start, a.requires.len())
-        })
-        .collect();
+    let mut st = Stream::new(limits, None, 0);
+    st.c.segment_index = segment_index;
+    let segments = segment_plans(&mut st.c, &s.segments, p);
     let Snapshot { schema, version, environment, published_at, metadata, segments: _, flags: model } = s;
-    let mut flags = Vec::with_capacity(model.len());
-    let root = Path::Root;
-    let flags_path = root.key("flags");
-    for (i, (key, f)) in model.into_iter().enumerate() {
-        let requires = requires.get(i).copied().unwrap_or_default();
-        flags.push(flag_plan(&mut c, &mut a, &key, f, requires, &flags_path, p));
+    for (key, f) in model {
+        st.add(&key, f, p);
     }
-    drop(requires);
+    st.flag_index = flag_index;
+    // Unknown flags and variants were reported by validation; they resolve to nothing here.
+    let _ = st.resolve(false);
     let head = Snapshot { schema, version, environment, published_at, metadata, ..Snapshot::default() };
-    assemble(head, c, a, flags, flag_index, segments, limits, p)
+    assemble(head, st.c, st.a, st.flags, st.flag_index, segments, limits, p)
 }
 
 /// The plan of its parts (the model's top-level fields in `head`), after the whole-plan checks.
 #[allow(clippy::too_many_arguments)]
 fn assemble(
     head: Snapshot<'_>,
-    mut c: Compiler<'_>,
+    c: Compiler<'_>,
     a: Arenas,
     flags: Vec<FlagPlan>,
     flag_index: StrIndex,
@@ -577,26 +492,25 @@ fn assemble(
         v.shrink_to_fit();
         v
     }
-    c.text.shrink_to_fit();
     let mut plan = Plan {
         schema: head.schema,
         version: head.version,
         environment: head.environment.as_deref().map(Into::into),
         published_at: head.published_at.as_deref().map(Into::into),
         metadata: owned_pairs(head.metadata),
-        flags: exact(flags),
+        flags,
         flag_index,
         segments,
         attrs: c.attrs,
         rules: exact(a.rules),
-        rule_extras: exact(a.extras),
-        requires: exact(a.requires),
-        required: exact(a.required),
-        variants: exact(a.variants),
-        flag_metadata: exact(a.metadata),
-        splits: exact(a.splits),
-        ramps: exact(a.ramps),
-        conds: exact(c.conds),
+        rule_extras: a.extras,
+        requires: a.requires,
+        required: a.required,
+        variants: a.variants,
+        flag_metadata: a.metadata,
+        splits: a.splits,
+        ramps: a.ramps,
+        conds: c.conds,
         leaves: exact(c.leaves),
         text: c.text,
     };
@@ -618,75 +532,41 @@ fn assemble(
 /// reports every problem, in order. On success the plan equals what that way builds.
 pub(crate) fn stream(text: &str, limits: &Limits, now_ms: Option<i64>) -> Option<Plan> {
     let mut p = Problems::default();
-    let mut sink = Stream {
-        c: Compiler {
-            limits,
-            regex_budget: limits.max_regex_total_bytes,
-            slots: StrIndex::default(),
-            attrs: Vec::new(),
-            segment_index: StrIndex::default(),
-            conds: Vec::new(),
-            leaves: Vec::new(),
-            text: String::new(),
-        },
-        a: Arenas::default(),
-        flags: Vec::new(),
-        text_len: text.len(),
-        flag_index: StrIndex::default(),
-        pending: Vec::new(),
-        segments: None,
-        now_ms,
-        failed: false,
-    };
-    sink.c.slot("key");
+    let mut sink = Stream::new(limits, now_ms, text.len());
     let model = crate::snapshot::build_with(text, limits.max_json_depth, &mut p, &mut sink).ok()??;
-    let Stream { mut c, mut a, flags, flag_index, pending, segments, failed, .. } = sink;
-    if failed || !p.list.is_empty() {
+    if sink.failed || !p.list.is_empty() {
         return None;
     }
     // Segments are compiled before the first flag (their slots come first, as in `compile`); a
     // snapshot without flags has them compiled here.
-    let segments = match segments {
+    let segments = match sink.segments.take() {
         Some((n, plans)) if n == model.segments.len() => plans,
         Some(_) => return None,
         None => {
-            c.segment_index = StrIndex::new(model.segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32)));
-            let plans = model.segments.iter().map(|(k, seg)| segment_plan(&mut c, k, seg, &mut p)).collect();
-            plans
+            sink.c.segment_index = segment_keys(&model.segments);
+            segment_plans(&mut sink.c, &model.segments, &mut p)
         }
     };
     // What `validate` checks beyond the flags (the flags were checked one by one, but for their
-    // prerequisites, checked below).
-    let keys = Keys { segments: core::mem::take(&mut c.segment_index), flags: StrIndex::default() };
+    // prerequisites, checked by `resolve`).
+    let keys = Keys { segments: core::mem::take(&mut sink.c.segment_index), flags: StrIndex::default() };
     crate::validate::validate(&model, &keys, limits, now_ms, &mut p);
-    if !p.list.is_empty() {
+    if !p.list.is_empty() || !sink.resolve(true) {
         return None;
     }
-    // Prerequisites: every flag known, every variant one of its, no cycle, no chain over the limit.
-    if !pending.is_empty() {
-        let mut edges: Vec<Vec<(usize, String)>> = vec![Vec::new(); flags.len()];
-        for (owner, at, r) in pending {
-            let target = r.flag.as_deref().and_then(|k| flag_index.get(k))?;
-            let names = flags.get(target as usize).map(|t| t.variants.of(&a.variants))?;
-            if r.variants.is_empty() {
-                return None;
-            }
-            let first = a.required.len();
-            for v in &r.variants {
-                let i = names.iter().position(|(k, _)| **k == **v)?;
-                a.required.push(index(i));
-            }
-            let req = a.requires.get_mut(at as usize)?;
-            *req = Requirement { flag: target, variants: Span::new(first, a.required.len()) };
-            edges.get_mut(owner as usize)?.push((target as usize, String::new()));
-        }
-        if !crate::validate::prerequisites_ok(&edges, limits) {
-            return None;
-        }
-    }
     let head = Snapshot { segments: Vec::new(), ..model };
-    let plan = assemble(head, c, a, flags, flag_index, segments, limits, &mut p);
+    let plan = assemble(head, sink.c, sink.a, sink.flags, sink.flag_index, segments, limits, &mut p);
     p.list.is_empty().then_some(plan)
+}
+
+/// Compiles the segments, in order.
+fn segment_plans(c: &mut Compiler<'_>, segments: &[(Str<'_>, Segment<'_>)], p: &mut Problems) -> Vec<SegmentPlan> {
+    segments.iter().map(|(k, seg)| segment_plan(c, k, seg, p)).collect()
+}
+
+/// Segment key → position (first occurrence wins).
+fn segment_keys(segments: &[(Str<'_>, Segment<'_>)]) -> StrIndex {
+    StrIndex::new(segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32)))
 }
 
 /// The [`FlagSink`] of [`stream`].
@@ -706,9 +586,97 @@ struct Stream<'l, 'a> {
     text_len: usize,
 }
 
-impl Stream<'_, '_> {
+impl<'l, 'a> Stream<'l, 'a> {
     /// Flags read before the arenas are sized by extrapolation.
     const SAMPLE: usize = 16;
+
+    #[inline(never)]
+    fn new(limits: &'l Limits, now_ms: Option<i64>, text_len: usize) -> Self {
+        Stream {
+            c: Compiler::new(limits, StrIndex::default()),
+            a: Arenas::default(),
+            flags: Vec::new(),
+            text_len,
+            flag_index: StrIndex::default(),
+            pending: Vec::new(),
+            segments: None,
+            now_ms,
+            failed: false,
+        }
+    }
+
+    /// Compiles flag `key` (its prerequisites are left for [`Stream::resolve`]).
+    #[inline(never)]
+    fn add(&mut self, key: &str, mut f: Flag<'a>, p: &mut Problems) {
+        let i = index(self.flags.len());
+        let start = self.a.requires.len();
+        for r in core::mem::take(&mut f.requires) {
+            let at = index(self.a.requires.len());
+            self.a.requires.push(Requirement { flag: NONE, variants: Span(0, 0) });
+            self.pending.push((i, at, r));
+        }
+        let requires = Span::new(start, self.a.requires.len());
+        let root = Path::Root;
+        let flags_path = root.key("flags");
+        let plan = flag_plan(&mut self.c, &mut self.a, key, f, requires, &flags_path, p);
+        self.flags.push(plan);
+    }
+
+    /// Resolves the prerequisites once every flag is compiled. `strict`: whether each must name a known
+    /// flag and at least one of its variants, and the graph be free of cycles and of chains over the
+    /// limit (else `false`); otherwise (validation reported those) an unknown flag resolves to `NONE`
+    /// and unknown variants to nothing.
+    fn resolve(&mut self, strict: bool) -> bool {
+        let pending = core::mem::take(&mut self.pending);
+        if pending.is_empty() {
+            return true;
+        }
+        // `edges[flag]`: the flags it requires (pending is in flag order).
+        let mut edges: Vec<Vec<(usize, String)>> = Vec::new();
+        let a = &mut self.a;
+        for (owner, at, r) in pending {
+            let target = r.flag.as_deref().and_then(|k| self.flag_index.get(k));
+            let names = target.and_then(|t| self.flags.get(t as usize)).map_or(&[][..], |t| t.variants.of(&a.variants));
+            if strict && (target.is_none() || r.variants.is_empty()) {
+                return false;
+            }
+            // Many variants: a hash index (no quadratic resolution).
+            let index_of = (names.len() > 16 && r.variants.len() > 1).then(|| {
+                let mut ix = StrIndex::default();
+                for (i, (k, _)) in names.iter().enumerate() {
+                    ix.get_or_insert(k, index(i));
+                }
+                ix
+            });
+            let first = a.required.len();
+            for v in &r.variants {
+                let i = match &index_of {
+                    Some(ix) => ix.get(v),
+                    None => names.iter().position(|(k, _)| **k == **v).map(index),
+                };
+                match i {
+                    Some(i) => a.required.push(i),
+                    None if strict => return false,
+                    None => {}
+                }
+            }
+            if let Some(req) = a.requires.get_mut(at as usize) {
+                *req = Requirement { flag: target.unwrap_or(NONE), variants: Span::new(first, a.required.len()) };
+            }
+            if let (true, Some(t)) = (strict, target) {
+                while edges.len() <= owner as usize {
+                    edges.push(Vec::new());
+                }
+                if let Some(e) = edges.last_mut() {
+                    e.push((t as usize, String::new()));
+                }
+            }
+        }
+        while edges.len() < self.flags.len() {
+            edges.push(Vec::new());
+        }
+        !strict || crate::validate::prerequisites_ok(&edges, self.c.limits)
+    }
 
     /// Reserves room in the arenas for the rest of the text, extrapolating what the flags read up to
     /// byte `offset` take (plus an eighth): so that they are not regrown (regrowth copies them and, in
@@ -722,25 +690,22 @@ impl Stream<'_, '_> {
         };
         let (c, a) = (&mut self.c, &mut self.a);
         self.flags.reserve(more(self.flags.len()));
-        c.conds.reserve(more(c.conds.len()));
         c.leaves.reserve(more(c.leaves.len()));
-        c.text.reserve(more(c.text.len()));
         a.rules.reserve(more(a.rules.len()));
-        a.variants.reserve(more(a.variants.len()));
     }
 }
 
 impl<'a> FlagSink<'a> for Stream<'_, 'a> {
     #[inline(never)]
-    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, mut f: Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
+    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
         if self.failed || !p.list.is_empty() {
             self.failed = true;
             return None;
         }
         let c = &mut self.c;
         if self.segments.is_none() {
-            c.segment_index = StrIndex::new(segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32)));
-            let plans = segments.iter().map(|(k, seg)| segment_plan(c, k, seg, p)).collect();
+            c.segment_index = segment_keys(segments);
+            let plans = segment_plans(c, segments, p);
             self.segments = Some((segments.len(), plans));
         }
         crate::validate::flag_alone(&key, &f, &c.segment_index, c.limits, self.now_ms, p);
@@ -748,19 +713,8 @@ impl<'a> FlagSink<'a> for Stream<'_, 'a> {
             self.failed = true;
             return None;
         }
-        let i = index(self.flags.len());
-        self.flag_index.get_or_insert(&key, i);
-        let start = self.a.requires.len();
-        for r in core::mem::take(&mut f.requires) {
-            let at = index(self.a.requires.len());
-            self.a.requires.push(Requirement { flag: NONE, variants: Span(0, 0) });
-            self.pending.push((i, at, r));
-        }
-        let requires = Span::new(start, self.a.requires.len());
-        let root = Path::Root;
-        let flags_path = root.key("flags");
-        let plan = flag_plan(c, &mut self.a, &key, f, requires, &flags_path, p);
-        self.flags.push(plan);
+        self.flag_index.get_or_insert(&key, index(self.flags.len()));
+        self.add(&key, f, p);
         self.failed = !p.list.is_empty();
         if self.flags.len() == Self::SAMPLE {
             self.reserve(offset);
@@ -782,7 +736,7 @@ impl Keys {
     /// Indexes the keys of `s`.
     pub(crate) fn new(s: &Snapshot<'_>) -> Keys {
         Keys {
-            segments: StrIndex::new(s.segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32))),
+            segments: segment_keys(&s.segments),
             flags: StrIndex::new(s.flags.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32))),
         }
     }

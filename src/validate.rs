@@ -130,8 +130,7 @@ pub(crate) fn flag_alone(key: &str, f: &Flag<'_>, segment_keys: &StrIndex, limit
 /// the limit (what [`validate`] reports as problems).
 pub(crate) fn prerequisites_ok(edges: &[Vec<(usize, String)>], limits: &Limits) -> bool {
     let mut p = Problems::default();
-    let names = vec![""; edges.len()];
-    find_cycles(&names, edges, "prerequisite", &mut p);
+    find_cycles(&[], edges, "prerequisite", &mut p);
     p.list.is_empty() && report_chains(edges, limits.max_prerequisite_depth.min(MAX_NESTING), "prerequisite", &mut p)
 }
 
@@ -410,7 +409,7 @@ fn segment_refs<'c>(c: &'c Condition<'_>, path: &Path<'_>, out: &mut Vec<(&'c st
 }
 
 /// Depth-first search for cycles over `edges[node] = [(target, path of the reference)]`, in order;
-/// reports each cycle once, at the reference that closes it.
+/// reports each cycle once, at the reference that closes it. `names[node]` names the nodes in messages.
 fn find_cycles(names: &[&str], edges: &[Vec<(usize, String)>], what: &str, p: &mut Problems) {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
@@ -418,8 +417,8 @@ fn find_cycles(names: &[&str], edges: &[Vec<(usize, String)>], what: &str, p: &m
         Active,
         Done,
     }
-    let mut mark = vec![Mark::New; names.len()];
-    for start in 0..names.len() {
+    let mut mark = vec![Mark::New; edges.len()];
+    for start in 0..edges.len() {
         if mark[start] != Mark::New {
             continue;
         }
