@@ -215,6 +215,8 @@ impl Engine {
         &self.plan.attrs
     }
 
+    // Inlined natively (S1/S2 reads); left to the optimiser in the size-optimised wasm build.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn details(&self, index: u32, o: &Outcome) -> Evaluation<'_> {
         let f = self.plan.flags.get(index as usize);
         let var = f.and_then(|f| self.plan.variants(f).get(o.variant as usize));
@@ -233,7 +235,8 @@ impl Engine {
     }
 
     /// Evaluates the flag at `index` (see [`Engine::flag_index`]).
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline)]
     pub fn evaluate_index<C: Attributes + ?Sized>(&self, index: u32, ctx: &C, now_ms: i64) -> Evaluation<'_> {
         self.details(index, &self.outcome(index, ctx, now_ms))
     }
