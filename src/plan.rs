@@ -18,8 +18,9 @@
 //! - what rules rarely have (an id, a `from`/`until` window) is in `rule_extras`, so a [`RulePlan`] is
 //!   a few words; split entries and ramp steps are in `splits` and `ramps`.
 //!
-//! The one-pass load sizes the largest arenas (flags, rules, leaves) by extrapolating its first flags
-//! over the text, so they seldom regrow, and trims them when the plan is assembled.
+//! The one-pass load sizes the arenas that grow with the flags by extrapolating its first flags over
+//! the text, so they seldom regrow (rules and leaves, the largest, are trimmed when the plan is
+//! assembled).
 //!
 //! Invariants: a `Plan` built from a problem-free model has every index and span in range; `conds`
 //! holds trees (every node but a root is the child of exactly one node, so evaluation, which recurses
@@ -692,6 +693,9 @@ impl<'l, 'a> Stream<'l, 'a> {
         self.flags.reserve(more(self.flags.len()));
         c.leaves.reserve(more(c.leaves.len()));
         a.rules.reserve(more(a.rules.len()));
+        a.variants.reserve(more(a.variants.len()));
+        c.conds.reserve(more(c.conds.len()));
+        c.text.reserve(more(c.text.len()));
     }
 }
 
