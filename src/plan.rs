@@ -19,8 +19,7 @@
 //!   a few words; split entries and ramp steps are in `splits` and `ramps`.
 //!
 //! The one-pass load sizes the arenas that grow with the flags by extrapolating its first flags over
-//! the text, so they seldom regrow (rules and leaves, the largest, are trimmed when the plan is
-//! assembled).
+//! the text (plus an eighth), so they seldom regrow.
 //!
 //! Invariants: a `Plan` built from a problem-free model has every index and span in range; `conds`
 //! holds trees (every node but a root is the child of exactly one node, so evaluation, which recurses
@@ -489,10 +488,6 @@ fn assemble(
     limits: &Limits,
     p: &mut Problems,
 ) -> Plan {
-    fn exact<T>(mut v: Vec<T>) -> Vec<T> {
-        v.shrink_to_fit();
-        v
-    }
     let mut plan = Plan {
         schema: head.schema,
         version: head.version,
@@ -503,7 +498,7 @@ fn assemble(
         flag_index,
         segments,
         attrs: c.attrs,
-        rules: exact(a.rules),
+        rules: a.rules,
         rule_extras: a.extras,
         requires: a.requires,
         required: a.required,
@@ -512,7 +507,7 @@ fn assemble(
         splits: a.splits,
         ramps: a.ramps,
         conds: c.conds,
-        leaves: exact(c.leaves),
+        leaves: c.leaves,
         text: c.text,
     };
     if !p.has_errors() {
