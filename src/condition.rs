@@ -123,30 +123,54 @@ impl Op {
 ///
 /// Invariant of `Few`: every operand of at most 7 bytes is in `short` as its [`short_word`](crate::bytes::short_word), every
 /// longer one in `long`; a word holds the length in its top byte, so two words are equal exactly when
-/// the strings are (the scan is one integer comparison per operand).
+/// the strings are (the scan is one integer comparison per operand). The words are [`Operands`] (one
+/// inline, more in one allocation), the long strings a boxed slice of exactly their number; the rare
+/// hashed set is boxed so that the common case keeps `Matcher` small.
 #[derive(Debug)]
 enum StrSet {
-    Few { short: Vec<u64>, long: Vec<Box<str>> },
-    Many(StrIndex),
+    Few { short: Operands<u64>, long: Box<[Box<str>]> },
+    Many(Box<StrIndex>),
+}
+
+/// Builds a [`StrSet`] from `n` operands given one by one, without a copy of the short ones.
+struct StrSetBuilder {
+    short: Collect<u64>,
+    long: Vec<Box<str>>,
+    /// More than 16 operands: all of them, for the hashed set.
+    many: Option<StrIndex>,
+}
+
+impl StrSetBuilder {
+    /// A builder for `n` operands.
+    fn new(n: usize) -> Self {
+        // A linear scan over a few short strings beats hashing the attribute.
+        if n <= 16 {
+            StrSetBuilder { short: Collect::new(n), long: Vec::new(), many: None }
+        } else {
+            StrSetBuilder { short: Collect::new(0), long: Vec::new(), many: Some(StrIndex::default()) }
+        }
+    }
+
+    fn push(&mut self, x: std::borrow::Cow<'_, str>) {
+        if let Some(all) = &mut self.many {
+            all.get_or_insert(&x, 0);
+        } else {
+            match crate::bytes::short_word(x.as_bytes()) {
+                Some(w) => self.short.push(w),
+                None => self.long.push(x.into()),
+            }
+        }
+    }
+
+    fn finish(self) -> StrSet {
+        match self.many {
+            Some(all) => StrSet::Many(Box::new(all)),
+            None => StrSet::Few { short: self.short.finish(), long: self.long.into_boxed_slice() },
+        }
+    }
 }
 
 impl StrSet {
-    fn new(v: Vec<Box<str>>) -> StrSet {
-        // A linear scan over a few short strings beats hashing the attribute.
-        if v.len() <= 16 {
-            let mut short = Vec::new();
-            let mut long = Vec::new();
-            for x in v {
-                match crate::bytes::short_word(x.as_bytes()) {
-                    Some(w) => short.push(w),
-                    None => long.push(x),
-                }
-            }
-            StrSet::Few { short, long }
-        } else {
-            StrSet::Many(StrIndex::new(v.iter().map(|s| (&**s, 0u32))))
-        }
-    }
     #[inline]
     fn contains(&self, s: &str) -> bool {
         match self {
@@ -166,11 +190,78 @@ impl StrSet {
     }
 }
 
+/// Operands of one type: a single one inline (the common case allocates nothing), more in a boxed slice
+/// of exactly their number.
+#[derive(Debug)]
+enum Operands<T> {
+    One(T),
+    Many(Box<[T]>),
+}
+
+impl<T> Operands<T> {
+    #[inline]
+    fn as_slice(&self) -> &[T] {
+        match self {
+            Operands::One(x) => core::slice::from_ref(x),
+            Operands::Many(v) => v,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+}
+
+impl<T: PartialEq> Operands<T> {
+    /// Whether `x` is one of them.
+    #[inline]
+    fn contains(&self, x: &T) -> bool {
+        match self {
+            Operands::One(a) => a == x,
+            Operands::Many(v) => v.contains(x),
+        }
+    }
+}
+
+/// Collects [`Operands`]: the first is kept aside until a second comes, so that one operand allocates
+/// nothing; `n` (the expected number) sizes the list of several.
+struct Collect<T> {
+    first: Option<T>,
+    rest: Vec<T>,
+    n: usize,
+}
+
+impl<T> Collect<T> {
+    fn new(n: usize) -> Self {
+        Collect { first: None, rest: Vec::new(), n }
+    }
+
+    fn push(&mut self, x: T) {
+        if self.rest.is_empty() && self.first.is_none() {
+            self.first = Some(x);
+            return;
+        }
+        if let Some(f) = self.first.take() {
+            self.rest.reserve_exact(self.n.max(2));
+            self.rest.push(f);
+        }
+        self.rest.push(x);
+    }
+
+    fn finish(self) -> Operands<T> {
+        match self.first {
+            Some(x) => Operands::One(x),
+            None => Operands::Many(self.rest.into_boxed_slice()),
+        }
+    }
+}
+
 /// Scalars an equality operator compares with.
 #[derive(Debug)]
 struct Scalars {
     strs: StrSet,
-    nums: Vec<f64>,
+    /// The numbers, as their bits (`f64::to_bits`; one `Operands` type for words and numbers).
+    nums: Operands<u64>,
     has_true: bool,
     has_false: bool,
 }
@@ -181,7 +272,7 @@ impl Scalars {
     fn equals(&self, a: &Attr<'_>, ignore_case: bool, allow_bool: bool) -> Option<bool> {
         match *a {
             Attr::String(s) => Some(if ignore_case { with_lower(s, |l| self.strs.contains(l)) } else { self.strs.contains(s) }),
-            Attr::Number { value, .. } => Some(self.nums.iter().any(|n| *n == value)),
+            Attr::Number { value, .. } => Some(self.nums.as_slice().iter().any(|n| f64::from_bits(*n) == value)),
             Attr::Bool(b) if allow_bool => Some(if b { self.has_true } else { self.has_false }),
             _ => None,
         }
@@ -207,14 +298,15 @@ pub struct Matcher {
 enum Kind {
     Presence,
     Equality(Scalars),
-    Strings(StrKind, Vec<Box<str>>),
+    Strings(StrKind, Box<[Box<str>]>),
     /// The regexes, and the compiled size charged for them (see `compile_regex`).
-    Regex(Vec<Regex>, usize),
-    Numeric(Vec<f64>),
-    Semver(Vec<VersionBuf>),
-    Time(Vec<i64>),
-    ContainsAll(Vec<Box<str>>, Vec<f64>),
-    Cidr(Vec<Cidr>),
+    Regex(Box<[Regex]>, usize),
+    /// The operands as their bits (`f64::to_bits`).
+    Numeric(Operands<u64>),
+    Semver(Box<[VersionBuf]>),
+    Time(Box<[i64]>),
+    ContainsAll(Box<[Box<str>]>, Box<[f64]>),
+    Cidr(Box<[Cidr]>),
 }
 
 /// Lower-cases `s` (Unicode) and hands it to `f`, without allocating for short ASCII strings.
@@ -359,11 +451,11 @@ impl Matcher {
             }
             Kind::Numeric(ops) => {
                 let Some(x) = number_of(a) else { return false };
-                ops.iter().any(|o| match self.op {
-                    Op::Lt => x < *o,
-                    Op::Lte => x <= *o,
-                    Op::Gt => x > *o,
-                    _ => x >= *o,
+                ops.as_slice().iter().map(|o| f64::from_bits(*o)).any(|o| match self.op {
+                    Op::Lt => x < o,
+                    Op::Lte => x <= o,
+                    Op::Gt => x > o,
+                    _ => x >= o,
                 })
             }
             Kind::Semver(ops) => {
@@ -446,10 +538,10 @@ fn operand_kind_error(v: &Value<'_>, want: &str, op: Op, path: At<'_>, p: &mut P
 /// Compiles `op` with its operands. Reports problems at `path` (the condition's path) and returns
 /// `None` when the condition cannot be compiled.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn compile(
+pub(crate) fn compile<'v>(
     op_name: &str,
-    value: Option<&Value<'_>>,
-    values: Option<&[Value<'_>]>,
+    value: Option<&'v Value<'v>>,
+    values: Option<&'v [Value<'v>]>,
     ignore_case: bool,
     limits: &Limits,
     regex_budget: &mut usize,
@@ -475,7 +567,7 @@ pub(crate) fn compile(
         return (p.list.len() == before).then_some(Matcher { op, ignore_case, kind: Kind::Presence });
     }
     // Operands with their paths (an iterator, so that compiling allocates nothing for them).
-    let (one, many): (Option<&Value<'_>>, &[Value<'_>]) = match (value, values) {
+    let (one, many): (Option<&'v Value<'v>>, &'v [Value<'v>]) = match (value, values) {
         (Some(v), None) => (Some(v), &[]),
         (None, Some(vs)) => (None, vs),
         _ => {
@@ -485,37 +577,42 @@ pub(crate) fn compile(
     };
     let operands = || one.map(|v| (v, At(path, None))).into_iter().chain(many.iter().enumerate().map(|(i, v)| (v, At(path, Some(i)))));
     let ic = ignore_case && op.compares_strings();
-    let lower = |s: &str| -> Box<str> {
+    // Every list below is sized to its operands before it is filled (exact boxed slices, no regrowth).
+    let n = one.is_some() as usize + many.len();
+    let lowered = |s: &'v str| -> std::borrow::Cow<'v, str> {
         if ic {
-            crate::host::to_lowercase(s).into()
+            std::borrow::Cow::Owned(crate::host::to_lowercase(s))
         } else {
-            s.into()
+            std::borrow::Cow::Borrowed(s)
         }
     };
+    let lower = |s: &str| -> Box<str> { lowered_owned(s, ic) };
     let kind = match op {
         Op::Eq | Op::Neq | Op::In | Op::NotIn => {
             let allow_bool = matches!(op, Op::Eq | Op::Neq);
-            let mut strs = Vec::with_capacity(operands().filter(|(v, _)| matches!(v, Value::String(_))).count());
-            let mut s = Scalars { strs: StrSet::Many(StrIndex::default()), nums: Vec::new(), has_true: false, has_false: false };
+            let strings = operands().filter(|(v, _)| matches!(v, Value::String(_))).count();
+            let numbers = operands().filter(|(v, _)| matches!(v, Value::Number(_))).count();
+            let mut strs = StrSetBuilder::new(strings);
+            let mut nums = Collect::new(numbers);
+            let (mut has_true, mut has_false) = (false, false);
             for (v, vp) in operands() {
                 match v {
-                    Value::String(x) => strs.push(lower(x)),
-                    Value::Number(n) => s.nums.push(n.as_f64()),
+                    Value::String(x) => strs.push(lowered(x)),
+                    Value::Number(n) => nums.push(n.as_f64().to_bits()),
                     Value::Bool(b) if allow_bool => {
                         if *b {
-                            s.has_true = true
+                            has_true = true
                         } else {
-                            s.has_false = true
+                            has_false = true
                         }
                     }
                     _ => operand_kind_error(v, if allow_bool { "strings, numbers or booleans" } else { "strings or numbers" }, op, vp, p),
                 }
             }
-            s.strs = StrSet::new(strs);
-            Kind::Equality(s)
+            Kind::Equality(Scalars { strs: strs.finish(), nums: nums.finish(), has_true, has_false })
         }
         Op::StartsWith | Op::EndsWith | Op::Contains => {
-            let mut v = Vec::new();
+            let mut v = Vec::with_capacity(n);
             for (o, op_path) in operands() {
                 match o {
                     Value::String(x) => v.push(lower(x)),
@@ -527,10 +624,10 @@ pub(crate) fn compile(
                 Op::EndsWith => StrKind::EndsWith,
                 _ => StrKind::Contains,
             };
-            Kind::Strings(k, v)
+            Kind::Strings(k, v.into_boxed_slice())
         }
         Op::Matches => {
-            let mut res = Vec::new();
+            let mut res = Vec::with_capacity(n);
             let mut charged = 0usize;
             for (o, op_path) in operands() {
                 match o {
@@ -570,20 +667,20 @@ pub(crate) fn compile(
                     _ => operand_kind_error(o, "regular expressions (strings)", op, op_path, p),
                 }
             }
-            Kind::Regex(res, charged)
+            Kind::Regex(res.into_boxed_slice(), charged)
         }
         Op::Lt | Op::Lte | Op::Gt | Op::Gte => {
-            let mut v = Vec::new();
+            let mut v = Collect::new(n);
             for (o, op_path) in operands() {
                 match o {
-                    Value::Number(n) => v.push(n.as_f64()),
+                    Value::Number(n) => v.push(n.as_f64().to_bits()),
                     _ => operand_kind_error(o, "numbers", op, op_path, p),
                 }
             }
-            Kind::Numeric(v)
+            Kind::Numeric(v.finish())
         }
         Op::SemverEq | Op::SemverLt | Op::SemverLte | Op::SemverGt | Op::SemverGte => {
-            let mut v = Vec::new();
+            let mut v = Vec::with_capacity(n);
             for (o, op_path) in operands() {
                 match o {
                     Value::String(x) => match VersionBuf::parse(x) {
@@ -593,10 +690,10 @@ pub(crate) fn compile(
                     _ => operand_kind_error(o, "version strings", op, op_path, p),
                 }
             }
-            Kind::Semver(v)
+            Kind::Semver(v.into_boxed_slice())
         }
         Op::Before | Op::After => {
-            let mut v = Vec::new();
+            let mut v = Vec::with_capacity(n);
             for (o, op_path) in operands() {
                 match o {
                     Value::String(x) => match time::parse_rfc3339_ms(x) {
@@ -607,10 +704,10 @@ pub(crate) fn compile(
                     _ => operand_kind_error(o, "RFC 3339 date-times or milliseconds since the epoch", op, op_path, p),
                 }
             }
-            Kind::Time(v)
+            Kind::Time(v.into_boxed_slice())
         }
         Op::ContainsAll => {
-            let (mut s, mut n) = (Vec::new(), Vec::new());
+            let (mut s, mut n) = (Vec::with_capacity(n), Vec::new());
             for (o, op_path) in operands() {
                 match o {
                     Value::String(x) => s.push(lower(x)),
@@ -618,10 +715,10 @@ pub(crate) fn compile(
                     _ => operand_kind_error(o, "strings or numbers", op, op_path, p),
                 }
             }
-            Kind::ContainsAll(s, n)
+            Kind::ContainsAll(s.into_boxed_slice(), n.into_boxed_slice())
         }
         Op::InCidr => {
-            let mut v = Vec::new();
+            let mut v = Vec::with_capacity(n);
             for (o, op_path) in operands() {
                 match o {
                     Value::String(x) => match Cidr::parse(x) {
@@ -631,11 +728,20 @@ pub(crate) fn compile(
                     _ => operand_kind_error(o, "CIDR blocks (strings)", op, op_path, p),
                 }
             }
-            Kind::Cidr(v)
+            Kind::Cidr(v.into_boxed_slice())
         }
         Op::Exists | Op::Missing => Kind::Presence,
     };
     (p.list.len() == before).then_some(Matcher { op, ignore_case: ic, kind })
+}
+
+/// `s`, lower-cased when `ic`, as an owned string.
+fn lowered_owned(s: &str, ic: bool) -> Box<str> {
+    if ic {
+        crate::host::to_lowercase(s).into()
+    } else {
+        s.into()
+    }
 }
 
 fn first_line(s: &str) -> String {

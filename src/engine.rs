@@ -101,6 +101,11 @@ impl Engine {
         if text.len() > opts.limits.max_bytes {
             return Err(too_big(text.len(), &opts.limits));
         }
+        // The one-pass load; a text it does not take (a problem, a warning) is loaded the ordinary way,
+        // which reports every problem.
+        if let Some(plan) = plan::stream(text, &opts.limits, opts.now_ms) {
+            return Ok(Engine::new(plan, Vec::new()));
+        }
         let mut p = Problems::default();
         let model = snapshot::build(text, opts.limits.max_json_depth, &mut p).map_err(|e| {
             let path = if matches!(e.kind, json::ParseErrorKind::DuplicateKey(_)) { e.path.clone() } else { "(root)".to_string() };
@@ -115,14 +120,18 @@ impl Engine {
         if p.has_errors() {
             return Err(LoadError { problems: p.list });
         }
-        let mut engine = Engine { plan, warnings: p.list, constants: Vec::new() };
-        engine.constants = (0..engine.plan.flags.len())
-            .map(|i| {
-                let f = &engine.plan.flags[i];
-                (!f.uses_context && !f.uses_time).then(|| eval::evaluate(&engine.plan, i as u32, &Slots(&[]), 0, &mut NoTrace))
-            })
+        Ok(Engine::new(plan, p.list))
+    }
+
+    /// The engine of a plan, with its constant results worked out.
+    fn new(plan: Plan, warnings: Vec<Problem>) -> Engine {
+        let constants = plan
+            .flags
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (!f.uses_context && !f.uses_time).then(|| eval::evaluate(&plan, i as u32, &Slots(&[]), 0, &mut NoTrace)))
             .collect();
-        Ok(engine)
+        Engine { plan, warnings, constants }
     }
 
     /// The format version (1).
@@ -157,7 +166,7 @@ impl Engine {
 
     /// Flag keys in document order.
     pub fn flag_keys(&self) -> impl Iterator<Item = &str> {
-        self.plan.flags.iter().map(|f| &*f.key)
+        self.plan.flags.iter().map(|f| self.plan.key(f))
     }
 
     /// Number of flags.
@@ -177,17 +186,17 @@ impl Engine {
 
     /// Variant keys and values of the flag at `index`.
     pub fn variants(&self, index: u32) -> &[(Box<str>, Value<'static>)] {
-        self.plan.flags.get(index as usize).map(|f| &f.variants[..]).unwrap_or(&[])
+        self.plan.flags.get(index as usize).map(|f| self.plan.variants(f)).unwrap_or(&[])
     }
 
     /// Metadata of the flag at `index`.
     pub fn flag_metadata(&self, index: u32) -> &[(Box<str>, Value<'static>)] {
-        self.plan.flags.get(index as usize).map(|f| &f.metadata[..]).unwrap_or(&[])
+        self.plan.flags.get(index as usize).map(|f| self.plan.flag_metadata(f)).unwrap_or(&[])
     }
 
     /// The ids of the flag's rules, by rule index (`None`: a rule without an id; empty for an unknown index).
     pub fn rule_ids(&self, index: u32) -> impl Iterator<Item = Option<&str>> {
-        self.plan.flags.get(index as usize).into_iter().flat_map(|f| f.rules.iter().map(|r| r.id.as_deref()))
+        self.plan.flags.get(index as usize).into_iter().flat_map(|f| self.plan.rules(f).iter().map(|r| self.plan.rule_id(r)))
     }
 
     /// Whether the flag's result can depend on the time.
@@ -206,25 +215,28 @@ impl Engine {
         &self.plan.attrs
     }
 
+    // Inlined natively (S1/S2 reads); left to the optimiser in the size-optimised wasm build.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn details(&self, index: u32, o: &Outcome) -> Evaluation<'_> {
         let f = self.plan.flags.get(index as usize);
-        let var = f.and_then(|f| f.variants.get(o.variant as usize));
+        let var = f.and_then(|f| self.plan.variants(f).get(o.variant as usize));
         Evaluation {
             value: var.map(|(_, v)| v),
             variant: var.map(|(k, _)| &**k),
             variant_index: var.map(|_| o.variant),
             reason: o.reason,
             rule_index: o.rule,
-            rule_id: o.rule.and_then(|r| f.and_then(|f| f.rules.get(r as usize)).and_then(|r| r.id.as_deref())),
+            rule_id: o.rule.and_then(|r| f.and_then(|f| self.plan.rules(f).get(r as usize)).and_then(|r| self.plan.rule_id(r))),
             error_code: (o.reason == Reason::Error).then_some(ErrorCode::General),
             error_message: (o.reason == Reason::Error).then(|| "evaluation failed".to_string()),
-            prerequisite: o.prerequisite.and_then(|p| self.plan.flags.get(p as usize)).map(|p| &*p.key),
-            metadata: f.map(|f| &f.metadata[..]).unwrap_or(&[]),
+            prerequisite: o.prerequisite.and_then(|p| self.plan.flags.get(p as usize)).map(|p| self.plan.key(p)),
+            metadata: f.map(|f| self.plan.flag_metadata(f)).unwrap_or(&[]),
         }
     }
 
     /// Evaluates the flag at `index` (see [`Engine::flag_index`]).
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline)]
     pub fn evaluate_index<C: Attributes + ?Sized>(&self, index: u32, ctx: &C, now_ms: i64) -> Evaluation<'_> {
         self.details(index, &self.outcome(index, ctx, now_ms))
     }
@@ -320,7 +332,7 @@ impl Engine {
     /// Evaluates every flag, in document order.
     pub fn evaluate_all<C: Attributes + ?Sized>(&self, ctx: &C, now_ms: i64) -> Vec<(&str, Evaluation<'_>)> {
         (0..self.plan.flags.len() as u32)
-            .map(|i| (&*self.plan.flags[i as usize].key, self.evaluate_index(i, ctx, now_ms)))
+            .map(|i| (self.plan.flags.get(i as usize).map_or("", |f| self.plan.key(f)), self.evaluate_index(i, ctx, now_ms)))
             .collect()
     }
 

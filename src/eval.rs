@@ -17,7 +17,7 @@
 use crate::bucket::{bucket_with_prefix, integer_unit};
 use crate::condition::Matcher;
 use crate::context::{Attr, Attributes};
-use crate::plan::{Cond, Plan, ServePlan, Span, KEY_SLOT};
+use crate::plan::{Cond, FlagPlan, Plan, ServePlan, KEY_SLOT};
 use crate::reason::Reason;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -112,17 +112,18 @@ fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, no
     if !f.enabled {
         return Outcome::new(f.off, Reason::Disabled);
     }
-    for (i, req) in f.requires.iter().enumerate() {
+    for (i, req) in plan.requires(f).iter().enumerate() {
         let o = if depth < MAX_NESTING { eval_flag(plan, req.flag, ctx, now, t, depth + 1) } else { Outcome::error() };
-        let ok = o.reason != Reason::Error && req.variants.contains(&o.variant);
+        let ok = o.reason != Reason::Error && req.variants.of(&plan.required).contains(&o.variant);
         t.prerequisite(i, req.flag, ok);
         if !ok {
             return Outcome { variant: f.off, reason: Reason::PrerequisiteFailed, rule: None, prerequisite: Some(req.flag) };
         }
     }
-    for (i, r) in f.rules.iter().enumerate() {
+    for (i, r) in plan.rules(f).iter().enumerate() {
         t.rule_begin(i);
-        if r.from.is_some_and(|from| now < from) || r.until.is_some_and(|until| now >= until) {
+        let (from, until) = plan.window(r);
+        if from.is_some_and(|from| now < from) || until.is_some_and(|until| now >= until) {
             t.rule_end(i, RuleStep::OutsideWindow);
             continue;
         }
@@ -138,12 +139,12 @@ fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, no
                 t.rule_end(i, RuleStep::Served);
                 return served(*v, Reason::TargetingMatch);
             }
-            ServePlan::Split { by, entries } => match unit_bucket(plan, &f.salt_prefix, *by, ctx, t) {
+            ServePlan::Split { by, entries } => match unit_bucket(plan, plan.salt_prefix(f), *by, ctx, t) {
                 None => {
                     t.rule_end(i, RuleStep::NoUnit);
                 }
                 Some(b) => {
-                    let picked = entries.iter().find(|(end, _)| *end > b);
+                    let picked = entries.of(&plan.splits).iter().find(|(end, _)| *end > b);
                     if let Some((end, _)) = picked {
                         t.threshold(*end);
                     }
@@ -159,7 +160,7 @@ fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, no
                 }
             }
             ServePlan::Ramp { by, steps, variant } => {
-                let buckets = steps.iter().take_while(|(at, _)| *at <= now).last().map(|(_, b)| *b).unwrap_or(0);
+                let buckets = steps.of(&plan.ramps).iter().take_while(|(at, _)| *at <= now).last().map(|(_, b)| *b).unwrap_or(0);
                 if let Some(o) = rollout(plan, f, *by, buckets, *variant, ctx, t, i) {
                     return served(o, Reason::Split);
                 }
@@ -172,7 +173,7 @@ fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, no
 #[allow(clippy::too_many_arguments)]
 fn rollout<A: Attributes + ?Sized, T: Tracer>(
     plan: &Plan,
-    f: &crate::plan::FlagPlan,
+    f: &FlagPlan,
     by: u32,
     buckets: u32,
     variant: u32,
@@ -181,7 +182,7 @@ fn rollout<A: Attributes + ?Sized, T: Tracer>(
     rule: usize,
 ) -> Option<u32> {
     t.threshold(buckets);
-    match unit_bucket(plan, &f.salt_prefix, by, ctx, t) {
+    match unit_bucket(plan, plan.salt_prefix(f), by, ctx, t) {
         None => {
             t.rule_end(rule, RuleStep::NoUnit);
             None
@@ -227,12 +228,21 @@ fn unit_bucket<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, prefix: &[u8], by
     b
 }
 
+/// Evaluates the condition tree rooted at `conds[i]` (false when out of range).
+#[inline]
+fn eval_root<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, i: u32, ctx: &A, t: &mut T, depth: usize) -> bool {
+    match plan.conds.get(i as usize) {
+        Some(c) => eval_cond(plan, c, ctx, t, depth),
+        None => false,
+    }
+}
+
 fn eval_cond<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, t: &mut T, depth: usize) -> bool {
     match c {
         Cond::All(items) => {
             t.cond_begin("all");
             let mut r = true;
-            for it in items {
+            for it in items.of(&plan.conds) {
                 let x = eval_child(plan, it, ctx, t, depth);
                 r &= x;
                 if !r && !T::FULL {
@@ -245,7 +255,7 @@ fn eval_cond<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, 
         Cond::Any(items) => {
             t.cond_begin("any");
             let mut r = false;
-            for it in items {
+            for it in items.of(&plan.conds) {
                 let x = eval_child(plan, it, ctx, t, depth);
                 r |= x;
                 if r && !T::FULL {
@@ -257,7 +267,7 @@ fn eval_cond<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, 
         }
         Cond::Not(inner) => {
             t.cond_begin("not");
-            let r = !eval_cond(plan, inner, ctx, t, depth);
+            let r = !eval_root(plan, *inner, ctx, t, depth);
             t.cond_end(r);
             r
         }
@@ -267,7 +277,7 @@ fn eval_cond<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, 
             t.cond_end(r);
             r
         }
-        Cond::Attr { slot, matcher, operand } => eval_leaf(plan, *slot, matcher, *operand, ctx, t),
+        Cond::Attr(l) => eval_leaf(plan, *l, ctx, t),
     }
 }
 
@@ -276,17 +286,20 @@ fn eval_cond<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, 
 #[inline(always)]
 fn eval_child<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, t: &mut T, depth: usize) -> bool {
     match c {
-        Cond::Attr { slot, matcher, operand } => eval_leaf(plan, *slot, matcher, *operand, ctx, t),
+        Cond::Attr(l) => eval_leaf(plan, *l, ctx, t),
         _ => eval_cond(plan, c, ctx, t, depth),
     }
 }
 
+/// Tests leaf `leaves[l]` (false when out of range).
 #[inline(always)]
-fn eval_leaf<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, slot: u32, matcher: &Matcher, operand: Span, ctx: &A, t: &mut T) -> bool {
+fn eval_leaf<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, l: u32, ctx: &A, t: &mut T) -> bool {
+    let Some(leaf) = plan.leaves.get(l as usize) else { return false };
+    let slot = leaf.slot;
     let path = plan.attrs.get(slot as usize).map(|p| &p[..]).unwrap_or(&[]);
     let a = ctx.attr(slot as usize, path);
-    let r = matcher.test(&a);
-    t.leaf(slot, matcher, plan.operand(operand), &a, r);
+    let r = leaf.matcher.test(&a);
+    t.leaf(slot, &leaf.matcher, plan.operand(leaf.operand), &a, r);
     r
 }
 

@@ -258,14 +258,14 @@ fn dotted(path: &[Box<str>]) -> String {
 
 fn serve_text(plan: &Plan, flag: u32, s: &ServePlan, now: i64) -> (String, Option<String>) {
     let f = plan.flags.get(flag as usize);
-    let name = |v: u32| f.and_then(|f| f.variants.get(v as usize)).map(|(k, _)| format!("\"{k}\"")).unwrap_or_default();
+    let name = |v: u32| f.and_then(|f| plan.variants(f).get(v as usize)).map(|(k, _)| format!("\"{k}\"")).unwrap_or_default();
     let by = |b: u32| plan.attrs.get(b as usize).map(|p| dotted(p));
     match s {
         ServePlan::Variant(v) => (format!("variant {}", name(*v)), None),
         ServePlan::Split { by: b, entries } => {
             let mut prev = 0;
             let mut text = String::from("split ");
-            for (i, (end, v)) in entries.iter().enumerate() {
+            for (i, (end, v)) in entries.of(&plan.splits).iter().enumerate() {
                 if i > 0 {
                     text.push_str(" / ");
                 }
@@ -276,6 +276,7 @@ fn serve_text(plan: &Plan, flag: u32, s: &ServePlan, now: i64) -> (String, Optio
         }
         ServePlan::Percent { by: b, buckets, variant } => (format!("{} of units → {}", percent_text(*buckets), name(*variant)), by(*b)),
         ServePlan::Ramp { by: b, steps, variant } => {
+            let steps = steps.of(&plan.ramps);
             let cur = steps.iter().take_while(|(at, _)| *at <= now).last().map(|(_, p)| *p).unwrap_or(0);
             (format!("ramp, now at {} of units → {} ({} steps)", percent_text(cur), name(*variant), steps.len()), by(*b))
         }
@@ -289,7 +290,7 @@ impl Tracer for Recorder<'_> {
         let f = self.plan.flags.get(flag as usize);
         self.frames.push(Frame {
             trace: Trace {
-                flag: f.map(|f| f.key.to_string()).unwrap_or_default(),
+                flag: f.map(|f| self.plan.key(f).to_string()).unwrap_or_default(),
                 enabled: f.is_some_and(|f| f.enabled),
                 now: self.now,
                 ..Trace::default()
@@ -304,14 +305,15 @@ impl Tracer for Recorder<'_> {
         let Some(mut fr) = self.frames.pop() else { return };
         let f = self.plan.flags.get(flag as usize);
         let t = &mut fr.trace;
-        if let Some((k, v)) = f.and_then(|f| f.variants.get(o.variant as usize)) {
+        if let Some((k, v)) = f.and_then(|f| self.plan.variants(f).get(o.variant as usize)) {
             t.variant = Some(k.to_string());
             t.value = Some(v.to_string());
         }
         t.reason = o.reason.as_str();
         t.rule_index = o.rule;
-        t.rule_id = o.rule.and_then(|r| f.and_then(|f| f.rules.get(r as usize)).and_then(|r| r.id.as_deref().map(String::from)));
-        t.prerequisite = o.prerequisite.and_then(|p| self.plan.flags.get(p as usize)).map(|p| p.key.to_string());
+        let plan = self.plan;
+        t.rule_id = o.rule.and_then(|r| f.and_then(|f| plan.rules(f).get(r as usize)).and_then(|r| plan.rule_id(r).map(String::from)));
+        t.prerequisite = o.prerequisite.and_then(|p| plan.flags.get(p as usize)).map(|p| plan.key(p).to_string());
         match self.frames.last_mut() {
             Some(parent) => parent.pending = Some(fr.trace),
             None => self.done = Some(fr.trace),
@@ -321,14 +323,15 @@ impl Tracer for Recorder<'_> {
     fn prerequisite(&mut self, index: usize, flag: u32, ok: bool) {
         let plan = self.plan;
         let Some(fr) = self.frames.last_mut() else { return };
-        let owner = plan.flags.iter().find(|f| f.key.as_ref() == fr.trace.flag);
+        let owner = plan.flags.iter().find(|f| plan.key(f) == fr.trace.flag);
         let target = plan.flags.get(flag as usize);
         let allowed = owner
-            .and_then(|o| o.requires.get(index))
+            .and_then(|o| plan.requires(o).get(index))
             .map(|r| {
                 r.variants
+                    .of(&plan.required)
                     .iter()
-                    .filter_map(|v| target.and_then(|t| t.variants.get(*v as usize)).map(|(k, _)| k.to_string()))
+                    .filter_map(|v| target.and_then(|t| plan.variants(t).get(*v as usize)).map(|(k, _)| k.to_string()))
                     .collect()
             })
             .unwrap_or_default();
@@ -341,13 +344,13 @@ impl Tracer for Recorder<'_> {
         let now = self.now;
         let Some(fr) = self.frames.last_mut() else { return };
         let fi = plan.flag_index.get(&fr.trace.flag).unwrap_or(u32::MAX);
-        let r = plan.flags.get(fi as usize).and_then(|f| f.rules.get(index));
+        let r = plan.flags.get(fi as usize).and_then(|f| plan.rules(f).get(index));
         let (serve, by) = r.map(|r| serve_text(plan, fi, &r.serve, now)).unwrap_or_default();
         fr.rule = Some(RuleTrace {
             index: index as u32,
-            id: r.and_then(|r| r.id.as_deref().map(String::from)),
-            from: r.and_then(|r| r.from),
-            until: r.and_then(|r| r.until),
+            id: r.and_then(|r| plan.rule_id(r).map(String::from)),
+            from: r.and_then(|r| plan.window(r).0),
+            until: r.and_then(|r| plan.window(r).1),
             condition: None,
             serve,
             by,

@@ -1710,6 +1710,11 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The byte offset reached in the text.
+    pub fn offset(&self) -> usize {
+        self.p.pos
+    }
+
     /// At the end of the text: only whitespace may follow the value. `true` when the whole text was
     /// read without a problem.
     pub fn finish(&mut self) -> bool {

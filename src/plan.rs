@@ -2,21 +2,41 @@
 //!
 //! Compilation turns the validated model into flat, index-based structures: flag, segment and
 //! variant references become indices; attribute paths become *slots* (see [`crate::context`]);
-//! percents become bucket counts; instants become milliseconds; conditions become [`Cond`] trees of
+//! percents become bucket counts; instants become milliseconds; conditions become trees of
 //! compiled [`Matcher`]s. Operator and operand problems are reported here, into the same problem
 //! list as shape and validation problems, so a load reports everything at once.
 //!
-//! Invariant: a `Plan` built from a problem-free model has every index in range; evaluation still
-//! uses checked access (`get`) so that no input can make it panic.
+//! Layout: a load makes a few allocations per snapshot, not per flag. Every flag's parts live in
+//! shared arenas of the [`Plan`], and a [`FlagPlan`] holds [`Span`]s (start, end) into them:
+//! - `rules` (all flags' [`RulePlan`]s, each flag's contiguous, in order; a rule holds its condition's
+//!   root node, the rest of the tree is in `conds`), `requires` (with their
+//!   accepted variants in `required`), `variants` and `flag_metadata`;
+//! - `conds`: every condition node; the children of an `all`/`any` are contiguous (`Cond::All(span)`),
+//!   a `not`'s operand is one index, and leaves point into `leaves` (slot, operand text, [`Matcher`]);
+//! - `text`: flag keys, bucketing prefixes and condition operands (compact JSON for explain
+//!   traces), one string; a flag without `salt` shares its key's bytes (`key` then `:`);
+//! - what rules rarely have (an id, a `from`/`until` window) is in `rule_extras`, so a [`RulePlan`] is
+//!   a few words; split entries and ramp steps are in `splits` and `ramps`.
+//!
+//! The one-pass load sizes the arenas that grow with the flags by extrapolating its first flags over
+//! the text (plus an eighth), so they seldom regrow.
+//!
+//! Invariants: a `Plan` built from a problem-free model has every index and span in range; `conds`
+//! holds trees (every node but a root is the child of exactly one node, so evaluation, which recurses
+//! over them, ends); `NONE` marks an absent index. Evaluation still uses checked access (`get`, [`Span::of`])
+//! so that no input can make it panic: an index out of range reads as absent or empty.
 
 use crate::condition::{self, Matcher};
 use crate::error::{Path, Problems};
 use crate::json::Value;
 use crate::limits::Limits;
 use crate::set::{StrIndex, U64Set};
-use crate::snapshot::{Condition, Flag, Segment, Serve, Snapshot};
+use crate::snapshot::{Condition, Flag, FlagSink, Segment, Serve, Snapshot, Str};
 use crate::time;
 use crate::validate::{percent_buckets, ValueKind};
+
+/// An absent index (no condition, no rule extras).
+pub(crate) const NONE: u32 = u32::MAX;
 
 /// A compiled snapshot.
 #[derive(Debug)]
@@ -31,79 +51,209 @@ pub(crate) struct Plan {
     pub segments: Vec<SegmentPlan>,
     /// Slot → attribute path segments. Slot 0 is always `key`.
     pub attrs: Vec<Vec<Box<str>>>,
-    /// The operands of every `Cond::Attr`, as compact JSON, one after another (see [`Plan::operand`]):
-    /// one buffer instead of a string per condition.
-    pub operands: String,
+    /// Every flag's rules; a flag's are `FlagPlan::rules`.
+    pub rules: Vec<RulePlan>,
+    /// Rule ids and windows, for the rules that have one (`RulePlan::extra`).
+    pub rule_extras: Vec<RuleExtra>,
+    /// Every flag's prerequisites (`FlagPlan::requires`).
+    pub requires: Vec<Requirement>,
+    /// The variants each prerequisite accepts (`Requirement::variants`).
+    pub required: Vec<u32>,
+    /// Every flag's variants (`FlagPlan::variants`), in document order.
+    pub variants: Vec<(Box<str>, Value<'static>)>,
+    /// Every flag's metadata (`FlagPlan::metadata`).
+    pub flag_metadata: Vec<(Box<str>, Value<'static>)>,
+    /// Split entries as (exclusive cumulative bucket end, variant) (`ServePlan::Split`).
+    pub splits: Vec<(u32, u32)>,
+    /// Ramp steps as (instant ms, buckets), increasing in time (`ServePlan::Ramp`).
+    pub ramps: Vec<(i64, u32)>,
+    /// Every condition node; see the module docs.
+    pub conds: Vec<Cond>,
+    /// The attribute tests of `conds`.
+    pub leaves: Vec<Leaf>,
+    /// Keys, bucketing prefixes and operands (see [`Plan::str`]).
+    pub text: String,
 }
 
-/// Where a condition's operand text is in [`Plan::operands`]: start and end byte offsets.
-#[derive(Clone, Copy, Debug)]
+/// A range of an arena or of [`Plan::text`]: start and end (exclusive) positions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Span(pub u32, pub u32);
 
+impl Span {
+    /// The span's part of `v`; empty when out of range (never for a plan built without problems).
+    #[inline]
+    pub(crate) fn of<T>(self, v: &[T]) -> &[T] {
+        v.get(self.0 as usize..self.1 as usize).unwrap_or(&[])
+    }
+
+    /// `start..end` as a span; an empty one should the positions not fit `u32` (a 4 GiB arena cannot
+    /// come from a snapshot within `max_bytes`).
+    fn new(start: usize, end: usize) -> Span {
+        match (u32::try_from(start), u32::try_from(end)) {
+            (Ok(a), Ok(b)) => Span(a, b),
+            _ => Span(0, 0),
+        }
+    }
+
+    /// Its length.
+    pub(crate) fn len(self) -> usize {
+        self.1.saturating_sub(self.0) as usize
+    }
+}
+
+/// A position as an index (`NONE` should it not fit `u32`).
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(NONE)
+}
+
 impl Plan {
+    /// A span of [`Plan::text`] (`""` when out of range or not on a character boundary).
+    #[inline]
+    pub(crate) fn str(&self, s: Span) -> &str {
+        self.text.get(s.0 as usize..s.1 as usize).unwrap_or("")
+    }
+
     /// The operand text of a condition (compact JSON, `""` when it has none), for explain traces.
     #[inline]
     pub(crate) fn operand(&self, s: Span) -> &str {
-        self.operands.get(s.0 as usize..s.1 as usize).unwrap_or("")
+        self.str(s)
+    }
+
+    /// A flag's key.
+    #[inline]
+    pub(crate) fn key(&self, f: &FlagPlan) -> &str {
+        self.str(f.key)
+    }
+
+    /// A flag's bucketing prefix: its salt (default: its key) followed by `:`.
+    #[inline]
+    pub(crate) fn salt_prefix(&self, f: &FlagPlan) -> &[u8] {
+        self.text.as_bytes().get(f.salt_prefix.0 as usize..f.salt_prefix.1 as usize).unwrap_or(&[])
+    }
+
+    /// A flag's variants (key, value), in document order.
+    #[inline]
+    pub(crate) fn variants(&self, f: &FlagPlan) -> &[(Box<str>, Value<'static>)] {
+        f.variants.of(&self.variants)
+    }
+
+    /// A flag's metadata.
+    #[inline]
+    pub(crate) fn flag_metadata(&self, f: &FlagPlan) -> &[(Box<str>, Value<'static>)] {
+        f.metadata.of(&self.flag_metadata)
+    }
+
+    /// A flag's rules, in order.
+    #[inline]
+    pub(crate) fn rules(&self, f: &FlagPlan) -> &[RulePlan] {
+        f.rules.of(&self.rules)
+    }
+
+    /// A flag's prerequisites.
+    #[inline]
+    pub(crate) fn requires(&self, f: &FlagPlan) -> &[Requirement] {
+        f.requires.of(&self.requires)
+    }
+
+    /// A rule's id.
+    #[inline]
+    pub(crate) fn rule_id(&self, r: &RulePlan) -> Option<&str> {
+        self.rule_extras.get(r.extra as usize).and_then(|e| e.id.as_deref())
+    }
+
+    /// A rule's window `[from, until)`.
+    #[inline]
+    pub(crate) fn window(&self, r: &RulePlan) -> (Option<i64>, Option<i64>) {
+        self.rule_extras.get(r.extra as usize).map_or((None, None), |e| (e.from, e.until))
     }
 }
 
 /// The slot of the `key` attribute.
 pub(crate) const KEY_SLOT: u32 = 0;
 
+/// One flag: spans into the plan's arenas, indices and a few flags (see the module docs).
 #[derive(Debug)]
 pub(crate) struct FlagPlan {
-    pub key: Box<str>,
-    pub kind: ValueKind,
-    pub variants: Vec<(Box<str>, Value<'static>)>,
+    /// In `text`.
+    pub key: Span,
+    /// In `text`: `salt` followed by `:`, the bucketing prefix.
+    pub salt_prefix: Span,
+    /// In `variants`.
+    pub variants: Span,
+    /// In `flag_metadata`.
+    pub metadata: Span,
+    /// In `requires`.
+    pub requires: Span,
+    /// In `rules`.
+    pub rules: Span,
     pub default: u32,
     pub off: u32,
+    pub kind: ValueKind,
     pub enabled: bool,
-    /// `salt` followed by `:`, the bucketing prefix.
-    pub salt_prefix: Box<[u8]>,
-    pub requires: Vec<Requirement>,
-    pub rules: Vec<RulePlan>,
     /// False when `rules` was absent or empty (reason `STATIC`).
     pub has_rules: bool,
-    pub metadata: Vec<(Box<str>, Value<'static>)>,
     /// The result may depend on the time (windows, ramps, also through prerequisites).
     pub uses_time: bool,
     /// The result may depend on the context.
     pub uses_context: bool,
 }
 
+/// A prerequisite: flag `flag` must evaluate to one of `variants` (a span of `Plan::required`).
 #[derive(Debug)]
 pub(crate) struct Requirement {
     pub flag: u32,
-    pub variants: Vec<u32>,
+    pub variants: Span,
 }
 
+/// A rule.
 #[derive(Debug)]
 pub(crate) struct RulePlan {
-    pub id: Option<Box<str>>,
+    /// Its condition's root node (its children are in `conds`); `None`: everyone.
     pub when: Option<Cond>,
+    /// Its id and window in `rule_extras`; `NONE`: neither.
+    pub extra: u32,
+    pub serve: ServePlan,
+}
+
+/// What rules rarely have.
+#[derive(Debug)]
+pub(crate) struct RuleExtra {
+    pub id: Option<Box<str>>,
     pub from: Option<i64>,
     pub until: Option<i64>,
-    pub serve: ServePlan,
 }
 
 #[derive(Debug)]
 pub(crate) enum ServePlan {
     Variant(u32),
-    /// Entries as (exclusive cumulative bucket end, variant).
-    Split { by: u32, entries: Vec<(u32, u32)> },
+    /// Entries in `splits`.
+    Split { by: u32, entries: Span },
     Percent { by: u32, buckets: u32, variant: u32 },
-    /// Steps as (instant ms, buckets), increasing in time.
-    Ramp { by: u32, steps: Vec<(i64, u32)>, variant: u32 },
+    /// Steps in `ramps`.
+    Ramp { by: u32, steps: Span, variant: u32 },
 }
 
+/// A condition node (see the module docs).
 #[derive(Debug)]
 pub(crate) enum Cond {
-    All(Vec<Cond>),
-    Any(Vec<Cond>),
-    Not(Box<Cond>),
+    /// Children in `conds`.
+    All(Span),
+    /// Children in `conds`.
+    Any(Span),
+    /// Its operand's index in `conds`.
+    Not(u32),
     Segment(u32),
-    Attr { slot: u32, matcher: Matcher, operand: Span },
+    /// An index in `leaves`.
+    Attr(u32),
+}
+
+/// An attribute test.
+#[derive(Debug)]
+pub(crate) struct Leaf {
+    pub slot: u32,
+    /// In `text`.
+    pub operand: Span,
+    pub matcher: Matcher,
 }
 
 #[derive(Debug)]
@@ -115,6 +265,7 @@ pub(crate) struct SegmentPlan {
     pub exclude_hashed: U64Set,
     /// `hashSalt` (default: the segment key) followed by `:`.
     pub hash_prefix: Box<[u8]>,
+    /// Its `when`'s root node (its children are in `conds`).
     pub when: Option<Cond>,
 }
 
@@ -124,11 +275,29 @@ struct Compiler<'l> {
     regex_budget: usize,
     slots: StrIndex,
     attrs: Vec<Vec<Box<str>>>,
-    segment_index: &'l StrIndex,
-    operands: String,
+    segment_index: StrIndex,
+    conds: Vec<Cond>,
+    leaves: Vec<Leaf>,
+    text: String,
 }
 
-impl Compiler<'_> {
+impl<'l> Compiler<'l> {
+    /// A compiler with slot 0 taken by `key`.
+    fn new(limits: &'l Limits, segment_index: StrIndex) -> Compiler<'l> {
+        let mut c = Compiler {
+            limits,
+            regex_budget: limits.max_regex_total_bytes,
+            slots: StrIndex::default(),
+            attrs: Vec::new(),
+            segment_index,
+            conds: Vec::new(),
+            leaves: Vec::new(),
+            text: String::new(),
+        };
+        c.slot("key");
+        c
+    }
+
     fn slot(&mut self, path: &str) -> u32 {
         let next = self.attrs.len() as u32;
         let s = self.slots.get_or_insert(path, next);
@@ -138,24 +307,34 @@ impl Compiler<'_> {
         s
     }
 
+    /// Appends `s` to the text; its span.
+    fn text(&mut self, s: &str) -> Span {
+        let start = self.text.len();
+        self.text.push_str(s);
+        Span::new(start, self.text.len())
+    }
+
+    /// Compiles a condition tree into `conds`; the index of its root there.
+    fn root(&mut self, c: &Condition<'_>, path: &Path<'_>, p: &mut Problems) -> u32 {
+        let node = self.cond(c, path, p);
+        self.conds.push(node);
+        index(self.conds.len() - 1)
+    }
+
+    /// Compiles a condition node: its children are placed in `conds`, the node itself is returned
+    /// (its parent places it, so that siblings are contiguous).
     fn cond(&mut self, c: &Condition<'_>, path: &Path<'_>, p: &mut Problems) -> Cond {
         match c {
-            Condition::All(items) => {
-                let base = path.key("all");
-                Cond::All(items.iter().enumerate().map(|(i, c)| self.cond(c, &base.index(i), p)).collect())
-            }
-            Condition::Any(items) => {
-                let base = path.key("any");
-                Cond::Any(items.iter().enumerate().map(|(i, c)| self.cond(c, &base.index(i), p)).collect())
-            }
-            Condition::Not(inner) => Cond::Not(Box::new(self.cond(inner, &path.key("not"), p))),
-            Condition::Segment(s) => Cond::Segment(self.segment_index.get(s).unwrap_or(u32::MAX)),
+            Condition::All(items) => Cond::All(self.children(items, &path.key("all"), p)),
+            Condition::Any(items) => Cond::Any(self.children(items, &path.key("any"), p)),
+            Condition::Not(inner) => Cond::Not(self.root(inner, &path.key("not"), p)),
+            Condition::Segment(s) => Cond::Segment(self.segment_index.get(s).unwrap_or(NONE)),
             Condition::Attr(a) => {
                 let matcher =
                     condition::compile(&a.op, a.value.as_ref(), a.values.as_deref(), a.ignore_case, self.limits, &mut self.regex_budget, path, p);
                 match matcher {
                     Some(matcher) => {
-                        let operand = &mut self.operands;
+                        let operand = &mut self.text;
                         let start = operand.len();
                         match (&a.value, &a.values) {
                             (Some(v), _) => crate::json::write_value(operand, v),
@@ -171,19 +350,29 @@ impl Compiler<'_> {
                             }
                             _ => {}
                         }
-                        // Offsets past u32 (a 4 GiB operand buffer) cannot come from a snapshot within
-                        // `max_bytes`; should they, the operand reads as empty rather than wrong.
-                        let span = match (u32::try_from(start), u32::try_from(operand.len())) {
-                            (Ok(a), Ok(b)) => Span(a, b),
-                            _ => Span(0, 0),
-                        };
-                        Cond::Attr { slot: self.slot(&a.attr), matcher, operand: span }
+                        let operand = Span::new(start, operand.len());
+                        let slot = self.slot(&a.attr);
+                        self.leaves.push(Leaf { slot, operand, matcher });
+                        Cond::Attr(index(self.leaves.len() - 1))
                     }
-                    None => Cond::Any(Vec::new()),
+                    None => Cond::Any(Span(0, 0)),
                 }
             }
-            Condition::Invalid => Cond::Any(Vec::new()),
+            Condition::Invalid => Cond::Any(Span(0, 0)),
         }
+    }
+
+    /// Places the nodes of `items` side by side in `conds` (their own children after them).
+    fn children(&mut self, items: &[Condition<'_>], base: &Path<'_>, p: &mut Problems) -> Span {
+        let start = self.conds.len();
+        self.conds.extend(items.iter().map(|_| Cond::Any(Span(0, 0))));
+        for (i, c) in items.iter().enumerate() {
+            let node = self.cond(c, &base.index(i), p);
+            if let Some(slot) = self.conds.get_mut(start + i) {
+                *slot = node;
+            }
+        }
+        Span::new(start, start + items.len())
     }
 }
 
@@ -219,9 +408,16 @@ fn parse_hashes(list: &[std::borrow::Cow<'_, str>]) -> U64Set {
 /// Owned (key, value) pairs, in a vector of exactly their number (not reusing the model's buffer,
 /// which `collect` would do, keeping its spare capacity for the engine's lifetime).
 fn owned_pairs(v: Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Vec<(Box<str>, Value<'static>)> {
-    let mut out = Vec::with_capacity(v.len());
-    out.extend(v.into_iter().map(|(k, v)| (Box::from(&*k), v.into_owned())));
+    let mut out = Vec::new();
+    append_pairs(&mut out, v);
     out
+}
+
+/// Moves owned (key, value) pairs to the end of `arena`; their span.
+fn append_pairs(arena: &mut Vec<(Box<str>, Value<'static>)>, v: Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Span {
+    let start = arena.len();
+    arena.extend(v.into_iter().map(|(k, v)| (Box::from(&*k), v.into_owned())));
+    Span::new(start, arena.len())
 }
 
 /// `salt` followed by `:`, allocated once at its exact size.
@@ -247,63 +443,282 @@ fn segment_plan(c: &mut Compiler<'_>, key: &str, s: &Segment<'_>, p: &mut Proble
     }
 }
 
+/// The arenas being filled by [`flag_plan`].
+#[derive(Default)]
+struct Arenas {
+    rules: Vec<RulePlan>,
+    extras: Vec<RuleExtra>,
+    requires: Vec<Requirement>,
+    required: Vec<u32>,
+    variants: Vec<(Box<str>, Value<'static>)>,
+    metadata: Vec<(Box<str>, Value<'static>)>,
+    splits: Vec<(u32, u32)>,
+    ramps: Vec<(i64, u32)>,
+}
+
 /// Compiles a model. Problems (operators, operands) are added to `p`; the plan is only meaningful
 /// when `p` holds no errors. `keys` are the segment and flag indices of `s` (built once per load, see
 /// [`Keys::new`]); the flag index moves into the plan. The model is consumed flag by flag, so that
 /// what a load holds at its peak is about the larger of model and plan, not their sum.
 pub(crate) fn compile(s: Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Problems) -> Plan {
     let Keys { segments: segment_index, flags: flag_index } = keys;
-    let mut c = Compiler {
-        limits,
-        regex_budget: limits.max_regex_total_bytes,
-        slots: StrIndex::default(),
-        attrs: Vec::new(),
-        segment_index: &segment_index,
-        operands: String::new(),
-    };
-    c.slot("key");
-    let segments: Vec<SegmentPlan> = s.segments.iter().map(|(k, seg)| segment_plan(&mut c, k, seg, p)).collect();
-    // Prerequisites name other flags' variants: resolved before the flags are consumed.
-    let mut requires: Vec<Vec<Requirement>> = s
-        .flags
-        .iter()
-        .map(|(_, f)| {
-            f.requires
-                .iter()
-                .map(|r| {
-                    let flag = r.flag.as_deref().and_then(|k| flag_index.get(k)).unwrap_or(u32::MAX);
-                    let target = s.flags.get(flag as usize).map(|(_, t)| Variants::new(t));
-                    let variants = r.variants.iter().filter_map(|v| target.as_ref().and_then(|t| t.position(v))).collect();
-                    Requirement { flag, variants }
-                })
-                .collect()
-        })
-        .collect();
+    let mut st = Stream::new(limits, None, 0);
+    st.c.segment_index = segment_index;
+    let segments = segment_plans(&mut st.c, &s.segments, p);
     let Snapshot { schema, version, environment, published_at, metadata, segments: _, flags: model } = s;
-    let mut flags = Vec::with_capacity(model.len());
-    let root = Path::Root;
-    let flags_path = root.key("flags");
-    for (i, (key, f)) in model.into_iter().enumerate() {
-        let requires = requires.get_mut(i).map(std::mem::take).unwrap_or_default();
-        flags.push(flag_plan(&mut c, &key, f, requires, &flags_path, p));
+    for (key, f) in model {
+        st.add(&key, f, p);
     }
-    if !p.has_errors() {
-        evaluation_steps(&flags, &segments, limits, p);
-    }
-    if !p.has_errors() {
-        dependencies(&mut flags);
-    }
-    Plan {
-        schema,
-        version,
-        environment: environment.as_deref().map(Into::into),
-        published_at: published_at.as_deref().map(Into::into),
-        metadata: owned_pairs(metadata),
+    st.flag_index = flag_index;
+    // Unknown flags and variants were reported by validation; they resolve to nothing here.
+    let _ = st.resolve(false);
+    let head = Snapshot { schema, version, environment, published_at, metadata, ..Snapshot::default() };
+    assemble(head, st.c, st.a, st.flags, st.flag_index, segments, limits, p)
+}
+
+/// The plan of its parts (the model's top-level fields in `head`), after the whole-plan checks.
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    head: Snapshot<'_>,
+    c: Compiler<'_>,
+    a: Arenas,
+    flags: Vec<FlagPlan>,
+    flag_index: StrIndex,
+    segments: Vec<SegmentPlan>,
+    limits: &Limits,
+    p: &mut Problems,
+) -> Plan {
+    let mut plan = Plan {
+        schema: head.schema,
+        version: head.version,
+        environment: head.environment.as_deref().map(Into::into),
+        published_at: head.published_at.as_deref().map(Into::into),
+        metadata: owned_pairs(head.metadata),
         flags,
         flag_index,
         segments,
         attrs: c.attrs,
-        operands: c.operands,
+        rules: a.rules,
+        rule_extras: a.extras,
+        requires: a.requires,
+        required: a.required,
+        variants: a.variants,
+        flag_metadata: a.metadata,
+        splits: a.splits,
+        ramps: a.ramps,
+        conds: c.conds,
+        leaves: c.leaves,
+        text: c.text,
+    };
+    if !p.has_errors() {
+        evaluation_steps(&plan, limits, p);
+    }
+    if !p.has_errors() {
+        dependencies(&mut plan);
+    }
+    plan
+}
+
+/// Loads a snapshot in one pass, compiling each flag as soon as it is read and dropping its model, so
+/// that a load holds the text, the plan and one flag's model at a time, not the whole model (the
+/// model of a flag takes several times its plan). `None` as soon as anything is wrong (a problem of
+/// any kind, a warning included, a text that is not JSON, an unknown schema) or when the text has
+/// segments after its flags: the caller then loads the text the ordinary way
+/// ([`snapshot::build`](crate::snapshot::build), [`crate::validate::validate`], [`compile`]), which
+/// reports every problem, in order. On success the plan equals what that way builds.
+pub(crate) fn stream(text: &str, limits: &Limits, now_ms: Option<i64>) -> Option<Plan> {
+    let mut p = Problems::default();
+    let mut sink = Stream::new(limits, now_ms, text.len());
+    let model = crate::snapshot::build_with(text, limits.max_json_depth, &mut p, &mut sink).ok()??;
+    if sink.failed || !p.list.is_empty() {
+        return None;
+    }
+    // Segments are compiled before the first flag (their slots come first, as in `compile`); a
+    // snapshot without flags has them compiled here.
+    let segments = match sink.segments.take() {
+        Some((n, plans)) if n == model.segments.len() => plans,
+        Some(_) => return None,
+        None => {
+            sink.c.segment_index = segment_keys(&model.segments);
+            segment_plans(&mut sink.c, &model.segments, &mut p)
+        }
+    };
+    // What `validate` checks beyond the flags (the flags were checked one by one, but for their
+    // prerequisites, checked by `resolve`).
+    let keys = Keys { segments: core::mem::take(&mut sink.c.segment_index), flags: StrIndex::default() };
+    crate::validate::validate(&model, &keys, limits, now_ms, &mut p);
+    if !p.list.is_empty() || !sink.resolve(true) {
+        return None;
+    }
+    let head = Snapshot { segments: Vec::new(), ..model };
+    let plan = assemble(head, sink.c, sink.a, sink.flags, sink.flag_index, segments, limits, &mut p);
+    p.list.is_empty().then_some(plan)
+}
+
+/// Compiles the segments, in order.
+fn segment_plans(c: &mut Compiler<'_>, segments: &[(Str<'_>, Segment<'_>)], p: &mut Problems) -> Vec<SegmentPlan> {
+    segments.iter().map(|(k, seg)| segment_plan(c, k, seg, p)).collect()
+}
+
+/// Segment key → position (first occurrence wins).
+fn segment_keys(segments: &[(Str<'_>, Segment<'_>)]) -> StrIndex {
+    StrIndex::new(segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32)))
+}
+
+/// The [`FlagSink`] of [`stream`].
+struct Stream<'l, 'a> {
+    c: Compiler<'l>,
+    a: Arenas,
+    flags: Vec<FlagPlan>,
+    flag_index: StrIndex,
+    /// Prerequisites to resolve once every flag is read: (flag index, position in `requires`, model).
+    pending: Vec<(u32, u32, crate::snapshot::Prerequisite<'a>)>,
+    /// The number of segments read before the first flag, and their plans.
+    segments: Option<(usize, Vec<SegmentPlan>)>,
+    now_ms: Option<i64>,
+    /// A problem was found: the load will be done the ordinary way; flags are no longer compiled.
+    failed: bool,
+    /// The length of the text, to extrapolate the arenas' sizes (see [`Stream::reserve`]).
+    text_len: usize,
+}
+
+impl<'l, 'a> Stream<'l, 'a> {
+    /// Flags read before the arenas are sized by extrapolation.
+    const SAMPLE: usize = 16;
+
+    #[inline(never)]
+    fn new(limits: &'l Limits, now_ms: Option<i64>, text_len: usize) -> Self {
+        Stream {
+            c: Compiler::new(limits, StrIndex::default()),
+            a: Arenas::default(),
+            flags: Vec::new(),
+            text_len,
+            flag_index: StrIndex::default(),
+            pending: Vec::new(),
+            segments: None,
+            now_ms,
+            failed: false,
+        }
+    }
+
+    /// Compiles flag `key` (its prerequisites are left for [`Stream::resolve`]).
+    #[inline(never)]
+    fn add(&mut self, key: &str, mut f: Flag<'a>, p: &mut Problems) {
+        let i = index(self.flags.len());
+        let start = self.a.requires.len();
+        for r in core::mem::take(&mut f.requires) {
+            let at = index(self.a.requires.len());
+            self.a.requires.push(Requirement { flag: NONE, variants: Span(0, 0) });
+            self.pending.push((i, at, r));
+        }
+        let requires = Span::new(start, self.a.requires.len());
+        let root = Path::Root;
+        let flags_path = root.key("flags");
+        let plan = flag_plan(&mut self.c, &mut self.a, key, f, requires, &flags_path, p);
+        self.flags.push(plan);
+    }
+
+    /// Resolves the prerequisites once every flag is compiled. `strict`: whether each must name a known
+    /// flag and at least one of its variants, and the graph be free of cycles and of chains over the
+    /// limit (else `false`); otherwise (validation reported those) an unknown flag resolves to `NONE`
+    /// and unknown variants to nothing.
+    fn resolve(&mut self, strict: bool) -> bool {
+        let pending = core::mem::take(&mut self.pending);
+        if pending.is_empty() {
+            return true;
+        }
+        // `edges[flag]`: the flags it requires (pending is in flag order).
+        let mut edges: Vec<Vec<(usize, String)>> = Vec::new();
+        let a = &mut self.a;
+        for (owner, at, r) in pending {
+            let target = r.flag.as_deref().and_then(|k| self.flag_index.get(k));
+            let names = target.and_then(|t| self.flags.get(t as usize)).map_or(&[][..], |t| t.variants.of(&a.variants));
+            if strict && (target.is_none() || r.variants.is_empty()) {
+                return false;
+            }
+            // Many variants: a hash index (no quadratic resolution).
+            let index_of = (names.len() > 16 && r.variants.len() > 1).then(|| {
+                let mut ix = StrIndex::default();
+                for (i, (k, _)) in names.iter().enumerate() {
+                    ix.get_or_insert(k, index(i));
+                }
+                ix
+            });
+            let first = a.required.len();
+            for v in &r.variants {
+                let i = match &index_of {
+                    Some(ix) => ix.get(v),
+                    None => names.iter().position(|(k, _)| **k == **v).map(index),
+                };
+                match i {
+                    Some(i) => a.required.push(i),
+                    None if strict => return false,
+                    None => {}
+                }
+            }
+            if let Some(req) = a.requires.get_mut(at as usize) {
+                *req = Requirement { flag: target.unwrap_or(NONE), variants: Span::new(first, a.required.len()) };
+            }
+            if let (true, Some(t)) = (strict, target) {
+                while edges.len() <= owner as usize {
+                    edges.push(Vec::new());
+                }
+                if let Some(e) = edges.last_mut() {
+                    e.push((t as usize, String::new()));
+                }
+            }
+        }
+        while edges.len() < self.flags.len() {
+            edges.push(Vec::new());
+        }
+        !strict || crate::validate::prerequisites_ok(&edges, self.c.limits)
+    }
+
+    /// Reserves room in the arenas for the rest of the text, extrapolating what the flags read up to
+    /// byte `offset` take (plus an eighth): so that they are not regrown (regrowth copies them and, in
+    /// wasm, leaves holes that grow the memory). An estimate too low only means regrowth, too high a
+    /// margin trimmed when the plan is assembled.
+    fn reserve(&mut self, offset: usize) {
+        let offset = offset.max(1);
+        let more = |n: usize| {
+            let total = n.saturating_mul(self.text_len) / offset;
+            total.saturating_add(total / 8).saturating_sub(n)
+        };
+        let (c, a) = (&mut self.c, &mut self.a);
+        self.flags.reserve(more(self.flags.len()));
+        c.leaves.reserve(more(c.leaves.len()));
+        a.rules.reserve(more(a.rules.len()));
+        a.variants.reserve(more(a.variants.len()));
+        c.conds.reserve(more(c.conds.len()));
+        c.text.reserve(more(c.text.len()));
+    }
+}
+
+impl<'a> FlagSink<'a> for Stream<'_, 'a> {
+    #[inline(never)]
+    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
+        if self.failed || !p.list.is_empty() {
+            self.failed = true;
+            return None;
+        }
+        let c = &mut self.c;
+        if self.segments.is_none() {
+            c.segment_index = segment_keys(segments);
+            let plans = segment_plans(c, segments, p);
+            self.segments = Some((segments.len(), plans));
+        }
+        crate::validate::flag_alone(&key, &f, &c.segment_index, c.limits, self.now_ms, p);
+        if !p.list.is_empty() {
+            self.failed = true;
+            return None;
+        }
+        self.flag_index.get_or_insert(&key, index(self.flags.len()));
+        self.add(&key, f, p);
+        self.failed = !p.list.is_empty();
+        if self.flags.len() == Self::SAMPLE {
+            self.reserve(offset);
+        }
+        None
     }
 }
 
@@ -320,23 +735,34 @@ impl Keys {
     /// Indexes the keys of `s`.
     pub(crate) fn new(s: &Snapshot<'_>) -> Keys {
         Keys {
-            segments: StrIndex::new(s.segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32))),
+            segments: segment_keys(&s.segments),
             flags: StrIndex::new(s.flags.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32))),
         }
     }
 }
 
-/// Compiles one flag (consuming its model). Not inlined: called once per flag, it is optimised early
-/// by wasm engines that start in baseline code.
+/// Compiles one flag (consuming its model) into the arenas. Not inlined: called once per flag, it is
+/// optimised early by wasm engines that start in baseline code.
 #[inline(never)]
-fn flag_plan(c: &mut Compiler<'_>, key: &str, f: Flag<'_>, requires: Vec<Requirement>, flags_path: &Path<'_>, p: &mut Problems) -> FlagPlan {
+fn flag_plan(c: &mut Compiler<'_>, a: &mut Arenas, key: &str, f: Flag<'_>, requires: Span, flags_path: &Path<'_>, p: &mut Problems) -> FlagPlan {
     let path = flags_path.key(key);
     let rules_path = path.key("rules");
     let kind = f.variants.iter().find_map(|(_, v)| ValueKind::of(v)).unwrap_or(ValueKind::Boolean);
     let vx = Variants::new(&f);
     let default = vx.get(f.default.as_deref());
     let off = if f.off_variant.is_some() { vx.get(f.off_variant.as_deref()) } else { default };
-    let mut rules = Vec::with_capacity(f.rules.as_ref().map_or(0, Vec::len));
+    // The key, then `:`; the salt and `:` after it when there is one.
+    let key_span = c.text(key);
+    c.text.push(':');
+    let salt_prefix = match f.salt.as_deref() {
+        None => Span(key_span.0, key_span.1.saturating_add(1)),
+        Some(salt) => {
+            let s = c.text(salt);
+            c.text.push(':');
+            Span(s.0, s.1.saturating_add(1))
+        }
+    };
+    let first_rule = a.rules.len();
     for (i, r) in f.rules.iter().flatten().enumerate() {
         let rp = rules_path.index(i);
         let when = r.when.as_ref().map(|w| c.cond(w, &rp.key("when"), p));
@@ -345,55 +771,54 @@ fn flag_plan(c: &mut Compiler<'_>, key: &str, f: Flag<'_>, requires: Vec<Require
             Serve::Variant(v) => ServePlan::Variant(vx.get(Some(v))),
             Serve::Split { split, by: b } => {
                 let mut acc = 0u32;
-                let entries = split
-                    .iter()
-                    .map(|e| {
-                        acc += e.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok()).unwrap_or(0);
-                        (acc, vx.get(e.variant.as_deref()))
-                    })
-                    .collect();
-                ServePlan::Split { by: by(c, b), entries }
+                let start = a.splits.len();
+                a.splits.extend(split.iter().map(|e| {
+                    acc += e.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok()).unwrap_or(0);
+                    (acc, vx.get(e.variant.as_deref()))
+                }));
+                ServePlan::Split { by: by(c, b), entries: Span::new(start, a.splits.len()) }
             }
             Serve::Percent { variant, percent, by: b } => ServePlan::Percent {
                 by: by(c, b),
                 buckets: percent_buckets(percent.text()).unwrap_or(0),
                 variant: vx.get(variant.as_deref()),
             },
-            Serve::Ramp { variant, ramp, by: b } => ServePlan::Ramp {
-                by: by(c, b),
-                steps: ramp
-                    .iter()
-                    .filter_map(|st| {
-                        let at = time::parse_rfc3339_ms(st.at.as_deref()?)?;
-                        let pc = percent_buckets(st.percent.as_ref()?.text()).ok()?;
-                        Some((at, pc))
-                    })
-                    .collect(),
-                variant: vx.get(variant.as_deref()),
-            },
+            Serve::Ramp { variant, ramp, by: b } => {
+                let start = a.ramps.len();
+                a.ramps.extend(ramp.iter().filter_map(|st| {
+                    let at = time::parse_rfc3339_ms(st.at.as_deref()?)?;
+                    let pc = percent_buckets(st.percent.as_ref()?.text()).ok()?;
+                    Some((at, pc))
+                }));
+                ServePlan::Ramp { by: by(c, b), steps: Span::new(start, a.ramps.len()), variant: vx.get(variant.as_deref()) }
+            }
             Serve::Invalid => ServePlan::Variant(0),
         };
-        rules.push(RulePlan {
-            id: r.id.as_deref().map(Into::into),
-            when,
-            from: r.from.as_deref().and_then(time::parse_rfc3339_ms),
-            until: r.until.as_deref().and_then(time::parse_rfc3339_ms),
-            serve,
-        });
+        let extra = if r.id.is_some() || r.from.is_some() || r.until.is_some() {
+            a.extras.push(RuleExtra {
+                id: r.id.as_deref().map(Into::into),
+                from: r.from.as_deref().and_then(time::parse_rfc3339_ms),
+                until: r.until.as_deref().and_then(time::parse_rfc3339_ms),
+            });
+            index(a.extras.len() - 1)
+        } else {
+            NONE
+        };
+        a.rules.push(RulePlan { when, extra, serve });
     }
-    let salt = f.salt.as_deref().unwrap_or(key);
+    let rules = Span::new(first_rule, a.rules.len());
     FlagPlan {
-        key: key.into(),
+        key: key_span,
         kind,
-        salt_prefix: prefix(salt),
-        variants: owned_pairs(f.variants),
+        salt_prefix,
+        variants: append_pairs(&mut a.variants, f.variants),
         default,
         off,
         enabled: f.enabled,
         requires,
-        has_rules: !rules.is_empty(),
+        has_rules: rules.len() > 0,
         rules,
-        metadata: owned_pairs(f.metadata),
+        metadata: append_pairs(&mut a.metadata, f.metadata),
         uses_time: false,
         uses_context: false,
     }
@@ -405,57 +830,57 @@ fn flag_plan(c: &mut Compiler<'_>, key: &str, f: Flag<'_>, requires: Vec<Require
 /// the next segment, 16 deep, are 2^16 checks; a segment with 1,000 costly leaves in 1,000 flags, a million
 /// tests). Runs on a problem-free plan: references in range, no cycle, chains within their limits (the
 /// recursion is bounded by them, and by MAX_NESTING whatever the plan).
-fn evaluation_steps(flags: &[FlagPlan], segments: &[SegmentPlan], limits: &Limits, p: &mut Problems) {
+fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
     use crate::eval::MAX_NESTING;
-    fn cond(c: &Cond, segments: &[SegmentPlan], memo: &mut [Option<u64>], depth: usize) -> u64 {
+    fn cond(plan: &Plan, c: &Cond, memo: &mut [Option<u64>], depth: usize) -> u64 {
         match c {
-            Cond::All(items) | Cond::Any(items) => items.iter().fold(1u64, |a, c| a.saturating_add(cond(c, segments, memo, depth))),
-            Cond::Not(inner) => cond(inner, segments, memo, depth).saturating_add(1),
-            Cond::Segment(i) => segment(*i as usize, segments, memo, depth + 1).saturating_add(1),
-            Cond::Attr { matcher, .. } => matcher.work(),
+            Cond::All(items) | Cond::Any(items) => items.of(&plan.conds).iter().fold(1u64, |a, c| a.saturating_add(cond(plan, c, memo, depth))),
+            Cond::Not(inner) => plan.conds.get(*inner as usize).map_or(0, |c| cond(plan, c, memo, depth)).saturating_add(1),
+            Cond::Segment(s) => segment(plan, *s as usize, memo, depth + 1).saturating_add(1),
+            Cond::Attr(l) => plan.leaves.get(*l as usize).map_or(1, |l| l.matcher.work()),
         }
     }
-    fn segment(i: usize, segments: &[SegmentPlan], memo: &mut [Option<u64>], depth: usize) -> u64 {
+    fn segment(plan: &Plan, i: usize, memo: &mut [Option<u64>], depth: usize) -> u64 {
         if let Some(Some(c)) = memo.get(i) {
             return *c;
         }
         if depth > MAX_NESTING {
             return u64::MAX;
         }
-        let c = segments.get(i).and_then(|s| s.when.as_ref()).map_or(0, |w| cond(w, segments, memo, depth)).saturating_add(1);
+        let c = plan.segments.get(i).and_then(|s| s.when.as_ref()).map_or(0, |w| cond(plan, w, memo, depth)).saturating_add(1);
         if let Some(m) = memo.get_mut(i) {
             *m = Some(c);
         }
         c
     }
-    fn flag(i: usize, flags: &[FlagPlan], segments: &[SegmentPlan], seg: &mut [Option<u64>], memo: &mut [Option<u64>], depth: usize) -> u64 {
+    fn flag(plan: &Plan, i: usize, seg: &mut [Option<u64>], memo: &mut [Option<u64>], depth: usize) -> u64 {
         if let Some(Some(c)) = memo.get(i) {
             return *c;
         }
         if depth > MAX_NESTING {
             return u64::MAX;
         }
-        let Some(f) = flags.get(i) else { return 0 };
+        let Some(f) = plan.flags.get(i) else { return 0 };
         let mut c = 1u64;
-        for r in &f.rules {
-            c = c.saturating_add(1).saturating_add(r.when.as_ref().map_or(0, |w| cond(w, segments, seg, 0)));
+        for r in plan.rules(f) {
+            c = c.saturating_add(1).saturating_add(r.when.as_ref().map_or(0, |w| cond(plan, w, seg, 0)));
         }
-        for r in &f.requires {
-            c = c.saturating_add(1).saturating_add(flag(r.flag as usize, flags, segments, seg, memo, depth + 1));
+        for r in plan.requires(f) {
+            c = c.saturating_add(1).saturating_add(flag(plan, r.flag as usize, seg, memo, depth + 1));
         }
         if let Some(m) = memo.get_mut(i) {
             *m = Some(c);
         }
         c
     }
-    let mut seg = vec![None; segments.len()];
-    let mut memo = vec![None; flags.len()];
-    let costs: Vec<u64> = (0..flags.len()).map(|i| flag(i, flags, segments, &mut seg, &mut memo, 0)).collect();
+    let mut seg = vec![None; plan.segments.len()];
+    let mut memo = vec![None; plan.flags.len()];
+    let costs: Vec<u64> = (0..plan.flags.len()).map(|i| flag(plan, i, &mut seg, &mut memo, 0)).collect();
     let total = costs.iter().fold(0u64, |a, c| a.saturating_add(*c));
     if total > limits.max_evaluation_steps as u64 {
         // The costliest flag, the first of them in document order.
         if let Some((i, cost)) = costs.iter().enumerate().rev().max_by_key(|(_, c)| **c) {
-            let key = flags.get(i).map_or("", |f| &*f.key);
+            let key = plan.flags.get(i).map_or("", |f| plan.key(f));
             p.error(
                 Path::Root.key("flags").key(key),
                 format!(
@@ -471,18 +896,20 @@ fn evaluation_steps(flags: &[FlagPlan], segments: &[SegmentPlan], limits: &Limit
 
 /// Works out `uses_time` and `uses_context` for every flag, prerequisites included.
 /// Requires an acyclic prerequisite graph (validated).
-fn dependencies(flags: &mut [FlagPlan]) {
-    fn own(f: &FlagPlan) -> (bool, bool) {
+fn dependencies(plan: &mut Plan) {
+    fn own(plan: &Plan, f: &FlagPlan) -> (bool, bool) {
         if !f.enabled {
             return (false, false);
         }
         let (mut time, mut ctx) = (false, false);
-        for r in &f.rules {
-            time |= r.from.is_some() || r.until.is_some();
+        for r in plan.rules(f) {
+            let (from, until) = plan.window(r);
+            let windowed = from.is_some() || until.is_some();
+            time |= windowed;
             ctx |= r.when.is_some();
             match r.serve {
                 ServePlan::Variant(_) => {
-                    if r.when.is_none() && r.from.is_none() && r.until.is_none() {
+                    if r.when.is_none() && !windowed {
                         break; // every later rule is unreachable
                     }
                 }
@@ -495,17 +922,17 @@ fn dependencies(flags: &mut [FlagPlan]) {
         }
         (time, ctx)
     }
-    let n = flags.len();
+    let n = plan.flags.len();
     let mut done: Vec<Option<(bool, bool)>> = vec![None; n];
-    fn visit(i: usize, flags: &[FlagPlan], done: &mut Vec<Option<(bool, bool)>>, guard: usize) -> (bool, bool) {
+    fn visit(i: usize, plan: &Plan, done: &mut Vec<Option<(bool, bool)>>, guard: usize) -> (bool, bool) {
         if let Some(Some(d)) = done.get(i) {
             return *d;
         }
-        let Some(f) = flags.get(i) else { return (false, false) };
-        let (mut t, mut c) = own(f);
+        let Some(f) = plan.flags.get(i) else { return (false, false) };
+        let (mut t, mut c) = own(plan, f);
         if f.enabled && guard > 0 {
-            for r in &f.requires {
-                let (rt, rc) = visit(r.flag as usize, flags, done, guard - 1);
+            for r in plan.requires(f) {
+                let (rt, rc) = visit(r.flag as usize, plan, done, guard - 1);
                 t |= rt;
                 c |= rc;
             }
@@ -516,11 +943,82 @@ fn dependencies(flags: &mut [FlagPlan]) {
         (t, c)
     }
     for i in 0..n {
-        visit(i, flags, &mut done, n + 1);
+        visit(i, plan, &mut done, n + 1);
     }
-    for (f, d) in flags.iter_mut().zip(done) {
+    for (f, d) in plan.flags.iter_mut().zip(done) {
         let (t, c) = d.unwrap_or((true, true));
         f.uses_time = t;
         f.uses_context = c;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::{self, Value};
+
+    /// The ordinary load's plan (`None` when the text has problems).
+    fn ordinary(text: &str) -> Option<Plan> {
+        let limits = Limits::default();
+        let mut p = Problems::default();
+        let model = crate::snapshot::build(text, limits.max_json_depth, &mut p).ok()??;
+        let keys = Keys::new(&model);
+        crate::validate::validate(&model, &keys, &limits, None, &mut p);
+        let plan = compile(model, keys, &limits, &mut p);
+        p.list.is_empty().then_some(plan)
+    }
+
+    /// Every snapshot of the case files and examples: the one-pass load takes exactly the texts without
+    /// problems, and builds the same plan as the ordinary load.
+    #[test]
+    fn one_pass_load_equals_the_ordinary_load() {
+        let mut texts = Vec::new();
+        for dir in ["tests/cases", "examples"] {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let path = e.unwrap().path();
+                if path.extension().is_some_and(|x| x == "json") {
+                    texts.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        let mut snapshots = Vec::new();
+        for t in &texts {
+            let v = json::parse(t).unwrap();
+            let Value::Object(members) = &v else { continue };
+            if members.iter().any(|(k, _)| k == "flags") {
+                snapshots.push(t.clone());
+            }
+            for (k, x) in members {
+                match (&**k, x) {
+                    ("snapshot", x) => {
+                        let mut out = String::new();
+                        json::write_value(&mut out, x);
+                        snapshots.push(out);
+                    }
+                    ("snapshotText", Value::String(s)) => snapshots.push(s.to_string()),
+                    _ => {}
+                }
+            }
+        }
+        // Segments after flags: taken by the ordinary load only.
+        snapshots.push(r#"{"schema":1,"version":1,"flags":{"f":{"variants":{"a":1},"default":"a","rules":[{"when":{"segment":"s"},"serve":"a"}]}},"segments":{"s":{"include":["u"]}}}"#.into());
+        // Prerequisites, before and after.
+        snapshots.push(r#"{"schema":1,"version":1,"flags":{"a":{"variants":{"x":1,"y":2},"default":"x","requires":[{"flag":"b","variants":["on"]}]},"b":{"variants":{"off":false,"on":true},"default":"on","requires":[{"flag":"c","variants":["z"]}]},"c":{"variants":{"z":"z"},"default":"z"}}}"#.into());
+        assert!(snapshots.len() > 20, "{}", snapshots.len());
+        let mut streamed = 0;
+        for s in &snapshots {
+            let one = stream(s, &Limits::default(), None);
+            let two = ordinary(s);
+            match (&one, &two) {
+                (Some(a), Some(b)) => {
+                    assert_eq!(format!("{a:?}"), format!("{b:?}"), "{s}");
+                    streamed += 1;
+                }
+                (None, Some(_)) => assert!(s.find("\"segments\"") > s.find("\"flags\""), "not taken by the one-pass load: {s}"),
+                (Some(_), None) => panic!("the one-pass load took a text with problems: {s}"),
+                (None, None) => {}
+            }
+        }
+        assert!(streamed > 12, "{streamed}");
     }
 }

@@ -5,7 +5,8 @@
 //! layout that keeps the wasm binary small.
 //!
 //! Invariants: the table length is a power of two and at least twice the number of entries, so
-//! probing always finds an empty slot; `slots[i] == EMPTY` or indexes `entries`.
+//! probing always finds an empty slot; `slots[i] == EMPTY` or indexes `entries`; an entry's key is
+//! `keys[start..start + len]` (all keys in one string: one allocation per index, not per key).
 
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -14,9 +15,20 @@ const EMPTY: u32 = u32::MAX;
 /// A read-only map from strings to `u32` values.
 #[derive(Clone, Debug, Default)]
 pub struct StrIndex {
-    entries: Vec<(Box<str>, u32, u64)>,
+    entries: Vec<Entry>,
+    /// Every key, one after another.
+    keys: String,
     slots: Vec<u32>,
     mask: usize,
+}
+
+/// A key (its place in `StrIndex::keys`), its value and its hash.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    start: usize,
+    len: usize,
+    value: u32,
+    hash: u64,
 }
 
 impl StrIndex {
@@ -44,8 +56,8 @@ impl StrIndex {
             let cap = ((self.entries.len() + 1) * 4).max(8).next_power_of_two();
             self.slots = vec![EMPTY; cap];
             self.mask = cap - 1;
-            for (i, (_, _, eh)) in self.entries.iter().enumerate() {
-                let mut j = (*eh as usize) & self.mask;
+            for (i, e) in self.entries.iter().enumerate() {
+                let mut j = (e.hash as usize) & self.mask;
                 while self.slots[j] != EMPTY {
                     j = (j + 1) & self.mask;
                 }
@@ -57,7 +69,9 @@ impl StrIndex {
             i = (i + 1) & self.mask;
         }
         self.slots[i] = self.entries.len() as u32;
-        self.entries.push((key.into(), value, h));
+        let start = self.keys.len();
+        self.keys.push_str(key);
+        self.entries.push(Entry { start, len: key.len(), value, hash: h });
         value
     }
 
@@ -71,9 +85,10 @@ impl StrIndex {
             if s == EMPTY {
                 return None;
             }
-            let (k, v, eh) = self.entries.get(s as usize)?;
-            if *eh == h && crate::bytes::str_eq(k, key) {
-                return Some(*v);
+            let e = self.entries.get(s as usize)?;
+            let k = self.keys.as_bytes().get(e.start..e.start.saturating_add(e.len)).unwrap_or(&[]);
+            if e.hash == h && crate::bytes::eq(k, key.as_bytes()) {
+                return Some(e.value);
             }
             i = (i + 1) & self.mask;
         }
@@ -106,7 +121,13 @@ impl StrIndex {
 
     /// Keys in insertion order (first occurrences).
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(k, _, _)| &**k)
+        self.entries.iter().map(|e| self.key(e))
+    }
+
+    /// The key of an entry (`""` should its place be out of range, which the invariant excludes).
+    #[inline]
+    fn key(&self, e: &Entry) -> &str {
+        self.keys.get(e.start..e.start.saturating_add(e.len)).unwrap_or("")
     }
 }
 

@@ -196,6 +196,31 @@ pub struct Segment<'a> {
 /// reported alone (spec §9). A text that is not JSON, has a duplicate key or nests deeper than
 /// `max_depth` gives the [`ParseError`] that [`json::parse_with`] reports for it, and nothing else.
 pub(crate) fn build<'a>(text: &'a str, max_depth: usize, p: &mut Problems) -> Result<Option<Snapshot<'a>>, ParseError> {
+    build_with(text, max_depth, p, &mut Keep)
+}
+
+/// Receives each flag as soon as it is read (see [`build_with`]).
+pub(crate) trait FlagSink<'a> {
+    /// Takes flag `key`, read up to byte `offset` of the text; `segments` are the segments read so far.
+    /// Returns the flag when it is to be kept in the model's `flags`.
+    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)>;
+}
+
+/// The sink that keeps every flag in the model.
+struct Keep;
+
+impl<'a> FlagSink<'a> for Keep {
+    #[inline]
+    fn flag(&mut self, _: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: Flag<'a>, _: usize, _: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
+        Some((key, f))
+    }
+}
+
+/// [`build`], handing each flag to `sink` as soon as it is read (the model keeps those the sink returns):
+/// a loader can compile a flag and drop its model before the next one is read.
+///
+/// The sink is a trait object: one copy of the reader's code serves both loads (the wasm build's size).
+pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, sink: &mut dyn FlagSink<'a>) -> Result<Option<Snapshot<'a>>, ParseError> {
     let mut r = Reader::new(text, max_depth);
     let mut s = Snapshot::default();
     let mut unknown_schema = None;
@@ -241,7 +266,9 @@ pub(crate) fn build<'a>(text: &'a str, max_depth: usize, p: &mut Problems) -> Re
                     if open_object(&mut r, &path, p) {
                         while let Some(key) = r.next_key() {
                             let f = flag(&mut r, &path.key(&key), p);
-                            s.flags.push((key, f));
+                            if let Some(kept) = sink.flag(&s.segments, key, f, r.offset(), p) {
+                                s.flags.push(kept);
+                            }
                         }
                     }
                 }

@@ -109,20 +109,37 @@ pub(crate) fn validate(s: &Snapshot<'_>, keys: &Keys, limits: &Limits, now_ms: O
     for (key, f) in &s.flags {
         let path = flags_path.key(key);
         check_key(key, &path, "a flag key", p);
-        flag(f, &path, s, flag_keys, segment_keys, limits, now_ms, p);
+        flag(f, &path, Some((s, flag_keys)), segment_keys, limits, now_ms, p);
     }
     prerequisite_graph(s, flag_keys, limits, p);
     // The work of an evaluation (`Limits::max_evaluation_steps`) is checked on the compiled plan, where
     // each operator's cost is known: plan::evaluation_steps.
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Validates flag `key` alone, as a load that compiles each flag as it is read does
+/// ([`crate::plan::stream`]): everything [`validate`] checks of it but its prerequisites, which name
+/// other flags (that load checks them once every flag is read). `segment_keys` index the segments.
+pub(crate) fn flag_alone(key: &str, f: &Flag<'_>, segment_keys: &StrIndex, limits: &Limits, now_ms: Option<i64>, p: &mut Problems) {
+    let path = Path::Root.key("flags");
+    let path = path.key(key);
+    check_key(key, &path, "a flag key", p);
+    flag(f, &path, None, segment_keys, limits, now_ms, p);
+}
+
+/// Whether the prerequisite graph `edges[flag] = [required flag]` has neither a cycle nor a chain over
+/// the limit (what [`validate`] reports as problems).
+pub(crate) fn prerequisites_ok(edges: &[Vec<(usize, String)>], limits: &Limits) -> bool {
+    let mut p = Problems::default();
+    find_cycles(&[], edges, "prerequisite", &mut p);
+    p.list.is_empty() && report_chains(edges, limits.max_prerequisite_depth.min(MAX_NESTING), "prerequisite", &mut p)
+}
+
+/// `targets`: the model and its flag keys, to check prerequisites against; `None` skips them.
 #[inline(never)] // once per flag: optimised early in wasm (see snapshot::flag)
 fn flag(
     f: &Flag<'_>,
     path: &Path<'_>,
-    s: &Snapshot<'_>,
-    flag_keys: &StrIndex,
+    targets: Option<(&Snapshot<'_>, &StrIndex)>,
     segment_keys: &StrIndex,
     limits: &Limits,
     now_ms: Option<i64>,
@@ -178,6 +195,7 @@ fn flag(
         }
     }
     for (i, r) in f.requires.iter().enumerate() {
+        let Some((s, flag_keys)) = targets else { break };
         let requires = path.key("requires");
         let rp = requires.index(i);
         let target = r.flag.as_deref().and_then(|k| flag_keys.get(k).map(|j| (k, j as usize)));
@@ -391,7 +409,7 @@ fn segment_refs<'c>(c: &'c Condition<'_>, path: &Path<'_>, out: &mut Vec<(&'c st
 }
 
 /// Depth-first search for cycles over `edges[node] = [(target, path of the reference)]`, in order;
-/// reports each cycle once, at the reference that closes it.
+/// reports each cycle once, at the reference that closes it. `names[node]` names the nodes in messages.
 fn find_cycles(names: &[&str], edges: &[Vec<(usize, String)>], what: &str, p: &mut Problems) {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
@@ -399,8 +417,8 @@ fn find_cycles(names: &[&str], edges: &[Vec<(usize, String)>], what: &str, p: &m
         Active,
         Done,
     }
-    let mut mark = vec![Mark::New; names.len()];
-    for start in 0..names.len() {
+    let mut mark = vec![Mark::New; edges.len()];
+    for start in 0..edges.len() {
         if mark[start] != Mark::New {
             continue;
         }
