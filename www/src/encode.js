@@ -201,12 +201,13 @@ function slot(u8, dv, pos, end, v) {
 }
 
 // The common slot first: a string of at most SHORT_ASCII units, written as if it were ASCII (one
-// store per unit, one test at the end: a unit >= 0x80 leaves a bit of `or` at or above 0x80). Small, so
-// the JIT inlines it at each slot's site; anything else, or a non-ASCII string, goes through `slot`.
+// store per unit, one test at the end: a unit >= 0x80 leaves a bit of `or` at or above 0x80) in the
+// short form (tag 8, a one-byte length). Small, so the JIT inlines it at each slot's site; anything
+// else, or a non-ASCII string, goes through `slot` (whose writes cover every byte written here).
 function put(u8, dv, pos, end, v) {
   if (typeof v === "string") {
     const n = v.length;
-    const start = pos + 5;
+    const start = pos + 2;
     if (n <= SHORT_ASCII && start + n <= end) {
       let or = 0;
       for (let i = 0; i < n; i++) {
@@ -215,11 +216,8 @@ function put(u8, dv, pos, end, v) {
         or |= c;
       }
       if (or < 0x80) {
-        u8[pos] = 5;
-        u8[pos + 1] = n; // the byte length as a little-endian u32 (n < 256)
-        u8[pos + 2] = 0;
-        u8[pos + 3] = 0;
-        u8[pos + 4] = 0;
+        u8[pos] = 8;
+        u8[pos + 1] = n;
         return start + n;
       }
     }
