@@ -216,20 +216,22 @@ mod xxh3 {
     }
 
     /// [`mul128_fold64`] from four 32 × 32-bit products: a `u128` product is a library call on
-    /// wasm32 (`__multi3`, a full 128 × 128-bit multiply), these are four `i64.mul`.
+    /// wasm32 (`__multi3`, a full 128 × 128-bit multiply), these are four `i64.mul`. Written as sums
+    /// of 32-bit pieces: LLVM recognises the textbook "ladder" form (`cross = (ll >> 32) + (lh & M) +
+    /// hl`) as a 128-bit multiply and turns it back into `__multi3`; this form it does not.
     #[inline(always)]
     #[cfg_attr(not(any(target_arch = "wasm32", test)), allow(dead_code))]
     pub fn mul128_fold64_halves(a: u64, b: u64) -> u64 {
-        let (a_lo, a_hi) = (a & 0xFFFF_FFFF, a >> 32);
-        let (b_lo, b_hi) = (b & 0xFFFF_FFFF, b >> 32);
-        let ll = a_lo * b_lo;
-        let lh = a_lo * b_hi;
-        let hl = a_hi * b_lo;
-        let hh = a_hi * b_hi;
-        // below 2^64: hl <= (2^32 - 1)^2 and the other two terms are below 2^32 each
-        let cross = (ll >> 32) + (lh & 0xFFFF_FFFF) + hl;
-        let upper = hh + (lh >> 32) + (cross >> 32);
-        let lower = (cross << 32) | (ll & 0xFFFF_FFFF);
+        let (a0, a1) = (a as u32, (a >> 32) as u32);
+        let (b0, b1) = (b as u32, (b >> 32) as u32);
+        let p00 = u64::from(a0) * u64::from(b0);
+        let p01 = u64::from(a0) * u64::from(b1);
+        let p10 = u64::from(a1) * u64::from(b0);
+        let p11 = u64::from(a1) * u64::from(b1);
+        // bits 32..96 of the product: below 3 * 2^32
+        let mid = (p00 >> 32) + (p01 & 0xFFFF_FFFF) + (p10 & 0xFFFF_FFFF);
+        let lower = (mid << 32) | (p00 & 0xFFFF_FFFF);
+        let upper = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
         lower ^ upper
     }
 
