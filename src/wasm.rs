@@ -41,6 +41,7 @@ pub struct WasmContext {
 }
 
 /// Packs an outcome without building the full result.
+#[inline(always)]
 fn pack_outcome(o: &crate::eval::Outcome) -> u32 {
     if o.reason == Reason::Error || o.variant == u32::MAX {
         return UNPACKABLE;
@@ -94,16 +95,15 @@ const FEW_SLOTS: usize = 4;
 /// Snapshots that read a few attributes decode them into a table of `FEW_SLOTS`: every slot of the
 /// table is written before decoding, so a small one saves that on every call.
 fn packed(engine: &Engine, bytes: &[u8], n: usize, flag: u32, now_ms: f64) -> u32 {
-    let eval = |s: &[Attr<'_>]| pack_outcome(&engine.outcome_slots(flag, s, ms(now_ms)));
     if n <= FEW_SLOTS {
         let mut buf = [Attr::Missing; FEW_SLOTS];
         let Some(slots) = buf.get_mut(..n) else { return UNPACKABLE };
         match decode_slots_into(bytes, slots) {
-            Ok(()) => eval(slots),
+            Ok(()) => pack_outcome(&engine.outcome_slots(flag, slots, ms(now_ms))),
             Err(_) => UNPACKABLE,
         }
     } else {
-        with_slots(bytes, n, eval).unwrap_or(UNPACKABLE)
+        with_slots(bytes, n, |s| pack_outcome(&engine.outcome_slots(flag, s, ms(now_ms)))).unwrap_or(UNPACKABLE)
     }
 }
 
