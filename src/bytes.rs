@@ -7,8 +7,8 @@
 //!
 //! Invariant: `eq(a, b) == (a == b)` for every pair (tested exhaustively over short lengths below).
 //!
-//! [`utf8`] is the crate's one use of `unsafe` outside the wasm-bindgen glue: it skips the validator's
-//! call for short ASCII strings (the encoded context's attribute values, decoded on every wasm call),
+//! [`utf8`] (and its always-inlined form [`utf8_inline`]) is the crate's one use of `unsafe` outside
+//! the wasm-bindgen glue: it skips the validator's call for short ASCII strings (the encoded context's attribute values, decoded on every wasm call),
 //! where `from_utf8` costs more than the evaluation that follows. Its precondition is checked on the
 //! line before, and its result equals `core::str::from_utf8(s).ok()` for every input (tested below).
 
@@ -44,8 +44,15 @@ pub(crate) fn str_eq(a: &str, b: &str) -> bool {
 /// `s` as text if it is valid UTF-8 (what `core::str::from_utf8(s).ok()` gives), faster for short
 /// ASCII strings.
 #[inline]
-#[allow(unsafe_code)]
 pub(crate) fn utf8(s: &[u8]) -> Option<&str> {
+    utf8_inline(s)
+}
+
+/// [`utf8`], always inlined: for the context decoder, which calls it for every string (the wasm build
+/// optimises for size and would otherwise call it; other callers keep one copy).
+#[inline(always)]
+#[allow(unsafe_code)]
+pub(crate) fn utf8_inline(s: &[u8]) -> Option<&str> {
     if s.len() <= 32 && ascii_short(s) {
         // SAFETY: every byte is below 0x80, i.e. ASCII, and ASCII text is valid UTF-8.
         return Some(unsafe { core::str::from_utf8_unchecked(s) });
@@ -66,10 +73,9 @@ fn ascii_short(s: &[u8]) -> bool {
             i += 8;
         }
         acc
-    } else if n >= 4 {
-        u64::from(word4(s, 0) | word4(s, n - 4))
     } else {
-        s.iter().fold(0u64, |acc, b| acc | u64::from(*b))
+        // 0..=7 bytes: loads that together cover every byte (no loop, no call)
+        le_bytes(s)
     };
     high & 0x8080_8080_8080_8080 == 0
 }
@@ -82,31 +88,42 @@ pub(crate) fn short_word(s: &[u8]) -> Option<u64> {
     if s.len() > 7 {
         return None;
     }
+    Some(le_bytes(s) | ((s.len() as u64) << 56))
+}
+
+/// Up to 8 bytes as a little-endian integer (`s[0]` in the low byte; missing high bytes are 0).
+/// Longer slices give their first 8 bytes.
+#[inline(always)]
+pub(crate) fn le_bytes(s: &[u8]) -> u64 {
     // Overlapping loads, not a copy: a copy of variable length is a call to `memcpy`. Where the two
     // windows overlap they hold the same bytes, so OR-ing them is exact.
     let n = s.len();
-    let bytes = if n >= 4 {
+    if n >= 8 {
+        word8(s, 0)
+    } else if n >= 4 {
         u64::from(word4(s, 0)) | (u64::from(word4(s, n - 4)) << (8 * (n - 4)))
     } else if n > 0 {
-        u64::from(s[0]) | (u64::from(s[n / 2]) << (8 * (n / 2))) | (u64::from(s[n - 1]) << (8 * (n - 1)))
+        let byte = |i: usize| u64::from(s.get(i).copied().unwrap_or(0));
+        byte(0) | (byte(n / 2) << (8 * (n / 2))) | (byte(n - 1) << (8 * (n - 1)))
     } else {
         0
-    };
-    Some(bytes | ((n as u64) << 56))
+    }
 }
 
 // Slice patterns, not `copy_from_slice`: the wasm build (std optimised for size) calls a function for
 // every copy, where these compile to one load.
+/// The 8 bytes at `at` as a little-endian integer (0 when they are not all there).
 #[inline(always)]
-fn word8(s: &[u8], at: usize) -> u64 {
+pub(crate) fn word8(s: &[u8], at: usize) -> u64 {
     match s.get(at..at + 8) {
         Some(&[a, b, c, d, e, f, g, h]) => u64::from_le_bytes([a, b, c, d, e, f, g, h]),
         _ => 0,
     }
 }
 
+/// The 4 bytes at `at` as a little-endian integer (0 when they are not all there).
 #[inline(always)]
-fn word4(s: &[u8], at: usize) -> u32 {
+pub(crate) fn word4(s: &[u8], at: usize) -> u32 {
     match s.get(at..at + 4) {
         Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
         _ => 0,
@@ -158,6 +175,17 @@ mod tests {
             w[..n].copy_from_slice(&s);
             w[7] = n as u8;
             assert_eq!(short_word(&s), Some(u64::from_le_bytes(w)), "length {n}");
+        }
+    }
+
+    #[test]
+    fn le_bytes_holds_the_bytes() {
+        for n in 0..=10usize {
+            let s: Vec<u8> = (0..n as u8).map(|i| 0xa0 + i).collect();
+            let mut w = [0u8; 8];
+            let k = n.min(8);
+            w[..k].copy_from_slice(&s[..k]);
+            assert_eq!(le_bytes(&s), u64::from_le_bytes(w), "length {n}");
         }
     }
 

@@ -301,6 +301,9 @@ mod tag {
     pub const STRING: u8 = 5;
     pub const ARRAY: u8 = 6;
     pub const OTHER: u8 = 7;
+    /// A string of fewer than 256 bytes: a `u8` byte length, then the bytes (what the JS client
+    /// writes for short ASCII strings: one length byte instead of four).
+    pub const SHORT_STRING: u8 = 8;
 }
 
 fn take(b: &[u8], n: usize) -> Result<(&[u8], &[u8]), DecodeError> {
@@ -325,7 +328,7 @@ fn read_f64(b: &[u8]) -> Result<(f64, &[u8]), DecodeError> {
     }
 }
 
-/// Decodes one non-array value (tags 0–5, 7).
+/// Decodes one non-array value (tags 0–5, 7, 8).
 #[inline(always)]
 fn decode_scalar(b: &[u8]) -> Result<(Attr<'_>, &[u8]), DecodeError> {
     let (t, rest) = b.split_first().ok_or(DecodeError)?;
@@ -338,10 +341,16 @@ fn decode_scalar(b: &[u8]) -> Result<(Attr<'_>, &[u8]), DecodeError> {
             let integer = *t == tag::INT && value.fract() == 0.0 && value.abs() <= MAX_SAFE_UNIT;
             Ok((Attr::Number { value, integer }, rest))
         }
-        tag::STRING => {
-            let (n, rest) = read_u32(rest)?;
-            let (s, rest) = take(rest, n as usize)?;
-            let s = crate::bytes::utf8(s).ok_or(DecodeError)?;
+        tag::STRING | tag::SHORT_STRING => {
+            let (n, rest) = if *t == tag::SHORT_STRING {
+                let (&n, rest) = rest.split_first().ok_or(DecodeError)?;
+                (usize::from(n), rest)
+            } else {
+                let (n, rest) = read_u32(rest)?;
+                (n as usize, rest)
+            };
+            let (s, rest) = take(rest, n)?;
+            let s = crate::bytes::utf8_inline(s).ok_or(DecodeError)?;
             Ok((Attr::String(s), rest))
         }
         tag::OTHER => Ok((Attr::Other, rest)),
@@ -407,7 +416,7 @@ pub fn decode_slots_into<'b>(mut bytes: &'b [u8], out: &mut [Attr<'b>]) -> Resul
 }
 
 impl Attributes for EncodedContext<'_> {
-    #[inline]
+    #[inline(always)]
     fn attr(&self, slot: usize, _path: &[Box<str>]) -> Attr<'_> {
         self.slots.get(slot).copied().unwrap_or(Attr::Missing)
     }
@@ -418,14 +427,17 @@ impl Attributes for EncodedContext<'_> {
 pub struct Slots<'a, 'b>(pub &'a [Attr<'b>]);
 
 impl Attributes for Slots<'_, '_> {
-    #[inline]
+    // Always inlined: the wasm build optimises for size, and a call returning an `Attr` by value costs
+    // more than the read.
+    #[inline(always)]
     fn attr(&self, slot: usize, _path: &[Box<str>]) -> Attr<'_> {
         self.0.get(slot).copied().unwrap_or(Attr::Missing)
     }
 }
 
 /// Encodes a native JSON object the way the JS client does, for `attrs` (slot paths). Used by tests
-/// and tools to check the decoder against the native lookup.
+/// and tools to check the decoder against the native lookup. Strings under 256 bytes use the short
+/// form (tag 8), longer ones tag 5.
 pub fn encode(ctx: &Context, attrs: &[Vec<Box<str>>]) -> Vec<u8> {
     fn scalar(out: &mut Vec<u8>, v: &Value<'static>, nested: bool) {
         match v {
@@ -438,8 +450,13 @@ pub fn encode(ctx: &Context, attrs: &[Vec<Box<str>>]) -> Vec<u8> {
                 out.extend_from_slice(&f.to_le_bytes());
             }
             Value::String(s) => {
-                out.push(tag::STRING);
-                out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                match u8::try_from(s.len()) {
+                    Ok(n) => out.extend_from_slice(&[tag::SHORT_STRING, n]),
+                    Err(_) => {
+                        out.push(tag::STRING);
+                        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                    }
+                }
                 out.extend_from_slice(s.as_bytes());
             }
             Value::Array(a) if !nested => {
@@ -500,8 +517,9 @@ mod tests {
 
     #[test]
     fn encoded_round_trip() {
-        let c = Context::from_json(r#"{"key":"ü-1","n":7,"a":["x",2,{"o":1}],"b":true,"o":{}}"#).unwrap();
-        let attrs = vec![p("key"), p("n"), p("a"), p("b"), p("o"), p("missing")];
+        let long = "l".repeat(300);
+        let c = Context::from_json(&format!(r#"{{"key":"ü-1","n":7,"a":["x",2,{{"o":1}},"{long}"],"b":true,"o":{{}},"s":"{long}"}}"#)).unwrap();
+        let attrs = vec![p("key"), p("n"), p("a"), p("b"), p("o"), p("missing"), p("s")];
         let bytes = encode(&c, &attrs);
         let e = EncodedContext::decode(&bytes, attrs.len()).unwrap();
         assert!(matches!(e.attr(0, &[]), Attr::String("ü-1")));
@@ -510,12 +528,14 @@ mod tests {
         assert!(matches!(e.attr(4, &[]), Attr::Other));
         assert!(matches!(e.attr(5, &[]), Attr::Missing));
         assert!(matches!(e.attr(99, &[]), Attr::Missing));
+        assert!(matches!(e.attr(6, &[]), Attr::String(s) if s == long));
         match e.attr(2, &[]) {
             Attr::Array(a) => {
                 let v: Vec<_> = a.iter().collect();
                 assert!(matches!(v[0], Attr::String("x")));
                 assert!(matches!(v[2], Attr::Other));
-                assert_eq!(v.len(), 3);
+                assert!(matches!(v[3], Attr::String(s) if s == long));
+                assert_eq!(v.len(), 4);
             }
             _ => panic!(),
         }
@@ -534,6 +554,14 @@ mod tests {
         assert!(EncodedContext::decode(&extra, 2).is_err());
         assert!(EncodedContext::decode(&[9], 1).is_err());
         assert!(EncodedContext::decode(&[5, 2, 0, 0, 0, 0xff, 0xfe], 1).is_err());
+        assert!(EncodedContext::decode(&[8, 2, 0xff, 0xfe], 1).is_err());
+        assert!(EncodedContext::decode(&[8, 3, b'D', b'E'], 1).is_err());
+        assert!(EncodedContext::decode(&[8], 1).is_err());
+        // both string forms
+        for bytes in [&[5u8, 2, 0, 0, 0, b'D', b'E'][..], &[8, 2, b'D', b'E'], &[6, 2, 0, 0, 0, 8, 1, b'x', 5, 0, 0, 0, 0]] {
+            assert!(EncodedContext::decode(bytes, 1).is_ok(), "{bytes:?}");
+        }
+        assert!(matches!(EncodedContext::decode(&[8, 2, b'D', b'E'], 1).unwrap().attr(0, &[]), Attr::String("DE")));
         // random bytes never panic
         let mut x: u64 = 0x9e3779b97f4a7c15;
         for _ in 0..20_000 {
@@ -542,7 +570,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                b.push((x % 9) as u8);
+                b.push((x % 10) as u8);
             }
             let _ = EncodedContext::decode(&b, (x % 4) as usize);
         }

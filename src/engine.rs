@@ -241,7 +241,7 @@ impl Engine {
         self.details(index, &self.outcome(index, ctx, now_ms))
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn outcome<C: Attributes + ?Sized>(&self, index: u32, ctx: &C, now_ms: i64) -> Outcome {
         match self.constants.get(index as usize) {
             Some(Some(o)) => *o,
@@ -350,7 +350,7 @@ impl Engine {
     }
 
     /// The bare outcome against a decoded slot table (the wasm layer's packed path).
-    #[inline]
+    #[inline(always)]
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by src/wasm.rs only
     pub(crate) fn outcome_slots(&self, index: u32, slots: &[Attr<'_>], now_ms: i64) -> Outcome {
         self.outcome(index, &Slots(slots), now_ms)

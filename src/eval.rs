@@ -96,6 +96,7 @@ pub(crate) struct NoTrace;
 impl Tracer for NoTrace {}
 
 /// Evaluates flag `flag`.
+#[inline(always)]
 pub(crate) fn evaluate<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, now: i64, t: &mut T) -> Outcome {
     eval_flag(plan, flag, ctx, now, t, 0)
 }

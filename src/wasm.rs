@@ -41,6 +41,7 @@ pub struct WasmContext {
 }
 
 /// Packs an outcome without building the full result.
+#[inline(always)]
 fn pack_outcome(o: &crate::eval::Outcome) -> u32 {
     if o.reason == Reason::Error || o.variant == u32::MAX {
         return UNPACKABLE;
@@ -84,6 +85,25 @@ fn with_slots<R>(bytes: &[u8], n: usize, f: impl FnOnce(&[Attr<'_>]) -> R) -> Op
         let mut v = vec![Attr::Missing; n];
         decode_slots_into(bytes, &mut v).ok()?;
         Some(f(&v))
+    }
+}
+
+/// Most slots of the packed paths' small table (`eval`, `evalBound`).
+const FEW_SLOTS: usize = 4;
+
+/// The packed outcome of flag `flag` for the context in `bytes` (`UNPACKABLE` when it is malformed).
+/// Snapshots that read a few attributes decode them into a table of `FEW_SLOTS`: every slot of the
+/// table is written before decoding, so a small one saves that on every call.
+fn packed(engine: &Engine, bytes: &[u8], n: usize, flag: u32, now_ms: f64) -> u32 {
+    if n <= FEW_SLOTS {
+        let mut buf = [Attr::Missing; FEW_SLOTS];
+        let Some(slots) = buf.get_mut(..n) else { return UNPACKABLE };
+        match decode_slots_into(bytes, slots) {
+            Ok(()) => pack_outcome(&engine.outcome_slots(flag, slots, ms(now_ms))),
+            Err(_) => UNPACKABLE,
+        }
+    } else {
+        with_slots(bytes, n, |s| pack_outcome(&engine.outcome_slots(flag, s, ms(now_ms)))).unwrap_or(UNPACKABLE)
     }
 }
 
@@ -265,8 +285,7 @@ impl WasmEngine {
     /// Evaluates flag `flag` for the context in `scratch[..len]`: a packed result (bits 0–3 reason,
     /// 4–15 variant + 1, 16–31 rule + 1), or `0xFFFFFFFF` (call `detailJson`).
     pub fn eval(&self, flag: u32, now_ms: f64, len: usize) -> u32 {
-        let bytes = self.scratch.get(..len).unwrap_or(&[]);
-        with_slots(bytes, self.slots, |s| pack_outcome(&self.engine.outcome_slots(flag, s, ms(now_ms)))).unwrap_or(UNPACKABLE)
+        packed(&self.engine, self.scratch.get(..len).unwrap_or(&[]), self.slots, flag, now_ms)
     }
 
     /// Evaluates every flag; returns the address of one packed `u32` per flag.
@@ -306,8 +325,7 @@ impl WasmEngine {
         if !ctx.valid || ctx.slots != self.slots {
             return UNPACKABLE;
         }
-        let bytes = ctx.bytes.get(..ctx.len).unwrap_or(&[]);
-        with_slots(bytes, self.slots, |s| pack_outcome(&self.engine.outcome_slots(flag, s, ms(now_ms)))).unwrap_or(UNPACKABLE)
+        packed(&self.engine, ctx.bytes.get(..ctx.len).unwrap_or(&[]), self.slots, flag, now_ms)
     }
 
     /// The full result for a bound context, as JSON.

@@ -7,6 +7,7 @@
 
 const MAX_SAFE_UNIT = 9007199254740992; // 2^53: integers up to this magnitude are units (tag 4)
 const SHORT_STRING = 48; // up to this many UTF-16 units: a JS loop; longer: TextEncoder.encodeInto
+const SHORT_ASCII = 32; // up to this many UTF-16 units: first tried as ASCII (`put`)
 
 let textEncoder = null;
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -199,6 +200,31 @@ function slot(u8, dv, pos, end, v) {
   return writeValue(u8, dv, pos, end, v, false);
 }
 
+// The common slot first: a string of at most SHORT_ASCII units, written as if it were ASCII (one
+// store per unit, one test at the end: a unit >= 0x80 leaves a bit of `or` at or above 0x80) in the
+// short form (tag 8, a one-byte length). Small, so the JIT inlines it at each slot's site; anything
+// else, or a non-ASCII string, goes through `slot` (whose writes cover every byte written here).
+function put(u8, dv, pos, end, v) {
+  if (typeof v === "string") {
+    const n = v.length;
+    const start = pos + 2;
+    if (n <= SHORT_ASCII && start + n <= end) {
+      let or = 0;
+      for (let i = 0; i < n; i++) {
+        const c = v.charCodeAt(i);
+        u8[start + i] = c;
+        or |= c;
+      }
+      if (or < 0x80) {
+        u8[pos] = 8;
+        u8[pos + 1] = n;
+        return start + n;
+      }
+    }
+  }
+  return slot(u8, dv, pos, end, v);
+}
+
 function fail(ptr, left) {
   needed = needed - ptr + 9 * left;
   return -1;
@@ -227,55 +253,55 @@ export function encodeContext(plan, ctx, u8, dv, ptr, cap) {
   }
   const s = plan.simple;
   if (n === 0) return pos - ptr;
-  pos = slot(u8, dv, pos, end, s[0] !== null ? ctx[s[0]] : walk(ctx, plan.paths[0], plan.own[0]));
+  pos = put(u8, dv, pos, end, s[0] !== null ? ctx[s[0]] : walk(ctx, plan.paths[0], plan.own[0]));
   if (pos < 0) return fail(ptr, n - 0);
   if (n === 1) return pos - ptr;
-  pos = slot(u8, dv, pos, end, s[1] !== null ? ctx[s[1]] : walk(ctx, plan.paths[1], plan.own[1]));
+  pos = put(u8, dv, pos, end, s[1] !== null ? ctx[s[1]] : walk(ctx, plan.paths[1], plan.own[1]));
   if (pos < 0) return fail(ptr, n - 1);
   if (n === 2) return pos - ptr;
-  pos = slot(u8, dv, pos, end, s[2] !== null ? ctx[s[2]] : walk(ctx, plan.paths[2], plan.own[2]));
+  pos = put(u8, dv, pos, end, s[2] !== null ? ctx[s[2]] : walk(ctx, plan.paths[2], plan.own[2]));
   if (pos < 0) return fail(ptr, n - 2);
   if (n === 3) return pos - ptr;
-  pos = slot(u8, dv, pos, end, s[3] !== null ? ctx[s[3]] : walk(ctx, plan.paths[3], plan.own[3]));
+  pos = put(u8, dv, pos, end, s[3] !== null ? ctx[s[3]] : walk(ctx, plan.paths[3], plan.own[3]));
   if (pos < 0) return fail(ptr, n - 3);
   if (n === 4) return pos - ptr;
-  pos = slot(u8, dv, pos, end, s[4] !== null ? ctx[s[4]] : walk(ctx, plan.paths[4], plan.own[4]));
+  pos = put(u8, dv, pos, end, s[4] !== null ? ctx[s[4]] : walk(ctx, plan.paths[4], plan.own[4]));
   if (pos < 0) return fail(ptr, n - 4);
   if (n === 5) return pos - ptr;
-  pos = slot(u8, dv, pos, end, s[5] !== null ? ctx[s[5]] : walk(ctx, plan.paths[5], plan.own[5]));
+  pos = put(u8, dv, pos, end, s[5] !== null ? ctx[s[5]] : walk(ctx, plan.paths[5], plan.own[5]));
   if (pos < 0) return fail(ptr, n - 5);
   if (n === 6) return pos - ptr;
-  pos = slot(u8, dv, pos, end, s[6] !== null ? ctx[s[6]] : walk(ctx, plan.paths[6], plan.own[6]));
+  pos = put(u8, dv, pos, end, s[6] !== null ? ctx[s[6]] : walk(ctx, plan.paths[6], plan.own[6]));
   if (pos < 0) return fail(ptr, n - 6);
   if (n === 7) return pos - ptr;
-  pos = slot(u8, dv, pos, end, s[7] !== null ? ctx[s[7]] : walk(ctx, plan.paths[7], plan.own[7]));
+  pos = put(u8, dv, pos, end, s[7] !== null ? ctx[s[7]] : walk(ctx, plan.paths[7], plan.own[7]));
   if (pos < 0) return fail(ptr, n - 7);
   if (n === 8) return pos - ptr;
-  pos = slot(u8, dv, pos, end, s[8] !== null ? ctx[s[8]] : walk(ctx, plan.paths[8], plan.own[8]));
+  pos = put(u8, dv, pos, end, s[8] !== null ? ctx[s[8]] : walk(ctx, plan.paths[8], plan.own[8]));
   if (pos < 0) return fail(ptr, n - 8);
   if (n === 9) return pos - ptr;
-  pos = slot(u8, dv, pos, end, s[9] !== null ? ctx[s[9]] : walk(ctx, plan.paths[9], plan.own[9]));
+  pos = put(u8, dv, pos, end, s[9] !== null ? ctx[s[9]] : walk(ctx, plan.paths[9], plan.own[9]));
   if (pos < 0) return fail(ptr, n - 9);
   if (n === 10) return pos - ptr;
-  pos = slot(u8, dv, pos, end, s[10] !== null ? ctx[s[10]] : walk(ctx, plan.paths[10], plan.own[10]));
+  pos = put(u8, dv, pos, end, s[10] !== null ? ctx[s[10]] : walk(ctx, plan.paths[10], plan.own[10]));
   if (pos < 0) return fail(ptr, n - 10);
   if (n === 11) return pos - ptr;
-  pos = slot(u8, dv, pos, end, s[11] !== null ? ctx[s[11]] : walk(ctx, plan.paths[11], plan.own[11]));
+  pos = put(u8, dv, pos, end, s[11] !== null ? ctx[s[11]] : walk(ctx, plan.paths[11], plan.own[11]));
   if (pos < 0) return fail(ptr, n - 11);
   if (n === 12) return pos - ptr;
-  pos = slot(u8, dv, pos, end, s[12] !== null ? ctx[s[12]] : walk(ctx, plan.paths[12], plan.own[12]));
+  pos = put(u8, dv, pos, end, s[12] !== null ? ctx[s[12]] : walk(ctx, plan.paths[12], plan.own[12]));
   if (pos < 0) return fail(ptr, n - 12);
   if (n === 13) return pos - ptr;
-  pos = slot(u8, dv, pos, end, s[13] !== null ? ctx[s[13]] : walk(ctx, plan.paths[13], plan.own[13]));
+  pos = put(u8, dv, pos, end, s[13] !== null ? ctx[s[13]] : walk(ctx, plan.paths[13], plan.own[13]));
   if (pos < 0) return fail(ptr, n - 13);
   if (n === 14) return pos - ptr;
-  pos = slot(u8, dv, pos, end, s[14] !== null ? ctx[s[14]] : walk(ctx, plan.paths[14], plan.own[14]));
+  pos = put(u8, dv, pos, end, s[14] !== null ? ctx[s[14]] : walk(ctx, plan.paths[14], plan.own[14]));
   if (pos < 0) return fail(ptr, n - 14);
   if (n === 15) return pos - ptr;
-  pos = slot(u8, dv, pos, end, s[15] !== null ? ctx[s[15]] : walk(ctx, plan.paths[15], plan.own[15]));
+  pos = put(u8, dv, pos, end, s[15] !== null ? ctx[s[15]] : walk(ctx, plan.paths[15], plan.own[15]));
   if (pos < 0) return fail(ptr, n - 15);
   for (let k = 16; k < n; k++) {
-    pos = slot(u8, dv, pos, end, s[k] !== null ? ctx[s[k]] : walk(ctx, plan.paths[k], plan.own[k]));
+    pos = put(u8, dv, pos, end, s[k] !== null ? ctx[s[k]] : walk(ctx, plan.paths[k], plan.own[k]));
     if (pos < 0) return fail(ptr, n - k);
   }
   return pos - ptr;

@@ -34,6 +34,7 @@ const EXPLAIN_HINT =
 const EMPTY = Object.freeze({});
 const EMPTY_MAP = new Map();
 const CONSTRUCT = Symbol("edgeflag.construct");
+const NO_KEY = Symbol("edgeflag.noKey"); // Engine#_lastKey before any lookup (equal to no key a caller passes)
 
 let mem = null; // MemoryViews over the instance's memory, once initialized
 let pending = null;
@@ -256,6 +257,8 @@ export class Engine {
     this._info = table.subarray(0, n);
     this._constants = table.subarray(n, 2 * n);
     this._flags = new Array(n).fill(null); // filled by _flag(i) on first use
+    this._lastKey = NO_KEY; // the key _find last resolved, and its flag's facts
+    this._lastFlag = null;
     this._made = 0; // flags filled in
     this._anyTime = this._info.some((word) => (word & F_TIME) !== 0);
     this._schema = meta.schema;
@@ -312,6 +315,20 @@ export class Engine {
     }
   }
 
+  // The facts of flag `key`, or null (unknown key, details unreadable). The last key found is
+  // remembered: a caller reading one flag in a loop skips the Map lookup.
+  _find(key) {
+    if (key === this._lastKey) return this._lastFlag;
+    const i = this._index.get(key);
+    if (i === undefined) return null;
+    const f = this._flags[i] ?? this._flagOrNull(i);
+    if (f !== null) {
+      this._lastKey = key;
+      this._lastFlag = f;
+    }
+    return f;
+  }
+
   // Every flag's facts (all(): one wasm call and one JSON.parse for those not read yet).
   _allFlags() {
     const flags = this._flags;
@@ -327,6 +344,7 @@ export class Engine {
     const type = word & 3;
     const values = type === T_JSON ? d.values.map(deepFreeze) : d.values;
     const f = {
+      index: i,
       key: this._keys[i],
       type,
       variants: d.variants,
@@ -384,12 +402,10 @@ export class Engine {
   }
 
   _typed(key, fallback, ctx, now, type) {
-    const i = this._index.get(key);
-    if (i === undefined) return fallback;
-    const f = this._flags[i] ?? this._flagOrNull(i);
-    if (f === null) return fallback;
-    if (f.type !== type) return fallback;
+    const f = this._find(key);
+    if (f === null || f.type !== type) return fallback;
     if (f.constant) return f.constValue;
+    const i = f.index;
     let p;
     try {
       const len = this._encode(ctx);
@@ -572,6 +588,8 @@ export class Engine {
     const w = this._w;
     this._w = null;
     this._index = EMPTY_MAP;
+    this._lastKey = NO_KEY;
+    this._lastFlag = null;
     w.free();
   }
 }
@@ -617,13 +635,11 @@ export class BoundEvaluator {
 
   _typed(key, fallback, now, type) {
     const e = this._e;
-    const i = e._index.get(key);
-    if (i === undefined) return fallback;
-    const f = e._flags[i] ?? e._flagOrNull(i);
-    if (f === null) return fallback;
-    if (f.type !== type) return fallback;
+    const f = e._find(key);
+    if (f === null || f.type !== type) return fallback;
     if (f.constant) return f.constValue;
     if (!this._ok) return fallback;
+    const i = f.index;
     let p;
     try {
       const ms = f.usesTime ? toMs(now) : 0;

@@ -82,6 +82,26 @@ test("unicode: 2-, 3- and 4-byte sequences, short and long strings", () => {
   assert.deepEqual(out, samples);
 });
 
+test("short strings around the ASCII fast path's limits (32 units) and its capacity check", () => {
+  const samples = ["", "a", "\u007f", "\u0080", "\u00ff", "\u0100", "\uffff", "x".repeat(31), "x".repeat(32), "x".repeat(33),
+    "x".repeat(31) + "é", "é" + "x".repeat(31), "x".repeat(32) + "é", "a\ud800", "\ud83d\ude00", "DE", "user-1234"];
+  const out = enc(samples.map((_, i) => `s${i}`), Object.fromEntries(samples.map((s, i) => [`s${i}`, s])));
+  const te = new TextEncoder();
+  const td = new TextDecoder();
+  assert.deepEqual(out, samples.map((s) => td.decode(te.encode(s))));
+  // every capacity: no overrun, and a fit gives the whole context
+  const plan = compileAttrs([["a"], ["b"]]);
+  for (const ctx of [{ a: "x".repeat(20), b: "yz" }, { a: "é".repeat(10), b: "x".repeat(32) }]) {
+    for (let cap = 0; cap < 80; cap++) {
+      const buf = new ArrayBuffer(cap + 32);
+      const u8 = new Uint8Array(buf);
+      const len = encodeContext(plan, ctx, u8, new DataView(buf), 8, cap);
+      for (let i = 8 + cap; i < u8.length; i++) assert.equal(u8[i], 0, `overrun at cap ${cap}`);
+      if (len >= 0) assert.deepEqual(decodeContext(u8.slice(8, 8 + len), 2), [ctx.a, ctx.b]);
+    }
+  }
+});
+
 test("lone surrogates become U+FFFD, as TextEncoder writes them", () => {
   const samples = ["\ud800", "a\udc00b", "\ud83d", "x\ud83dy", "\udfff\ud800", "\ud83d\ude00\ud83d", "é\ud800".repeat(40)];
   const out = enc(samples.map((_, i) => `s${i}`), Object.fromEntries(samples.map((s, i) => [`s${i}`, s])));
@@ -174,7 +194,7 @@ test("views follow memory growth", () => {
     if (u8.byteLength === 0) u8 = views.refresh();
     return encodeContext(plan, ctx, u8, views.dv, ptr, cap);
   };
-  assert.equal(encodeAt(100, 64, { key: "a" }), 6);
+  assert.equal(encodeAt(100, 64, { key: "a" }), 3); // tag 8, length 1, "a"
   memory.grow(6); // detaches the old buffer
   assert.equal(views.u8.byteLength, 0);
   const big = "b".repeat(100000);

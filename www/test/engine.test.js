@@ -550,6 +550,9 @@ test("buffers grow with big contexts and survive memory growth", () => {
 test("free(): reads give the fallback, details PROVIDER_NOT_READY", () => {
   const e = Engine.fromJSON(TEXT);
   const b = e.bind({ key: "u-1" });
+  // read first: the engine remembers the last key it looked up, and must forget it when freed
+  assert.notEqual(e.boolean("plain", "fb", {}), "fb");
+  assert.notEqual(b.boolean("plain", "fb"), "fb");
   e.free();
   e.free();
   assert.equal(e.boolean("plain", "fb", {}), "fb");

@@ -38,6 +38,14 @@ export function decodeContext(bytes, nslots) {
       }
       case 7:
         return { t: "other" };
+      case 8: {
+        need(1);
+        const n = bytes[pos++];
+        need(n);
+        const s = utf8.decode(bytes.subarray(pos, pos + n));
+        pos += n;
+        return s;
+      }
       default:
         throw new Error(`bad tag ${t} at ${pos - 1}`);
     }
