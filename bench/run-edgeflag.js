@@ -1,16 +1,20 @@
 // edgeflag (../www, the JS Engine over the WebAssembly core) on the scenarios of scenarios/common.js.
 // One process; prints one JSON line. Build the wasm first: scripts/build-wasm.sh (make wasm).
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { args, run, emit, timeOps, timeEach, retained, now, consume } from "./harness.js";
 import { users, S1_KEY, S2_KEY, S3_USER, s2Targeted } from "./scenarios/common.js";
 import * as sc from "./scenarios/edgeflag.js";
 
 const LIB = "edgeflag";
-// what `import … from "edgeflag/engine"` gives in Node; EDGEFLAG_WWW (run.js --www DIR) benchmarks another
-// copy of the package (e.g. a build of another commit, for before/after comparisons)
+// what `import … from "edgeflag/engine"` gives in Node: the package's exports["./engine"].node (the Node
+// bundle dist/engine.node.js, built by scripts/build-wasm.sh or `npm run bundle` in www/); EDGEFLAG_WWW
+// (run.js --www DIR) benchmarks another copy of the package (e.g. a build of another commit, for
+// before/after comparisons)
 const WWW = process.env.EDGEFLAG_WWW ? pathToFileURL(`${resolve(process.env.EDGEFLAG_WWW)}/`).href : new URL("../www/", import.meta.url).href;
-const ENTRY = new URL("src/engine.node.js", WWW).href;
+const PKG = JSON.parse(readFileSync(fileURLToPath(new URL("package.json", WWW)), "utf8"));
+const ENTRY = new URL(PKG.exports["./engine"].node, WWW).href;
 const { mode, quick } = args();
 
 run(LIB, async () => {

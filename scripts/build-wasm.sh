@@ -12,7 +12,8 @@
 #   5. wasm-opt -Oz --converge (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
 #      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), then a smoke test;
 #   6. prints the sizes: the .wasm files and the JS entry, raw and gzip -9;
-#   7. builds the minified browser bundle www/dist/ (npm run bundle) when www/'s devDependencies are installed.
+#   7. builds the bundles of www/dist/ (npm run bundle) when www/'s devDependencies are installed: the minified
+#      browser bundle and the Node bundles (dist/*.node.js, package.json's "node" conditions).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -218,10 +219,11 @@ echo "edgeflag wasm package: $OUT"
 size_row "pkg/edgeflag_bg.wasm" "$OUT/edgeflag_bg.wasm"
 size_row "pkg/edgeflag_devtools_bg.wasm (explain)" "$OUT/edgeflag_devtools_bg.wasm"
 size_row "pkg/edgeflag.js (wasm-bindgen glue)" "$OUT/edgeflag.js"
-# 7. the browser bundle (www/dist: glue + engine + client, minified; package.json's browser conditions), when
-# www/'s devDependencies (esbuild) are installed
+# 7. the bundles (www/dist: glue + engine + client, minified; package.json's browser conditions, and the Node
+# entries dist/*.node.js with their shared chunks, its node conditions), when www/'s devDependencies (esbuild)
+# are installed
 if [ -x "$ROOT/www/node_modules/.bin/esbuild" ] && command -v node >/dev/null 2>&1; then
-  (cd "$ROOT/www" && node scripts/bundle.js >/dev/null) || { log "error: the browser bundle (www/scripts/bundle.js) failed"; exit 1; }
+  (cd "$ROOT/www" && node scripts/bundle.js >/dev/null) || { log "error: the bundles (www/scripts/bundle.js) failed"; exit 1; }
   size_row "www/dist/edgeflag.js (browser bundle)" "$ROOT/www/dist/edgeflag.js"
   size_row "browser payload (.wasm + bundle)" "$OUT/edgeflag_bg.wasm" "$ROOT/www/dist/edgeflag.js"
 else

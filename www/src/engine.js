@@ -58,11 +58,11 @@ export function initWasm(input) {
   if (pending === null) {
     pending = (async () => {
       const source = await platform.load(await input);
-      // Bytes or a compiled module (Node, Deno, Bun, Workers): compile and instantiate directly. The
-      // glue's async init would test `instanceof Response`, and in Node the first touch of `Response`
-      // loads undici (50-70 ms of a cold start).
+      // Bytes or a compiled module (Node, Deno, Bun, Workers): compile (platform.compile) and instantiate
+      // directly. The glue's async init would test `instanceof Response`, and in Node the first touch of
+      // `Response` loads undici (50-70 ms of a cold start).
       if (source instanceof WebAssembly.Module || ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
-        const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source);
+        const module = source instanceof WebAssembly.Module ? source : await platform.compile(source);
         attach(glueInitSync({ module }));
         return;
       }

@@ -57,11 +57,11 @@ test("the Cloudflare Workers devtools entry exports the same names (its module i
 test("package.json: edgeflag/devtools and edgeflag/devtools.wasm, published", () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(WWW, "package.json"), "utf8"));
   const e = pkg.exports["./devtools"];
-  assert.equal(e.node, "./src/devtools.node.js");
+  assert.equal(e.node, "./dist/devtools.node.js"); // built from src/devtools.node.js (node-bundle.test.js)
   assert.equal(e.browser, "./dist/devtools.js");
   assert.equal(pkg.exports["./devtools.wasm"].default, "./pkg/edgeflag_devtools_bg.wasm");
   assert.ok(pkg.files.includes("pkg/edgeflag_devtools_bg.wasm"));
-  for (const f of ["./src/devtools.js", "./src/devtools.node.js", "./src/devtools.workerd.js"]) assert.ok(pkg.sideEffects.includes(f), f);
+  for (const f of ["./src/devtools.js", "./src/devtools.node.js", "./src/devtools.workerd.js", "./dist/*.node.js"]) assert.ok(pkg.sideEffects.includes(f), f);
   for (const f of [e.types, e.node, e.workerd, e.worker, e.default, pkg.exports["./devtools.wasm"].default]) {
     assert.ok(fs.existsSync(path.join(WWW, f)), f);
   }

@@ -1,0 +1,89 @@
+// The Node bundles (dist/*.node.js, built here by scripts/bundle.js from the current sources): what
+// package.json's "node" conditions give Node, Deno and Bun. They must export what the src/*.node.js entries
+// export, import nothing but Node built-ins and their own chunks, and share one module instance: an app
+// importing "edgeflag", "edgeflag/engine" and "edgeflag/devtools" gets one Engine class and one wasm
+// instance, which the devtools entry switches to the devtools .wasm. runtimes.test.js runs the conformance
+// cases through them in Node, Deno and Bun.
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { bundle } from "../scripts/bundle.js";
+
+const WWW = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const CHILD = fileURLToPath(new URL("./support/node-entries-child.js", import.meta.url));
+const rel = (f) => `./${path.relative(WWW, f)}`;
+
+let built;
+before(async () => {
+  built = await bundle();
+});
+
+function child(...args) {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [CHILD, ...args], { cwd: WWW, timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${err.message}\n${stderr}`));
+      else resolve(JSON.parse(stdout.trim().split("\n").pop()));
+    });
+  });
+}
+
+test("package.json's node conditions and main name the Node bundles; they are published and have side effects", () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(WWW, "package.json"), "utf8"));
+  assert.equal(pkg.exports["."].node, rel(built.node.entry));
+  assert.equal(pkg.exports["./engine"].node, rel(built.node.engine));
+  assert.equal(pkg.exports["./devtools"].node, rel(built.node.devtools));
+  assert.equal(pkg.main, rel(built.node.entry));
+  assert.ok(pkg.files.includes("dist/"), "dist/ is published");
+  assert.ok(pkg.sideEffects.includes("./dist/*.node.js"), "the Node entries and chunks set up the platform");
+  assert.ok(built.node.chunks.length > 0, "the entries share chunks");
+  for (const f of built.node.chunks) assert.match(path.basename(f), /^chunk-.*\.node\.js$/);
+});
+
+test("the Node bundles import only node: built-ins and their own chunks", () => {
+  assert.deepEqual(built.nodeImports, ["node:fs"]);
+  const files = new Set(fs.readdirSync(path.join(WWW, "dist")));
+  for (const f of [built.node.entry, built.node.engine, built.node.devtools, ...built.node.chunks]) {
+    const src = fs.readFileSync(f, "utf8");
+    for (const m of src.matchAll(/(?:from|import)\s*"(\.\/[^"]+)"/g)) assert.ok(files.has(m[1].slice(2)), `${rel(f)} imports ${m[1]}`);
+  }
+});
+
+test("each Node bundle exports what its src/*.node.js entry exports", async () => {
+  for (const [dist, src] of [
+    [built.node.entry, "index.node.js"],
+    [built.node.engine, "engine.node.js"],
+    [built.node.devtools, "devtools.node.js"],
+  ]) {
+    const a = Object.keys(await import(pathToFileURL(dist).href)).sort();
+    const b = Object.keys(await import(pathToFileURL(path.join(WWW, "src", src)).href)).sort();
+    assert.deepEqual(a, b, rel(dist));
+  }
+});
+
+test("edgeflag and edgeflag/engine (by package name): one module instance; initWasm() reads the runtime .wasm", async () => {
+  const r = await child();
+  assert.deepEqual(r.resolved, ["dist/edgeflag.node.js", "dist/engine.node.js", "dist/devtools.node.js"]);
+  assert.equal(r.sameEngine, true);
+  assert.equal(r.ready, true);
+  assert.equal(r.value, true);
+  assert.equal(r.explains, false, "the runtime .wasm has no explain");
+  assert.ok(r.mainKeys.includes("createClient") && r.engineKeys.includes("Engine"));
+});
+
+test("importing edgeflag/devtools too: still one module instance, now with the devtools .wasm", async () => {
+  const r = await child("devtools");
+  assert.equal(r.sameEngine, true);
+  assert.equal(r.ready, true);
+  assert.equal(r.explains, true);
+  assert.deepEqual(r.devtoolsKeys, r.mainKeys);
+});
+
+test("initWasm() in Node from bytes, a file: URL and a file system path", async () => {
+  for (const init of ["bytes", "url", "path"]) {
+    const r = await child(`init=${init}`);
+    assert.equal(r.ready && r.value, true, init);
+  }
+});
