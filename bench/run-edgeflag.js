@@ -1,6 +1,5 @@
 // edgeflag (../www, the JS Engine over the WebAssembly core) on the scenarios of scenarios/common.js.
 // One process; prints one JSON line. Build the wasm first: scripts/build-wasm.sh (make wasm).
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { args, run, emit, timeOps, timeEach, retained, now, consume } from "./harness.js";
@@ -13,7 +12,10 @@ const LIB = "edgeflag";
 // (run.js --www DIR) benchmarks another copy of the package (e.g. a build of another commit, for
 // before/after comparisons)
 const WWW = process.env.EDGEFLAG_WWW ? pathToFileURL(`${resolve(process.env.EDGEFLAG_WWW)}/`).href : new URL("../www/", import.meta.url).href;
-const PKG = JSON.parse(readFileSync(fileURLToPath(new URL("package.json", WWW)), "utf8"));
+// (node:fs through process.getBuiltinModule: an `import` of it would build its ES module facade, ~2 ms,
+// before the timer starts, a cost the package's own import may have to pay)
+const fs = process.getBuiltinModule?.("node:fs") ?? (await import("node:fs"));
+const PKG = JSON.parse(fs.readFileSync(fileURLToPath(new URL("package.json", WWW)), "utf8"));
 const ENTRY = new URL(PKG.exports["./engine"].node, WWW).href;
 const { mode, quick } = args();
 
