@@ -18,10 +18,11 @@
 // instead of 10 source modules of ~150 KB (≈ 10 → 5 ms). Linked source maps point back to src/
 // (node --enable-source-maps). Cloudflare Workers ("workerd") keep src/.
 //
-// The .wasm stays in pkg/: the glue's default URL (`new URL("edgeflag_bg.wasm", import.meta.url)`) is
-// rewritten to `../pkg/edgeflag_bg.wasm`, still a pattern that bundlers (Vite, webpack, esbuild, Parcel)
-// recognise and emit as an asset; src/'s own `new URL("../pkg/…", import.meta.url)` hold as they are
-// (dist/ and src/ are siblings).
+// The .wasm stays in pkg/: initWasm()'s default URL, `new URL("../pkg/edgeflag_bg.wasm", import.meta.url)`
+// in src/platform.js (src/devtools.js: the devtools .wasm), holds as it is in dist/ (dist/ and src/ are both
+// siblings of pkg/), a pattern that bundlers (Vite, webpack, esbuild, Parcel) recognise and emit as an
+// asset. (The glue's own asynchronous init, with its default URL beside pkg/edgeflag.js, is not used:
+// tree-shaken.)
 //
 //   npm run bundle            (after scripts/build-wasm.sh: the glue in pkg/ must exist)
 //   import { bundle } from "./scripts/bundle.js"; await bundle()
@@ -43,23 +44,6 @@ export const NODE_ENGINE_BUNDLE = join(DIST, "engine.node.js");
 export const NODE_DEVTOOLS_BUNDLE = join(DIST, "devtools.node.js");
 const NODE_CHUNK = /^chunk-[\w-]+\.node\.js(\.map)?$/;
 const GLUE = join(WWW, "pkg", "edgeflag.js");
-const GLUE_URL = /new URL\((["'])edgeflag_bg\.wasm\1,\s*import\.meta\.url\)/g;
-
-// The glue with its default .wasm URL made relative to dist/ (where the bundle lives).
-const wasmUrl = {
-  name: "edgeflag-wasm-url",
-  setup(b) {
-    b.onLoad({ filter: /[\\/]pkg[\\/]edgeflag\.js$/ }, (args) => {
-      const src = readFileSync(args.path, "utf8");
-      const out = src.replace(GLUE_URL, 'new URL("../pkg/edgeflag_bg.wasm", import.meta.url)');
-      if (out === src) {
-        return { errors: [{ text: "pkg/edgeflag.js: the default .wasm URL (new URL('edgeflag_bg.wasm', import.meta.url)) was not found" }] };
-      }
-      return { contents: out, loader: "js" };
-    });
-  },
-};
-
 // Settings both builds share.
 const common = (quiet) => ({
   bundle: true,
@@ -67,11 +51,10 @@ const common = (quiet) => ({
   minify: true,
   legalComments: "none",
   logLevel: quiet ? "warning" : "info",
-  plugins: [wasmUrl],
   metafile: true,
 });
 
-// One minified ES module for browsers from `entry` (with the glue's default .wasm URL made relative to dist/).
+// One minified ES module for browsers from `entry`.
 function esbuild(entry, outfile, quiet) {
   return build({ ...common(quiet), entryPoints: [entry], outfile, platform: "browser", target: "es2022" });
 }

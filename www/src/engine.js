@@ -9,7 +9,7 @@
 // type/time/constant word per flag, and the encoder. A flag's variants, values and metadata are read
 // from wasm on its first use (`_flag`), then kept.
 
-import glueInit, { initSync as glueInitSync, WasmEngine, bucket as wasmBucket } from "../pkg/edgeflag.js";
+import { initSync as glueInitSync, WasmEngine, bucket as wasmBucket } from "../pkg/edgeflag.js";
 import { platform } from "./platform.js";
 import { MemoryViews, compileAttrs, encodeContext, needed } from "./encode.js";
 
@@ -57,23 +57,36 @@ export function initWasm(input) {
   if (mem !== null) return Promise.resolve();
   if (pending === null) {
     pending = (async () => {
-      const source = await platform.load(await input);
-      // Bytes or a compiled module (Node, Deno, Bun, Workers): compile (platform.compile) and instantiate
-      // directly. The glue's async init would test `instanceof Response`, and in Node the first touch of
+      let source = await platform.load(await input);
+      // Bytes or a compiled module first (Node, Deno, Bun, Workers): in Node the first touch of
       // `Response` loads undici (50-70 ms of a cold start).
-      if (source instanceof WebAssembly.Module || ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
-        const module = source instanceof WebAssembly.Module ? source : await platform.compile(source);
-        attach(glueInitSync({ module }));
-        return;
+      if (!(source instanceof WebAssembly.Module || ArrayBuffer.isView(source) || source instanceof ArrayBuffer)) {
+        if (typeof source === "string" || source instanceof URL || (typeof Request === "function" && source instanceof Request)) {
+          source = await fetch(source);
+        }
+        source = await compileResponse(source);
       }
-      const exports = await glueInit({ module_or_path: source });
-      attach(exports);
+      // Compiled, the module is instantiated synchronously (the glue's initSync): the glue's own
+      // asynchronous init (fetch, streaming, its warnings) is then left out of the bundles.
+      attach(glueInitSync({ module: source instanceof WebAssembly.Module ? source : await platform.compile(source) }));
     })();
     pending.catch(() => {
       pending = null; // a failed load may be retried
     });
   }
   return pending;
+}
+
+// The WebAssembly.Module in an HTTP response: compiled while it downloads when served as application/wasm
+// (WebAssembly.compileStreaming accepts only that type), else from its bytes.
+async function compileResponse(r) {
+  if (!(typeof Response === "function" && r instanceof Response)) return r;
+  if (!r.ok) throw new Error(`edgeflag: fetching the .wasm failed: ${r.status} ${r.statusText} (${r.url})`);
+  const type = r.headers.get("Content-Type");
+  if (typeof WebAssembly.compileStreaming === "function" && type && type.split(";")[0].trim().toLowerCase() === "application/wasm") {
+    return WebAssembly.compileStreaming(r);
+  }
+  return r.arrayBuffer();
 }
 
 /**
