@@ -54,9 +54,11 @@ const common = (quiet) => ({
   metafile: true,
 });
 
-// One minified ES module for browsers from `entry`.
+// One minified ES module for browsers from `entry`. Also minified: the names of internal properties
+// (`this._flags`…: an underscore then a lower-case letter; the glue's `__wbg_ptr` and the wasm exports
+// keep theirs), each bundle on its own (no object crosses from one bundle to another).
 function esbuild(entry, outfile, quiet) {
-  return build({ ...common(quiet), entryPoints: [entry], outfile, platform: "browser", target: "es2022" });
+  return build({ ...common(quiet), entryPoints: [entry], outfile, platform: "browser", target: "es2022", mangleProps: /^_[a-z]/ });
 }
 
 // The three Node entries, split into shared chunks (one module instance whatever an app imports).

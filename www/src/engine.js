@@ -222,6 +222,11 @@ function errorDetails(flagKey, fallback, errorCode, errorMessage, metadata) {
   return details(flagKey, fallback, null, "ERROR", null, null, errorCode, errorMessage, null, metadata);
 }
 
+// The message of a thrown value (an Error's, else the value as text).
+function messageOf(e) {
+  return String(e && e.message ? e.message : e);
+}
+
 function setKey(out, key, value) {
   if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   else out[key] = value;
@@ -511,8 +516,24 @@ export class Engine {
    * evaluation time. Never throws.
    */
   details(key, fallback, ctx, opts) {
-    const type = opts == null ? undefined : opts.type;
     const now = opts == null ? undefined : opts.now;
+    const f = this._checked(key, fallback, opts);
+    if (f.flagKey !== undefined) return f; // an error result
+    const i = f.index;
+    try {
+      if (f.constant) return this._fromPacked(i, f.constPacked, fallback, 0, -1);
+      const len = this._encode(ctx);
+      const ms = f.usesTime ? toMs(now) : 0;
+      return this._fromPacked(i, this._w.eval(i, ms, len), fallback, ms, len);
+    } catch (e) {
+      return errorDetails(key, fallback, "GENERAL", messageOf(e), f.metadata);
+    }
+  }
+
+  // For details(): the facts of flag `key` when it can be read and is of type `opts.type` (if given), else
+  // the error result (it has a flagKey; facts have none). Never throws.
+  _checked(key, fallback, opts) {
+    const type = opts == null ? undefined : opts.type;
     if (this._w === null) return errorDetails(key, fallback, "PROVIDER_NOT_READY", "the engine was freed", EMPTY);
     const i = this._index.get(key);
     if (i === undefined) return errorDetails(key, fallback, "FLAG_NOT_FOUND", `flag "${key}" not found`, EMPTY);
@@ -521,7 +542,7 @@ export class Engine {
       try {
         f = this._flag(i);
       } catch (e) {
-        return errorDetails(key, fallback, "GENERAL", String(e && e.message ? e.message : e), EMPTY);
+        return errorDetails(key, fallback, "GENERAL", messageOf(e), EMPTY);
       }
     }
     if (type !== undefined && type !== null) {
@@ -533,14 +554,7 @@ export class Engine {
         return errorDetails(key, fallback, "TYPE_MISMATCH", `flag "${key}" is of type ${TYPE_NAMES[f.type]}, not ${type}`, f.metadata);
       }
     }
-    try {
-      if (f.constant) return this._fromPacked(i, f.constPacked, fallback, 0, -1);
-      const len = this._encode(ctx);
-      const ms = f.usesTime ? toMs(now) : 0;
-      return this._fromPacked(i, this._w.eval(i, ms, len), fallback, ms, len);
-    } catch (e) {
-      return errorDetails(key, fallback, "GENERAL", String(e && e.message ? e.message : e), f.metadata);
-    }
+    return f;
   }
 
   /** Details for every flag, keyed by flag key (one wasm call for all). Values of errors are null. */
@@ -557,7 +571,7 @@ export class Engine {
       packed = readU32s(this._w.evalAll(ms, len), n);
       this._allFlags();
     } catch (e) {
-      const msg = String(e && e.message ? e.message : e);
+      const msg = messageOf(e);
       for (let i = 0; i < n; i++) setKey(out, this._keys[i], errorDetails(this._keys[i], null, "GENERAL", msg, this._metadataOf(i)));
       return out;
     }
@@ -568,7 +582,7 @@ export class Engine {
       try {
         d = this._fromPacked(i, packed[i], null, ms, len);
       } catch (e) {
-        d = errorDetails(f.key, null, "GENERAL", String(e && e.message ? e.message : e), f.metadata);
+        d = errorDetails(f.key, null, "GENERAL", messageOf(e), f.metadata);
       }
       setKey(out, f.key, d);
     }
@@ -632,7 +646,7 @@ export class BoundEvaluator {
         cap = Math.max(cap * 2, needed + (needed >>> 1) + 64);
       }
     } catch (e) {
-      this._error = String(e && e.message ? e.message : e);
+      this._error = messageOf(e);
     }
   }
 
@@ -682,26 +696,10 @@ export class BoundEvaluator {
   /** As Engine#details, for the bound context. */
   details(key, fallback, opts) {
     const e = this._e;
-    const type = opts == null ? undefined : opts.type;
     const now = opts == null ? undefined : opts.now;
-    if (e._w === null) return errorDetails(key, fallback, "PROVIDER_NOT_READY", "the engine was freed", EMPTY);
-    const i = e._index.get(key);
-    if (i === undefined) return errorDetails(key, fallback, "FLAG_NOT_FOUND", `flag "${key}" not found`, EMPTY);
-    let f = e._flags[i];
-    if (f === null) {
-      try {
-        f = e._flag(i);
-      } catch (err) {
-        return errorDetails(key, fallback, "GENERAL", String(err && err.message ? err.message : err), EMPTY);
-      }
-    }
-    if (type !== undefined && type !== null) {
-      const t = TYPE_CODES[type];
-      if (t === undefined) return errorDetails(key, fallback, "GENERAL", `unknown flag type "${type}"`, f.metadata);
-      if (t !== f.type) {
-        return errorDetails(key, fallback, "TYPE_MISMATCH", `flag "${key}" is of type ${TYPE_NAMES[f.type]}, not ${type}`, f.metadata);
-      }
-    }
+    const f = e._checked(key, fallback, opts);
+    if (f.flagKey !== undefined) return f; // an error result
+    const i = f.index;
     if (f.constant) return e._fromPacked(i, f.constPacked, fallback, 0, -1);
     if (!this._ok) return errorDetails(key, fallback, "INVALID_CONTEXT", this._error ?? "invalid context", f.metadata);
     try {
@@ -713,7 +711,7 @@ export class BoundEvaluator {
       }
       return e._fromPacked(i, p, fallback, ms, 0);
     } catch (err) {
-      return errorDetails(key, fallback, "GENERAL", String(err && err.message ? err.message : err), f.metadata);
+      return errorDetails(key, fallback, "GENERAL", messageOf(err), f.metadata);
     }
   }
 
