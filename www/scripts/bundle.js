@@ -56,9 +56,31 @@ const common = (quiet) => ({
 
 // One minified ES module for browsers from `entry`. Also minified: the names of internal properties
 // (`this._flags`…: an underscore then a lower-case letter; the glue's `__wbg_ptr` and the wasm exports
-// keep theirs), each bundle on its own (no object crosses from one bundle to another).
-function esbuild(entry, outfile, quiet) {
-  return build({ ...common(quiet), entryPoints: [entry], outfile, platform: "browser", target: "es2022", mangleProps: /^_[a-z]/ });
+// keep theirs), each bundle on its own (no object crosses from one bundle to another). Then terser
+// (safe settings: two compress passes, names mangled by frequency, which gzip likes) rewrites esbuild's
+// output: about 460 B gzip less (3 %) than esbuild alone.
+async function esbuild(entry, outfile, quiet) {
+  const r = await build({
+    ...common(quiet),
+    entryPoints: [entry],
+    outfile,
+    write: false,
+    platform: "browser",
+    target: "es2022",
+    mangleProps: /^_[a-z]/,
+  });
+  const [out] = r.outputFiles;
+  writeFileSync(outfile, await shrink(out.text));
+  return r;
+}
+
+let terser = null;
+async function shrink(code) {
+  terser ??= await import("terser").catch((e) => {
+    throw new Error(`terser (a devDependency of www/) is missing: run npm ci in www/ (${e.message})`);
+  });
+  const r = await terser.minify(code, { module: true, ecma: 2022, compress: { passes: 2 }, mangle: true, format: { comments: false } });
+  return r.code + "\n";
 }
 
 // The three Node entries, split into shared chunks (one module instance whatever an app imports).

@@ -3,7 +3,8 @@
 // sources by scripts/bundle.js), every module it imports, and the .wasm it fetches — each gzipped at
 // level 9. Two bars: the issue's budget, 60 KB (a `todo` test until it is met: it runs and prints how far
 // off it is, without failing the suite), and a ceiling just above what ships today, enforced, so the
-// bytes already won stay won. Lower CEILING whenever the payload shrinks. Needs the wasm build
+// bytes already won stay won (and one for the JS alone). Lower CEILING (JS_CEILING) whenever the payload
+// (its JS) shrinks. Needs the wasm build
 // (scripts/build-wasm.sh). Prints the figures. Part of `npm test`; alone: `npm run test:size`.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
@@ -14,7 +15,10 @@ import { gzipSync } from "node:zlib";
 import { bundle } from "../scripts/bundle.js";
 
 const BUDGET = 61_440; // bytes, gzip -9: .wasm + browser JS (issue #8: 60 KB)
-const CEILING = 107_520; // bytes, gzip -9: 105 KiB; merged tree (explain in devtools .wasm, talc, flat plan + one-pass load, per-call path) ≈ 104.9 KB estimated, re-measure and lower
+const CEILING = 104_448; // bytes, gzip -9: 102 KiB; measured 104,120 (wasm 88,596 + JS 15,524): re-measure and lower
+// The JS alone (the bundle and what it imports), so that bytes won in the JS stay won whatever the .wasm
+// does: measured 15,524 B (esbuild + terser, internal property names mangled, the glue's async init unused).
+const JS_CEILING = 15_744;
 const WWW = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const WASM = join(WWW, "pkg", "edgeflag_bg.wasm");
 
@@ -86,13 +90,18 @@ function measure() {
     `  ${"JS (entry + imports)".padEnd(28)} ${pad(js.raw, 8)} B raw ${pad(js.gzip, 7)} B gzip`,
     `  ${"total".padEnd(28)} ${pad(total.raw, 8)} B raw ${pad(total.gzip, 7)} B gzip`,
     `  budget ${BUDGET} B: ${((100 * total.gzip) / BUDGET).toFixed(0)} % used; ceiling ${CEILING} B: ${CEILING - total.gzip} B to spare`,
+    `  JS ceiling ${JS_CEILING} B: ${JS_CEILING - js.gzip} B to spare`,
   ];
   console.log(lines.join("\n"));
-  return total;
+  return { ...total, js };
 }
 
 test("browser payload (.wasm + JS entry, gzip -9) stays under the ceiling of what ships today", () => {
   assert.ok(payload.gzip <= CEILING, `browser payload ${payload.gzip} B gzip -9 is over the ${CEILING} B ceiling by ${payload.gzip - CEILING} B`);
+});
+
+test("the browser payload's JS (entry + imports, gzip -9) stays under its ceiling", () => {
+  assert.ok(payload.js.gzip <= JS_CEILING, `browser JS ${payload.js.gzip} B gzip -9 is over the ${JS_CEILING} B ceiling by ${payload.js.gzip - JS_CEILING} B`);
 });
 
 test("browser payload (.wasm + JS entry, gzip -9) fits the 60 KB budget", { todo: "issue #8: not met yet" }, () => {
