@@ -2,8 +2,8 @@
 // package.json's "node" conditions give Node, Deno and Bun. They must export what the src/*.node.js entries
 // export, import nothing but Node built-ins and their own chunks, and share one module instance: an app
 // importing "edgeflag", "edgeflag/engine" and "edgeflag/devtools" gets one Engine class and one wasm
-// instance, which the devtools entry switches to the devtools .wasm. runtimes.test.js runs the conformance
-// cases through them in Node, Deno and Bun.
+// instance, which the devtools entry switches to the devtools .wasm (checked in Node, Deno and Bun).
+// runtimes.test.js runs the conformance cases through them in Node, Deno and Bun.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -21,9 +21,21 @@ before(async () => {
   built = await bundle();
 });
 
+const bin = (name) => path.join(WWW, "node_modules", ".bin", name);
+const RUNNERS = {
+  node: (args) => [process.execPath, [CHILD, ...args]],
+  deno: (args) => [bin("deno"), ["run", "--allow-read", "--allow-env", "--no-prompt", CHILD, ...args]],
+  bun: (args) => [bin("bun"), ["run", CHILD, ...args]],
+};
+
 function child(...args) {
+  return childIn("node", ...args);
+}
+
+function childIn(runtime, ...args) {
+  const [cmd, argv] = RUNNERS[runtime](args);
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CHILD, ...args], { cwd: WWW, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(cmd, argv, { cwd: WWW, timeout: 120_000, env: { ...process.env, NO_COLOR: "1" } }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${err.message}\n${stderr}`));
       else resolve(JSON.parse(stdout.trim().split("\n").pop()));
     });
@@ -87,3 +99,12 @@ test("initWasm() in Node from bytes, a file: URL and a file system path", async 
     assert.equal(r.ready && r.value, true, init);
   }
 });
+
+for (const runtime of ["deno", "bun"]) {
+  test(`${runtime}: the node conditions give the same entries, one module instance, the devtools switch`, async () => {
+    assert.ok(fs.existsSync(bin(runtime)), `node_modules/.bin/${runtime} missing: run npm ci in www/`);
+    const r = await childIn(runtime, "devtools");
+    assert.deepEqual(r.resolved, ["dist/edgeflag.node.js", "dist/engine.node.js", "dist/devtools.node.js"]);
+    assert.equal(r.sameEngine && r.ready && r.value && r.explains, true);
+  });
+}
