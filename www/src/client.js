@@ -94,7 +94,7 @@ class Client {
     this.#interval = refreshInterval;
     this.#allowRollback = Boolean(allowRollback);
     this.#loadOptions = { url: this.#url, timeout, maxBytes, retries: retryPolicy(retries), fetch: options.fetch,
-      signal: this.#abort.signal, random: options.random };
+      signal: this.#abort, random: options.random };
     this.#storage = guardStorage(this.#url === null ? noStorage() : selectStorage(storage, absolute(this.#url)));
     this.#wasmOption = wasm;
     if (onEvaluate) this.#hooks.push(onEvaluate);

@@ -758,6 +758,38 @@ test('polling: a refresh every refreshInterval; close() stops it and aborts the 
   assert.equal(events.error.length, 0);
 });
 
+test('close() aborts the signal of the fetch in flight and ends a retry wait at once', { timeout: 10_000 }, async () => {
+  let calls = 0;
+  const client = createClient({
+    url: 'http://edgeflag.invalid/snapshot.json', storage: false, refreshInterval: 0,
+    retries: { retries: 5, baseDelay: 60_000, maxDelay: 60_000 }, random: () => 0.99,
+    fetch: (url, init) => {
+      calls++;
+      return calls === 1 ? Promise.reject(new TypeError('connection refused')) : new Promise(() => {});
+    },
+  });
+  const pending = client.ready().catch((e) => e);
+  while (calls < 1) await sleep(5);
+  const started = Date.now();
+  client.close(); // during the backoff wait after the first (refused) attempt
+  assert.equal((await pending).kind, 'aborted');
+  assert.ok(Date.now() - started < 5_000, 'the retry wait ended with close()');
+  await sleep(20);
+  assert.equal(calls, 1, 'no attempt after close()');
+
+  // A request in flight: its fetch sees the abort.
+  let seen = null;
+  const other = createClient({
+    url: 'http://edgeflag.invalid/snapshot.json', storage: false, refreshInterval: 0,
+    fetch: (url, init) => { seen = init.signal; return new Promise(() => {}); },
+  });
+  const otherReady = other.ready().catch((e) => e);
+  while (seen === null) await sleep(5);
+  other.close();
+  assert.equal(seen.aborted, true);
+  assert.equal((await otherReady).kind, 'aborted');
+});
+
 test('browsers: polling pauses while the page is hidden and resumes on visibilitychange', async (t) => {
   const doc = new EventTarget();
   doc.hidden = true;
