@@ -5,6 +5,8 @@ use crate::error::{LoadError, Problem, Problems, Severity};
 use crate::eval::{self, NoTrace, Outcome};
 use crate::explain::{Recorder, Trace};
 use crate::json::{self, Value};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::keys::KeyTable;
 use crate::limits::Limits;
 use crate::plan::{self, Plan};
 use crate::reason::{ErrorCode, Reason};
@@ -42,6 +44,10 @@ pub struct Engine {
     plan: Plan,
     warnings: Vec<Problem>,
     constants: Vec<Option<Outcome>>,
+    /// Flag key → index for the by-key reads (native builds; `None`: use the plan's index). The wasm
+    /// layer reads flags by index and leaves it out.
+    #[cfg(not(target_arch = "wasm32"))]
+    keys: Option<KeyTable>,
 }
 
 /// A flag evaluation, with every field of spec §7.
@@ -131,7 +137,15 @@ impl Engine {
             .enumerate()
             .map(|(i, f)| (!f.uses_context && !f.uses_time).then(|| eval::evaluate(&plan, i as u32, &Slots(&[]), 0, &mut NoTrace)))
             .collect();
-        Engine { plan, warnings, constants }
+        #[cfg(not(target_arch = "wasm32"))]
+        let keys = KeyTable::new(plan.flags.iter().map(|f| plan.key(f)), |i| plan.flags.get(i as usize).map_or("", |f| plan.key(f)));
+        Engine {
+            #[cfg(not(target_arch = "wasm32"))]
+            keys,
+            plan,
+            warnings,
+            constants,
+        }
     }
 
     /// The format version (1).
@@ -175,7 +189,12 @@ impl Engine {
     }
 
     /// The position of a flag (its index for the `*_index` methods).
+    #[inline]
     pub fn flag_index(&self, key: &str) -> Option<u32> {
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(t) = &self.keys {
+            return t.get(key, |i| self.plan.flags.get(i as usize).map_or("", |f| self.plan.key(f)));
+        }
         self.plan.flag_index.get(key)
     }
 
