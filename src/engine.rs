@@ -8,7 +8,7 @@ use crate::json::{self, Value};
 #[cfg(not(target_arch = "wasm32"))]
 use crate::keys::KeyTable;
 use crate::limits::Limits;
-use crate::plan::{self, Plan};
+use crate::plan::{self, FlagPlan, Plan};
 use crate::reason::{ErrorCode, Reason};
 use crate::snapshot;
 use crate::validate::{self, ValueKind};
@@ -237,7 +237,13 @@ impl Engine {
     // Inlined natively (S1/S2 reads); left to the optimiser in the size-optimised wasm build.
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn details(&self, index: u32, o: &Outcome) -> Evaluation<'_> {
-        let f = self.plan.flags.get(index as usize);
+        self.details_of(self.plan.flags.get(index as usize), o)
+    }
+
+    /// The evaluation of flag `f` (`None`: out of range) that decided `o`: borrowed from the plan,
+    /// nothing allocated unless the outcome is an error.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn details_of(&self, f: Option<&FlagPlan>, o: &Outcome) -> Evaluation<'_> {
         let var = f.and_then(|f| self.plan.variants(f).get(o.variant as usize));
         Evaluation {
             value: var.map(|(_, v)| v),
@@ -245,10 +251,16 @@ impl Engine {
             variant_index: var.map(|_| o.variant),
             reason: o.reason,
             rule_index: o.rule,
-            rule_id: o.rule.and_then(|r| f.and_then(|f| self.plan.rules(f).get(r as usize)).and_then(|r| self.plan.rule_id(r))),
+            rule_id: match (o.rule, f) {
+                (Some(r), Some(f)) => self.plan.rules(f).get(r as usize).and_then(|r| self.plan.rule_id(r)),
+                _ => None,
+            },
             error_code: (o.reason == Reason::Error).then_some(ErrorCode::General),
-            error_message: (o.reason == Reason::Error).then(|| "evaluation failed".to_string()),
-            prerequisite: o.prerequisite.and_then(|p| self.plan.flags.get(p as usize)).map(|p| self.plan.key(p)),
+            error_message: if o.reason == Reason::Error { general_error() } else { None },
+            prerequisite: match o.prerequisite {
+                Some(p) => self.plan.flags.get(p as usize).map(|p| self.plan.key(p)),
+                None => None,
+            },
             metadata: f.map(|f| self.plan.flag_metadata(f)).unwrap_or(&[]),
         }
     }
@@ -283,6 +295,8 @@ impl Engine {
         self.evaluate(flag, ctx, crate::time::now_ms())
     }
 
+    #[cold]
+    #[inline(never)]
     fn not_found(&self, flag: &str) -> Evaluation<'_> {
         Evaluation {
             value: None,
@@ -299,24 +313,31 @@ impl Engine {
     }
 
     /// Evaluates `flag` expecting values of `kind`: another kind gives `TYPE_MISMATCH`, no value.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub fn evaluate_typed<C: Attributes + ?Sized>(&self, flag: &str, kind: ValueKind, ctx: &C, now_ms: i64) -> Evaluation<'_> {
         let Some(i) = self.flag_index(flag) else { return self.not_found(flag) };
-        let actual = self.flag_kind(i).unwrap_or(ValueKind::Json);
-        if actual != kind {
-            return Evaluation {
-                error_code: Some(ErrorCode::TypeMismatch),
-                error_message: Some(format!("flag \"{flag}\" holds {} values, not {}", actual.as_str(), kind.as_str())),
-                reason: Reason::Error,
-                value: None,
-                variant: None,
-                variant_index: None,
-                rule_index: None,
-                rule_id: None,
-                prerequisite: None,
-                metadata: self.flag_metadata(i),
-            };
+        let Some(f) = self.plan.flags.get(i as usize) else { return self.not_found(flag) };
+        if f.kind != kind {
+            return self.mismatch(flag, f, kind);
         }
-        self.evaluate_index(i, ctx, now_ms)
+        self.details_of(Some(f), &self.outcome(i, ctx, now_ms))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn mismatch(&self, flag: &str, f: &FlagPlan, kind: ValueKind) -> Evaluation<'_> {
+        Evaluation {
+            error_code: Some(ErrorCode::TypeMismatch),
+            error_message: Some(format!("flag \"{flag}\" holds {} values, not {}", f.kind.as_str(), kind.as_str())),
+            reason: Reason::Error,
+            value: None,
+            variant: None,
+            variant_index: None,
+            rule_index: None,
+            rule_id: None,
+            prerequisite: None,
+            metadata: self.plan.flag_metadata(f),
+        }
     }
 
     /// A boolean read: the flag's value, or `default` on error (`TYPE_MISMATCH`, `FLAG_NOT_FOUND`).
@@ -380,6 +401,13 @@ impl Engine {
     pub fn evaluate_slots(&self, index: u32, slots: &[Attr<'_>], now_ms: i64) -> Evaluation<'_> {
         self.evaluate_index(index, &Slots(slots), now_ms)
     }
+}
+
+/// The message of an evaluation error (kept out of line: the hot path never allocates).
+#[cold]
+#[inline(never)]
+fn general_error() -> Option<String> {
+    Some("evaluation failed".to_string())
 }
 
 fn too_big(n: usize, l: &Limits) -> LoadError {
