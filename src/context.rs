@@ -193,9 +193,10 @@ pub struct Context {
     /// Invariant: `names[i]` is [`short_word`](crate::bytes::short_word) of `fields[i].0`, or
     /// `u64::MAX` for names over 7 bytes (the lookup compares one integer per field).
     names: Vec<u64>,
-    /// Invariant: `numbers[i]` is the [`Attr::Number`] of `fields[i].1` when that is a number, else
-    /// [`Attr::Missing`]: a number is kept as its JSON text, and converting it on every read (a
-    /// parse) would cost more than the evaluation.
+    /// Invariant: for every field `i` whose value is a number, `numbers[i]` is its [`Attr::Number`];
+    /// other entries are [`Attr::Missing`], and fields past the list's end are not numbers (a context
+    /// without numbers allocates none). A number is kept as its JSON text, and converting it on every
+    /// read (a parse) would cost more than the evaluation.
     numbers: Vec<Attr<'static>>,
 }
 
@@ -226,17 +227,33 @@ impl Context {
     pub fn with(mut self, name: &str, value: impl Into<Value<'static>>) -> Context {
         let value = value.into();
         let number = number_attr(&value);
-        if let Some(i) = self.fields.iter().position(|(k, _)| k == name) {
-            if let (Some(f), Some(n)) = (self.fields.get_mut(i), self.numbers.get_mut(i)) {
-                f.1 = value;
-                *n = number;
+        let i = match self.fields.iter().position(|(k, _)| k == name) {
+            Some(i) => {
+                if let Some(f) = self.fields.get_mut(i) {
+                    f.1 = value;
+                }
+                i
             }
-        } else {
-            self.fields.push((name.to_string(), value));
-            self.names.push(name_word(name));
-            self.numbers.push(number);
-        }
+            None => {
+                self.fields.push((name.to_string(), value));
+                self.names.push(name_word(name));
+                self.fields.len() - 1
+            }
+        };
+        self.set_number(i, number);
         self
+    }
+
+    /// Records field `i`'s number (see [`Context::numbers`]).
+    fn set_number(&mut self, i: usize, number: Attr<'static>) {
+        if let Attr::Number { .. } = number {
+            if self.numbers.len() <= i {
+                self.numbers.resize(i + 1, Attr::Missing);
+            }
+        }
+        if let Some(n) = self.numbers.get_mut(i) {
+            *n = number;
+        }
     }
 
     /// Parses a context from JSON text: it must be an object (duplicate keys are an error).
@@ -251,8 +268,12 @@ impl Context {
             Value::Object(fields) => {
                 let fields: Vec<(String, Value<'static>)> = fields.into_iter().map(|(k, v)| (k.into_owned(), v)).collect();
                 let names = fields.iter().map(|(k, _)| name_word(k)).collect();
-                let numbers = fields.iter().map(|(_, v)| number_attr(v)).collect();
-                Ok(Context { fields, names, numbers })
+                let mut c = Context { fields, names, numbers: Vec::new() };
+                for i in 0..c.fields.len() {
+                    let number = c.fields.get(i).map_or(Attr::Missing, |(_, v)| number_attr(v));
+                    c.set_number(i, number);
+                }
+                Ok(c)
             }
             other => Err(ContextError { message: format!("a context must be a JSON object, not {}", other.type_name()) }),
         }
@@ -292,7 +313,10 @@ impl Context {
     fn top(&self, name: &str) -> Attr<'_> {
         let Some(i) = self.position(name) else { return Attr::Missing };
         match self.fields.get(i) {
-            Some((_, Value::Number(_))) => self.numbers.get(i).copied().unwrap_or(Attr::Missing),
+            Some((_, v @ Value::Number(_))) => match self.numbers.get(i) {
+                Some(n @ Attr::Number { .. }) => *n,
+                _ => attr_of_json(v), // never, by the invariant
+            },
             Some((_, v)) => attr_of_json(v),
             None => Attr::Missing,
         }
