@@ -315,12 +315,50 @@ impl Engine {
     /// Evaluates `flag` expecting values of `kind`: another kind gives `TYPE_MISMATCH`, no value.
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub fn evaluate_typed<C: Attributes + ?Sized>(&self, flag: &str, kind: ValueKind, ctx: &C, now_ms: i64) -> Evaluation<'_> {
-        let Some(i) = self.flag_index(flag) else { return self.not_found(flag) };
-        let Some(f) = self.plan.flags.get(i as usize) else { return self.not_found(flag) };
-        if f.kind != kind {
-            return self.mismatch(flag, f, kind);
+        match self.typed_flag(flag, kind) {
+            Some((i, f)) => self.details_of(Some(f), &self.outcome(i, ctx, now_ms)),
+            None => self.typed_failure(flag, kind),
         }
-        self.details_of(Some(f), &self.outcome(i, ctx, now_ms))
+    }
+
+    /// The index and plan of `flag` when it holds `kind` values (else see [`Engine::typed_failure`]).
+    #[inline(always)]
+    fn typed_flag(&self, flag: &str, kind: ValueKind) -> Option<(u32, &FlagPlan)> {
+        let i = self.flag_index(flag)?;
+        let f = self.plan.flags.get(i as usize)?;
+        (f.kind == kind).then_some((i, f))
+    }
+
+    /// Why [`Engine::typed_flag`] found nothing: `FLAG_NOT_FOUND` or `TYPE_MISMATCH`.
+    #[cold]
+    #[inline(never)]
+    fn typed_failure(&self, flag: &str, kind: ValueKind) -> Evaluation<'_> {
+        match self.flag_index(flag).and_then(|i| self.plan.flags.get(i as usize)) {
+            Some(f) => self.mismatch(flag, f, kind),
+            None => self.not_found(flag),
+        }
+    }
+
+    /// A typed read: `pick` takes the value from the flag's, `default` stands in on error. The result
+    /// is written in one piece (the error case apart), not built and then copied: natively a copy of
+    /// the `Evaluation` cost more than the rest of a constant flag's read (stores not forwarded).
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn read<'a, T, C: Attributes + ?Sized>(
+        &'a self,
+        flag: &str,
+        kind: ValueKind,
+        ctx: &C,
+        now_ms: i64,
+        default: T,
+        pick: impl FnOnce(&'a Value<'static>) -> Option<T>,
+    ) -> Typed<'a, T> {
+        match self.typed_flag(flag, kind) {
+            Some((i, f)) => {
+                let details = self.details_of(Some(f), &self.outcome(i, ctx, now_ms));
+                Typed { value: details.value.and_then(pick).unwrap_or(default), details }
+            }
+            None => Typed { value: default, details: self.typed_failure(flag, kind) },
+        }
     }
 
     #[cold]
@@ -342,26 +380,20 @@ impl Engine {
 
     /// A boolean read: the flag's value, or `default` on error (`TYPE_MISMATCH`, `FLAG_NOT_FOUND`).
     pub fn boolean<C: Attributes + ?Sized>(&self, flag: &str, ctx: &C, default: bool, now_ms: i64) -> Typed<'_, bool> {
-        let details = self.evaluate_typed(flag, ValueKind::Boolean, ctx, now_ms);
-        let value = details.value.and_then(Value::as_bool).unwrap_or(default);
-        Typed { value, details }
+        self.read(flag, ValueKind::Boolean, ctx, now_ms, default, Value::as_bool)
     }
 
     /// A string read.
     pub fn string<'a, C: Attributes + ?Sized>(&'a self, flag: &str, ctx: &C, default: &'a str, now_ms: i64) -> Typed<'a, &'a str> {
-        let details = self.evaluate_typed(flag, ValueKind::String, ctx, now_ms);
-        let value = details.value.and_then(Value::as_str).unwrap_or(default);
-        Typed { value, details }
+        self.read(flag, ValueKind::String, ctx, now_ms, default, Value::as_str)
     }
 
     /// A number read.
     pub fn number<C: Attributes + ?Sized>(&self, flag: &str, ctx: &C, default: f64, now_ms: i64) -> Typed<'_, f64> {
-        let details = self.evaluate_typed(flag, ValueKind::Number, ctx, now_ms);
-        let value = match details.value {
-            Some(Value::Number(n)) => n.as_f64(),
-            _ => default,
-        };
-        Typed { value, details }
+        self.read(flag, ValueKind::Number, ctx, now_ms, default, |v| match v {
+            Value::Number(n) => Some(n.as_f64()),
+            _ => None,
+        })
     }
 
     /// A JSON (object/array) read; the value is `None` on error (use your default).
