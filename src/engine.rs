@@ -558,6 +558,24 @@ mod tests {
     }
 
     #[test]
+    fn key_table_agrees_with_the_plan_index() {
+        let mut flags: Vec<String> = (0..300).map(|i| format!("flag-{i}")).collect();
+        flags.extend(["a", "checkout-redesign-enabled-everywhere", "checkout-redesign-enabled-elsewhere", "ü"].map(String::from));
+        let body: Vec<String> = flags.iter().map(|k| format!(r#""{k}":{{"variants":{{"on":true,"off":false}},"default":"on"}}"#)).collect();
+        let mut e = Engine::from_json(&format!(r#"{{"schema":1,"version":1,"flags":{{{}}}}}"#, body.join(","))).unwrap();
+        assert!(e.keys.is_some());
+        let probes = flags.iter().map(String::as_str).chain(["flag-300", "checkout-redesign-enabled-anywhere", "b", "u"]);
+        for k in probes.clone() {
+            assert_eq!(e.flag_index(k), e.plan.flag_index.get(k), "{k}");
+        }
+        // Without the table (keys it would not take) the plan's index answers.
+        e.keys = None;
+        assert_eq!(e.flag_index("flag-7"), Some(7));
+        assert!(e.boolean("checkout-redesign-enabled-elsewhere", &Context::empty(), false, 0).value);
+        assert_eq!(e.boolean("nope", &Context::empty(), true, 0).details.error_code, Some(ErrorCode::FlagNotFound));
+    }
+
+    #[test]
     fn result_json() {
         let e = Engine::from_json(SNAP).unwrap();
         let j = e.evaluate("num", &Context::empty(), 0).to_json();
