@@ -105,6 +105,7 @@ impl<'c> Iterator for ArrayIter<'c> {
 }
 
 /// Turns a JSON value into an [`Attr`] (arrays borrowed, objects as `Other`).
+#[inline]
 pub fn attr_of_json<'c>(v: &'c Value<'static>) -> Attr<'c> {
     match v {
         Value::Null => Attr::Missing,
@@ -192,6 +193,22 @@ pub struct Context {
     /// Invariant: `names[i]` is [`short_word`](crate::bytes::short_word) of `fields[i].0`, or
     /// `u64::MAX` for names over 7 bytes (the lookup compares one integer per field).
     names: Vec<u64>,
+    /// Invariant: for every field `i` whose value is a number, `numbers[i]` is its [`Attr::Number`];
+    /// other entries are [`Attr::Missing`], and fields past the list's end are not numbers (a context
+    /// without numbers allocates none). A number is kept as its JSON text, and converting it on every
+    /// read (a parse) would cost more than the evaluation.
+    numbers: Vec<Attr<'static>>,
+}
+
+/// What [`Context::numbers`] holds for a value.
+fn number_attr(v: &Value<'static>) -> Attr<'static> {
+    match v {
+        Value::Number(_) => match attr_of_json(v) {
+            Attr::Number { value, integer } => Attr::Number { value, integer },
+            _ => Attr::Missing,
+        },
+        _ => Attr::Missing,
+    }
 }
 
 impl Context {
@@ -209,13 +226,34 @@ impl Context {
     /// `i64`, `f64` and JSON [`Value`]s.
     pub fn with(mut self, name: &str, value: impl Into<Value<'static>>) -> Context {
         let value = value.into();
-        if let Some(slot) = self.fields.iter_mut().find(|(k, _)| k == name) {
-            slot.1 = value;
-        } else {
-            self.fields.push((name.to_string(), value));
-            self.names.push(name_word(name));
-        }
+        let number = number_attr(&value);
+        let i = match self.fields.iter().position(|(k, _)| k == name) {
+            Some(i) => {
+                if let Some(f) = self.fields.get_mut(i) {
+                    f.1 = value;
+                }
+                i
+            }
+            None => {
+                self.fields.push((name.to_string(), value));
+                self.names.push(name_word(name));
+                self.fields.len() - 1
+            }
+        };
+        self.set_number(i, number);
         self
+    }
+
+    /// Records field `i`'s number (see [`Context::numbers`]).
+    fn set_number(&mut self, i: usize, number: Attr<'static>) {
+        if let Attr::Number { .. } = number {
+            if self.numbers.len() <= i {
+                self.numbers.resize(i + 1, Attr::Missing);
+            }
+        }
+        if let Some(n) = self.numbers.get_mut(i) {
+            *n = number;
+        }
     }
 
     /// Parses a context from JSON text: it must be an object (duplicate keys are an error).
@@ -230,7 +268,12 @@ impl Context {
             Value::Object(fields) => {
                 let fields: Vec<(String, Value<'static>)> = fields.into_iter().map(|(k, v)| (k.into_owned(), v)).collect();
                 let names = fields.iter().map(|(k, _)| name_word(k)).collect();
-                Ok(Context { fields, names })
+                let mut c = Context { fields, names, numbers: Vec::new() };
+                for i in 0..c.fields.len() {
+                    let number = c.fields.get(i).map_or(Attr::Missing, |(_, v)| number_attr(v));
+                    c.set_number(i, number);
+                }
+                Ok(c)
             }
             other => Err(ContextError { message: format!("a context must be a JSON object, not {}", other.type_name()) }),
         }
@@ -244,14 +287,18 @@ impl Context {
         }
     }
 
+    /// The position of the top-level attribute `name`.
+    #[inline(always)]
+    fn position(&self, name: &str) -> Option<usize> {
+        match crate::bytes::short_word(name.as_bytes()) {
+            Some(w) => self.names.iter().position(|n| *n == w),
+            None => self.fields.iter().position(|(k, _)| crate::bytes::str_eq(k, name)),
+        }
+    }
+
     fn get_path<S: AsRef<str>>(&self, path: &[S]) -> Option<&Value<'static>> {
         let (first, rest) = path.split_first()?;
-        let first = first.as_ref();
-        let at = match crate::bytes::short_word(first.as_bytes()) {
-            Some(w) => self.names.iter().position(|n| *n == w)?,
-            None => self.fields.iter().position(|(k, _)| crate::bytes::str_eq(k, first))?,
-        };
-        let mut cur = &self.fields.get(at)?.1;
+        let mut cur = &self.fields.get(self.position(first.as_ref())?)?.1;
         for seg in rest {
             cur = match cur {
                 Value::Object(o) => o.iter().find(|(k, _)| crate::bytes::str_eq(k, seg.as_ref())).map(|(_, v)| v)?,
@@ -259,6 +306,20 @@ impl Context {
             };
         }
         Some(cur)
+    }
+
+    /// The top-level attribute `name` (numbers from [`Context::numbers`], not parsed again).
+    #[inline(always)]
+    fn top(&self, name: &str) -> Attr<'_> {
+        let Some(i) = self.position(name) else { return Attr::Missing };
+        match self.fields.get(i) {
+            Some((_, v @ Value::Number(_))) => match self.numbers.get(i) {
+                Some(n @ Attr::Number { .. }) => *n,
+                _ => attr_of_json(v), // never, by the invariant
+            },
+            Some((_, v)) => attr_of_json(v),
+            None => Attr::Missing,
+        }
     }
 
     /// Writes the context as JSON.
@@ -280,9 +341,12 @@ impl Context {
 impl Attributes for Context {
     #[inline(always)]
     fn attr(&self, _slot: usize, path: &[Box<str>]) -> Attr<'_> {
-        match self.get_path(path) {
-            Some(v) => attr_of_json(v),
-            None => Attr::Missing,
+        match path {
+            [name] => self.top(name),
+            _ => match self.get_path(path) {
+                Some(v) => attr_of_json(v),
+                None => Attr::Missing,
+            },
         }
     }
 }
@@ -507,6 +571,21 @@ mod tests {
             }
             _ => panic!("array expected"),
         }
+    }
+
+    #[test]
+    fn numbers_are_read_without_parsing_and_follow_replacements() {
+        let c = Context::new("u").with("n", 7i64).with("f", 2.5).with("s", "9");
+        assert!(matches!(c.attr(0, &p("n")), Attr::Number { value, integer: true } if value == 7.0));
+        assert!(matches!(c.attr(0, &p("f")), Attr::Number { value, integer: false } if value == 2.5));
+        assert!(matches!(c.attr(0, &p("s")), Attr::String("9")));
+        let c = c.with("n", "seven").with("s", 1i64 << 54);
+        assert!(matches!(c.attr(0, &p("n")), Attr::String("seven")));
+        assert!(matches!(c.attr(0, &p("s")), Attr::Number { integer: false, .. }));
+        let j = Context::from_json(r#"{"a":-0,"b":1e3,"c":{"d":4}}"#).unwrap();
+        assert!(matches!(j.attr(0, &p("a")), Attr::Number { integer: true, .. }));
+        assert!(matches!(j.attr(0, &p("b")), Attr::Number { value, integer: false } if value == 1000.0));
+        assert!(matches!(j.attr(0, &p("c.d")), Attr::Number { value, integer: true } if value == 4.0));
     }
 
     #[test]

@@ -5,8 +5,10 @@ use crate::error::{LoadError, Problem, Problems, Severity};
 use crate::eval::{self, NoTrace, Outcome};
 use crate::explain::{Recorder, Trace};
 use crate::json::{self, Value};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::keys::KeyTable;
 use crate::limits::Limits;
-use crate::plan::{self, Plan};
+use crate::plan::{self, FlagPlan, Plan};
 use crate::reason::{ErrorCode, Reason};
 use crate::snapshot;
 use crate::validate::{self, ValueKind};
@@ -42,6 +44,10 @@ pub struct Engine {
     plan: Plan,
     warnings: Vec<Problem>,
     constants: Vec<Option<Outcome>>,
+    /// Flag key → index for the by-key reads (native builds; `None`: use the plan's index). The wasm
+    /// layer reads flags by index and leaves it out.
+    #[cfg(not(target_arch = "wasm32"))]
+    keys: Option<KeyTable>,
 }
 
 /// A flag evaluation, with every field of spec §7.
@@ -131,7 +137,15 @@ impl Engine {
             .enumerate()
             .map(|(i, f)| (!f.uses_context && !f.uses_time).then(|| eval::evaluate(&plan, i as u32, &Slots(&[]), 0, &mut NoTrace)))
             .collect();
-        Engine { plan, warnings, constants }
+        #[cfg(not(target_arch = "wasm32"))]
+        let keys = KeyTable::new(plan.flags.iter().map(|f| plan.key(f)), |i| plan.flags.get(i as usize).map_or("", |f| plan.key(f)));
+        Engine {
+            #[cfg(not(target_arch = "wasm32"))]
+            keys,
+            plan,
+            warnings,
+            constants,
+        }
     }
 
     /// The format version (1).
@@ -175,7 +189,12 @@ impl Engine {
     }
 
     /// The position of a flag (its index for the `*_index` methods).
+    #[inline]
     pub fn flag_index(&self, key: &str) -> Option<u32> {
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(t) = &self.keys {
+            return t.get(key, |i| self.plan.flags.get(i as usize).map_or("", |f| self.plan.key(f)));
+        }
         self.plan.flag_index.get(key)
     }
 
@@ -218,7 +237,13 @@ impl Engine {
     // Inlined natively (S1/S2 reads); left to the optimiser in the size-optimised wasm build.
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn details(&self, index: u32, o: &Outcome) -> Evaluation<'_> {
-        let f = self.plan.flags.get(index as usize);
+        self.details_of(self.plan.flags.get(index as usize), o)
+    }
+
+    /// The evaluation of flag `f` (`None`: out of range) that decided `o`: borrowed from the plan,
+    /// nothing allocated unless the outcome is an error.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn details_of(&self, f: Option<&FlagPlan>, o: &Outcome) -> Evaluation<'_> {
         let var = f.and_then(|f| self.plan.variants(f).get(o.variant as usize));
         Evaluation {
             value: var.map(|(_, v)| v),
@@ -226,10 +251,16 @@ impl Engine {
             variant_index: var.map(|_| o.variant),
             reason: o.reason,
             rule_index: o.rule,
-            rule_id: o.rule.and_then(|r| f.and_then(|f| self.plan.rules(f).get(r as usize)).and_then(|r| self.plan.rule_id(r))),
+            rule_id: match (o.rule, f) {
+                (Some(r), Some(f)) => self.plan.rules(f).get(r as usize).and_then(|r| self.plan.rule_id(r)),
+                _ => None,
+            },
             error_code: (o.reason == Reason::Error).then_some(ErrorCode::General),
-            error_message: (o.reason == Reason::Error).then(|| "evaluation failed".to_string()),
-            prerequisite: o.prerequisite.and_then(|p| self.plan.flags.get(p as usize)).map(|p| self.plan.key(p)),
+            error_message: if o.reason == Reason::Error { general_error() } else { None },
+            prerequisite: match o.prerequisite {
+                Some(p) => self.plan.flags.get(p as usize).map(|p| self.plan.key(p)),
+                None => None,
+            },
             metadata: f.map(|f| self.plan.flag_metadata(f)).unwrap_or(&[]),
         }
     }
@@ -264,6 +295,8 @@ impl Engine {
         self.evaluate(flag, ctx, crate::time::now_ms())
     }
 
+    #[cold]
+    #[inline(never)]
     fn not_found(&self, flag: &str) -> Evaluation<'_> {
         Evaluation {
             value: None,
@@ -280,48 +313,87 @@ impl Engine {
     }
 
     /// Evaluates `flag` expecting values of `kind`: another kind gives `TYPE_MISMATCH`, no value.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub fn evaluate_typed<C: Attributes + ?Sized>(&self, flag: &str, kind: ValueKind, ctx: &C, now_ms: i64) -> Evaluation<'_> {
-        let Some(i) = self.flag_index(flag) else { return self.not_found(flag) };
-        let actual = self.flag_kind(i).unwrap_or(ValueKind::Json);
-        if actual != kind {
-            return Evaluation {
-                error_code: Some(ErrorCode::TypeMismatch),
-                error_message: Some(format!("flag \"{flag}\" holds {} values, not {}", actual.as_str(), kind.as_str())),
-                reason: Reason::Error,
-                value: None,
-                variant: None,
-                variant_index: None,
-                rule_index: None,
-                rule_id: None,
-                prerequisite: None,
-                metadata: self.flag_metadata(i),
-            };
+        match self.typed_flag(flag, kind) {
+            Some((i, f)) => self.details_of(Some(f), &self.outcome(i, ctx, now_ms)),
+            None => self.typed_failure(flag, kind),
         }
-        self.evaluate_index(i, ctx, now_ms)
+    }
+
+    /// The index and plan of `flag` when it holds `kind` values (else see [`Engine::typed_failure`]).
+    #[inline(always)]
+    fn typed_flag(&self, flag: &str, kind: ValueKind) -> Option<(u32, &FlagPlan)> {
+        let i = self.flag_index(flag)?;
+        let f = self.plan.flags.get(i as usize)?;
+        (f.kind == kind).then_some((i, f))
+    }
+
+    /// Why [`Engine::typed_flag`] found nothing: `FLAG_NOT_FOUND` or `TYPE_MISMATCH`.
+    #[cold]
+    #[inline(never)]
+    fn typed_failure(&self, flag: &str, kind: ValueKind) -> Evaluation<'_> {
+        match self.flag_index(flag).and_then(|i| self.plan.flags.get(i as usize)) {
+            Some(f) => self.mismatch(flag, f, kind),
+            None => self.not_found(flag),
+        }
+    }
+
+    /// A typed read: `pick` takes the value from the flag's, `default` stands in on error. The result
+    /// is written in one piece (the error case apart), not built and then copied: natively a copy of
+    /// the `Evaluation` cost more than the rest of a constant flag's read (stores not forwarded).
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn read<'a, T, C: Attributes + ?Sized>(
+        &'a self,
+        flag: &str,
+        kind: ValueKind,
+        ctx: &C,
+        now_ms: i64,
+        default: T,
+        pick: impl FnOnce(&'a Value<'static>) -> Option<T>,
+    ) -> Typed<'a, T> {
+        match self.typed_flag(flag, kind) {
+            Some((i, f)) => {
+                let details = self.details_of(Some(f), &self.outcome(i, ctx, now_ms));
+                Typed { value: details.value.and_then(pick).unwrap_or(default), details }
+            }
+            None => Typed { value: default, details: self.typed_failure(flag, kind) },
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn mismatch(&self, flag: &str, f: &FlagPlan, kind: ValueKind) -> Evaluation<'_> {
+        Evaluation {
+            error_code: Some(ErrorCode::TypeMismatch),
+            error_message: Some(format!("flag \"{flag}\" holds {} values, not {}", f.kind.as_str(), kind.as_str())),
+            reason: Reason::Error,
+            value: None,
+            variant: None,
+            variant_index: None,
+            rule_index: None,
+            rule_id: None,
+            prerequisite: None,
+            metadata: self.plan.flag_metadata(f),
+        }
     }
 
     /// A boolean read: the flag's value, or `default` on error (`TYPE_MISMATCH`, `FLAG_NOT_FOUND`).
     pub fn boolean<C: Attributes + ?Sized>(&self, flag: &str, ctx: &C, default: bool, now_ms: i64) -> Typed<'_, bool> {
-        let details = self.evaluate_typed(flag, ValueKind::Boolean, ctx, now_ms);
-        let value = details.value.and_then(Value::as_bool).unwrap_or(default);
-        Typed { value, details }
+        self.read(flag, ValueKind::Boolean, ctx, now_ms, default, Value::as_bool)
     }
 
     /// A string read.
     pub fn string<'a, C: Attributes + ?Sized>(&'a self, flag: &str, ctx: &C, default: &'a str, now_ms: i64) -> Typed<'a, &'a str> {
-        let details = self.evaluate_typed(flag, ValueKind::String, ctx, now_ms);
-        let value = details.value.and_then(Value::as_str).unwrap_or(default);
-        Typed { value, details }
+        self.read(flag, ValueKind::String, ctx, now_ms, default, Value::as_str)
     }
 
     /// A number read.
     pub fn number<C: Attributes + ?Sized>(&self, flag: &str, ctx: &C, default: f64, now_ms: i64) -> Typed<'_, f64> {
-        let details = self.evaluate_typed(flag, ValueKind::Number, ctx, now_ms);
-        let value = match details.value {
-            Some(Value::Number(n)) => n.as_f64(),
-            _ => default,
-        };
-        Typed { value, details }
+        self.read(flag, ValueKind::Number, ctx, now_ms, default, |v| match v {
+            Value::Number(n) => Some(n.as_f64()),
+            _ => None,
+        })
     }
 
     /// A JSON (object/array) read; the value is `None` on error (use your default).
@@ -361,6 +433,13 @@ impl Engine {
     pub fn evaluate_slots(&self, index: u32, slots: &[Attr<'_>], now_ms: i64) -> Evaluation<'_> {
         self.evaluate_index(index, &Slots(slots), now_ms)
     }
+}
+
+/// The message of an evaluation error (kept out of line: the hot path never allocates).
+#[cold]
+#[inline(never)]
+fn general_error() -> Option<String> {
+    Some("evaluation failed".to_string())
 }
 
 fn too_big(n: usize, l: &Limits) -> LoadError {
@@ -476,6 +555,24 @@ mod tests {
         assert!(nf.value && nf.details.error_code == Some(ErrorCode::FlagNotFound));
         assert!(!e.boolean("timed", &c, false, 1_700_000_000_000).value);
         assert!(e.boolean("timed", &c, false, 1_800_000_000_000).value);
+    }
+
+    #[test]
+    fn key_table_agrees_with_the_plan_index() {
+        let mut flags: Vec<String> = (0..300).map(|i| format!("flag-{i}")).collect();
+        flags.extend(["a", "checkout-redesign-enabled-everywhere", "checkout-redesign-enabled-elsewhere", "ü"].map(String::from));
+        let body: Vec<String> = flags.iter().map(|k| format!(r#""{k}":{{"variants":{{"on":true,"off":false}},"default":"on"}}"#)).collect();
+        let mut e = Engine::from_json(&format!(r#"{{"schema":1,"version":1,"flags":{{{}}}}}"#, body.join(","))).unwrap();
+        assert!(e.keys.is_some());
+        let probes = flags.iter().map(String::as_str).chain(["flag-300", "checkout-redesign-enabled-anywhere", "b", "u"]);
+        for k in probes.clone() {
+            assert_eq!(e.flag_index(k), e.plan.flag_index.get(k), "{k}");
+        }
+        // Without the table (keys it would not take) the plan's index answers.
+        e.keys = None;
+        assert_eq!(e.flag_index("flag-7"), Some(7));
+        assert!(e.boolean("checkout-redesign-enabled-elsewhere", &Context::empty(), false, 0).value);
+        assert_eq!(e.boolean("nope", &Context::empty(), true, 0).details.error_code, Some(ErrorCode::FlagNotFound));
     }
 
     #[test]

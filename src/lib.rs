@@ -32,6 +32,8 @@ mod eval;
 pub mod explain;
 mod host;
 pub mod json;
+#[cfg(not(target_arch = "wasm32"))]
+mod keys;
 pub mod limits;
 pub mod number;
 mod plan;
