@@ -317,6 +317,41 @@ pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Whether `json`, the source text of one valid JSON value, is already what [`write_value`] writes
+/// for it: no whitespace outside strings and no escape (a string without escapes or control
+/// characters is written as it is, numbers keep their text, members their order). Then the text
+/// can be copied instead of written again.
+pub fn is_compact(json: &str) -> bool {
+    // The usual operand has no space, control character or backslash at all (eight bytes at a time,
+    // as `skip_plain`: `(x - 0x21..21) & !x & 0x80..80` flags the bytes below 0x21); else it is
+    // looked at byte by byte (spaces in strings are fine).
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let bytes = json.as_bytes();
+    let mut chunks = bytes.chunks_exact(8);
+    let mut flags = 0;
+    for c in &mut chunks {
+        if let Ok(word) = <[u8; 8]>::try_from(c) {
+            let x = u64::from_le_bytes(word);
+            let backslash = x ^ (ONES * u64::from(b'\\'));
+            flags |= ((x.wrapping_sub(ONES * 0x21) & !x) | (backslash.wrapping_sub(ONES) & !backslash)) & HIGH;
+        }
+    }
+    if flags == 0 && !chunks.remainder().iter().any(|&b| b <= b' ' || b == b'\\') {
+        return true;
+    }
+    let mut in_string = false;
+    for &b in json.as_bytes() {
+        match b {
+            b'\\' => return false,
+            b'"' => in_string = !in_string,
+            b' ' | b'\n' | b'\r' | b'\t' if !in_string => return false,
+            _ => {}
+        }
+    }
+    true
+}
+
 /// The lower-case hex digit for `n` (`n < 16`).
 fn hex_digit(n: u8) -> char {
     char::from_digit(u32::from(n), 16).unwrap_or('0')
@@ -1123,21 +1158,22 @@ impl<'a> Parser<'a> {
 
     /// Parses an object key and the `:` after it, at the cursor (where a key
     /// must begin), leaving the cursor on the member's value. Returns the key
-    /// and the offset of its opening quote.
+    /// and the offsets of its opening and closing quotes.
     #[inline(always)]
-    fn key_and_colon(&mut self, expected: Expected) -> Result<(Cow<'a, str>, usize), Fail> {
+    fn key_and_colon(&mut self, expected: Expected) -> Result<(Cow<'a, str>, usize, usize), Fail> {
         let at = self.pos;
         if self.peek() != Some(b'"') {
             return Err(self.unexpected(expected));
         }
         let key = self.string()?;
+        let close = self.pos.saturating_sub(1);
         self.skip_ws();
         if self.peek() != Some(b':') {
             return Err(self.unexpected(Expected::Colon));
         }
         self.pos += 1;
         self.skip_ws();
-        Ok((key, at))
+        Ok((key, at, close))
     }
 }
 
@@ -1209,7 +1245,7 @@ fn parse_value(src: &str, start: usize, max_depth: usize, whole: bool) -> Result
                     p.pos += 1;
                     Value::Object(Vec::new())
                 } else {
-                    let (key, key_at) = attempt!(true, p.key_and_colon(Expected::KeyOrEnd));
+                    let (key, key_at, _) = attempt!(true, p.key_and_colon(Expected::KeyOrEnd));
                     let start = scratch.members.len();
                     stack.push(Frame::Object(ObjectFrame { start, key, key_at }));
                     continue 'value;
@@ -1273,7 +1309,7 @@ fn parse_value(src: &str, start: usize, max_depth: usize, whole: bool) -> Result
                             if p.peek() == Some(b'}') {
                                 fail!(false, Fail::at(p.pos, K::TrailingComma));
                             }
-                            let (key, key_at) = attempt!(false, p.key_and_colon(Expected::Key));
+                            let (key, key_at, _) = attempt!(false, p.key_and_colon(Expected::Key));
                             obj.key = key;
                             obj.key_at = key_at;
                             continue 'value;
@@ -1346,6 +1382,8 @@ struct Open {
     first: bool,
     /// Where this object's keys start in `Reader::keys`.
     keys: usize,
+    /// One of this object's keys has an escape (its keys are then compared after unescaping).
+    escaped: bool,
 }
 
 /// A pull reader: walks one JSON text value by value, without building a tree, under exactly the
@@ -1365,8 +1403,9 @@ pub struct Reader<'a> {
     failed: bool,
     /// Open containers, innermost last.
     open: Vec<Open>,
-    /// Keys of the open objects so far, to find duplicates when an object closes.
-    keys: Vec<Cow<'a, str>>,
+    /// Keys of the open objects so far, to find duplicates when an object closes: where each key's
+    /// text (between its quotes, escapes not decoded) starts and ends in the source.
+    keys: Vec<(u32, u32)>,
     /// Elements of the array [`Reader::value`] is reading (one buffer for every array).
     scratch: Vec<Value<'a>>,
 }
@@ -1518,7 +1557,7 @@ impl<'a> Reader<'a> {
         }
         self.p.pos += 1;
         self.p.skip_ws();
-        self.open.push(Open { object: open == b'{', first: true, keys: self.keys.len() });
+        self.open.push(Open { object: open == b'{', first: true, keys: self.keys.len(), escaped: false });
         true
     }
 
@@ -1554,8 +1593,12 @@ impl<'a> Reader<'a> {
             }
         };
         match self.p.key_and_colon(expected) {
-            Ok((key, _)) => {
-                self.keys.push(key.clone());
+            Ok((key, open, close)) => {
+                match (u32::try_from(open + 1), u32::try_from(close)) {
+                    (Ok(a), Ok(b)) => self.keys.push((a, b)),
+                    _ => self.fail(),
+                }
+                top_escaped(&mut self.open, matches!(key, Cow::Owned(_)));
                 Some(key)
             }
             Err(_) => {
@@ -1568,8 +1611,15 @@ impl<'a> Reader<'a> {
     /// Leaves the innermost object at its `}`, checking its keys for duplicates.
     fn close_object(&mut self) -> Option<Cow<'a, str>> {
         self.p.pos += 1;
-        let start = self.open.pop().map_or(0, |o| o.keys);
-        if has_duplicate(self.keys.get(start..).unwrap_or_default()) {
+        let (start, escaped) = self.open.pop().map_or((0, false), |o| (o.keys, o.escaped));
+        let keys = self.keys.get(start..).unwrap_or_default();
+        // One key or two of different lengths cannot repeat (their raw lengths differ when neither has an escape).
+        let dup = match keys {
+            [] | [_] => false,
+            [(a, b), (c, d)] if !escaped => b.wrapping_sub(*a) == d.wrapping_sub(*c) && self.p.src.as_bytes().get(*a as usize..*b as usize) == self.p.src.as_bytes().get(*c as usize..*d as usize),
+            _ => has_duplicate(self.p.src, keys, escaped),
+        };
+        if dup {
             self.fail();
         }
         self.keys.truncate(start);
@@ -1715,6 +1765,11 @@ impl<'a> Reader<'a> {
         self.p.pos
     }
 
+    /// The text from byte `start` to the offset reached (`""` if that is not a range of the text).
+    pub fn since(&self, start: usize) -> &'a str {
+        self.p.src.get(start..self.p.pos).unwrap_or_default()
+    }
+
     /// At the end of the text: only whitespace may follow the value. `true` when the whole text was
     /// read without a problem.
     pub fn finish(&mut self) -> bool {
@@ -1774,9 +1829,51 @@ fn skip_raw(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Marks the innermost open object as having a key with an escape, when `escaped`.
+#[inline(always)]
+fn top_escaped(open: &mut [Open], escaped: bool) {
+    if escaped {
+        if let Some(top) = open.last_mut() {
+            top.escaped = true;
+        }
+    }
+}
+
+/// Whether two of the keys of one object are equal: `spans` locate their text in `src` (between the
+/// quotes, as written). Without escapes (`escaped` false) the texts are compared as they are; else
+/// they are decoded first (escapes in keys are rare).
+#[inline(never)]
+fn has_duplicate(src: &str, spans: &[(u32, u32)], escaped: bool) -> bool {
+    if !escaped && spans.len() <= LINEAR_KEYS {
+        let bytes = src.as_bytes();
+        let text = |&(a, b): &(u32, u32)| bytes.get(a as usize..b as usize).unwrap_or_default();
+        for (j, b) in spans.iter().enumerate() {
+            for a in spans.get(..j).unwrap_or_default() {
+                if a.1.wrapping_sub(a.0) == b.1.wrapping_sub(b.0) && text(a) == text(b) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+    let keys: Vec<Cow<'_, str>> = spans
+        .iter()
+        .map(|&(a, b)| {
+            if escaped {
+                // Decoded: the key read again from its opening quote.
+                let mut q = Parser { src, pos: (a as usize).saturating_sub(1) };
+                q.string().unwrap_or_default()
+            } else {
+                Cow::Borrowed(src.get(a as usize..b as usize).unwrap_or_default())
+            }
+        })
+        .collect();
+    has_duplicate_key(&keys)
+}
+
 /// Whether two of `keys` are equal (pairwise for a few, by sorting positions for many: O(n log n)
 /// whatever the keys, as [`first_duplicate`]).
-fn has_duplicate(keys: &[Cow<'_, str>]) -> bool {
+fn has_duplicate_key(keys: &[Cow<'_, str>]) -> bool {
     // A match rather than `Deref`, which the wasm build (opt-level "z") calls instead of inlining.
     #[allow(clippy::ptr_arg)]
     #[inline(always)]
@@ -1799,6 +1896,10 @@ fn has_duplicate(keys: &[Cow<'_, str>]) -> bool {
         return false;
     }
     let key = |i: usize| keys.get(i).map_or(&[][..], text);
+    // Keys in increasing order (as tools often write them) cannot repeat: n - 1 comparisons.
+    if (1..keys.len()).all(|i| key(i - 1) < key(i)) {
+        return false;
+    }
     let mut order: Vec<usize> = (0..keys.len()).collect();
     merge_sort(&mut order, |a, b| key(a) < key(b));
     order.windows(2).any(|w| matches!(w, [a, b] if key(*a) == key(*b)))
@@ -2876,6 +2977,25 @@ mod tests {
     }
 
     // ---- writing and round trips -------------------------------------------
+
+    #[test]
+    fn is_compact_only_when_the_writer_gives_the_text_back() {
+        for text in [
+            "1", "-1.50e3", "true", "null", r#""""#, r#""abc""#, r#""a b""#, r#"["DE","FR","IT","ES","NL","BE"]"#,
+            r#"["DE", "FR"]"#, r#"[ 1]"#, "[1\n]", r#""a\u0062""#, r#""a\"b""#, r#""a\/b""#, r#"{"a":[1,{"b":"c d"}]}"#,
+            r#"{"a" :1}"#, r#""é and ü, long enough to take two words""#, r#"["twelve bytes", "x"]"#, r#""\\""#,
+            "[\"abcdefgh\",\t1]",
+        ] {
+            let mut out = String::new();
+            write_value(&mut out, &ok(text));
+            // Exact without escapes; with one, never copied (even when the writer would give it back).
+            if text.contains('\\') {
+                assert!(!is_compact(text), "{text}");
+            } else {
+                assert_eq!(is_compact(text), out == text, "{text}");
+            }
+        }
+    }
 
     #[test]
     fn write_string_escapes() {

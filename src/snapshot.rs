@@ -170,6 +170,9 @@ pub struct AttrCondition<'a> {
     pub values: Option<Vec<Value<'a>>>,
     /// Compare strings by their Unicode lower case.
     pub ignore_case: bool,
+    /// The source text of the operand (`value` or `values`) when it is already compact JSON
+    /// ([`json::is_compact`]): the plan copies it instead of writing the operand again.
+    pub compact: Option<&'a str>,
 }
 
 /// A segment (spec §6).
@@ -228,9 +231,9 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
         let (mut has_schema, mut has_version) = (false, false);
         let root = Path::Root;
         while let Some(k) = r.next_key() {
-            let path = root.key(&k);
-            match &*k {
-                "schema" => {
+            let path = root.key(key_text(&k));
+            match bytes(&k) {
+                b"schema" => {
                     has_schema = true;
                     match r.number() {
                         Some(n) => {
@@ -247,25 +250,25 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
                         }
                     }
                 }
-                "version" => {
+                b"version" => {
                     has_version = true;
                     s.version = integer(&mut r, &path, p).unwrap_or(0);
                 }
-                "environment" => s.environment = string(&mut r, &path, p),
-                "publishedAt" => s.published_at = string(&mut r, &path, p),
-                "metadata" => s.metadata = metadata(&mut r, &path, p),
-                "segments" => {
+                b"environment" => s.environment = string(&mut r, &path, p),
+                b"publishedAt" => s.published_at = string(&mut r, &path, p),
+                b"metadata" => s.metadata = metadata(&mut r, &path, p),
+                b"segments" => {
                     if open_object(&mut r, &path, p) {
                         while let Some(key) = r.next_key() {
-                            let seg = segment(&mut r, &path.key(&key), p);
+                            let seg = segment(&mut r, &path.key(key_text(&key)), p);
                             s.segments.push((key, seg));
                         }
                     }
                 }
-                "flags" => {
+                b"flags" => {
                     if open_object(&mut r, &path, p) {
                         while let Some(key) = r.next_key() {
-                            let f = flag(&mut r, &path.key(&key), p);
+                            let f = flag(&mut r, &path.key(key_text(&key)), p);
                             if let Some(kept) = sink.flag(&s.segments, key, f, r.offset(), p) {
                                 s.flags.push(kept);
                             }
@@ -312,6 +315,24 @@ fn parse_error(text: &str, max_depth: usize) -> ParseError {
             kind: json::ParseErrorKind::UnexpectedEnd { expected: json::Expected::Value },
         },
     }
+}
+
+/// A key's text (a match rather than `Deref`, which the wasm build, at opt-level "z", calls instead of
+/// inlining).
+#[allow(clippy::ptr_arg)]
+#[inline(always)]
+fn key_text<'k>(k: &'k Str<'_>) -> &'k str {
+    match k {
+        Cow::Borrowed(s) => s,
+        Cow::Owned(s) => s.as_str(),
+    }
+}
+
+/// A key's bytes, for `match`es on byte strings: those compile to a decision on the length and the
+/// bytes, where a `match` on `&str` calls a string comparison per arm.
+#[inline(always)]
+fn bytes<'k>(k: &'k Str<'_>) -> &'k [u8] {
+    key_text(k).as_bytes()
 }
 
 /// Reports an unknown field and reads past its value.
@@ -432,7 +453,7 @@ fn metadata<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(S
                     let v = r.value();
                     out.push((k, v));
                 }
-                _ => wrong(r, "a string, number or boolean", &path.key(&k), p),
+                _ => wrong(r, "a string, number or boolean", &path.key(key_text(&k)), p),
             }
         }
     }
@@ -449,25 +470,25 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
         return f;
     }
     while let Some(k) = r.next_key() {
-        let fp = path.key(&k);
-        match &*k {
-            "description" => f.description = string(r, &fp, p),
-            "owner" => f.owner = string(r, &fp, p),
-            "tags" => f.tags = strings(r, &fp, p),
-            "expires" => f.expires = string(r, &fp, p),
-            "metadata" => f.metadata = metadata(r, &fp, p),
-            "enabled" => f.enabled = boolean(r, &fp, p).unwrap_or(true),
-            "variants" => {
+        let fp = path.key(key_text(&k));
+        match bytes(&k) {
+            b"description" => f.description = string(r, &fp, p),
+            b"owner" => f.owner = string(r, &fp, p),
+            b"tags" => f.tags = strings(r, &fp, p),
+            b"expires" => f.expires = string(r, &fp, p),
+            b"metadata" => f.metadata = metadata(r, &fp, p),
+            b"enabled" => f.enabled = boolean(r, &fp, p).unwrap_or(true),
+            b"variants" => {
                 has_variants = true;
                 f.variants = members(r, &fp, p);
             }
-            "default" => {
+            b"default" => {
                 has_default = true;
                 f.default = string(r, &fp, p);
             }
-            "offVariant" => f.off_variant = string(r, &fp, p),
-            "salt" => f.salt = string(r, &fp, p),
-            "requires" => {
+            b"offVariant" => f.off_variant = string(r, &fp, p),
+            b"salt" => f.salt = string(r, &fp, p),
+            b"requires" => {
                 if open_array(r, &fp, p) {
                     let mut i = 0;
                     while r.next_element() {
@@ -476,7 +497,7 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
                     }
                 }
             }
-            "rules" => {
+            b"rules" => {
                 let mut rules = Vec::new();
                 if open_array(r, &fp, p) {
                     let mut i = 0;
@@ -487,7 +508,7 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
                 }
                 f.rules = Some(rules);
             }
-            "serverOnly" => f.server_only = boolean(r, &fp, p).unwrap_or(false),
+            b"serverOnly" => f.server_only = boolean(r, &fp, p).unwrap_or(false),
             _ => unknown(r, &fp, p),
         }
     }
@@ -508,10 +529,10 @@ fn prerequisite<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Pr
         return q;
     }
     while let Some(k) = r.next_key() {
-        let fp = path.key(&k);
-        match &*k {
-            "flag" => q.flag = string(r, &fp, p),
-            "variants" => {
+        let fp = path.key(key_text(&k));
+        match bytes(&k) {
+            b"flag" => q.flag = string(r, &fp, p),
+            b"variants" => {
                 has_variants = true;
                 q.variants = strings(r, &fp, p);
             }
@@ -535,13 +556,13 @@ fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Rule<'a> {
         return out;
     }
     while let Some(k) = r.next_key() {
-        let fp = path.key(&k);
-        match &*k {
-            "id" => out.id = string(r, &fp, p),
-            "when" => out.when = Some(condition(r, &fp, p)),
-            "from" => out.from = string(r, &fp, p),
-            "until" => out.until = string(r, &fp, p),
-            "serve" => {
+        let fp = path.key(key_text(&k));
+        match bytes(&k) {
+            b"id" => out.id = string(r, &fp, p),
+            b"when" => out.when = Some(condition(r, &fp, p)),
+            b"from" => out.from = string(r, &fp, p),
+            b"until" => out.until = string(r, &fp, p),
+            b"serve" => {
                 has_serve = true;
                 out.serve = serve(r, &fp, p);
             }
@@ -579,8 +600,8 @@ fn entries<'a, T>(
         }
         let mut has = [false; 2];
         while let Some(k) = r.next_key() {
-            let kp = ep.key(&k);
-            match read(r, &k, &mut entry, &kp, p) {
+            let kp = ep.key(key_text(&k));
+            match read(r, key_text(&k), &mut entry, &kp, p) {
                 Some(j) => {
                     if let Some(h) = has.get_mut(j) {
                         *h = true;
@@ -610,11 +631,11 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
         }
     }
     let (mut is_split, mut has_percent, mut is_ramp, mut has_variant) = (false, false, false, false);
-    r.scan_keys(|k| match k {
-        "split" => is_split = true,
-        "percent" => has_percent = true,
-        "ramp" => is_ramp = true,
-        "variant" => has_variant = true,
+    r.scan_keys(|k| match k.as_bytes() {
+        b"split" => is_split = true,
+        b"percent" => has_percent = true,
+        b"ramp" => is_ramp = true,
+        b"variant" => has_variant = true,
         _ => {}
     });
     let forms = [is_split, has_percent, is_ramp].iter().filter(|b| **b).count();
@@ -626,8 +647,8 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
         }
         if r.object() {
             while let Some(k) = r.next_key() {
-                if !matches!(&*k, "variant" | "by") {
-                    p.error(&path.key(&k), "unknown field");
+                if !matches!(bytes(&k), b"variant" | b"by") {
+                    p.error(&path.key(key_text(&k)), "unknown field");
                 }
                 r.skip();
             }
@@ -643,27 +664,27 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
     let mut broken = false;
     if r.object() {
         while let Some(k) = r.next_key() {
-            let fp = path.key(&k);
-            match &*k {
-                "by" => by = string(r, &fp, p),
-                "variant" if !is_split => variant = string(r, &fp, p),
-                "percent" => {
+            let fp = path.key(key_text(&k));
+            match bytes(&k) {
+                b"by" => by = string(r, &fp, p),
+                b"variant" if !is_split => variant = string(r, &fp, p),
+                b"percent" => {
                     percent = number(r, &fp, p);
                     broken |= percent.is_none();
                 }
-                "split" => {
+                b"split" => {
                     split = entries(
                         r,
                         &fp,
                         p,
                         ["variant", "percent"],
                         || SplitEntry { variant: None, percent: None },
-                        |r, k, e, kp, p| match k {
-                            "variant" => {
+                        |r, k, e, kp, p| match k.as_bytes() {
+                            b"variant" => {
                                 e.variant = string(r, kp, p);
                                 Some(0)
                             }
-                            "percent" => {
+                            b"percent" => {
                                 e.percent = number(r, kp, p);
                                 Some(1)
                             }
@@ -671,19 +692,19 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
                         },
                     )
                 }
-                "ramp" => {
+                b"ramp" => {
                     ramp = entries(
                         r,
                         &fp,
                         p,
                         ["at", "percent"],
                         || RampStep { at: None, percent: None },
-                        |r, k, e, kp, p| match k {
-                            "at" => {
+                        |r, k, e, kp, p| match k.as_bytes() {
+                            b"at" => {
                                 e.at = string(r, kp, p);
                                 Some(0)
                             }
-                            "percent" => {
+                            b"percent" => {
                                 e.percent = number(r, kp, p);
                                 Some(1)
                             }
@@ -715,25 +736,43 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
 /// The keys that make a condition's shape; a condition has exactly one.
 const SHAPES: [&str; 5] = ["all", "any", "not", "segment", "attr"];
 
+/// Positions in [`SHAPES`].
+const ALL: usize = 0;
+const ANY: usize = 1;
+const NOT: usize = 2;
+const ATTR: usize = 4;
+
+/// The position of `k` in [`SHAPES`] (a match on bytes: no string comparison calls).
+#[inline]
+fn shape_of(k: &[u8]) -> Option<usize> {
+    match k {
+        b"all" => Some(ALL),
+        b"any" => Some(ANY),
+        b"not" => Some(NOT),
+        b"segment" => Some(3),
+        b"attr" => Some(ATTR),
+        _ => None,
+    }
+}
+
 /// Parses a condition; `path` is its JSON path.
 fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Condition<'a> {
     if r.peek() != Peek::Object {
         wrong(r, "a condition object", path, p);
         return Condition::Invalid;
     }
-    let shape_of = |k: &str| SHAPES.iter().position(|s| *s == k);
     // The shape: the first key when it is one (the usual case, read in one pass; a second shape key
     // found on the way makes the condition invalid after all), else a look ahead over all the keys.
-    let shape = match r.first_key().as_deref().and_then(shape_of) {
-        Some(i) => SHAPES.get(i).copied().unwrap_or("attr"),
+    let shape = match r.first_key().as_ref().and_then(|k| shape_of(bytes(k))) {
+        Some(i) => i,
         None => {
             let mut present = [false; 5];
             r.scan_keys(|k| {
-                if let Some(x) = shape_of(k).and_then(|i| present.get_mut(i)) {
+                if let Some(x) = shape_of(k.as_bytes()).and_then(|i| present.get_mut(i)) {
                     *x = true;
                 }
             });
-            let mut found = SHAPES.iter().zip(present).filter(|(_, here)| *here).map(|(s, _)| *s);
+            let mut found = present.iter().enumerate().filter(|(_, here)| **here).map(|(i, _)| i);
             let (Some(shape), None) = (found.next(), found.next()) else {
                 shape_error(present, path, p);
                 r.skip();
@@ -770,39 +809,47 @@ fn shape_error(present: [bool; 5], path: &Path<'_>, p: &mut Problems) {
     }
 }
 
-/// Reads a condition object of shape `shape`, marking in `present` the shape keys it has.
-fn condition_body<'a>(r: &mut Reader<'a>, shape: &str, path: &Path<'_>, p: &mut Problems, present: &mut [bool; 5]) -> Condition<'a> {
-    let mut mark = |k: &str| {
-        if let Some(x) = SHAPES.iter().position(|s| *s == k).and_then(|i| present.get_mut(i)) {
+/// Reads a condition object of shape `shape` (a position in [`SHAPES`]), marking in `present` the shape keys it has.
+fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut Problems, present: &mut [bool; 5]) -> Condition<'a> {
+    let mut mark = |k: &[u8]| {
+        if let Some(x) = shape_of(k).and_then(|i| present.get_mut(i)) {
             *x = true;
         }
     };
     if !r.object() {
         return Condition::Invalid;
     }
-    if shape == "attr" {
-        let mut c = AttrCondition { attr: Cow::Borrowed(""), op: Cow::Borrowed(""), value: None, values: None, ignore_case: false };
+    if shape == ATTR {
+        let mut c = AttrCondition { attr: Cow::Borrowed(""), op: Cow::Borrowed(""), value: None, values: None, ignore_case: false, compact: None };
         let (mut ok, mut has_op) = (true, false);
         while let Some(k) = r.next_key() {
-            mark(&k);
-            let fp = path.key(&k);
-            match &*k {
-                "attr" => match string(r, &fp, p) {
+            mark(bytes(&k));
+            let fp = path.key(key_text(&k));
+            match bytes(&k) {
+                b"attr" => match string(r, &fp, p) {
                     Some(s) => c.attr = s,
                     None => ok = false,
                 },
-                "op" => {
+                b"op" => {
                     has_op = true;
                     match string(r, &fp, p) {
                         Some(s) => c.op = s,
                         None => ok = false,
                     }
                 }
-                "value" => c.value = Some(r.value()),
-                "values" => {
+                b"value" => {
+                    let start = r.offset();
+                    c.value = Some(r.value());
+                    c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
+                }
+                b"values" => {
                     if r.peek() == Peek::Array {
+                        let start = r.offset();
                         match r.value() {
-                            Value::Array(a) => c.values = Some(a),
+                            Value::Array(a) => {
+                                c.values = Some(a);
+                                c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
+                            }
                             _ => ok = false,
                         }
                     } else {
@@ -810,7 +857,7 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: &str, path: &Path<'_>, p: &mut 
                         ok = false;
                     }
                 }
-                "ignoreCase" => c.ignore_case = boolean(r, &fp, p).unwrap_or(false),
+                b"ignoreCase" => c.ignore_case = boolean(r, &fp, p).unwrap_or(false),
                 _ => unknown(r, &fp, p),
             }
         }
@@ -822,14 +869,15 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: &str, path: &Path<'_>, p: &mut 
     }
     let mut out = Condition::Invalid;
     while let Some(k) = r.next_key() {
-        mark(&k);
-        let fp = path.key(&k);
-        if k != shape {
+        let this = shape_of(bytes(&k));
+        mark(bytes(&k));
+        let fp = path.key(key_text(&k));
+        if this != Some(shape) {
             unknown(r, &fp, p);
             continue;
         }
         out = match shape {
-            "all" | "any" => {
+            ALL | ANY => {
                 let mut items = Vec::new();
                 if open_array(r, &fp, p) {
                     let mut i = 0;
@@ -838,13 +886,13 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: &str, path: &Path<'_>, p: &mut 
                         i += 1;
                     }
                 }
-                if shape == "all" {
+                if shape == ALL {
                     Condition::All(items)
                 } else {
                     Condition::Any(items)
                 }
             }
-            "not" => Condition::Not(Box::new(condition(r, &fp, p))),
+            NOT => Condition::Not(Box::new(condition(r, &fp, p))),
             _ => match string(r, &fp, p) {
                 Some(s) => Condition::Segment(s),
                 None => Condition::Invalid,
@@ -861,15 +909,15 @@ fn segment<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Segment
         return s;
     }
     while let Some(k) = r.next_key() {
-        let fp = path.key(&k);
-        match &*k {
-            "description" => s.description = string(r, &fp, p),
-            "include" => s.include = strings(r, &fp, p),
-            "exclude" => s.exclude = strings(r, &fp, p),
-            "includeHashed" => s.include_hashed = strings(r, &fp, p),
-            "excludeHashed" => s.exclude_hashed = strings(r, &fp, p),
-            "hashSalt" => s.hash_salt = string(r, &fp, p),
-            "when" => s.when = Some(condition(r, &fp, p)),
+        let fp = path.key(key_text(&k));
+        match bytes(&k) {
+            b"description" => s.description = string(r, &fp, p),
+            b"include" => s.include = strings(r, &fp, p),
+            b"exclude" => s.exclude = strings(r, &fp, p),
+            b"includeHashed" => s.include_hashed = strings(r, &fp, p),
+            b"excludeHashed" => s.exclude_hashed = strings(r, &fp, p),
+            b"hashSalt" => s.hash_salt = string(r, &fp, p),
+            b"when" => s.when = Some(condition(r, &fp, p)),
             _ => unknown(r, &fp, p),
         }
     }
