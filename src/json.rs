@@ -1504,8 +1504,16 @@ impl<'a> Reader<'a> {
                 }
                 let start = self.scratch.len();
                 while self.next_element() {
-                    let v = match self.peek() {
-                        Peek::Array | Peek::Object => self.tree(),
+                    // Strings (the usual operands) read here, without a call per element.
+                    let v = match self.p.peek() {
+                        Some(b'"') => match self.p.string() {
+                            Ok(s) => Value::String(s),
+                            Err(_) => {
+                                self.fail();
+                                break;
+                            }
+                        },
+                        Some(b'[' | b'{') => self.tree(),
                         _ => self.value(),
                     };
                     self.scratch.push(v);
