@@ -267,8 +267,14 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
                 }
                 b"flags" => {
                     if open_object(&mut r, &path, p) {
+                        // `flag` is called through a pointer the optimizers cannot see through: wasm-opt
+                        // inlines a function called from one place, and inlined here the reading of every
+                        // flag would run in this one long call, which a wasm engine that starts in baseline
+                        // code never optimizes (no on-stack replacement); called, `flag` is optimized
+                        // (tiered up) after its first few hundred calls.
+                        let read_flag: FlagReader<'a> = std::hint::black_box(flag);
                         while let Some(key) = r.next_key() {
-                            let f = flag(&mut r, &path.key(key_text(&key)), p);
+                            let f = read_flag(&mut r, &path.key(key_text(&key)), p);
                             if let Some(kept) = sink.flag(&s.segments, key, f, r.offset(), p) {
                                 s.flags.push(kept);
                             }
@@ -459,6 +465,9 @@ fn metadata<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(S
     }
     out
 }
+
+/// The type of [`flag`].
+type FlagReader<'a> = for<'r, 'x, 'y> fn(&'r mut Reader<'a>, &'x Path<'y>, &mut Problems) -> Flag<'a>;
 
 // Not inlined: called once per item, it is optimised early by wasm engines that start in baseline code
 // (one huge loader function would run a whole first load unoptimised).
