@@ -400,7 +400,7 @@ impl<'f, 'a> Variants<'f, 'a> {
     fn position(&self, name: &str) -> Option<u32> {
         match &self.index {
             Some(ix) => ix.get(name),
-            None => self.f.variants.iter().position(|(k, _)| k == name).map(|i| i as u32),
+            None => self.f.variants.iter().position(|(k, _)| crate::bytes::eq(crate::snapshot::key_text(k).as_bytes(), name.as_bytes())).map(|i| i as u32),
         }
     }
 

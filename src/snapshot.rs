@@ -327,7 +327,7 @@ fn parse_error(text: &str, max_depth: usize) -> ParseError {
 /// inlining).
 #[allow(clippy::ptr_arg)]
 #[inline(always)]
-fn key_text<'k>(k: &'k Str<'_>) -> &'k str {
+pub(crate) fn key_text<'k>(k: &'k Str<'_>) -> &'k str {
     match k {
         Cow::Borrowed(s) => s,
         Cow::Owned(s) => s.as_str(),
