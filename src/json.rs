@@ -317,18 +317,17 @@ pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Whether `json`, the source text of one valid JSON value, is already what [`write_value`] writes
-/// for it: no whitespace outside strings and no escape (a string without escapes or control
-/// characters is written as it is, numbers keep their text, members their order). Then the text
-/// can be copied instead of written again.
+/// Whether `json`, the source text of one valid JSON value, is certainly what [`write_value`] writes
+/// for it: it has no space, control character or backslash at all, so no whitespace between tokens
+/// and no escape (a string without escapes is written as it is, numbers keep their text, members their
+/// order). Then the text can be copied instead of written again. (`false` for some texts the writer
+/// would give back, such as strings with spaces: those are written.)
 pub fn is_compact(json: &str) -> bool {
-    // The usual operand has no space, control character or backslash at all (eight bytes at a time,
-    // as `skip_plain`: `(x - 0x21..21) & !x & 0x80..80` flags the bytes below 0x21); else it is
-    // looked at byte by byte (spaces in strings are fine).
+    // Eight bytes at a time, as `skip_plain`: `(x - 0x21..21) & !x & 0x80..80` flags the bytes below
+    // 0x21 (space and the control characters), and a byte equal to `\\` is found the same way.
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let bytes = json.as_bytes();
-    let mut chunks = bytes.chunks_exact(8);
+    let mut chunks = json.as_bytes().chunks_exact(8);
     let mut flags = 0;
     for c in &mut chunks {
         if let Ok(word) = <[u8; 8]>::try_from(c) {
@@ -337,19 +336,7 @@ pub fn is_compact(json: &str) -> bool {
             flags |= ((x.wrapping_sub(ONES * 0x21) & !x) | (backslash.wrapping_sub(ONES) & !backslash)) & HIGH;
         }
     }
-    if flags == 0 && !chunks.remainder().iter().any(|&b| b <= b' ' || b == b'\\') {
-        return true;
-    }
-    let mut in_string = false;
-    for &b in json.as_bytes() {
-        match b {
-            b'\\' => return false,
-            b'"' => in_string = !in_string,
-            b' ' | b'\n' | b'\r' | b'\t' if !in_string => return false,
-            _ => {}
-        }
-    }
-    true
+    flags == 0 && !chunks.remainder().iter().any(|&b| b <= b' ' || b == b'\\')
 }
 
 /// The lower-case hex digit for `n` (`n < 16`).
@@ -1058,6 +1045,13 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// [`Parser::string`], not inlined: for the look-aheads and the rare paths (one copy of it in the
+    /// wasm build, not one per caller).
+    #[inline(never)]
+    fn string_out_of_line(&mut self) -> Option<Cow<'a, str>> {
+        self.string().ok()
+    }
+
     /// Finishes a string whose opening quote is at `open` and whose first
     /// escape is at `first_escape`, unescaping into an owned string.
     fn escaped_string(&mut self, open: usize, first_escape: usize) -> Result<Cow<'a, str>, Fail> {
@@ -1621,10 +1615,8 @@ impl<'a> Reader<'a> {
         self.p.pos += 1;
         let (start, escaped) = self.open.pop().map_or((0, false), |o| (o.keys, o.escaped));
         let keys = self.keys.get(start..).unwrap_or_default();
-        // One key or two of different lengths cannot repeat (their raw lengths differ when neither has an escape).
         let dup = match keys {
             [] | [_] => false,
-            [(a, b), (c, d)] if !escaped => b.wrapping_sub(*a) == d.wrapping_sub(*c) && self.p.src.as_bytes().get(*a as usize..*b as usize) == self.p.src.as_bytes().get(*c as usize..*d as usize),
             // Through a pointer the optimizers cannot see through: wasm-opt would inline this, the one
             // call of it, making this function (called per key) several times larger.
             _ => std::hint::black_box(has_duplicate as fn(&str, &[(u32, u32)], bool) -> bool)(self.p.src, keys, escaped),
@@ -1734,7 +1726,7 @@ impl<'a> Reader<'a> {
         if q.peek() != Some(b'"') {
             return None;
         }
-        q.string().ok()
+        q.string_out_of_line()
     }
 
     /// The keys of the next value if it is an object, handed to `f` in document order, without
@@ -1753,7 +1745,7 @@ impl<'a> Reader<'a> {
             if q.peek() != Some(b'"') {
                 return;
             }
-            let Ok(key) = q.string() else { return };
+            let Some(key) = q.string_out_of_line() else { return };
             f(&key);
             q.skip_ws();
             if q.peek() != Some(b':') {
@@ -1872,7 +1864,7 @@ fn has_duplicate(src: &str, spans: &[(u32, u32)], escaped: bool) -> bool {
             if escaped {
                 // Decoded: the key read again from its opening quote.
                 let mut q = Parser { src, pos: (a as usize).saturating_sub(1) };
-                q.string().unwrap_or_default()
+                q.string_out_of_line().unwrap_or_default()
             } else {
                 Cow::Borrowed(src.get(a as usize..b as usize).unwrap_or_default())
             }
@@ -2998,12 +2990,10 @@ mod tests {
         ] {
             let mut out = String::new();
             write_value(&mut out, &ok(text));
-            // Exact without escapes; with one, never copied (even when the writer would give it back).
-            if text.contains('\\') {
-                assert!(!is_compact(text), "{text}");
-            } else {
-                assert_eq!(is_compact(text), out == text, "{text}");
-            }
+            // Never copied when the writer would not give the text back; copied when it has no space,
+            // control character or backslash.
+            assert!(!is_compact(text) || out == text, "{text}");
+            assert_eq!(is_compact(text), !text.bytes().any(|b| b <= b' ' || b == b'\\'), "{text}");
         }
     }
 

@@ -299,13 +299,6 @@ impl<'l> Compiler<'l> {
     }
 
     fn slot(&mut self, path: &str) -> u32 {
-        // A snapshot usually tests a few attributes: found by comparing, without hashing the path
-        // (a slot is its entry's position in `slots`).
-        if self.slots.len() <= 8 {
-            if let Some(i) = self.slots.keys().position(|k| crate::bytes::eq(k.as_bytes(), path.as_bytes())) {
-                return index(i);
-            }
-        }
         let next = self.attrs.len() as u32;
         let s = self.slots.get_or_insert(path, next);
         if s == next {
@@ -400,7 +393,7 @@ impl<'f, 'a> Variants<'f, 'a> {
     fn position(&self, name: &str) -> Option<u32> {
         match &self.index {
             Some(ix) => ix.get(name),
-            None => self.f.variants.iter().position(|(k, _)| crate::bytes::eq(crate::snapshot::key_text(k).as_bytes(), name.as_bytes())).map(|i| i as u32),
+            None => self.f.variants.iter().position(|(k, _)| crate::snapshot::same(k, name)).map(|i| i as u32),
         }
     }
 

@@ -232,8 +232,8 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
         let root = Path::Root;
         while let Some(k) = r.next_key() {
             let path = root.key(key_text(&k));
-            match bytes(&k) {
-                b"schema" => {
+            match field(bytes(&k), &ROOT_FIELDS) {
+                1 /* schema */ => {
                     has_schema = true;
                     match r.number() {
                         Some(n) => {
@@ -250,14 +250,14 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
                         }
                     }
                 }
-                b"version" => {
+                2 /* version */ => {
                     has_version = true;
                     s.version = integer(&mut r, &path, p).unwrap_or(0);
                 }
-                b"environment" => s.environment = string(&mut r, &path, p),
-                b"publishedAt" => s.published_at = string(&mut r, &path, p),
-                b"metadata" => s.metadata = metadata(&mut r, &path, p),
-                b"segments" => {
+                4 /* environment */ => s.environment = string(&mut r, &path, p),
+                5 /* publishedAt */ => s.published_at = string(&mut r, &path, p),
+                6 /* metadata */ => s.metadata = metadata(&mut r, &path, p),
+                3 /* segments */ => {
                     if open_object(&mut r, &path, p) {
                         while let Some(key) = r.next_key() {
                             let seg = segment(&mut r, &path.key(key_text(&key)), p);
@@ -265,7 +265,7 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
                         }
                     }
                 }
-                b"flags" => {
+                0 /* flags */ => {
                     if open_object(&mut r, &path, p) {
                         // `flag` is called through a pointer the optimizers cannot see through: wasm-opt
                         // inlines a function called from one place, and inlined here the reading of every
@@ -323,19 +323,45 @@ fn parse_error(text: &str, max_depth: usize) -> ParseError {
     }
 }
 
+/// The fields of each object, for [`field`] (a `match` on the position it gives).
+const ROOT_FIELDS: [&str; 7] = ["flags", "schema", "version", "segments", "environment", "publishedAt", "metadata"];
+const FLAG_FIELDS: [&str; 13] = ["variants", "default", "rules", "enabled", "salt", "offVariant", "requires", "description", "owner", "tags", "expires", "metadata", "serverOnly"];
+const PREREQUISITE_FIELDS: [&str; 2] = ["flag", "variants"];
+const RULE_FIELDS: [&str; 5] = ["when", "serve", "id", "from", "until"];
+const SERVE_FORMS: [&str; 4] = ["split", "percent", "ramp", "variant"];
+const SERVE_FIELDS: [&str; 5] = ["variant", "percent", "by", "split", "ramp"];
+const SPLIT_FIELDS: [&str; 2] = ["variant", "percent"];
+const RAMP_FIELDS: [&str; 2] = ["at", "percent"];
+const ATTR_FIELDS: [&str; 5] = ["attr", "op", "values", "value", "ignoreCase"];
+const SEGMENT_FIELDS: [&str; 7] = ["description", "include", "exclude", "includeHashed", "excludeHashed", "hashSalt", "when"];
+
+/// The position of key `k` in `names` (`names.len()` when it is not there). One small loop for every
+/// object of the format: a `match` on byte strings compiles to a decision tree per object (code
+/// size), one on `&str` to a comparison call per arm (time).
+#[inline(never)]
+fn field(k: &[u8], names: &[&str]) -> usize {
+    names.iter().position(|n| crate::bytes::eq(n.as_bytes(), k)).unwrap_or(names.len())
+}
+
 /// A key's text (a match rather than `Deref`, which the wasm build, at opt-level "z", calls instead of
 /// inlining).
 #[allow(clippy::ptr_arg)]
 #[inline(always)]
-pub(crate) fn key_text<'k>(k: &'k Str<'_>) -> &'k str {
+fn key_text<'k>(k: &'k Str<'_>) -> &'k str {
     match k {
         Cow::Borrowed(s) => s,
         Cow::Owned(s) => s.as_str(),
     }
 }
 
-/// A key's bytes, for `match`es on byte strings: those compile to a decision on the length and the
-/// bytes, where a `match` on `&str` calls a string comparison per arm.
+/// Whether `a` is `b` (variant names), without the call to `Deref` that `a == b` makes in the wasm build.
+#[allow(clippy::ptr_arg)]
+#[inline(never)]
+pub(crate) fn same(a: &Str<'_>, b: &str) -> bool {
+    key_text(a) == b
+}
+
+/// A key's bytes, for [`field`].
 #[inline(always)]
 fn bytes<'k>(k: &'k Str<'_>) -> &'k [u8] {
     key_text(k).as_bytes()
@@ -480,24 +506,24 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
     }
     while let Some(k) = r.next_key() {
         let fp = path.key(key_text(&k));
-        match bytes(&k) {
-            b"description" => f.description = string(r, &fp, p),
-            b"owner" => f.owner = string(r, &fp, p),
-            b"tags" => f.tags = strings(r, &fp, p),
-            b"expires" => f.expires = string(r, &fp, p),
-            b"metadata" => f.metadata = metadata(r, &fp, p),
-            b"enabled" => f.enabled = boolean(r, &fp, p).unwrap_or(true),
-            b"variants" => {
+        match field(bytes(&k), &FLAG_FIELDS) {
+            7 /* description */ => f.description = string(r, &fp, p),
+            8 /* owner */ => f.owner = string(r, &fp, p),
+            9 /* tags */ => f.tags = strings(r, &fp, p),
+            10 /* expires */ => f.expires = string(r, &fp, p),
+            11 /* metadata */ => f.metadata = metadata(r, &fp, p),
+            3 /* enabled */ => f.enabled = boolean(r, &fp, p).unwrap_or(true),
+            0 /* variants */ => {
                 has_variants = true;
                 f.variants = members(r, &fp, p);
             }
-            b"default" => {
+            1 /* default */ => {
                 has_default = true;
                 f.default = string(r, &fp, p);
             }
-            b"offVariant" => f.off_variant = string(r, &fp, p),
-            b"salt" => f.salt = string(r, &fp, p),
-            b"requires" => {
+            5 /* offVariant */ => f.off_variant = string(r, &fp, p),
+            4 /* salt */ => f.salt = string(r, &fp, p),
+            6 /* requires */ => {
                 if open_array(r, &fp, p) {
                     let mut i = 0;
                     while r.next_element() {
@@ -506,7 +532,7 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
                     }
                 }
             }
-            b"rules" => {
+            2 /* rules */ => {
                 let mut rules = Vec::new();
                 if open_array(r, &fp, p) {
                     let mut i = 0;
@@ -517,7 +543,7 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
                 }
                 f.rules = Some(rules);
             }
-            b"serverOnly" => f.server_only = boolean(r, &fp, p).unwrap_or(false),
+            12 /* serverOnly */ => f.server_only = boolean(r, &fp, p).unwrap_or(false),
             _ => unknown(r, &fp, p),
         }
     }
@@ -539,9 +565,9 @@ fn prerequisite<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Pr
     }
     while let Some(k) = r.next_key() {
         let fp = path.key(key_text(&k));
-        match bytes(&k) {
-            b"flag" => q.flag = string(r, &fp, p),
-            b"variants" => {
+        match field(bytes(&k), &PREREQUISITE_FIELDS) {
+            0 /* flag */ => q.flag = string(r, &fp, p),
+            1 /* variants */ => {
                 has_variants = true;
                 q.variants = strings(r, &fp, p);
             }
@@ -566,12 +592,12 @@ fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Rule<'a> {
     }
     while let Some(k) = r.next_key() {
         let fp = path.key(key_text(&k));
-        match bytes(&k) {
-            b"id" => out.id = string(r, &fp, p),
-            b"when" => out.when = Some(condition(r, &fp, p)),
-            b"from" => out.from = string(r, &fp, p),
-            b"until" => out.until = string(r, &fp, p),
-            b"serve" => {
+        match field(bytes(&k), &RULE_FIELDS) {
+            2 /* id */ => out.id = string(r, &fp, p),
+            0 /* when */ => out.when = Some(condition(r, &fp, p)),
+            3 /* from */ => out.from = string(r, &fp, p),
+            4 /* until */ => out.until = string(r, &fp, p),
+            1 /* serve */ => {
                 has_serve = true;
                 out.serve = serve(r, &fp, p);
             }
@@ -640,11 +666,11 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
         }
     }
     let (mut is_split, mut has_percent, mut is_ramp, mut has_variant) = (false, false, false, false);
-    r.scan_keys(|k| match k.as_bytes() {
-        b"split" => is_split = true,
-        b"percent" => has_percent = true,
-        b"ramp" => is_ramp = true,
-        b"variant" => has_variant = true,
+    r.scan_keys(|k| match field(k.as_bytes(), &SERVE_FORMS) {
+        0 /* split */ => is_split = true,
+        1 /* percent */ => has_percent = true,
+        2 /* ramp */ => is_ramp = true,
+        3 /* variant */ => has_variant = true,
         _ => {}
     });
     let forms = [is_split, has_percent, is_ramp].iter().filter(|b| **b).count();
@@ -656,7 +682,7 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
         }
         if r.object() {
             while let Some(k) = r.next_key() {
-                if !matches!(bytes(&k), b"variant" | b"by") {
+                if !matches!(field(bytes(&k), &SERVE_FIELDS), 0 | 2) { // variant, by
                     p.error(&path.key(key_text(&k)), "unknown field");
                 }
                 r.skip();
@@ -674,26 +700,26 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
     if r.object() {
         while let Some(k) = r.next_key() {
             let fp = path.key(key_text(&k));
-            match bytes(&k) {
-                b"by" => by = string(r, &fp, p),
-                b"variant" if !is_split => variant = string(r, &fp, p),
-                b"percent" => {
+            match field(bytes(&k), &SERVE_FIELDS) {
+                2 /* by */ => by = string(r, &fp, p),
+                0 /* variant */ if !is_split => variant = string(r, &fp, p),
+                1 /* percent */ => {
                     percent = number(r, &fp, p);
                     broken |= percent.is_none();
                 }
-                b"split" => {
+                3 /* split */ => {
                     split = entries(
                         r,
                         &fp,
                         p,
-                        ["variant", "percent"],
+                        SPLIT_FIELDS,
                         || SplitEntry { variant: None, percent: None },
-                        |r, k, e, kp, p| match k.as_bytes() {
-                            b"variant" => {
+                        |r, k, e, kp, p| match field(k.as_bytes(), &SPLIT_FIELDS) {
+                            0 /* variant */ => {
                                 e.variant = string(r, kp, p);
                                 Some(0)
                             }
-                            b"percent" => {
+                            1 /* percent */ => {
                                 e.percent = number(r, kp, p);
                                 Some(1)
                             }
@@ -701,19 +727,19 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
                         },
                     )
                 }
-                b"ramp" => {
+                4 /* ramp */ => {
                     ramp = entries(
                         r,
                         &fp,
                         p,
-                        ["at", "percent"],
+                        RAMP_FIELDS,
                         || RampStep { at: None, percent: None },
-                        |r, k, e, kp, p| match k.as_bytes() {
-                            b"at" => {
+                        |r, k, e, kp, p| match field(k.as_bytes(), &RAMP_FIELDS) {
+                            0 /* at */ => {
                                 e.at = string(r, kp, p);
                                 Some(0)
                             }
-                            b"percent" => {
+                            1 /* percent */ => {
                                 e.percent = number(r, kp, p);
                                 Some(1)
                             }
@@ -751,17 +777,10 @@ const ANY: usize = 1;
 const NOT: usize = 2;
 const ATTR: usize = 4;
 
-/// The position of `k` in [`SHAPES`] (a match on bytes: no string comparison calls).
-#[inline]
+/// The position of `k` in [`SHAPES`].
 fn shape_of(k: &[u8]) -> Option<usize> {
-    match k {
-        b"all" => Some(ALL),
-        b"any" => Some(ANY),
-        b"not" => Some(NOT),
-        b"segment" => Some(3),
-        b"attr" => Some(ATTR),
-        _ => None,
-    }
+    let i = field(k, &SHAPES);
+    (i < SHAPES.len()).then_some(i)
 }
 
 /// Parses a condition; `path` is its JSON path.
@@ -820,8 +839,8 @@ fn shape_error(present: [bool; 5], path: &Path<'_>, p: &mut Problems) {
 
 /// Reads a condition object of shape `shape` (a position in [`SHAPES`]), marking in `present` the shape keys it has.
 fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut Problems, present: &mut [bool; 5]) -> Condition<'a> {
-    let mut mark = |k: &[u8]| {
-        if let Some(x) = shape_of(k).and_then(|i| present.get_mut(i)) {
+    let mut mark = |shape: Option<usize>| {
+        if let Some(x) = shape.and_then(|i| present.get_mut(i)) {
             *x = true;
         }
     };
@@ -832,26 +851,32 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut
         let mut c = AttrCondition { attr: Cow::Borrowed(""), op: Cow::Borrowed(""), value: None, values: None, ignore_case: false, compact: None };
         let (mut ok, mut has_op) = (true, false);
         while let Some(k) = r.next_key() {
-            mark(bytes(&k));
+            let i = field(bytes(&k), &ATTR_FIELDS);
+            // Of the attribute fields only `attr` is a shape key; other keys may be.
+            mark(match i {
+                0 => Some(ATTR),
+                1..=4 => None,
+                _ => shape_of(bytes(&k)),
+            });
             let fp = path.key(key_text(&k));
-            match bytes(&k) {
-                b"attr" => match string(r, &fp, p) {
+            match i {
+                0 /* attr */ => match string(r, &fp, p) {
                     Some(s) => c.attr = s,
                     None => ok = false,
                 },
-                b"op" => {
+                1 /* op */ => {
                     has_op = true;
                     match string(r, &fp, p) {
                         Some(s) => c.op = s,
                         None => ok = false,
                     }
                 }
-                b"value" => {
+                3 /* value */ => {
                     let start = r.offset();
                     c.value = Some(r.value());
                     c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
                 }
-                b"values" => {
+                2 /* values */ => {
                     if r.peek() == Peek::Array {
                         let start = r.offset();
                         match r.value() {
@@ -866,7 +891,7 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut
                         ok = false;
                     }
                 }
-                b"ignoreCase" => c.ignore_case = boolean(r, &fp, p).unwrap_or(false),
+                4 /* ignoreCase */ => c.ignore_case = boolean(r, &fp, p).unwrap_or(false),
                 _ => unknown(r, &fp, p),
             }
         }
@@ -879,7 +904,7 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut
     let mut out = Condition::Invalid;
     while let Some(k) = r.next_key() {
         let this = shape_of(bytes(&k));
-        mark(bytes(&k));
+        mark(this);
         let fp = path.key(key_text(&k));
         if this != Some(shape) {
             unknown(r, &fp, p);
@@ -919,14 +944,14 @@ fn segment<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Segment
     }
     while let Some(k) = r.next_key() {
         let fp = path.key(key_text(&k));
-        match bytes(&k) {
-            b"description" => s.description = string(r, &fp, p),
-            b"include" => s.include = strings(r, &fp, p),
-            b"exclude" => s.exclude = strings(r, &fp, p),
-            b"includeHashed" => s.include_hashed = strings(r, &fp, p),
-            b"excludeHashed" => s.exclude_hashed = strings(r, &fp, p),
-            b"hashSalt" => s.hash_salt = string(r, &fp, p),
-            b"when" => s.when = Some(condition(r, &fp, p)),
+        match field(bytes(&k), &SEGMENT_FIELDS) {
+            0 /* description */ => s.description = string(r, &fp, p),
+            1 /* include */ => s.include = strings(r, &fp, p),
+            2 /* exclude */ => s.exclude = strings(r, &fp, p),
+            3 /* includeHashed */ => s.include_hashed = strings(r, &fp, p),
+            4 /* excludeHashed */ => s.exclude_hashed = strings(r, &fp, p),
+            5 /* hashSalt */ => s.hash_salt = string(r, &fp, p),
+            6 /* when */ => s.when = Some(condition(r, &fp, p)),
             _ => unknown(r, &fp, p),
         }
     }
