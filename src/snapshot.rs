@@ -328,7 +328,7 @@ const ROOT_FIELDS: [&str; 7] = ["flags", "schema", "version", "segments", "envir
 const FLAG_FIELDS: [&str; 13] = ["variants", "default", "rules", "enabled", "salt", "offVariant", "requires", "description", "owner", "tags", "expires", "metadata", "serverOnly"];
 const PREREQUISITE_FIELDS: [&str; 2] = ["flag", "variants"];
 const RULE_FIELDS: [&str; 5] = ["when", "serve", "id", "from", "until"];
-const SERVE_FORMS: [&str; 4] = ["split", "percent", "ramp", "variant"];
+const SERVE_FORMS: [&str; 4] = ["variant", "percent", "split", "ramp"];
 const SERVE_FIELDS: [&str; 5] = ["variant", "percent", "by", "split", "ramp"];
 const SPLIT_FIELDS: [&str; 2] = ["variant", "percent"];
 const RAMP_FIELDS: [&str; 2] = ["at", "percent"];
@@ -667,10 +667,10 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
     }
     let (mut is_split, mut has_percent, mut is_ramp, mut has_variant) = (false, false, false, false);
     r.scan_keys(|k| match field(k.as_bytes(), &SERVE_FORMS) {
-        0 /* split */ => is_split = true,
+        0 /* variant */ => has_variant = true,
         1 /* percent */ => has_percent = true,
-        2 /* ramp */ => is_ramp = true,
-        3 /* variant */ => has_variant = true,
+        2 /* split */ => is_split = true,
+        3 /* ramp */ => is_ramp = true,
         _ => {}
     });
     let forms = [is_split, has_percent, is_ramp].iter().filter(|b| **b).count();
@@ -966,6 +966,25 @@ mod tests {
         let mut p = Problems::default();
         let s = build(t, json::DEFAULT_MAX_DEPTH, &mut p).unwrap();
         (s, p.list.iter().map(|x| x.to_string()).collect())
+    }
+
+    #[test]
+    fn field_finds_each_name_at_its_position() {
+        let tables: [&[&str]; 11] = [
+            &ROOT_FIELDS, &FLAG_FIELDS, &PREREQUISITE_FIELDS, &RULE_FIELDS, &SERVE_FORMS, &SERVE_FIELDS,
+            &SPLIT_FIELDS, &RAMP_FIELDS, &ATTR_FIELDS, &SEGMENT_FIELDS, &SHAPES,
+        ];
+        for names in tables {
+            for (i, n) in names.iter().enumerate() {
+                assert_eq!(field(n.as_bytes(), names), i, "{n}");
+                // Near misses are not fields.
+                assert_eq!(field(&n.as_bytes()[1..], names), names.len(), "{n}");
+                assert_eq!(field(format!("{n}s").as_bytes(), names), names.iter().position(|m| *m == format!("{n}s")).unwrap_or(names.len()));
+            }
+        }
+        assert_eq!(field(b"", &FLAG_FIELDS), FLAG_FIELDS.len());
+        assert_eq!(shape_of(b"segment"), Some(3));
+        assert_eq!(shape_of(b"Attr"), None);
     }
 
     #[test]
