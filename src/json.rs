@@ -1716,8 +1716,9 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The first key of the next value if it is an object with a member, without moving.
-    pub fn first_key(&self) -> Option<Cow<'a, str>> {
+    /// The first key of the next value, as written, if it is an object whose first key has no escape,
+    /// without moving (a look ahead that does not decode: `None` also for a key with an escape).
+    pub fn first_key(&self) -> Option<&'a [u8]> {
         if self.peek() != Peek::Object {
             return None;
         }
@@ -1726,7 +1727,12 @@ impl<'a> Reader<'a> {
         if q.peek() != Some(b'"') {
             return None;
         }
-        q.string_out_of_line()
+        let bytes = self.p.src.as_bytes();
+        let end = skip_plain(bytes, q.pos + 1);
+        match bytes.get(end) {
+            Some(b'"') => bytes.get(q.pos + 1..end),
+            _ => None,
+        }
     }
 
     /// The keys of the next value if it is an object, handed to `f` in document order, without
@@ -3288,6 +3294,20 @@ mod tests {
     }
 
     #[test]
+    fn reader_first_key_only_without_escapes() {
+        for (text, want) in [
+            (r#"{"all":[]}"#, Some(&b"all"[..])),
+            (r#"{ "a b" :1}"#, Some(&b"a b"[..])),
+            (r#"{"\u0061ll":[]}"#, None),
+            ("{}", None),
+            ("[1]", None),
+        ] {
+            let r = Reader::new(text, 8);
+            assert_eq!(r.first_key(), want, "{text}");
+        }
+    }
+
+    #[test]
     fn reader_scan_keys_does_not_move() {
         let text = r#"{"a":{"x":[1,{"y":2}],"b":"s"},"c":true}"#;
         let mut r = Reader::new(text, 8);
@@ -3296,7 +3316,7 @@ mod tests {
         let mut keys = Vec::new();
         r.scan_keys(|k| keys.push(k.to_string()));
         assert_eq!(keys, ["x", "b"]);
-        assert_eq!(r.first_key().as_deref(), Some("x"));
+        assert_eq!(r.first_key(), Some(&b"x"[..]));
         assert_eq!(r.peek(), Peek::Object);
         r.skip();
         assert_eq!(r.next_key().as_deref(), Some("c"));

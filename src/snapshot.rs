@@ -791,7 +791,7 @@ fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Condi
     }
     // The shape: the first key when it is one (the usual case, read in one pass; a second shape key
     // found on the way makes the condition invalid after all), else a look ahead over all the keys.
-    let shape = match r.first_key().as_ref().and_then(|k| shape_of(bytes(k))) {
+    let shape = match r.first_key().and_then(shape_of) {
         Some(i) => i,
         None => {
             let mut present = [false; 5];
