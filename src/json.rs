@@ -317,6 +317,28 @@ pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Whether `json`, the source text of one valid JSON value, is certainly what [`write_value`] writes
+/// for it: it has no space, control character or backslash at all, so no whitespace between tokens
+/// and no escape (a string without escapes is written as it is, numbers keep their text, members their
+/// order). Then the text can be copied instead of written again. (`false` for some texts the writer
+/// would give back, such as strings with spaces: those are written.)
+pub fn is_compact(json: &str) -> bool {
+    // Eight bytes at a time, as `skip_plain`: `(x - 0x21..21) & !x & 0x80..80` flags the bytes below
+    // 0x21 (space and the control characters), and a byte equal to `\\` is found the same way.
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = json.as_bytes().chunks_exact(8);
+    let mut flags = 0;
+    for c in &mut chunks {
+        if let Ok(word) = <[u8; 8]>::try_from(c) {
+            let x = u64::from_le_bytes(word);
+            let backslash = x ^ (ONES * u64::from(b'\\'));
+            flags |= ((x.wrapping_sub(ONES * 0x21) & !x) | (backslash.wrapping_sub(ONES) & !backslash)) & HIGH;
+        }
+    }
+    flags == 0 && !chunks.remainder().iter().any(|&b| b <= b' ' || b == b'\\')
+}
+
 /// The lower-case hex digit for `n` (`n < 16`).
 fn hex_digit(n: u8) -> char {
     char::from_digit(u32::from(n), 16).unwrap_or('0')
@@ -1023,6 +1045,13 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// [`Parser::string`], not inlined: for the look-aheads and the rare paths (one copy of it in the
+    /// wasm build, not one per caller).
+    #[inline(never)]
+    fn string_out_of_line(&mut self) -> Option<Cow<'a, str>> {
+        self.string().ok()
+    }
+
     /// Finishes a string whose opening quote is at `open` and whose first
     /// escape is at `first_escape`, unescaping into an owned string.
     fn escaped_string(&mut self, open: usize, first_escape: usize) -> Result<Cow<'a, str>, Fail> {
@@ -1123,21 +1152,22 @@ impl<'a> Parser<'a> {
 
     /// Parses an object key and the `:` after it, at the cursor (where a key
     /// must begin), leaving the cursor on the member's value. Returns the key
-    /// and the offset of its opening quote.
+    /// and the offsets of its opening and closing quotes.
     #[inline(always)]
-    fn key_and_colon(&mut self, expected: Expected) -> Result<(Cow<'a, str>, usize), Fail> {
+    fn key_and_colon(&mut self, expected: Expected) -> Result<(Cow<'a, str>, usize, usize), Fail> {
         let at = self.pos;
         if self.peek() != Some(b'"') {
             return Err(self.unexpected(expected));
         }
         let key = self.string()?;
+        let close = self.pos.saturating_sub(1);
         self.skip_ws();
         if self.peek() != Some(b':') {
             return Err(self.unexpected(Expected::Colon));
         }
         self.pos += 1;
         self.skip_ws();
-        Ok((key, at))
+        Ok((key, at, close))
     }
 }
 
@@ -1209,7 +1239,7 @@ fn parse_value(src: &str, start: usize, max_depth: usize, whole: bool) -> Result
                     p.pos += 1;
                     Value::Object(Vec::new())
                 } else {
-                    let (key, key_at) = attempt!(true, p.key_and_colon(Expected::KeyOrEnd));
+                    let (key, key_at, _) = attempt!(true, p.key_and_colon(Expected::KeyOrEnd));
                     let start = scratch.members.len();
                     stack.push(Frame::Object(ObjectFrame { start, key, key_at }));
                     continue 'value;
@@ -1273,7 +1303,7 @@ fn parse_value(src: &str, start: usize, max_depth: usize, whole: bool) -> Result
                             if p.peek() == Some(b'}') {
                                 fail!(false, Fail::at(p.pos, K::TrailingComma));
                             }
-                            let (key, key_at) = attempt!(false, p.key_and_colon(Expected::Key));
+                            let (key, key_at, _) = attempt!(false, p.key_and_colon(Expected::Key));
                             obj.key = key;
                             obj.key_at = key_at;
                             continue 'value;
@@ -1346,6 +1376,8 @@ struct Open {
     first: bool,
     /// Where this object's keys start in `Reader::keys`.
     keys: usize,
+    /// One of this object's keys has an escape (its keys are then compared after unescaping).
+    escaped: bool,
 }
 
 /// A pull reader: walks one JSON text value by value, without building a tree, under exactly the
@@ -1365,8 +1397,9 @@ pub struct Reader<'a> {
     failed: bool,
     /// Open containers, innermost last.
     open: Vec<Open>,
-    /// Keys of the open objects so far, to find duplicates when an object closes.
-    keys: Vec<Cow<'a, str>>,
+    /// Keys of the open objects so far, to find duplicates when an object closes: where each key's
+    /// text (between its quotes, escapes not decoded) starts and ends in the source.
+    keys: Vec<(u32, u32)>,
     /// Elements of the array [`Reader::value`] is reading (one buffer for every array).
     scratch: Vec<Value<'a>>,
 }
@@ -1465,8 +1498,16 @@ impl<'a> Reader<'a> {
                 }
                 let start = self.scratch.len();
                 while self.next_element() {
-                    let v = match self.peek() {
-                        Peek::Array | Peek::Object => self.tree(),
+                    // Strings (the usual operands) read here, without a call per element.
+                    let v = match self.p.peek() {
+                        Some(b'"') => match self.p.string() {
+                            Ok(s) => Value::String(s),
+                            Err(_) => {
+                                self.fail();
+                                break;
+                            }
+                        },
+                        Some(b'[' | b'{') => self.tree(),
                         _ => self.value(),
                     };
                     self.scratch.push(v);
@@ -1518,7 +1559,7 @@ impl<'a> Reader<'a> {
         }
         self.p.pos += 1;
         self.p.skip_ws();
-        self.open.push(Open { object: open == b'{', first: true, keys: self.keys.len() });
+        self.open.push(Open { object: open == b'{', first: true, keys: self.keys.len(), escaped: false });
         true
     }
 
@@ -1554,8 +1595,12 @@ impl<'a> Reader<'a> {
             }
         };
         match self.p.key_and_colon(expected) {
-            Ok((key, _)) => {
-                self.keys.push(key.clone());
+            Ok((key, open, close)) => {
+                match (u32::try_from(open + 1), u32::try_from(close)) {
+                    (Ok(a), Ok(b)) => self.keys.push((a, b)),
+                    _ => self.fail(),
+                }
+                top_escaped(&mut self.open, matches!(key, Cow::Owned(_)));
                 Some(key)
             }
             Err(_) => {
@@ -1568,8 +1613,15 @@ impl<'a> Reader<'a> {
     /// Leaves the innermost object at its `}`, checking its keys for duplicates.
     fn close_object(&mut self) -> Option<Cow<'a, str>> {
         self.p.pos += 1;
-        let start = self.open.pop().map_or(0, |o| o.keys);
-        if has_duplicate(self.keys.get(start..).unwrap_or_default()) {
+        let (start, escaped) = self.open.pop().map_or((0, false), |o| (o.keys, o.escaped));
+        let keys = self.keys.get(start..).unwrap_or_default();
+        let dup = match keys {
+            [] | [_] => false,
+            // Through a pointer the optimizers cannot see through: wasm-opt would inline this, the one
+            // call of it, making this function (called per key) several times larger.
+            _ => std::hint::black_box(has_duplicate as fn(&str, &[(u32, u32)], bool) -> bool)(self.p.src, keys, escaped),
+        };
+        if dup {
             self.fail();
         }
         self.keys.truncate(start);
@@ -1664,8 +1716,9 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The first key of the next value if it is an object with a member, without moving.
-    pub fn first_key(&self) -> Option<Cow<'a, str>> {
+    /// The first key of the next value, as written, if it is an object whose first key has no escape,
+    /// without moving (a look ahead that does not decode: `None` also for a key with an escape).
+    pub fn first_key(&self) -> Option<&'a [u8]> {
         if self.peek() != Peek::Object {
             return None;
         }
@@ -1674,7 +1727,12 @@ impl<'a> Reader<'a> {
         if q.peek() != Some(b'"') {
             return None;
         }
-        q.string().ok()
+        let bytes = self.p.src.as_bytes();
+        let end = skip_plain(bytes, q.pos + 1);
+        match bytes.get(end) {
+            Some(b'"') => bytes.get(q.pos + 1..end),
+            _ => None,
+        }
     }
 
     /// The keys of the next value if it is an object, handed to `f` in document order, without
@@ -1693,7 +1751,7 @@ impl<'a> Reader<'a> {
             if q.peek() != Some(b'"') {
                 return;
             }
-            let Ok(key) = q.string() else { return };
+            let Some(key) = q.string_out_of_line() else { return };
             f(&key);
             q.skip_ws();
             if q.peek() != Some(b':') {
@@ -1713,6 +1771,11 @@ impl<'a> Reader<'a> {
     /// The byte offset reached in the text.
     pub fn offset(&self) -> usize {
         self.p.pos
+    }
+
+    /// The text from byte `start` to the offset reached (`""` if that is not a range of the text).
+    pub fn since(&self, start: usize) -> &'a str {
+        self.p.src.get(start..self.p.pos).unwrap_or_default()
     }
 
     /// At the end of the text: only whitespace may follow the value. `true` when the whole text was
@@ -1774,9 +1837,51 @@ fn skip_raw(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Marks the innermost open object as having a key with an escape, when `escaped`.
+#[inline(always)]
+fn top_escaped(open: &mut [Open], escaped: bool) {
+    if escaped {
+        if let Some(top) = open.last_mut() {
+            top.escaped = true;
+        }
+    }
+}
+
+/// Whether two of the keys of one object are equal: `spans` locate their text in `src` (between the
+/// quotes, as written). Without escapes (`escaped` false) the texts are compared as they are; else
+/// they are decoded first (escapes in keys are rare).
+#[inline(never)]
+fn has_duplicate(src: &str, spans: &[(u32, u32)], escaped: bool) -> bool {
+    if !escaped && spans.len() <= LINEAR_KEYS {
+        let bytes = src.as_bytes();
+        let text = |&(a, b): &(u32, u32)| bytes.get(a as usize..b as usize).unwrap_or_default();
+        for (j, b) in spans.iter().enumerate() {
+            for a in spans.get(..j).unwrap_or_default() {
+                if a.1.wrapping_sub(a.0) == b.1.wrapping_sub(b.0) && text(a) == text(b) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+    let keys: Vec<Cow<'_, str>> = spans
+        .iter()
+        .map(|&(a, b)| {
+            if escaped {
+                // Decoded: the key read again from its opening quote.
+                let mut q = Parser { src, pos: (a as usize).saturating_sub(1) };
+                q.string_out_of_line().unwrap_or_default()
+            } else {
+                Cow::Borrowed(src.get(a as usize..b as usize).unwrap_or_default())
+            }
+        })
+        .collect();
+    has_duplicate_key(&keys)
+}
+
 /// Whether two of `keys` are equal (pairwise for a few, by sorting positions for many: O(n log n)
 /// whatever the keys, as [`first_duplicate`]).
-fn has_duplicate(keys: &[Cow<'_, str>]) -> bool {
+fn has_duplicate_key(keys: &[Cow<'_, str>]) -> bool {
     // A match rather than `Deref`, which the wasm build (opt-level "z") calls instead of inlining.
     #[allow(clippy::ptr_arg)]
     #[inline(always)]
@@ -1799,6 +1904,10 @@ fn has_duplicate(keys: &[Cow<'_, str>]) -> bool {
         return false;
     }
     let key = |i: usize| keys.get(i).map_or(&[][..], text);
+    // Keys in increasing order (as tools often write them) cannot repeat: n - 1 comparisons.
+    if (1..keys.len()).all(|i| key(i - 1) < key(i)) {
+        return false;
+    }
     let mut order: Vec<usize> = (0..keys.len()).collect();
     merge_sort(&mut order, |a, b| key(a) < key(b));
     order.windows(2).any(|w| matches!(w, [a, b] if key(*a) == key(*b)))
@@ -2878,6 +2987,23 @@ mod tests {
     // ---- writing and round trips -------------------------------------------
 
     #[test]
+    fn is_compact_only_when_the_writer_gives_the_text_back() {
+        for text in [
+            "1", "-1.50e3", "true", "null", r#""""#, r#""abc""#, r#""a b""#, r#"["DE","FR","IT","ES","NL","BE"]"#,
+            r#"["DE", "FR"]"#, r#"[ 1]"#, "[1\n]", r#""a\u0062""#, r#""a\"b""#, r#""a\/b""#, r#"{"a":[1,{"b":"c d"}]}"#,
+            r#"{"a" :1}"#, r#""é and ü, long enough to take two words""#, r#"["twelve bytes", "x"]"#, r#""\\""#,
+            "[\"abcdefgh\",\t1]",
+        ] {
+            let mut out = String::new();
+            write_value(&mut out, &ok(text));
+            // Never copied when the writer would not give the text back; copied when it has no space,
+            // control character or backslash.
+            assert!(!is_compact(text) || out == text, "{text}");
+            assert_eq!(is_compact(text), !text.bytes().any(|b| b <= b' ' || b == b'\\'), "{text}");
+        }
+    }
+
+    #[test]
     fn write_string_escapes() {
         let mut out = String::new();
         write_string(&mut out, "a\"b\\c/d\u{8}\u{c}\n\r\t\u{0}\u{1f}\u{7f}é😀");
@@ -3168,6 +3294,20 @@ mod tests {
     }
 
     #[test]
+    fn reader_first_key_only_without_escapes() {
+        for (text, want) in [
+            (r#"{"all":[]}"#, Some(&b"all"[..])),
+            (r#"{ "a b" :1}"#, Some(&b"a b"[..])),
+            (r#"{"\u0061ll":[]}"#, None),
+            ("{}", None),
+            ("[1]", None),
+        ] {
+            let r = Reader::new(text, 8);
+            assert_eq!(r.first_key(), want, "{text}");
+        }
+    }
+
+    #[test]
     fn reader_scan_keys_does_not_move() {
         let text = r#"{"a":{"x":[1,{"y":2}],"b":"s"},"c":true}"#;
         let mut r = Reader::new(text, 8);
@@ -3176,7 +3316,7 @@ mod tests {
         let mut keys = Vec::new();
         r.scan_keys(|k| keys.push(k.to_string()));
         assert_eq!(keys, ["x", "b"]);
-        assert_eq!(r.first_key().as_deref(), Some("x"));
+        assert_eq!(r.first_key(), Some(&b"x"[..]));
         assert_eq!(r.peek(), Peek::Object);
         r.skip();
         assert_eq!(r.next_key().as_deref(), Some("c"));

@@ -230,7 +230,7 @@ pub fn fast_f64(bytes: &[u8]) -> Option<f64> {
                     if len > 19 {
                         return None;
                     }
-                    digits = digits.checked_mul(10u64.checked_pow(len - sig_len)?)?;
+                    digits = digits.checked_mul(pow10(usize::try_from(len - sig_len).ok()?)?)?;
                     digits = digits.checked_add(d)?;
                     sig_len = len;
                 } else {
@@ -271,7 +271,7 @@ pub fn fast_f64(bytes: &[u8]) -> Option<f64> {
     if exp10 > 22 {
         // the "disguised" fast path: move 10^(e-22) into D while it stays exact
         let shift = u32::try_from(exp10 - 22).ok()?;
-        digits = 10u64.checked_pow(shift).and_then(|p| digits.checked_mul(p))?;
+        digits = pow10(usize::try_from(shift).ok()?).and_then(|p| digits.checked_mul(p))?;
         if digits > MAX_EXACT {
             return None;
         }
@@ -431,9 +431,22 @@ fn parse_exponent(exp: &[u8]) -> i64 {
     }
 }
 
-/// 10^n, or `None` when it does not fit in a `u64`.
+/// The powers of ten that fit in a `u64`: 10^0 to 10^19.
+const POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// 10^n, or `None` when it does not fit in a `u64` (a table: `checked_pow` is a loop, and a call in
+/// the wasm build, for every digit read).
+#[inline]
 fn pow10(n: usize) -> Option<u64> {
-    u32::try_from(n).ok().and_then(|n| 10u64.checked_pow(n))
+    POW10.get(n).copied()
 }
 
 /// A length as `i64`, saturating (lengths of real inputs always fit).

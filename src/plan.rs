@@ -336,9 +336,10 @@ impl<'l> Compiler<'l> {
                     Some(matcher) => {
                         let operand = &mut self.text;
                         let start = operand.len();
-                        match (&a.value, &a.values) {
-                            (Some(v), _) => crate::json::write_value(operand, v),
-                            (_, Some(vs)) => {
+                        match (a.compact, &a.value, &a.values) {
+                            (Some(text), _, _) => operand.push_str(text),
+                            (_, Some(v), _) => crate::json::write_value(operand, v),
+                            (_, _, Some(vs)) => {
                                 operand.push('[');
                                 for (i, v) in vs.iter().enumerate() {
                                     if i > 0 {
@@ -392,7 +393,7 @@ impl<'f, 'a> Variants<'f, 'a> {
     fn position(&self, name: &str) -> Option<u32> {
         match &self.index {
             Some(ix) => ix.get(name),
-            None => self.f.variants.iter().position(|(k, _)| k == name).map(|i| i as u32),
+            None => self.f.variants.iter().position(|(k, _)| crate::snapshot::same(k, name)).map(|i| i as u32),
         }
     }
 

@@ -170,6 +170,9 @@ pub struct AttrCondition<'a> {
     pub values: Option<Vec<Value<'a>>>,
     /// Compare strings by their Unicode lower case.
     pub ignore_case: bool,
+    /// The source text of the operand (`value` or `values`) when it is already compact JSON
+    /// ([`json::is_compact`]): the plan copies it instead of writing the operand again.
+    pub compact: Option<&'a str>,
 }
 
 /// A segment (spec §6).
@@ -228,9 +231,9 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
         let (mut has_schema, mut has_version) = (false, false);
         let root = Path::Root;
         while let Some(k) = r.next_key() {
-            let path = root.key(&k);
-            match &*k {
-                "schema" => {
+            let path = root.key(key_text(&k));
+            match field(bytes(&k), &ROOT_FIELDS) {
+                1 /* schema */ => {
                     has_schema = true;
                     match r.number() {
                         Some(n) => {
@@ -247,25 +250,31 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
                         }
                     }
                 }
-                "version" => {
+                2 /* version */ => {
                     has_version = true;
                     s.version = integer(&mut r, &path, p).unwrap_or(0);
                 }
-                "environment" => s.environment = string(&mut r, &path, p),
-                "publishedAt" => s.published_at = string(&mut r, &path, p),
-                "metadata" => s.metadata = metadata(&mut r, &path, p),
-                "segments" => {
+                4 /* environment */ => s.environment = string(&mut r, &path, p),
+                5 /* publishedAt */ => s.published_at = string(&mut r, &path, p),
+                6 /* metadata */ => s.metadata = metadata(&mut r, &path, p),
+                3 /* segments */ => {
                     if open_object(&mut r, &path, p) {
                         while let Some(key) = r.next_key() {
-                            let seg = segment(&mut r, &path.key(&key), p);
+                            let seg = segment(&mut r, &path.key(key_text(&key)), p);
                             s.segments.push((key, seg));
                         }
                     }
                 }
-                "flags" => {
+                0 /* flags */ => {
                     if open_object(&mut r, &path, p) {
+                        // `flag` is called through a pointer the optimizers cannot see through: wasm-opt
+                        // inlines a function called from one place, and inlined here the reading of every
+                        // flag would run in this one long call, which a wasm engine that starts in baseline
+                        // code never optimizes (no on-stack replacement); called, `flag` is optimized
+                        // (tiered up) after its first few hundred calls.
+                        let read_flag: FlagReader<'a> = std::hint::black_box(flag);
                         while let Some(key) = r.next_key() {
-                            let f = flag(&mut r, &path.key(&key), p);
+                            let f = read_flag(&mut r, &path.key(key_text(&key)), p);
                             if let Some(kept) = sink.flag(&s.segments, key, f, r.offset(), p) {
                                 s.flags.push(kept);
                             }
@@ -312,6 +321,50 @@ fn parse_error(text: &str, max_depth: usize) -> ParseError {
             kind: json::ParseErrorKind::UnexpectedEnd { expected: json::Expected::Value },
         },
     }
+}
+
+/// The fields of each object, for [`field`] (a `match` on the position it gives).
+const ROOT_FIELDS: [&str; 7] = ["flags", "schema", "version", "segments", "environment", "publishedAt", "metadata"];
+const FLAG_FIELDS: [&str; 13] = ["variants", "default", "rules", "enabled", "salt", "offVariant", "requires", "description", "owner", "tags", "expires", "metadata", "serverOnly"];
+const PREREQUISITE_FIELDS: [&str; 2] = ["flag", "variants"];
+const RULE_FIELDS: [&str; 5] = ["when", "serve", "id", "from", "until"];
+const SERVE_FORMS: [&str; 4] = ["variant", "percent", "split", "ramp"];
+const SERVE_FIELDS: [&str; 5] = ["variant", "percent", "by", "split", "ramp"];
+const SPLIT_FIELDS: [&str; 2] = ["variant", "percent"];
+const RAMP_FIELDS: [&str; 2] = ["at", "percent"];
+const ATTR_FIELDS: [&str; 5] = ["attr", "op", "values", "value", "ignoreCase"];
+const SEGMENT_FIELDS: [&str; 7] = ["description", "include", "exclude", "includeHashed", "excludeHashed", "hashSalt", "when"];
+
+/// The position of key `k` in `names` (`names.len()` when it is not there). One small loop for every
+/// object of the format: a `match` on byte strings compiles to a decision tree per object (code
+/// size), one on `&str` to a comparison call per arm (time).
+#[inline(never)]
+fn field(k: &[u8], names: &[&str]) -> usize {
+    names.iter().position(|n| crate::bytes::eq(n.as_bytes(), k)).unwrap_or(names.len())
+}
+
+/// A key's text (a match rather than `Deref`, which the wasm build, at opt-level "z", calls instead of
+/// inlining).
+#[allow(clippy::ptr_arg)]
+#[inline(always)]
+fn key_text<'k>(k: &'k Str<'_>) -> &'k str {
+    match k {
+        Cow::Borrowed(s) => s,
+        Cow::Owned(s) => s.as_str(),
+    }
+}
+
+/// Whether `a` is `b` (variant names), without the call to `Deref` that `a == b` makes in the wasm build.
+#[allow(clippy::ptr_arg)]
+#[inline(never)]
+pub(crate) fn same(a: &Str<'_>, b: &str) -> bool {
+    key_text(a) == b
+}
+
+/// A key's bytes, for [`field`].
+#[inline(always)]
+fn bytes<'k>(k: &'k Str<'_>) -> &'k [u8] {
+    key_text(k).as_bytes()
 }
 
 /// Reports an unknown field and reads past its value.
@@ -432,12 +485,15 @@ fn metadata<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(S
                     let v = r.value();
                     out.push((k, v));
                 }
-                _ => wrong(r, "a string, number or boolean", &path.key(&k), p),
+                _ => wrong(r, "a string, number or boolean", &path.key(key_text(&k)), p),
             }
         }
     }
     out
 }
+
+/// The type of [`flag`].
+type FlagReader<'a> = for<'r, 'x, 'y> fn(&'r mut Reader<'a>, &'x Path<'y>, &mut Problems) -> Flag<'a>;
 
 // Not inlined: called once per item, it is optimised early by wasm engines that start in baseline code
 // (one huge loader function would run a whole first load unoptimised).
@@ -449,25 +505,25 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
         return f;
     }
     while let Some(k) = r.next_key() {
-        let fp = path.key(&k);
-        match &*k {
-            "description" => f.description = string(r, &fp, p),
-            "owner" => f.owner = string(r, &fp, p),
-            "tags" => f.tags = strings(r, &fp, p),
-            "expires" => f.expires = string(r, &fp, p),
-            "metadata" => f.metadata = metadata(r, &fp, p),
-            "enabled" => f.enabled = boolean(r, &fp, p).unwrap_or(true),
-            "variants" => {
+        let fp = path.key(key_text(&k));
+        match field(bytes(&k), &FLAG_FIELDS) {
+            7 /* description */ => f.description = string(r, &fp, p),
+            8 /* owner */ => f.owner = string(r, &fp, p),
+            9 /* tags */ => f.tags = strings(r, &fp, p),
+            10 /* expires */ => f.expires = string(r, &fp, p),
+            11 /* metadata */ => f.metadata = metadata(r, &fp, p),
+            3 /* enabled */ => f.enabled = boolean(r, &fp, p).unwrap_or(true),
+            0 /* variants */ => {
                 has_variants = true;
                 f.variants = members(r, &fp, p);
             }
-            "default" => {
+            1 /* default */ => {
                 has_default = true;
                 f.default = string(r, &fp, p);
             }
-            "offVariant" => f.off_variant = string(r, &fp, p),
-            "salt" => f.salt = string(r, &fp, p),
-            "requires" => {
+            5 /* offVariant */ => f.off_variant = string(r, &fp, p),
+            4 /* salt */ => f.salt = string(r, &fp, p),
+            6 /* requires */ => {
                 if open_array(r, &fp, p) {
                     let mut i = 0;
                     while r.next_element() {
@@ -476,7 +532,7 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
                     }
                 }
             }
-            "rules" => {
+            2 /* rules */ => {
                 let mut rules = Vec::new();
                 if open_array(r, &fp, p) {
                     let mut i = 0;
@@ -487,7 +543,7 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
                 }
                 f.rules = Some(rules);
             }
-            "serverOnly" => f.server_only = boolean(r, &fp, p).unwrap_or(false),
+            12 /* serverOnly */ => f.server_only = boolean(r, &fp, p).unwrap_or(false),
             _ => unknown(r, &fp, p),
         }
     }
@@ -508,10 +564,10 @@ fn prerequisite<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Pr
         return q;
     }
     while let Some(k) = r.next_key() {
-        let fp = path.key(&k);
-        match &*k {
-            "flag" => q.flag = string(r, &fp, p),
-            "variants" => {
+        let fp = path.key(key_text(&k));
+        match field(bytes(&k), &PREREQUISITE_FIELDS) {
+            0 /* flag */ => q.flag = string(r, &fp, p),
+            1 /* variants */ => {
                 has_variants = true;
                 q.variants = strings(r, &fp, p);
             }
@@ -535,13 +591,13 @@ fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Rule<'a> {
         return out;
     }
     while let Some(k) = r.next_key() {
-        let fp = path.key(&k);
-        match &*k {
-            "id" => out.id = string(r, &fp, p),
-            "when" => out.when = Some(condition(r, &fp, p)),
-            "from" => out.from = string(r, &fp, p),
-            "until" => out.until = string(r, &fp, p),
-            "serve" => {
+        let fp = path.key(key_text(&k));
+        match field(bytes(&k), &RULE_FIELDS) {
+            2 /* id */ => out.id = string(r, &fp, p),
+            0 /* when */ => out.when = Some(condition(r, &fp, p)),
+            3 /* from */ => out.from = string(r, &fp, p),
+            4 /* until */ => out.until = string(r, &fp, p),
+            1 /* serve */ => {
                 has_serve = true;
                 out.serve = serve(r, &fp, p);
             }
@@ -579,8 +635,8 @@ fn entries<'a, T>(
         }
         let mut has = [false; 2];
         while let Some(k) = r.next_key() {
-            let kp = ep.key(&k);
-            match read(r, &k, &mut entry, &kp, p) {
+            let kp = ep.key(key_text(&k));
+            match read(r, key_text(&k), &mut entry, &kp, p) {
                 Some(j) => {
                     if let Some(h) = has.get_mut(j) {
                         *h = true;
@@ -610,11 +666,11 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
         }
     }
     let (mut is_split, mut has_percent, mut is_ramp, mut has_variant) = (false, false, false, false);
-    r.scan_keys(|k| match k {
-        "split" => is_split = true,
-        "percent" => has_percent = true,
-        "ramp" => is_ramp = true,
-        "variant" => has_variant = true,
+    r.scan_keys(|k| match field(k.as_bytes(), &SERVE_FORMS) {
+        0 /* variant */ => has_variant = true,
+        1 /* percent */ => has_percent = true,
+        2 /* split */ => is_split = true,
+        3 /* ramp */ => is_ramp = true,
         _ => {}
     });
     let forms = [is_split, has_percent, is_ramp].iter().filter(|b| **b).count();
@@ -626,8 +682,8 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
         }
         if r.object() {
             while let Some(k) = r.next_key() {
-                if !matches!(&*k, "variant" | "by") {
-                    p.error(&path.key(&k), "unknown field");
+                if !matches!(field(bytes(&k), &SERVE_FIELDS), 0 | 2) { // variant, by
+                    p.error(&path.key(key_text(&k)), "unknown field");
                 }
                 r.skip();
             }
@@ -643,27 +699,27 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
     let mut broken = false;
     if r.object() {
         while let Some(k) = r.next_key() {
-            let fp = path.key(&k);
-            match &*k {
-                "by" => by = string(r, &fp, p),
-                "variant" if !is_split => variant = string(r, &fp, p),
-                "percent" => {
+            let fp = path.key(key_text(&k));
+            match field(bytes(&k), &SERVE_FIELDS) {
+                2 /* by */ => by = string(r, &fp, p),
+                0 /* variant */ if !is_split => variant = string(r, &fp, p),
+                1 /* percent */ => {
                     percent = number(r, &fp, p);
                     broken |= percent.is_none();
                 }
-                "split" => {
+                3 /* split */ => {
                     split = entries(
                         r,
                         &fp,
                         p,
-                        ["variant", "percent"],
+                        SPLIT_FIELDS,
                         || SplitEntry { variant: None, percent: None },
-                        |r, k, e, kp, p| match k {
-                            "variant" => {
+                        |r, k, e, kp, p| match field(k.as_bytes(), &SPLIT_FIELDS) {
+                            0 /* variant */ => {
                                 e.variant = string(r, kp, p);
                                 Some(0)
                             }
-                            "percent" => {
+                            1 /* percent */ => {
                                 e.percent = number(r, kp, p);
                                 Some(1)
                             }
@@ -671,19 +727,19 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
                         },
                     )
                 }
-                "ramp" => {
+                4 /* ramp */ => {
                     ramp = entries(
                         r,
                         &fp,
                         p,
-                        ["at", "percent"],
+                        RAMP_FIELDS,
                         || RampStep { at: None, percent: None },
-                        |r, k, e, kp, p| match k {
-                            "at" => {
+                        |r, k, e, kp, p| match field(k.as_bytes(), &RAMP_FIELDS) {
+                            0 /* at */ => {
                                 e.at = string(r, kp, p);
                                 Some(0)
                             }
-                            "percent" => {
+                            1 /* percent */ => {
                                 e.percent = number(r, kp, p);
                                 Some(1)
                             }
@@ -715,25 +771,36 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
 /// The keys that make a condition's shape; a condition has exactly one.
 const SHAPES: [&str; 5] = ["all", "any", "not", "segment", "attr"];
 
+/// Positions in [`SHAPES`].
+const ALL: usize = 0;
+const ANY: usize = 1;
+const NOT: usize = 2;
+const ATTR: usize = 4;
+
+/// The position of `k` in [`SHAPES`].
+fn shape_of(k: &[u8]) -> Option<usize> {
+    let i = field(k, &SHAPES);
+    (i < SHAPES.len()).then_some(i)
+}
+
 /// Parses a condition; `path` is its JSON path.
 fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Condition<'a> {
     if r.peek() != Peek::Object {
         wrong(r, "a condition object", path, p);
         return Condition::Invalid;
     }
-    let shape_of = |k: &str| SHAPES.iter().position(|s| *s == k);
     // The shape: the first key when it is one (the usual case, read in one pass; a second shape key
     // found on the way makes the condition invalid after all), else a look ahead over all the keys.
-    let shape = match r.first_key().as_deref().and_then(shape_of) {
-        Some(i) => SHAPES.get(i).copied().unwrap_or("attr"),
+    let shape = match r.first_key().and_then(shape_of) {
+        Some(i) => i,
         None => {
             let mut present = [false; 5];
             r.scan_keys(|k| {
-                if let Some(x) = shape_of(k).and_then(|i| present.get_mut(i)) {
+                if let Some(x) = shape_of(k.as_bytes()).and_then(|i| present.get_mut(i)) {
                     *x = true;
                 }
             });
-            let mut found = SHAPES.iter().zip(present).filter(|(_, here)| *here).map(|(s, _)| *s);
+            let mut found = present.iter().enumerate().filter(|(_, here)| **here).map(|(i, _)| i);
             let (Some(shape), None) = (found.next(), found.next()) else {
                 shape_error(present, path, p);
                 r.skip();
@@ -770,39 +837,53 @@ fn shape_error(present: [bool; 5], path: &Path<'_>, p: &mut Problems) {
     }
 }
 
-/// Reads a condition object of shape `shape`, marking in `present` the shape keys it has.
-fn condition_body<'a>(r: &mut Reader<'a>, shape: &str, path: &Path<'_>, p: &mut Problems, present: &mut [bool; 5]) -> Condition<'a> {
-    let mut mark = |k: &str| {
-        if let Some(x) = SHAPES.iter().position(|s| *s == k).and_then(|i| present.get_mut(i)) {
+/// Reads a condition object of shape `shape` (a position in [`SHAPES`]), marking in `present` the shape keys it has.
+fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut Problems, present: &mut [bool; 5]) -> Condition<'a> {
+    let mut mark = |shape: Option<usize>| {
+        if let Some(x) = shape.and_then(|i| present.get_mut(i)) {
             *x = true;
         }
     };
     if !r.object() {
         return Condition::Invalid;
     }
-    if shape == "attr" {
-        let mut c = AttrCondition { attr: Cow::Borrowed(""), op: Cow::Borrowed(""), value: None, values: None, ignore_case: false };
+    if shape == ATTR {
+        let mut c = AttrCondition { attr: Cow::Borrowed(""), op: Cow::Borrowed(""), value: None, values: None, ignore_case: false, compact: None };
         let (mut ok, mut has_op) = (true, false);
         while let Some(k) = r.next_key() {
-            mark(&k);
-            let fp = path.key(&k);
-            match &*k {
-                "attr" => match string(r, &fp, p) {
+            let i = field(bytes(&k), &ATTR_FIELDS);
+            // Of the attribute fields only `attr` is a shape key; other keys may be.
+            mark(match i {
+                0 => Some(ATTR),
+                1..=4 => None,
+                _ => shape_of(bytes(&k)),
+            });
+            let fp = path.key(key_text(&k));
+            match i {
+                0 /* attr */ => match string(r, &fp, p) {
                     Some(s) => c.attr = s,
                     None => ok = false,
                 },
-                "op" => {
+                1 /* op */ => {
                     has_op = true;
                     match string(r, &fp, p) {
                         Some(s) => c.op = s,
                         None => ok = false,
                     }
                 }
-                "value" => c.value = Some(r.value()),
-                "values" => {
+                3 /* value */ => {
+                    let start = r.offset();
+                    c.value = Some(r.value());
+                    c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
+                }
+                2 /* values */ => {
                     if r.peek() == Peek::Array {
+                        let start = r.offset();
                         match r.value() {
-                            Value::Array(a) => c.values = Some(a),
+                            Value::Array(a) => {
+                                c.values = Some(a);
+                                c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
+                            }
                             _ => ok = false,
                         }
                     } else {
@@ -810,7 +891,7 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: &str, path: &Path<'_>, p: &mut 
                         ok = false;
                     }
                 }
-                "ignoreCase" => c.ignore_case = boolean(r, &fp, p).unwrap_or(false),
+                4 /* ignoreCase */ => c.ignore_case = boolean(r, &fp, p).unwrap_or(false),
                 _ => unknown(r, &fp, p),
             }
         }
@@ -822,14 +903,15 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: &str, path: &Path<'_>, p: &mut 
     }
     let mut out = Condition::Invalid;
     while let Some(k) = r.next_key() {
-        mark(&k);
-        let fp = path.key(&k);
-        if k != shape {
+        let this = shape_of(bytes(&k));
+        mark(this);
+        let fp = path.key(key_text(&k));
+        if this != Some(shape) {
             unknown(r, &fp, p);
             continue;
         }
         out = match shape {
-            "all" | "any" => {
+            ALL | ANY => {
                 let mut items = Vec::new();
                 if open_array(r, &fp, p) {
                     let mut i = 0;
@@ -838,13 +920,13 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: &str, path: &Path<'_>, p: &mut 
                         i += 1;
                     }
                 }
-                if shape == "all" {
+                if shape == ALL {
                     Condition::All(items)
                 } else {
                     Condition::Any(items)
                 }
             }
-            "not" => Condition::Not(Box::new(condition(r, &fp, p))),
+            NOT => Condition::Not(Box::new(condition(r, &fp, p))),
             _ => match string(r, &fp, p) {
                 Some(s) => Condition::Segment(s),
                 None => Condition::Invalid,
@@ -861,15 +943,15 @@ fn segment<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Segment
         return s;
     }
     while let Some(k) = r.next_key() {
-        let fp = path.key(&k);
-        match &*k {
-            "description" => s.description = string(r, &fp, p),
-            "include" => s.include = strings(r, &fp, p),
-            "exclude" => s.exclude = strings(r, &fp, p),
-            "includeHashed" => s.include_hashed = strings(r, &fp, p),
-            "excludeHashed" => s.exclude_hashed = strings(r, &fp, p),
-            "hashSalt" => s.hash_salt = string(r, &fp, p),
-            "when" => s.when = Some(condition(r, &fp, p)),
+        let fp = path.key(key_text(&k));
+        match field(bytes(&k), &SEGMENT_FIELDS) {
+            0 /* description */ => s.description = string(r, &fp, p),
+            1 /* include */ => s.include = strings(r, &fp, p),
+            2 /* exclude */ => s.exclude = strings(r, &fp, p),
+            3 /* includeHashed */ => s.include_hashed = strings(r, &fp, p),
+            4 /* excludeHashed */ => s.exclude_hashed = strings(r, &fp, p),
+            5 /* hashSalt */ => s.hash_salt = string(r, &fp, p),
+            6 /* when */ => s.when = Some(condition(r, &fp, p)),
             _ => unknown(r, &fp, p),
         }
     }
@@ -884,6 +966,25 @@ mod tests {
         let mut p = Problems::default();
         let s = build(t, json::DEFAULT_MAX_DEPTH, &mut p).unwrap();
         (s, p.list.iter().map(|x| x.to_string()).collect())
+    }
+
+    #[test]
+    fn field_finds_each_name_at_its_position() {
+        let tables: [&[&str]; 11] = [
+            &ROOT_FIELDS, &FLAG_FIELDS, &PREREQUISITE_FIELDS, &RULE_FIELDS, &SERVE_FORMS, &SERVE_FIELDS,
+            &SPLIT_FIELDS, &RAMP_FIELDS, &ATTR_FIELDS, &SEGMENT_FIELDS, &SHAPES,
+        ];
+        for names in tables {
+            for (i, n) in names.iter().enumerate() {
+                assert_eq!(field(n.as_bytes(), names), i, "{n}");
+                // Near misses are not fields.
+                assert_eq!(field(&n.as_bytes()[1..], names), names.len(), "{n}");
+                assert_eq!(field(format!("{n}s").as_bytes(), names), names.iter().position(|m| *m == format!("{n}s")).unwrap_or(names.len()));
+            }
+        }
+        assert_eq!(field(b"", &FLAG_FIELDS), FLAG_FIELDS.len());
+        assert_eq!(shape_of(b"segment"), Some(3));
+        assert_eq!(shape_of(b"Attr"), None);
     }
 
     #[test]

@@ -327,7 +327,7 @@ fn variant_set(f: &Flag<'_>) -> Option<StrIndex> {
 fn in_variants(f: &Flag<'_>, index: Option<&StrIndex>, v: &str) -> bool {
     match index {
         Some(ix) => ix.contains(v),
-        None => f.variants.iter().any(|(k, _)| k == v),
+        None => f.variants.iter().any(|(k, _)| crate::snapshot::same(k, v)),
     }
 }
 
