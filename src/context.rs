@@ -157,6 +157,21 @@ impl From<f64> for Value<'static> {
 pub trait Attributes {
     /// The attribute at `slot` / `path`.
     fn attr(&self, slot: usize, path: &[Box<str>]) -> Attr<'_>;
+
+    /// [`Attributes::attr`], given also `word`, [`path_word`] of `path` (worked out once at load):
+    /// a source that looks attributes up by name compares it with its names' words instead of
+    /// reading the name. The default ignores it.
+    #[inline(always)]
+    fn attr_at(&self, slot: usize, path: &[Box<str>], word: u64) -> Attr<'_> {
+        let _ = word;
+        self.attr(slot, path)
+    }
+}
+
+/// What [`Attributes::attr_at`] is given for a path: the [`short_word`](crate::bytes::short_word)
+/// of its first segment, or `u64::MAX` (no word: an empty path, or a first segment over 7 bytes).
+pub fn path_word<S: AsRef<str>>(path: &[S]) -> u64 {
+    path.first().map_or(u64::MAX, |s| name_word(s.as_ref()))
 }
 
 fn name_word(name: &str) -> u64 {
@@ -190,24 +205,56 @@ impl std::error::Error for ContextError {}
 #[derive(Clone, Debug, Default)]
 pub struct Context {
     fields: Vec<(String, Value<'static>)>,
-    /// Invariant: `names[i]` is [`short_word`](crate::bytes::short_word) of `fields[i].0`, or
-    /// `u64::MAX` for names over 7 bytes (the lookup compares one integer per field).
-    names: Vec<u64>,
-    /// Invariant: for every field `i` whose value is a number, `numbers[i]` is its [`Attr::Number`];
-    /// other entries are [`Attr::Missing`], and fields past the list's end are not numbers (a context
-    /// without numbers allocates none). A number is kept as its JSON text, and converting it on every
-    /// read (a parse) would cost more than the evaluation.
-    numbers: Vec<Attr<'static>>,
+    /// Invariant: `top[i]` is [`Top::of`] field `i` (one entry per field). Evaluation reads
+    /// top-level attributes from here: one allocation holds every name's word and every short
+    /// string, number and boolean, so a read touches one or two cache lines instead of the names,
+    /// the fields and each string's own allocation.
+    top: Vec<Top>,
 }
 
-/// What [`Context::numbers`] holds for a value.
-fn number_attr(v: &Value<'static>) -> Attr<'static> {
-    match v {
-        Value::Number(_) => match attr_of_json(v) {
-            Attr::Number { value, integer } => Attr::Number { value, integer },
-            _ => Attr::Missing,
-        },
-        _ => Attr::Missing,
+/// Strings of at most this many bytes are copied into [`Top`].
+const INLINE: usize = 22;
+
+/// A field as evaluation reads it: its name's word and its value, flat.
+#[derive(Clone, Copy, Debug)]
+struct Top {
+    /// [`short_word`](crate::bytes::short_word) of the name; `u64::MAX` for names over 7 bytes.
+    name: u64,
+    value: Flat,
+}
+
+/// A field's value, flat.
+#[derive(Clone, Copy, Debug)]
+enum Flat {
+    /// A string of at most [`INLINE`] bytes, copied. Invariant: `bytes[..len]` is a whole `str`'s
+    /// bytes (valid UTF-8).
+    Str { len: u8, bytes: [u8; INLINE] },
+    /// A number, converted (a `json::Number` is its text: reading it would parse it).
+    Number { value: f64, integer: bool },
+    Bool(bool),
+    /// `null`.
+    Null,
+    /// Read from the field itself (long strings, arrays, objects).
+    Field,
+}
+
+impl Top {
+    fn of(name: &str, v: &Value<'static>) -> Top {
+        let value = match v {
+            Value::String(s) if s.len() <= INLINE => {
+                let mut bytes = [0u8; INLINE];
+                bytes[..s.len()].copy_from_slice(s.as_bytes());
+                Flat::Str { len: s.len() as u8, bytes }
+            }
+            Value::Number(_) => match attr_of_json(v) {
+                Attr::Number { value, integer } => Flat::Number { value, integer },
+                _ => Flat::Field, // never
+            },
+            Value::Bool(b) => Flat::Bool(*b),
+            Value::Null => Flat::Null,
+            _ => Flat::Field,
+        };
+        Top { name: name_word(name), value }
     }
 }
 
@@ -226,34 +273,20 @@ impl Context {
     /// `i64`, `f64` and JSON [`Value`]s.
     pub fn with(mut self, name: &str, value: impl Into<Value<'static>>) -> Context {
         let value = value.into();
-        let number = number_attr(&value);
-        let i = match self.fields.iter().position(|(k, _)| k == name) {
+        let top = Top::of(name, &value);
+        match self.fields.iter().position(|(k, _)| k == name) {
             Some(i) => {
-                if let Some(f) = self.fields.get_mut(i) {
+                if let (Some(f), Some(t)) = (self.fields.get_mut(i), self.top.get_mut(i)) {
                     f.1 = value;
+                    *t = top;
                 }
-                i
             }
             None => {
                 self.fields.push((name.to_string(), value));
-                self.names.push(name_word(name));
-                self.fields.len() - 1
+                self.top.push(top);
             }
-        };
-        self.set_number(i, number);
+        }
         self
-    }
-
-    /// Records field `i`'s number (see [`Context::numbers`]).
-    fn set_number(&mut self, i: usize, number: Attr<'static>) {
-        if let Attr::Number { .. } = number {
-            if self.numbers.len() <= i {
-                self.numbers.resize(i + 1, Attr::Missing);
-            }
-        }
-        if let Some(n) = self.numbers.get_mut(i) {
-            *n = number;
-        }
     }
 
     /// Parses a context from JSON text: it must be an object (duplicate keys are an error).
@@ -267,13 +300,8 @@ impl Context {
         match v {
             Value::Object(fields) => {
                 let fields: Vec<(String, Value<'static>)> = fields.into_iter().map(|(k, v)| (k.into_owned(), v)).collect();
-                let names = fields.iter().map(|(k, _)| name_word(k)).collect();
-                let mut c = Context { fields, names, numbers: Vec::new() };
-                for i in 0..c.fields.len() {
-                    let number = c.fields.get(i).map_or(Attr::Missing, |(_, v)| number_attr(v));
-                    c.set_number(i, number);
-                }
-                Ok(c)
+                let top = fields.iter().map(|(k, v)| Top::of(k, v)).collect();
+                Ok(Context { fields, top })
             }
             other => Err(ContextError { message: format!("a context must be a JSON object, not {}", other.type_name()) }),
         }
@@ -291,7 +319,7 @@ impl Context {
     #[inline(always)]
     fn position(&self, name: &str) -> Option<usize> {
         match crate::bytes::short_word(name.as_bytes()) {
-            Some(w) => self.names.iter().position(|n| *n == w),
+            Some(w) => self.top.iter().position(|t| t.name == w),
             None => self.fields.iter().position(|(k, _)| crate::bytes::str_eq(k, name)),
         }
     }
@@ -308,17 +336,42 @@ impl Context {
         Some(cur)
     }
 
-    /// The top-level attribute `name` (numbers from [`Context::numbers`], not parsed again).
+    /// Field `i`'s value as an attribute, from its [`Top`] entry `t`.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    fn flat<'a>(&'a self, i: usize, t: &'a Top) -> Attr<'a> {
+        match &t.value {
+            Flat::Str { len, bytes } => {
+                let b = bytes.get(..usize::from(*len)).unwrap_or(&[]);
+                // SAFETY: by the invariant of `Flat::Str`, `bytes[..len]` is a copy of a whole `str`
+                // (`Top::of`), so it is valid UTF-8 (checked by the test `flat_strings`).
+                Attr::String(unsafe { core::str::from_utf8_unchecked(b) })
+            }
+            Flat::Number { value, integer } => Attr::Number { value: *value, integer: *integer },
+            Flat::Bool(b) => Attr::Bool(*b),
+            Flat::Null => Attr::Missing,
+            Flat::Field => self.fields.get(i).map_or(Attr::Missing, |(_, v)| attr_of_json(v)),
+        }
+    }
+
+    /// The top-level attribute whose name's word is `w` (a name of at most 7 bytes).
+    #[inline(always)]
+    fn top_word(&self, w: u64) -> Attr<'_> {
+        for (i, t) in self.top.iter().enumerate() {
+            if t.name == w {
+                return self.flat(i, t);
+            }
+        }
+        Attr::Missing
+    }
+
+    /// The top-level attribute `name`.
     #[inline(always)]
     fn top(&self, name: &str) -> Attr<'_> {
         let Some(i) = self.position(name) else { return Attr::Missing };
-        match self.fields.get(i) {
-            Some((_, v @ Value::Number(_))) => match self.numbers.get(i) {
-                Some(n @ Attr::Number { .. }) => *n,
-                _ => attr_of_json(v), // never, by the invariant
-            },
-            Some((_, v)) => attr_of_json(v),
-            None => Attr::Missing,
+        match self.top.get(i) {
+            Some(t) => self.flat(i, t),
+            None => Attr::Missing, // never, by the invariant
         }
     }
 
@@ -347,6 +400,15 @@ impl Attributes for Context {
                 Some(v) => attr_of_json(v),
                 None => Attr::Missing,
             },
+        }
+    }
+
+    #[inline(always)]
+    fn attr_at(&self, slot: usize, path: &[Box<str>], word: u64) -> Attr<'_> {
+        if path.len() == 1 && word != u64::MAX {
+            self.top_word(word)
+        } else {
+            self.attr(slot, path)
         }
     }
 }
@@ -586,6 +648,38 @@ mod tests {
         assert!(matches!(j.attr(0, &p("a")), Attr::Number { integer: true, .. }));
         assert!(matches!(j.attr(0, &p("b")), Attr::Number { value, integer: false } if value == 1000.0));
         assert!(matches!(j.attr(0, &p("c.d")), Attr::Number { value, integer: true } if value == 4.0));
+    }
+
+    #[test]
+    fn flat_strings() {
+        // every length around the inline limit, ASCII and multi-byte, read by name and by word
+        for n in 0..=30 {
+            for unit in ["a", "é", "€"] {
+                let v: String = unit.repeat(n);
+                let c = Context::new("u").with("s", v.as_str()).with("a-long-name", v.as_str());
+                for (name, path) in [("s", p("s")), ("a-long-name", p("a-long-name"))] {
+                    let w = path_word(&path);
+                    assert!(matches!(c.attr(0, &path), Attr::String(x) if x == v), "{name} {n}");
+                    assert!(matches!(c.attr_at(0, &path, w), Attr::String(x) if x == v), "{name} {n}");
+                }
+            }
+        }
+        // replacements keep the flat entry in step; null, booleans, arrays, objects
+        let c = Context::from_json(r#"{"key":"k","b":true,"z":null,"a":["x"],"o":{"p":"q"}}"#).unwrap().with("b", "now a string").with("key", 5i64);
+        let at = |name: &str| {
+            let path = p(name);
+            let w = path_word(&path);
+            (c.attr(0, &path), c.attr_at(0, &path, w))
+        };
+        assert!(matches!(at("b"), (Attr::String("now a string"), Attr::String("now a string"))));
+        assert!(matches!(at("key"), (Attr::Number { integer: true, .. }, Attr::Number { integer: true, .. })));
+        assert!(matches!(at("z"), (Attr::Missing, Attr::Missing)));
+        assert!(matches!(at("a"), (Attr::Array(_), Attr::Array(_))));
+        assert!(matches!(at("o"), (Attr::Other, Attr::Other)));
+        assert!(matches!(at("o.p"), (Attr::String("q"), Attr::String("q"))));
+        assert!(matches!(at("none"), (Attr::Missing, Attr::Missing)));
+        assert_eq!(path_word::<&str>(&[]), u64::MAX);
+        assert_eq!(path_word(&["eightbyt"]), u64::MAX);
     }
 
     #[test]

@@ -216,8 +216,7 @@ pub(crate) fn with_unit<R>(a: &Attr<'_>, f: impl FnOnce(&[u8]) -> R) -> Option<R
 
 #[inline]
 fn unit_bucket<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, prefix: &[u8], by: u32, ctx: &A, t: &mut T) -> Option<u32> {
-    let path = plan.attrs.get(by as usize).map(|p| &p[..]).unwrap_or(&[]);
-    let a = ctx.attr(by as usize, path);
+    let a = read_attr(plan, by, ctx);
     let b = with_unit(&a, |u| {
         let b = bucket_with_prefix(prefix, u);
         t.unit(Some(u), Some(b));
@@ -227,6 +226,14 @@ fn unit_bucket<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, prefix: &[u8], by
         t.unit(None, None);
     }
     b
+}
+
+/// The attribute at `slot`, with its path and the path's word ([`Plan::attr_words`]).
+#[inline(always)]
+fn read_attr<'c, A: Attributes + ?Sized>(plan: &Plan, slot: u32, ctx: &'c A) -> Attr<'c> {
+    let path = plan.attrs.get(slot as usize).map(|p| &p[..]).unwrap_or(&[]);
+    let word = plan.attr_words.get(slot as usize).copied().unwrap_or(u64::MAX);
+    ctx.attr_at(slot as usize, path, word)
 }
 
 /// Evaluates the condition tree rooted at `conds[i]` (false when out of range).
@@ -297,8 +304,7 @@ fn eval_child<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A,
 fn eval_leaf<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, l: u32, ctx: &A, t: &mut T) -> bool {
     let Some(leaf) = plan.leaves.get(l as usize) else { return false };
     let slot = leaf.slot;
-    let path = plan.attrs.get(slot as usize).map(|p| &p[..]).unwrap_or(&[]);
-    let a = ctx.attr(slot as usize, path);
+    let a = read_attr(plan, slot, ctx);
     let r = leaf.matcher.test(&a);
     t.leaf(slot, &leaf.matcher, plan.operand(leaf.operand), &a, r);
     r
@@ -307,8 +313,7 @@ fn eval_leaf<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, l: u32, ctx: &A, t:
 fn in_segment<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, seg: u32, ctx: &A, t: &mut T, depth: usize) -> bool {
     let Some(s) = plan.segments.get(seg as usize) else { return false };
     t.segment_begin(seg);
-    let path = plan.attrs.get(KEY_SLOT as usize).map(|p| &p[..]).unwrap_or(&[]);
-    let key = ctx.attr(KEY_SLOT as usize, path);
+    let key = read_attr(plan, KEY_SLOT, ctx);
     let listed = with_unit(&key, |k| {
         let hashed = |set: &crate::set::U64Set| !set.is_empty() && set.contains(segment_hash(&s.hash_prefix, k));
         let k = core::str::from_utf8(k).unwrap_or("");

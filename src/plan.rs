@@ -51,6 +51,10 @@ pub(crate) struct Plan {
     pub segments: Vec<SegmentPlan>,
     /// Slot → attribute path segments. Slot 0 is always `key`.
     pub attrs: Vec<Vec<Box<str>>>,
+    /// Slot → the [`short_word`](crate::bytes::short_word) of its path's first segment (`u64::MAX`:
+    /// none), so that a native context finds the attribute without reading its name
+    /// ([`Attributes::attr_at`](crate::context::Attributes::attr_at)).
+    pub attr_words: Vec<u64>,
     /// Every flag's rules; a flag's are `FlagPlan::rules`.
     pub rules: Vec<RulePlan>,
     /// Rule ids and windows, for the rules that have one (`RulePlan::extra`).
@@ -498,6 +502,7 @@ fn assemble(
         flags,
         flag_index,
         segments,
+        attr_words: c.attrs.iter().map(|p| crate::context::path_word(p)).collect(),
         attrs: c.attrs,
         rules: a.rules,
         rule_extras: a.extras,
