@@ -33,7 +33,8 @@ fn scale(h: u64) -> u32 {
 /// ordinary key) are hashed where they are, without joining them ([`xxh3_joined`]): there a copy is a
 /// call and the reference's 128-bit multiply a library call. Natively a copy without `memcpy` ([`put`])
 /// and the reference are cheaper (callgrind: ~95 instructions against ~160 for S2's 21 bytes).
-#[inline]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+#[cfg_attr(target_arch = "wasm32", inline)]
 pub fn bucket_with_prefix(prefix: &[u8], unit: &[u8]) -> u32 {
     let n = prefix.len() + unit.len();
     // Natively, the common 17 to 32 bytes (salt and key of 8 bytes or more each) are hashed where they
@@ -47,7 +48,16 @@ pub fn bucket_with_prefix(prefix: &[u8], unit: &[u8]) -> u32 {
         put(&mut buf, 0, prefix);
         put(&mut buf, prefix.len(), unit);
         bucket_of_bytes(buf.get(..n).unwrap_or(&[]))
-    } else if n <= 256 {
+    } else {
+        bucket_long(prefix, unit)
+    }
+}
+
+/// [`bucket_with_prefix`] of more than 64 bytes in all (out of line: rare, and large).
+#[inline(never)]
+fn bucket_long(prefix: &[u8], unit: &[u8]) -> u32 {
+    let n = prefix.len() + unit.len();
+    if n <= 256 {
         let mut buf = [0u8; 256];
         buf[..prefix.len()].copy_from_slice(prefix);
         buf[prefix.len()..n].copy_from_slice(unit);

@@ -171,7 +171,8 @@ impl StrSetBuilder {
 }
 
 impl StrSet {
-    #[inline]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline)]
     fn contains(&self, s: &str) -> bool {
         match self {
             StrSet::Few { short, long } => match crate::bytes::short_word(s.as_bytes()) {
@@ -369,8 +370,10 @@ impl Matcher {
         self.op
     }
 
-    /// Tests the attribute. Never panics; a wrong type is `false`.
-    #[inline]
+    /// Tests the attribute. Never panics; a wrong type is `false`. Natively always inlined: the common
+    /// case is a few instructions, fewer than a call (the size-optimised wasm build keeps one copy).
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline)]
     pub fn test(&self, a: &Attr<'_>) -> bool {
         // The common case first: a string attribute against string operands, case-sensitive.
         if let (Kind::Equality(s), Attr::String(x)) = (&self.kind, a) {
@@ -382,6 +385,7 @@ impl Matcher {
         self.test_general(a)
     }
 
+    #[inline(never)]
     fn test_general(&self, a: &Attr<'_>) -> bool {
         match self.op {
             Op::Exists => return a.is_present(),

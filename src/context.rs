@@ -202,18 +202,32 @@ impl std::error::Error for ContextError {}
 /// let same = Context::new("user-1").with("country", "DE");
 /// assert_eq!(same.key(), Some("user-1"));
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Context {
     fields: Vec<(String, Value<'static>)>,
-    /// Invariant: `top[i]` is [`Top::of`] field `i` (one entry per field). Evaluation reads
-    /// top-level attributes from here: one allocation holds every name's word and every short
-    /// string, number and boolean, so a read touches one or two cache lines instead of the names,
-    /// the fields and each string's own allocation.
-    top: Vec<Top>,
+    /// Invariant: the entry of field `i` ([`Top::of`] it) is `head[i]` for `i < HEAD`, else
+    /// `rest[i - HEAD]`; `head`'s entries past the fields are [`UNUSED`]. Evaluation reads top-level
+    /// attributes from here: the context itself holds the first fields' name words and short
+    /// strings, numbers and booleans, so a read touches the context's own bytes, not the names, the
+    /// fields and each string's allocation (nor even a second allocation).
+    head: [Top; HEAD],
+    rest: Vec<Top>,
 }
 
-/// Strings of at most this many bytes are copied into [`Top`].
-const INLINE: usize = 22;
+impl Default for Context {
+    fn default() -> Context {
+        Context { fields: Vec::new(), head: [UNUSED; HEAD], rest: Vec::new() }
+    }
+}
+
+/// Fields whose entries the context holds in place.
+const HEAD: usize = 4;
+
+/// Strings of at most this many bytes are copied into [`Top`] (a `Top` is then 24 bytes).
+const INLINE: usize = 14;
+
+/// A `head` entry without a field: its name matches no word (the lookup never asks for `u64::MAX`).
+const UNUSED: Top = Top { name: u64::MAX, value: Flat::Null };
 
 /// A field as evaluation reads it: its name's word and its value, flat.
 #[derive(Clone, Copy, Debug)]
@@ -276,17 +290,37 @@ impl Context {
         let top = Top::of(name, &value);
         match self.fields.iter().position(|(k, _)| k == name) {
             Some(i) => {
-                if let (Some(f), Some(t)) = (self.fields.get_mut(i), self.top.get_mut(i)) {
+                if let Some(f) = self.fields.get_mut(i) {
                     f.1 = value;
-                    *t = top;
                 }
+                self.set_top(i, top);
             }
             None => {
                 self.fields.push((name.to_string(), value));
-                self.top.push(top);
+                self.set_top(self.fields.len() - 1, top);
             }
         }
         self
+    }
+
+    /// Records field `i`'s entry (`i` at most the number of entries so far).
+    fn set_top(&mut self, i: usize, top: Top) {
+        match self.head.get_mut(i) {
+            Some(t) => *t = top,
+            None => match self.rest.get_mut(i - HEAD) {
+                Some(t) => *t = top,
+                None => self.rest.push(top),
+            },
+        }
+    }
+
+    /// Field `i`'s entry.
+    #[inline(always)]
+    fn entry(&self, i: usize) -> Option<&Top> {
+        match self.head.get(i) {
+            Some(t) => Some(t),
+            None => self.rest.get(i - HEAD),
+        }
     }
 
     /// Parses a context from JSON text: it must be an object (duplicate keys are an error).
@@ -300,8 +334,14 @@ impl Context {
         match v {
             Value::Object(fields) => {
                 let fields: Vec<(String, Value<'static>)> = fields.into_iter().map(|(k, v)| (k.into_owned(), v)).collect();
-                let top = fields.iter().map(|(k, v)| Top::of(k, v)).collect();
-                Ok(Context { fields, top })
+                let mut c = Context { fields, ..Context::default() };
+                for i in 0..c.fields.len() {
+                    if let Some((k, v)) = c.fields.get(i) {
+                        let top = Top::of(k, v);
+                        c.set_top(i, top);
+                    }
+                }
+                Ok(c)
             }
             other => Err(ContextError { message: format!("a context must be a JSON object, not {}", other.type_name()) }),
         }
@@ -319,7 +359,7 @@ impl Context {
     #[inline(always)]
     fn position(&self, name: &str) -> Option<usize> {
         match crate::bytes::short_word(name.as_bytes()) {
-            Some(w) => self.top.iter().position(|t| t.name == w),
+            Some(w) => self.head.iter().chain(self.rest.iter()).position(|t| t.name == w).filter(|i| *i < self.fields.len()),
             None => self.fields.iter().position(|(k, _)| crate::bytes::str_eq(k, name)),
         }
     }
@@ -357,9 +397,15 @@ impl Context {
     /// The top-level attribute whose name's word is `w` (a name of at most 7 bytes).
     #[inline(always)]
     fn top_word(&self, w: u64) -> Attr<'_> {
-        for (i, t) in self.top.iter().enumerate() {
+        // `head` first, a fixed number of entries (no loop test), unused ones matching nothing
+        for (i, t) in self.head.iter().enumerate() {
             if t.name == w {
                 return self.flat(i, t);
+            }
+        }
+        for (i, t) in self.rest.iter().enumerate() {
+            if t.name == w {
+                return self.flat(i + HEAD, t);
             }
         }
         Attr::Missing
@@ -369,7 +415,7 @@ impl Context {
     #[inline(always)]
     fn top(&self, name: &str) -> Attr<'_> {
         let Some(i) = self.position(name) else { return Attr::Missing };
-        match self.top.get(i) {
+        match self.entry(i) {
             Some(t) => self.flat(i, t),
             None => Attr::Missing, // never, by the invariant
         }
@@ -678,6 +724,23 @@ mod tests {
         assert!(matches!(at("o"), (Attr::Other, Attr::Other)));
         assert!(matches!(at("o.p"), (Attr::String("q"), Attr::String("q"))));
         assert!(matches!(at("none"), (Attr::Missing, Attr::Missing)));
+        // more fields than the context holds in place, replaced after the fact
+        let mut c = Context::empty();
+        for i in 0..7i64 {
+            c = c.with(&format!("f{i}"), i);
+        }
+        let c = c.with("f5", "five").with("f1", "one");
+        for (i, want) in ["0", "one", "2", "3", "4", "five", "6"].iter().enumerate() {
+            let path = p(&format!("f{i}"));
+            for a in [c.attr(0, &path), c.attr_at(0, &path, path_word(&path))] {
+                match a {
+                    Attr::String(s) => assert_eq!(s, *want),
+                    Attr::Number { value, .. } => assert_eq!(value.to_string(), *want),
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+        assert_eq!(core::mem::size_of::<Top>(), 24);
         assert_eq!(path_word::<&str>(&[]), u64::MAX);
         assert_eq!(path_word(&["eightbyt"]), u64::MAX);
     }

@@ -17,7 +17,7 @@
 use crate::bucket::{bucket_with_prefix, integer_unit};
 use crate::condition::Matcher;
 use crate::context::{Attr, Attributes};
-use crate::plan::{Cond, FlagPlan, Plan, ServePlan, KEY_SLOT};
+use crate::plan::{Cond, FlagPlan, Plan, ServePlan, Span, KEY_SLOT};
 use crate::reason::Reason;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -129,7 +129,7 @@ fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, no
             continue;
         }
         if let Some(c) = &r.when {
-            if !eval_cond(plan, c, ctx, t, 0) {
+            if !eval_when(plan, c, ctx, t) {
                 t.rule_end(i, RuleStep::ConditionFalse);
                 continue;
             }
@@ -172,6 +172,7 @@ fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, no
 }
 
 #[allow(clippy::too_many_arguments)]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 fn rollout<A: Attributes + ?Sized, T: Tracer>(
     plan: &Plan,
     f: &FlagPlan,
@@ -202,30 +203,39 @@ fn rollout<A: Attributes + ?Sized, T: Tracer>(
 
 /// The unit's bytes for bucketing (spec §5 step 1), handed to `f`: a string as is, an integer
 /// (magnitude ≤ 2^53) in decimal. `None` for anything else.
-#[inline]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+#[cfg_attr(target_arch = "wasm32", inline)]
 pub(crate) fn with_unit<R>(a: &Attr<'_>, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    let mut buf = [0u8; 24];
+    unit_bytes(a, &mut buf).map(f)
+}
+
+/// The unit's bytes (see [`with_unit`]); `buf` holds an integer's digits.
+#[inline(always)]
+fn unit_bytes<'a>(a: &Attr<'a>, buf: &'a mut [u8; 24]) -> Option<&'a [u8]> {
     match *a {
-        Attr::String(s) => Some(f(s.as_bytes())),
-        Attr::Number { value, integer: true } => {
-            let mut buf = [0u8; 24];
-            Some(f(integer_unit(value as i64, &mut buf)))
-        }
+        Attr::String(s) => Some(s.as_bytes()),
+        Attr::Number { value, integer: true } => Some(integer_unit(value as i64, buf)),
         _ => None,
     }
 }
 
-#[inline]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+#[cfg_attr(target_arch = "wasm32", inline)]
 fn unit_bucket<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, prefix: &[u8], by: u32, ctx: &A, t: &mut T) -> Option<u32> {
     let a = read_attr(plan, by, ctx);
-    let b = with_unit(&a, |u| {
-        let b = bucket_with_prefix(prefix, u);
-        t.unit(Some(u), Some(b));
-        b
-    });
-    if b.is_none() {
-        t.unit(None, None);
+    let mut buf = [0u8; 24];
+    match unit_bytes(&a, &mut buf) {
+        Some(u) => {
+            let b = bucket_with_prefix(prefix, u);
+            t.unit(Some(u), Some(b));
+            Some(b)
+        }
+        None => {
+            t.unit(None, None);
+            None
+        }
     }
-    b
 }
 
 /// The attribute at `slot`, with its path and the path's word ([`Plan::attr_words`]).
@@ -247,19 +257,7 @@ fn eval_root<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, i: u32, ctx: &A, t:
 
 fn eval_cond<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, t: &mut T, depth: usize) -> bool {
     match c {
-        Cond::All(items) => {
-            t.cond_begin("all");
-            let mut r = true;
-            for it in items.of(&plan.conds) {
-                let x = eval_child(plan, it, ctx, t, depth);
-                r &= x;
-                if !r && !T::FULL {
-                    break;
-                }
-            }
-            t.cond_end(r);
-            r
-        }
+        Cond::All(items) => eval_all(plan, *items, ctx, t, depth),
         Cond::Any(items) => {
             t.cond_begin("any");
             let mut r = false;
@@ -287,6 +285,35 @@ fn eval_cond<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, 
         }
         Cond::Attr(l) => eval_leaf(plan, *l, ctx, t),
     }
+}
+
+/// A rule's condition: natively, a leaf or an `all` (the common roots) is tested in place, without
+/// a call; anything else by [`eval_cond`].
+#[inline(always)]
+fn eval_when<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, t: &mut T) -> bool {
+    #[cfg(not(target_arch = "wasm32"))]
+    match c {
+        Cond::Attr(l) => return eval_leaf(plan, *l, ctx, t),
+        Cond::All(items) => return eval_all(plan, *items, ctx, t, 0),
+        _ => {}
+    }
+    eval_cond(plan, c, ctx, t, 0)
+}
+
+/// `all` of the nodes `items`.
+#[inline(always)]
+fn eval_all<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, items: Span, ctx: &A, t: &mut T, depth: usize) -> bool {
+    t.cond_begin("all");
+    let mut r = true;
+    for it in items.of(&plan.conds) {
+        let x = eval_child(plan, it, ctx, t, depth);
+        r &= x;
+        if !r && !T::FULL {
+            break;
+        }
+    }
+    t.cond_end(r);
+    r
 }
 
 /// A child of `all`/`any`: leaves are tested in place (most conditions are a list of leaves), the
