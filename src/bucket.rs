@@ -53,8 +53,10 @@ pub fn bucket_with_prefix(prefix: &[u8], unit: &[u8]) -> u32 {
     }
 }
 
-/// [`bucket_with_prefix`] of more than 64 bytes in all (out of line: rare, and large).
-#[inline(never)]
+/// [`bucket_with_prefix`] of more than 64 bytes in all: natively out of line (rare, and large), in
+/// the wasm build inlined as before (its size).
+#[cfg_attr(not(target_arch = "wasm32"), inline(never))]
+#[cfg_attr(target_arch = "wasm32", inline(always))]
 fn bucket_long(prefix: &[u8], unit: &[u8]) -> u32 {
     let n = prefix.len() + unit.len();
     if n <= 256 {

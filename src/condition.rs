@@ -385,7 +385,6 @@ impl Matcher {
         self.test_general(a)
     }
 
-    #[inline(never)]
     fn test_general(&self, a: &Attr<'_>) -> bool {
         match self.op {
             Op::Exists => return a.is_present(),

@@ -17,7 +17,7 @@
 use crate::bucket::{bucket_with_prefix, integer_unit};
 use crate::condition::Matcher;
 use crate::context::{Attr, Attributes};
-use crate::plan::{Cond, FlagPlan, Plan, ServePlan, Span, KEY_SLOT};
+use crate::plan::{Cond, FlagPlan, Plan, ServePlan, KEY_SLOT};
 use crate::reason::Reason;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -203,14 +203,20 @@ fn rollout<A: Attributes + ?Sized, T: Tracer>(
 
 /// The unit's bytes for bucketing (spec §5 step 1), handed to `f`: a string as is, an integer
 /// (magnitude ≤ 2^53) in decimal. `None` for anything else.
-#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-#[cfg_attr(target_arch = "wasm32", inline)]
+#[inline]
 pub(crate) fn with_unit<R>(a: &Attr<'_>, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
-    let mut buf = [0u8; 24];
-    unit_bytes(a, &mut buf).map(f)
+    match *a {
+        Attr::String(s) => Some(f(s.as_bytes())),
+        Attr::Number { value, integer: true } => {
+            let mut buf = [0u8; 24];
+            Some(f(integer_unit(value as i64, &mut buf)))
+        }
+        _ => None,
+    }
 }
 
 /// The unit's bytes (see [`with_unit`]); `buf` holds an integer's digits.
+#[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn unit_bytes<'a>(a: &Attr<'a>, buf: &'a mut [u8; 24]) -> Option<&'a [u8]> {
     match *a {
@@ -220,8 +226,11 @@ fn unit_bytes<'a>(a: &Attr<'a>, buf: &'a mut [u8; 24]) -> Option<&'a [u8]> {
     }
 }
 
-#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-#[cfg_attr(target_arch = "wasm32", inline)]
+/// The bucket of the unit at slot `by` (traced). Natively the unit's bytes are taken in place, not
+/// handed to a closure (which the compiler kept out of line); the wasm build keeps the closure (its
+/// size and speed were measured with it).
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(always)]
 fn unit_bucket<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, prefix: &[u8], by: u32, ctx: &A, t: &mut T) -> Option<u32> {
     let a = read_attr(plan, by, ctx);
     let mut buf = [0u8; 24];
@@ -238,11 +247,31 @@ fn unit_bucket<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, prefix: &[u8], by
     }
 }
 
+/// See the native version.
+#[cfg(target_arch = "wasm32")]
+#[inline]
+fn unit_bucket<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, prefix: &[u8], by: u32, ctx: &A, t: &mut T) -> Option<u32> {
+    let path = plan.attrs.get(by as usize).map(|p| &p[..]).unwrap_or(&[]);
+    let a = ctx.attr(by as usize, path);
+    let b = with_unit(&a, |u| {
+        let b = bucket_with_prefix(prefix, u);
+        t.unit(Some(u), Some(b));
+        b
+    });
+    if b.is_none() {
+        t.unit(None, None);
+    }
+    b
+}
+
 /// The attribute at `slot`, with its path and the path's word ([`Plan::attr_words`]).
 #[inline(always)]
 fn read_attr<'c, A: Attributes + ?Sized>(plan: &Plan, slot: u32, ctx: &'c A) -> Attr<'c> {
     let path = plan.attrs.get(slot as usize).map(|p| &p[..]).unwrap_or(&[]);
+    #[cfg(not(target_arch = "wasm32"))]
     let word = plan.attr_words.get(slot as usize).copied().unwrap_or(u64::MAX);
+    #[cfg(target_arch = "wasm32")]
+    let word = u64::MAX;
     ctx.attr_at(slot as usize, path, word)
 }
 
@@ -257,7 +286,23 @@ fn eval_root<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, i: u32, ctx: &A, t:
 
 fn eval_cond<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, t: &mut T, depth: usize) -> bool {
     match c {
+        // natively through `eval_all`; the wasm build keeps the loop here (its code was measured so)
+        #[cfg(not(target_arch = "wasm32"))]
         Cond::All(items) => eval_all(plan, *items, ctx, t, depth),
+        #[cfg(target_arch = "wasm32")]
+        Cond::All(items) => {
+            t.cond_begin("all");
+            let mut r = true;
+            for it in items.of(&plan.conds) {
+                let x = eval_child(plan, it, ctx, t, depth);
+                r &= x;
+                if !r && !T::FULL {
+                    break;
+                }
+            }
+            t.cond_end(r);
+            r
+        }
         Cond::Any(items) => {
             t.cond_begin("any");
             let mut r = false;
@@ -300,9 +345,10 @@ fn eval_when<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, 
     eval_cond(plan, c, ctx, t, 0)
 }
 
-/// `all` of the nodes `items`.
+/// `all` of the nodes `items` (native builds; the wasm build's `eval_cond` has the same loop).
+#[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
-fn eval_all<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, items: Span, ctx: &A, t: &mut T, depth: usize) -> bool {
+fn eval_all<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, items: crate::plan::Span, ctx: &A, t: &mut T, depth: usize) -> bool {
     t.cond_begin("all");
     let mut r = true;
     for it in items.of(&plan.conds) {

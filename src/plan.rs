@@ -53,7 +53,9 @@ pub(crate) struct Plan {
     pub attrs: Vec<Vec<Box<str>>>,
     /// Slot → the [`short_word`](crate::bytes::short_word) of its path's first segment (`u64::MAX`:
     /// none), so that a native context finds the attribute without reading its name
-    /// ([`Attributes::attr_at`](crate::context::Attributes::attr_at)).
+    /// ([`Attributes::attr_at`](crate::context::Attributes::attr_at)). Native builds only: the wasm
+    /// layer's slot tables ignore it.
+    #[cfg(not(target_arch = "wasm32"))]
     pub attr_words: Vec<u64>,
     /// Every flag's rules; a flag's are `FlagPlan::rules`.
     pub rules: Vec<RulePlan>,
@@ -502,6 +504,7 @@ fn assemble(
         flags,
         flag_index,
         segments,
+        #[cfg(not(target_arch = "wasm32"))]
         attr_words: c.attrs.iter().map(|p| crate::context::path_word(p)).collect(),
         attrs: c.attrs,
         rules: a.rules,
