@@ -569,7 +569,6 @@ pub(crate) fn compile<'v>(
         }
         return (p.list.len() == before).then_some(Matcher { op, ignore_case, kind: Kind::Presence });
     }
-    // Operands with their paths (an iterator, so that compiling allocates nothing for them).
     let (one, many): (Option<&'v Value<'v>>, &'v [Value<'v>]) = match (value, values) {
         (Some(v), None) => (Some(v), &[]),
         (None, Some(vs)) => (None, vs),
@@ -578,7 +577,7 @@ pub(crate) fn compile<'v>(
             return None;
         }
     };
-    let operands = || one.map(|v| (v, At(path, None))).into_iter().chain(many.iter().enumerate().map(|(i, v)| (v, At(path, Some(i)))));
+    let operands = || operands_of(one, many, path);
     let ic = ignore_case && op.compares_strings();
     // Every list below is sized to its operands before it is filled (exact boxed slices, no regrowth).
     let n = one.is_some() as usize + many.len();
@@ -589,7 +588,6 @@ pub(crate) fn compile<'v>(
             std::borrow::Cow::Borrowed(s)
         }
     };
-    let lower = |s: &str| -> Box<str> { lowered_owned(s, ic) };
     let kind = match op {
         Op::Eq | Op::Neq | Op::In | Op::NotIn => {
             let allow_bool = matches!(op, Op::Eq | Op::Neq);
@@ -614,6 +612,53 @@ pub(crate) fn compile<'v>(
             }
             Kind::Equality(Scalars { strs: strs.finish(), nums: nums.finish(), has_true, has_false })
         }
+        Op::Lt | Op::Lte | Op::Gt | Op::Gte => {
+            let mut v = Collect::new(n);
+            for (o, op_path) in operands() {
+                match o {
+                    Value::Number(n) => v.push(n.as_f64().to_bits()),
+                    _ => operand_kind_error(o, "numbers", op, op_path, p),
+                }
+            }
+            Kind::Numeric(v.finish())
+        }
+        // The other operators, out of line: S3-like snapshots use equality and comparisons, and this
+        // function, hot in a load, stays small for the wasm engine's optimising compiler (through a
+        // pointer, so that wasm-opt does not inline the one call).
+        _ => std::hint::black_box(compile_other as OtherCompiler<'v>)(op, one, many, ignore_case, limits, regex_budget, path, p),
+    };
+    (p.list.len() == before).then_some(Matcher { op, ignore_case: ic, kind })
+}
+
+/// The operands with their paths (an iterator, so that compiling allocates nothing for them; one
+/// function, so that [`compile`] and [`compile_other`] share its code).
+fn operands_of<'v, 'p>(one: Option<&'v Value<'v>>, many: &'v [Value<'v>], path: &'p Path<'p>) -> impl Iterator<Item = (&'v Value<'v>, At<'p>)> {
+    one.map(|v| (v, At(path, None))).into_iter().chain(many.iter().enumerate().map(move |(i, v)| (v, At(path, Some(i)))))
+}
+
+/// The type of [`compile_other`].
+type OtherCompiler<'v> =
+    for<'l, 'b, 'x, 'y, 'q> fn(Op, Option<&'v Value<'v>>, &'v [Value<'v>], bool, &'l Limits, &'b mut usize, &'x Path<'y>, &'q mut Problems) -> Kind;
+
+/// The operands of the operators [`compile`] leaves to this function (strings, regexes, versions,
+/// instants, `contains_all`, CIDR blocks), compiled as it would.
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn compile_other<'v>(
+    op: Op,
+    one: Option<&'v Value<'v>>,
+    many: &'v [Value<'v>],
+    ignore_case: bool,
+    limits: &Limits,
+    regex_budget: &mut usize,
+    path: &Path<'_>,
+    p: &mut Problems,
+) -> Kind {
+    let operands = || operands_of(one, many, path);
+    let ic = ignore_case && op.compares_strings();
+    let n = one.is_some() as usize + many.len();
+    let lower = |s: &str| -> Box<str> { lowered_owned(s, ic) };
+    match op {
         Op::StartsWith | Op::EndsWith | Op::Contains => {
             let mut v = Vec::with_capacity(n);
             for (o, op_path) in operands() {
@@ -672,16 +717,6 @@ pub(crate) fn compile<'v>(
             }
             Kind::Regex(res.into_boxed_slice(), charged)
         }
-        Op::Lt | Op::Lte | Op::Gt | Op::Gte => {
-            let mut v = Collect::new(n);
-            for (o, op_path) in operands() {
-                match o {
-                    Value::Number(n) => v.push(n.as_f64().to_bits()),
-                    _ => operand_kind_error(o, "numbers", op, op_path, p),
-                }
-            }
-            Kind::Numeric(v.finish())
-        }
         Op::SemverEq | Op::SemverLt | Op::SemverLte | Op::SemverGt | Op::SemverGte => {
             let mut v = Vec::with_capacity(n);
             for (o, op_path) in operands() {
@@ -733,9 +768,8 @@ pub(crate) fn compile<'v>(
             }
             Kind::Cidr(v.into_boxed_slice())
         }
-        Op::Exists | Op::Missing => Kind::Presence,
-    };
-    (p.list.len() == before).then_some(Matcher { op, ignore_case: ic, kind })
+        _ => Kind::Presence,
+    }
 }
 
 /// `s`, lower-cased when `ic`, as an owned string.
