@@ -385,6 +385,32 @@ impl Matcher {
         self.test_general(a)
     }
 
+    /// Whether [`Matcher::test_short`] decides (case-sensitive equality against a linear set).
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    pub(crate) fn takes_short(&self) -> bool {
+        matches!((&self.kind, self.ignore_case), (Kind::Equality(s), false) if matches!(s.strs, StrSet::Few { .. }))
+    }
+
+    /// [`Matcher::test`] of a string attribute of at most 7 bytes given as its
+    /// [`short_word`](crate::bytes::short_word) `w` (never `u64::MAX`), when this matcher compares
+    /// short strings by word (case-sensitive equality against a linear set); `None` otherwise (then
+    /// call [`Matcher::test`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    pub(crate) fn test_short(&self, w: u64) -> Option<bool> {
+        if !self.takes_short() {
+            return None;
+        }
+        match (&self.kind, self.ignore_case) {
+            (Kind::Equality(s), false) => match &s.strs {
+                StrSet::Few { short, .. } => Some(short.contains(&w) != matches!(self.op, Op::Neq | Op::NotIn)),
+                StrSet::Many(_) => None,
+            },
+            _ => None,
+        }
+    }
+
     fn test_general(&self, a: &Attr<'_>) -> bool {
         match self.op {
             Op::Exists => return a.is_present(),

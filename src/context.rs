@@ -166,6 +166,19 @@ pub trait Attributes {
         let _ = word;
         self.attr(slot, path)
     }
+
+    /// The [`short_word`](crate::bytes::short_word) of the attribute [`Attributes::attr_at`] gives
+    /// when it is a string of at most 7 bytes, else `u64::MAX` (which a source may also give when it
+    /// does not know the word: the caller then reads the attribute). A set of short string operands
+    /// compares that one integer. The default works the word out from the string; a native
+    /// [`Context`] keeps it.
+    #[inline(always)]
+    fn short_word_at(&self, slot: usize, path: &[Box<str>], word: u64) -> u64 {
+        match self.attr_at(slot, path, word) {
+            Attr::String(s) => crate::bytes::short_word(s.as_bytes()).unwrap_or(u64::MAX),
+            _ => u64::MAX,
+        }
+    }
 }
 
 /// What [`Attributes::attr_at`] is given for a path: the [`short_word`](crate::bytes::short_word)
@@ -240,8 +253,10 @@ struct Top {
 /// A field's value, flat.
 #[derive(Clone, Copy, Debug)]
 enum Flat {
-    /// A string of at most [`INLINE`] bytes, copied. Invariant: `bytes[..len]` is a whole `str`'s
-    /// bytes (valid UTF-8).
+    /// A string of at most [`INLINE`] bytes, copied. Invariants: `bytes[..len]` is a whole `str`'s
+    /// bytes (valid UTF-8); for `len <= 7`, `bytes[len..7]` are 0 and `bytes[7]` is `len`, so that
+    /// `bytes[..8]` read little-endian is the string's [`short_word`](crate::bytes::short_word)
+    /// ([`Flat::short_word`]).
     Str { len: u8, bytes: [u8; INLINE] },
     /// A number, converted (a `json::Number` is its text: reading it would parse it).
     Number { value: f64, integer: bool },
@@ -252,12 +267,31 @@ enum Flat {
     Field,
 }
 
+impl Flat {
+    /// A string's [`short_word`](crate::bytes::short_word) when it has at most 7 bytes, else
+    /// `u64::MAX` (one load: see the invariants of [`Flat::Str`]).
+    #[inline(always)]
+    fn short_word(&self) -> u64 {
+        match self {
+            Flat::Str { len, bytes } if *len <= 7 => {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(&bytes[..8]);
+                u64::from_le_bytes(w)
+            }
+            _ => u64::MAX,
+        }
+    }
+}
+
 impl Top {
     fn of(name: &str, v: &Value<'static>) -> Top {
         let value = match v {
             Value::String(s) if s.len() <= INLINE => {
                 let mut bytes = [0u8; INLINE];
                 bytes[..s.len()].copy_from_slice(s.as_bytes());
+                if s.len() <= 7 {
+                    bytes[7] = s.len() as u8;
+                }
                 Flat::Str { len: s.len() as u8, bytes }
             }
             Value::Number(_) => match attr_of_json(v) {
@@ -382,7 +416,7 @@ impl Context {
     fn flat<'a>(&'a self, i: usize, t: &'a Top) -> Attr<'a> {
         match &t.value {
             Flat::Str { len, bytes } => {
-                let b = bytes.get(..usize::from(*len)).unwrap_or(&[]);
+                let b = &bytes[..usize::from(*len).min(INLINE)];
                 // SAFETY: by the invariant of `Flat::Str`, `bytes[..len]` is a copy of a whole `str`
                 // (`Top::of`), so it is valid UTF-8 (checked by the test `flat_strings`).
                 Attr::String(unsafe { core::str::from_utf8_unchecked(b) })
@@ -394,21 +428,22 @@ impl Context {
         }
     }
 
-    /// The top-level attribute whose name's word is `w` (a name of at most 7 bytes).
+    /// Field `i` and its entry, for the first top-level field whose name's word is `w` (a name of at
+    /// most 7 bytes).
     #[inline(always)]
-    fn top_word(&self, w: u64) -> Attr<'_> {
+    fn top_entry(&self, w: u64) -> Option<(usize, &Top)> {
         // `head` first, a fixed number of entries (no loop test), unused ones matching nothing
         for (i, t) in self.head.iter().enumerate() {
             if t.name == w {
-                return self.flat(i, t);
+                return Some((i, t));
             }
         }
         for (i, t) in self.rest.iter().enumerate() {
             if t.name == w {
-                return self.flat(i + HEAD, t);
+                return Some((i + HEAD, t));
             }
         }
-        Attr::Missing
+        None
     }
 
     /// The top-level attribute `name`.
@@ -452,9 +487,21 @@ impl Attributes for Context {
     #[inline(always)]
     fn attr_at(&self, slot: usize, path: &[Box<str>], word: u64) -> Attr<'_> {
         if path.len() == 1 && word != u64::MAX {
-            self.top_word(word)
+            match self.top_entry(word) {
+                Some((i, t)) => self.flat(i, t),
+                None => Attr::Missing,
+            }
         } else {
             self.attr(slot, path)
+        }
+    }
+
+    #[inline(always)]
+    fn short_word_at(&self, _slot: usize, path: &[Box<str>], word: u64) -> u64 {
+        if path.len() == 1 && word != u64::MAX {
+            self.top_entry(word).map_or(u64::MAX, |(_, t)| t.value.short_word())
+        } else {
+            u64::MAX // a nested attribute: read it
         }
     }
 }
@@ -696,6 +743,14 @@ mod tests {
         assert!(matches!(j.attr(0, &p("c.d")), Attr::Number { value, integer: true } if value == 4.0));
     }
 
+    /// A source with only [`Attributes::attr`]: the trait's defaults for the rest.
+    struct Plain<'a>(&'a Context);
+    impl Attributes for Plain<'_> {
+        fn attr(&self, slot: usize, path: &[Box<str>]) -> Attr<'_> {
+            self.0.attr(slot, path)
+        }
+    }
+
     #[test]
     fn flat_strings() {
         // every length around the inline limit, ASCII and multi-byte, read by name and by word
@@ -741,6 +796,29 @@ mod tests {
             }
         }
         assert_eq!(core::mem::size_of::<Top>(), 24);
+        // the short words a context hands over are those of its strings of at most 7 bytes
+        let mut c = Context::empty();
+        for n in 0..=15usize {
+            for unit in ["a", "é", "\u{0}"] {
+                let v: String = unit.repeat(n);
+                c = c.with(&format!("s{n}"), v.as_str()).with("long-name", v.as_str());
+                for name in [format!("s{n}"), "long-name".into()] {
+                    let path = p(&name);
+                    let want = crate::bytes::short_word(v.as_bytes()).unwrap_or(u64::MAX);
+                    let got = c.short_word_at(0, &path, path_word(&path));
+                    // a name over 7 bytes: the word is not known
+                    assert_eq!(got, if name.len() <= 7 { want } else { u64::MAX }, "{name} {v:?}");
+                    assert_eq!(Plain(&c).short_word_at(0, &path, path_word(&path)), want);
+                }
+            }
+        }
+        let c = Context::from_json(r#"{"key":"k","n":1,"b":true,"z":null,"a":["x"],"o":{"p":"q"}}"#).unwrap();
+        for name in ["n", "b", "z", "a", "o", "none"] {
+            let path = p(name);
+            assert_eq!(c.short_word_at(0, &path, path_word(&path)), u64::MAX, "{name}");
+        }
+        let path = p("o.p");
+        assert_eq!(c.short_word_at(0, &path, path_word(&path)), u64::MAX); // nested: read it
         assert_eq!(path_word::<&str>(&[]), u64::MAX);
         assert_eq!(path_word(&["eightbyt"]), u64::MAX);
     }
