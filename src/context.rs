@@ -181,10 +181,14 @@ pub trait Attributes {
     }
 }
 
-/// What [`Attributes::attr_at`] is given for a path: the [`short_word`](crate::bytes::short_word)
-/// of its first segment, or `u64::MAX` (no word: an empty path, or a first segment over 7 bytes).
+/// What [`Attributes::attr_at`] is given for a path: for a path of one segment, the
+/// [`short_word`](crate::bytes::short_word) of that segment; else, or for a segment over 7 bytes,
+/// `u64::MAX` (no word). A word other than `u64::MAX` thus names a top-level attribute.
 pub fn path_word<S: AsRef<str>>(path: &[S]) -> u64 {
-    path.first().map_or(u64::MAX, |s| name_word(s.as_ref()))
+    match path {
+        [name] => name_word(name.as_ref()),
+        _ => u64::MAX,
+    }
 }
 
 fn name_word(name: &str) -> u64 {
@@ -486,7 +490,8 @@ impl Attributes for Context {
 
     #[inline(always)]
     fn attr_at(&self, slot: usize, path: &[Box<str>], word: u64) -> Attr<'_> {
-        if path.len() == 1 && word != u64::MAX {
+        // a word names a top-level attribute (`path_word`)
+        if word != u64::MAX {
             match self.top_entry(word) {
                 Some((i, t)) => self.flat(i, t),
                 None => Attr::Missing,
@@ -497,8 +502,8 @@ impl Attributes for Context {
     }
 
     #[inline(always)]
-    fn short_word_at(&self, _slot: usize, path: &[Box<str>], word: u64) -> u64 {
-        if path.len() == 1 && word != u64::MAX {
+    fn short_word_at(&self, _slot: usize, _path: &[Box<str>], word: u64) -> u64 {
+        if word != u64::MAX {
             self.top_entry(word).map_or(u64::MAX, |(_, t)| t.value.short_word())
         } else {
             u64::MAX // a nested attribute: read it
@@ -821,6 +826,8 @@ mod tests {
         assert_eq!(c.short_word_at(0, &path, path_word(&path)), u64::MAX); // nested: read it
         assert_eq!(path_word::<&str>(&[]), u64::MAX);
         assert_eq!(path_word(&["eightbyt"]), u64::MAX);
+        assert_eq!(path_word(&["a", "b"]), u64::MAX);
+        assert_eq!(path_word(&["a"]), name_word("a"));
     }
 
     #[test]
