@@ -78,7 +78,8 @@ pub enum RuleStep {
 pub(crate) trait Tracer {
     const FULL: bool = false;
     /// Whether it looks at leaves ([`Tracer::leaf`]); when not, a leaf may be decided without
-    /// building its attribute.
+    /// building its attribute (native builds only).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     const LEAVES: bool = true;
     fn flag_begin(&mut self, _flag: u32) {}
     fn flag_end(&mut self, _flag: u32, _o: &Outcome) {}
