@@ -129,7 +129,14 @@ impl Engine {
         Ok(Engine::new(plan, p.list))
     }
 
-    /// The engine of a plan, with its constant results worked out.
+    /// The engine of a plan built by a chunked load (`plan::Chunked`, the wasm loader).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn from_plan(plan: Plan) -> Engine {
+        Engine::new(plan, Vec::new())
+    }
+
+    /// The engine of a plan, with its constant results worked out (out of line: called by both loads).
+    #[inline(never)]
     fn new(plan: Plan, warnings: Vec<Problem>) -> Engine {
         let constants = plan
             .flags

@@ -300,7 +300,7 @@ fn eval_leaf<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, l: u32, ctx: &A, t:
     let path = plan.attrs.get(slot as usize).map(|p| &p[..]).unwrap_or(&[]);
     let a = ctx.attr(slot as usize, path);
     let r = leaf.matcher.test(&a);
-    t.leaf(slot, &leaf.matcher, plan.operand(leaf.operand), &a, r);
+    t.leaf(slot, &leaf.matcher, plan.operand(leaf), &a, r);
     r
 }
 
