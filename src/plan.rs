@@ -19,7 +19,7 @@
 //!   a few words; split entries and ramp steps are in `splits` and `ramps`.
 //!
 //! The one-pass load sizes the arenas that grow with the flags by extrapolating its first flags over
-//! the text (plus an eighth), so they seldom regrow.
+//! the text (plus a sixteenth), so they seldom regrow.
 //!
 //! Invariants: a `Plan` built from a problem-free model has every index and span in range; `conds`
 //! holds trees (every node but a root is the child of exactly one node, so evaluation, which recurses
@@ -904,17 +904,18 @@ impl Stream {
     }
 
     /// Reserves room in the arenas for the rest of the text, extrapolating what the flags read up to
-    /// byte `offset` take (plus an eighth): so that they are not regrown (regrowth copies them and, in
+    /// byte `offset` take (plus a sixteenth): so that they are not regrown (regrowth copies them and, in
     /// wasm, leaves holes that grow the memory). An estimate too low only means regrowth, too high a
     /// margin trimmed when the plan is assembled.
     fn reserve(&mut self, offset: usize) {
         let offset = offset.max(1);
         let more = |n: usize| {
             let total = n.saturating_mul(self.text_len) / offset;
-            total.saturating_add(total / 8).saturating_sub(n)
+            total.saturating_add(total / 16).saturating_sub(n)
         };
         let (c, a) = (&mut self.c, &mut self.a);
         self.flags.reserve(more(self.flags.len()));
+        self.flag_index.reserve(more(self.flag_index.len()), more(self.flag_index.key_bytes()));
         c.leaves.reserve(more(c.leaves.len()));
         a.rules.reserve(more(a.rules.len()));
         a.variants.reserve(more(a.variants.len()));
