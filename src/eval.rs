@@ -412,7 +412,7 @@ fn eval_leaf<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, l: u32, ctx: &A, t:
     }
     let a = read_attr(plan, slot, ctx);
     let r = leaf.matcher.test(&a);
-    t.leaf(slot, &leaf.matcher, plan.operand(leaf.operand), &a, r);
+    t.leaf(slot, &leaf.matcher, plan.operand(leaf), &a, r);
     r
 }
 

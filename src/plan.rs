@@ -14,12 +14,12 @@
 //! - `conds`: every condition node; the children of an `all`/`any` are contiguous (`Cond::All(span)`),
 //!   a `not`'s operand is one index, and leaves point into `leaves` (slot, operand text, [`Matcher`]);
 //! - `text`: flag keys, bucketing prefixes and condition operands (compact JSON for explain
-//!   traces), one string; a flag without `salt` shares its key's bytes (`key` then `:`);
+//!   traces; builds without explain traces, the browser runtime, leave the operands out), one string; a flag without `salt` shares its key's bytes (`key` then `:`);
 //! - what rules rarely have (an id, a `from`/`until` window) is in `rule_extras`, so a [`RulePlan`] is
 //!   a few words; split entries and ramp steps are in `splits` and `ramps`.
 //!
 //! The one-pass load sizes the arenas that grow with the flags by extrapolating its first flags over
-//! the text (plus an eighth), so they seldom regrow.
+//! the text (plus a sixteenth), so they seldom regrow.
 //!
 //! Invariants: a `Plan` built from a problem-free model has every index and span in range; `conds`
 //! holds trees (every node but a root is the child of exactly one node, so evaluation, which recurses
@@ -119,10 +119,17 @@ impl Plan {
         self.text.get(s.0 as usize..s.1 as usize).unwrap_or("")
     }
 
-    /// The operand text of a condition (compact JSON, `""` when it has none), for explain traces.
+    /// The operand text of a leaf (compact JSON, `""` when it has none), for explain traces; always
+    /// `""` in a build without them (see [`Leaf`]).
     #[inline]
-    pub(crate) fn operand(&self, s: Span) -> &str {
-        self.str(s)
+    pub(crate) fn operand(&self, leaf: &Leaf) -> &str {
+        #[cfg(any(not(target_arch = "wasm32"), feature = "explain"))]
+        return self.str(leaf.operand);
+        #[cfg(all(target_arch = "wasm32", not(feature = "explain")))]
+        {
+            let _ = leaf;
+            ""
+        }
     }
 
     /// A flag's key.
@@ -254,10 +261,15 @@ pub(crate) enum Cond {
 }
 
 /// An attribute test.
+///
+/// The operand text is kept only where explain traces can be asked for (native
+/// builds, and wasm builds with the `explain` feature); the shipped browser runtime has no explain, and
+/// leaves it out (S3: 3,000 spans and ~60 KB of text less).
 #[derive(Debug)]
 pub(crate) struct Leaf {
     pub slot: u32,
     /// In `text`.
+    #[cfg(any(not(target_arch = "wasm32"), feature = "explain"))]
     pub operand: Span,
     pub matcher: Matcher,
 }
@@ -275,8 +287,8 @@ pub(crate) struct SegmentPlan {
     pub when: Option<Cond>,
 }
 
-struct Compiler<'l> {
-    limits: &'l Limits,
+struct Compiler {
+    limits: Limits,
     /// What is left of `limits.max_regex_total_bytes`.
     regex_budget: usize,
     slots: StrIndex,
@@ -287,11 +299,11 @@ struct Compiler<'l> {
     text: String,
 }
 
-impl<'l> Compiler<'l> {
+impl Compiler {
     /// A compiler with slot 0 taken by `key`.
-    fn new(limits: &'l Limits, segment_index: StrIndex) -> Compiler<'l> {
+    fn new(limits: &Limits, segment_index: StrIndex) -> Compiler {
         let mut c = Compiler {
-            limits,
+            limits: *limits,
             regex_budget: limits.max_regex_total_bytes,
             slots: StrIndex::default(),
             attrs: Vec::new(),
@@ -320,6 +332,29 @@ impl<'l> Compiler<'l> {
         Span::new(start, self.text.len())
     }
 
+    /// Appends a leaf's operands to the text as compact JSON (explain traces); their span.
+    #[cfg(any(not(target_arch = "wasm32"), feature = "explain"))]
+    fn operand(&mut self, a: &crate::snapshot::AttrCondition<'_>) -> Span {
+        let operand = &mut self.text;
+        let start = operand.len();
+        match (a.compact, &a.value, &a.values) {
+            (Some(text), _, _) => operand.push_str(text),
+            (_, Some(v), _) => crate::json::write_value(operand, v),
+            (_, _, Some(vs)) => {
+                operand.push('[');
+                for (i, v) in vs.iter().enumerate() {
+                    if i > 0 {
+                        operand.push(',');
+                    }
+                    crate::json::write_value(operand, v);
+                }
+                operand.push(']');
+            }
+            _ => {}
+        }
+        Span::new(start, operand.len())
+    }
+
     /// Compiles a condition tree into `conds`; the index of its root there.
     fn root(&mut self, c: &Condition<'_>, path: &Path<'_>, p: &mut Problems) -> u32 {
         let node = self.cond(c, path, p);
@@ -337,29 +372,18 @@ impl<'l> Compiler<'l> {
             Condition::Segment(s) => Cond::Segment(self.segment_index.get(s).unwrap_or(NONE)),
             Condition::Attr(a) => {
                 let matcher =
-                    condition::compile(&a.op, a.value.as_ref(), a.values.as_deref(), a.ignore_case, self.limits, &mut self.regex_budget, path, p);
+                    condition::compile(&a.op, a.value.as_ref(), a.values.as_deref(), a.ignore_case, &self.limits, &mut self.regex_budget, path, p);
                 match matcher {
                     Some(matcher) => {
-                        let operand = &mut self.text;
-                        let start = operand.len();
-                        match (a.compact, &a.value, &a.values) {
-                            (Some(text), _, _) => operand.push_str(text),
-                            (_, Some(v), _) => crate::json::write_value(operand, v),
-                            (_, _, Some(vs)) => {
-                                operand.push('[');
-                                for (i, v) in vs.iter().enumerate() {
-                                    if i > 0 {
-                                        operand.push(',');
-                                    }
-                                    crate::json::write_value(operand, v);
-                                }
-                                operand.push(']');
-                            }
-                            _ => {}
-                        }
-                        let operand = Span::new(start, operand.len());
+                        #[cfg(any(not(target_arch = "wasm32"), feature = "explain"))]
+                        let operand = self.operand(a);
                         let slot = self.slot(&a.attr);
-                        self.leaves.push(Leaf { slot, operand, matcher });
+                        self.leaves.push(Leaf {
+                            slot,
+                            #[cfg(any(not(target_arch = "wasm32"), feature = "explain"))]
+                            operand,
+                            matcher,
+                        });
                         Cond::Attr(index(self.leaves.len() - 1))
                     }
                     None => Cond::Any(Span(0, 0)),
@@ -435,7 +459,7 @@ fn prefix(salt: &str) -> Box<[u8]> {
     v.into_boxed_slice()
 }
 
-fn segment_plan(c: &mut Compiler<'_>, key: &str, s: &Segment<'_>, p: &mut Problems) -> SegmentPlan {
+fn segment_plan(c: &mut Compiler, key: &str, s: &Segment<'_>, p: &mut Problems) -> SegmentPlan {
     let (root, segments) = (Path::Root, "segments");
     let when = s.when.as_ref().map(|w| c.cond(w, &root.key(segments).key(key).key("when"), p));
     let salt = s.hash_salt.as_deref().unwrap_or(key);
@@ -487,7 +511,7 @@ pub(crate) fn compile(s: Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Prob
 #[allow(clippy::too_many_arguments)]
 fn assemble(
     head: Snapshot<'_>,
-    c: Compiler<'_>,
+    c: Compiler,
     a: Arenas,
     flags: Vec<FlagPlan>,
     flag_index: StrIndex,
@@ -539,33 +563,205 @@ pub(crate) fn stream(text: &str, limits: &Limits, now_ms: Option<i64>) -> Option
     let mut p = Problems::default();
     let mut sink = Stream::new(limits, now_ms, text.len());
     let model = crate::snapshot::build_with(text, limits.max_json_depth, &mut p, &mut sink).ok()??;
-    if sink.failed || !p.list.is_empty() {
-        return None;
-    }
-    // Segments are compiled before the first flag (their slots come first, as in `compile`); a
-    // snapshot without flags has them compiled here.
-    let segments = match sink.segments.take() {
-        Some((n, plans)) if n == model.segments.len() => plans,
-        Some(_) => return None,
-        None => {
-            sink.c.segment_index = segment_keys(&model.segments);
-            segment_plans(&mut sink.c, &model.segments, &mut p)
+    sink.finish(model, p)
+}
+
+/// A chunked load: [`stream`] over a text handed over in pieces, of which only the unread part of the
+/// current one is held (the wasm build: the text is not copied whole into its memory, which never
+/// shrinks). The members of the root object before `flags` are held until `flags` is found (read
+/// from them: its segments, compiled before the first flag); each flag is read as soon as its text is
+/// complete; the members after `flags` are held to the end. The model of the document but its flags is
+/// then read from a *skeleton*, those members with `"flags":{}`, and checked as [`stream`] checks it.
+///
+/// Anything [`stream`] would refuse is refused ([`Chunked::finish`] gives `None`, and the whole text is
+/// to be loaded the ordinary way, which reports every problem with its line, column and path): a
+/// problem, a text that is not JSON (a chunk boundary can make a window fail to read, so a window is
+/// only judged wrong once it holds the rest of the text), a flag key written twice (each window is
+/// checked by the reader, and all keys by the flag index). On success the plan equals [`stream`]'s.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the wasm loader's (and tests')
+pub(crate) struct Chunked {
+    sink: Stream,
+    /// The text not yet read, beginning with `{` once the flags are reached (see [`Chunked::push`]).
+    window: Vec<u8>,
+    /// The root members before the `flags` object's `{`.
+    head: Vec<u8>,
+    /// Reading the flags: where `window` starts in the whole text; `after`: the window starts just after
+    /// a flag (a `,` or the `}` closing `flags` is to come) rather than at a key.
+    flags: Option<(usize, bool)>,
+    /// The `flags` object was closed: `window` holds the text after it.
+    ended: bool,
+    /// Bytes received, and the whole text's length.
+    received: usize,
+    len: usize,
+    /// A window that could not be read is read again only once it is twice as long (no quadratic work
+    /// over a long flag, or a wrong one).
+    retry_at: usize,
+    failed: bool,
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the wasm loader's (and tests')
+impl Chunked {
+    /// A chunked load of a text of `len` bytes.
+    pub(crate) fn new(len: usize, limits: &Limits, now_ms: Option<i64>) -> Chunked {
+        Chunked {
+            sink: Stream::new(limits, now_ms, len),
+            window: Vec::new(),
+            head: Vec::new(),
+            flags: None,
+            ended: false,
+            received: 0,
+            len,
+            retry_at: 0,
+            failed: len > limits.max_bytes || limits.max_json_depth < 2,
         }
-    };
-    // What `validate` checks beyond the flags (the flags were checked one by one, but for their
-    // prerequisites, checked by `resolve`).
-    let keys = Keys { segments: core::mem::take(&mut sink.c.segment_index), flags: StrIndex::default() };
-    crate::validate::validate(&model, &keys, limits, now_ms, &mut p);
-    if !p.list.is_empty() || !sink.resolve(true) {
-        return None;
     }
-    let head = Snapshot { segments: Vec::new(), ..model };
-    let plan = assemble(head, sink.c, sink.a, sink.flags, sink.flag_index, segments, limits, &mut p);
-    p.list.is_empty().then_some(plan)
+
+    /// Makes the load fail (e.g. its limits could not be read): the text is to be loaded the ordinary way.
+    pub(crate) fn refuse(&mut self) {
+        self.failed = true;
+    }
+
+    /// Whether the load has failed already (the rest of the text need not be pushed).
+    pub(crate) fn failed(&self) -> bool {
+        self.failed || self.sink.failed
+    }
+
+    /// Takes the next bytes of the text and reads what they complete.
+    pub(crate) fn push(&mut self, chunk: &[u8]) {
+        if self.failed() {
+            return;
+        }
+        self.received = self.received.saturating_add(chunk.len());
+        if self.received > self.len {
+            self.failed = true;
+            return;
+        }
+        self.window.extend_from_slice(chunk);
+        let last = self.received == self.len;
+        while !self.failed() && !self.ended && (last || self.window.len() >= self.retry_at) {
+            if !self.step(last) {
+                break;
+            }
+        }
+    }
+
+    /// Reads what the window holds; `false` when it needs more text.
+    fn step(&mut self, last: bool) -> bool {
+        let depth = self.sink.c.limits.max_json_depth;
+        // A multi-byte character cut by the chunk boundary is left for the next chunk.
+        let text = match core::str::from_utf8(&self.window) {
+            Ok(t) => t,
+            Err(e) if e.error_len().is_none() && !last => match self.window.get(..e.valid_up_to()).map(core::str::from_utf8) {
+                Some(Ok(t)) => t,
+                _ => return self.wait(last),
+            },
+            Err(_) => {
+                self.failed = true;
+                return false;
+            }
+        };
+        let Some((base, after)) = self.flags else {
+            let Some(start) = crate::snapshot::flags_start(text, depth) else { return self.wait(last) };
+            // The window from the flags' `{` on; the members before it are kept, their segments compiled.
+            let open = start - 1;
+            self.head.extend_from_slice(self.window.get(..open).unwrap_or_default());
+            self.consume(open);
+            self.flags = Some((open, false));
+            self.segments();
+            self.retry_at = 0;
+            return true;
+        };
+        if after {
+            // Just after a flag: a `,` (which becomes the window's `{`) or the `}` closing the flags.
+            let at = crate::snapshot::whitespace(text.as_bytes());
+            match self.window.get_mut(at) {
+                Some(b @ b',') => *b = b'{',
+                Some(b'}') => {
+                    self.consume(at + 1);
+                    self.ended = true;
+                    return true;
+                }
+                None => return self.wait(last),
+                _ => {
+                    self.failed = true;
+                    return false;
+                }
+            }
+            self.consume(at);
+            self.flags = Some((base + at, false));
+            return true;
+        }
+        match crate::snapshot::read_flags(text, depth - 1, base, &mut self.sink) {
+            crate::snapshot::FlagsRead::End(end) => {
+                self.consume(end);
+                self.ended = true;
+                true
+            }
+            crate::snapshot::FlagsRead::More(mark) if mark > 1 => {
+                self.consume(mark);
+                self.flags = Some((base + mark, true));
+                self.retry_at = 0;
+                true
+            }
+            crate::snapshot::FlagsRead::More(_) => self.wait(last),
+            crate::snapshot::FlagsRead::Failed => {
+                self.failed = true;
+                false
+            }
+        }
+    }
+
+    /// Drops the first `n` bytes of the window (read).
+    fn consume(&mut self, n: usize) {
+        let n = n.min(self.window.len());
+        self.window.copy_within(n.., 0);
+        self.window.truncate(self.window.len() - n);
+    }
+
+    /// The window cannot be read yet: wait until it is twice as long, or fail when the text is complete.
+    fn wait(&mut self, last: bool) -> bool {
+        self.failed |= last;
+        self.retry_at = self.window.len().saturating_mul(2);
+        false
+    }
+
+    /// The segments written before the flags, compiled before the first flag (as [`stream`] does).
+    fn segments(&mut self) {
+        let mut head = self.head.clone();
+        head.extend_from_slice(b"{}}");
+        let Ok(text) = core::str::from_utf8(&head) else {
+            self.failed = true;
+            return;
+        };
+        let mut p = Problems::default();
+        if let Ok(Some(model)) = crate::snapshot::build(text, self.sink.c.limits.max_json_depth, &mut p) {
+            if !model.segments.is_empty() {
+                let c = &mut self.sink.c;
+                c.segment_index = segment_keys(&model.segments);
+                let plans = segment_plans(c, &model.segments, &mut p);
+                self.sink.segments = Some((model.segments.len(), plans));
+                self.failed |= !p.list.is_empty();
+            }
+        }
+    }
+
+    /// The plan, once the whole text was pushed; `None`: load the text the ordinary way.
+    pub(crate) fn finish(self) -> Option<Plan> {
+        if self.failed() || !self.ended || self.received != self.len {
+            return None;
+        }
+        let Chunked { sink, window, mut head, .. } = self;
+        head.extend_from_slice(b"{}");
+        head.extend_from_slice(&window);
+        let text = core::str::from_utf8(&head).ok()?;
+        let mut p = Problems::default();
+        let model = crate::snapshot::build(text, sink.c.limits.max_json_depth, &mut p).ok()??;
+        sink.finish(model, p)
+    }
 }
 
 /// Compiles the segments, in order.
-fn segment_plans(c: &mut Compiler<'_>, segments: &[(Str<'_>, Segment<'_>)], p: &mut Problems) -> Vec<SegmentPlan> {
+fn segment_plans(c: &mut Compiler, segments: &[(Str<'_>, Segment<'_>)], p: &mut Problems) -> Vec<SegmentPlan> {
     segments.iter().map(|(k, seg)| segment_plan(c, k, seg, p)).collect()
 }
 
@@ -575,13 +771,14 @@ fn segment_keys(segments: &[(Str<'_>, Segment<'_>)]) -> StrIndex {
 }
 
 /// The [`FlagSink`] of [`stream`].
-struct Stream<'l, 'a> {
-    c: Compiler<'l>,
+struct Stream {
+    c: Compiler,
     a: Arenas,
     flags: Vec<FlagPlan>,
     flag_index: StrIndex,
     /// Prerequisites to resolve once every flag is read: (flag index, position in `requires`, model).
-    pending: Vec<(u32, u32, crate::snapshot::Prerequisite<'a>)>,
+    /// Owned: a chunked load reads each flag from a window that is gone when they are resolved.
+    pending: Vec<(u32, u32, crate::snapshot::Prerequisite<'static>)>,
     /// The number of segments read before the first flag, and their plans.
     segments: Option<(usize, Vec<SegmentPlan>)>,
     now_ms: Option<i64>,
@@ -591,12 +788,12 @@ struct Stream<'l, 'a> {
     text_len: usize,
 }
 
-impl<'l, 'a> Stream<'l, 'a> {
+impl Stream {
     /// Flags read before the arenas are sized by extrapolation.
     const SAMPLE: usize = 16;
 
     #[inline(never)]
-    fn new(limits: &'l Limits, now_ms: Option<i64>, text_len: usize) -> Self {
+    fn new(limits: &Limits, now_ms: Option<i64>, text_len: usize) -> Self {
         Stream {
             c: Compiler::new(limits, StrIndex::default()),
             a: Arenas::default(),
@@ -610,14 +807,45 @@ impl<'l, 'a> Stream<'l, 'a> {
         }
     }
 
+    /// The plan, once every flag went through the sink; `model`: the rest of the document (its segments
+    /// among them), `p` the problems found reading it. `None` on any problem.
+    fn finish(mut self, model: Snapshot<'_>, mut p: Problems) -> Option<Plan> {
+        if self.failed || !p.list.is_empty() {
+            return None;
+        }
+        // Segments are compiled before the first flag (their slots come first, as in `compile`); a
+        // snapshot without flags has them compiled here.
+        let segments = match self.segments.take() {
+            Some((n, plans)) if n == model.segments.len() => plans,
+            Some(_) => return None,
+            None => {
+                self.c.segment_index = segment_keys(&model.segments);
+                segment_plans(&mut self.c, &model.segments, &mut p)
+            }
+        };
+        // What `validate` checks beyond the flags (the flags were checked one by one, but for their
+        // prerequisites, checked by `resolve`).
+        let keys = Keys { segments: core::mem::take(&mut self.c.segment_index), flags: StrIndex::default() };
+        let limits = self.c.limits;
+        crate::validate::validate(&model, &keys, &limits, self.now_ms, &mut p);
+        if !p.list.is_empty() || !self.resolve(true) {
+            return None;
+        }
+        let head = Snapshot { segments: Vec::new(), ..model };
+        let plan = assemble(head, self.c, self.a, self.flags, self.flag_index, segments, &limits, &mut p);
+        p.list.is_empty().then_some(plan)
+    }
+
     /// Compiles flag `key` (its prerequisites are left for [`Stream::resolve`]).
     #[inline(never)]
-    fn add(&mut self, key: &str, mut f: Flag<'a>, p: &mut Problems) {
+    fn add(&mut self, key: &str, mut f: Flag<'_>, p: &mut Problems) {
         let i = index(self.flags.len());
         let start = self.a.requires.len();
         for r in core::mem::take(&mut f.requires) {
             let at = index(self.a.requires.len());
             self.a.requires.push(Requirement { flag: NONE, variants: Span(0, 0) });
+            let owned = |s: Str<'_>| Str::Owned(s.into_owned());
+            let r = crate::snapshot::Prerequisite { flag: r.flag.map(owned), variants: r.variants.into_iter().map(owned).collect() };
             self.pending.push((i, at, r));
         }
         let requires = Span::new(start, self.a.requires.len());
@@ -680,21 +908,22 @@ impl<'l, 'a> Stream<'l, 'a> {
         while edges.len() < self.flags.len() {
             edges.push(Vec::new());
         }
-        !strict || crate::validate::prerequisites_ok(&edges, self.c.limits)
+        !strict || crate::validate::prerequisites_ok(&edges, &self.c.limits)
     }
 
     /// Reserves room in the arenas for the rest of the text, extrapolating what the flags read up to
-    /// byte `offset` take (plus an eighth): so that they are not regrown (regrowth copies them and, in
+    /// byte `offset` take (plus a sixteenth): so that they are not regrown (regrowth copies them and, in
     /// wasm, leaves holes that grow the memory). An estimate too low only means regrowth, too high a
     /// margin trimmed when the plan is assembled.
     fn reserve(&mut self, offset: usize) {
         let offset = offset.max(1);
         let more = |n: usize| {
             let total = n.saturating_mul(self.text_len) / offset;
-            total.saturating_add(total / 8).saturating_sub(n)
+            total.saturating_add(total / 16).saturating_sub(n)
         };
         let (c, a) = (&mut self.c, &mut self.a);
         self.flags.reserve(more(self.flags.len()));
+        self.flag_index.reserve(more(self.flag_index.len()), more(self.flag_index.key_bytes()));
         c.leaves.reserve(more(c.leaves.len()));
         a.rules.reserve(more(a.rules.len()));
         a.variants.reserve(more(a.variants.len()));
@@ -703,7 +932,7 @@ impl<'l, 'a> Stream<'l, 'a> {
     }
 }
 
-impl<'a> FlagSink<'a> for Stream<'_, 'a> {
+impl<'a> FlagSink<'a> for Stream {
     #[inline(never)]
     fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
         if self.failed || !p.list.is_empty() {
@@ -716,12 +945,17 @@ impl<'a> FlagSink<'a> for Stream<'_, 'a> {
             let plans = segment_plans(c, segments, p);
             self.segments = Some((segments.len(), plans));
         }
-        crate::validate::flag_alone(&key, &f, &c.segment_index, c.limits, self.now_ms, p);
+        crate::validate::flag_alone(&key, &f, &c.segment_index, &c.limits, self.now_ms, p);
         if !p.list.is_empty() {
             self.failed = true;
             return None;
         }
-        self.flag_index.get_or_insert(&key, index(self.flags.len()));
+        // A key written twice is refused by the reader; a chunked load reads the flags window by window,
+        // and finds it here.
+        if self.flag_index.get_or_insert(&key, index(self.flags.len())) != index(self.flags.len()) {
+            self.failed = true;
+            return None;
+        }
         self.add(&key, f, p);
         self.failed = !p.list.is_empty();
         if self.flags.len() == Self::SAMPLE {
@@ -753,7 +987,7 @@ impl Keys {
 /// Compiles one flag (consuming its model) into the arenas. Not inlined: called once per flag, it is
 /// optimised early by wasm engines that start in baseline code.
 #[inline(never)]
-fn flag_plan(c: &mut Compiler<'_>, a: &mut Arenas, key: &str, f: Flag<'_>, requires: Span, flags_path: &Path<'_>, p: &mut Problems) -> FlagPlan {
+fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: Flag<'_>, requires: Span, flags_path: &Path<'_>, p: &mut Problems) -> FlagPlan {
     let path = flags_path.key(key);
     let rules_path = path.key("rules");
     let kind = f.variants.iter().find_map(|(_, v)| ValueKind::of(v)).unwrap_or(ValueKind::Boolean);
@@ -775,7 +1009,7 @@ fn flag_plan(c: &mut Compiler<'_>, a: &mut Arenas, key: &str, f: Flag<'_>, requi
     for (i, r) in f.rules.iter().flatten().enumerate() {
         let rp = rules_path.index(i);
         let when = r.when.as_ref().map(|w| c.cond(w, &rp.key("when"), p));
-        let by = |c: &mut Compiler<'_>, by: &Option<std::borrow::Cow<'_, str>>| c.slot(by.as_deref().unwrap_or("key"));
+        let by = |c: &mut Compiler, by: &Option<std::borrow::Cow<'_, str>>| c.slot(by.as_deref().unwrap_or("key"));
         let serve = match &r.serve {
             Serve::Variant(v) => ServePlan::Variant(vx.get(Some(v))),
             Serve::Split { split, by: b } => {
@@ -981,6 +1215,119 @@ mod tests {
     /// problems, and builds the same plan as the ordinary load.
     #[test]
     fn one_pass_load_equals_the_ordinary_load() {
+        let snapshots = snapshots();
+        let mut streamed = 0;
+        for s in &snapshots {
+            let one = stream(s, &Limits::default(), None);
+            let two = ordinary(s);
+            match (&one, &two) {
+                (Some(a), Some(b)) => {
+                    assert_eq!(format!("{a:?}"), format!("{b:?}"), "{s}");
+                    streamed += 1;
+                }
+                (None, Some(_)) => assert!(s.find("\"segments\"") > s.find("\"flags\""), "not taken by the one-pass load: {s}"),
+                (Some(_), None) => panic!("the one-pass load took a text with problems: {s}"),
+                (None, None) => {}
+            }
+        }
+        assert!(streamed > 12, "{streamed}");
+    }
+
+    /// A chunked load of `text` in chunks of `size` bytes.
+    fn chunked(text: &[u8], size: usize, limits: &Limits) -> Option<Plan> {
+        let mut c = Chunked::new(text.len(), limits, None);
+        for chunk in text.chunks(size.max(1)) {
+            c.push(chunk);
+        }
+        c.finish()
+    }
+
+    /// The chunked load takes exactly what the one-pass load takes, and builds the same plan, whatever
+    /// the chunk size: boundaries inside keys, strings, escapes, numbers, multi-byte characters and
+    /// between flags.
+    #[test]
+    fn chunked_load_equals_the_one_pass_load() {
+        let mut texts = snapshots();
+        // Whitespace between members, escapes, non-ASCII keys and values, prerequisites across chunks.
+        texts.push(
+            "{ \"schema\" : 1 ,\n \"version\":2, \"metadata\":{\"é\":\"\\u00e9\\n\"},\n \"flags\" :\n {\n  \"flag-ü\" : {\"variants\":{\"on\":true,\"off\":false},\"default\":\"off\",\"requires\":[{\"flag\":\"b\\u00e9\",\"variants\":[\"x\"]}]} ,\n  \"bé\":{\"variants\":{\"x\":12.5e1,\"y\":-0.25},\"default\":\"x\",\"rules\":[{\"when\":{\"attr\":\"plan\",\"op\":\"in\",\"values\":[\"pro\",\"t\\\"eam\",\"日本\"]},\"serve\":\"y\"}]}\n }\n , \"environment\" : \"prod\" }\n"
+                .to_string(),
+        );
+        let mut many = String::from("{\"schema\":1,\"version\":1,\"segments\":{\"s\":{\"include\":[\"u1\"]}},\"flags\":{");
+        for i in 0..40 {
+            if i > 0 {
+                many.push(',');
+            }
+            many.push_str(&format!(
+                "\"f{i}\":{{\"variants\":{{\"on\":true,\"off\":false}},\"default\":\"off\",\"rules\":[{{\"when\":{{\"any\":[{{\"segment\":\"s\"}},{{\"attr\":\"age\",\"op\":\"gte\",\"value\":{}}}]}},\"serve\":\"on\"}},{{\"serve\":{{\"variant\":\"on\",\"percent\":30}}}}]}}",
+                20 + i
+            ));
+        }
+        many.push_str("}}");
+        texts.push(many);
+        let limits = Limits::default();
+        let mut taken = 0;
+        for t in &texts {
+            let one = stream(t, &limits, None).map(|p| format!("{p:?}"));
+            for size in [1, 2, 3, 5, 8, 13, 64, 1000, usize::MAX] {
+                let two = chunked(t.as_bytes(), size, &limits).map(|p| format!("{p:?}"));
+                assert_eq!(one, two, "chunks of {size}: {t}");
+            }
+            taken += usize::from(one.is_some());
+        }
+        assert!(taken > 14, "{taken}");
+    }
+
+    /// What the one-pass load refuses, the chunked load refuses (then the text is loaded the ordinary
+    /// way, which reports the problems): texts cut short, bytes removed or changed, a key written twice in
+    /// different chunks, invalid UTF-8, a length that differs from the text's, nesting over the limit.
+    #[test]
+    fn chunked_load_refuses_what_the_one_pass_load_refuses() {
+        let good = r#"{"schema":1,"version":1,"flags":{"a":{"variants":{"on":true,"off":false},"default":"off"},"b":{"variants":{"x":"é"},"default":"x"}},"environment":"e"}"#;
+        let limits = Limits::default();
+        assert!(chunked(good.as_bytes(), 3, &limits).is_some());
+        let mut bad: Vec<Vec<u8>> = Vec::new();
+        for i in 0..good.len() {
+            let mut cut = good.as_bytes().to_vec();
+            cut.truncate(i);
+            bad.push(cut);
+            let mut gone = good.as_bytes().to_vec();
+            gone.remove(i);
+            bad.push(gone);
+            let mut changed = good.as_bytes().to_vec();
+            changed[i] = if changed[i] == b',' { b' ' } else { b',' };
+            bad.push(changed);
+        }
+        bad.push(br#"{"schema":1,"version":1,"flags":{"a":{"variants":{"x":1},"default":"x"},"a":{"variants":{"x":1},"default":"x"}}}"#.to_vec());
+        bad.push(br#"{"schema":1,"version":1,"flags":{"a":{"variants":{"x":1},"default":"x"}},"flags":{}}"#.to_vec());
+        bad.push(b"{\"schema\":1,\"version\":1,\"flags\":{\"a\":{\"variants\":{\"x\":\"\xff\"},\"default\":\"x\"}}}".to_vec());
+        for b in &bad {
+            let one = core::str::from_utf8(b).ok().and_then(|t| stream(t, &limits, None)).map(|p| format!("{p:?}"));
+            for size in [1, 2, 7, 40, usize::MAX] {
+                let two = chunked(b, size, &limits).map(|p| format!("{p:?}"));
+                assert_eq!(one, two, "chunks of {size}: {}", String::from_utf8_lossy(b));
+            }
+        }
+        // A length that is not the text's.
+        let mut c = Chunked::new(good.len() + 1, &limits, None);
+        c.push(good.as_bytes());
+        assert!(c.finish().is_none());
+        let mut c = Chunked::new(good.len() - 1, &limits, None);
+        c.push(good.as_bytes());
+        assert!(c.failed() && c.finish().is_none());
+        // Nesting: the same limit as the one-pass load, counted from the document's root.
+        let deep = |n: usize| format!(r#"{{"schema":1,"version":1,"flags":{{"a":{{"variants":{{"x":{}1{}}},"default":"x"}}}}}}"#, "[".repeat(n), "]".repeat(n));
+        for n in [0, 1, 2, 3, 4] {
+            let t = deep(n);
+            let limits = Limits { max_json_depth: 5, ..Limits::default() };
+            let one = stream(&t, &limits, None).map(|p| format!("{p:?}"));
+            assert_eq!(one, chunked(t.as_bytes(), 4, &limits).map(|p| format!("{p:?}")), "{t}");
+            assert_eq!(one.is_some(), n <= 1, "{t}");
+        }
+    }
+
+    /// The snapshots of the case files and examples, and a few more.
+    fn snapshots() -> Vec<String> {
         let mut texts = Vec::new();
         for dir in ["tests/cases", "examples"] {
             for e in std::fs::read_dir(dir).unwrap() {
@@ -1014,20 +1361,6 @@ mod tests {
         // Prerequisites, before and after.
         snapshots.push(r#"{"schema":1,"version":1,"flags":{"a":{"variants":{"x":1,"y":2},"default":"x","requires":[{"flag":"b","variants":["on"]}]},"b":{"variants":{"off":false,"on":true},"default":"on","requires":[{"flag":"c","variants":["z"]}]},"c":{"variants":{"z":"z"},"default":"z"}}}"#.into());
         assert!(snapshots.len() > 20, "{}", snapshots.len());
-        let mut streamed = 0;
-        for s in &snapshots {
-            let one = stream(s, &Limits::default(), None);
-            let two = ordinary(s);
-            match (&one, &two) {
-                (Some(a), Some(b)) => {
-                    assert_eq!(format!("{a:?}"), format!("{b:?}"), "{s}");
-                    streamed += 1;
-                }
-                (None, Some(_)) => assert!(s.find("\"segments\"") > s.find("\"flags\""), "not taken by the one-pass load: {s}"),
-                (Some(_), None) => panic!("the one-pass load took a text with problems: {s}"),
-                (None, None) => {}
-            }
-        }
-        assert!(streamed > 12, "{streamed}");
+        snapshots
     }
 }

@@ -25,10 +25,11 @@ pub struct StrIndex {
 /// A key (its place in `StrIndex::keys`), its value and its hash.
 #[derive(Clone, Copy, Debug)]
 struct Entry {
-    start: usize,
-    len: usize,
+    start: u32,
+    len: u32,
     value: u32,
-    hash: u64,
+    /// The low 32 bits of the key's hash (slot tables stay far below 2^32 slots): 16 bytes an entry.
+    hash: u32,
 }
 
 impl StrIndex {
@@ -71,7 +72,9 @@ impl StrIndex {
         self.slots[i] = self.entries.len() as u32;
         let start = self.keys.len();
         self.keys.push_str(key);
-        self.entries.push(Entry { start, len: key.len(), value, hash: h });
+        // Positions past 4 GiB of keys read as out of range (the key is then not found), never wrong.
+        let (start, len) = (u32::try_from(start).unwrap_or(u32::MAX), u32::try_from(key.len()).unwrap_or(0));
+        self.entries.push(Entry { start, len, value, hash: h as u32 });
         value
     }
 
@@ -86,8 +89,8 @@ impl StrIndex {
                 return None;
             }
             let e = self.entries.get(s as usize)?;
-            let k = self.keys.as_bytes().get(e.start..e.start.saturating_add(e.len)).unwrap_or(&[]);
-            if e.hash == h && crate::bytes::eq(k, key.as_bytes()) {
+            let k = self.keys.as_bytes().get(e.start as usize..(e.start as usize).saturating_add(e.len as usize)).unwrap_or(&[]);
+            if e.hash == h as u32 && crate::bytes::eq(k, key.as_bytes()) {
                 return Some(e.value);
             }
             i = (i + 1) & self.mask;
@@ -109,6 +112,18 @@ impl StrIndex {
         self.get(key).is_some()
     }
 
+    /// Makes room for `entries` more keys of `key_bytes` more bytes (a load that can estimate them
+    /// allocates once, instead of doubling).
+    pub fn reserve(&mut self, entries: usize, key_bytes: usize) {
+        self.entries.reserve(entries);
+        self.keys.reserve(key_bytes);
+    }
+
+    /// The bytes of all keys.
+    pub fn key_bytes(&self) -> usize {
+        self.keys.len()
+    }
+
     /// Number of distinct keys.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -127,7 +142,7 @@ impl StrIndex {
     /// The key of an entry (`""` should its place be out of range, which the invariant excludes).
     #[inline]
     fn key(&self, e: &Entry) -> &str {
-        self.keys.get(e.start..e.start.saturating_add(e.len)).unwrap_or("")
+        self.keys.get(e.start as usize..(e.start as usize).saturating_add(e.len as usize)).unwrap_or("")
     }
 }
 

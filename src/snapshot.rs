@@ -306,6 +306,84 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
     Ok(Some(s))
 }
 
+/// Where the members of the root object's `flags` object start in `text` (the position just after its
+/// `{`), for a chunked load ([`crate::plan::Chunked`]): `None` when the text read so far does not reach
+/// it (it may be cut short) or has no such object. The root members before `flags` are only skipped
+/// (the chunked load reads them again, with the rest of the document but the flags).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the wasm loader's (and tests')
+pub(crate) fn flags_start(text: &str, max_depth: usize) -> Option<usize> {
+    let mut r = Reader::new(text, max_depth);
+    if !r.object() {
+        return None;
+    }
+    while let Some(k) = r.next_key() {
+        if bytes(&k) == b"flags" {
+            let at = r.offset();
+            let at = at + whitespace(text.as_bytes().get(at..)?);
+            return (text.as_bytes().get(at) == Some(&b'{')).then_some(at + 1);
+        }
+        r.skip();
+    }
+    None
+}
+
+/// The length of the JSON whitespace `b` starts with.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the wasm loader's (and tests')
+pub(crate) fn whitespace(b: &[u8]) -> usize {
+    b.iter().position(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r')).unwrap_or(b.len())
+}
+
+/// What [`read_flags`] reached.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the wasm loader's (and tests')
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FlagsRead {
+    /// The window ends before the `flags` object does: the flags up to this position of the window were
+    /// read (and handed to the sink); the rest is to be read again with more text.
+    More(usize),
+    /// The `flags` object ends at this position of the window (just after its `}`).
+    End(usize),
+    /// A flag has a problem: the load is to be done the ordinary way.
+    Failed,
+}
+
+/// Reads the flags of a window of a chunked load: `window` is `{` followed by members of the `flags`
+/// object, from a member's key on (the text may end anywhere). Each complete flag goes to `sink`
+/// (`base`: the window's position in the whole text), as [`build_with`] hands them. `max_depth` counts
+/// from the window's `{` (the `flags` object's depth in the whole text).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the wasm loader's (and tests')
+pub(crate) fn read_flags<'a>(window: &'a str, max_depth: usize, base: usize, sink: &mut dyn FlagSink<'a>) -> FlagsRead {
+    let mut r = Reader::new(window, max_depth);
+    if !r.object() {
+        return FlagsRead::More(0);
+    }
+    let root = Path::Root;
+    let path = root.key("flags");
+    let read_flag: FlagReader<'a> = std::hint::black_box(flag);
+    let mut mark = 1;
+    loop {
+        match r.next_key() {
+            Some(key) => {
+                let mut p = Problems::default();
+                let f = read_flag(&mut r, &path.key(key_text(&key)), &mut p);
+                if r.failed() {
+                    // Cut short by the window's end (or wrong: then it stays so with the whole text).
+                    return FlagsRead::More(mark);
+                }
+                if !p.list.is_empty() {
+                    return FlagsRead::Failed;
+                }
+                let _ = sink.flag(&[], key, f, base.saturating_add(r.offset()), &mut p);
+                if !p.list.is_empty() {
+                    return FlagsRead::Failed;
+                }
+                mark = r.offset();
+            }
+            None if r.failed() => return FlagsRead::More(mark),
+            None => return FlagsRead::End(r.offset()),
+        }
+    }
+}
+
 /// The exact error for a text the reader refused (see [`Reader`]).
 #[cold]
 fn parse_error(text: &str, max_depth: usize) -> ParseError {

@@ -127,15 +127,12 @@ impl WasmEngine {
     /// character that costs a cold process ~15 ms for 350 KB.
     #[wasm_bindgen(js_name = fromBytes)]
     pub fn from_bytes(json: &[u8], now_ms: Option<f64>, limits: Option<String>) -> Result<WasmEngine, JsError> {
-        let limits = match limits {
-            Some(l) => crate::Limits::from_json(&l).map_err(|m| {
-                let mut out = String::from("{\"message\":");
-                write_string(&mut out, &m);
-                out.push_str(",\"problems\":[]}");
-                JsError::new(&out)
-            })?,
-            None => crate::Limits::default(),
-        };
+        let limits = limits_of(limits).map_err(|m| {
+            let mut out = String::from("{\"message\":");
+            write_string(&mut out, &m);
+            out.push_str(",\"problems\":[]}");
+            JsError::new(&out)
+        })?;
         let opts = crate::LoadOptions { now_ms: now_ms.map(ms), limits };
         match Engine::from_slice(json, &opts) {
             Ok(engine) => {
@@ -382,6 +379,42 @@ impl WasmEngine {
     }
 }
 
+/// A snapshot's text handed over in chunks (`Engine.fromJSON` for a long text): only the unread part of
+/// the current chunk is held in wasm memory, which never shrinks, rather than the whole text beside the
+/// plan being built (`plan::Chunked`). `finish` gives no engine when the text is to be loaded the
+/// ordinary way (`fromBytes`): a problem, which that load reports with its line, column and path.
+#[wasm_bindgen]
+pub struct WasmLoader {
+    load: crate::plan::Chunked,
+}
+
+#[wasm_bindgen]
+impl WasmLoader {
+    /// A load of a text of `len` bytes (limits and `nowMs` as for `fromBytes`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(len: usize, now_ms: Option<f64>, limits: Option<String>) -> WasmLoader {
+        let parsed = limits_of(limits);
+        let mut load = crate::plan::Chunked::new(len, parsed.as_ref().unwrap_or(&crate::Limits::default()), now_ms.map(ms));
+        if parsed.is_err() {
+            load.refuse();
+        }
+        WasmLoader { load }
+    }
+
+    /// The next bytes of the text; `false`: the load failed (stop, and load the text with `fromBytes`).
+    pub fn push(&mut self, bytes: &[u8]) -> bool {
+        self.load.push(bytes);
+        !self.load.failed()
+    }
+
+    /// The engine, once every byte was pushed; `undefined`: load the text with `fromBytes`.
+    pub fn finish(self) -> Option<WasmEngine> {
+        let engine = Engine::from_plan(self.load.finish()?);
+        let slots = engine.attribute_paths().len();
+        Some(WasmEngine { engine, scratch: Vec::with_capacity(256), all: Vec::new(), slots })
+    }
+}
+
 #[wasm_bindgen]
 impl WasmContext {
     /// Makes the buffer hold at least `capacity` bytes; returns its address.
@@ -405,6 +438,15 @@ impl WasmContext {
 #[wasm_bindgen]
 pub fn bucket(salt: &str, unit: &str) -> u32 {
     bucketing::bucket(salt, unit)
+}
+
+/// The limits passed as JSON text (`None`: the defaults), or what is wrong with them.
+#[inline(never)]
+fn limits_of(limits: Option<String>) -> Result<crate::Limits, String> {
+    match limits {
+        Some(l) => crate::Limits::from_json(&l),
+        None => Ok(crate::Limits::default()),
+    }
 }
 
 fn opt(out: &mut String, s: Option<&str>) {

@@ -9,7 +9,7 @@
 // type/time/constant word per flag, and the encoder. A flag's variants, values and metadata are read
 // from wasm on its first use (`_flag`), then kept.
 
-import { initSync as glueInitSync, WasmEngine, bucket as wasmBucket } from "../pkg/edgeflag.js";
+import { initSync as glueInitSync, WasmEngine, WasmLoader, bucket as wasmBucket } from "../pkg/edgeflag.js";
 import { platform } from "./platform.js";
 import { MemoryViews, compileAttrs, encodeContext, needed } from "./encode.js";
 
@@ -190,6 +190,21 @@ function bytesOf(input) {
   return utf8Encoder.encode(text);
 }
 
+// A long text reaches wasm in chunks of CHUNK bytes (WasmLoader): wasm memory never shrinks, and the
+// whole text copied into it beside the plan being built would stay as the memory's size. undefined: the
+// chunked load refused the text (a problem): fromBytes loads it again and reports every problem.
+const CHUNK = 16384;
+function loadChunked(json, now, limits) {
+  const l = new WasmLoader(json.length, now, limits);
+  for (let at = 0; at < json.length; at += CHUNK) {
+    if (!l.push(json.subarray(at, at + CHUNK))) {
+      l.free();
+      return undefined;
+    }
+  }
+  return l.finish();
+}
+
 function textOf(input) {
   if (typeof input === "string") {
     // A lone surrogate cannot be UTF-8: passing it on would silently turn it into U+FFFD.
@@ -243,11 +258,14 @@ export class Engine {
     requireWasm();
     const json = bytesOf(text);
     const now = opts == null || opts.now == null ? Date.now() : toMs(opts.now);
-    let w;
-    try {
-      w = WasmEngine.fromBytes(json, now, opts && opts.limits != null ? JSON.stringify(opts.limits) : undefined);
-    } catch (e) {
-      throw snapshotError(e);
+    const limits = opts && opts.limits != null ? JSON.stringify(opts.limits) : undefined;
+    let w = json.length > CHUNK ? loadChunked(json, now, limits) : undefined;
+    if (w === undefined) {
+      try {
+        w = WasmEngine.fromBytes(json, now, limits);
+      } catch (e) {
+        throw snapshotError(e);
+      }
     }
     let meta;
     let table;

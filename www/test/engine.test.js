@@ -166,6 +166,44 @@ test("invalid snapshots: SnapshotError with every problem and its path", () => {
   assert.throws(() => Engine.fromJSON(42), TypeError);
 });
 
+test("long texts are handed to wasm in chunks: the same engine, and the same errors (line, column, path)", () => {
+  const flags = {};
+  for (let i = 0; i < 400; i++) {
+    flags[`flag-${i}-ü€😀`] = {
+      variants: { on: `ä${i}😀`, off: "x" },
+      default: "off",
+      rules: [{ when: { any: [{ segment: "beta" }, { attr: "country", op: "in", values: ["DE", "FR", `Ö${i}`] }] }, serve: "on" }],
+    };
+  }
+  const snap = { schema: 1, version: 3, segments: { beta: { include: ["u-beta"] } }, flags, metadata: { after: "flags" } };
+  for (const text of [JSON.stringify(snap), JSON.stringify(snap, null, 2)]) {
+    assert.ok(new TextEncoder().encode(text).length > 4 * 16384, "several chunks");
+    const e = Engine.fromJSON(text);
+    try {
+      assert.equal(e.flagKeys().length, 400);
+      assert.deepEqual(e.metadata, { after: "flags" });
+      assert.equal(e.string("flag-399-ü€😀", "?", { key: "u-beta" }), "ä399😀");
+      assert.equal(e.string("flag-7-ü€😀", "?", { key: "u", country: "Ö7" }), "ä7😀");
+      assert.equal(e.string("flag-7-ü€😀", "?", { key: "u", country: "Ö8" }), "x");
+    } finally {
+      e.free();
+    }
+  }
+  // A syntax error deep in the text (past the first chunks): its exact line and column.
+  const lines = JSON.stringify(snap, null, 2).split("\n");
+  let at = lines.length - 40;
+  while (!lines[at].includes('": ')) at--;
+  lines[at] = lines[at].replace('": ', '":: ');
+  const syntax = thrown(() => Engine.fromJSON(lines.join("\n")), SnapshotError);
+  assert.match(syntax.message, new RegExp(`line ${at + 1}, column ${lines[at].indexOf("::") + 2}`));
+  // Problems in flags of different chunks: every one reported.
+  const bad = structuredClone(snap);
+  bad.flags["flag-3-ü€😀"].default = "nope";
+  bad.flags["flag-390-ü€😀"].rules[0].when.any[0].segment = "gone";
+  const err = thrown(() => Engine.fromJSON(JSON.stringify(bad)), SnapshotError);
+  assert.deepEqual(err.problems.map((p) => p.path).sort(), ["flags.flag-3-ü€😀.default", "flags.flag-390-ü€😀.rules[0].when.any[0].segment"]);
+});
+
 test("typed reads", () => {
   const ctx = { key: "u-1", country: "DE", plan: "pro" };
   assert.equal(engine.boolean("plain", false, ctx), true);
