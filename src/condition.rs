@@ -783,8 +783,10 @@ fn lowered_owned(s: &str, ic: bool) -> Box<str> {
     }
 }
 
+/// The last non-blank line of a regex-lite error message, trimmed. Its messages are ASCII, so ASCII
+/// trimming is `str::trim` here (and keeps core's Unicode trimming out of the wasm build).
 fn first_line(s: &str) -> String {
-    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_string()
+    s.lines().filter(|l| !l.trim_ascii().is_empty()).last().unwrap_or(s).trim_ascii().to_string()
 }
 
 #[cfg(test)]

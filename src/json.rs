@@ -136,7 +136,9 @@ impl<'a> Number<'a> {
         match self.text.strip_prefix('-') {
             Some("0") => Some(0),
             Some(_) => None,
-            None => self.text.parse().ok(),
+            // Digits only (an integer literal without '-'): the same as `parse::<u64>`, without its
+            // generic radix parser in the wasm build.
+            None => self.text.bytes().try_fold(0u64, |n, b| n.checked_mul(10)?.checked_add(u64::from(b.wrapping_sub(b'0')))),
         }
     }
 

@@ -87,6 +87,19 @@ macro_rules! msg {
 }
 pub(crate) use msg;
 
+/// `items` with `sep` between them, as `[&str]::join` (a loop: core's generic `join` is about
+/// 1 KB of wasm for three cold messages).
+pub(crate) fn join(items: &[&str], sep: &str) -> String {
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(item);
+    }
+    out
+}
+
 /// Appends `n` in decimal (as `{}` writes it).
 pub(crate) fn push_int(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
@@ -141,6 +154,13 @@ mod tests {
             let mut s = String::new();
             push_hex(&mut s, n, 2);
             assert_eq!(s, format!("{n:02X}"));
+        }
+    }
+
+    #[test]
+    fn join_as_slices_join() {
+        for items in [&[][..], &["a"][..], &["a", "b", "c"][..], &["", ""][..]] {
+            assert_eq!(join(items, " → "), items.join(" → "));
         }
     }
 

@@ -834,7 +834,7 @@ fn shape_error(present: [bool; 5], path: &Path<'_>, p: &mut Problems) {
     if found.is_empty() {
         p.error(path, "a condition needs exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"");
     } else {
-        p.error(path, msg!("a condition takes exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"; found ", &found.join(", ")));
+        p.error(path, msg!("a condition takes exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"; found ", &crate::message::join(&found, ", ")));
     }
 }
 

@@ -337,7 +337,7 @@ fn known_list(f: &Flag<'_>) -> String {
     if names.is_empty() {
         String::new()
     } else {
-        msg!(" (variants: ", &names.join(", "), ")")
+        msg!(" (variants: ", &crate::message::join(&names, ", "), ")")
     }
 }
 
@@ -448,7 +448,7 @@ fn find_cycles(names: &[&str], edges: &[Vec<(usize, String)>], what: &str, p: &m
                         let from = stack.iter().position(|(n, _)| n == target).unwrap_or(0);
                         let mut chain: Vec<&str> = stack[from..].iter().map(|(n, _)| names.get(*n).copied().unwrap_or("?")).collect();
                         chain.push(names.get(*target).copied().unwrap_or("?"));
-                        p.error(path, msg!(what, " cycle: ", &chain.join(" → ")));
+                        p.error(path, msg!(what, " cycle: ", &crate::message::join(&chain, " → ")));
                     }
                     _ => {}
                 }
