@@ -368,17 +368,24 @@ fn bytes<'k>(k: &'k Str<'_>) -> &'k [u8] {
     key_text(k).as_bytes()
 }
 
-/// Reports an unknown field and reads past its value.
+/// Reports an unknown field and reads past its value. (Cold and out of line, as `type_error` and
+/// `wrong`: the readers that call them stay small enough to be inlined.)
+#[cold]
+#[inline(never)]
 fn unknown(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) {
     p.error(path, "unknown field");
     r.skip();
 }
 
+#[cold]
+#[inline(never)]
 fn type_error(found: Peek, want: &str, path: &Path<'_>, p: &mut Problems) {
     p.error(path, msg!("expected ", want, ", found ", found.type_name()));
 }
 
 /// Reports that the next value is not `want` and reads past it.
+#[cold]
+#[inline(never)]
 fn wrong(r: &mut Reader<'_>, want: &str, path: &Path<'_>, p: &mut Problems) {
     type_error(r.peek(), want, path, p);
     r.skip();

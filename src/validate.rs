@@ -60,15 +60,31 @@ impl ValueKind {
 pub(crate) fn percent_buckets(text: &str) -> Result<u32, String> {
     match decimal_thousandths(text) {
         Ok(t) if t <= 100_000 => Ok(t as u32),
-        Ok(_) => Err(msg!("percent ", text, " is over 100")),
-        Err(e) => Err(msg!("percent ", text, " ", e.as_str())),
+        Ok(_) => Err(percent_error(text, "is over 100")),
+        Err(e) => Err(percent_error(text, e.as_str())),
     }
 }
 
+/// `percent <text> <why>` (cold, out of line: `percent_buckets` stays small).
+#[cold]
+#[inline(never)]
+fn percent_error(text: &str, why: &str) -> String {
+    msg!("percent ", text, " ", why)
+}
+
 fn check_key(key: &str, path: &Path<'_>, what: &str, p: &mut Problems) {
+    if key.is_empty() || key.len() > MAX_KEY_BYTES {
+        key_error(key, path, what, p);
+    }
+}
+
+/// An empty or too long key (cold, out of line: `check_key` runs on every key).
+#[cold]
+#[inline(never)]
+fn key_error(key: &str, path: &Path<'_>, what: &str, p: &mut Problems) {
     if key.is_empty() {
         p.error(path, msg!(what, " must not be empty"));
-    } else if key.len() > MAX_KEY_BYTES {
+    } else {
         p.error(path, msg!(what, " is ", key.len(), " bytes long; at most ", MAX_KEY_BYTES, " are allowed"));
     }
 }
