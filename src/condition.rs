@@ -551,17 +551,17 @@ impl Matcher {
 #[derive(Clone, Copy)]
 struct At<'p>(&'p Path<'p>, Option<usize>);
 
-impl core::fmt::Display for At<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl crate::error::Where for At<'_> {
+    fn into_text(self) -> String {
         match self.1 {
-            None => self.0.key("value").fmt(f),
-            Some(i) => self.0.key("values").index(i).fmt(f),
+            None => self.0.key("value").text(),
+            Some(i) => self.0.key("values").index(i).text(),
         }
     }
 }
 
 fn operand_kind_error(v: &Value<'_>, want: &str, op: Op, path: At<'_>, p: &mut Problems) {
-    p.error(path, format!("`{}` takes {want}, not {}", op.as_str(), v.type_name()));
+    p.error(path, crate::message::msg!("`", op.as_str(), "` takes ", want, ", not ", v.type_name()));
 }
 
 /// Compiles `op` with its operands. Reports problems at `path` (the condition's path) and returns
@@ -578,7 +578,7 @@ pub(crate) fn compile<'v>(
     p: &mut Problems,
 ) -> Option<Matcher> {
     let Some(op) = Op::parse(op_name) else {
-        p.error(path.key("op"), format!("unknown operator \"{op_name}\""));
+        p.error(path.key("op"), crate::message::msg!("unknown operator \"", op_name, "\""));
         return None;
     };
     let before = p.list.len();
@@ -588,10 +588,10 @@ pub(crate) fn compile<'v>(
     }
     if matches!(op, Op::Exists | Op::Missing) {
         if value.is_some() {
-            p.error(path.key("value"), format!("`{}` takes no operand", op.as_str()));
+            p.error(path.key("value"), crate::message::msg!("`", op.as_str(), "` takes no operand"));
         }
         if values.is_some() {
-            p.error(path.key("values"), format!("`{}` takes no operand", op.as_str()));
+            p.error(path.key("values"), crate::message::msg!("`", op.as_str(), "` takes no operand"));
         }
         return (p.list.len() == before).then_some(Matcher { op, ignore_case, kind: Kind::Presence });
     }
@@ -599,7 +599,7 @@ pub(crate) fn compile<'v>(
         (Some(v), None) => (Some(v), &[]),
         (None, Some(vs)) => (None, vs),
         _ => {
-            p.error(path.key("value"), format!("`{}` needs an operand: \"value\" or \"values\"", op.as_str()));
+            p.error(path.key("value"), crate::message::msg!("`", op.as_str(), "` needs an operand: \"value\" or \"values\""));
             return None;
         }
     };
@@ -707,7 +707,7 @@ fn compile_other<'v>(
                 match o {
                     Value::String(x) if x.len() > limits.max_regex_bytes => p.error(
                         op_path,
-                        format!("regular expression is {} bytes; the limit is {}", x.len(), limits.max_regex_bytes),
+                        crate::message::msg!("regular expression is ", x.len(), " bytes; the limit is ", limits.max_regex_bytes),
                     ),
                     // The compiled program is bounded too: matching costs its size times the input's length,
                     // and counted repetitions multiply it (`((a*){10}){10}){10}` is 20 bytes of pattern). Each
@@ -715,10 +715,12 @@ fn compile_other<'v>(
                     Value::String(x) => match compile_regex(x, ignore_case, limits.max_regex_bytes.saturating_mul(REGEX_PROGRAM_FACTOR)) {
                         Ok((_, size)) if size > *regex_budget => p.error(
                             op_path,
-                            format!(
-                                "the regular expressions of this snapshot compile to more than {} bytes in all (this one up to \
-                                 {size}); the limit is {}",
+                            crate::message::msg!(
+                                "the regular expressions of this snapshot compile to more than ",
                                 limits.max_regex_total_bytes - *regex_budget + size,
+                                " bytes in all (this one up to ",
+                                size,
+                                "); the limit is ",
                                 limits.max_regex_total_bytes
                             ),
                         ),
@@ -729,14 +731,17 @@ fn compile_other<'v>(
                         }
                         Err(e) if e.to_string().contains("size limit") => p.error(
                             op_path,
-                            format!(
-                                "regular expression compiles to more than {} bytes (the limit is {REGEX_PROGRAM_FACTOR} times the \
-                                 {}-byte pattern limit); counted repetitions such as {{1000}} multiply its size",
+                            crate::message::msg!(
+                                "regular expression compiles to more than ",
                                 limits.max_regex_bytes.saturating_mul(REGEX_PROGRAM_FACTOR),
-                                limits.max_regex_bytes
+                                " bytes (the limit is ",
+                                REGEX_PROGRAM_FACTOR,
+                                " times the ",
+                                limits.max_regex_bytes,
+                                "-byte pattern limit); counted repetitions such as {1000} multiply its size"
                             ),
                         ),
-                        Err(e) => p.error(op_path, format!("invalid regular expression: {}", first_line(&e.to_string()))),
+                        Err(e) => p.error(op_path, crate::message::msg!("invalid regular expression: ", &first_line(&e.to_string()))),
                     },
                     _ => operand_kind_error(o, "regular expressions (strings)", op, op_path, p),
                 }
@@ -749,7 +754,7 @@ fn compile_other<'v>(
                 match o {
                     Value::String(x) => match VersionBuf::parse(x) {
                         Some(b) => v.push(b),
-                        None => p.error(op_path, format!("\"{x}\" is not a version (like 2.3.0, v2, 2.3-rc.1)")),
+                        None => p.error(op_path, crate::message::msg!("\"", x, "\" is not a version (like 2.3.0, v2, 2.3-rc.1)")),
                     },
                     _ => operand_kind_error(o, "version strings", op, op_path, p),
                 }
@@ -762,7 +767,7 @@ fn compile_other<'v>(
                 match o {
                     Value::String(x) => match time::parse_rfc3339_ms(x) {
                         Some(t) => v.push(t),
-                        None => p.error(op_path, format!("\"{x}\" is not an RFC 3339 date-time")),
+                        None => p.error(op_path, crate::message::msg!("\"", x, "\" is not an RFC 3339 date-time")),
                     },
                     Value::Number(n) if n.as_f64().is_finite() => v.push(n.as_f64().floor() as i64),
                     _ => operand_kind_error(o, "RFC 3339 date-times or milliseconds since the epoch", op, op_path, p),
@@ -787,7 +792,7 @@ fn compile_other<'v>(
                 match o {
                     Value::String(x) => match Cidr::parse(x) {
                         Some(c) => v.push(c),
-                        None => p.error(op_path, format!("\"{x}\" is not a CIDR block (like 10.0.0.0/8 or 2001:db8::/32)")),
+                        None => p.error(op_path, crate::message::msg!("\"", x, "\" is not a CIDR block (like 10.0.0.0/8 or 2001:db8::/32)")),
                     },
                     _ => operand_kind_error(o, "CIDR blocks (strings)", op, op_path, p),
                 }
@@ -807,8 +812,10 @@ fn lowered_owned(s: &str, ic: bool) -> Box<str> {
     }
 }
 
+/// The last non-blank line of a regex-lite error message, trimmed. Its messages are ASCII, so ASCII
+/// trimming is `str::trim` here (and keeps core's Unicode trimming out of the wasm build).
 fn first_line(s: &str) -> String {
-    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_string()
+    s.lines().filter(|l| !l.trim_ascii().is_empty()).last().unwrap_or(s).trim_ascii().to_string()
 }
 
 #[cfg(test)]

@@ -363,7 +363,7 @@ impl Context {
 
     /// Parses a context from JSON text: it must be an object (duplicate keys are an error).
     pub fn from_json(text: &str) -> Result<Context, ContextError> {
-        let v = json::parse(text).map_err(|e| ContextError { message: e.to_string() })?;
+        let v = json::parse(text).map_err(|e| ContextError { message: e.message() })?;
         Context::from_value(v.into_owned())
     }
 
@@ -381,7 +381,7 @@ impl Context {
                 }
                 Ok(c)
             }
-            other => Err(ContextError { message: format!("a context must be a JSON object, not {}", other.type_name()) }),
+            other => Err(ContextError { message: crate::message::msg!("a context must be a JSON object, not ", other.type_name()) }),
         }
     }
 

@@ -1,5 +1,6 @@
 //! The public API: load a snapshot, evaluate flags.
 
+use crate::message::msg;
 use crate::context::{Attr, Attributes, Slots};
 use crate::error::{LoadError, Problem, Problems, Severity};
 use crate::eval::{self, NoTrace, Outcome};
@@ -97,7 +98,7 @@ impl Engine {
         }
         match core::str::from_utf8(bytes) {
             Ok(t) => Engine::from_json_with(t, opts),
-            Err(e) => Err(LoadError::single("(root)", format!("the snapshot is not valid UTF-8 (at byte {})", e.valid_up_to()))),
+            Err(e) => Err(LoadError::single("(root)", msg!("the snapshot is not valid UTF-8 (at byte ", e.valid_up_to(), ")"))),
         }
     }
 
@@ -115,7 +116,7 @@ impl Engine {
         let mut p = Problems::default();
         let model = snapshot::build(text, opts.limits.max_json_depth, &mut p).map_err(|e| {
             let path = if matches!(e.kind, json::ParseErrorKind::DuplicateKey(_)) { e.path.clone() } else { "(root)".to_string() };
-            LoadError::single(path, format!("{e}"))
+            LoadError::single(path, e.message())
         })?;
         let Some(model) = model else {
             return Err(LoadError { problems: p.list });
@@ -319,7 +320,7 @@ impl Engine {
             rule_index: None,
             rule_id: None,
             error_code: Some(ErrorCode::FlagNotFound),
-            error_message: Some(format!("flag \"{flag}\" is not in snapshot version {}", self.plan.version)),
+            error_message: Some(msg!("flag \"", flag, "\" is not in snapshot version ", self.plan.version)),
             prerequisite: None,
             metadata: &[],
         }
@@ -379,7 +380,7 @@ impl Engine {
     fn mismatch(&self, flag: &str, f: &FlagPlan, kind: ValueKind) -> Evaluation<'_> {
         Evaluation {
             error_code: Some(ErrorCode::TypeMismatch),
-            error_message: Some(format!("flag \"{flag}\" holds {} values, not {}", f.kind.as_str(), kind.as_str())),
+            error_message: Some(msg!("flag \"", flag, "\" holds ", f.kind.as_str(), " values, not ", kind.as_str())),
             reason: Reason::Error,
             value: None,
             variant: None,
@@ -456,7 +457,7 @@ fn general_error() -> Option<String> {
 }
 
 fn too_big(n: usize, l: &Limits) -> LoadError {
-    LoadError::single("(root)", format!("the snapshot is {n} bytes; the limit is {} bytes", l.max_bytes))
+    LoadError::single("(root)", msg!("the snapshot is ", n, " bytes; the limit is ", l.max_bytes, " bytes"))
 }
 
 impl Evaluation<'_> {
@@ -476,7 +477,7 @@ impl Evaluation<'_> {
         opt(out, self.rule_id);
         out.push_str(",\"ruleIndex\":");
         match self.rule_index {
-            Some(i) => out.push_str(&i.to_string()),
+            Some(i) => crate::message::push_int(out, i as u64),
             None => out.push_str("null"),
         }
         out.push_str(",\"errorCode\":");

@@ -36,7 +36,9 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
+        f.write_str(&self.path)?;
+        f.write_str(": ")?;
+        f.write_str(&self.message)
     }
 }
 
@@ -58,16 +60,25 @@ impl LoadError {
     pub fn errors(&self) -> impl Iterator<Item = &Problem> {
         self.problems.iter().filter(|p| p.severity == Severity::Error)
     }
+
+    /// The text `Display` writes: `invalid snapshot (2 problems)`, then each error on a line of
+    /// its own (`  path: message`). Built without `core::fmt` (the wasm build reports it).
+    pub fn message(&self) -> String {
+        let n = self.errors().count();
+        let mut out = crate::message::msg!("invalid snapshot (", n, if n == 1 { " problem)" } else { " problems)" });
+        for p in self.errors() {
+            out.push_str("\n  ");
+            out.push_str(&p.path);
+            out.push_str(": ");
+            out.push_str(&p.message);
+        }
+        out
+    }
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.errors().count();
-        write!(f, "invalid snapshot ({} problem{})", n, if n == 1 { "" } else { "s" })?;
-        for p in self.errors() {
-            write!(f, "\n  {p}")?;
-        }
-        Ok(())
+        f.write_str(&self.message())
     }
 }
 
@@ -85,13 +96,13 @@ pub(crate) struct Problems {
 
 impl Problems {
     #[inline]
-    pub(crate) fn error(&mut self, path: impl fmt::Display, message: impl Into<String>) {
-        self.push(Problem::error(path.to_string(), message));
+    pub(crate) fn error(&mut self, path: impl Where, message: impl Into<String>) {
+        self.push(Problem::error(path.into_text(), message));
     }
 
     #[inline]
-    pub(crate) fn warning(&mut self, path: impl fmt::Display, message: impl Into<String>) {
-        self.push(Problem::warning(path.to_string(), message));
+    pub(crate) fn warning(&mut self, path: impl Where, message: impl Into<String>) {
+        self.push(Problem::warning(path.into_text(), message));
     }
 
     /// The one non-generic body behind `error`/`warning` (one copy in the wasm build, not one per
@@ -104,7 +115,7 @@ impl Problems {
 
     /// Whether a problem was already reported at `path`.
     pub(crate) fn at(&self, path: &Path<'_>) -> bool {
-        !self.list.is_empty() && self.paths.contains(&path.to_string())
+        !self.list.is_empty() && self.paths.contains(&path.text())
     }
 
     pub(crate) fn has_errors(&self) -> bool {
@@ -137,18 +148,35 @@ impl<'a> Path<'a> {
         Path::Index(self, i)
     }
 
-    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The path as text (what `Display` writes).
+    pub(crate) fn text(&self) -> String {
+        let mut out = String::new();
+        self.write_to(&mut out);
+        out
+    }
+
+    /// Appends the path as text: `(root)` alone, else keys joined with `.` and positions as `[i]`.
+    pub(crate) fn write_to(&self, out: &mut String) {
+        match self {
+            Path::Root => out.push_str("(root)"),
+            p => p.write_below_root(out),
+        }
+    }
+
+    fn write_below_root(&self, out: &mut String) {
         match *self {
-            Path::Root => Ok(()),
-            Path::Key(Path::Root, k) => f.write_str(k),
+            Path::Root => {}
+            Path::Key(Path::Root, k) => out.push_str(k),
             Path::Key(parent, k) => {
-                parent.write(f)?;
-                f.write_str(".")?;
-                f.write_str(k)
+                parent.write_below_root(out);
+                out.push('.');
+                out.push_str(k);
             }
             Path::Index(parent, i) => {
-                parent.write(f)?;
-                write!(f, "[{i}]")
+                parent.write_below_root(out);
+                out.push('[');
+                crate::message::push_int(out, i as u64);
+                out.push(']');
             }
         }
     }
@@ -156,10 +184,44 @@ impl<'a> Path<'a> {
 
 impl fmt::Display for Path<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Path::Root => f.write_str("(root)"),
-            p => p.write(f),
-        }
+        f.write_str(&self.text())
+    }
+}
+
+/// Where a problem is, as [`Problems`] takes it: a [`Path`] built while walking, or a path already
+/// written as text.
+pub(crate) trait Where {
+    /// The path as text.
+    fn into_text(self) -> String;
+}
+
+impl Where for &str {
+    fn into_text(self) -> String {
+        self.to_string()
+    }
+}
+
+impl Where for &String {
+    fn into_text(self) -> String {
+        self.clone()
+    }
+}
+
+impl Where for String {
+    fn into_text(self) -> String {
+        self
+    }
+}
+
+impl Where for &Path<'_> {
+    fn into_text(self) -> String {
+        self.text()
+    }
+}
+
+impl Where for Path<'_> {
+    fn into_text(self) -> String {
+        self.text()
     }
 }
 
@@ -178,7 +240,7 @@ pub(crate) fn join(parent: &str, key: &str) -> String {
 
 /// `parent[i]`.
 pub(crate) fn index(parent: &str, i: usize) -> String {
-    format!("{parent}[{i}]")
+    crate::message::msg!(parent, "[", i, "]")
 }
 
 #[cfg(test)]

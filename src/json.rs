@@ -136,7 +136,9 @@ impl<'a> Number<'a> {
         match self.text.strip_prefix('-') {
             Some("0") => Some(0),
             Some(_) => None,
-            None => self.text.parse().ok(),
+            // Digits only (an integer literal without '-'): the same as `parse::<u64>`, without its
+            // generic radix parser in the wasm build.
+            None => self.text.bytes().try_fold(0u64, |n, b| n.checked_mul(10)?.checked_add(u64::from(b.wrapping_sub(b'0')))),
         }
     }
 
@@ -408,7 +410,7 @@ pub fn format_path(segs: &[PathSeg<'_>]) -> String {
             }
             PathSeg::Index(index) => {
                 out.push('[');
-                out.push_str(&index.to_string());
+                crate::message::push_int(&mut out, *index as u64);
                 out.push(']');
             }
         }
@@ -450,16 +452,23 @@ pub enum Expected {
     CommaOrEndOfObject,
 }
 
-impl fmt::Display for Expected {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Expected {
+    /// What `Display` writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
             Expected::Value => "a JSON value",
             Expected::KeyOrEnd => "a string key or '}'",
             Expected::Key => "a string key",
             Expected::Colon => "':'",
             Expected::CommaOrEndOfArray => "',' or ']'",
             Expected::CommaOrEndOfObject => "',' or '}'",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -544,53 +553,110 @@ pub enum ParseErrorKind {
     },
 }
 
-impl fmt::Display for ParseErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ParseErrorKind {
+    /// Appends what `Display` writes (built without `core::fmt`: the wasm build reports it).
+    pub fn write_to(&self, out: &mut String) {
+        use crate::message::{push_hex, push_int};
         use ParseErrorKind::*;
         match self {
-            ByteOrderMark => f.write_str(
+            ByteOrderMark => out.push_str(
                 "the text starts with a byte order mark (U+FEFF), which JSON does not allow; \
                  save it as UTF-8 without BOM",
             ),
-            InvalidUtf8 { offset } => write!(f, "invalid UTF-8 at byte offset {offset}"),
-            Empty => f.write_str("no JSON value: the text is empty or only whitespace"),
+            InvalidUtf8 { offset } => {
+                out.push_str("invalid UTF-8 at byte offset ");
+                push_int(out, *offset as u64);
+            }
+            Empty => out.push_str("no JSON value: the text is empty or only whitespace"),
             UnexpectedEnd { expected } => {
-                write!(f, "unexpected end of the text, expected {expected}")
+                out.push_str("unexpected end of the text, expected ");
+                out.push_str(expected.as_str());
             }
             UnexpectedChar { found, expected } => {
-                write!(f, "unexpected character {found:?}, expected {expected}")
+                out.push_str("unexpected character ");
+                push_char_debug(out, *found);
+                out.push_str(", expected ");
+                out.push_str(expected.as_str());
             }
-            TrailingCharacters { found } => write!(
-                f,
-                "unexpected character {found:?} after the JSON value (only one value is allowed)"
-            ),
-            TrailingComma => f.write_str("trailing comma (JSON does not allow one)"),
-            Comment => f.write_str("comments are not allowed in JSON"),
-            SingleQuote => f.write_str("strings must be in double quotes"),
-            NonFiniteNumber => f.write_str("NaN and Infinity are not JSON numbers"),
-            InvalidNumber(kind) => write!(f, "invalid number: {kind}"),
-            InvalidLiteral { expected } => write!(f, "invalid literal, expected `{expected}`"),
-            UnterminatedString => f.write_str("unterminated string (no closing quote)"),
+            TrailingCharacters { found } => {
+                out.push_str("unexpected character ");
+                push_char_debug(out, *found);
+                out.push_str(" after the JSON value (only one value is allowed)");
+            }
+            TrailingComma => out.push_str("trailing comma (JSON does not allow one)"),
+            Comment => out.push_str("comments are not allowed in JSON"),
+            SingleQuote => out.push_str("strings must be in double quotes"),
+            NonFiniteNumber => out.push_str("NaN and Infinity are not JSON numbers"),
+            InvalidNumber(kind) => {
+                out.push_str("invalid number: ");
+                out.push_str(kind.as_str());
+            }
+            InvalidLiteral { expected } => {
+                out.push_str("invalid literal, expected `");
+                out.push_str(expected);
+                out.push('`');
+            }
+            UnterminatedString => out.push_str("unterminated string (no closing quote)"),
             ControlCharacter { byte } => {
-                write!(
-                    f,
-                    "control character U+{byte:04X} in a string must be escaped"
-                )
+                out.push_str("control character U+");
+                push_hex(out, u32::from(*byte), 4);
+                out.push_str(" in a string must be escaped");
             }
-            InvalidEscape { found } => write!(f, "invalid escape sequence \\{found}"),
-            InvalidUnicodeEscape => f.write_str("\\u must be followed by 4 hexadecimal digits"),
-            LoneSurrogate { code_unit } => write!(
-                f,
-                "lone surrogate \\u{code_unit:04X} (a high surrogate \\uD800-\\uDBFF must be \
-                 directly followed by a low surrogate \\uDC00-\\uDFFF)"
-            ),
+            InvalidEscape { found } => {
+                out.push_str("invalid escape sequence \\");
+                out.push(*found);
+            }
+            InvalidUnicodeEscape => out.push_str("\\u must be followed by 4 hexadecimal digits"),
+            LoneSurrogate { code_unit } => {
+                out.push_str("lone surrogate \\u");
+                push_hex(out, u32::from(*code_unit), 4);
+                out.push_str(
+                    " (a high surrogate \\uD800-\\uDBFF must be \
+                     directly followed by a low surrogate \\uDC00-\\uDFFF)",
+                );
+            }
             DuplicateKey(key) => {
-                let mut quoted = String::new();
-                write_string(&mut quoted, key);
-                write!(f, "duplicate key {quoted}")
+                out.push_str("duplicate key ");
+                write_string(out, key);
             }
-            TooDeep { max_depth } => write!(f, "nesting deeper than {max_depth} levels"),
+            TooDeep { max_depth } => {
+                out.push_str("nesting deeper than ");
+                push_int(out, *max_depth as u64);
+                out.push_str(" levels");
+            }
         }
+    }
+}
+
+/// Appends `c` as `{:?}` writes a `char`: in single quotes, escaped as `char::escape_debug` escapes
+/// it, except that a double quote stays as it is.
+fn push_char_debug(out: &mut String, c: char) {
+    out.push('\'');
+    if c == '"' {
+        out.push(c);
+    } else {
+        out.extend(c.escape_debug());
+    }
+    out.push('\'');
+}
+
+#[cfg(test)]
+mod char_debug_tests {
+    #[test]
+    fn as_debug_writes_it() {
+        for c in ['a', '"', '\'', '\\', '\n', '\t', '\0', '\u{7f}', 'é', '\u{301}', '\u{200b}', '\u{feff}', '😀', '\u{10ffff}', '\u{e000}'] {
+            let mut s = String::new();
+            super::push_char_debug(&mut s, c);
+            assert_eq!(s, format!("{c:?}"));
+        }
+    }
+}
+
+impl fmt::Display for ParseErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        self.write_to(&mut out);
+        f.write_str(&out)
     }
 }
 
@@ -616,13 +682,24 @@ pub struct ParseError {
     pub kind: ParseErrorKind,
 }
 
+impl ParseError {
+    /// What `Display` writes (built without `core::fmt`: the wasm build reports it).
+    pub fn message(&self) -> String {
+        let mut out = crate::message::msg!("line ", self.line, ", column ", self.column);
+        if self.path != ROOT_PATH {
+            out.push_str(" (at ");
+            out.push_str(&self.path);
+            out.push(')');
+        }
+        out.push_str(": ");
+        self.kind.write_to(&mut out);
+        out
+    }
+}
+
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, column {}", self.line, self.column)?;
-        if self.path != ROOT_PATH {
-            write!(f, " (at {})", self.path)?;
-        }
-        write!(f, ": {}", self.kind)
+        f.write_str(&self.message())
     }
 }
 

@@ -35,6 +35,7 @@ pub mod json;
 #[cfg(not(target_arch = "wasm32"))]
 mod keys;
 pub mod limits;
+mod message;
 pub mod number;
 mod plan;
 pub mod reason;

@@ -65,7 +65,7 @@ impl Limits {
     /// assert!(edgeflag::Limits::from_json(r#"{"maxDepth": 8}"#).is_err());
     /// ```
     pub fn from_json(text: &str) -> Result<Limits, String> {
-        let v = crate::json::parse(text).map_err(|e| format!("limits: {e}"))?;
+        let v = crate::json::parse(text).map_err(|e| crate::message::msg!("limits: ", &e.message()))?;
         let Some(fields) = v.as_object() else { return Err("limits must be a JSON object".into()) };
         let mut l = Limits::default();
         for (k, v) in fields {
@@ -73,7 +73,7 @@ impl Limits {
                 .as_number()
                 .and_then(|n| n.as_u64())
                 .and_then(|n| usize::try_from(n).ok())
-                .ok_or_else(|| format!("limits.{k} must be a non-negative integer"))?;
+                .ok_or_else(|| crate::message::msg!("limits.", &**k, " must be a non-negative integer"))?;
             match &**k {
                 "maxBytes" => l.max_bytes = n,
                 "maxConditionDepth" => l.max_condition_depth = n,
@@ -83,7 +83,7 @@ impl Limits {
                 "maxRegexTotalBytes" => l.max_regex_total_bytes = n,
                 "maxSegmentDepth" => l.max_segment_depth = n,
                 "maxEvaluationSteps" => l.max_evaluation_steps = n,
-                other => return Err(format!("limits.{other}: unknown limit")),
+                other => return Err(crate::message::msg!("limits.", other, ": unknown limit")),
             }
         }
         Ok(l)

@@ -61,14 +61,21 @@ pub enum ScanErrorKind {
     ExpectedExponentDigit,
 }
 
-impl fmt::Display for ScanErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl ScanErrorKind {
+    /// What `Display` writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
             ScanErrorKind::ExpectedDigit => "expected a digit",
             ScanErrorKind::LeadingZero => "leading zeros are not allowed",
             ScanErrorKind::ExpectedFractionDigit => "expected a digit after the decimal point",
             ScanErrorKind::ExpectedExponentDigit => "expected a digit in the exponent",
-        })
+        }
+    }
+}
+
+impl fmt::Display for ScanErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -300,15 +307,21 @@ pub enum DecimalError {
     OutOfRange,
 }
 
-impl fmt::Display for DecimalError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Worded to follow the number: "percent 1.0005 has more than 3 decimals".
-        f.write_str(match self {
+impl DecimalError {
+    /// What `Display` writes, worded to follow the number: "percent 1.0005 has more than 3 decimals".
+    pub fn as_str(self) -> &'static str {
+        match self {
             DecimalError::NotANumber => "is not a JSON number",
             DecimalError::Negative => "is negative",
             DecimalError::TooManyDecimals => "has more than 3 decimals",
             DecimalError::OutOfRange => "is too large (at most 10^12)",
-        })
+        }
+    }
+}
+
+impl fmt::Display for DecimalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

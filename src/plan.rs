@@ -1126,11 +1126,15 @@ fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
             let key = plan.flags.get(i).map_or("", |f| plan.key(f));
             p.error(
                 Path::Root.key("flags").key(key),
-                format!(
-                    "evaluating every flag once may take {total} steps (rules, conditions and their operands, segment \
+                crate::message::msg!(
+                    "evaluating every flag once may take ",
+                    total,
+                    " steps (rules, conditions and their operands, segment \
                      checks, prerequisites; a shared segment or prerequisite counts each time it is reached), over \
-                     the limit of {}; this flag alone takes {cost}",
-                    limits.max_evaluation_steps
+                     the limit of ",
+                    limits.max_evaluation_steps,
+                    "; this flag alone takes ",
+                    *cost
                 ),
             );
         }

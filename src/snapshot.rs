@@ -7,6 +7,7 @@
 //! layers: [`crate::validate`] checks meaning (references, percents, cycles, limits) and
 //! [`crate::plan`] compiles operators and operands. Strings borrow from the JSON text where they can.
 
+use crate::message::msg;
 use crate::error::{Path, Problems, Severity};
 use crate::json::{self, Number, ParseError, ParseOptions, Peek, Reader, Value};
 use std::borrow::Cow;
@@ -291,7 +292,7 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
             p.error("version", "required field missing (an integer ≥ 0, raised on every publish)");
         }
     } else {
-        p.error("(root)", format!("a snapshot must be a JSON object, not {}", r.peek().type_name()));
+        p.error("(root)", msg!("a snapshot must be a JSON object, not ", r.peek().type_name()));
         r.skip();
     }
     if !r.finish() {
@@ -299,7 +300,7 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
     }
     if let Some(n) = unknown_schema {
         let mut alone = Problems::default();
-        alone.error("schema", format!("unknown schema {}: this engine reads schema 1", n.text()));
+        alone.error("schema", msg!("unknown schema ", n.text(), ": this engine reads schema 1"));
         *p = alone;
         return Ok(None);
     }
@@ -445,17 +446,24 @@ fn bytes<'k>(k: &'k Str<'_>) -> &'k [u8] {
     key_text(k).as_bytes()
 }
 
-/// Reports an unknown field and reads past its value.
+/// Reports an unknown field and reads past its value. (Cold and out of line, as `type_error` and
+/// `wrong`: the readers that call them stay small enough to be inlined.)
+#[cold]
+#[inline(never)]
 fn unknown(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) {
     p.error(path, "unknown field");
     r.skip();
 }
 
+#[cold]
+#[inline(never)]
 fn type_error(found: Peek, want: &str, path: &Path<'_>, p: &mut Problems) {
-    p.error(path, format!("expected {want}, found {}", found.type_name()));
+    p.error(path, msg!("expected ", want, ", found ", found.type_name()));
 }
 
 /// Reports that the next value is not `want` and reads past it.
+#[cold]
+#[inline(never)]
 fn wrong(r: &mut Reader<'_>, want: &str, path: &Path<'_>, p: &mut Problems) {
     type_error(r.peek(), want, path, p);
     r.skip();
@@ -463,12 +471,12 @@ fn wrong(r: &mut Reader<'_>, want: &str, path: &Path<'_>, p: &mut Problems) {
 
 fn integer_number(n: &Number<'_>, path: &Path<'_>, p: &mut Problems) -> Option<u64> {
     if !n.is_integer_literal() {
-        p.error(path, format!("must be an integer literal (no fraction or exponent), found {}", n.text()));
+        p.error(path, msg!("must be an integer literal (no fraction or exponent), found ", n.text()));
         return None;
     }
     let x = n.as_u64();
     if x.is_none() {
-        p.error(path, format!("must be an integer from 0 to 18446744073709551615, found {}", n.text()));
+        p.error(path, msg!("must be an integer from 0 to 18446744073709551615, found ", n.text()));
     }
     x
 }
@@ -911,7 +919,7 @@ fn shape_error(present: [bool; 5], path: &Path<'_>, p: &mut Problems) {
     if found.is_empty() {
         p.error(path, "a condition needs exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"");
     } else {
-        p.error(path, format!("a condition takes exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"; found {}", found.join(", ")));
+        p.error(path, msg!("a condition takes exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"; found ", &crate::message::join(&found, ", ")));
     }
 }
 

@@ -10,6 +10,7 @@ use crate::error::{index, join, Path, Problems};
 use crate::eval::MAX_NESTING;
 use crate::json::Value;
 use crate::limits::Limits;
+use crate::message::msg;
 use crate::number::decimal_thousandths;
 use crate::plan::Keys;
 use crate::snapshot::{Condition, Flag, Serve, Snapshot};
@@ -59,16 +60,32 @@ impl ValueKind {
 pub(crate) fn percent_buckets(text: &str) -> Result<u32, String> {
     match decimal_thousandths(text) {
         Ok(t) if t <= 100_000 => Ok(t as u32),
-        Ok(_) => Err(format!("percent {text} is over 100")),
-        Err(e) => Err(format!("percent {text} {e}")),
+        Ok(_) => Err(percent_error(text, "is over 100")),
+        Err(e) => Err(percent_error(text, e.as_str())),
     }
 }
 
+/// `percent <text> <why>` (cold, out of line: `percent_buckets` stays small).
+#[cold]
+#[inline(never)]
+fn percent_error(text: &str, why: &str) -> String {
+    msg!("percent ", text, " ", why)
+}
+
 fn check_key(key: &str, path: &Path<'_>, what: &str, p: &mut Problems) {
+    if key.is_empty() || key.len() > MAX_KEY_BYTES {
+        key_error(key, path, what, p);
+    }
+}
+
+/// An empty or too long key (cold, out of line: `check_key` runs on every key).
+#[cold]
+#[inline(never)]
+fn key_error(key: &str, path: &Path<'_>, what: &str, p: &mut Problems) {
     if key.is_empty() {
-        p.error(path, format!("{what} must not be empty"));
-    } else if key.len() > MAX_KEY_BYTES {
-        p.error(path, format!("{what} is {} bytes long; at most {MAX_KEY_BYTES} are allowed", key.len()));
+        p.error(path, msg!(what, " must not be empty"));
+    } else {
+        p.error(path, msg!(what, " is ", key.len(), " bytes long; at most ", MAX_KEY_BYTES, " are allowed"));
     }
 }
 
@@ -77,7 +94,7 @@ fn check_key(key: &str, path: &Path<'_>, what: &str, p: &mut Problems) {
 pub(crate) fn validate(s: &Snapshot<'_>, keys: &Keys, limits: &Limits, now_ms: Option<i64>, p: &mut Problems) {
     if let Some(t) = &s.published_at {
         if time::parse_rfc3339_ms(t).is_none() {
-            p.error("publishedAt", format!("\"{t}\" is not an RFC 3339 date-time"));
+            p.error("publishedAt", msg!("\"", t, "\" is not an RFC 3339 date-time"));
         }
     }
     for (k, _) in &s.metadata {
@@ -93,7 +110,7 @@ pub(crate) fn validate(s: &Snapshot<'_>, keys: &Keys, limits: &Limits, now_ms: O
         for (field, list) in [("includeHashed", &seg.include_hashed), ("excludeHashed", &seg.exclude_hashed)] {
             for (i, h) in list.iter().enumerate() {
                 if h.len() != 16 || !h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
-                    p.error(&path.key(field).index(i), format!("\"{h}\" is not a hashed key (16 lowercase hex digits)"));
+                    p.error(&path.key(field).index(i), msg!("\"", h, "\" is not a hashed key (16 lowercase hex digits)"));
                 }
             }
         }
@@ -161,7 +178,7 @@ fn flag(
                 None => kind = Some(this),
                 Some(first) if first != this => p.error(
                     &kp,
-                    format!("all variants of a flag share one type: this one is {}, the first is {}", this.as_str(), first.as_str()),
+                    msg!("all variants of a flag share one type: this one is ", this.as_str(), ", the first is ", first.as_str()),
                 ),
                 Some(_) => {}
             },
@@ -169,7 +186,7 @@ fn flag(
     }
     let check_variant = |v: &str, at: &Path<'_>, p: &mut Problems| {
         if !has_variant(v) {
-            p.error(at, format!("unknown variant \"{v}\"{}", known_list(f)));
+            p.error(at, msg!("unknown variant \"", v, "\"", &known_list(f)));
         }
     };
     if let Some(d) = &f.default {
@@ -184,11 +201,11 @@ fn flag(
     if let Some(e) = &f.expires {
         let ep = path.key("expires");
         match time::parse_date_or_datetime_ms(e) {
-            None => p.error(&ep, format!("\"{e}\" is not a date (YYYY-MM-DD) or an RFC 3339 date-time")),
+            None => p.error(&ep, msg!("\"", e, "\" is not a date (YYYY-MM-DD) or an RFC 3339 date-time")),
             Some(t) => {
                 if let Some(now) = now_ms {
                     if t <= now {
-                        p.warning(&ep, format!("the flag expired on {e}: remove it or move the date"));
+                        p.warning(&ep, msg!("the flag expired on ", e, ": remove it or move the date"));
                     }
                 }
             }
@@ -201,7 +218,7 @@ fn flag(
         let target = r.flag.as_deref().and_then(|k| flag_keys.get(k).map(|j| (k, j as usize)));
         if let Some(k) = r.flag.as_deref() {
             if target.is_none() {
-                p.error(&rp.key("flag"), format!("unknown flag \"{k}\""));
+                p.error(&rp.key("flag"), msg!("unknown flag \"", k, "\""));
             }
         }
         let vp = rp.key("variants");
@@ -213,7 +230,7 @@ fn flag(
                 let target_index = if r.variants.len() > SMALL { variant_set(tf) } else { None };
                 for (vi, v) in r.variants.iter().enumerate() {
                     if !tf.variants.is_empty() && !in_variants(tf, target_index.as_ref(), v) {
-                        p.error(&vp.index(vi), format!("flag \"{k}\" has no variant \"{v}\"{}", known_list(tf)));
+                        p.error(&vp.index(vi), msg!("flag \"", k, "\" has no variant \"", v, "\"", &known_list(tf)));
                     }
                 }
             }
@@ -228,7 +245,7 @@ fn flag(
             let ip = rp.key("id");
             check_key(id, &ip, "a rule id", p);
             if ids.get_or_insert(id, i as u32) != i as u32 {
-                p.error(&ip, format!("rule id \"{id}\" is already used in this flag"));
+                p.error(&ip, msg!("rule id \"", id, "\" is already used in this flag"));
             }
         }
         let from = r.from.as_ref().and_then(|t| instant(t, &rp.key("from"), p));
@@ -256,7 +273,7 @@ fn flag(
                         Some(v) => {
                             check_variant(v, &ep.key("variant"), p);
                             if seen.get_or_insert(v, j as u32) != j as u32 {
-                                p.error(&ep.key("variant"), format!("variant \"{v}\" appears twice in this split"));
+                                p.error(&ep.key("variant"), msg!("variant \"", v, "\" appears twice in this split"));
                             }
                         }
                         None => all_ok = false,
@@ -275,7 +292,7 @@ fn flag(
                 if all_ok && total != 100_000 {
                     p.error(
                         &sp.key("split"),
-                        format!("split percents add up to {}, not exactly 100", thousandths_text(total)),
+                        msg!("split percents add up to ", &thousandths_text(total), ", not exactly 100"),
                     );
                 }
             }
@@ -336,17 +353,23 @@ fn known_list(f: &Flag<'_>) -> String {
     if names.is_empty() {
         String::new()
     } else {
-        format!(" (variants: {})", names.join(", "))
+        msg!(" (variants: ", &crate::message::join(&names, ", "), ")")
     }
 }
 
 fn thousandths_text(t: u64) -> String {
     let (int, frac) = (t / 1000, t % 1000);
-    if frac == 0 {
-        int.to_string()
-    } else {
-        format!("{int}.{frac:03}").trim_end_matches('0').to_string()
+    let mut out = msg!(int);
+    if frac != 0 {
+        // three digits, then without trailing zeros
+        let digits = [frac / 100, frac / 10 % 10, frac % 10];
+        let len = if digits[2] != 0 { 3 } else if digits[1] != 0 { 2 } else { 1 };
+        out.push('.');
+        for d in &digits[..len] {
+            out.push(char::from(b'0' + *d as u8));
+        }
     }
+    out
 }
 
 fn by_attr(by: Option<&str>, serve_path: &Path<'_>, p: &mut Problems) {
@@ -358,7 +381,7 @@ fn by_attr(by: Option<&str>, serve_path: &Path<'_>, p: &mut Problems) {
 fn instant(t: &str, path: &Path<'_>, p: &mut Problems) -> Option<i64> {
     let r = time::parse_rfc3339_ms(t);
     if r.is_none() {
-        p.error(path, format!("\"{t}\" is not an RFC 3339 date-time (like 2026-12-01T09:00:00Z)"));
+        p.error(path, msg!("\"", t, "\" is not an RFC 3339 date-time (like 2026-12-01T09:00:00Z)"));
     }
     r
 }
@@ -366,7 +389,7 @@ fn instant(t: &str, path: &Path<'_>, p: &mut Problems) -> Option<i64> {
 /// Checks depth, segment references and empty attributes of a condition tree.
 fn condition(c: &Condition<'_>, path: &Path<'_>, depth: usize, limits: &Limits, segments: &StrIndex, p: &mut Problems) {
     if depth > limits.max_condition_depth {
-        p.error(path, format!("conditions are nested deeper than {} levels", limits.max_condition_depth));
+        p.error(path, msg!("conditions are nested deeper than ", limits.max_condition_depth, " levels"));
         return;
     }
     match c {
@@ -380,7 +403,7 @@ fn condition(c: &Condition<'_>, path: &Path<'_>, depth: usize, limits: &Limits, 
         Condition::Not(inner) => condition(inner, &path.key("not"), depth + 1, limits, segments, p),
         Condition::Segment(s) => {
             if !segments.contains(s) {
-                p.error(&path.key("segment"), format!("unknown segment \"{s}\""));
+                p.error(&path.key("segment"), msg!("unknown segment \"", s, "\""));
             }
         }
         Condition::Attr(a) => {
@@ -403,7 +426,7 @@ fn segment_refs<'c>(c: &'c Condition<'_>, path: &Path<'_>, out: &mut Vec<(&'c st
             }
         }
         Condition::Not(inner) => segment_refs(inner, &path.key("not"), out),
-        Condition::Segment(s) => out.push((s, path.key("segment").to_string())),
+        Condition::Segment(s) => out.push((s, path.key("segment").text())),
         _ => {}
     }
 }
@@ -441,7 +464,7 @@ fn find_cycles(names: &[&str], edges: &[Vec<(usize, String)>], what: &str, p: &m
                         let from = stack.iter().position(|(n, _)| n == target).unwrap_or(0);
                         let mut chain: Vec<&str> = stack[from..].iter().map(|(n, _)| names.get(*n).copied().unwrap_or("?")).collect();
                         chain.push(names.get(*target).copied().unwrap_or("?"));
-                        p.error(path, format!("{what} cycle: {}", chain.join(" → ")));
+                        p.error(path, msg!(what, " cycle: ", &crate::message::join(&chain, " → ")));
                     }
                     _ => {}
                 }
@@ -534,7 +557,7 @@ fn report_chains(edges: &[Vec<(usize, String)>], limit: usize, what: &str, p: &m
     for i in 0..edges.len() {
         if over[i] && !below_over[i] {
             if let Some((_, path)) = edges[i].iter().max_by_key(|(t, _)| depth.get(*t).copied().unwrap_or(0)) {
-                p.error(path, format!("{what} chain of {} steps is longer than the limit of {limit}", depth[i]));
+                p.error(path, msg!(what, " chain of ", depth[i], " steps is longer than the limit of ", limit));
             }
         }
     }

@@ -13,7 +13,6 @@ use crate::engine::{Engine, Evaluation};
 use crate::json::{write_string, write_value};
 use crate::reason::{ErrorCode, Reason};
 use crate::{bucket as bucketing, ValueKind};
-use core::fmt::Write as _;
 use wasm_bindgen::prelude::*;
 
 /// Packed result that does not fit, or an error: ask `detailJson`.
@@ -141,7 +140,7 @@ impl WasmEngine {
             }
             Err(e) => {
                 let mut out = String::from("{\"message\":");
-                write_string(&mut out, &e.to_string());
+                write_string(&mut out, &e.message());
                 out.push_str(",\"problems\":[");
                 for (i, p) in e.errors().enumerate() {
                     if i > 0 {
@@ -165,7 +164,11 @@ impl WasmEngine {
     pub fn meta(&self) -> String {
         let e = &self.engine;
         let mut out = String::with_capacity(16 * e.flag_count() + 256);
-        let _ = write!(out, "{{\"schema\":{},\"version\":{},\"environment\":", e.schema(), e.version());
+        out.push_str("{\"schema\":");
+        crate::message::push_int(&mut out, e.schema());
+        out.push_str(",\"version\":");
+        crate::message::push_int(&mut out, e.version());
+        out.push_str(",\"environment\":");
         opt(&mut out, e.environment());
         out.push_str(",\"publishedAt\":");
         opt(&mut out, e.published_at());
