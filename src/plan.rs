@@ -274,6 +274,13 @@ pub(crate) struct Leaf {
     pub matcher: Matcher,
 }
 
+// One `Leaf` per condition leaf (S3: 3,169), checked at compile time in wasm32: the slot and the
+// 40-byte `Matcher`, plus the operand's span where explain is built.
+#[cfg(all(target_arch = "wasm32", not(feature = "explain")))]
+const _: () = assert!(core::mem::size_of::<Leaf>() == 44);
+#[cfg(all(target_arch = "wasm32", feature = "explain"))]
+const _: () = assert!(core::mem::size_of::<Leaf>() == 52);
+
 #[derive(Debug)]
 pub(crate) struct SegmentPlan {
     pub key: Box<str>,
