@@ -307,23 +307,7 @@ fn eval_root<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, i: u32, ctx: &A, t:
 
 fn eval_cond<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, t: &mut T, depth: usize) -> bool {
     match c {
-        // natively through `eval_all`; the wasm build keeps the loop here (its code was measured so)
-        #[cfg(not(target_arch = "wasm32"))]
         Cond::All(items) => eval_all(plan, *items, ctx, t, depth),
-        #[cfg(target_arch = "wasm32")]
-        Cond::All(items) => {
-            t.cond_begin("all");
-            let mut r = true;
-            for it in items.of(&plan.conds) {
-                let x = eval_child(plan, it, ctx, t, depth);
-                r &= x;
-                if !r && !T::FULL {
-                    break;
-                }
-            }
-            t.cond_end(r);
-            r
-        }
         Cond::Any(items) => {
             t.cond_begin("any");
             let mut r = false;
@@ -366,8 +350,7 @@ fn eval_when<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, 
     eval_cond(plan, c, ctx, t, 0)
 }
 
-/// `all` of the nodes `items` (native builds; the wasm build's `eval_cond` has the same loop).
-#[cfg(not(target_arch = "wasm32"))]
+/// `all` of the nodes `items` (inlined into [`eval_cond`], and natively into [`eval_when`] too).
 #[inline(always)]
 fn eval_all<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, items: crate::plan::Span, ctx: &A, t: &mut T, depth: usize) -> bool {
     t.cond_begin("all");
