@@ -72,7 +72,9 @@ fi
 # panic messages, source locations or formatting machinery from std) and std's `optimize_for_size`
 # feature (smaller sort and formatting code in core): about 12 KB less gzip (docs/wasm-size.md). It needs the rust-src
 # component (scripts/setup.sh adds it); without it, or if that build fails, or with
-# EDGEFLAG_BUILD_STD=0, the plain build is used and a warning says so. Its own target dir keeps the
+# EDGEFLAG_BUILD_STD=0, the plain build is used and a warning says so. That build also sets
+# `--cfg edgeflag_unstable` (RUSTC_BOOTSTRAP is on anyway), which lets the crate mark its few hot
+# functions `#[optimize(speed)]` inside the size-optimised build (src/lib.rs); the plain build omits them. Its own target dir keeps the
 # two builds' caches apart.
 # cargo_wasm [CARGO_ARGS...]: builds the library with those settings; sets WASM_IN to the .wasm built.
 USE_STD=0
@@ -91,7 +93,7 @@ STD_DIR="$ROOT/target/wasm-build-std"
 cargo_wasm() {
   if [ "$USE_STD" = "1" ]; then
     log "cargo build --lib --target $TARGET --profile $PROFILE $* -Z build-std=std,panic_abort (panic=immediate-abort, optimize_for_size)"
-    if RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+    if RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none --cfg edgeflag_unstable" \
       cargo build --lib --target "$TARGET" --profile "$PROFILE" "$@" -Z build-std=std,panic_abort \
         -Z build-std-features=optimize_for_size --target-dir "$STD_DIR" >&2; then
       WASM_IN="$STD_DIR/$TARGET/$PROFILE/edgeflag.wasm"

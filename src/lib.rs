@@ -20,6 +20,11 @@
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+// The size-optimised wasm build (scripts/build-wasm.sh, std rebuilt under RUSTC_BOOTSTRAP) sets
+// `--cfg edgeflag_unstable`: there the few hot functions that carry
+// `#[cfg_attr(edgeflag_unstable, optimize(speed))]` are optimised for speed while the rest stays at
+// opt-level z. Every other build ignores the attribute (native builds are optimised for speed anyway).
+#![cfg_attr(edgeflag_unstable, feature(optimize_attribute))]
 
 pub mod bucket;
 mod bytes;
