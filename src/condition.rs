@@ -102,7 +102,8 @@ const OPS: [(&str, Op); 23] = [
 impl Op {
     /// The operator named `s`.
     pub fn parse(s: &str) -> Option<Op> {
-        OPS.iter().find(|(n, _)| *n == s).map(|(_, o)| *o)
+        // (lengths first: `==` on `&str` is a call per name in the wasm build, at opt-level "z")
+        OPS.iter().find(|(n, _)| n.len() == s.len() && *n == s).map(|(_, o)| *o)
     }
 
     /// Its name in the format.

@@ -113,6 +113,15 @@ impl Problems {
         self.list.push(problem);
     }
 
+    /// Drops the problems after the first `len` (those reported since `list` was that long).
+    #[cold]
+    pub(crate) fn truncate(&mut self, len: usize) {
+        if len < self.list.len() {
+            self.list.truncate(len);
+            self.paths = crate::set::StrIndex::new(self.list.iter().map(|q| (&*q.path, 0)));
+        }
+    }
+
     /// Whether a problem was already reported at `path`.
     pub(crate) fn at(&self, path: &Path<'_>) -> bool {
         !self.list.is_empty() && self.paths.contains(&path.text())
@@ -263,6 +272,24 @@ mod tests {
         assert_eq!(join("(root)", "flags"), "flags");
         assert_eq!(join("flags", "new.checkout"), "flags.new.checkout");
         assert_eq!(index("flags.a.rules", 2), "flags.a.rules[2]");
+    }
+
+    #[test]
+    fn truncate_takes_problems_back_with_their_paths() {
+        let root = Path::Root;
+        let (a, b) = (root.key("a"), root.key("b"));
+        let mut p = Problems::default();
+        p.error(&a, "first");
+        p.truncate(1);
+        p.error(&b, "second");
+        p.warning(&b.key("c"), "third");
+        assert!(p.at(&b));
+        p.truncate(1);
+        assert_eq!(p.list.len(), 1);
+        assert!(p.at(&a));
+        assert!(!p.at(&b), "the path of a problem taken back is no longer reported");
+        p.truncate(0);
+        assert!(p.list.is_empty() && !p.at(&a));
     }
 
     #[test]

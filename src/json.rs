@@ -1115,7 +1115,7 @@ impl<'a> Parser<'a> {
         match bytes.get(i) {
             // (Callers are at a quote; the test of `open` is folded into theirs when inlined. Were it
             // not a quote, the arm below would refuse the string.)
-            Some(b'"') if bytes.get(open) == Some(&b'"') => {
+            Some(b'"') if matches!(bytes.get(open), Some(b'"')) => {
                 // SAFETY: bytes `open` and `i` are quotes, ASCII, with `open < i < src.len()`: `open + 1`
                 // follows a whole (one-byte) character and `i` starts one, so `open + 1..i` is in bounds,
                 // in order and on char boundaries, as `get_unchecked` requires.

@@ -106,7 +106,7 @@ impl std::error::Error for ScanError {}
 /// start with no number at all ([`ScanErrorKind::ExpectedDigit`] at offset 0).
 pub fn scan_json_number(bytes: &[u8]) -> Result<usize, ScanError> {
     let err = |offset, kind| Err(ScanError { offset, kind });
-    let mut i = usize::from(bytes.first() == Some(&b'-'));
+    let mut i = usize::from(matches!(bytes.first(), Some(b'-')));
     match bytes.get(i) {
         Some(b'0') => {
             i += 1;
@@ -117,7 +117,7 @@ pub fn scan_json_number(bytes: &[u8]) -> Result<usize, ScanError> {
         Some(b'1'..=b'9') => i = skip_digits(bytes, i + 1),
         _ => return err(i, ScanErrorKind::ExpectedDigit),
     }
-    if bytes.get(i) == Some(&b'.') {
+    if matches!(bytes.get(i), Some(b'.')) {
         let end = skip_digits(bytes, i + 1);
         if end == i + 1 {
             return err(end, ScanErrorKind::ExpectedFractionDigit);

@@ -31,7 +31,8 @@ use crate::error::{Path, Problems};
 use crate::json::Value;
 use crate::limits::Limits;
 use crate::set::{StrIndex, U64Set};
-use crate::snapshot::{Condition, Flag, FlagSink, Segment, Serve, Snapshot, Str};
+// (`key_text` rather than `Deref` of a `Str`: a call in the wasm build, at opt-level "z")
+use crate::snapshot::{key_text, Condition, Flag, FlagSink, Segment, Serve, Snapshot, Str};
 use crate::time;
 use crate::validate::{percent_buckets, ValueKind};
 
@@ -379,12 +380,12 @@ impl Compiler {
             Condition::Segment(s) => Cond::Segment(self.segment_index.get(s).unwrap_or(NONE)),
             Condition::Attr(a) => {
                 let matcher =
-                    condition::compile(&a.op, a.value.as_ref(), a.values.as_deref(), a.ignore_case, &self.limits, &mut self.regex_budget, path, p);
+                    condition::compile(key_text(&a.op), a.value.as_ref(), a.values.as_deref(), a.ignore_case, &self.limits, &mut self.regex_budget, path, p);
                 match matcher {
                     Some(matcher) => {
                         #[cfg(any(not(target_arch = "wasm32"), feature = "explain"))]
                         let operand = self.operand(a);
-                        let slot = self.slot(&a.attr);
+                        let slot = self.slot(key_text(&a.attr));
                         self.leaves.push(Leaf {
                             slot,
                             #[cfg(any(not(target_arch = "wasm32"), feature = "explain"))]
@@ -454,7 +455,7 @@ fn owned_pairs(v: Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Vec<(Box<str>,
 /// Moves owned (key, value) pairs to the end of `arena`; their span.
 fn append_pairs(arena: &mut Vec<(Box<str>, Value<'static>)>, v: Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Span {
     let start = arena.len();
-    arena.extend(v.into_iter().map(|(k, v)| (Box::from(&*k), v.into_owned())));
+    arena.extend(v.into_iter().map(|(k, v)| (Box::from(key_text(&k)), v.into_owned())));
     Span::new(start, arena.len())
 }
 
@@ -952,18 +953,19 @@ impl<'a> FlagSink<'a> for Stream {
             let plans = segment_plans(c, segments, p);
             self.segments = Some((segments.len(), plans));
         }
-        crate::validate::flag_alone(&key, &f, &c.segment_index, &c.limits, self.now_ms, p);
+        let k = key_text(&key);
+        crate::validate::flag_alone(k, &f, &c.segment_index, &c.limits, self.now_ms, p);
         if !p.list.is_empty() {
             self.failed = true;
             return None;
         }
         // A key written twice is refused by the reader; a chunked load reads the flags window by window,
         // and finds it here.
-        if self.flag_index.get_or_insert(&key, index(self.flags.len())) != index(self.flags.len()) {
+        if self.flag_index.get_or_insert(k, index(self.flags.len())) != index(self.flags.len()) {
             self.failed = true;
             return None;
         }
-        self.add(&key, f, p);
+        self.add(k, f, p);
         self.failed = !p.list.is_empty();
         if self.flags.len() == Self::SAMPLE {
             self.reserve(offset);
