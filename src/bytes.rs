@@ -35,6 +35,24 @@ pub(crate) fn eq(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// Whether `a` and `b` hold the same bytes, by a plain loop: for names of a few bytes on the load path
+/// (operators, variant names), where `==` is a call to `memcmp` in the wasm build (opt-level "z") and
+/// [`eq`], inlined, takes more code.
+#[inline(always)]
+pub(crate) fn eq_short(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while let (Some(x), Some(y)) = (a.get(i), b.get(i)) {
+        if x != y {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Whether `a` and `b` are the same string.
 #[inline(always)]
 pub(crate) fn str_eq(a: &str, b: &str) -> bool {
@@ -139,17 +157,18 @@ mod tests {
         // For each length up to 40 and each position, a difference at that position must be seen.
         for n in 0..=40usize {
             let a: Vec<u8> = (0..n as u8).map(|i| i.wrapping_mul(37).wrapping_add(1)).collect();
-            assert!(eq(&a, &a.clone()), "equal, length {n}");
+            assert!(eq(&a, &a.clone()) && eq_short(&a, &a.clone()), "equal, length {n}");
             for at in 0..n {
                 let mut b = a.clone();
                 b[at] ^= 0x80;
-                assert!(!eq(&a, &b), "differs at {at} of {n}");
+                assert!(!eq(&a, &b) && !eq_short(&a, &b), "differs at {at} of {n}");
                 b[at] ^= 0x81;
-                assert!(!eq(&a, &b), "differs at {at} of {n} (low bit)");
+                assert!(!eq(&a, &b) && !eq_short(&a, &b), "differs at {at} of {n} (low bit)");
             }
             let mut longer = a.clone();
             longer.push(0);
-            assert!(!eq(&a, &longer), "lengths {n} and {}", n + 1);
+            assert!(!eq(&a, &longer) && !eq_short(&a, &longer), "lengths {n} and {}", n + 1);
+            assert!(!eq_short(&longer, &a), "lengths {} and {n}", n + 1);
         }
     }
 

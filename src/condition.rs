@@ -102,8 +102,8 @@ const OPS: [(&str, Op); 23] = [
 impl Op {
     /// The operator named `s`.
     pub fn parse(s: &str) -> Option<Op> {
-        // (lengths first: `==` on `&str` is a call per name in the wasm build, at opt-level "z")
-        OPS.iter().find(|(n, _)| n.len() == s.len() && *n == s).map(|(_, o)| *o)
+        // (`eq_short`: `==` on `&str` is a call per name in the wasm build, at opt-level "z")
+        OPS.iter().find(|(n, _)| crate::bytes::eq_short(n.as_bytes(), s.as_bytes())).map(|(_, o)| *o)
     }
 
     /// Its name in the format.

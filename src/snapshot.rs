@@ -437,8 +437,7 @@ pub(crate) fn key_text<'k>(k: &'k Str<'_>) -> &'k str {
 #[allow(clippy::ptr_arg)]
 #[inline(never)]
 pub(crate) fn same(a: &Str<'_>, b: &str) -> bool {
-    let a = key_text(a);
-    a.len() == b.len() && a == b
+    crate::bytes::eq_short(key_text(a).as_bytes(), b.as_bytes())
 }
 
 /// A key's bytes, for [`field`].
