@@ -35,6 +35,7 @@ fn scale(h: u64) -> u32 {
 /// and the reference are cheaper (callgrind: ~95 instructions against ~160 for S2's 21 bytes).
 #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 #[cfg_attr(target_arch = "wasm32", inline)]
+#[cfg_attr(edgeflag_unstable, optimize(speed))]
 pub fn bucket_with_prefix(prefix: &[u8], unit: &[u8]) -> u32 {
     let n = prefix.len() + unit.len();
     // Natively, the common 17 to 32 bytes (salt and key of 8 bytes or more each) are hashed where they
@@ -119,6 +120,7 @@ const SHORT_INPUT: usize = 128;
 /// `xxhash_rust::xxh3::xxh3_64` (the reference), checked against it for every length and split.
 /// Longer inputs give 0 (callers join them and use the reference).
 #[cfg_attr(not(any(target_arch = "wasm32", test)), allow(dead_code))]
+#[cfg_attr(edgeflag_unstable, optimize(speed))]
 pub(crate) fn xxh3_joined(a: &[u8], b: &[u8]) -> u64 {
     let j = Joined { a, b };
     let len = a.len() + b.len();

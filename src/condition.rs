@@ -174,6 +174,7 @@ impl StrSetBuilder {
 impl StrSet {
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     #[cfg_attr(target_arch = "wasm32", inline)]
+    #[cfg_attr(edgeflag_unstable, optimize(speed))]
     fn contains(&self, s: &str) -> bool {
         match self {
             StrSet::Few { short, long } => match crate::bytes::short_word(s.as_bytes()) {
@@ -412,6 +413,7 @@ impl Matcher {
     /// case is a few instructions, fewer than a call (the size-optimised wasm build keeps one copy).
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     #[cfg_attr(target_arch = "wasm32", inline)]
+    #[cfg_attr(edgeflag_unstable, optimize(speed))]
     pub fn test(&self, a: &Attr<'_>) -> bool {
         // The common case first: a string attribute against string operands, case-sensitive.
         if let (Kind::Equality(s), Attr::String(x)) = (&self.kind, a) {

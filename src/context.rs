@@ -612,6 +612,7 @@ pub fn decode_slots<'b>(bytes: &'b [u8], n: usize, out: &mut Vec<Attr<'b>>) -> R
 
 /// Decodes `out.len()` slot values from `bytes` into `out`, without allocating. The whole buffer
 /// must be used.
+#[cfg_attr(edgeflag_unstable, optimize(speed))]
 pub fn decode_slots_into<'b>(mut bytes: &'b [u8], out: &mut [Attr<'b>]) -> Result<(), DecodeError> {
     for slot in out.iter_mut() {
         let (&t, rest) = bytes.split_first().ok_or(DecodeError)?;

@@ -114,6 +114,7 @@ fn eval_flag<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A,
     o
 }
 
+#[cfg_attr(edgeflag_unstable, optimize(speed))]
 fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, now: i64, t: &mut T, depth: usize) -> Outcome {
     let Some(f) = plan.flags.get(flag as usize) else { return Outcome::error() };
     if !f.enabled {
@@ -185,6 +186,7 @@ fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, no
 
 #[allow(clippy::too_many_arguments)]
 #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+#[cfg_attr(edgeflag_unstable, optimize(speed))]
 fn rollout<A: Attributes + ?Sized, T: Tracer>(
     plan: &Plan,
     f: &FlagPlan,
@@ -262,6 +264,7 @@ fn unit_bucket<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, prefix: &[u8], by
 /// See the native version.
 #[cfg(target_arch = "wasm32")]
 #[inline]
+#[cfg_attr(edgeflag_unstable, optimize(speed))]
 fn unit_bucket<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, prefix: &[u8], by: u32, ctx: &A, t: &mut T) -> Option<u32> {
     let path = plan.attrs.get(by as usize).map(|p| &p[..]).unwrap_or(&[]);
     let a = ctx.attr(by as usize, path);
@@ -305,6 +308,7 @@ fn eval_root<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, i: u32, ctx: &A, t:
     }
 }
 
+#[cfg_attr(edgeflag_unstable, optimize(speed))]
 fn eval_cond<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, c: &Cond, ctx: &A, t: &mut T, depth: usize) -> bool {
     match c {
         Cond::All(items) => eval_all(plan, *items, ctx, t, depth),

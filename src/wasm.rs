@@ -93,6 +93,7 @@ const FEW_SLOTS: usize = 4;
 /// The packed outcome of flag `flag` for the context in `bytes` (`UNPACKABLE` when it is malformed).
 /// Snapshots that read a few attributes decode them into a table of `FEW_SLOTS`: every slot of the
 /// table is written before decoding, so a small one saves that on every call.
+#[cfg_attr(edgeflag_unstable, optimize(speed))]
 fn packed(engine: &Engine, bytes: &[u8], n: usize, flag: u32, now_ms: f64) -> u32 {
     if n <= FEW_SLOTS {
         let mut buf = [Attr::Missing; FEW_SLOTS];
