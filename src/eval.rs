@@ -104,16 +104,37 @@ impl Tracer for NoTrace {
 /// Evaluates flag `flag`.
 #[inline(always)]
 pub(crate) fn evaluate<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, now: i64, t: &mut T) -> Outcome {
+    // Natively the flag read is decided in place (no call, no saving of registers); prerequisites
+    // are evaluated by calls (`decide_out`).
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        t.flag_begin(flag);
+        let o = decide(plan, flag, ctx, now, t, 0);
+        t.flag_end(flag, &o);
+        o
+    }
+    #[cfg(target_arch = "wasm32")]
     eval_flag(plan, flag, ctx, now, t, 0)
 }
 
 fn eval_flag<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, now: i64, t: &mut T, depth: usize) -> Outcome {
     t.flag_begin(flag);
+    #[cfg(not(target_arch = "wasm32"))]
+    let o = decide_out(plan, flag, ctx, now, t, depth);
+    #[cfg(target_arch = "wasm32")]
     let o = decide(plan, flag, ctx, now, t, depth);
     t.flag_end(flag, &o);
     o
 }
 
+/// [`decide`] out of line (native builds, where `decide` itself is inlined into [`evaluate`]).
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(never)]
+fn decide_out<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, now: i64, t: &mut T, depth: usize) -> Outcome {
+    decide(plan, flag, ctx, now, t, depth)
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, now: i64, t: &mut T, depth: usize) -> Outcome {
     let Some(f) = plan.flags.get(flag as usize) else { return Outcome::error() };
     if !f.enabled {
@@ -244,6 +265,20 @@ fn unit_bytes<'a>(a: &Attr<'a>, buf: &'a mut [u8; 24]) -> Option<&'a [u8]> {
 #[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn unit_bucket<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, prefix: &[u8], by: u32, ctx: &A, t: &mut T) -> Option<u32> {
+    // a string unit (the usual) straight from the context, without building an `Attr`
+    if let Some(u) = read_str(plan, by, ctx) {
+        let u = u.as_bytes();
+        let b = bucket_with_prefix(prefix, u);
+        t.unit(Some(u), Some(b));
+        return Some(b);
+    }
+    unit_bucket_read(plan, prefix, by, ctx, t)
+}
+
+/// [`unit_bucket`] when the context does not give the unit as a string at once: reads the attribute.
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(never)]
+fn unit_bucket_read<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, prefix: &[u8], by: u32, ctx: &A, t: &mut T) -> Option<u32> {
     let a = read_attr(plan, by, ctx);
     let mut buf = [0u8; 24];
     match unit_bytes(&a, &mut buf) {
@@ -283,6 +318,15 @@ fn read_short_word<A: Attributes + ?Sized>(plan: &Plan, slot: u32, ctx: &A) -> u
     let path = plan.attrs.get(slot as usize).map(|p| &p[..]).unwrap_or(&[]);
     let word = plan.attr_words.get(slot as usize).copied().unwrap_or(u64::MAX);
     ctx.short_word_at(slot as usize, path, word)
+}
+
+/// The attribute at `slot` when the context gives it as a string at once ([`Attributes::str_at`]).
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(always)]
+fn read_str<'c, A: Attributes + ?Sized>(plan: &Plan, slot: u32, ctx: &'c A) -> Option<&'c str> {
+    let path = plan.attrs.get(slot as usize).map(|p| &p[..]).unwrap_or(&[]);
+    let word = plan.attr_words.get(slot as usize).copied().unwrap_or(u64::MAX);
+    ctx.str_at(slot as usize, path, word)
 }
 
 /// The attribute at `slot`, with its path and the path's word ([`Plan::attr_words`]).
