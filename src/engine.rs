@@ -203,13 +203,32 @@ impl Engine {
     }
 
     /// The position of a flag (its index for the `*_index` methods).
+    #[cfg(target_arch = "wasm32")]
     #[inline]
     pub fn flag_index(&self, key: &str) -> Option<u32> {
-        #[cfg(not(target_arch = "wasm32"))]
-        if let Some(t) = &self.keys {
-            return t.get(key, |i| self.plan.flags.get(i as usize).map_or("", |f| self.plan.key(f)));
-        }
         self.plan.flag_index.get(key)
+    }
+
+    /// The position of a flag (its index for the `*_index` methods). A key of at most 16 bytes is
+    /// looked up in place (by its words, [`KeyTable::get`]); others out of line ([`Engine::flag_index_long`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    pub fn flag_index(&self, key: &str) -> Option<u32> {
+        match &self.keys {
+            // keys of at most 16 bytes are compared by their words: `key_of` is not called
+            Some(t) if key.len() <= 16 => t.get(key, |_| ""),
+            _ => self.flag_index_long(key),
+        }
+    }
+
+    /// [`Engine::flag_index`] of a key over 16 bytes, or without a key table.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(never)]
+    fn flag_index_long(&self, key: &str) -> Option<u32> {
+        match &self.keys {
+            Some(t) => t.get(key, |i| self.plan.flags.get(i as usize).map_or("", |f| self.plan.key(f))),
+            None => self.plan.flag_index.get(key),
+        }
     }
 
     /// The value type of the flag at `index`.
