@@ -156,8 +156,18 @@ fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, no
         #[cfg(not(target_arch = "wasm32"))]
         let (plan, ctx) = (core::hint::black_box(plan), core::hint::black_box(ctx));
         t.rule_begin(i);
-        let (from, until) = plan.window(r);
-        if from.is_some_and(|from| now < from) || until.is_some_and(|until| now >= until) {
+        // natively, a rule without extras (no window) is told by its index alone
+        #[cfg(not(target_arch = "wasm32"))]
+        let outside = r.extra != crate::plan::NONE && {
+            let (from, until) = plan.window(r);
+            from.is_some_and(|from| now < from) || until.is_some_and(|until| now >= until)
+        };
+        #[cfg(target_arch = "wasm32")]
+        let outside = {
+            let (from, until) = plan.window(r);
+            from.is_some_and(|from| now < from) || until.is_some_and(|until| now >= until)
+        };
+        if outside {
             t.rule_end(i, RuleStep::OutsideWindow);
             continue;
         }
