@@ -140,7 +140,12 @@ fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, no
     if !f.enabled {
         return Outcome::new(f.off, Reason::Disabled);
     }
-    for (i, req) in plan.requires(f).iter().enumerate() {
+    // natively, the common flag without prerequisites is told by its span alone
+    #[cfg(not(target_arch = "wasm32"))]
+    let requires = if f.requires.0 >= f.requires.1 { &[] } else { plan.requires(f) };
+    #[cfg(target_arch = "wasm32")]
+    let requires = plan.requires(f);
+    for (i, req) in requires.iter().enumerate() {
         let o = if depth < MAX_NESTING { eval_flag(plan, req.flag, ctx, now, t, depth + 1) } else { Outcome::error() };
         let ok = o.reason != Reason::Error && req.variants.of(&plan.required).contains(&o.variant);
         t.prerequisite(i, req.flag, ok);
