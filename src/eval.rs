@@ -512,6 +512,51 @@ mod tests {
         }
     }
 
+    /// Rollouts take a string unit straight from a `Context` (`Attributes::str_at`): the same buckets
+    /// as through `Attributes::attr` alone and as the explain trace, for units of every kind.
+    #[test]
+    fn units_in_place_agree_with_the_attribute() {
+        let by = ["key", "u", "a-long-name", "o.u"];
+        let flags: Vec<String> = by
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                format!(r#""f{i}":{{"variants":{{"on":true,"off":false}},"default":"off","rules":[{{"serve":{{"variant":"on","percent":50,"by":"{b}"}}}}]}}"#)
+            })
+            .collect();
+        let e = Engine::from_json(&format!(r#"{{"schema":1,"version":1,"flags":{{{}}}}}"#, flags.join(","))).unwrap();
+        let units = [
+            "\"\"", "\"a\"", "\"user-1\"", "\"user-12\"", "\"user-123\"", "\"user-1234\"", "\"user-123456789\"",
+            "\"user-1234567890\"", "\"0123456789abcdef0123456789abcdef\"", "\"é\"", "7", "-7", "9007199254740992", "1.5", "true", "null",
+            "[\"a\"]", "{\"u\":\"x\"}",
+        ];
+        let mut contexts: Vec<Context> = Vec::new();
+        for u in units {
+            for k in 0..40 {
+                let text = format!(r#"{{"key":{u},"u":{u},"a-long-name":{u},"o":{{"u":{u}}},"n":{k}}}"#);
+                contexts.push(Context::from_json(&text).unwrap());
+                // the unit past the fields a context holds in place
+                let text = format!(r#"{{"a":1,"b":2,"c":3,"d":4,"n":{k},"key":{u},"u":{u},"a-long-name":{u},"o":{{"u":{u}}}}}"#);
+                contexts.push(Context::from_json(&text).unwrap());
+            }
+            contexts.push(Context::from_json(&format!(r#"{{"u":{u}}}"#)).unwrap());
+        }
+        for (n, c) in contexts.iter().enumerate() {
+            let c = if n % 3 == 0 { c.clone().with("key", format!("user-{n}").as_str()) } else { c.clone() };
+            for i in 0..by.len() {
+                let f = format!("f{i}");
+                let fast = e.evaluate(&f, &c, 0);
+                let plain = e.evaluate(&f, &Plain(&c), 0);
+                let traced = e.explain(&f, &c, 0).map(|t| (t.variant, t.rule_index));
+                assert_eq!(fast, plain, "{f} {c:?}");
+                assert_eq!(Some((fast.variant.map(str::to_string), fast.rule_index)), traced, "{f} {c:?}");
+            }
+        }
+        // both variants are served (the units are bucketed, not all left out)
+        let on = contexts.iter().filter(|c| e.evaluate("f0", *c, 0).variant == Some("on")).count();
+        assert!(on > 100 && on < contexts.len() - 100, "{on} of {}", contexts.len());
+    }
+
     #[test]
     fn short_word_tests_agree_with_the_matcher() {
         let many: Vec<String> = (0..20).map(|i| format!("\"v{i}\"")).chain(["\"DE\"".into()]).collect();
