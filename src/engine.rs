@@ -550,6 +550,31 @@ mod tests {
       "num":{"variants":{"n":1.50},"default":"n"},
       "obj":{"variants":{"o":{"a":[1]}},"default":"o"}}}"#;
 
+    /// Keys of every length up to 40 bytes (in place up to 16, `flag_index_long` beyond) find their
+    /// flag by key, and a key differing in its last byte, or one byte longer, none.
+    #[test]
+    fn flag_keys_of_every_length_are_found() {
+        let keys: Vec<String> = (1..=40).map(|n| (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect()).collect();
+        let flags: Vec<String> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!(r#""{k}":{{"variants":{{"v":{i}}},"default":"v"}}"#))
+            .collect();
+        let e = Engine::from_json(&format!(r#"{{"schema":1,"version":1,"flags":{{{}}}}}"#, flags.join(","))).unwrap();
+        let ctx = Context::new("u");
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(e.flag_index(k), Some(i as u32), "{k}");
+            assert_eq!(e.number(k, &ctx, -1.0, 0).value, i as f64, "{k}");
+            let mut other = k.clone().into_bytes();
+            if let Some(b) = other.last_mut() {
+                *b = b'Z';
+            }
+            let other = String::from_utf8(other).unwrap();
+            assert_eq!(e.flag_index(&other), None, "{other}");
+            assert_eq!(e.flag_index(&format!("{k}!")), None, "{k}!");
+        }
+    }
+
     #[test]
     fn metadata_and_constants() {
         let e = Engine::from_json(SNAP).unwrap();
