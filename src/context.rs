@@ -179,6 +179,19 @@ pub trait Attributes {
             _ => u64::MAX,
         }
     }
+
+    /// The attribute [`Attributes::attr_at`] gives when it is a string, else `None` (which a source
+    /// may also give when the string is not at hand: the caller then reads the attribute). A
+    /// bucketing unit is taken from here without building an [`Attr`] (native builds). The default
+    /// reads the attribute.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    fn str_at(&self, slot: usize, path: &[Box<str>], word: u64) -> Option<&str> {
+        match self.attr_at(slot, path, word) {
+            Attr::String(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 /// What [`Attributes::attr_at`] is given for a path: for a path of one segment, the
@@ -507,6 +520,25 @@ impl Attributes for Context {
             self.top_entry(word).map_or(u64::MAX, |(_, t)| t.value.short_word())
         } else {
             u64::MAX // a nested attribute: read it
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    fn str_at(&self, _slot: usize, _path: &[Box<str>], word: u64) -> Option<&str> {
+        if word == u64::MAX {
+            return None; // a nested attribute (or a long name): read it
+        }
+        let (i, t) = self.top_entry(word)?;
+        if let Flat::Str { len, bytes } = &t.value {
+            let b = bytes.get(..usize::from(*len)).unwrap_or(&[]);
+            // SAFETY: as in `Context::flat`: `bytes[..len]` is a copy of a whole `str`.
+            return Some(unsafe { core::str::from_utf8_unchecked(b) });
+        }
+        match self.fields.get(i) {
+            Some((_, Value::String(s))) => Some(s), // a long string
+            _ => None,
         }
     }
 }

@@ -203,13 +203,32 @@ impl Engine {
     }
 
     /// The position of a flag (its index for the `*_index` methods).
+    #[cfg(target_arch = "wasm32")]
     #[inline]
     pub fn flag_index(&self, key: &str) -> Option<u32> {
-        #[cfg(not(target_arch = "wasm32"))]
-        if let Some(t) = &self.keys {
-            return t.get(key, |i| self.plan.flags.get(i as usize).map_or("", |f| self.plan.key(f)));
-        }
         self.plan.flag_index.get(key)
+    }
+
+    /// The position of a flag (its index for the `*_index` methods). A key of at most 16 bytes is
+    /// looked up in place (by its words, [`KeyTable::get`]); others out of line ([`Engine::flag_index_long`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(always)]
+    pub fn flag_index(&self, key: &str) -> Option<u32> {
+        match &self.keys {
+            // keys of at most 16 bytes are compared by their words: `key_of` is not called
+            Some(t) if key.len() <= 16 => t.get(key, |_| ""),
+            _ => self.flag_index_long(key),
+        }
+    }
+
+    /// [`Engine::flag_index`] of a key over 16 bytes, or without a key table.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[inline(never)]
+    fn flag_index_long(&self, key: &str) -> Option<u32> {
+        match &self.keys {
+            Some(t) => t.get(key, |i| self.plan.flags.get(i as usize).map_or("", |f| self.plan.key(f))),
+            None => self.plan.flag_index.get(key),
+        }
     }
 
     /// The value type of the flag at `index`.
@@ -530,6 +549,31 @@ mod tests {
       "ctx":{"variants":{"on":true,"off":false},"default":"off","rules":[{"when":{"attr":"plan","op":"eq","value":"pro"},"serve":"on"}]},
       "num":{"variants":{"n":1.50},"default":"n"},
       "obj":{"variants":{"o":{"a":[1]}},"default":"o"}}}"#;
+
+    /// Keys of every length up to 40 bytes (in place up to 16, `flag_index_long` beyond) find their
+    /// flag by key, and a key differing in its last byte, or one byte longer, none.
+    #[test]
+    fn flag_keys_of_every_length_are_found() {
+        let keys: Vec<String> = (1..=40).map(|n| (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect()).collect();
+        let flags: Vec<String> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!(r#""{k}":{{"variants":{{"v":{i}}},"default":"v"}}"#))
+            .collect();
+        let e = Engine::from_json(&format!(r#"{{"schema":1,"version":1,"flags":{{{}}}}}"#, flags.join(","))).unwrap();
+        let ctx = Context::new("u");
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(e.flag_index(k), Some(i as u32), "{k}");
+            assert_eq!(e.number(k, &ctx, -1.0, 0).value, i as f64, "{k}");
+            let mut other = k.clone().into_bytes();
+            if let Some(b) = other.last_mut() {
+                *b = b'Z';
+            }
+            let other = String::from_utf8(other).unwrap();
+            assert_eq!(e.flag_index(&other), None, "{other}");
+            assert_eq!(e.flag_index(&format!("{k}!")), None, "{k}!");
+        }
+    }
 
     #[test]
     fn metadata_and_constants() {

@@ -104,23 +104,49 @@ impl Tracer for NoTrace {
 /// Evaluates flag `flag`.
 #[inline(always)]
 pub(crate) fn evaluate<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, now: i64, t: &mut T) -> Outcome {
+    // Natively the flag read is decided in place (no call, no saving of registers); prerequisites
+    // are evaluated by calls (`decide_out`).
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        t.flag_begin(flag);
+        let o = decide(plan, flag, ctx, now, t, 0);
+        t.flag_end(flag, &o);
+        o
+    }
+    #[cfg(target_arch = "wasm32")]
     eval_flag(plan, flag, ctx, now, t, 0)
 }
 
 fn eval_flag<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, now: i64, t: &mut T, depth: usize) -> Outcome {
     t.flag_begin(flag);
+    #[cfg(not(target_arch = "wasm32"))]
+    let o = decide_out(plan, flag, ctx, now, t, depth);
+    #[cfg(target_arch = "wasm32")]
     let o = decide(plan, flag, ctx, now, t, depth);
     t.flag_end(flag, &o);
     o
 }
 
+/// [`decide`] out of line (native builds, where `decide` itself is inlined into [`evaluate`]).
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(never)]
+fn decide_out<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, now: i64, t: &mut T, depth: usize) -> Outcome {
+    decide(plan, flag, ctx, now, t, depth)
+}
+
 #[cfg_attr(edgeflag_unstable, optimize(speed))]
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, now: i64, t: &mut T, depth: usize) -> Outcome {
     let Some(f) = plan.flags.get(flag as usize) else { return Outcome::error() };
     if !f.enabled {
         return Outcome::new(f.off, Reason::Disabled);
     }
-    for (i, req) in plan.requires(f).iter().enumerate() {
+    // natively, the common flag without prerequisites is told by its span alone
+    #[cfg(not(target_arch = "wasm32"))]
+    let requires = if f.requires.0 >= f.requires.1 { &[] } else { plan.requires(f) };
+    #[cfg(target_arch = "wasm32")]
+    let requires = plan.requires(f);
+    for (i, req) in requires.iter().enumerate() {
         let o = if depth < MAX_NESTING { eval_flag(plan, req.flag, ctx, now, t, depth + 1) } else { Outcome::error() };
         let ok = o.reason != Reason::Error && req.variants.of(&plan.required).contains(&o.variant);
         t.prerequisite(i, req.flag, ok);
@@ -136,8 +162,18 @@ fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, no
         #[cfg(not(target_arch = "wasm32"))]
         let (plan, ctx) = (core::hint::black_box(plan), core::hint::black_box(ctx));
         t.rule_begin(i);
-        let (from, until) = plan.window(r);
-        if from.is_some_and(|from| now < from) || until.is_some_and(|until| now >= until) {
+        // natively, a rule without extras (no window) is told by its index alone
+        #[cfg(not(target_arch = "wasm32"))]
+        let outside = r.extra != crate::plan::NONE && {
+            let (from, until) = plan.window(r);
+            from.is_some_and(|from| now < from) || until.is_some_and(|until| now >= until)
+        };
+        #[cfg(target_arch = "wasm32")]
+        let outside = {
+            let (from, until) = plan.window(r);
+            from.is_some_and(|from| now < from) || until.is_some_and(|until| now >= until)
+        };
+        if outside {
             t.rule_end(i, RuleStep::OutsideWindow);
             continue;
         }
@@ -246,6 +282,20 @@ fn unit_bytes<'a>(a: &Attr<'a>, buf: &'a mut [u8; 24]) -> Option<&'a [u8]> {
 #[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn unit_bucket<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, prefix: &[u8], by: u32, ctx: &A, t: &mut T) -> Option<u32> {
+    // a string unit (the usual) straight from the context, without building an `Attr`
+    if let Some(u) = read_str(plan, by, ctx) {
+        let u = u.as_bytes();
+        let b = bucket_with_prefix(prefix, u);
+        t.unit(Some(u), Some(b));
+        return Some(b);
+    }
+    unit_bucket_read(plan, prefix, by, ctx, t)
+}
+
+/// [`unit_bucket`] when the context does not give the unit as a string at once: reads the attribute.
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(never)]
+fn unit_bucket_read<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, prefix: &[u8], by: u32, ctx: &A, t: &mut T) -> Option<u32> {
     let a = read_attr(plan, by, ctx);
     let mut buf = [0u8; 24];
     match unit_bytes(&a, &mut buf) {
@@ -286,6 +336,15 @@ fn read_short_word<A: Attributes + ?Sized>(plan: &Plan, slot: u32, ctx: &A) -> u
     let path = plan.attrs.get(slot as usize).map(|p| &p[..]).unwrap_or(&[]);
     let word = plan.attr_words.get(slot as usize).copied().unwrap_or(u64::MAX);
     ctx.short_word_at(slot as usize, path, word)
+}
+
+/// The attribute at `slot` when the context gives it as a string at once ([`Attributes::str_at`]).
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(always)]
+fn read_str<'c, A: Attributes + ?Sized>(plan: &Plan, slot: u32, ctx: &'c A) -> Option<&'c str> {
+    let path = plan.attrs.get(slot as usize).map(|p| &p[..]).unwrap_or(&[]);
+    let word = plan.attr_words.get(slot as usize).copied().unwrap_or(u64::MAX);
+    ctx.str_at(slot as usize, path, word)
 }
 
 /// The attribute at `slot`, with its path and the path's word ([`Plan::attr_words`]).
@@ -455,6 +514,51 @@ mod tests {
         fn attr(&self, slot: usize, path: &[Box<str>]) -> Attr<'_> {
             self.0.attr(slot, path)
         }
+    }
+
+    /// Rollouts take a string unit straight from a `Context` (`Attributes::str_at`): the same buckets
+    /// as through `Attributes::attr` alone and as the explain trace, for units of every kind.
+    #[test]
+    fn units_in_place_agree_with_the_attribute() {
+        let by = ["key", "u", "a-long-name", "o.u"];
+        let flags: Vec<String> = by
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                format!(r#""f{i}":{{"variants":{{"on":true,"off":false}},"default":"off","rules":[{{"serve":{{"variant":"on","percent":50,"by":"{b}"}}}}]}}"#)
+            })
+            .collect();
+        let e = Engine::from_json(&format!(r#"{{"schema":1,"version":1,"flags":{{{}}}}}"#, flags.join(","))).unwrap();
+        let units = [
+            "\"\"", "\"a\"", "\"user-1\"", "\"user-12\"", "\"user-123\"", "\"user-1234\"", "\"user-123456789\"",
+            "\"user-1234567890\"", "\"0123456789abcdef0123456789abcdef\"", "\"é\"", "7", "-7", "9007199254740992", "1.5", "true", "null",
+            "[\"a\"]", "{\"u\":\"x\"}",
+        ];
+        let mut contexts: Vec<Context> = Vec::new();
+        for u in units {
+            for k in 0..40 {
+                let text = format!(r#"{{"key":{u},"u":{u},"a-long-name":{u},"o":{{"u":{u}}},"n":{k}}}"#);
+                contexts.push(Context::from_json(&text).unwrap());
+                // the unit past the fields a context holds in place
+                let text = format!(r#"{{"a":1,"b":2,"c":3,"d":4,"n":{k},"key":{u},"u":{u},"a-long-name":{u},"o":{{"u":{u}}}}}"#);
+                contexts.push(Context::from_json(&text).unwrap());
+            }
+            contexts.push(Context::from_json(&format!(r#"{{"u":{u}}}"#)).unwrap());
+        }
+        for (n, c) in contexts.iter().enumerate() {
+            let c = if n % 3 == 0 { c.clone().with("key", format!("user-{n}").as_str()) } else { c.clone() };
+            for i in 0..by.len() {
+                let f = format!("f{i}");
+                let fast = e.evaluate(&f, &c, 0);
+                let plain = e.evaluate(&f, &Plain(&c), 0);
+                let traced = e.explain(&f, &c, 0).map(|t| (t.variant, t.rule_index));
+                assert_eq!(fast, plain, "{f} {c:?}");
+                assert_eq!(Some((fast.variant.map(str::to_string), fast.rule_index)), traced, "{f} {c:?}");
+            }
+        }
+        // both variants are served (the units are bucketed, not all left out)
+        let on = contexts.iter().filter(|c| e.evaluate("f0", *c, 0).variant == Some("on")).count();
+        assert!(on > 100 && on < contexts.len() - 100, "{on} of {}", contexts.len());
     }
 
     #[test]
