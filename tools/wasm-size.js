@@ -5,7 +5,7 @@
 //   node tools/wasm-size.js --no-build # measures the last build in target/wasm-size/
 //
 // Builds the `wasm` profile as the shipped one (std rebuilt with -Z build-std and panic=immediate-abort, as
-// scripts/build-wasm.sh does when the rust-src component is there) but keeping symbol names
+// scripts/build-wasm.sh does when the rust-src component is there, with its `--cfg edgeflag_unstable`) but keeping symbol names
 // (CARGO_PROFILE_WASM_STRIP=false), into its own target dir (target/wasm-size/, so the real build is not disturbed), with a linker map for
 // the data segment; runs wasm-bindgen as scripts/build-wasm.sh does, without wasm-opt (wasm-opt renames
 // nothing but inlines and merges, which blurs who costs what); then `twiggy top` / `twiggy dominators`.
@@ -45,7 +45,7 @@ const buildStd = process.env.EDGEFLAG_BUILD_STD !== "0" && !!sysroot && existsSy
 if (build) {
   log(`cargo build --lib --target wasm32-unknown-unknown --profile wasm${buildStd ? " -Z build-std" : ""} (names kept, linker map)`);
   if (!buildStd) log("warning: no rust-src component: measuring the plain build (scripts/build-wasm.sh falls back to it too)");
-  const flags = `${env.RUSTFLAGS || ""}${buildStd ? " -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" : ""} -C link-arg=--Map=${MAP}`.trim();
+  const flags = `${env.RUSTFLAGS || ""}${buildStd ? " -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none --cfg edgeflag_unstable" : ""} -C link-arg=--Map=${MAP}`.trim();
   run(
     "cargo",
     ["build", "--lib", "--target", "wasm32-unknown-unknown", "--profile", "wasm", "--no-default-features", "--target-dir", TARGET_DIR, ...(buildStd ? ["-Z", "build-std=std,panic_abort", "-Z", "build-std-features=optimize_for_size"] : [])],
@@ -88,7 +88,7 @@ function classify(rawName) {
   if (/subsection$|^custom section/.test(n)) return ["(custom sections: names etc., not shipped)", n];
   if (/^data segment/.test(n)) return ["data (.rodata: constants, tables, strings)", "data"];
   if (/^(type|table|elem|import|export|global|memory|func)\[|^export "|^import |^"|section headers$|^wasm magic|^(code|data|type|export|element|table|memory|import|global) /.test(n)) return ["wasm structure (types, imports, exports, table)", "wasm structure"];
-  if (/^wasmengine_|^wasmcontext_|multivalue shim$|^__wbindgen|^__wbg_|^__externref|^bucket$|^formatTime$/.test(n)) return ["wasm-bindgen", "wasm-bindgen exports and shims"];
+  if (/^wasmengine_|^wasmloader_|^wasmcontext_|multivalue shim$|^__wbindgen|^__wbg_|^__externref|^bucket$|^formatTime$/.test(n)) return ["wasm-bindgen", "wasm-bindgen exports and shims"];
   const m = /edgeflag::(\w+)/.exec(n);
   if (m) return ["edgeflag", `edgeflag::${m[1]}`];
   // a generic self type (`<T as alloc::string::ToString>`, `<&T as core::fmt::Debug>`, `<dyn …>`):
