@@ -141,12 +141,7 @@ fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, no
     if !f.enabled {
         return Outcome::new(f.off, Reason::Disabled);
     }
-    // natively, the common flag without prerequisites is told by its span alone
-    #[cfg(not(target_arch = "wasm32"))]
-    let requires = if f.requires.0 >= f.requires.1 { &[] } else { plan.requires(f) };
-    #[cfg(target_arch = "wasm32")]
-    let requires = plan.requires(f);
-    for (i, req) in requires.iter().enumerate() {
+    for (i, req) in plan.requires(f).iter().enumerate() {
         let o = if depth < MAX_NESTING { eval_flag(plan, req.flag, ctx, now, t, depth + 1) } else { Outcome::error() };
         let ok = o.reason != Reason::Error && req.variants.of(&plan.required).contains(&o.variant);
         t.prerequisite(i, req.flag, ok);
@@ -162,18 +157,8 @@ fn decide<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, flag: u32, ctx: &A, no
         #[cfg(not(target_arch = "wasm32"))]
         let (plan, ctx) = (core::hint::black_box(plan), core::hint::black_box(ctx));
         t.rule_begin(i);
-        // natively, a rule without extras (no window) is told by its index alone
-        #[cfg(not(target_arch = "wasm32"))]
-        let outside = r.extra != crate::plan::NONE && {
-            let (from, until) = plan.window(r);
-            from.is_some_and(|from| now < from) || until.is_some_and(|until| now >= until)
-        };
-        #[cfg(target_arch = "wasm32")]
-        let outside = {
-            let (from, until) = plan.window(r);
-            from.is_some_and(|from| now < from) || until.is_some_and(|until| now >= until)
-        };
-        if outside {
+        let (from, until) = plan.window(r);
+        if from.is_some_and(|from| now < from) || until.is_some_and(|until| now >= until) {
             t.rule_end(i, RuleStep::OutsideWindow);
             continue;
         }

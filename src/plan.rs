@@ -166,6 +166,10 @@ impl Plan {
     /// A flag's prerequisites.
     #[inline]
     pub(crate) fn requires(&self, f: &FlagPlan) -> &[Requirement] {
+        // the common flag without prerequisites is told by its span alone
+        if f.requires.0 >= f.requires.1 {
+            return &[];
+        }
         f.requires.of(&self.requires)
     }
 
@@ -178,6 +182,10 @@ impl Plan {
     /// A rule's window `[from, until)`.
     #[inline]
     pub(crate) fn window(&self, r: &RulePlan) -> (Option<i64>, Option<i64>) {
+        // the common rule without extras (no window) is told by its index alone
+        if r.extra == NONE {
+            return (None, None);
+        }
         self.rule_extras.get(r.extra as usize).map_or((None, None), |e| (e.from, e.until))
     }
 }
