@@ -2,11 +2,54 @@
 // part of the table). Reaches into the Engine's internals (_w, _index, _encode): it measures the parts
 // the hot path is made of, each alone, on the S2 and S3 scenarios.
 //   node --expose-gc bench/breakdown-edgeflag.js      (EDGEFLAG_WWW=DIR: another copy of the package)
+//   node bench/breakdown-edgeflag.js --cold 15         the cold start instead (below)
 import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { timeOps, timeEach, consume } from "./harness.js";
 import { users, S1_KEY, S2_KEY, S3_USER } from "./scenarios/common.js";
 import * as sc from "./scenarios/edgeflag.js";
+
+// --cold N: where a cold start's time goes. N fresh processes of run-edgeflag.js's cold mode (import,
+// instantiate, load S3, first evaluation) for each V8 setting below, interleaved; medians of each part's wall
+// time and, on Linux, of the load's CPU time on the JS thread and on V8's background threads. The V8 flags
+// are diagnostics (a package cannot set them for its users): they show what the background compiles of hot
+// wasm functions to optimised code (tier-up) cost a load that runs, in a fresh process, in baseline code.
+const coldAt = process.argv.indexOf("--cold");
+if (coldAt >= 0) {
+  const n = Number(process.argv[coldAt + 1]) || 15;
+  const runner = fileURLToPath(new URL("run-edgeflag.js", import.meta.url));
+  const variants = [
+    ["V8 defaults (what users get)", []],
+    ["no tier-up (--liftoff-only)", ["--liftoff-only"]],
+    ["one V8 background thread (--v8-pool-size=1)", ["--v8-pool-size=1"]],
+  ];
+  const runs = variants.map(() => []);
+  for (let r = 0; r < n; r++) {
+    variants.forEach(([, flags], v) => {
+      const c = spawnSync(process.execPath, [...flags, runner, "--mode", "cold"], { encoding: "utf8", env: { ...process.env, NODE_ENV: "production" } });
+      const o = JSON.parse(c.stdout.trim().split("\n").pop());
+      if (o.error) throw new Error(o.error);
+      runs[v].push(o);
+    });
+  }
+  const med = (xs) => {
+    const a = [...xs].sort((x, y) => x - y);
+    const m = a.length >> 1;
+    return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
+  };
+  const f = (x) => x.toFixed(1).padStart(7);
+  console.log(`cold start, medians of ${n} fresh processes per setting (ms; wall time, CPU time of the load's threads)`);
+  console.log(`${"".padEnd(46)}   total  import  instan    load  1steval | load: JS thread  waiting  background`);
+  variants.forEach(([name], v) => {
+    const os = runs[v];
+    const p = (k) => f(med(os.map((o) => o.parts[k])));
+    const t = (k) => (os[0].threads ? f(med(os.map((o) => o.threads.load[k]))) : "      –");
+    console.log(`${name.padEnd(46)} ${f(med(os.map((o) => o.coldMs)))} ${p("import")} ${p("instantiate")} ${p("load")} ${p("firstEval")}  |        ${t("main")}  ${t("wait")}     ${t("background")}`);
+  });
+  process.exit(0);
+}
 
 const WWW = process.env.EDGEFLAG_WWW ? `${process.env.EDGEFLAG_WWW.replace(/\/$/, "")}/` : new URL("../www/", import.meta.url).pathname;
 const { initWasm, Engine } = await import(`${WWW}src/engine.node.js`);

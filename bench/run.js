@@ -98,7 +98,7 @@ function main() {
   const log = (s) => process.stderr.write(`[bench] ${s}\n`);
 
   // per lib: { samples: {metric: [..]}, errors: [..], checks, notes }
-  const acc = Object.fromEntries(libs.map((l) => [l.id, { samples: {}, errors: [], checks: null, notes: {}, cold: [], coldParts: [], mem: [], jsonBytes: 0 }]));
+  const acc = Object.fromEntries(libs.map((l) => [l.id, { samples: {}, errors: [], checks: null, notes: {}, cold: [], coldParts: [], coldThreads: [], mem: [], jsonBytes: 0 }]));
   const push = (id, k, xs) => (acc[id].samples[k] ||= []).push(...xs);
 
   for (let r = 0; r < opt.rounds; r++) {
@@ -123,6 +123,7 @@ function main() {
       else {
         acc[lib.id].cold.push(out.coldMs);
         if (out.parts) acc[lib.id].coldParts.push(out.parts);
+        if (out.threads) acc[lib.id].coldThreads.push(out.threads);
       }
     }
   }
@@ -233,7 +234,16 @@ function main() {
   const e = acc.edgeflag;
   if (e && e.coldParts.length) {
     const p = (k) => median(e.coldParts.map((x) => x[k])).toFixed(2);
-    out.push(`edgeflag cold start parts (medians, ms): import + instantiate ${p("importInstantiate")}, load ${p("load")}, first evaluation ${p("firstEval")}`);
+    out.push(`edgeflag cold start parts (medians, ms): import ${p("import")}, instantiate ${p("instantiate")}, load ${p("load")}, first evaluation ${p("firstEval")}`);
+    const th = e.coldThreads;
+    if (th.length) {
+      const q = (part, k) => median(th.map((x) => x[part][k])).toFixed(1);
+      out.push(
+        `edgeflag cold start, the load's threads (medians, ms of CPU): the JS thread ran ${q("load", "main")} and waited ${q("load", "wait")} for a core, ` +
+          `while V8's background threads ran ${q("load", "background")} (compiling hot wasm functions to optimised code); ` +
+          `instantiate: JS thread ${q("instantiate", "main")}, background ${q("instantiate", "background")}`,
+      );
+    }
   }
   for (const l of libs) if (acc[l.id].errors.length) out.push(`! ${l.id}: ${acc[l.id].errors.length} failed run(s): ${acc[l.id].errors[0]}`);
 

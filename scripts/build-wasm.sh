@@ -143,6 +143,7 @@ cp "$TMP/devtools/edgeflag_bg.wasm" "$TMP/edgeflag_devtools_bg.wasm"
 # wasm-bindgen emits (its export ends up pointing at the funcref table), so an old wasm-opt is not
 # used: the npm package `binaryen` (a devDependency of www/) provides a current one.
 WASM_OPT_MIN=116
+ONE_CALLER_INLINE=20 # see the wasm-opt call below
 wasm_opt_version() { "$1" --version 2>/dev/null | sed -n 's/^wasm-opt version \([0-9]*\).*/\1/p'; }
 WASM_OPT=""
 if [ "${SKIP_WASM_OPT:-0}" != "1" ]; then
@@ -168,11 +169,19 @@ if [ "${SKIP_WASM_OPT:-0}" != "1" ]; then
   fi
 fi
 if [ -n "$WASM_OPT" ]; then
-  log "wasm-opt -Oz --converge ($("$WASM_OPT" --version))"
+  log "wasm-opt -Oz --converge -ocimfs $ONE_CALLER_INLINE ($("$WASM_OPT" --version))"
   # Features rustc enables by default for wasm32 (bulk memory, non-trapping float-to-int, sign
   # extension, mutable globals, multi-value, reference types): wasm-opt must accept what it finds.
+  # --one-caller-inline-max-function-size (-ocimfs): a function called from one place is inlined there only
+  # when it is small (binaryen's default inlines it whatever its size). Merged, the load's per-flag readers
+  # make a few long functions (snapshot::flag 6.2 KB of code, plan::Stream::add 3.8 KB, …) that V8 finds hot
+  # during a snapshot's first load and recompiles with its optimising compiler on background threads, which
+  # take the 2 cores of an edge worker from the load itself (a cold start's load waits for a core for most of
+  # its time; docs/ARCHITECTURE.md, "Cold start"). Apart, fewer bytes reach V8's tier-up threshold (S3: 42.1 →
+  # 32.8 KB recompiled) and the .wasm is 3.4 KB smaller in gzip (docs/wasm-size.md).
   for w in edgeflag_bg edgeflag_devtools_bg; do
-    "$WASM_OPT" -Oz --converge --strip-debug --strip-producers --strip-target-features \
+    "$WASM_OPT" -Oz --converge --one-caller-inline-max-function-size "$ONE_CALLER_INLINE" \
+      --strip-debug --strip-producers --strip-target-features \
       --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-multivalue --enable-reference-types \
       -o "$TMP/$w.opt.wasm" "$TMP/$w.wasm"
