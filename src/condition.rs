@@ -657,8 +657,14 @@ pub(crate) fn compile<'v>(
     let kind = match op {
         Op::Eq | Op::Neq | Op::In | Op::NotIn => {
             let allow_bool = matches!(op, Op::Eq | Op::Neq);
-            let strings = operands().filter(|(v, _)| matches!(v, Value::String(_))).count();
-            let numbers = operands().filter(|(v, _)| matches!(v, Value::Number(_))).count();
+            let (mut strings, mut numbers) = (0, 0);
+            for (v, _) in operands() {
+                match v {
+                    Value::String(_) => strings += 1,
+                    Value::Number(_) => numbers += 1,
+                    _ => {}
+                }
+            }
             let mut strs = StrSetBuilder::new(strings);
             let mut nums = Collect::new(numbers);
             let (mut has_true, mut has_false) = (false, false);

@@ -1463,6 +1463,8 @@ struct Open {
     keys: usize,
     /// One of this object's keys has an escape (its keys are then compared after unescaping).
     escaped: bool,
+    /// The caller checks this object's keys for duplicates itself ([`Reader::keys_checked`]).
+    checked: bool,
 }
 
 /// A pull reader: walks one JSON text value by value, without building a tree, under exactly the
@@ -1578,10 +1580,13 @@ impl<'a> Reader<'a> {
             Peek::Number => self.number().map_or(Value::Null, Value::Number),
             Peek::Bool => self.boolean().map_or(Value::Null, Value::Bool),
             Peek::Array => {
+                let start = self.scratch.len();
+                if let Some(v) = self.strings_array(start) {
+                    return v;
+                }
                 if !self.array() {
                     return Value::Null;
                 }
-                let start = self.scratch.len();
                 while self.next_element() {
                     // Strings (the usual operands) read here, without a call per element.
                     let v = match self.p.peek() {
@@ -1604,6 +1609,53 @@ impl<'a> Reader<'a> {
             }
             _ => self.tree(),
         }
+    }
+
+    /// The array at the cursor when it holds only strings (the usual `in` operands), read in one loop
+    /// without entering it as a container; `None`, with the cursor and `scratch` as they were, for any
+    /// other array (or one nested too deep), which [`Reader::value`] then reads element by element.
+    /// Accepts and refuses what that reading does: a string that is not JSON fails the reader.
+    #[inline(never)]
+    fn strings_array(&mut self, start: usize) -> Option<Value<'a>> {
+        if self.open.len() >= self.max_depth {
+            return None;
+        }
+        let open = self.p.pos;
+        self.p.pos += 1;
+        self.p.skip_ws();
+        if matches!(self.p.peek(), Some(b']')) {
+            self.p.pos += 1;
+            return Some(Value::Array(Vec::new()));
+        }
+        loop {
+            if !matches!(self.p.peek(), Some(b'"')) {
+                break;
+            }
+            match self.p.string() {
+                Ok(s) => self.scratch.push(Value::String(s)),
+                Err(_) => {
+                    self.fail();
+                    self.scratch.truncate(start);
+                    return Some(Value::Null);
+                }
+            }
+            self.p.skip_ws();
+            match self.p.peek() {
+                Some(b',') => {
+                    self.p.pos += 1;
+                    self.p.skip_ws();
+                }
+                Some(b']') => {
+                    self.p.pos += 1;
+                    return Some(Value::Array(self.scratch.split_off(start)));
+                }
+                _ => break,
+            }
+        }
+        // Not only strings, or not well formed: read again element by element.
+        self.p.pos = open;
+        self.scratch.truncate(start);
+        None
     }
 
     /// Reads the next value as a tree, with the parser.
@@ -1644,8 +1696,28 @@ impl<'a> Reader<'a> {
         }
         self.p.pos += 1;
         self.p.skip_ws();
-        self.open.push(Open { object: open == b'{', first: true, keys: self.keys.len(), escaped: false });
+        self.open.push(Open { object: open == b'{', first: true, keys: self.keys.len(), escaped: false, checked: false });
         true
+    }
+
+    /// Says that the caller checks the keys of the innermost open object for duplicates: each key it
+    /// reads is one of a fixed list of names, and it calls [`Reader::check_keys`] on any other key or on
+    /// a name met twice (the snapshot reader, which tells its fields apart anyway). The reader then
+    /// does not compare the keys when the object closes.
+    #[inline]
+    pub(crate) fn keys_checked(&mut self) {
+        if let Some(top) = self.open.last_mut() {
+            top.checked = true;
+        }
+    }
+
+    /// Undoes [`Reader::keys_checked`] for the innermost open object: its keys are compared when it
+    /// closes, as by default.
+    #[inline]
+    pub(crate) fn check_keys(&mut self) {
+        if let Some(top) = self.open.last_mut() {
+            top.checked = false;
+        }
     }
 
     /// In an object entered with [`Reader::object`]: the next member's key (the reader is then at its
@@ -1698,9 +1770,10 @@ impl<'a> Reader<'a> {
     /// Leaves the innermost object at its `}`, checking its keys for duplicates.
     fn close_object(&mut self) -> Option<Cow<'a, str>> {
         self.p.pos += 1;
-        let (start, escaped) = self.open.pop().map_or((0, false), |o| (o.keys, o.escaped));
+        let (start, escaped, checked) = self.open.pop().map_or((0, false, false), |o| (o.keys, o.escaped, o.checked));
         let keys = self.keys.get(start..).unwrap_or_default();
         let dup = match keys {
+            _ if checked => false,
             [] | [_] => false,
             // Through a pointer the optimizers cannot see through: wasm-opt would inline this, the one
             // call of it, making this function (called per key) several times larger.

@@ -308,6 +308,10 @@ struct Compiler {
     /// What is left of `limits.max_regex_total_bytes`.
     regex_budget: usize,
     slots: StrIndex,
+    /// The first [`Compiler::SHORT_SLOTS`] slots whose path has at most 7 bytes, as (the path's
+    /// [`short_word`](crate::bytes::short_word), slot): found by a scan of integers, without hashing
+    /// the path (a load looks a slot up per leaf and per `by`; most paths are short and few).
+    short_slots: Vec<(u64, u32)>,
     attrs: Vec<Vec<Box<str>>>,
     segment_index: StrIndex,
     conds: Vec<Cond>,
@@ -322,6 +326,7 @@ impl Compiler {
             limits: *limits,
             regex_budget: limits.max_regex_total_bytes,
             slots: StrIndex::default(),
+            short_slots: Vec::new(),
             attrs: Vec::new(),
             segment_index,
             conds: Vec::new(),
@@ -332,11 +337,25 @@ impl Compiler {
         c
     }
 
+    /// Slots kept in `short_slots`.
+    const SHORT_SLOTS: usize = 8;
+
     fn slot(&mut self, path: &str) -> u32 {
+        let word = crate::bytes::short_word(path.as_bytes());
+        if let Some(w) = word {
+            if let Some(&(_, s)) = self.short_slots.iter().find(|(x, _)| *x == w) {
+                return s;
+            }
+        }
         let next = self.attrs.len() as u32;
         let s = self.slots.get_or_insert(path, next);
         if s == next {
             self.attrs.push(path.split('.').map(Into::into).collect());
+        }
+        if let Some(w) = word {
+            if self.short_slots.len() < Self::SHORT_SLOTS {
+                self.short_slots.push((w, s));
+            }
         }
         s
     }

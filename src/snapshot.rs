@@ -229,11 +229,15 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
     let mut s = Snapshot::default();
     let mut unknown_schema = None;
     if r.object() {
+        r.keys_checked();
         let (mut has_schema, mut has_version) = (false, false);
         let root = Path::Root;
+        let mut seen = 0;
         while let Some(k) = r.next_key() {
             let path = root.key(key_text(&k));
-            match field(bytes(&k), &ROOT_FIELDS) {
+            let i = field(bytes(&k), &ROOT_FIELDS);
+            found(&mut r, &mut seen, i);
+            match i {
                 1 /* schema */ => {
                     has_schema = true;
                     match r.number() {
@@ -452,7 +456,32 @@ fn bytes<'k>(k: &'k Str<'_>) -> &'k [u8] {
 #[inline(never)]
 fn unknown(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) {
     p.error(path, "unknown field");
+    // Not one of the object's fields: its keys are compared by the reader (see `found`).
+    r.check_keys();
     r.skip();
+}
+
+/// Notes that the object being read has field `i` (`seen`: a bit per field found so far). The objects
+/// of the format are read with [`Reader::keys_checked`]: two keys that are the same field are a
+/// duplicate, two different fields are not, so the reader need not compare the keys when the object
+/// closes; a field found twice (or a position past 31, or an unknown key, see `unknown`) has it
+/// compare them, and refuse the text, as it does by default.
+#[inline(always)]
+fn found(r: &mut Reader<'_>, seen: &mut u32, i: usize) {
+    let bit = 1u32.checked_shl(i as u32).unwrap_or(0);
+    if *seen & bit != 0 || bit == 0 {
+        r.check_keys();
+    }
+    *seen |= bit;
+}
+
+/// [`open_object`] for an object whose keys are fields of the format, checked with [`found`].
+fn open_fields(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> bool {
+    let open = open_object(r, path, p);
+    if open {
+        r.keys_checked();
+    }
+    open
 }
 
 #[cold]
@@ -587,12 +616,15 @@ type FlagReader<'a> = for<'r, 'x, 'y> fn(&'r mut Reader<'a>, &'x Path<'y>, &mut 
 fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
     let mut f = Flag { enabled: true, ..Flag::default() };
     let (mut has_variants, mut has_default) = (false, false);
-    if !open_object(r, path, p) {
+    if !open_fields(r, path, p) {
         return f;
     }
+    let mut seen = 0;
     while let Some(k) = r.next_key() {
         let fp = path.key(key_text(&k));
-        match field(bytes(&k), &FLAG_FIELDS) {
+        let i = field(bytes(&k), &FLAG_FIELDS);
+        found(r, &mut seen, i);
+        match i {
             7 /* description */ => f.description = string(r, &fp, p),
             8 /* owner */ => f.owner = string(r, &fp, p),
             9 /* tags */ => f.tags = strings(r, &fp, p),
@@ -646,12 +678,15 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
 fn prerequisite<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Prerequisite<'a> {
     let mut q = Prerequisite::default();
     let mut has_variants = false;
-    if !open_object(r, path, p) {
+    if !open_fields(r, path, p) {
         return q;
     }
+    let mut seen = 0;
     while let Some(k) = r.next_key() {
         let fp = path.key(key_text(&k));
-        match field(bytes(&k), &PREREQUISITE_FIELDS) {
+        let i = field(bytes(&k), &PREREQUISITE_FIELDS);
+        found(r, &mut seen, i);
+        match i {
             0 /* flag */ => q.flag = string(r, &fp, p),
             1 /* variants */ => {
                 has_variants = true;
@@ -673,12 +708,15 @@ fn prerequisite<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Pr
 fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Rule<'a> {
     let mut out = Rule { id: None, when: None, from: None, until: None, serve: Serve::Invalid };
     let mut has_serve = false;
-    if !open_object(r, path, p) {
+    if !open_fields(r, path, p) {
         return out;
     }
+    let mut seen = 0;
     while let Some(k) = r.next_key() {
         let fp = path.key(key_text(&k));
-        match field(bytes(&k), &RULE_FIELDS) {
+        let i = field(bytes(&k), &RULE_FIELDS);
+        found(r, &mut seen, i);
+        match i {
             2 /* id */ => out.id = string(r, &fp, p),
             0 /* when */ => out.when = Some(condition(r, &fp, p)),
             3 /* from */ => out.from = string(r, &fp, p),
@@ -715,15 +753,17 @@ fn entries<'a, T>(
         let ep = path.index(i);
         i += 1;
         let mut entry = empty();
-        if !open_object(r, &ep, p) {
+        if !open_fields(r, &ep, p) {
             out.push(entry);
             continue;
         }
         let mut has = [false; 2];
+        let mut seen = 0;
         while let Some(k) = r.next_key() {
             let kp = ep.key(key_text(&k));
             match read(r, key_text(&k), &mut entry, &kp, p) {
                 Some(j) => {
+                    found(r, &mut seen, j);
                     if let Some(h) = has.get_mut(j) {
                         *h = true;
                     }
@@ -784,9 +824,13 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
     let (mut variant, mut by, mut percent, mut split, mut ramp) = (None, None, None, Vec::new(), Vec::new());
     let mut broken = false;
     if r.object() {
+        r.keys_checked();
+        let mut seen = 0;
         while let Some(k) = r.next_key() {
             let fp = path.key(key_text(&k));
-            match field(bytes(&k), &SERVE_FIELDS) {
+            let i = field(bytes(&k), &SERVE_FIELDS);
+            found(r, &mut seen, i);
+            match i {
                 2 /* by */ => by = string(r, &fp, p),
                 0 /* variant */ if !is_split => variant = string(r, &fp, p),
                 1 /* percent */ => {
@@ -929,11 +973,14 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut
     if !r.object() {
         return Condition::Invalid;
     }
+    r.keys_checked();
+    let mut seen = 0;
     if shape == ATTR {
         let mut c = AttrCondition { attr: Cow::Borrowed(""), op: Cow::Borrowed(""), value: None, values: None, ignore_case: false, compact: None };
         let (mut ok, mut has_op) = (true, false);
         while let Some(k) = r.next_key() {
             let i = field(bytes(&k), &ATTR_FIELDS);
+            found(r, &mut seen, i);
             // Of the attribute fields only `attr` is a shape key; other keys may be.
             mark(match i {
                 0 => Some(ATTR),
@@ -992,6 +1039,7 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut
             unknown(r, &fp, p);
             continue;
         }
+        found(r, &mut seen, shape);
         out = match shape {
             ALL | ANY => {
                 let mut items = Vec::new();
@@ -1021,12 +1069,15 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut
 #[inline(never)] // see `flag`
 fn segment<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Segment<'a> {
     let mut s = Segment::default();
-    if !open_object(r, path, p) {
+    if !open_fields(r, path, p) {
         return s;
     }
+    let mut seen = 0;
     while let Some(k) = r.next_key() {
         let fp = path.key(key_text(&k));
-        match field(bytes(&k), &SEGMENT_FIELDS) {
+        let i = field(bytes(&k), &SEGMENT_FIELDS);
+        found(r, &mut seen, i);
+        match i {
             0 /* description */ => s.description = string(r, &fp, p),
             1 /* include */ => s.include = strings(r, &fp, p),
             2 /* exclude */ => s.exclude = strings(r, &fp, p),
