@@ -152,9 +152,9 @@ impl StrSetBuilder {
         }
     }
 
-    fn push(&mut self, x: std::borrow::Cow<'_, str>) {
+    fn push(&mut self, x: &str) {
         if let Some(all) = &mut self.many {
-            all.get_or_insert(&x, 0);
+            all.get_or_insert(x, 0);
         } else {
             match crate::bytes::short_word(x.as_bytes()) {
                 Some(w) => self.short.push(Word(w)),
@@ -647,13 +647,6 @@ pub(crate) fn compile<'v>(
     let ic = ignore_case && op.compares_strings();
     // Every list below is sized to its operands before it is filled (exact boxed slices, no regrowth).
     let n = one.is_some() as usize + many.len();
-    let lowered = |s: &'v str| -> std::borrow::Cow<'v, str> {
-        if ic {
-            std::borrow::Cow::Owned(crate::host::to_lowercase(s))
-        } else {
-            std::borrow::Cow::Borrowed(s)
-        }
-    };
     let kind = match op {
         Op::Eq | Op::Neq | Op::In | Op::NotIn => {
             let allow_bool = matches!(op, Op::Eq | Op::Neq);
@@ -670,7 +663,8 @@ pub(crate) fn compile<'v>(
             let (mut has_true, mut has_false) = (false, false);
             for (v, vp) in operands() {
                 match v {
-                    Value::String(x) => strs.push(lowered(x)),
+                    Value::String(x) if ic => strs.push(&crate::host::to_lowercase(text(x))),
+                    Value::String(x) => strs.push(text(x)),
                     Value::Number(n) => nums.push(Word(n.as_f64().to_bits())),
                     Value::Bool(b) if allow_bool => {
                         if *b {
@@ -702,10 +696,26 @@ pub(crate) fn compile<'v>(
     (p.list.len() == before).then_some(Matcher { op, ignore_case: ic, kind })
 }
 
+/// A string operand's text (a match rather than `Deref`, a call in the wasm build at opt-level "z").
+#[allow(clippy::ptr_arg)]
+#[inline(always)]
+fn text<'s>(s: &'s std::borrow::Cow<'_, str>) -> &'s str {
+    match s {
+        std::borrow::Cow::Borrowed(s) => s,
+        std::borrow::Cow::Owned(s) => s.as_str(),
+    }
+}
+
 /// The operands with their paths (an iterator, so that compiling allocates nothing for them; one
 /// function, so that [`compile`] and [`compile_other`] share its code).
 fn operands_of<'v, 'p>(one: Option<&'v Value<'v>>, many: &'v [Value<'v>], path: &'p Path<'p>) -> impl Iterator<Item = (&'v Value<'v>, At<'p>)> {
-    one.map(|v| (v, At(path, None))).into_iter().chain(many.iter().enumerate().map(move |(i, v)| (v, At(path, Some(i)))))
+    // `one` or `many`, never both (refused before): one slice, without a `Chain` (not inlined in the
+    // wasm build: a call per operand).
+    let list = match one {
+        Some(v) => core::slice::from_ref(v),
+        None => many,
+    };
+    list.iter().enumerate().map(move |(i, v)| (v, At(path, one.is_none().then_some(i))))
 }
 
 /// The type of [`compile_other`].

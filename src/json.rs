@@ -1579,83 +1579,59 @@ impl<'a> Reader<'a> {
             Peek::String => self.string().map_or(Value::Null, Value::String),
             Peek::Number => self.number().map_or(Value::Null, Value::Number),
             Peek::Bool => self.boolean().map_or(Value::Null, Value::Bool),
-            Peek::Array => {
-                let start = self.scratch.len();
-                if let Some(v) = self.strings_array(start) {
-                    return v;
-                }
-                if !self.array() {
-                    return Value::Null;
-                }
-                while self.next_element() {
-                    // Strings (the usual operands) read here, without a call per element.
-                    let v = match self.p.peek() {
-                        Some(b'"') => match self.p.string() {
-                            Ok(s) => Value::String(s),
-                            Err(_) => {
-                                self.fail();
-                                break;
-                            }
-                        },
-                        Some(b'[' | b'{') => self.tree(),
-                        _ => self.value(),
-                    };
-                    self.scratch.push(v);
-                }
-                if start > self.scratch.len() {
-                    return Value::Null;
-                }
-                Value::Array(self.scratch.split_off(start))
-            }
+            Peek::Array => match self.elements() {
+                Some(start) => Value::Array(self.scratch.split_off(start)),
+                None => Value::Null,
+            },
             _ => self.tree(),
         }
     }
 
-    /// The array at the cursor when it holds only strings (the usual `in` operands), read in one loop
-    /// without entering it as a container; `None`, with the cursor and `scratch` as they were, for any
-    /// other array (or one nested too deep), which [`Reader::value`] then reads element by element.
-    /// Accepts and refuses what that reading does: a string that is not JSON fails the reader.
-    #[inline(never)]
-    fn strings_array(&mut self, start: usize) -> Option<Value<'a>> {
-        if self.open.len() >= self.max_depth {
+    /// Reads the next value if it is an array, appending its elements (read as [`Reader::value`] reads
+    /// them) to `out`, which allocates nothing when `out` has room (a loader reusing its lists). `false`
+    /// when it is not an array (nothing is read) or the reader has failed.
+    pub(crate) fn array_into(&mut self, out: &mut Vec<Value<'a>>) -> bool {
+        if self.peek() != Peek::Array {
+            return false;
+        }
+        match self.elements() {
+            // The usual operand list is not nested (`start` is 0): the two lists trade places, so that the
+            // reader's keeps `out`'s allocation (no copy, no `Drain`).
+            Some(0) if out.is_empty() => {
+                core::mem::swap(out, &mut self.scratch);
+                true
+            }
+            Some(start) => {
+                out.append(&mut self.scratch.split_off(start));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Reads the array at the cursor into `scratch`: where its elements start there, `None` when the
+    /// reader has failed before the array.
+    fn elements(&mut self) -> Option<usize> {
+        if !self.array() {
             return None;
         }
-        let open = self.p.pos;
-        self.p.pos += 1;
-        self.p.skip_ws();
-        if matches!(self.p.peek(), Some(b']')) {
-            self.p.pos += 1;
-            return Some(Value::Array(Vec::new()));
+        let start = self.scratch.len();
+        while self.next_element() {
+            // Strings (the usual operands) read here, without a call per element.
+            let v = match self.p.peek() {
+                Some(b'"') => match self.p.string() {
+                    Ok(s) => Value::String(s),
+                    Err(_) => {
+                        self.fail();
+                        break;
+                    }
+                },
+                Some(b'[' | b'{') => self.tree(),
+                _ => self.value(),
+            };
+            self.scratch.push(v);
         }
-        loop {
-            if !matches!(self.p.peek(), Some(b'"')) {
-                break;
-            }
-            match self.p.string() {
-                Ok(s) => self.scratch.push(Value::String(s)),
-                Err(_) => {
-                    self.fail();
-                    self.scratch.truncate(start);
-                    return Some(Value::Null);
-                }
-            }
-            self.p.skip_ws();
-            match self.p.peek() {
-                Some(b',') => {
-                    self.p.pos += 1;
-                    self.p.skip_ws();
-                }
-                Some(b']') => {
-                    self.p.pos += 1;
-                    return Some(Value::Array(self.scratch.split_off(start)));
-                }
-                _ => break,
-            }
-        }
-        // Not only strings, or not well formed: read again element by element.
-        self.p.pos = open;
-        self.scratch.truncate(start);
-        None
+        (start <= self.scratch.len()).then_some(start)
     }
 
     /// Reads the next value as a tree, with the parser.

@@ -311,6 +311,7 @@ struct Compiler {
     /// The first [`Compiler::SHORT_SLOTS`] slots whose path has at most 7 bytes, as (the path's
     /// [`short_word`](crate::bytes::short_word), slot): found by a scan of integers, without hashing
     /// the path (a load looks a slot up per leaf and per `by`; most paths are short and few).
+    /// Native builds only (empty in wasm, see [`Compiler::slot`]).
     short_slots: Vec<(u64, u32)>,
     attrs: Vec<Vec<Box<str>>>,
     segment_index: StrIndex,
@@ -341,7 +342,12 @@ impl Compiler {
     const SHORT_SLOTS: usize = 8;
 
     fn slot(&mut self, path: &str) -> u32 {
+        // Native builds only: in the wasm build the hashed lookup is not among the load's costs (a CPU
+        // profile), and this would be 157 B gzip.
+        #[cfg(not(target_arch = "wasm32"))]
         let word = crate::bytes::short_word(path.as_bytes());
+        #[cfg(target_arch = "wasm32")]
+        let word: Option<u64> = None;
         if let Some(w) = word {
             if let Some(&(_, s)) = self.short_slots.iter().find(|(x, _)| *x == w) {
                 return s;
@@ -532,8 +538,8 @@ pub(crate) fn compile(s: Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Prob
     st.c.segment_index = segment_index;
     let segments = segment_plans(&mut st.c, &s.segments, p);
     let Snapshot { schema, version, environment, published_at, metadata, segments: _, flags: model } = s;
-    for (key, f) in model {
-        st.add(&key, f, p);
+    for (key, mut f) in model {
+        st.add(&key, &mut f, p);
     }
     st.flag_index = flag_index;
     // Unknown flags and variants were reported by validation; they resolve to nothing here.
@@ -873,7 +879,7 @@ impl Stream {
 
     /// Compiles flag `key` (its prerequisites are left for [`Stream::resolve`]).
     #[inline(never)]
-    fn add(&mut self, key: &str, mut f: Flag<'_>, p: &mut Problems) {
+    fn add(&mut self, key: &str, f: &mut Flag<'_>, p: &mut Problems) {
         let i = index(self.flags.len());
         let start = self.a.requires.len();
         for r in core::mem::take(&mut f.requires) {
@@ -969,7 +975,7 @@ impl Stream {
 
 impl<'a> FlagSink<'a> for Stream {
     #[inline(never)]
-    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
+    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: &mut Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
         if self.failed || !p.list.is_empty() {
             self.failed = true;
             return None;
@@ -981,7 +987,7 @@ impl<'a> FlagSink<'a> for Stream {
             self.segments = Some((segments.len(), plans));
         }
         let k = key_text(&key);
-        crate::validate::flag_alone(k, &f, &c.segment_index, &c.limits, self.now_ms, p);
+        crate::validate::flag_alone(k, f, &c.segment_index, &c.limits, self.now_ms, p);
         if !p.list.is_empty() {
             self.failed = true;
             return None;
@@ -1020,20 +1026,26 @@ impl Keys {
     }
 }
 
+/// An optional string's text (`key_text`, not `Option::as_deref`, which calls `Deref` in the wasm build).
+#[inline(always)]
+fn opt_text<'s>(s: &'s Option<Str<'_>>) -> Option<&'s str> {
+    s.as_ref().map(key_text)
+}
+
 /// Compiles one flag (consuming its model) into the arenas. Not inlined: called once per flag, it is
 /// optimised early by wasm engines that start in baseline code.
 #[inline(never)]
-fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: Flag<'_>, requires: Span, flags_path: &Path<'_>, p: &mut Problems) -> FlagPlan {
+fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: &mut Flag<'_>, requires: Span, flags_path: &Path<'_>, p: &mut Problems) -> FlagPlan {
     let path = flags_path.key(key);
     let rules_path = path.key("rules");
     let kind = f.variants.iter().find_map(|(_, v)| ValueKind::of(v)).unwrap_or(ValueKind::Boolean);
-    let vx = Variants::new(&f);
-    let default = vx.get(f.default.as_deref());
-    let off = if f.off_variant.is_some() { vx.get(f.off_variant.as_deref()) } else { default };
+    let vx = Variants::new(f);
+    let default = vx.get(opt_text(&f.default));
+    let off = if f.off_variant.is_some() { vx.get(opt_text(&f.off_variant)) } else { default };
     // The key, then `:`; the salt and `:` after it when there is one.
     let key_span = c.text(key);
     c.text.push(':');
-    let salt_prefix = match f.salt.as_deref() {
+    let salt_prefix = match opt_text(&f.salt) {
         None => Span(key_span.0, key_span.1.saturating_add(1)),
         Some(salt) => {
             let s = c.text(salt);
@@ -1045,22 +1057,22 @@ fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: Flag<'_>, requires:
     for (i, r) in f.rules.iter().flatten().enumerate() {
         let rp = rules_path.index(i);
         let when = r.when.as_ref().map(|w| c.cond(w, &rp.key("when"), p));
-        let by = |c: &mut Compiler, by: &Option<std::borrow::Cow<'_, str>>| c.slot(by.as_deref().unwrap_or("key"));
+        let by = |c: &mut Compiler, by: &Option<std::borrow::Cow<'_, str>>| c.slot(opt_text(by).unwrap_or("key"));
         let serve = match &r.serve {
-            Serve::Variant(v) => ServePlan::Variant(vx.get(Some(v))),
+            Serve::Variant(v) => ServePlan::Variant(vx.get(Some(key_text(v)))),
             Serve::Split { split, by: b } => {
                 let mut acc = 0u32;
                 let start = a.splits.len();
                 a.splits.extend(split.iter().map(|e| {
                     acc += e.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok()).unwrap_or(0);
-                    (acc, vx.get(e.variant.as_deref()))
+                    (acc, vx.get(opt_text(&e.variant)))
                 }));
                 ServePlan::Split { by: by(c, b), entries: Span::new(start, a.splits.len()) }
             }
             Serve::Percent { variant, percent, by: b } => ServePlan::Percent {
                 by: by(c, b),
                 buckets: percent_buckets(percent.text()).unwrap_or(0),
-                variant: vx.get(variant.as_deref()),
+                variant: vx.get(opt_text(variant)),
             },
             Serve::Ramp { variant, ramp, by: b } => {
                 let start = a.ramps.len();
@@ -1090,14 +1102,14 @@ fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: Flag<'_>, requires:
         key: key_span,
         kind,
         salt_prefix,
-        variants: append_pairs(&mut a.variants, f.variants),
+        variants: append_pairs(&mut a.variants, core::mem::take(&mut f.variants)),
         default,
         off,
         enabled: f.enabled,
         requires,
         has_rules: rules.len() > 0,
         rules,
-        metadata: append_pairs(&mut a.metadata, f.metadata),
+        metadata: append_pairs(&mut a.metadata, core::mem::take(&mut f.metadata)),
         uses_time: false,
         uses_context: false,
     }

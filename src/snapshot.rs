@@ -206,8 +206,9 @@ pub(crate) fn build<'a>(text: &'a str, max_depth: usize, p: &mut Problems) -> Re
 /// Receives each flag as soon as it is read (see [`build_with`]).
 pub(crate) trait FlagSink<'a> {
     /// Takes flag `key`, read up to byte `offset` of the text; `segments` are the segments read so far.
-    /// Returns the flag when it is to be kept in the model's `flags`.
-    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)>;
+    /// Returns the flag when it is to be kept in the model's `flags` (taken out of `f`); what it leaves
+    /// in `f` is recycled for the next flag ([`Spare`]).
+    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: &mut Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)>;
 }
 
 /// The sink that keeps every flag in the model.
@@ -215,8 +216,8 @@ struct Keep;
 
 impl<'a> FlagSink<'a> for Keep {
     #[inline]
-    fn flag(&mut self, _: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: Flag<'a>, _: usize, _: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
-        Some((key, f))
+    fn flag(&mut self, _: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: &mut Flag<'a>, _: usize, _: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
+        Some((key, core::mem::take(f)))
     }
 }
 
@@ -235,8 +236,7 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
         let mut seen = 0;
         while let Some(k) = r.next_key() {
             let path = root.key(key_text(&k));
-            let i = field(bytes(&k), &ROOT_FIELDS);
-            found(&mut r, &mut seen, i);
+            let i = member(&mut r, &k, &ROOT_FIELDS, &mut seen);
             match i {
                 1 /* schema */ => {
                     has_schema = true;
@@ -278,11 +278,13 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
                         // code never optimizes (no on-stack replacement); called, `flag` is optimized
                         // (tiered up) after its first few hundred calls.
                         let read_flag: FlagReader<'a> = std::hint::black_box(flag);
+                        let mut spare = Spare::default();
                         while let Some(key) = r.next_key() {
-                            let f = read_flag(&mut r, &path.key(key_text(&key)), p);
-                            if let Some(kept) = sink.flag(&s.segments, key, f, r.offset(), p) {
+                            let mut f = read_flag(&mut r, &path.key(key_text(&key)), p, &mut spare);
+                            if let Some(kept) = sink.flag(&s.segments, key, &mut f, r.offset(), p) {
                                 s.flags.push(kept);
                             }
+                            spare.recycle(f);
                         }
                     }
                 }
@@ -364,12 +366,13 @@ pub(crate) fn read_flags<'a>(window: &'a str, max_depth: usize, base: usize, sin
     let root = Path::Root;
     let path = root.key("flags");
     let read_flag: FlagReader<'a> = std::hint::black_box(flag);
+    let mut spare = Spare::default();
     let mut mark = 1;
     loop {
         match r.next_key() {
             Some(key) => {
                 let mut p = Problems::default();
-                let f = read_flag(&mut r, &path.key(key_text(&key)), &mut p);
+                let mut f = read_flag(&mut r, &path.key(key_text(&key)), &mut p, &mut spare);
                 if r.failed() {
                     // Cut short by the window's end (or wrong: then it stays so with the whole text).
                     return FlagsRead::More(mark);
@@ -377,7 +380,8 @@ pub(crate) fn read_flags<'a>(window: &'a str, max_depth: usize, base: usize, sin
                 if !p.list.is_empty() {
                     return FlagsRead::Failed;
                 }
-                let _ = sink.flag(&[], key, f, base.saturating_add(r.offset()), &mut p);
+                let _ = sink.flag(&[], key, &mut f, base.saturating_add(r.offset()), &mut p);
+                spare.recycle(f);
                 if !p.list.is_empty() {
                     return FlagsRead::Failed;
                 }
@@ -475,6 +479,16 @@ fn found(r: &mut Reader<'_>, seen: &mut u32, i: usize) {
     *seen |= bit;
 }
 
+/// The position of key `k` in `names` ([`field`]), noted in `seen` ([`found`]). (One call in the wasm
+/// build, for its size; inlined natively.)
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+fn member(r: &mut Reader<'_>, k: &Str<'_>, names: &[&str], seen: &mut u32) -> usize {
+    let i = field(bytes(k), names);
+    found(r, seen, i);
+    i
+}
+
 /// [`open_object`] for an object whose keys are fields of the format, checked with [`found`].
 fn open_fields(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> bool {
     let open = open_object(r, path, p);
@@ -566,15 +580,13 @@ fn open_array(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> bool {
 }
 
 /// An object's members with their values as trees (variants).
-fn members<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(Str<'a>, Value<'a>)> {
-    let mut out = Vec::new();
+fn members<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, out: &mut Vec<(Str<'a>, Value<'a>)>) {
     if open_object(r, path, p) {
         while let Some(k) = r.next_key() {
             let v = r.value();
             out.push((k, v));
         }
     }
-    out
 }
 
 fn strings<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<Str<'a>> {
@@ -608,12 +620,76 @@ fn metadata<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(S
 }
 
 /// The type of [`flag`].
-type FlagReader<'a> = for<'r, 'x, 'y> fn(&'r mut Reader<'a>, &'x Path<'y>, &mut Problems) -> Flag<'a>;
+type FlagReader<'a> = for<'r, 'x, 'y, 's> fn(&'r mut Reader<'a>, &'x Path<'y>, &mut Problems, &'s mut Spare<'a>) -> Flag<'a>;
+
+/// Lists a load reuses from one flag to the next: a flag's model is dropped once it is compiled, and
+/// the allocations of its lists (rules, `all`/`any` items, operands) serve the next flag's (S3: three
+/// allocations a flag fewer). Each stack keeps at most [`Spare::KEEP`] lists.
+#[derive(Default)]
+pub(crate) struct Spare<'a> {
+    rules: Vec<Vec<Rule<'a>>>,
+    items: Vec<Vec<Condition<'a>>>,
+    operands: Vec<Vec<Value<'a>>>,
+}
+
+impl<'a> Spare<'a> {
+    /// Lists kept per stack.
+    const KEEP: usize = 16;
+
+    /// An empty list, with room from an earlier flag when there is one.
+    fn take<T>(stack: &mut Vec<Vec<T>>) -> Vec<T> {
+        stack.pop().unwrap_or_default()
+    }
+
+    /// Empties `v` and keeps it (its allocation) for a later list.
+    fn keep<T>(stack: &mut Vec<Vec<T>>, mut v: Vec<T>) {
+        if v.capacity() > 0 && stack.len() < Self::KEEP {
+            v.clear();
+            stack.push(v);
+        }
+    }
+
+    /// Takes the lists of a flag's model that was read with this pool, dropping the rest.
+    #[inline(never)]
+    pub(crate) fn recycle(&mut self, mut f: Flag<'a>) {
+        if let Some(mut rules) = f.rules.take() {
+            for r in &mut rules {
+                if let Some(c) = &mut r.when {
+                    self.condition(c);
+                }
+            }
+            // (the lists taken out, the rest is dropped by the ordinary drop glue: no new copy of it)
+            rules.clear();
+            Self::keep(&mut self.rules, rules);
+        }
+    }
+
+    /// Takes the lists out of a condition tree (recursive, as its drop is: the tree was read within the
+    /// nesting limit).
+    fn condition(&mut self, c: &mut Condition<'a>) {
+        match c {
+            Condition::All(items) | Condition::Any(items) => {
+                for c in items.iter_mut() {
+                    self.condition(c);
+                }
+                items.clear();
+                Self::keep(&mut self.items, core::mem::take(items));
+            }
+            Condition::Not(c) => self.condition(c),
+            Condition::Attr(a) => {
+                if let Some(v) = a.values.take() {
+                    Self::keep(&mut self.operands, v);
+                }
+            }
+            Condition::Segment(_) | Condition::Invalid => {}
+        }
+    }
+}
 
 // Not inlined: called once per item, it is optimised early by wasm engines that start in baseline code
 // (one huge loader function would run a whole first load unoptimised).
 #[inline(never)]
-fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
+fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut Spare<'a>) -> Flag<'a> {
     let mut f = Flag { enabled: true, ..Flag::default() };
     let (mut has_variants, mut has_default) = (false, false);
     if !open_fields(r, path, p) {
@@ -622,8 +698,7 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
     let mut seen = 0;
     while let Some(k) = r.next_key() {
         let fp = path.key(key_text(&k));
-        let i = field(bytes(&k), &FLAG_FIELDS);
-        found(r, &mut seen, i);
+        let i = member(r, &k, &FLAG_FIELDS, &mut seen);
         match i {
             7 /* description */ => f.description = string(r, &fp, p),
             8 /* owner */ => f.owner = string(r, &fp, p),
@@ -633,7 +708,7 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
             3 /* enabled */ => f.enabled = boolean(r, &fp, p).unwrap_or(true),
             0 /* variants */ => {
                 has_variants = true;
-                f.variants = members(r, &fp, p);
+                members(r, &fp, p, &mut f.variants);
             }
             1 /* default */ => {
                 has_default = true;
@@ -651,11 +726,11 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
                 }
             }
             2 /* rules */ => {
-                let mut rules = Vec::new();
+                let mut rules = Spare::take(&mut spare.rules);
                 if open_array(r, &fp, p) {
                     let mut i = 0;
                     while r.next_element() {
-                        rules.push(rule(r, &fp.index(i), p));
+                        rules.push(rule(r, &fp.index(i), p, spare));
                         i += 1;
                     }
                 }
@@ -684,8 +759,7 @@ fn prerequisite<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Pr
     let mut seen = 0;
     while let Some(k) = r.next_key() {
         let fp = path.key(key_text(&k));
-        let i = field(bytes(&k), &PREREQUISITE_FIELDS);
-        found(r, &mut seen, i);
+        let i = member(r, &k, &PREREQUISITE_FIELDS, &mut seen);
         match i {
             0 /* flag */ => q.flag = string(r, &fp, p),
             1 /* variants */ => {
@@ -705,7 +779,7 @@ fn prerequisite<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Pr
 }
 
 #[inline(never)] // see `flag`
-fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Rule<'a> {
+fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut Spare<'a>) -> Rule<'a> {
     let mut out = Rule { id: None, when: None, from: None, until: None, serve: Serve::Invalid };
     let mut has_serve = false;
     if !open_fields(r, path, p) {
@@ -714,11 +788,10 @@ fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Rule<'a> {
     let mut seen = 0;
     while let Some(k) = r.next_key() {
         let fp = path.key(key_text(&k));
-        let i = field(bytes(&k), &RULE_FIELDS);
-        found(r, &mut seen, i);
+        let i = member(r, &k, &RULE_FIELDS, &mut seen);
         match i {
             2 /* id */ => out.id = string(r, &fp, p),
-            0 /* when */ => out.when = Some(condition(r, &fp, p)),
+            0 /* when */ => out.when = Some(condition(r, &fp, p, spare)),
             3 /* from */ => out.from = string(r, &fp, p),
             4 /* until */ => out.until = string(r, &fp, p),
             1 /* serve */ => {
@@ -828,8 +901,7 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
         let mut seen = 0;
         while let Some(k) = r.next_key() {
             let fp = path.key(key_text(&k));
-            let i = field(bytes(&k), &SERVE_FIELDS);
-            found(r, &mut seen, i);
+            let i = member(r, &k, &SERVE_FIELDS, &mut seen);
             match i {
                 2 /* by */ => by = string(r, &fp, p),
                 0 /* variant */ if !is_split => variant = string(r, &fp, p),
@@ -914,7 +986,7 @@ fn shape_of(k: &[u8]) -> Option<usize> {
 }
 
 /// Parses a condition; `path` is its JSON path.
-fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Condition<'a> {
+fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut Spare<'a>) -> Condition<'a> {
     if r.peek() != Peek::Object {
         wrong(r, "a condition object", path, p);
         return Condition::Invalid;
@@ -944,7 +1016,7 @@ fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Condi
     // load reads thousands of conditions, nearly all without problems.)
     let before = p.list.len();
     let mut present = [false; 5];
-    let c = condition_body(r, shape, path, p, &mut present);
+    let c = condition_body(r, shape, path, p, &mut present, spare);
     if present.iter().filter(|x| **x).count() > 1 {
         p.truncate(before);
         shape_error(present, path, p);
@@ -964,7 +1036,7 @@ fn shape_error(present: [bool; 5], path: &Path<'_>, p: &mut Problems) {
 }
 
 /// Reads a condition object of shape `shape` (a position in [`SHAPES`]), marking in `present` the shape keys it has.
-fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut Problems, present: &mut [bool; 5]) -> Condition<'a> {
+fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut Problems, present: &mut [bool; 5], spare: &mut Spare<'a>) -> Condition<'a> {
     let mut mark = |shape: Option<usize>| {
         if let Some(x) = shape.and_then(|i| present.get_mut(i)) {
             *x = true;
@@ -979,8 +1051,7 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut
         let mut c = AttrCondition { attr: Cow::Borrowed(""), op: Cow::Borrowed(""), value: None, values: None, ignore_case: false, compact: None };
         let (mut ok, mut has_op) = (true, false);
         while let Some(k) = r.next_key() {
-            let i = field(bytes(&k), &ATTR_FIELDS);
-            found(r, &mut seen, i);
+            let i = member(r, &k, &ATTR_FIELDS, &mut seen);
             // Of the attribute fields only `attr` is a shape key; other keys may be.
             mark(match i {
                 0 => Some(ATTR),
@@ -1008,12 +1079,12 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut
                 2 /* values */ => {
                     if r.peek() == Peek::Array {
                         let start = r.offset();
-                        match r.value() {
-                            Value::Array(a) => {
-                                c.values = Some(a);
-                                c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
-                            }
-                            _ => ok = false,
+                        let mut a = Spare::take(&mut spare.operands);
+                        if r.array_into(&mut a) {
+                            c.values = Some(a);
+                            c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
+                        } else {
+                            ok = false;
                         }
                     } else {
                         wrong(r, "an array of operands", &fp, p);
@@ -1042,11 +1113,11 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut
         found(r, &mut seen, shape);
         out = match shape {
             ALL | ANY => {
-                let mut items = Vec::new();
+                let mut items = Spare::take(&mut spare.items);
                 if open_array(r, &fp, p) {
                     let mut i = 0;
                     while r.next_element() {
-                        items.push(condition(r, &fp.index(i), p));
+                        items.push(condition(r, &fp.index(i), p, spare));
                         i += 1;
                     }
                 }
@@ -1056,7 +1127,7 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut
                     Condition::Any(items)
                 }
             }
-            NOT => Condition::Not(Box::new(condition(r, &fp, p))),
+            NOT => Condition::Not(Box::new(condition(r, &fp, p, spare))),
             _ => match string(r, &fp, p) {
                 Some(s) => Condition::Segment(s),
                 None => Condition::Invalid,
@@ -1075,8 +1146,7 @@ fn segment<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Segment
     let mut seen = 0;
     while let Some(k) = r.next_key() {
         let fp = path.key(key_text(&k));
-        let i = field(bytes(&k), &SEGMENT_FIELDS);
-        found(r, &mut seen, i);
+        let i = member(r, &k, &SEGMENT_FIELDS, &mut seen);
         match i {
             0 /* description */ => s.description = string(r, &fp, p),
             1 /* include */ => s.include = strings(r, &fp, p),
@@ -1084,7 +1154,7 @@ fn segment<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Segment
             3 /* includeHashed */ => s.include_hashed = strings(r, &fp, p),
             4 /* excludeHashed */ => s.exclude_hashed = strings(r, &fp, p),
             5 /* hashSalt */ => s.hash_salt = string(r, &fp, p),
-            6 /* when */ => s.when = Some(condition(r, &fp, p)),
+            6 /* when */ => s.when = Some(condition(r, &fp, p, &mut Spare::default())),
             _ => unknown(r, &fp, p),
         }
     }
