@@ -1902,6 +1902,13 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Goes back to byte `offset` of the text, to read again what follows it: an offset this reader
+    /// reached ([`Reader::offset`]) with as many containers open as now, before a value that was read
+    /// since (without a failure: a failed reader stays failed).
+    pub(crate) fn rewind(&mut self, offset: usize) {
+        self.p.pos = offset.min(self.p.pos);
+    }
+
     /// The byte offset reached in the text.
     pub fn offset(&self) -> usize {
         self.p.pos

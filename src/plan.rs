@@ -311,7 +311,6 @@ struct Compiler {
     /// The first [`Compiler::SHORT_SLOTS`] slots whose path has at most 7 bytes, as (the path's
     /// [`short_word`](crate::bytes::short_word), slot): found by a scan of integers, without hashing
     /// the path (a load looks a slot up per leaf and per `by`; most paths are short and few).
-    /// Native builds only (empty in wasm, see [`Compiler::slot`]).
     short_slots: Vec<(u64, u32)>,
     attrs: Vec<Vec<Box<str>>>,
     segment_index: StrIndex,
@@ -342,12 +341,7 @@ impl Compiler {
     const SHORT_SLOTS: usize = 8;
 
     fn slot(&mut self, path: &str) -> u32 {
-        // Native builds only: in the wasm build the hashed lookup is not among the load's costs (a CPU
-        // profile), and this would be 157 B gzip.
-        #[cfg(not(target_arch = "wasm32"))]
         let word = crate::bytes::short_word(path.as_bytes());
-        #[cfg(target_arch = "wasm32")]
-        let word: Option<u64> = None;
         if let Some(w) = word {
             if let Some(&(_, s)) = self.short_slots.iter().find(|(x, _)| *x == w) {
                 return s;
@@ -489,6 +483,15 @@ fn owned_pairs(v: Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Vec<(Box<str>,
 fn append_pairs(arena: &mut Vec<(Box<str>, Value<'static>)>, v: Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Span {
     let start = arena.len();
     arena.extend(v.into_iter().map(|(k, v)| (Box::from(key_text(&k)), v.into_owned())));
+    Span::new(start, arena.len())
+}
+
+/// [`append_pairs`] from a list that is left empty, its allocation kept (a flag's variants: see
+/// [`crate::snapshot::Spare`]). (No `Drain`, whose code the wasm build would carry for this type.)
+fn move_pairs(arena: &mut Vec<(Box<str>, Value<'static>)>, v: &mut Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Span {
+    let start = arena.len();
+    arena.extend(v.iter_mut().map(|(k, v)| (Box::from(key_text(k)), core::mem::replace(v, Value::Null).into_owned())));
+    v.clear();
     Span::new(start, arena.len())
 }
 
@@ -1102,7 +1105,7 @@ fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: &mut Flag<'_>, requ
         key: key_span,
         kind,
         salt_prefix,
-        variants: append_pairs(&mut a.variants, core::mem::take(&mut f.variants)),
+        variants: move_pairs(&mut a.variants, &mut f.variants),
         default,
         off,
         enabled: f.enabled,

@@ -623,11 +623,12 @@ fn metadata<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(S
 type FlagReader<'a> = for<'r, 'x, 'y, 's> fn(&'r mut Reader<'a>, &'x Path<'y>, &mut Problems, &'s mut Spare<'a>) -> Flag<'a>;
 
 /// Lists a load reuses from one flag to the next: a flag's model is dropped once it is compiled, and
-/// the allocations of its lists (rules, `all`/`any` items, operands) serve the next flag's (S3: three
-/// allocations a flag fewer). Each stack keeps at most [`Spare::KEEP`] lists.
+/// the allocations of its lists (rules, variants, `all`/`any` items, operands) serve the next flag's
+/// (S3: four allocations a flag fewer). Each stack keeps at most [`Spare::KEEP`] lists.
 #[derive(Default)]
 pub(crate) struct Spare<'a> {
     rules: Vec<Vec<Rule<'a>>>,
+    pairs: Vec<Vec<(Str<'a>, Value<'a>)>>,
     items: Vec<Vec<Condition<'a>>>,
     operands: Vec<Vec<Value<'a>>>,
 }
@@ -652,6 +653,8 @@ impl<'a> Spare<'a> {
     /// Takes the lists of a flag's model that was read with this pool, dropping the rest.
     #[inline(never)]
     pub(crate) fn recycle(&mut self, mut f: Flag<'a>) {
+        f.variants.clear();
+        Self::keep(&mut self.pairs, core::mem::take(&mut f.variants));
         if let Some(mut rules) = f.rules.take() {
             for r in &mut rules {
                 if let Some(c) = &mut r.when {
@@ -708,6 +711,7 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut S
             3 /* enabled */ => f.enabled = boolean(r, &fp, p).unwrap_or(true),
             0 /* variants */ => {
                 has_variants = true;
+                f.variants = Spare::take(&mut spare.pairs);
                 members(r, &fp, p, &mut f.variants);
             }
             1 /* default */ => {
@@ -864,6 +868,18 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
             return Serve::Invalid;
         }
     }
+    // One pass, taking it for a `percent` or `ramp` serve (the usual forms): its keys are learnt as it
+    // is read. Should it be another form, or none, or several, it is read again from its start, its
+    // keys looked at first, and any problems found in the first pass taken back: the same problems as
+    // that way from the start. (A text that is not JSON fails the reader, and the load, either way.)
+    let (start, before) = (r.offset(), p.list.len());
+    let mut forms = [false; 3];
+    let s = serve_object(r, path, p, false, &mut forms);
+    if r.failed() || matches!(forms, [false, true, false] | [false, false, true]) {
+        return s;
+    }
+    r.rewind(start);
+    p.truncate(before);
     let (mut is_split, mut has_percent, mut is_ramp, mut has_variant) = (false, false, false, false);
     r.scan_keys(|k| match field(k.as_bytes(), &SERVE_FORMS) {
         0 /* variant */ => has_variant = true,
@@ -894,6 +910,12 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
         r.skip();
         return Serve::Invalid;
     }
+    serve_object(r, path, p, is_split, &mut [false; 3])
+}
+
+/// Reads a serve object of one of the forms (`is_split`: a split, else a percent or a ramp), noting in
+/// `forms` whether it has `split`, `percent`, `ramp`.
+fn serve_object<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, is_split: bool, forms: &mut [bool; 3]) -> Serve<'a> {
     let (mut variant, mut by, mut percent, mut split, mut ramp) = (None, None, None, Vec::new(), Vec::new());
     let mut broken = false;
     if r.object() {
@@ -902,6 +924,9 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
         while let Some(k) = r.next_key() {
             let fp = path.key(key_text(&k));
             let i = member(r, &k, &SERVE_FIELDS, &mut seen);
+            forms[0] |= i == 3;
+            forms[1] |= i == 1;
+            forms[2] |= i == 4;
             match i {
                 2 /* by */ => by = string(r, &fp, p),
                 0 /* variant */ if !is_split => variant = string(r, &fp, p),
@@ -959,7 +984,7 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
         if variant.is_none() && !p.at(&path.key("variant")) {
             p.error(&path.key("variant"), "required field missing (the variant served to units in the rollout)");
         }
-        if is_ramp {
+        if forms[2] {
             Serve::Ramp { variant, ramp, by }
         } else {
             match percent {
