@@ -643,15 +643,17 @@ pub(crate) fn compile<'v>(
             return None;
         }
     };
-    let operands = || operands_of(one, many, path);
     let ic = ignore_case && op.compares_strings();
     // Every list below is sized to its operands before it is filled (exact boxed slices, no regrowth).
     let n = one.is_some() as usize + many.len();
     let kind = match op {
         Op::Eq | Op::Neq | Op::In | Op::NotIn => {
             let allow_bool = matches!(op, Op::Eq | Op::Neq);
+            // (plain loops over the slice here, the hot path: the iterator's `next` is a call per operand in
+            // the wasm build)
+            let list = operand_list(one, many);
             let (mut strings, mut numbers) = (0, 0);
-            for (v, _) in operands() {
+            for v in list {
                 match v {
                     Value::String(_) => strings += 1,
                     Value::Number(_) => numbers += 1,
@@ -661,7 +663,10 @@ pub(crate) fn compile<'v>(
             let mut strs = StrSetBuilder::new(strings);
             let mut nums = Collect::new(numbers);
             let (mut has_true, mut has_false) = (false, false);
-            for (v, vp) in operands() {
+            let mut i = 0;
+            for v in list {
+                let vp = At(path, one.is_none().then_some(i));
+                i += 1;
                 match v {
                     Value::String(x) if ic => strs.push(&crate::host::to_lowercase(text(x))),
                     Value::String(x) => strs.push(text(x)),
@@ -680,7 +685,10 @@ pub(crate) fn compile<'v>(
         }
         Op::Lt | Op::Lte | Op::Gt | Op::Gte => {
             let mut v = Collect::new(n);
-            for (o, op_path) in operands() {
+            let mut i = 0;
+            for o in operand_list(one, many) {
+                let op_path = At(path, one.is_none().then_some(i));
+                i += 1;
                 match o {
                     Value::Number(n) => v.push(Word(n.as_f64().to_bits())),
                     _ => operand_kind_error(o, "numbers", op, op_path, p),
@@ -709,13 +717,17 @@ fn text<'s>(s: &'s std::borrow::Cow<'_, str>) -> &'s str {
 /// The operands with their paths (an iterator, so that compiling allocates nothing for them; one
 /// function, so that [`compile`] and [`compile_other`] share its code).
 fn operands_of<'v, 'p>(one: Option<&'v Value<'v>>, many: &'v [Value<'v>], path: &'p Path<'p>) -> impl Iterator<Item = (&'v Value<'v>, At<'p>)> {
-    // `one` or `many`, never both (refused before): one slice, without a `Chain` (not inlined in the
-    // wasm build: a call per operand).
-    let list = match one {
+    operand_list(one, many).iter().enumerate().map(move |(i, v)| (v, At(path, one.is_none().then_some(i))))
+}
+
+/// The operands as one slice: `one` or `many`, never both (refused before), without a `Chain` (not
+/// inlined in the wasm build: a call per operand).
+#[inline(always)]
+fn operand_list<'v>(one: Option<&'v Value<'v>>, many: &'v [Value<'v>]) -> &'v [Value<'v>] {
+    match one {
         Some(v) => core::slice::from_ref(v),
         None => many,
-    };
-    list.iter().enumerate().map(move |(i, v)| (v, At(path, one.is_none().then_some(i))))
+    }
 }
 
 /// The type of [`compile_other`].

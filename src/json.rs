@@ -2134,6 +2134,46 @@ mod tests {
     // ---- values and accessors ------------------------------------------
 
     #[test]
+    fn reader_array_into_and_rewind() {
+        let text = r#"[["a","b\n"],[1,[2]],{"k":[]},"s",[]]"#;
+        let mut r = Reader::new(text, DEFAULT_MAX_DEPTH);
+        assert!(r.array());
+        let mut out = Vec::new();
+        assert!(r.next_element());
+        let at = r.offset();
+        assert!(r.array_into(&mut out));
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].as_str(), Some("b\n"));
+        // read again from where it started: the same elements, appended
+        r.rewind(at);
+        assert!(r.array_into(&mut out));
+        assert_eq!(out.len(), 4);
+        // a nested array: its elements as `value` reads them
+        assert!(r.next_element());
+        let mut nested = vec![Value::Null];
+        assert!(r.array_into(&mut nested));
+        assert_eq!(nested.len(), 3);
+        assert_eq!(nested[2].as_array().map(<[_]>::len), Some(1));
+        // not an array: nothing read
+        assert!(r.next_element());
+        let mut none = Vec::new();
+        assert!(!r.array_into(&mut none));
+        assert!(none.is_empty() && !r.failed());
+        r.skip();
+        assert!(r.next_element());
+        assert!(!r.array_into(&mut none));
+        r.skip();
+        assert!(r.next_element());
+        assert!(r.array_into(&mut none) && none.is_empty());
+        assert!(!r.next_element());
+        assert!(r.finish());
+        // a broken array fails the reader
+        let mut r = Reader::new(r#"["a",]"#, DEFAULT_MAX_DEPTH);
+        assert!(!r.array_into(&mut Vec::new()));
+        assert!(r.failed());
+    }
+
+    #[test]
     fn strings_between_multibyte_characters() {
         for text in ["\"é\"", "\"€😀\"", "[\"a\",\"é€\",\"\"]", "{\"ké\":\"😀\",\"x\":\"\"}", "\"\u{10ffff}\""] {
             let v = ok(text);

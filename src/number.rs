@@ -478,6 +478,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn short_integers_take_the_fast_path_exactly() {
+        for n in 0..=1000u64 {
+            assert_eq!(decimal_thousandths(&n.to_string()), Ok(n * 1000), "{n}");
+            assert_eq!(decimal_thousandths(&format!("{n}.0")), Ok(n * 1000), "{n}.0");
+        }
+        for bad in ["01", "1a", "1 ", "-1", "1e", "00", "1.", "+1"] {
+            assert!(decimal_thousandths(bad).is_err() || bad == "-1", "{bad}");
+        }
+        assert_eq!(decimal_thousandths("-1"), Err(DecimalError::Negative));
+        assert_eq!(decimal_thousandths("12e1"), Ok(120_000));
+    }
+
+    #[test]
     fn grammar_accepts() {
         for s in [
             "0",

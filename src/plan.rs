@@ -1288,6 +1288,50 @@ mod tests {
         assert!(streamed > 12, "{streamed}");
     }
 
+    #[test]
+    fn reused_lists_and_cached_slots_build_the_same_plan() {
+        // Flags of changing shapes (each reuses the lists of the one before: `snapshot::Spare`), and
+        // more short attribute paths than `Compiler::SHORT_SLOTS`, with long and nested ones between.
+        let mut flags = Vec::new();
+        for i in 0..40 {
+            let attr = format!("a{}", i % 11);
+            let long = format!("attribute.number{}", i % 3);
+            let cond = match i % 4 {
+                0 => format!(r#"{{"all":[{{"attr":"{attr}","op":"in","values":["x","y","z{i}"]}},{{"any":[{{"attr":"{long}","op":"eq","value":{i}}},{{"not":{{"attr":"{attr}","op":"in","values":[1,2,3,4,5,6]}}}}]}}]}}"#),
+                1 => format!(r#"{{"attr":"{attr}","op":"gte","value":{i}}}"#),
+                2 => r#"{"any":[]}"#.to_string(),
+                _ => format!(r#"{{"attr":"{long}","op":"in","values":["{i}"]}}"#),
+            };
+            let by = if i % 5 == 0 { format!(r#","by":"{attr}""#) } else { String::new() };
+            let more = if i % 2 == 0 { r#","x":true"# } else { "" };
+            flags.push(format!(r#""f{i}":{{"variants":{{"on":true,"off":false{more}}},"default":"off","rules":[{{"when":{cond},"serve":"on"}},{{"serve":{{"variant":"on","percent":{}{by}}}}}]}}"#, i % 101));
+        }
+        let text = format!(r#"{{"schema":1,"version":1,"flags":{{{}}}}}"#, flags.join(","));
+        let one = stream(&text, &Limits::default(), None).expect("loads");
+        let two = ordinary(&text).expect("loads");
+        assert_eq!(format!("{one:?}"), format!("{two:?}"));
+        let three = chunked(text.as_bytes(), 97, &Limits::default()).expect("loads");
+        assert_eq!(format!("{one:?}"), format!("{three:?}"));
+        // every path its own slot, in the order of first use: key, a0, then as the flags use them
+        let paths: Vec<String> = one.attrs.iter().map(|p| p.join(".")).collect();
+        assert_eq!(paths.len(), 1 + 11 + 3, "{paths:?}");
+        assert_eq!(&paths[..3], ["key", "a0", "attribute.number0"]);
+        let distinct: std::collections::HashSet<&String> = paths.iter().collect();
+        assert_eq!(distinct.len(), paths.len());
+        // each leaf's slot is its attribute's: f1's `gte 1` is on a1, f3's `in` on attribute.number0
+        let leaf = |flag: usize| {
+            let f = &one.flags[flag];
+            match one.rules[f.rules.0 as usize].when {
+                Some(Cond::Attr(l)) => paths[one.leaves[l as usize].slot as usize].clone(),
+                ref w => panic!("{w:?}"),
+            }
+        };
+        assert_eq!(leaf(1), "a1");
+        assert_eq!(leaf(3), "attribute.number0");
+        assert_eq!(leaf(37), "a4");
+        assert_eq!(leaf(39), "attribute.number0");
+    }
+
     /// A chunked load of `text` in chunks of `size` bytes.
     fn chunked(text: &[u8], size: usize, limits: &Limits) -> Option<Plan> {
         let mut c = Chunked::new(text.len(), limits, None);

@@ -1215,6 +1215,76 @@ mod tests {
         assert_eq!(shape_of(b"Attr"), None);
     }
 
+    /// A snapshot with every object of the format, for the tests below.
+    const EVERY_OBJECT: &str = r#"{"schema":1,"version":1,"segments":{"s":{"include":["u"],"when":{"attr":"b","op":"eq","value":1}}},"flags":{"f":{"variants":{"on":true,"off":false},"default":"off","requires":[{"flag":"g","variants":["on"]}],"rules":[{"id":"r","when":{"all":[{"attr":"a","op":"in","values":["x","y"]},{"not":{"segment":"s"}}]},"serve":{"variant":"on","percent":30,"by":"key"}},{"serve":{"split":[{"variant":"on","percent":50},{"variant":"off","percent":50}]}},{"serve":{"variant":"on","ramp":[{"at":"2026-01-01T00:00:00Z","percent":10}]}}]},"g":{"variants":{"on":true},"default":"on"}}}"#;
+
+    #[test]
+    fn duplicate_fields_are_refused_without_comparing_keys() {
+        // The objects of the format are read with `Reader::keys_checked`: a field written twice (also
+        // through an escape), or an unknown key written twice, must still be refused as a duplicate key,
+        // in every kind of object; distinct unknown keys are problems, not parse errors.
+        let (ok, p) = build_text(EVERY_OBJECT);
+        assert!(ok.is_some() && p.is_empty(), "{p:?}");
+        let twice = [
+            (r#""version":1"#, r#""version":1,"version":2"#),
+            (r#""default":"off""#, r#""default":"off","default":"on""#),
+            (r#""default":"off""#, r#""default":"off","\u0064efault":"on""#),
+            (r#""default":"off""#, r#""colour":1,"default":"off","colour":2"#),
+            (r#""flag":"g""#, r#""flag":"g","flag":"g""#),
+            (r#""id":"r""#, r#""id":"r","id":"q""#),
+            (r#""by":"key""#, r#""by":"key","by":"key""#),
+            (r#""percent":30"#, r#""percent":30,"percent":30"#),
+            (r#""values":["x","y"]"#, r#""values":["x","y"],"values":["z"]"#),
+            (r#""op":"in""#, r#""op":"in","op":"in""#),
+            (r#""segment":"s""#, r#""segment":"s","segment":"s""#),
+            (r#"{"variant":"on","percent":50}"#, r#"{"variant":"on","percent":50,"percent":50}"#),
+            (r#""at":"2026-01-01T00:00:00Z""#, r#""at":"2026-01-01T00:00:00Z","at":"2026-01-01T00:00:00Z""#),
+            (r#""include":["u"]"#, r#""include":["u"],"include":[]"#),
+            (r#""on":true,"off":false"#, r#""on":true,"off":false,"on":true"#),
+        ];
+        for (from, to) in twice {
+            let t = EVERY_OBJECT.replacen(from, to, 1);
+            assert_ne!(t, EVERY_OBJECT, "{from}");
+            let mut p = Problems::default();
+            match build(&t, json::DEFAULT_MAX_DEPTH, &mut p) {
+                Err(e) => assert!(matches!(e.kind, json::ParseErrorKind::DuplicateKey(_)), "{to}: {e}"),
+                Ok(_) => panic!("accepted a duplicate key: {to}"),
+            }
+        }
+        let t = EVERY_OBJECT.replacen(r#""default":"off""#, r#""colour":1,"default":"off","color":2"#, 1);
+        let (s, p) = build_text(&t);
+        assert!(s.is_some());
+        assert_eq!(p.len(), 2, "{p:?}");
+    }
+
+    #[test]
+    fn serve_objects_read_in_one_pass_or_again() {
+        // A percent or ramp serve is read in one pass; any other (a split, none of the forms, several)
+        // is read again from its start: the problems are those of reading it keys first.
+        let with = |serve: &str| {
+            let t = format!(r#"{{"schema":1,"version":1,"flags":{{"f":{{"variants":{{"on":true,"off":false}},"default":"off","rules":[{{"serve":{serve}}}]}}}}}}"#);
+            let mut p = Problems::default();
+            let s = build(&t, json::DEFAULT_MAX_DEPTH, &mut p).unwrap();
+            let serve = s.and_then(|s| s.flags.into_iter().next()).and_then(|(_, f)| f.rules).and_then(|r| r.into_iter().next()).map(|r| format!("{:?}", r.serve));
+            (serve.unwrap_or_default(), p.list.iter().map(|x| x.to_string()).collect::<Vec<_>>())
+        };
+        let (s, p) = with(r#"{"variant":"on","percent":30,"by":"key"}"#);
+        assert!(s.starts_with("Percent") && p.is_empty(), "{s} {p:?}");
+        let (s, p) = with(r#"{"variant":1,"ramp":[{"at":"2026-01-01T00:00:00Z","percent":10}]}"#);
+        assert!(s.starts_with("Ramp") && p.len() == 1 && p[0].contains("rules[0].serve.variant"), "{s} {p:?}");
+        // a split's `variant` is an unknown field; read first as a percent's, its problem is taken back
+        let (s, p) = with(r#"{"variant":2,"split":[{"variant":"on","percent":100}],"colour":1}"#);
+        assert!(s.starts_with("Split"), "{s}");
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].contains("serve.variant") && p[0].contains("unknown field") && p[1].contains("serve.colour"), "{p:?}");
+        let (s, p) = with(r#"{"variant":"on","by":3}"#);
+        assert_eq!((s.as_str(), p.len()), ("Invalid", 1), "{p:?}");
+        assert!(p[0].contains("only \"variant\""), "{p:?}");
+        let (s, p) = with(r#"{"percent":"x","ramp":[],"variant":7}"#);
+        assert_eq!((s.as_str(), p.len()), ("Invalid", 1), "{p:?}");
+        assert!(p[0].contains("only one of"), "{p:?}");
+    }
+
     #[test]
     fn shapes() {
         let (s, p) = build_text(
