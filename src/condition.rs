@@ -664,6 +664,7 @@ pub(crate) fn compile<'v>(
             let mut nums = Collect::new(numbers);
             let (mut has_true, mut has_false) = (false, false);
             let mut i = 0;
+            #[allow(clippy::explicit_counter_loop)] // (`enumerate`'s `next`: a call in the wasm build)
             for v in list {
                 let vp = At(path, one.is_none().then_some(i));
                 i += 1;
@@ -686,6 +687,7 @@ pub(crate) fn compile<'v>(
         Op::Lt | Op::Lte | Op::Gt | Op::Gte => {
             let mut v = Collect::new(n);
             let mut i = 0;
+            #[allow(clippy::explicit_counter_loop)]
             for o in operand_list(one, many) {
                 let op_path = At(path, one.is_none().then_some(i));
                 i += 1;

@@ -1258,6 +1258,37 @@ mod tests {
     }
 
     #[test]
+    fn renamed_keys_are_refused_exactly_when_the_parser_refuses_them() {
+        // Every key of the snapshot renamed to every name it uses (making duplicates in every kind of
+        // object, fields and unknown keys alike): the reader refuses the text exactly when the parser does.
+        let text = EVERY_OBJECT;
+        let mut keys = Vec::new();
+        let b = text.as_bytes();
+        for (i, w) in b.windows(2).enumerate() {
+            if w == b"\":" {
+                let start = text[..i].rfind('"').unwrap() + 1;
+                keys.push((start, i));
+            }
+        }
+        let mut names: Vec<&str> = keys.iter().map(|&(a, z)| &text[a..z]).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert!(keys.len() > 40 && names.len() > 25, "{} {}", keys.len(), names.len());
+        let mut refused = 0;
+        for &(a, z) in &keys {
+            for name in &names {
+                let t = format!("{}{}{}", &text[..a], name, &text[z..]);
+                let parser = json::parse(&t).is_err();
+                let mut p = Problems::default();
+                let reader = build(&t, json::DEFAULT_MAX_DEPTH, &mut p).is_err();
+                assert_eq!(reader, parser, "{t}");
+                refused += usize::from(parser);
+            }
+        }
+        assert!(refused > 40, "{refused}");
+    }
+
+    #[test]
     fn serve_objects_read_in_one_pass_or_again() {
         // A percent or ramp serve is read in one pass; any other (a split, none of the forms, several)
         // is read again from its start: the problems are those of reading it keys first.
