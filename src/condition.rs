@@ -152,9 +152,9 @@ impl StrSetBuilder {
         }
     }
 
-    fn push(&mut self, x: std::borrow::Cow<'_, str>) {
+    fn push(&mut self, x: &str) {
         if let Some(all) = &mut self.many {
-            all.get_or_insert(&x, 0);
+            all.get_or_insert(x, 0);
         } else {
             match crate::bytes::short_word(x.as_bytes()) {
                 Some(w) => self.short.push(Word(w)),
@@ -643,28 +643,34 @@ pub(crate) fn compile<'v>(
             return None;
         }
     };
-    let operands = || operands_of(one, many, path);
     let ic = ignore_case && op.compares_strings();
     // Every list below is sized to its operands before it is filled (exact boxed slices, no regrowth).
     let n = one.is_some() as usize + many.len();
-    let lowered = |s: &'v str| -> std::borrow::Cow<'v, str> {
-        if ic {
-            std::borrow::Cow::Owned(crate::host::to_lowercase(s))
-        } else {
-            std::borrow::Cow::Borrowed(s)
-        }
-    };
     let kind = match op {
         Op::Eq | Op::Neq | Op::In | Op::NotIn => {
             let allow_bool = matches!(op, Op::Eq | Op::Neq);
-            let strings = operands().filter(|(v, _)| matches!(v, Value::String(_))).count();
-            let numbers = operands().filter(|(v, _)| matches!(v, Value::Number(_))).count();
+            // (plain loops over the slice here, the hot path: the iterator's `next` is a call per operand in
+            // the wasm build)
+            let list = operand_list(one, many);
+            let (mut strings, mut numbers) = (0, 0);
+            for v in list {
+                match v {
+                    Value::String(_) => strings += 1,
+                    Value::Number(_) => numbers += 1,
+                    _ => {}
+                }
+            }
             let mut strs = StrSetBuilder::new(strings);
             let mut nums = Collect::new(numbers);
             let (mut has_true, mut has_false) = (false, false);
-            for (v, vp) in operands() {
+            let mut i = 0;
+            #[allow(clippy::explicit_counter_loop)] // (`enumerate`'s `next`: a call in the wasm build)
+            for v in list {
+                let vp = At(path, one.is_none().then_some(i));
+                i += 1;
                 match v {
-                    Value::String(x) => strs.push(lowered(x)),
+                    Value::String(x) if ic => strs.push(&crate::host::to_lowercase(text(x))),
+                    Value::String(x) => strs.push(text(x)),
                     Value::Number(n) => nums.push(Word(n.as_f64().to_bits())),
                     Value::Bool(b) if allow_bool => {
                         if *b {
@@ -680,7 +686,11 @@ pub(crate) fn compile<'v>(
         }
         Op::Lt | Op::Lte | Op::Gt | Op::Gte => {
             let mut v = Collect::new(n);
-            for (o, op_path) in operands() {
+            let mut i = 0;
+            #[allow(clippy::explicit_counter_loop)]
+            for o in operand_list(one, many) {
+                let op_path = At(path, one.is_none().then_some(i));
+                i += 1;
                 match o {
                     Value::Number(n) => v.push(Word(n.as_f64().to_bits())),
                     _ => operand_kind_error(o, "numbers", op, op_path, p),
@@ -696,10 +706,30 @@ pub(crate) fn compile<'v>(
     (p.list.len() == before).then_some(Matcher { op, ignore_case: ic, kind })
 }
 
+/// A string operand's text (a match rather than `Deref`, a call in the wasm build at opt-level "z").
+#[allow(clippy::ptr_arg)]
+#[inline(always)]
+fn text<'s>(s: &'s std::borrow::Cow<'_, str>) -> &'s str {
+    match s {
+        std::borrow::Cow::Borrowed(s) => s,
+        std::borrow::Cow::Owned(s) => s.as_str(),
+    }
+}
+
 /// The operands with their paths (an iterator, so that compiling allocates nothing for them; one
 /// function, so that [`compile`] and [`compile_other`] share its code).
 fn operands_of<'v, 'p>(one: Option<&'v Value<'v>>, many: &'v [Value<'v>], path: &'p Path<'p>) -> impl Iterator<Item = (&'v Value<'v>, At<'p>)> {
-    one.map(|v| (v, At(path, None))).into_iter().chain(many.iter().enumerate().map(move |(i, v)| (v, At(path, Some(i)))))
+    operand_list(one, many).iter().enumerate().map(move |(i, v)| (v, At(path, one.is_none().then_some(i))))
+}
+
+/// The operands as one slice: `one` or `many`, never both (refused before), without a `Chain` (not
+/// inlined in the wasm build: a call per operand).
+#[inline(always)]
+fn operand_list<'v>(one: Option<&'v Value<'v>>, many: &'v [Value<'v>]) -> &'v [Value<'v>] {
+    match one {
+        Some(v) => core::slice::from_ref(v),
+        None => many,
+    }
 }
 
 /// The type of [`compile_other`].

@@ -1463,6 +1463,8 @@ struct Open {
     keys: usize,
     /// One of this object's keys has an escape (its keys are then compared after unescaping).
     escaped: bool,
+    /// The caller checks this object's keys for duplicates itself ([`Reader::keys_checked`]).
+    checked: bool,
 }
 
 /// A pull reader: walks one JSON text value by value, without building a tree, under exactly the
@@ -1577,33 +1579,60 @@ impl<'a> Reader<'a> {
             Peek::String => self.string().map_or(Value::Null, Value::String),
             Peek::Number => self.number().map_or(Value::Null, Value::Number),
             Peek::Bool => self.boolean().map_or(Value::Null, Value::Bool),
-            Peek::Array => {
-                if !self.array() {
-                    return Value::Null;
-                }
-                let start = self.scratch.len();
-                while self.next_element() {
-                    // Strings (the usual operands) read here, without a call per element.
-                    let v = match self.p.peek() {
-                        Some(b'"') => match self.p.string() {
-                            Ok(s) => Value::String(s),
-                            Err(_) => {
-                                self.fail();
-                                break;
-                            }
-                        },
-                        Some(b'[' | b'{') => self.tree(),
-                        _ => self.value(),
-                    };
-                    self.scratch.push(v);
-                }
-                if start > self.scratch.len() {
-                    return Value::Null;
-                }
-                Value::Array(self.scratch.split_off(start))
-            }
+            Peek::Array => match self.elements() {
+                Some(start) => Value::Array(self.scratch.split_off(start)),
+                None => Value::Null,
+            },
             _ => self.tree(),
         }
+    }
+
+    /// Reads the next value if it is an array, appending its elements (read as [`Reader::value`] reads
+    /// them) to `out`, which allocates nothing when `out` has room (a loader reusing its lists). `false`
+    /// when it is not an array (nothing is read) or the reader had failed; an array that is not JSON
+    /// fails the reader (what was read of it may have been appended).
+    pub(crate) fn array_into(&mut self, out: &mut Vec<Value<'a>>) -> bool {
+        if self.peek() != Peek::Array {
+            return false;
+        }
+        match self.elements() {
+            // The usual operand list is not nested (`start` is 0): the two lists trade places, so that the
+            // reader's keeps `out`'s allocation (no copy, no `Drain`).
+            Some(0) if out.is_empty() => {
+                core::mem::swap(out, &mut self.scratch);
+                true
+            }
+            Some(start) => {
+                out.append(&mut self.scratch.split_off(start));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Reads the array at the cursor into `scratch`: where its elements start there, `None` when the
+    /// reader has failed before the array.
+    fn elements(&mut self) -> Option<usize> {
+        if !self.array() {
+            return None;
+        }
+        let start = self.scratch.len();
+        while self.next_element() {
+            // Strings (the usual operands) read here, without a call per element.
+            let v = match self.p.peek() {
+                Some(b'"') => match self.p.string() {
+                    Ok(s) => Value::String(s),
+                    Err(_) => {
+                        self.fail();
+                        break;
+                    }
+                },
+                Some(b'[' | b'{') => self.tree(),
+                _ => self.value(),
+            };
+            self.scratch.push(v);
+        }
+        (start <= self.scratch.len()).then_some(start)
     }
 
     /// Reads the next value as a tree, with the parser.
@@ -1644,8 +1673,28 @@ impl<'a> Reader<'a> {
         }
         self.p.pos += 1;
         self.p.skip_ws();
-        self.open.push(Open { object: open == b'{', first: true, keys: self.keys.len(), escaped: false });
+        self.open.push(Open { object: open == b'{', first: true, keys: self.keys.len(), escaped: false, checked: false });
         true
+    }
+
+    /// Says that the caller checks the keys of the innermost open object for duplicates: each key it
+    /// reads is one of a fixed list of names, and it calls [`Reader::check_keys`] on any other key or on
+    /// a name met twice (the snapshot reader, which tells its fields apart anyway). The reader then
+    /// does not compare the keys when the object closes.
+    #[inline]
+    pub(crate) fn keys_checked(&mut self) {
+        if let Some(top) = self.open.last_mut() {
+            top.checked = true;
+        }
+    }
+
+    /// Undoes [`Reader::keys_checked`] for the innermost open object: its keys are compared when it
+    /// closes, as by default.
+    #[inline]
+    pub(crate) fn check_keys(&mut self) {
+        if let Some(top) = self.open.last_mut() {
+            top.checked = false;
+        }
     }
 
     /// In an object entered with [`Reader::object`]: the next member's key (the reader is then at its
@@ -1698,9 +1747,10 @@ impl<'a> Reader<'a> {
     /// Leaves the innermost object at its `}`, checking its keys for duplicates.
     fn close_object(&mut self) -> Option<Cow<'a, str>> {
         self.p.pos += 1;
-        let (start, escaped) = self.open.pop().map_or((0, false), |o| (o.keys, o.escaped));
+        let (start, escaped, checked) = self.open.pop().map_or((0, false, false), |o| (o.keys, o.escaped, o.checked));
         let keys = self.keys.get(start..).unwrap_or_default();
         let dup = match keys {
+            _ if checked => false,
             [] | [_] => false,
             // Through a pointer the optimizers cannot see through: wasm-opt would inline this, the one
             // call of it, making this function (called per key) several times larger.
@@ -1851,6 +1901,13 @@ impl<'a> Reader<'a> {
             }
             q.pos += 1;
         }
+    }
+
+    /// Goes back to byte `offset` of the text, to read again what follows it: an offset this reader
+    /// reached ([`Reader::offset`]) with as many containers open as now, before a value that was read
+    /// since (without a failure: a failed reader stays failed).
+    pub(crate) fn rewind(&mut self, offset: usize) {
+        self.p.pos = offset.min(self.p.pos);
     }
 
     /// The byte offset reached in the text.
@@ -2076,6 +2133,48 @@ mod tests {
     }
 
     // ---- values and accessors ------------------------------------------
+
+    #[test]
+    fn reader_array_into_and_rewind() {
+        let text = r#"[["a","b\n"],[1,[2]],{"k":[]},"s",[]]"#;
+        let mut r = Reader::new(text, DEFAULT_MAX_DEPTH);
+        assert!(r.array());
+        let mut out = Vec::new();
+        assert!(r.next_element());
+        let at = r.offset();
+        assert!(r.array_into(&mut out));
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].as_str(), Some("b\n"));
+        // read again from where it started: the same elements, appended
+        r.rewind(at);
+        assert!(r.array_into(&mut out));
+        assert_eq!(out.len(), 4);
+        // a nested array: its elements as `value` reads them
+        assert!(r.next_element());
+        let mut nested = vec![Value::Null];
+        assert!(r.array_into(&mut nested));
+        assert_eq!(nested.len(), 3);
+        assert_eq!(nested[2].as_array().map(<[_]>::len), Some(1));
+        // not an array: nothing read
+        assert!(r.next_element());
+        let mut none = Vec::new();
+        assert!(!r.array_into(&mut none));
+        assert!(none.is_empty() && !r.failed());
+        r.skip();
+        assert!(r.next_element());
+        assert!(!r.array_into(&mut none));
+        r.skip();
+        assert!(r.next_element());
+        assert!(r.array_into(&mut none) && none.is_empty());
+        assert!(!r.next_element());
+        assert!(r.finish());
+        // a broken array fails the reader (what was read of it may be appended)
+        let mut r = Reader::new(r#"["a",]"#, DEFAULT_MAX_DEPTH);
+        r.array_into(&mut Vec::new());
+        assert!(r.failed());
+        // after a failure nothing is read
+        assert!(!r.array_into(&mut Vec::new()));
+    }
 
     #[test]
     fn strings_between_multibyte_characters() {

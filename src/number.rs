@@ -345,6 +345,12 @@ impl std::error::Error for DecimalError {}
 /// A [`DecimalError`] as listed above.
 pub fn decimal_thousandths(text: &str) -> Result<u64, DecimalError> {
     let bytes = text.as_bytes();
+    // The usual percent, an integer of one to three digits (no leading zero: JSON has none), exactly.
+    if let [b'1'..=b'9', ..] = bytes {
+        if bytes.len() <= 3 && bytes.iter().all(u8::is_ascii_digit) {
+            return Ok(bytes.iter().fold(0, |n, &b| n * 10 + u64::from(b - b'0')) * 1000);
+        }
+    }
     if scan_json_number(bytes) != Ok(bytes.len()) {
         return Err(DecimalError::NotANumber);
     }
@@ -470,6 +476,19 @@ fn len_i64(n: usize) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_integers_take_the_fast_path_exactly() {
+        for n in 0..=1000u64 {
+            assert_eq!(decimal_thousandths(&n.to_string()), Ok(n * 1000), "{n}");
+            assert_eq!(decimal_thousandths(&format!("{n}.0")), Ok(n * 1000), "{n}.0");
+        }
+        for bad in ["01", "1a", "1 ", "-1", "1e", "00", "1.", "+1"] {
+            assert!(decimal_thousandths(bad).is_err() || bad == "-1", "{bad}");
+        }
+        assert_eq!(decimal_thousandths("-1"), Err(DecimalError::Negative));
+        assert_eq!(decimal_thousandths("12e1"), Ok(120_000));
+    }
 
     #[test]
     fn grammar_accepts() {

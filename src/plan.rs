@@ -308,6 +308,10 @@ struct Compiler {
     /// What is left of `limits.max_regex_total_bytes`.
     regex_budget: usize,
     slots: StrIndex,
+    /// The first [`Compiler::SHORT_SLOTS`] slots whose path has at most 7 bytes, as (the path's
+    /// [`short_word`](crate::bytes::short_word), slot): found by a scan of integers, without hashing
+    /// the path (a load looks a slot up per leaf and per `by`; most paths are short and few).
+    short_slots: Vec<(u64, u32)>,
     attrs: Vec<Vec<Box<str>>>,
     segment_index: StrIndex,
     conds: Vec<Cond>,
@@ -322,6 +326,7 @@ impl Compiler {
             limits: *limits,
             regex_budget: limits.max_regex_total_bytes,
             slots: StrIndex::default(),
+            short_slots: Vec::new(),
             attrs: Vec::new(),
             segment_index,
             conds: Vec::new(),
@@ -332,11 +337,25 @@ impl Compiler {
         c
     }
 
+    /// Slots kept in `short_slots`.
+    const SHORT_SLOTS: usize = 8;
+
     fn slot(&mut self, path: &str) -> u32 {
+        let word = crate::bytes::short_word(path.as_bytes());
+        if let Some(w) = word {
+            if let Some(&(_, s)) = self.short_slots.iter().find(|(x, _)| *x == w) {
+                return s;
+            }
+        }
         let next = self.attrs.len() as u32;
         let s = self.slots.get_or_insert(path, next);
         if s == next {
             self.attrs.push(path.split('.').map(Into::into).collect());
+        }
+        if let Some(w) = word {
+            if self.short_slots.len() < Self::SHORT_SLOTS {
+                self.short_slots.push((w, s));
+            }
         }
         s
     }
@@ -467,6 +486,15 @@ fn append_pairs(arena: &mut Vec<(Box<str>, Value<'static>)>, v: Vec<(std::borrow
     Span::new(start, arena.len())
 }
 
+/// [`append_pairs`] from a list that is left empty, its allocation kept (a flag's variants: see
+/// [`crate::snapshot::Spare`]). (No `Drain`, whose code the wasm build would carry for this type.)
+fn move_pairs(arena: &mut Vec<(Box<str>, Value<'static>)>, v: &mut Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Span {
+    let start = arena.len();
+    arena.extend(v.iter_mut().map(|(k, v)| (Box::from(key_text(k)), core::mem::replace(v, Value::Null).into_owned())));
+    v.clear();
+    Span::new(start, arena.len())
+}
+
 /// `salt` followed by `:`, allocated once at its exact size.
 fn prefix(salt: &str) -> Box<[u8]> {
     let mut v = Vec::with_capacity(salt.len() + 1);
@@ -513,8 +541,8 @@ pub(crate) fn compile(s: Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Prob
     st.c.segment_index = segment_index;
     let segments = segment_plans(&mut st.c, &s.segments, p);
     let Snapshot { schema, version, environment, published_at, metadata, segments: _, flags: model } = s;
-    for (key, f) in model {
-        st.add(&key, f, p);
+    for (key, mut f) in model {
+        st.add(&key, &mut f, p);
     }
     st.flag_index = flag_index;
     // Unknown flags and variants were reported by validation; they resolve to nothing here.
@@ -854,7 +882,7 @@ impl Stream {
 
     /// Compiles flag `key` (its prerequisites are left for [`Stream::resolve`]).
     #[inline(never)]
-    fn add(&mut self, key: &str, mut f: Flag<'_>, p: &mut Problems) {
+    fn add(&mut self, key: &str, f: &mut Flag<'_>, p: &mut Problems) {
         let i = index(self.flags.len());
         let start = self.a.requires.len();
         for r in core::mem::take(&mut f.requires) {
@@ -950,7 +978,7 @@ impl Stream {
 
 impl<'a> FlagSink<'a> for Stream {
     #[inline(never)]
-    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
+    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: &mut Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
         if self.failed || !p.list.is_empty() {
             self.failed = true;
             return None;
@@ -962,7 +990,7 @@ impl<'a> FlagSink<'a> for Stream {
             self.segments = Some((segments.len(), plans));
         }
         let k = key_text(&key);
-        crate::validate::flag_alone(k, &f, &c.segment_index, &c.limits, self.now_ms, p);
+        crate::validate::flag_alone(k, f, &c.segment_index, &c.limits, self.now_ms, p);
         if !p.list.is_empty() {
             self.failed = true;
             return None;
@@ -1001,20 +1029,26 @@ impl Keys {
     }
 }
 
+/// An optional string's text (`key_text`, not `Option::as_deref`, which calls `Deref` in the wasm build).
+#[inline(always)]
+fn opt_text<'s>(s: &'s Option<Str<'_>>) -> Option<&'s str> {
+    s.as_ref().map(key_text)
+}
+
 /// Compiles one flag (consuming its model) into the arenas. Not inlined: called once per flag, it is
 /// optimised early by wasm engines that start in baseline code.
 #[inline(never)]
-fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: Flag<'_>, requires: Span, flags_path: &Path<'_>, p: &mut Problems) -> FlagPlan {
+fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: &mut Flag<'_>, requires: Span, flags_path: &Path<'_>, p: &mut Problems) -> FlagPlan {
     let path = flags_path.key(key);
     let rules_path = path.key("rules");
     let kind = f.variants.iter().find_map(|(_, v)| ValueKind::of(v)).unwrap_or(ValueKind::Boolean);
-    let vx = Variants::new(&f);
-    let default = vx.get(f.default.as_deref());
-    let off = if f.off_variant.is_some() { vx.get(f.off_variant.as_deref()) } else { default };
+    let vx = Variants::new(f);
+    let default = vx.get(opt_text(&f.default));
+    let off = if f.off_variant.is_some() { vx.get(opt_text(&f.off_variant)) } else { default };
     // The key, then `:`; the salt and `:` after it when there is one.
     let key_span = c.text(key);
     c.text.push(':');
-    let salt_prefix = match f.salt.as_deref() {
+    let salt_prefix = match opt_text(&f.salt) {
         None => Span(key_span.0, key_span.1.saturating_add(1)),
         Some(salt) => {
             let s = c.text(salt);
@@ -1026,22 +1060,22 @@ fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: Flag<'_>, requires:
     for (i, r) in f.rules.iter().flatten().enumerate() {
         let rp = rules_path.index(i);
         let when = r.when.as_ref().map(|w| c.cond(w, &rp.key("when"), p));
-        let by = |c: &mut Compiler, by: &Option<std::borrow::Cow<'_, str>>| c.slot(by.as_deref().unwrap_or("key"));
+        let by = |c: &mut Compiler, by: &Option<std::borrow::Cow<'_, str>>| c.slot(opt_text(by).unwrap_or("key"));
         let serve = match &r.serve {
-            Serve::Variant(v) => ServePlan::Variant(vx.get(Some(v))),
+            Serve::Variant(v) => ServePlan::Variant(vx.get(Some(key_text(v)))),
             Serve::Split { split, by: b } => {
                 let mut acc = 0u32;
                 let start = a.splits.len();
                 a.splits.extend(split.iter().map(|e| {
                     acc += e.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok()).unwrap_or(0);
-                    (acc, vx.get(e.variant.as_deref()))
+                    (acc, vx.get(opt_text(&e.variant)))
                 }));
                 ServePlan::Split { by: by(c, b), entries: Span::new(start, a.splits.len()) }
             }
             Serve::Percent { variant, percent, by: b } => ServePlan::Percent {
                 by: by(c, b),
                 buckets: percent_buckets(percent.text()).unwrap_or(0),
-                variant: vx.get(variant.as_deref()),
+                variant: vx.get(opt_text(variant)),
             },
             Serve::Ramp { variant, ramp, by: b } => {
                 let start = a.ramps.len();
@@ -1071,14 +1105,14 @@ fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: Flag<'_>, requires:
         key: key_span,
         kind,
         salt_prefix,
-        variants: append_pairs(&mut a.variants, f.variants),
+        variants: move_pairs(&mut a.variants, &mut f.variants),
         default,
         off,
         enabled: f.enabled,
         requires,
         has_rules: rules.len() > 0,
         rules,
-        metadata: append_pairs(&mut a.metadata, f.metadata),
+        metadata: append_pairs(&mut a.metadata, core::mem::take(&mut f.metadata)),
         uses_time: false,
         uses_context: false,
     }
@@ -1252,6 +1286,50 @@ mod tests {
             }
         }
         assert!(streamed > 12, "{streamed}");
+    }
+
+    #[test]
+    fn reused_lists_and_cached_slots_build_the_same_plan() {
+        // Flags of changing shapes (each reuses the lists of the one before: `snapshot::Spare`), and
+        // more short attribute paths than `Compiler::SHORT_SLOTS`, with long and nested ones between.
+        let mut flags = Vec::new();
+        for i in 0..40 {
+            let attr = format!("a{}", i % 11);
+            let long = format!("attribute.number{}", i % 3);
+            let cond = match i % 4 {
+                0 => format!(r#"{{"all":[{{"attr":"{attr}","op":"in","values":["x","y","z{i}"]}},{{"any":[{{"attr":"{long}","op":"eq","value":{i}}},{{"not":{{"attr":"{attr}","op":"in","values":[1,2,3,4,5,6]}}}}]}}]}}"#),
+                1 => format!(r#"{{"attr":"{attr}","op":"gte","value":{i}}}"#),
+                2 => r#"{"any":[]}"#.to_string(),
+                _ => format!(r#"{{"attr":"{long}","op":"in","values":["{i}"]}}"#),
+            };
+            let by = if i % 5 == 0 { format!(r#","by":"{attr}""#) } else { String::new() };
+            let more = if i % 2 == 0 { r#","x":true"# } else { "" };
+            flags.push(format!(r#""f{i}":{{"variants":{{"on":true,"off":false{more}}},"default":"off","rules":[{{"when":{cond},"serve":"on"}},{{"serve":{{"variant":"on","percent":{}{by}}}}}]}}"#, i % 101));
+        }
+        let text = format!(r#"{{"schema":1,"version":1,"flags":{{{}}}}}"#, flags.join(","));
+        let one = stream(&text, &Limits::default(), None).expect("loads");
+        let two = ordinary(&text).expect("loads");
+        assert_eq!(format!("{one:?}"), format!("{two:?}"));
+        let three = chunked(text.as_bytes(), 97, &Limits::default()).expect("loads");
+        assert_eq!(format!("{one:?}"), format!("{three:?}"));
+        // every path its own slot, in the order of first use: key, a0, then as the flags use them
+        let paths: Vec<String> = one.attrs.iter().map(|p| p.join(".")).collect();
+        assert_eq!(paths.len(), 1 + 11 + 3, "{paths:?}");
+        assert_eq!(&paths[..3], ["key", "a0", "attribute.number0"]);
+        let distinct: std::collections::HashSet<&String> = paths.iter().collect();
+        assert_eq!(distinct.len(), paths.len());
+        // each leaf's slot is its attribute's: f1's `gte 1` is on a1, f3's `in` on attribute.number0
+        let leaf = |flag: usize| {
+            let f = &one.flags[flag];
+            match one.rules[f.rules.0 as usize].when {
+                Some(Cond::Attr(l)) => paths[one.leaves[l as usize].slot as usize].clone(),
+                ref w => panic!("{w:?}"),
+            }
+        };
+        assert_eq!(leaf(1), "a1");
+        assert_eq!(leaf(3), "attribute.number0");
+        assert_eq!(leaf(37), "a4");
+        assert_eq!(leaf(39), "attribute.number0");
     }
 
     /// A chunked load of `text` in chunks of `size` bytes.

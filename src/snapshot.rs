@@ -206,8 +206,9 @@ pub(crate) fn build<'a>(text: &'a str, max_depth: usize, p: &mut Problems) -> Re
 /// Receives each flag as soon as it is read (see [`build_with`]).
 pub(crate) trait FlagSink<'a> {
     /// Takes flag `key`, read up to byte `offset` of the text; `segments` are the segments read so far.
-    /// Returns the flag when it is to be kept in the model's `flags`.
-    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)>;
+    /// Returns the flag when it is to be kept in the model's `flags` (taken out of `f`); what it leaves
+    /// in `f` is recycled for the next flag ([`Spare`]).
+    fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: &mut Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)>;
 }
 
 /// The sink that keeps every flag in the model.
@@ -215,8 +216,8 @@ struct Keep;
 
 impl<'a> FlagSink<'a> for Keep {
     #[inline]
-    fn flag(&mut self, _: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: Flag<'a>, _: usize, _: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
-        Some((key, f))
+    fn flag(&mut self, _: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: &mut Flag<'a>, _: usize, _: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
+        Some((key, core::mem::take(f)))
     }
 }
 
@@ -229,11 +230,14 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
     let mut s = Snapshot::default();
     let mut unknown_schema = None;
     if r.object() {
+        r.keys_checked();
         let (mut has_schema, mut has_version) = (false, false);
         let root = Path::Root;
+        let mut seen = 0;
         while let Some(k) = r.next_key() {
             let path = root.key(key_text(&k));
-            match field(bytes(&k), &ROOT_FIELDS) {
+            let i = member(&mut r, &k, &ROOT_FIELDS, &mut seen);
+            match i {
                 1 /* schema */ => {
                     has_schema = true;
                     match r.number() {
@@ -274,11 +278,13 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
                         // code never optimizes (no on-stack replacement); called, `flag` is optimized
                         // (tiered up) after its first few hundred calls.
                         let read_flag: FlagReader<'a> = std::hint::black_box(flag);
+                        let mut spare = Spare::default();
                         while let Some(key) = r.next_key() {
-                            let f = read_flag(&mut r, &path.key(key_text(&key)), p);
-                            if let Some(kept) = sink.flag(&s.segments, key, f, r.offset(), p) {
+                            let mut f = read_flag(&mut r, &path.key(key_text(&key)), p, &mut spare);
+                            if let Some(kept) = sink.flag(&s.segments, key, &mut f, r.offset(), p) {
                                 s.flags.push(kept);
                             }
+                            spare.recycle(f);
                         }
                     }
                 }
@@ -360,12 +366,13 @@ pub(crate) fn read_flags<'a>(window: &'a str, max_depth: usize, base: usize, sin
     let root = Path::Root;
     let path = root.key("flags");
     let read_flag: FlagReader<'a> = std::hint::black_box(flag);
+    let mut spare = Spare::default();
     let mut mark = 1;
     loop {
         match r.next_key() {
             Some(key) => {
                 let mut p = Problems::default();
-                let f = read_flag(&mut r, &path.key(key_text(&key)), &mut p);
+                let mut f = read_flag(&mut r, &path.key(key_text(&key)), &mut p, &mut spare);
                 if r.failed() {
                     // Cut short by the window's end (or wrong: then it stays so with the whole text).
                     return FlagsRead::More(mark);
@@ -373,7 +380,8 @@ pub(crate) fn read_flags<'a>(window: &'a str, max_depth: usize, base: usize, sin
                 if !p.list.is_empty() {
                     return FlagsRead::Failed;
                 }
-                let _ = sink.flag(&[], key, f, base.saturating_add(r.offset()), &mut p);
+                let _ = sink.flag(&[], key, &mut f, base.saturating_add(r.offset()), &mut p);
+                spare.recycle(f);
                 if !p.list.is_empty() {
                     return FlagsRead::Failed;
                 }
@@ -452,7 +460,42 @@ fn bytes<'k>(k: &'k Str<'_>) -> &'k [u8] {
 #[inline(never)]
 fn unknown(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) {
     p.error(path, "unknown field");
+    // Not one of the object's fields: its keys are compared by the reader (see `found`).
+    r.check_keys();
     r.skip();
+}
+
+/// Notes that the object being read has field `i` (`seen`: a bit per field found so far). The objects
+/// of the format are read with [`Reader::keys_checked`]: two keys that are the same field are a
+/// duplicate, two different fields are not, so the reader need not compare the keys when the object
+/// closes; a field found twice (or a position past 31, or an unknown key, see `unknown`) has it
+/// compare them, and refuse the text, as it does by default.
+#[inline(always)]
+fn found(r: &mut Reader<'_>, seen: &mut u32, i: usize) {
+    let bit = 1u32.checked_shl(i as u32).unwrap_or(0);
+    if *seen & bit != 0 || bit == 0 {
+        r.check_keys();
+    }
+    *seen |= bit;
+}
+
+/// The position of key `k` in `names` ([`field`]), noted in `seen` ([`found`]). (One call in the wasm
+/// build, for its size; inlined natively.)
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+#[cfg_attr(target_arch = "wasm32", inline(never))]
+fn member(r: &mut Reader<'_>, k: &Str<'_>, names: &[&str], seen: &mut u32) -> usize {
+    let i = field(bytes(k), names);
+    found(r, seen, i);
+    i
+}
+
+/// [`open_object`] for an object whose keys are fields of the format, checked with [`found`].
+fn open_fields(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> bool {
+    let open = open_object(r, path, p);
+    if open {
+        r.keys_checked();
+    }
+    open
 }
 
 #[cold]
@@ -537,15 +580,13 @@ fn open_array(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> bool {
 }
 
 /// An object's members with their values as trees (variants).
-fn members<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(Str<'a>, Value<'a>)> {
-    let mut out = Vec::new();
+fn members<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, out: &mut Vec<(Str<'a>, Value<'a>)>) {
     if open_object(r, path, p) {
         while let Some(k) = r.next_key() {
             let v = r.value();
             out.push((k, v));
         }
     }
-    out
 }
 
 fn strings<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<Str<'a>> {
@@ -579,20 +620,89 @@ fn metadata<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<(S
 }
 
 /// The type of [`flag`].
-type FlagReader<'a> = for<'r, 'x, 'y> fn(&'r mut Reader<'a>, &'x Path<'y>, &mut Problems) -> Flag<'a>;
+type FlagReader<'a> = for<'r, 'x, 'y, 's> fn(&'r mut Reader<'a>, &'x Path<'y>, &mut Problems, &'s mut Spare<'a>) -> Flag<'a>;
+
+/// Lists a load reuses from one flag to the next: a flag's model is dropped once it is compiled, and
+/// the allocations of its lists (rules, variants, `all`/`any` items, operands) serve the next flag's
+/// (S3: four allocations a flag fewer). Each stack keeps at most [`Spare::KEEP`] lists.
+#[derive(Default)]
+pub(crate) struct Spare<'a> {
+    rules: Vec<Vec<Rule<'a>>>,
+    pairs: Vec<Vec<(Str<'a>, Value<'a>)>>,
+    items: Vec<Vec<Condition<'a>>>,
+    operands: Vec<Vec<Value<'a>>>,
+}
+
+impl<'a> Spare<'a> {
+    /// Lists kept per stack.
+    const KEEP: usize = 16;
+
+    /// An empty list, with room from an earlier flag when there is one.
+    fn take<T>(stack: &mut Vec<Vec<T>>) -> Vec<T> {
+        stack.pop().unwrap_or_default()
+    }
+
+    /// Empties `v` and keeps it (its allocation) for a later list.
+    fn keep<T>(stack: &mut Vec<Vec<T>>, mut v: Vec<T>) {
+        if v.capacity() > 0 && stack.len() < Self::KEEP {
+            v.clear();
+            stack.push(v);
+        }
+    }
+
+    /// Takes the lists of a flag's model that was read with this pool, dropping the rest.
+    #[inline(never)]
+    pub(crate) fn recycle(&mut self, mut f: Flag<'a>) {
+        f.variants.clear();
+        Self::keep(&mut self.pairs, core::mem::take(&mut f.variants));
+        if let Some(mut rules) = f.rules.take() {
+            for r in &mut rules {
+                if let Some(c) = &mut r.when {
+                    self.condition(c);
+                }
+            }
+            // (the lists taken out, the rest is dropped by the ordinary drop glue: no new copy of it)
+            rules.clear();
+            Self::keep(&mut self.rules, rules);
+        }
+    }
+
+    /// Takes the lists out of a condition tree (recursive, as its drop is: the tree was read within the
+    /// nesting limit).
+    fn condition(&mut self, c: &mut Condition<'a>) {
+        match c {
+            Condition::All(items) | Condition::Any(items) => {
+                for c in items.iter_mut() {
+                    self.condition(c);
+                }
+                items.clear();
+                Self::keep(&mut self.items, core::mem::take(items));
+            }
+            Condition::Not(c) => self.condition(c),
+            Condition::Attr(a) => {
+                if let Some(v) = a.values.take() {
+                    Self::keep(&mut self.operands, v);
+                }
+            }
+            Condition::Segment(_) | Condition::Invalid => {}
+        }
+    }
+}
 
 // Not inlined: called once per item, it is optimised early by wasm engines that start in baseline code
 // (one huge loader function would run a whole first load unoptimised).
 #[inline(never)]
-fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
+fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut Spare<'a>) -> Flag<'a> {
     let mut f = Flag { enabled: true, ..Flag::default() };
     let (mut has_variants, mut has_default) = (false, false);
-    if !open_object(r, path, p) {
+    if !open_fields(r, path, p) {
         return f;
     }
+    let mut seen = 0;
     while let Some(k) = r.next_key() {
         let fp = path.key(key_text(&k));
-        match field(bytes(&k), &FLAG_FIELDS) {
+        let i = member(r, &k, &FLAG_FIELDS, &mut seen);
+        match i {
             7 /* description */ => f.description = string(r, &fp, p),
             8 /* owner */ => f.owner = string(r, &fp, p),
             9 /* tags */ => f.tags = strings(r, &fp, p),
@@ -601,7 +711,8 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
             3 /* enabled */ => f.enabled = boolean(r, &fp, p).unwrap_or(true),
             0 /* variants */ => {
                 has_variants = true;
-                f.variants = members(r, &fp, p);
+                f.variants = Spare::take(&mut spare.pairs);
+                members(r, &fp, p, &mut f.variants);
             }
             1 /* default */ => {
                 has_default = true;
@@ -619,11 +730,11 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
                 }
             }
             2 /* rules */ => {
-                let mut rules = Vec::new();
+                let mut rules = Spare::take(&mut spare.rules);
                 if open_array(r, &fp, p) {
                     let mut i = 0;
                     while r.next_element() {
-                        rules.push(rule(r, &fp.index(i), p));
+                        rules.push(rule(r, &fp.index(i), p, spare));
                         i += 1;
                     }
                 }
@@ -646,12 +757,14 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Flag<'a> {
 fn prerequisite<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Prerequisite<'a> {
     let mut q = Prerequisite::default();
     let mut has_variants = false;
-    if !open_object(r, path, p) {
+    if !open_fields(r, path, p) {
         return q;
     }
+    let mut seen = 0;
     while let Some(k) = r.next_key() {
         let fp = path.key(key_text(&k));
-        match field(bytes(&k), &PREREQUISITE_FIELDS) {
+        let i = member(r, &k, &PREREQUISITE_FIELDS, &mut seen);
+        match i {
             0 /* flag */ => q.flag = string(r, &fp, p),
             1 /* variants */ => {
                 has_variants = true;
@@ -670,17 +783,19 @@ fn prerequisite<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Pr
 }
 
 #[inline(never)] // see `flag`
-fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Rule<'a> {
+fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut Spare<'a>) -> Rule<'a> {
     let mut out = Rule { id: None, when: None, from: None, until: None, serve: Serve::Invalid };
     let mut has_serve = false;
-    if !open_object(r, path, p) {
+    if !open_fields(r, path, p) {
         return out;
     }
+    let mut seen = 0;
     while let Some(k) = r.next_key() {
         let fp = path.key(key_text(&k));
-        match field(bytes(&k), &RULE_FIELDS) {
+        let i = member(r, &k, &RULE_FIELDS, &mut seen);
+        match i {
             2 /* id */ => out.id = string(r, &fp, p),
-            0 /* when */ => out.when = Some(condition(r, &fp, p)),
+            0 /* when */ => out.when = Some(condition(r, &fp, p, spare)),
             3 /* from */ => out.from = string(r, &fp, p),
             4 /* until */ => out.until = string(r, &fp, p),
             1 /* serve */ => {
@@ -715,15 +830,17 @@ fn entries<'a, T>(
         let ep = path.index(i);
         i += 1;
         let mut entry = empty();
-        if !open_object(r, &ep, p) {
+        if !open_fields(r, &ep, p) {
             out.push(entry);
             continue;
         }
         let mut has = [false; 2];
+        let mut seen = 0;
         while let Some(k) = r.next_key() {
             let kp = ep.key(key_text(&k));
             match read(r, key_text(&k), &mut entry, &kp, p) {
                 Some(j) => {
+                    found(r, &mut seen, j);
                     if let Some(h) = has.get_mut(j) {
                         *h = true;
                     }
@@ -751,6 +868,18 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
             return Serve::Invalid;
         }
     }
+    // One pass, taking it for a `percent` or `ramp` serve (the usual forms): its keys are learnt as it
+    // is read. Should it be another form, or none, or several, it is read again from its start, its
+    // keys looked at first, and any problems found in the first pass taken back: the same problems as
+    // that way from the start. (A text that is not JSON fails the reader, and the load, either way.)
+    let (start, before) = (r.offset(), p.list.len());
+    let mut forms = [false; 3];
+    let s = serve_object(r, path, p, false, &mut forms);
+    if r.failed() || matches!(forms, [false, true, false] | [false, false, true]) {
+        return s;
+    }
+    r.rewind(start);
+    p.truncate(before);
     let (mut is_split, mut has_percent, mut is_ramp, mut has_variant) = (false, false, false, false);
     r.scan_keys(|k| match field(k.as_bytes(), &SERVE_FORMS) {
         0 /* variant */ => has_variant = true,
@@ -781,12 +910,24 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
         r.skip();
         return Serve::Invalid;
     }
+    serve_object(r, path, p, is_split, &mut [false; 3])
+}
+
+/// Reads a serve object of one of the forms (`is_split`: a split, else a percent or a ramp), noting in
+/// `forms` whether it has `split`, `percent`, `ramp`.
+fn serve_object<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, is_split: bool, forms: &mut [bool; 3]) -> Serve<'a> {
     let (mut variant, mut by, mut percent, mut split, mut ramp) = (None, None, None, Vec::new(), Vec::new());
     let mut broken = false;
     if r.object() {
+        r.keys_checked();
+        let mut seen = 0;
         while let Some(k) = r.next_key() {
             let fp = path.key(key_text(&k));
-            match field(bytes(&k), &SERVE_FIELDS) {
+            let i = member(r, &k, &SERVE_FIELDS, &mut seen);
+            forms[0] |= i == 3;
+            forms[1] |= i == 1;
+            forms[2] |= i == 4;
+            match i {
                 2 /* by */ => by = string(r, &fp, p),
                 0 /* variant */ if !is_split => variant = string(r, &fp, p),
                 1 /* percent */ => {
@@ -843,7 +984,7 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
         if variant.is_none() && !p.at(&path.key("variant")) {
             p.error(&path.key("variant"), "required field missing (the variant served to units in the rollout)");
         }
-        if is_ramp {
+        if forms[2] {
             Serve::Ramp { variant, ramp, by }
         } else {
             match percent {
@@ -870,7 +1011,7 @@ fn shape_of(k: &[u8]) -> Option<usize> {
 }
 
 /// Parses a condition; `path` is its JSON path.
-fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Condition<'a> {
+fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut Spare<'a>) -> Condition<'a> {
     if r.peek() != Peek::Object {
         wrong(r, "a condition object", path, p);
         return Condition::Invalid;
@@ -900,7 +1041,7 @@ fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Condi
     // load reads thousands of conditions, nearly all without problems.)
     let before = p.list.len();
     let mut present = [false; 5];
-    let c = condition_body(r, shape, path, p, &mut present);
+    let c = condition_body(r, shape, path, p, &mut present, spare);
     if present.iter().filter(|x| **x).count() > 1 {
         p.truncate(before);
         shape_error(present, path, p);
@@ -920,7 +1061,7 @@ fn shape_error(present: [bool; 5], path: &Path<'_>, p: &mut Problems) {
 }
 
 /// Reads a condition object of shape `shape` (a position in [`SHAPES`]), marking in `present` the shape keys it has.
-fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut Problems, present: &mut [bool; 5]) -> Condition<'a> {
+fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut Problems, present: &mut [bool; 5], spare: &mut Spare<'a>) -> Condition<'a> {
     let mut mark = |shape: Option<usize>| {
         if let Some(x) = shape.and_then(|i| present.get_mut(i)) {
             *x = true;
@@ -929,11 +1070,13 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut
     if !r.object() {
         return Condition::Invalid;
     }
+    r.keys_checked();
+    let mut seen = 0;
     if shape == ATTR {
         let mut c = AttrCondition { attr: Cow::Borrowed(""), op: Cow::Borrowed(""), value: None, values: None, ignore_case: false, compact: None };
         let (mut ok, mut has_op) = (true, false);
         while let Some(k) = r.next_key() {
-            let i = field(bytes(&k), &ATTR_FIELDS);
+            let i = member(r, &k, &ATTR_FIELDS, &mut seen);
             // Of the attribute fields only `attr` is a shape key; other keys may be.
             mark(match i {
                 0 => Some(ATTR),
@@ -961,12 +1104,12 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut
                 2 /* values */ => {
                     if r.peek() == Peek::Array {
                         let start = r.offset();
-                        match r.value() {
-                            Value::Array(a) => {
-                                c.values = Some(a);
-                                c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
-                            }
-                            _ => ok = false,
+                        let mut a = Spare::take(&mut spare.operands);
+                        if r.array_into(&mut a) {
+                            c.values = Some(a);
+                            c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
+                        } else {
+                            ok = false;
                         }
                     } else {
                         wrong(r, "an array of operands", &fp, p);
@@ -992,13 +1135,14 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut
             unknown(r, &fp, p);
             continue;
         }
+        found(r, &mut seen, shape);
         out = match shape {
             ALL | ANY => {
-                let mut items = Vec::new();
+                let mut items = Spare::take(&mut spare.items);
                 if open_array(r, &fp, p) {
                     let mut i = 0;
                     while r.next_element() {
-                        items.push(condition(r, &fp.index(i), p));
+                        items.push(condition(r, &fp.index(i), p, spare));
                         i += 1;
                     }
                 }
@@ -1008,7 +1152,7 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut
                     Condition::Any(items)
                 }
             }
-            NOT => Condition::Not(Box::new(condition(r, &fp, p))),
+            NOT => Condition::Not(Box::new(condition(r, &fp, p, spare))),
             _ => match string(r, &fp, p) {
                 Some(s) => Condition::Segment(s),
                 None => Condition::Invalid,
@@ -1021,19 +1165,21 @@ fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut
 #[inline(never)] // see `flag`
 fn segment<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Segment<'a> {
     let mut s = Segment::default();
-    if !open_object(r, path, p) {
+    if !open_fields(r, path, p) {
         return s;
     }
+    let mut seen = 0;
     while let Some(k) = r.next_key() {
         let fp = path.key(key_text(&k));
-        match field(bytes(&k), &SEGMENT_FIELDS) {
+        let i = member(r, &k, &SEGMENT_FIELDS, &mut seen);
+        match i {
             0 /* description */ => s.description = string(r, &fp, p),
             1 /* include */ => s.include = strings(r, &fp, p),
             2 /* exclude */ => s.exclude = strings(r, &fp, p),
             3 /* includeHashed */ => s.include_hashed = strings(r, &fp, p),
             4 /* excludeHashed */ => s.exclude_hashed = strings(r, &fp, p),
             5 /* hashSalt */ => s.hash_salt = string(r, &fp, p),
-            6 /* when */ => s.when = Some(condition(r, &fp, p)),
+            6 /* when */ => s.when = Some(condition(r, &fp, p, &mut Spare::default())),
             _ => unknown(r, &fp, p),
         }
     }
@@ -1067,6 +1213,107 @@ mod tests {
         assert_eq!(field(b"", &FLAG_FIELDS), FLAG_FIELDS.len());
         assert_eq!(shape_of(b"segment"), Some(3));
         assert_eq!(shape_of(b"Attr"), None);
+    }
+
+    /// A snapshot with every object of the format, for the tests below.
+    const EVERY_OBJECT: &str = r#"{"schema":1,"version":1,"segments":{"s":{"include":["u"],"when":{"attr":"b","op":"eq","value":1}}},"flags":{"f":{"variants":{"on":true,"off":false},"default":"off","requires":[{"flag":"g","variants":["on"]}],"rules":[{"id":"r","when":{"all":[{"attr":"a","op":"in","values":["x","y"]},{"not":{"segment":"s"}}]},"serve":{"variant":"on","percent":30,"by":"key"}},{"serve":{"split":[{"variant":"on","percent":50},{"variant":"off","percent":50}]}},{"serve":{"variant":"on","ramp":[{"at":"2026-01-01T00:00:00Z","percent":10}]}}]},"g":{"variants":{"on":true},"default":"on"}}}"#;
+
+    #[test]
+    fn duplicate_fields_are_refused_without_comparing_keys() {
+        // The objects of the format are read with `Reader::keys_checked`: a field written twice (also
+        // through an escape), or an unknown key written twice, must still be refused as a duplicate key,
+        // in every kind of object; distinct unknown keys are problems, not parse errors.
+        let (ok, p) = build_text(EVERY_OBJECT);
+        assert!(ok.is_some() && p.is_empty(), "{p:?}");
+        let twice = [
+            (r#""version":1"#, r#""version":1,"version":2"#),
+            (r#""default":"off""#, r#""default":"off","default":"on""#),
+            (r#""default":"off""#, r#""default":"off","\u0064efault":"on""#),
+            (r#""default":"off""#, r#""colour":1,"default":"off","colour":2"#),
+            (r#""flag":"g""#, r#""flag":"g","flag":"g""#),
+            (r#""id":"r""#, r#""id":"r","id":"q""#),
+            (r#""by":"key""#, r#""by":"key","by":"key""#),
+            (r#""percent":30"#, r#""percent":30,"percent":30"#),
+            (r#""values":["x","y"]"#, r#""values":["x","y"],"values":["z"]"#),
+            (r#""op":"in""#, r#""op":"in","op":"in""#),
+            (r#""segment":"s""#, r#""segment":"s","segment":"s""#),
+            (r#"{"variant":"on","percent":50}"#, r#"{"variant":"on","percent":50,"percent":50}"#),
+            (r#""at":"2026-01-01T00:00:00Z""#, r#""at":"2026-01-01T00:00:00Z","at":"2026-01-01T00:00:00Z""#),
+            (r#""include":["u"]"#, r#""include":["u"],"include":[]"#),
+            (r#""on":true,"off":false"#, r#""on":true,"off":false,"on":true"#),
+        ];
+        for (from, to) in twice {
+            let t = EVERY_OBJECT.replacen(from, to, 1);
+            assert_ne!(t, EVERY_OBJECT, "{from}");
+            let mut p = Problems::default();
+            match build(&t, json::DEFAULT_MAX_DEPTH, &mut p) {
+                Err(e) => assert!(matches!(e.kind, json::ParseErrorKind::DuplicateKey(_)), "{to}: {e}"),
+                Ok(_) => panic!("accepted a duplicate key: {to}"),
+            }
+        }
+        let t = EVERY_OBJECT.replacen(r#""default":"off""#, r#""colour":1,"default":"off","color":2"#, 1);
+        let (s, p) = build_text(&t);
+        assert!(s.is_some());
+        assert_eq!(p.len(), 2, "{p:?}");
+    }
+
+    #[test]
+    fn renamed_keys_are_refused_exactly_when_the_parser_refuses_them() {
+        // Every key of the snapshot renamed to every name it uses (making duplicates in every kind of
+        // object, fields and unknown keys alike): the reader refuses the text exactly when the parser does.
+        let text = EVERY_OBJECT;
+        let mut keys = Vec::new();
+        let b = text.as_bytes();
+        for (i, w) in b.windows(2).enumerate() {
+            if w == b"\":" {
+                let start = text[..i].rfind('"').unwrap() + 1;
+                keys.push((start, i));
+            }
+        }
+        let mut names: Vec<&str> = keys.iter().map(|&(a, z)| &text[a..z]).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert!(keys.len() > 40 && names.len() > 25, "{} {}", keys.len(), names.len());
+        let mut refused = 0;
+        for &(a, z) in &keys {
+            for name in &names {
+                let t = format!("{}{}{}", &text[..a], name, &text[z..]);
+                let parser = json::parse(&t).is_err();
+                let mut p = Problems::default();
+                let reader = build(&t, json::DEFAULT_MAX_DEPTH, &mut p).is_err();
+                assert_eq!(reader, parser, "{t}");
+                refused += usize::from(parser);
+            }
+        }
+        assert!(refused > 40, "{refused}");
+    }
+
+    #[test]
+    fn serve_objects_read_in_one_pass_or_again() {
+        // A percent or ramp serve is read in one pass; any other (a split, none of the forms, several)
+        // is read again from its start: the problems are those of reading it keys first.
+        let with = |serve: &str| {
+            let t = format!(r#"{{"schema":1,"version":1,"flags":{{"f":{{"variants":{{"on":true,"off":false}},"default":"off","rules":[{{"serve":{serve}}}]}}}}}}"#);
+            let mut p = Problems::default();
+            let s = build(&t, json::DEFAULT_MAX_DEPTH, &mut p).unwrap();
+            let serve = s.and_then(|s| s.flags.into_iter().next()).and_then(|(_, f)| f.rules).and_then(|r| r.into_iter().next()).map(|r| format!("{:?}", r.serve));
+            (serve.unwrap_or_default(), p.list.iter().map(|x| x.to_string()).collect::<Vec<_>>())
+        };
+        let (s, p) = with(r#"{"variant":"on","percent":30,"by":"key"}"#);
+        assert!(s.starts_with("Percent") && p.is_empty(), "{s} {p:?}");
+        let (s, p) = with(r#"{"variant":1,"ramp":[{"at":"2026-01-01T00:00:00Z","percent":10}]}"#);
+        assert!(s.starts_with("Ramp") && p.len() == 1 && p[0].contains("rules[0].serve.variant"), "{s} {p:?}");
+        // a split's `variant` is an unknown field; read first as a percent's, its problem is taken back
+        let (s, p) = with(r#"{"variant":2,"split":[{"variant":"on","percent":100}],"colour":1}"#);
+        assert!(s.starts_with("Split"), "{s}");
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].contains("serve.variant") && p[0].contains("unknown field") && p[1].contains("serve.colour"), "{p:?}");
+        let (s, p) = with(r#"{"variant":"on","by":3}"#);
+        assert_eq!((s.as_str(), p.len()), ("Invalid", 1), "{p:?}");
+        assert!(p[0].contains("only \"variant\""), "{p:?}");
+        let (s, p) = with(r#"{"percent":"x","ramp":[],"variant":7}"#);
+        assert_eq!((s.as_str(), p.len()), ("Invalid", 1), "{p:?}");
+        assert!(p[0].contains("only one of"), "{p:?}");
     }
 
     #[test]
