@@ -93,7 +93,7 @@ add("  encode the context into wasm memory (_encode)", timeOps((n) => {
 const len = e2._encode(ctxs[7]);
 add("  wasm eval only (decode slots + evaluate + pack), one ctx", timeOps((n) => {
   let c = 0;
-  for (let i = 0; i < n; i++) c += e2._w.eval(i2, 0, len);
+  for (let i = 0; i < n; i++) c += e2._eval(i2, 0, len);
   return c;
 }, opt));
 add("  empty wasm call (contextPtr export, raw)", timeOps((n) => {
@@ -150,7 +150,7 @@ add("  wasm evalAll only (1,000 flags)", timeOps((n) => {
 }, o3));
 add("  1,000 × wasm eval (one call per flag)", timeOps((n) => {
   let c = 0;
-  for (let i = 0; i < n; i++) for (let f = 0; f < 1000; f++) c += e3._w.eval(f, 0, len3);
+  for (let i = 0; i < n; i++) for (let f = 0; f < 1000; f++) c += e3._eval(f, 0, len3);
   return c;
 }, o3));
 const loadOpt = { samples: 7, warmup: 2 };

@@ -29,8 +29,10 @@ fn scale(h: u64) -> u32 {
 
 /// The bucket of `unit` for a flag whose salt prefix (`salt` followed by `:`) is `prefix`.
 ///
-/// Does not allocate for inputs up to 256 bytes. In the wasm build, inputs up to 128 bytes (every
-/// ordinary key) are hashed where they are, without joining them ([`xxh3_joined`]): there a copy is a
+/// Does not allocate for inputs up to 256 bytes. In both builds the common 17 to 32 bytes (a salt
+/// prefix and a key of 8 bytes or more each, as S2's 12 + 9) are hashed in place by
+/// [`xxh3_17to32_joined`] (no call). In the wasm build, other inputs up to 128 bytes (every ordinary
+/// key) are hashed where they are too, without joining them ([`xxh3_joined`]): there a copy is a
 /// call and the reference's 128-bit multiply a library call. Natively a copy without `memcpy` ([`put`])
 /// and the reference are cheaper (callgrind: ~95 instructions against ~160 for S2's 21 bytes).
 #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
@@ -38,12 +40,14 @@ fn scale(h: u64) -> u32 {
 #[cfg_attr(edgeflag_unstable, optimize(speed))]
 pub fn bucket_with_prefix(prefix: &[u8], unit: &[u8]) -> u32 {
     let n = prefix.len() + unit.len();
-    // Natively, the common 17 to 32 bytes (salt and key of 8 bytes or more each) are hashed where they
-    // are too: a copy's 8-byte loads of bytes just stored in two pieces stall (no store forwarding).
-    if cfg!(target_arch = "wasm32") && n <= SHORT_INPUT {
-        scale(xxh3_joined(prefix, unit))
-    } else if !cfg!(target_arch = "wasm32") && (17..=32).contains(&n) && prefix.len() >= 8 && unit.len() >= 8 {
+    // The common 17 to 32 bytes (salt and key of 8 bytes or more each) in place, in both builds:
+    // natively a copy's 8-byte loads of bytes just stored in two pieces stall (no store forwarding);
+    // in wasm `xxh3_joined` reads the words that straddle the two by an out-of-line call each
+    // (S2 in Node: 151 instructions fewer per read, docs/wasm-size.md).
+    if (17..=32).contains(&n) && prefix.len() >= 8 && unit.len() >= 8 {
         scale(xxh3_17to32_joined(prefix, unit))
+    } else if cfg!(target_arch = "wasm32") && n <= SHORT_INPUT {
+        scale(xxh3_joined(prefix, unit))
     } else if n <= 64 {
         let mut buf = [0u8; 64];
         put(&mut buf, 0, prefix);
@@ -158,10 +162,9 @@ pub(crate) fn xxh3_joined(a: &[u8], b: &[u8]) -> u64 {
     }
 }
 
-/// [`xxh3_joined`] for 17 to 32 bytes in all, `a` and `b` of 8 bytes or more each (natively: a
-/// word straddling the two is the last 8 bytes of `a` and the first 8 of `b`, shifted). Other inputs
+/// [`xxh3_joined`] for 17 to 32 bytes in all, `a` and `b` of 8 bytes or more each (a word
+/// straddling the two is the last 8 bytes of `a` and the first 8 of `b`, shifted). Other inputs
 /// give 0 (the caller checks).
-#[cfg_attr(not(any(not(target_arch = "wasm32"), test)), allow(dead_code))]
 #[inline(always)]
 fn xxh3_17to32_joined(a: &[u8], b: &[u8]) -> u64 {
     let na = a.len();

@@ -340,6 +340,30 @@ impl WasmEngine {
     }
 }
 
+/// [`WasmEngine::eval`] without wasm-bindgen's wrapper (`engine.js` calls it for typed reads): the
+/// generated export clones the engine's `Rc` and borrows it through out-of-line calls (~150 instructions
+/// of an S2 read in V8). `engine` is the `__wbg_ptr` of a JS `WasmEngine` (read at each call: the glue
+/// sets it to 0 when the object is freed); 0, or an engine borrowed mutably, gives `UNPACKABLE`.
+#[no_mangle]
+#[allow(unsafe_code)]
+pub extern "C" fn edgeflag_eval(engine: usize, flag: u32, now_ms: f64, len: usize) -> u32 {
+    let cell = engine as *const wasm_bindgen::__rt::WasmRefCell<WasmEngine>;
+    if cell.is_null() {
+        return UNPACKABLE;
+    }
+    // SAFETY: a non-zero `engine` is the `__wbg_ptr` of a live JS `WasmEngine`: the pointer
+    // wasm-bindgen made by `Rc::into_raw` of a `Rc<WasmRefCell<WasmEngine>>` (wasm-bindgen =0.2.130,
+    // pinned in Cargo.toml), which the glue's own methods dereference the same way
+    // (`__rt::borrow_rust_object`); the glue zeroes it when it frees the object, and JS holds the
+    // object for the call, so it is not freed meanwhile. The shared borrow is checked as the glue
+    // checks it. Tested by www/test/engine.test.js ("the raw eval entry").
+    let cell = unsafe { &*cell };
+    match cell.try_borrow() {
+        Some(e) => e.eval(flag, now_ms, len),
+        None => UNPACKABLE,
+    }
+}
+
 /// The devtools build only (the `explain` feature): the runtime build leaves the trace recorder out.
 #[cfg(feature = "explain")]
 #[wasm_bindgen]

@@ -39,11 +39,13 @@ const NO_KEY = Symbol("edgeflag.noKey"); // Engine#_lastKey before any lookup (e
 let mem = null; // MemoryViews over the instance's memory, once initialized
 let pending = null;
 let explainable = false; // the instance is the devtools build (pkg/edgeflag_devtools_bg.wasm: explainJson)
+let rawEval = null; // the export edgeflag_eval(enginePtr, flag, nowMs, len): WasmEngine#eval without the glue's wrapper
 
 function attach(exports) {
   if (mem === null) {
     mem = new MemoryViews(exports.memory);
     explainable = typeof exports.wasmengine_explainJson === "function";
+    rawEval = exports.edgeflag_eval;
   }
 }
 
@@ -421,7 +423,8 @@ export class Engine {
   // Encodes `ctx` into the engine's scratch buffer; returns its length.
   _encode(ctx) {
     let u8 = mem.u8;
-    if (u8.byteLength === 0) u8 = mem.refresh();
+    // `length`, not `byteLength`: V8 11.3 inlines the one and calls a builtin for the other
+    if (u8.length === 0) u8 = mem.refresh();
     const len = encodeContext(this._plan, ctx, u8, mem.dv, this._ptr, this._cap);
     return len >= 0 ? len : this._encodeGrow(ctx);
   }
@@ -437,6 +440,12 @@ export class Engine {
     }
   }
 
+  // The packed result of flag `i` for the context in scratch[0..len]: WasmEngine#eval through the raw export
+  // (no glue wrapper; docs/ARCHITECTURE.md, "The wasm exports"). Throws once the engine is freed.
+  _eval(i, ms, len) {
+    return rawEval(this._w.__wbg_ptr, i, ms, len) >>> 0; // an i32 in JS: 0xFFFFFFFF comes back as -1
+  }
+
   _typed(key, fallback, ctx, now, type) {
     const f = this._find(key);
     if (f === null || f.type !== type) return fallback;
@@ -446,7 +455,7 @@ export class Engine {
     try {
       const len = this._encode(ctx);
       const ms = f.usesTime ? toMs(now) : 0;
-      p = this._w.eval(i, ms, len);
+      p = this._eval(i, ms, len);
       if (p === PACKED_ASK) return this._fromJson(i, this._w.detailJson(i, ms, len), fallback).value;
     } catch {
       return fallback;
@@ -542,7 +551,7 @@ export class Engine {
       if (f.constant) return this._fromPacked(i, f.constPacked, fallback, 0, -1);
       const len = this._encode(ctx);
       const ms = f.usesTime ? toMs(now) : 0;
-      return this._fromPacked(i, this._w.eval(i, ms, len), fallback, ms, len);
+      return this._fromPacked(i, this._eval(i, ms, len), fallback, ms, len);
     } catch (e) {
       return errorDetails(key, fallback, "GENERAL", messageOf(e), f.metadata);
     }

@@ -362,12 +362,47 @@ test("time: rules with from/until follow `now`; Date.now() read only for flags t
   }
 });
 
-test("constant flags are served without calling wasm", () => {
+test("the raw eval entry (edgeflag_eval) gives what the glue's WasmEngine#eval gives; a freed or null engine gives 0xFFFFFFFF", async () => {
+  const { initSync } = await import("../pkg/edgeflag.js");
+  const exports = initSync(); // the instance engine.js uses (the glue keeps one)
+  assert.equal(typeof exports.edgeflag_eval, "function");
   const e = Engine.fromJSON(TEXT);
   const w = e._w;
-  const real = w.eval;
+  const contexts = [{}, { key: "u-1", country: "DE", plan: "pro" }, { key: "u-2", country: "US", plan: "pro" }, { key: "u-beta" }];
+  for (let u = 0; u < 200; u++) contexts.push({ key: `user-${u}`, country: ["DE", "FR", "US"][u % 3], plan: u % 2 ? "pro" : "free", email: `x${u}@example.com` });
+  let seen = 0;
+  for (const ctx of contexts) {
+    const len = e._encode(ctx);
+    for (let i = 0; i < e._keys.length; i++) {
+      const p = exports.edgeflag_eval(w.__wbg_ptr, i, NOW, len) >>> 0; // an i32 (as engine.js reads it)
+      assert.equal(p, w.eval(i, NOW, len), `${e._keys[i]} ${JSON.stringify(ctx)}`);
+      if (p !== 0xffffffff) seen++;
+    }
+  }
+  assert.ok(seen > 0);
+  assert.equal(exports.edgeflag_eval(0, 0, NOW, 0) >>> 0, 0xffffffff);
+  const ctx = { key: "u-1", country: "DE", plan: "pro" };
+  assert.equal(e.boolean("targeted", false, ctx), true);
+  e.free();
+  assert.equal(w.__wbg_ptr, 0);
+  assert.equal(exports.edgeflag_eval(w.__wbg_ptr, 0, NOW, 0) >>> 0, 0xffffffff);
+  assert.equal(e.boolean("targeted", "fb", ctx), "fb");
+  // a result that does not pack (variant index over 0xFFF): typed reads take it from detailJson
+  const variants = {};
+  for (let v = 0; v < 4100; v++) variants[`v${v}`] = `value-${v}`;
+  const big = Engine.fromJSON(JSON.stringify({ schema: 1, version: 1, flags: { many: { variants, default: "v4099", rules: [{ when: { attr: "plan", op: "eq", value: "pro" }, serve: "v4098" }] } } }));
+  const len = big._encode({ plan: "pro" });
+  assert.equal(exports.edgeflag_eval(big._w.__wbg_ptr, 0, NOW, len), -1); // 0xFFFFFFFF as an i32
+  assert.equal(big.string("many", "fb", { plan: "pro" }), "value-4098");
+  assert.equal(big.string("many", "fb", { plan: "free" }), "value-4099");
+  big.free();
+});
+
+test("constant flags are served without calling wasm", () => {
+  const e = Engine.fromJSON(TEXT);
+  const real = e._eval; // the one wasm evaluation call of typed reads and details()
   let calls = 0;
-  w.eval = function (...args) {
+  e._eval = function (...args) {
     calls++;
     return real.apply(this, args);
   };
