@@ -425,28 +425,6 @@ impl Matcher {
         self.test_general(a)
     }
 
-    /// [`Matcher::test`] of an attribute held by value (the wasm build's leaves): the common case
-    /// reads the string where it is, and only the rest gives the attribute an address (in wasm32 a
-    /// slot of the shadow stack in linear memory, written and read back on every leaf otherwise).
-    #[cfg(target_arch = "wasm32")]
-    #[inline(always)]
-    pub(crate) fn test_value(&self, a: Attr<'_>) -> bool {
-        if let (Kind::Equality(s), Attr::String(x)) = (&self.kind, a) {
-            if !self.ignore_case {
-                let eq = s.strs.contains(x);
-                return eq != matches!(self.op, Op::Neq | Op::NotIn);
-            }
-        }
-        self.test_moved(a)
-    }
-
-    /// [`Matcher::test`] out of line, given the attribute by value.
-    #[cfg(target_arch = "wasm32")]
-    #[inline(never)]
-    fn test_moved(&self, a: Attr<'_>) -> bool {
-        self.test_general(&a)
-    }
-
     /// Whether [`Matcher::test_short`] decides (case-sensitive equality against a linear set).
     #[cfg(not(target_arch = "wasm32"))]
     #[inline(always)]

@@ -78,7 +78,8 @@ pub enum RuleStep {
 pub(crate) trait Tracer {
     const FULL: bool = false;
     /// Whether it looks at leaves ([`Tracer::leaf`]); when not, a leaf may be decided without
-    /// building its attribute (native builds), or with the attribute kept a value (wasm).
+    /// building its attribute (native builds only).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     const LEAVES: bool = true;
     fn flag_begin(&mut self, _flag: u32) {}
     fn flag_end(&mut self, _flag: u32, _o: &Outcome) {}
@@ -441,12 +442,6 @@ fn eval_leaf<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, l: u32, ctx: &A, t:
         }
     }
     let a = read_attr(plan, slot, ctx);
-    // In the wasm build, when nothing looks at the leaf, the attribute stays a value (see
-    // `Matcher::test_value`).
-    #[cfg(target_arch = "wasm32")]
-    if !T::LEAVES {
-        return leaf.matcher.test_value(a);
-    }
     let r = leaf.matcher.test(&a);
     t.leaf(slot, &leaf.matcher, plan.operand(leaf), &a, r);
     r
