@@ -89,6 +89,8 @@ function classify(rawName) {
   if (/^data segment/.test(n)) return ["data (.rodata: constants, tables, strings)", "data"];
   if (/^(type|table|elem|import|export|global|memory|func)\[|^export "|^import |^"|section headers$|^wasm magic|^(code|data|type|export|element|table|memory|import|global) /.test(n)) return ["wasm structure (types, imports, exports, table)", "wasm structure"];
   if (/^wasmengine_|^wasmloader_|^wasmcontext_|multivalue shim$|^__wbindgen|^__wbg_|^__externref|^bucket$|^formatTime$/.test(n)) return ["wasm-bindgen", "wasm-bindgen exports and shims"];
+  // the crate's own raw exports (#[no_mangle], no path in their names): src/wasm.rs
+  if (/^edgeflag_\w+$/.test(n)) return ["edgeflag", "edgeflag::wasm"];
   const m = /edgeflag::(\w+)/.exec(n);
   if (m) return ["edgeflag", `edgeflag::${m[1]}`];
   // a generic self type (`<T as alloc::string::ToString>`, `<&T as core::fmt::Debug>`, `<dyn …>`):
