@@ -669,8 +669,8 @@ pub(crate) fn compile<'v>(
                 let vp = At(path, one.is_none().then_some(i));
                 i += 1;
                 match v {
-                    Value::String(x) if ic => strs.push(&crate::host::to_lowercase(text(x))),
-                    Value::String(x) => strs.push(text(x)),
+                    Value::String(x) if ic => strs.push(&crate::host::to_lowercase(crate::json::text(x))),
+                    Value::String(x) => strs.push(crate::json::text(x)),
                     Value::Number(n) => nums.push(Word(n.as_f64().to_bits())),
                     Value::Bool(b) if allow_bool => {
                         if *b {
@@ -704,16 +704,6 @@ pub(crate) fn compile<'v>(
         _ => std::hint::black_box(compile_other as OtherCompiler<'v>)(op, one, many, ignore_case, limits, regex_budget, path, p),
     };
     (p.list.len() == before).then_some(Matcher { op, ignore_case: ic, kind })
-}
-
-/// A string operand's text (a match rather than `Deref`, a call in the wasm build at opt-level "z").
-#[allow(clippy::ptr_arg)]
-#[inline(always)]
-fn text<'s>(s: &'s std::borrow::Cow<'_, str>) -> &'s str {
-    match s {
-        std::borrow::Cow::Borrowed(s) => s,
-        std::borrow::Cow::Owned(s) => s.as_str(),
-    }
 }
 
 /// The operands with their paths (an iterator, so that compiling allocates nothing for them; one

@@ -1467,6 +1467,18 @@ struct Open {
     checked: bool,
 }
 
+/// A string the reader or parser gave (borrowed from the text, or unescaped), as `&str`: a match
+/// rather than `Deref`, which the wasm build, at opt-level "z", calls instead of inlining. The load
+/// path's keys and operands go through it.
+#[allow(clippy::ptr_arg)]
+#[inline(always)]
+pub(crate) fn text<'k>(s: &'k Cow<'_, str>) -> &'k str {
+    match s {
+        Cow::Borrowed(s) => s,
+        Cow::Owned(s) => s.as_str(),
+    }
+}
+
 /// A pull reader: walks one JSON text value by value, without building a tree, under exactly the
 /// rules of [`parse_with`] (the same texts are accepted; duplicate keys, nesting deeper than
 /// `max_depth`, trailing characters are refused).

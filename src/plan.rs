@@ -473,22 +473,16 @@ fn parse_hashes(list: &[std::borrow::Cow<'_, str>]) -> U64Set {
 
 /// Owned (key, value) pairs, in a vector of exactly their number (not reusing the model's buffer,
 /// which `collect` would do, keeping its spare capacity for the engine's lifetime).
-fn owned_pairs(v: Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Vec<(Box<str>, Value<'static>)> {
+fn owned_pairs(mut v: Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Vec<(Box<str>, Value<'static>)> {
     let mut out = Vec::new();
-    append_pairs(&mut out, v);
+    append_pairs(&mut out, &mut v);
     out
 }
 
-/// Moves owned (key, value) pairs to the end of `arena`; their span.
-fn append_pairs(arena: &mut Vec<(Box<str>, Value<'static>)>, v: Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Span {
-    let start = arena.len();
-    arena.extend(v.into_iter().map(|(k, v)| (Box::from(key_text(&k)), v.into_owned())));
-    Span::new(start, arena.len())
-}
-
-/// [`append_pairs`] from a list that is left empty, its allocation kept (a flag's variants: see
-/// [`crate::snapshot::Spare`]). (No `Drain`, whose code the wasm build would carry for this type.)
-fn move_pairs(arena: &mut Vec<(Box<str>, Value<'static>)>, v: &mut Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Span {
+/// Moves (key, value) pairs, owned, to the end of `arena`; their span. `v` is left empty, its
+/// allocation kept (a flag's variants: see [`crate::snapshot::Spare`]). (No `Drain`, whose code the
+/// wasm build would carry for this type.)
+fn append_pairs(arena: &mut Vec<(Box<str>, Value<'static>)>, v: &mut Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Span {
     let start = arena.len();
     arena.extend(v.iter_mut().map(|(k, v)| (Box::from(key_text(k)), core::mem::replace(v, Value::Null).into_owned())));
     v.clear();
@@ -1105,14 +1099,14 @@ fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: &mut Flag<'_>, requ
         key: key_span,
         kind,
         salt_prefix,
-        variants: move_pairs(&mut a.variants, &mut f.variants),
+        variants: append_pairs(&mut a.variants, &mut f.variants),
         default,
         off,
         enabled: f.enabled,
         requires,
         has_rules: rules.len() > 0,
         rules,
-        metadata: append_pairs(&mut a.metadata, core::mem::take(&mut f.metadata)),
+        metadata: append_pairs(&mut a.metadata, &mut f.metadata),
         uses_time: false,
         uses_context: false,
     }

@@ -430,16 +430,8 @@ fn field(k: &[u8], names: &[&str]) -> usize {
     names.iter().position(|n| crate::bytes::eq(n.as_bytes(), k)).unwrap_or(names.len())
 }
 
-/// A key's text (a match rather than `Deref`, which the wasm build, at opt-level "z", calls instead of
-/// inlining).
-#[allow(clippy::ptr_arg)]
-#[inline(always)]
-pub(crate) fn key_text<'k>(k: &'k Str<'_>) -> &'k str {
-    match k {
-        Cow::Borrowed(s) => s,
-        Cow::Owned(s) => s.as_str(),
-    }
-}
+// A key's text: [`json::text`] (not `Deref`, a call in the wasm build).
+pub(crate) use crate::json::text as key_text;
 
 /// Whether `a` is `b` (variant names), without the call to `Deref` that `a == b` makes in the wasm build.
 #[allow(clippy::ptr_arg)]
