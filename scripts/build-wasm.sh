@@ -11,6 +11,7 @@
 #      `explainJson`), serves both: pkg/edgeflag.js, pkg/edgeflag_bg.wasm, pkg/edgeflag_devtools_bg.wasm;
 #   5. wasm-opt -Oz --converge (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
 #      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), then a smoke test;
+#      (also the regular-expression module, regex-module/ → pkg/edgeflag_regex.wasm, loaded on demand);
 #   6. prints the sizes: the .wasm files and the JS entry, raw and gzip -9;
 #   7. builds the bundles of www/dist/ (npm run bundle) when www/'s devDependencies are installed: the minified
 #      browser bundle and the Node bundles (dist/*.node.js, package.json's "node" conditions).
@@ -96,7 +97,7 @@ cargo_wasm() {
     if RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none --cfg edgeflag_unstable" \
       cargo build --lib --target "$TARGET" --profile "$PROFILE" "$@" -Z build-std=std,panic_abort \
         -Z build-std-features=optimize_for_size --target-dir "$STD_DIR" >&2; then
-      WASM_IN="$STD_DIR/$TARGET/$PROFILE/edgeflag.wasm"
+      WASM_IN="$STD_DIR/$TARGET/$PROFILE/${WASM_NAME:-edgeflag}.wasm"
       return
     fi
     log "warning: the build-std build failed: falling back to the plain build (about 12 KB gzip larger)"
@@ -104,7 +105,7 @@ cargo_wasm() {
   fi
   log "cargo build --lib --target $TARGET --profile $PROFILE $*"
   cargo build --lib --target "$TARGET" --profile "$PROFILE" "$@" >&2
-  WASM_IN="$ROOT/target/$TARGET/$PROFILE/edgeflag.wasm"
+  WASM_IN="$ROOT/target/$TARGET/$PROFILE/${WASM_NAME:-edgeflag}.wasm"
 }
 
 TMP="$(mktemp -d)"
@@ -132,6 +133,12 @@ if command -v node >/dev/null 2>&1; then node --input-type=module -e '
 else
   log "warning: no node: the two glues were not compared"
 fi
+# The regular-expression module (regex-module/: regex-lite behind raw C-ABI exports, no wasm-bindgen), loaded
+# by www/src/regex.js only when a snapshot uses `matches`: the runtime .wasm carries no regex engine.
+WASM_IN=""
+WASM_NAME=edgeflag_regex cargo_wasm -p edgeflag-regex
+[ -f "$WASM_IN" ] || { log "error: $WASM_IN not built"; exit 1; }
+cp "$WASM_IN" "$TMP/edgeflag_regex.wasm"
 cp "$TMP/devtools/edgeflag.js" "$TMP/edgeflag.js"
 cp "$TMP/runtime/edgeflag_bg.wasm" "$TMP/edgeflag_bg.wasm"
 cp "$TMP/devtools/edgeflag_bg.wasm" "$TMP/edgeflag_devtools_bg.wasm"
@@ -179,7 +186,7 @@ if [ -n "$WASM_OPT" ]; then
   # take the 2 cores of an edge worker from the load itself (a cold start's load waits for a core for most of
   # its time; docs/ARCHITECTURE.md, "Cold start"). Apart, fewer bytes reach V8's tier-up threshold (S3: 42.1 →
   # 32.8 KB recompiled) and the .wasm is 3.4 KB smaller in gzip (docs/wasm-size.md).
-  for w in edgeflag_bg edgeflag_devtools_bg; do
+  for w in edgeflag_bg edgeflag_devtools_bg edgeflag_regex; do
     "$WASM_OPT" -Oz --converge --one-caller-inline-max-function-size "$ONE_CALLER_INLINE" \
       --strip-debug --strip-producers --strip-target-features \
       --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
@@ -198,21 +205,33 @@ if command -v node >/dev/null 2>&1; then
     const { readFileSync } = await import("node:fs");
     const snapshot = "{\"schema\":1,\"version\":1,\"flags\":{\"f\":{\"variants\":{\"on\":true},\"default\":\"on\"}}}";
     // Each .wasm with the one glue, in a fresh module instance (the glue holds one instance).
+    // The glue imports ../src/regex.js (beside pkg/ in www/): here, from www/src/ by its file URL.
+    const { writeFileSync } = await import("node:fs");
+    const regexJs = new URL(process.argv[2] + "/www/src/regex.js", "file://").href;
+    writeFileSync(dir + "/smoke.js", readFileSync(dir + "/edgeflag.js", "utf8").replace(/(["'"'"'])\.\.\/src\/regex\.js\1/, JSON.stringify(regexJs)));
+    const regex = await import(regexJs);
+    regex.initRegexSync(readFileSync(dir + "/edgeflag_regex.wasm"));
+    const matching = "{\"schema\":1,\"version\":1,\"flags\":{\"f\":{\"variants\":{\"on\":true,\"off\":false},\"default\":\"off\",\"rules\":[{\"when\":{\"attr\":\"k\",\"op\":\"matches\",\"value\":\"^a\"},\"serve\":\"on\"}]}}}";
     for (const [file, explain] of [["edgeflag_bg.wasm", false], ["edgeflag_devtools_bg.wasm", true]]) {
-      const glue = await import(dir + "/edgeflag.js?" + file);
+      const glue = await import(dir + "/smoke.js?" + file);
       const exports = glue.initSync({ module: readFileSync(dir + "/" + file) });
+      regex.regexMemory(exports.memory); // as engine.js does
       const e = new glue.WasmEngine(snapshot, 0);
       if (!JSON.parse(e.meta()).flags.length) throw new Error(file + ": no flags");
       if ((typeof exports.wasmengine_explainJson === "function") !== explain) throw new Error(file + ": explainJson " + (explain ? "missing" : "present"));
       if (explain && !JSON.parse(e.explainJson(0, 0, 0))) throw new Error(file + ": no trace");
       e.free();
+      new glue.WasmEngine(matching, 0).free(); // compiles a regex in the regular-expression module
     }
-  ' "$TMP" || { log "error: the built package does not instantiate"; exit 1; }
+    if (regex.regexLive() !== 0) throw new Error("a regex outlived its engine");
+    if (!regex.regexReady()) throw new Error("the regular-expression module did not load");
+  ' "$TMP" "$ROOT" || { log "error: the built package does not instantiate"; exit 1; }
+rm -f "$TMP/smoke.js"
 fi
 
 mkdir -p "$OUT"
 rm -f "$OUT"/edgeflag*
-mv "$TMP"/edgeflag.js "$TMP"/edgeflag_bg.wasm "$TMP"/edgeflag_devtools_bg.wasm "$OUT"/
+mv "$TMP"/edgeflag.js "$TMP"/edgeflag_bg.wasm "$TMP"/edgeflag_devtools_bg.wasm "$TMP"/edgeflag_regex.wasm "$OUT"/
 
 # 6. sizes
 size_row() {
@@ -230,6 +249,7 @@ echo "edgeflag wasm package: $OUT"
 size_row "pkg/edgeflag_bg.wasm" "$OUT/edgeflag_bg.wasm"
 size_row "pkg/edgeflag_devtools_bg.wasm (explain)" "$OUT/edgeflag_devtools_bg.wasm"
 size_row "pkg/edgeflag.js (wasm-bindgen glue)" "$OUT/edgeflag.js"
+size_row "pkg/edgeflag_regex.wasm (on demand: matches)" "$OUT/edgeflag_regex.wasm"
 # 7. the bundles (www/dist: glue + engine + client, minified; package.json's browser conditions, and the Node
 # entries dist/*.node.js with their shared chunks, its node conditions), when www/'s devDependencies (esbuild)
 # are installed

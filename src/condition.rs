@@ -2,7 +2,7 @@
 //!
 //! Compilation checks operands by type (string operators take strings, numeric operators numbers,
 //! semver operators versions, ...) and parses them once: regexes are compiled with a linear-time
-//! engine (`regex-lite`), versions, instants and CIDR blocks parsed, string sets hashed. Matching then
+//! engine (`regex-lite`, through [`crate::regex`]: in the wasm runtime a module loaded on demand), versions, instants and CIDR blocks parsed, string sets hashed. Matching then
 //! does no parsing of operands and no allocation, except to lower-case a long or non-ASCII attribute
 //! under `ignoreCase`.
 //!
@@ -22,23 +22,28 @@ use crate::semver::{self, VersionBuf};
 use crate::set::StrIndex;
 use crate::time;
 use core::cmp::Ordering;
-use regex_lite::{Regex, RegexBuilder};
+use crate::regex::{Regex, RegexError};
 
 /// A regular expression's compiled program may take this many times `Limits::max_regex_bytes` (64 KiB by
 /// default: every 1 KiB pattern without counted repetitions fits; `(?:a{100}){100}` does not).
 pub const REGEX_PROGRAM_FACTOR: usize = 64;
 
+/// The load problem of a `matches` condition in a wasm runtime whose regular-expression module is not
+/// loaded (browsers and workers load it with `initRegex()`; the client does before a snapshot that uses it).
+pub(crate) const REGEX_UNAVAILABLE: &str =
+    "`matches` needs edgeflag's regular-expression module, which is not loaded: call initRegex() first";
+
 /// Compiles `pattern` within the smallest program size of 256 bytes × 2^k, or `cap`, and returns that size
 /// (an upper bound of the program's, within a factor of 2), which is charged to the budget. Ordinary
 /// patterns take 256 bytes to 2 KiB; a failed attempt stops as soon as it passes its size, so the
 /// attempts cost at most twice the last one.
-fn compile_regex(pattern: &str, ignore_case: bool, cap: usize) -> Result<(Regex, usize), regex_lite::Error> {
+fn compile_regex(pattern: &str, ignore_case: bool, cap: usize) -> Result<(Regex, usize), RegexError> {
     let mut size: usize = 256;
     loop {
         let limit = size.min(cap);
-        match RegexBuilder::new(pattern).case_insensitive(ignore_case).size_limit(limit).build() {
+        match Regex::new(pattern, ignore_case, limit) {
             Ok(r) => return Ok((r, limit)),
-            Err(e) if limit < cap && e.to_string().contains("size limit") => size = size.saturating_mul(2),
+            Err(RegexError::Invalid(e)) if limit < cap && e.contains("size limit") => size = size.saturating_mul(2),
             Err(e) => return Err(e),
         }
     }
@@ -789,7 +794,7 @@ fn compile_other<'v>(
                             charged += size;
                             res.push(r);
                         }
-                        Err(e) if e.to_string().contains("size limit") => p.error(
+                        Err(RegexError::Invalid(e)) if e.contains("size limit") => p.error(
                             op_path,
                             crate::message::msg!(
                                 "regular expression compiles to more than ",
@@ -801,7 +806,12 @@ fn compile_other<'v>(
                                 "-byte pattern limit); counted repetitions such as {1000} multiply its size"
                             ),
                         ),
-                        Err(e) => p.error(op_path, crate::message::msg!("invalid regular expression: ", &first_line(&e.to_string()))),
+                        Err(RegexError::Invalid(e)) => p.error(op_path, crate::message::msg!("invalid regular expression: ", &first_line(&e))),
+                        // Once per condition, at its path: the other operands cannot be compiled either.
+                        Err(RegexError::Unavailable) => {
+                            p.error(path, REGEX_UNAVAILABLE);
+                            break;
+                        }
                     },
                     _ => operand_kind_error(o, "regular expressions (strings)", op, op_path, p),
                 }

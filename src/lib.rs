@@ -44,6 +44,7 @@ mod message;
 pub mod number;
 mod plan;
 pub mod reason;
+mod regex;
 pub mod semver;
 pub mod set;
 pub mod snapshot;

@@ -2,7 +2,7 @@
 // ever throwing, and keeps it fresh from a URL (polling, conditional requests, retries)
 // without ever replacing it by something worse (invalid, unknown schema, older, conflicting).
 
-import { Engine, initWasm, initWasmSync, wasmReady } from './engine.js';
+import { Engine, initWasm, initWasmSync, wasmReady, initRegex, initRegexSync, regexReady } from './engine.js';
 import { LoadError, loadSnapshot, DEFAULT_TIMEOUT, DEFAULT_MAX_BYTES, retryPolicy } from './loader.js';
 import { selectStorage, guardStorage, noStorage } from './cache.js';
 import { keyRing, fetchSignature, verifySnapshot, utf8 } from './verify.js';
@@ -36,6 +36,8 @@ const now = () => (globalThis.performance?.now?.() ?? Date.now()); // monotonic 
  *   keys: when given, a snapshot from `url` (or the cache) is used only if its `.sig` file verifies (docs/security.md)
  * @param {number} [options.maxBytes] largest body accepted (default 16 MiB)
  * @param {*} [options.wasm] what `initWasm` takes (URL, bytes, Response, `WebAssembly.Module`); a Module initialises synchronously
+ * @param {*} [options.regex] what `initRegex` takes: the regular-expression module, loaded before a snapshot that uses
+ *   `matches` (default: beside the JS; in Cloudflare Workers pass `import regex from "edgeflag/regex.wasm"`)
  * @param {(event: object) => void} [options.onEvaluate] internal hook, called after each evaluation (exposures)
  * @returns {Client}
  */
@@ -69,7 +71,7 @@ class CloseSignal {
 
 /** Feature-flag client. Create it with {@link createClient}. */
 class Client {
-  #url; #interval; #allowRollback; #loadOptions; #storage; #wasmOption; #keys = null;
+  #url; #interval; #allowRollback; #loadOptions; #storage; #wasmOption; #regexOption; #keys = null;
   #engine = null; #text = null; #etag = null; #version = null; #environment = null; #generation = 0; #sig = null;
   #status = 'loading'; #closed = false; #lastError = null; #failures = 0;
   #listeners = new Map(); #hooks = [];
@@ -80,7 +82,7 @@ class Client {
   constructor(options) {
     if (options === null || typeof options !== 'object') throw new TypeError('createClient(options): options must be an object');
     const { url, bootstrap, refreshInterval = DEFAULT_REFRESH_INTERVAL, timeout = DEFAULT_TIMEOUT,
-      maxBytes = DEFAULT_MAX_BYTES, storage, retries, allowRollback = false, wasm, onEvaluate } = options;
+      maxBytes = DEFAULT_MAX_BYTES, storage, retries, allowRollback = false, wasm, regex, onEvaluate } = options;
     if (url == null && bootstrap == null) throw new TypeError('createClient: give a url, a bootstrap snapshot, or both');
     if (url != null && typeof url !== 'string' && !(url instanceof URL)) throw new TypeError('createClient: url must be a string or a URL');
     checkNumber('refreshInterval', refreshInterval, 0);
@@ -97,20 +99,24 @@ class Client {
       signal: this.#abort, random: options.random };
     this.#storage = guardStorage(this.#url === null ? noStorage() : selectStorage(storage, absolute(this.#url)));
     this.#wasmOption = wasm;
+    this.#regexOption = regex;
     if (onEvaluate) this.#hooks.push(onEvaluate);
 
     const bootText = bootstrap == null ? null : toText(bootstrap);
     // Serve at once when we can do it synchronously: wasm ready, storage synchronous.
     let cached = null;
+    let adopted = false;
     if (wasmReadySync(wasm)) {
       cached = this.#storage.get();
       const candidates = [];
       if (bootText !== null) candidates.push({ text: bootText, etag: null, source: 'bootstrap' });
       // With trusted keys a cached entry is verified first (asynchronously, in #start).
       if (cached && !isThenable(cached) && !this.#keys) candidates.push({ ...cached, source: 'cache' });
-      this.#adoptBest(candidates);
+      // A snapshot that uses `matches` waits (in #start) for the regular-expression module where it loads asynchronously.
+      adopted = candidates.every((c) => regexReadySync(c.text));
+      if (adopted) this.#adoptBest(candidates);
     }
-    this.#startup = this.#run(bootText, isThenable(cached) || (cached && this.#keys) ? cached : null);
+    this.#startup = this.#run(bootText, isThenable(cached) || (cached && this.#keys) ? cached : null, adopted);
     this.#watchVisibility();
     this.#deferEvents = false;
   }
@@ -206,8 +212,8 @@ class Client {
     return this.#inflight;
   }
 
-  async #start(bootText, pendingCache) {
-    if (!wasmReadySync(this.#wasmOption)) {
+  async #start(bootText, pendingCache, adopted) {
+    if (!adopted) {
       try {
         await ensureWasm(this.#wasmOption);
       } catch (err) {
@@ -219,11 +225,15 @@ class Client {
       if (bootText !== null) candidates.push({ text: bootText, etag: null, source: 'bootstrap' });
       const cached = await this.#storage.get();
       if (cached && await this.#cacheVerified(cached)) candidates.push({ ...cached, source: 'cache' });
+      for (const c of candidates) await this.#regexFor(c.text);
       if (this.#closed) return;
       this.#adoptBest(candidates);
     } else if (pendingCache) {
       const cached = await pendingCache;
-      if (cached && !this.#closed && await this.#cacheVerified(cached) && !this.#closed) this.#adoptBest([{ ...cached, source: 'cache' }]);
+      if (cached && !this.#closed && await this.#cacheVerified(cached) && !this.#closed) {
+        await this.#regexFor(cached.text);
+        if (!this.#closed) this.#adoptBest([{ ...cached, source: 'cache' }]);
+      }
     }
     if (this.#url !== null && !this.#closed) await this.refresh();
   }
@@ -240,8 +250,17 @@ class Client {
     }
   }
 
-  async #run(bootText, pendingCache) {
-    try { await this.#start(bootText, pendingCache); } finally { this.#starting = false; }
+  async #run(bootText, pendingCache, adopted) {
+    try { await this.#start(bootText, pendingCache, adopted); } finally { this.#starting = false; }
+  }
+
+  /**
+   * Loads the regular-expression module when `text` uses `matches` (a cheap substring test) and it is not loaded.
+   * Never throws: if it cannot be loaded, the engine refuses the snapshot with a problem that says so.
+   */
+  async #regexFor(text) {
+    if (regexReadySync(text)) return;
+    try { await initRegex(this.#regexOption); } catch { /* reported by Engine.fromJSON */ }
   }
 
   /** Startup: installs the highest valid version among the candidates, if higher than the one held. */
@@ -307,6 +326,8 @@ class Client {
         if (this.#closed) return { status: 'closed', version: this.#version };
         await verifySnapshot(res.bytes, sig.text, this.#keys, { url: this.#url, sigUrl: sig.url });
       }
+      await this.#regexFor(res.text);
+      if (this.#closed) return { status: 'closed', version: this.#version };
       outcome = this.#accept(res.text, res.etag);
     } catch (err) {
       if (this.#closed) return { status: 'closed', version: this.#version };
@@ -627,6 +648,16 @@ function wasmReadySync(option) {
     try { initWasmSync(option); } catch { /* this platform needs the asynchronous start */ }
   }
   return wasmReady();
+}
+
+/**
+ * Whether a snapshot `text` can be loaded now as far as regular expressions go: it does not mention "matches",
+ * or the regular-expression module is loaded (synchronously from disk here in Node, Deno and Bun).
+ */
+function regexReadySync(text) {
+  if (regexReady() || typeof text !== 'string' || !text.includes('"matches"')) return true;
+  try { initRegexSync(); } catch { /* browsers and workers: initRegex() */ }
+  return regexReady();
 }
 
 /** Initialises the wasm module once per realm; rejects with a LoadError of kind 'wasm'. */

@@ -10,7 +10,8 @@
 // from wasm on its first use (`_flag`), then kept.
 
 import { initSync as glueInitSync, WasmEngine, WasmLoader, bucket as wasmBucket } from "../pkg/edgeflag.js";
-import { platform } from "./platform.js";
+import { platform, wasmModule } from "./platform.js";
+import { regexMemory } from "./regex.js";
 import { MemoryViews, compileAttrs, encodeContext, needed } from "./encode.js";
 
 const T_BOOLEAN = 0;
@@ -44,6 +45,7 @@ let rawEval = null; // the export edgeflag_eval(enginePtr, flag, nowMs, len): Wa
 function attach(exports) {
   if (mem === null) {
     mem = new MemoryViews(exports.memory);
+    regexMemory(exports.memory);
     explainable = typeof exports.wasmengine_explainJson === "function";
     rawEval = exports.edgeflag_eval;
   }
@@ -59,36 +61,15 @@ export function initWasm(input) {
   if (mem !== null) return Promise.resolve();
   if (pending === null) {
     pending = (async () => {
-      let source = await platform.load(await input);
-      // Bytes or a compiled module first (Node, Deno, Bun, Workers): in Node the first touch of
-      // `Response` loads undici (50-70 ms of a cold start).
-      if (!(source instanceof WebAssembly.Module || ArrayBuffer.isView(source) || source instanceof ArrayBuffer)) {
-        if (typeof source === "string" || source instanceof URL || (typeof Request === "function" && source instanceof Request)) {
-          source = await fetch(source);
-        }
-        source = await compileResponse(source);
-      }
       // Compiled, the module is instantiated synchronously (the glue's initSync): the glue's own
       // asynchronous init (fetch, streaming, its warnings) is then left out of the bundles.
-      attach(glueInitSync({ module: source instanceof WebAssembly.Module ? source : await platform.compile(source) }));
+      attach(glueInitSync({ module: await wasmModule(await platform.load(await input)) }));
     })();
     pending.catch(() => {
       pending = null; // a failed load may be retried
     });
   }
   return pending;
-}
-
-// The WebAssembly.Module in an HTTP response: compiled while it downloads when served as application/wasm
-// (WebAssembly.compileStreaming accepts only that type), else from its bytes.
-async function compileResponse(r) {
-  if (!(typeof Response === "function" && r instanceof Response)) return r;
-  if (!r.ok) throw new Error(`edgeflag: fetching the .wasm failed: ${r.status} ${r.statusText} (${r.url})`);
-  const type = r.headers.get("Content-Type");
-  if (typeof WebAssembly.compileStreaming === "function" && type && type.split(";")[0].trim().toLowerCase() === "application/wasm") {
-    return WebAssembly.compileStreaming(r);
-  }
-  return r.arrayBuffer();
 }
 
 /**
@@ -101,6 +82,8 @@ export function initWasmSync(moduleOrBytes) {
   const exports = glueInitSync({ module: platform.loadSync(moduleOrBytes) });
   attach(exports);
 }
+
+export { initRegex, initRegexSync, regexReady } from "./regex.js";
 
 /** Whether the WebAssembly module is ready. */
 export function wasmReady() {

@@ -8,6 +8,7 @@ import { platform } from "./platform.js";
 const { readFileSync } = globalThis.process?.getBuiltinModule?.("node:fs") ?? (await import("node:fs"));
 
 const WASM_URL = new URL("../pkg/edgeflag_bg.wasm", import.meta.url);
+const REGEX_URL = new URL("../pkg/edgeflag_regex.wasm", import.meta.url);
 
 function fileUrl(input) {
   if (input === undefined) return WASM_URL;
@@ -27,3 +28,7 @@ platform.loadSync = (input) => {
 };
 platform.load = platform.loadSync;
 platform.compile = (bytes) => new WebAssembly.Module(bytes);
+// The regular-expression module (src/regex.js): read and compiled at once, the first time a snapshot uses
+// `matches` (initRegex() is never needed here).
+platform.regexSync = () => new WebAssembly.Module(readFileSync(REGEX_URL));
+platform.regex = (input) => (input === undefined ? readFileSync(REGEX_URL) : platform.loadSync(input));

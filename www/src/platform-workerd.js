@@ -12,3 +12,9 @@ platform.loadSync = (input) => {
   if (input === undefined) throw new Error(HINT);
   return input;
 };
+platform.regex = (input) => {
+  if (input === undefined) {
+    throw new Error('edgeflag: in Cloudflare Workers pass the compiled module: import regex from "edgeflag/regex.wasm"; await initRegex(regex)');
+  }
+  return input;
+};

@@ -16,4 +16,37 @@ export const platform = {
     }
     return input;
   },
+  /** (input) => what initRegex() compiles (as `load`): the regular-expression module (src/regex.js). */
+  regex: (input) => input ?? new URL("../pkg/edgeflag_regex.wasm", import.meta.url),
+  /** () => its bytes or WebAssembly.Module, synchronously, or null/undefined where it cannot be read so (browsers). */
+  regexSync: () => null,
 };
+
+/**
+ * The WebAssembly.Module of what `platform.load`/`platform.regex` gave: a Module, bytes, a URL or string
+ * (fetched), a Request or a Response (compiled while it downloads when served as application/wasm).
+ */
+export async function wasmModule(source) {
+  if (source instanceof WebAssembly.Module) return source;
+  // Bytes first (Node, Deno, Bun): in Node the first touch of `Response` loads undici (50-70 ms of a cold start).
+  if (!(ArrayBuffer.isView(source) || source instanceof ArrayBuffer)) {
+    if (typeof source === "string" || source instanceof URL || (typeof Request === "function" && source instanceof Request)) {
+      source = await fetch(source);
+    }
+    source = await compileResponse(source);
+    if (source instanceof WebAssembly.Module) return source;
+  }
+  return platform.compile(source);
+}
+
+// The WebAssembly.Module in an HTTP response: compiled while it downloads when served as application/wasm
+// (WebAssembly.compileStreaming accepts only that type), else from its bytes.
+async function compileResponse(r) {
+  if (!(typeof Response === "function" && r instanceof Response)) return r;
+  if (!r.ok) throw new Error(`edgeflag: fetching the .wasm failed: ${r.status} ${r.statusText} (${r.url})`);
+  const type = r.headers.get("Content-Type");
+  if (typeof WebAssembly.compileStreaming === "function" && type && type.split(";")[0].trim().toLowerCase() === "application/wasm") {
+    return WebAssembly.compileStreaming(r);
+  }
+  return r.arrayBuffer();
+}

@@ -18,6 +18,7 @@ before(async () => {
   built = await bundle();
   lib = await import(pathToFileURL(BUNDLE).href);
   await lib.initWasm(fs.readFileSync(path.join(WWW, "pkg", "edgeflag_bg.wasm")));
+  await lib.initRegex(fs.readFileSync(path.join(WWW, "pkg", "edgeflag_regex.wasm")));
 });
 
 test("package.json's browser conditions name the bundle", () => {
@@ -86,32 +87,47 @@ const SNAPSHOT = JSON.stringify({
     color: { variants: { red: "red", blue: "blue" }, default: "blue" },
   },
 });
+// A snapshot that uses `matches`: the client fetches the regular-expression module first.
+const REGEX_SNAPSHOT = JSON.stringify({
+  schema: 1,
+  version: 4,
+  flags: {
+    staff: { variants: { on: true, off: false }, default: "off", rules: [{ when: { attr: "email", op: "matches", value: "@example\\.com$", ignoreCase: true }, serve: "on" }] },
+  },
+});
 
 // Serves www/ (dist/, pkg/), a test page and the snapshot.
 function serve() {
   const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".json": "application/json" };
   const page = `<!doctype html><meta charset="utf-8"><script type="module">
     import { createClient, Engine } from "/dist/edgeflag.js";
-    import { Engine as Engine2, wasmReady } from "/dist/engine.js";
+    import { Engine as Engine2, wasmReady, regexReady } from "/dist/engine.js";
     try {
       const client = await createClient({ url: "/snapshot.json", refreshInterval: 0, storage: false }).ready();
       const ctx = { key: "u1", country: "DE" };
+      const regexBefore = regexReady();
+      const staff = await createClient({ url: "/regex.json", refreshInterval: 0, storage: false }).ready();
       window.result = { banner: client.boolean("banner", false, ctx), color: client.string("color", "none", ctx),
-        version: client.version, sameEngine: Engine === Engine2, ready: wasmReady() };
+        version: client.version, sameEngine: Engine === Engine2, ready: wasmReady(), regexBefore, regexAfter: regexReady(),
+        staff: [staff.version, staff.boolean("staff", false, { key: "u2", email: "Ann@EXAMPLE.com" }), staff.boolean("staff", true, { key: "u3", email: "bob@example.org" })] };
     } catch (e) { window.result = { error: String(e && e.stack || e) }; }
   </script>`;
+  const requests = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://x");
+    requests.push(url.pathname);
+    if (url.pathname === "/regex.json") return res.writeHead(200, { "content-type": "application/json" }).end(REGEX_SNAPSHOT);
     if (url.pathname === "/") return res.writeHead(200, { "content-type": "text/html" }).end(page);
     if (url.pathname === "/snapshot.json") return res.writeHead(200, { "content-type": "application/json" }).end(SNAPSHOT);
     const file = path.join(WWW, path.normalize(url.pathname));
     if (!file.startsWith(WWW + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return res.writeHead(404).end();
     res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream" }).end(fs.readFileSync(file));
   });
+  server.requests = requests;
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-test("Chromium: the bundle fetches the wasm from its default URL and evaluates", { skip: fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, async (t) => {
+test("Chromium: the bundle fetches the wasm from its default URL and evaluates (the regex module only for a matches snapshot)", { skip: fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, async (t) => {
   const server = await serve();
   t.after(() => server.close());
   const browser = await launchChromium();
@@ -123,5 +139,10 @@ test("Chromium: the bundle fetches the wasm from its default URL and evaluates",
   await page.waitForFunction(() => window.result !== undefined);
   const result = await page.evaluate(() => window.result);
   assert.deepEqual(errors, []);
-  assert.deepEqual(result, { banner: true, color: "blue", version: 3, sameEngine: true, ready: true });
+  assert.deepEqual(result, {
+    banner: true, color: "blue", version: 3, sameEngine: true, ready: true, regexBefore: false, regexAfter: true, staff: [4, true, false],
+  });
+  const wasm = server.requests.filter((p) => p.endsWith(".wasm"));
+  assert.deepEqual(wasm, ["/pkg/edgeflag_bg.wasm", "/pkg/edgeflag_regex.wasm"], "each module fetched once, the regex one after /regex.json");
+  assert.ok(server.requests.indexOf("/pkg/edgeflag_regex.wasm") > server.requests.indexOf("/regex.json"));
 });

@@ -319,3 +319,36 @@ test('createClient() held in module scope refreshes from later requests too', {
   const second = await (await mf.dispatchFetch('https://shop.example/')).json();
   assert.notEqual(second.status, 'failed', `a refresh from the second request failed: ${second.error}`);
 });
+
+test('workerd: a client loads a matches snapshot over HTTP with the regular-expression module passed as a Module', {
+  timeout: 60000,
+}, async (t) => {
+  const text = JSON.stringify({
+    schema: 1,
+    version: 5,
+    flags: { staff: { variants: { on: true, off: false }, default: 'off', rules: [{ when: { attr: 'email', op: 'matches', value: '@example\\.com$', ignoreCase: true }, serve: 'on' }] } },
+  });
+  const server = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(text));
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const start = async () => {
+    const mf = new Miniflare({
+      ...workerModules(path.join(WWW, 'test', 'fixtures', 'regex-worker.js')),
+      bindings: { SNAPSHOT_URL: `http://127.0.0.1:${server.address().port}/flags.json` },
+      compatibilityDate: '2025-01-01',
+      cf: false,
+    });
+    instances.add(mf);
+    t.after(async () => { instances.delete(mf); await mf.dispose(); });
+    return mf;
+  };
+  // Engine.fromJSON without the module: refused with the problem that says what to do (a fresh isolate).
+  const refused = await (await (await start()).dispatchFetch('https://shop.example/?engine')).json();
+  assert.deepEqual(refused, {
+    loaded: false,
+    regexReady: false,
+    problems: [{ path: 'flags.staff.rules[0].when', message: "`matches` needs edgeflag's regular-expression module, which is not loaded: call initRegex() first" }],
+  });
+  const body = await (await (await start()).dispatchFetch('https://shop.example/')).json();
+  assert.deepEqual(body, { version: 5, regexBefore: false, regexAfter: true, values: [true, false] });
+});

@@ -96,6 +96,12 @@ export interface ClientOptions {
    * Workers; initialises synchronously). Not needed when initWasm was already awaited.
    */
   wasm?: unknown;
+  /**
+   * What initRegex takes: the regular-expression module, loaded before a snapshot that uses `matches` (by
+   * default fetched beside the JS in browsers, read from disk in Node, Deno and Bun; in Cloudflare Workers pass
+   * `import regex from "edgeflag/regex.wasm"`). Not needed when initRegex was already awaited.
+   */
+  regex?: unknown;
   /** @internal Called after each evaluation (exposure events). */
   onEvaluate?: (event: EvaluationEvent) => void;
 }

@@ -20,6 +20,16 @@ export function initWasm(input?: WasmInput): Promise<void>;
 export function initWasmSync(moduleOrBytes?: BufferSource | WebAssembly.Module): void;
 /** Whether the module is instantiated. */
 export function wasmReady(): boolean;
+/** Loads the regular-expression module (pkg/edgeflag_regex.wasm, regex-lite), once: needed before
+ * `Engine.fromJSON` of a snapshot that uses `matches` in browsers and workers (the client loads it by itself;
+ * Node, Deno and Bun read it from disk when first needed). Without it such a snapshot is refused with a
+ * problem that says so. In Cloudflare Workers pass `import regex from "edgeflag/regex.wasm"`. */
+export function initRegex(input?: WasmInput): Promise<void>;
+/** Loads the regular-expression module synchronously from bytes or a compiled module (Node, Deno, Bun: no
+ * argument reads it from disk). */
+export function initRegexSync(moduleOrBytes?: BufferSource | WebAssembly.Module): void;
+/** Whether the regular-expression module is loaded. */
+export function regexReady(): boolean;
 /** The bucket (0..99999) of `unit` under `salt` (spec section 5). */
 export function bucket(salt: string, unit: string | number): number;
 

@@ -27,15 +27,19 @@
 // TIMEOUT_MS (default 3000).
 //
 // In an application this reads:
-//   import { Engine, initWasmSync } from "edgeflag";             // the "workerd" export condition
+//   import { Engine, initWasmSync, initRegexSync } from "edgeflag"; // the "workerd" export condition
 //   import wasm from "edgeflag/edgeflag.wasm";                  // a compiled WebAssembly.Module
+//   import regex from "edgeflag/regex.wasm";                    // the regular-expression module (`matches`)
 // Here it imports the package's files by relative path, so workerd (miniflare) runs it without a bundler.
 
-import { Engine, initWasmSync } from '../src/index.workerd.js';
+import { Engine, initWasmSync, initRegexSync } from '../src/index.workerd.js';
 import wasm from '../pkg/edgeflag_bg.wasm';
+import regex from '../pkg/edgeflag_regex.wasm';
 
-// Workers forbid compiling wasm from bytes at run time: instantiate the module the runtime compiled.
+// Workers forbid compiling wasm from bytes at run time: instantiate the modules the runtime compiled. The
+// regular-expression module serves snapshots that use `matches` (without it, such a snapshot is refused).
 initWasmSync(wasm);
+initRegexSync(regex);
 
 const FLAGS = {
   'new-checkout': false,

@@ -1,0 +1,52 @@
+// The regular-expression module in a fresh process (one instance of each module per process):
+// `node regex-child.js CASE` prints one JSON line.
+// CASE: node (the Node entry: the module is read from disk when a snapshot first needs it),
+// browser (the browser build, src/index.js, with no way to load the module synchronously: what a page sees).
+import { readFileSync } from "node:fs";
+
+const PKG = new URL("../../pkg/", import.meta.url);
+const snapshot = (version, when) =>
+  JSON.stringify({ schema: 1, version, flags: { f: { variants: { on: true, off: false }, default: "off", rules: when ? [{ when, serve: "on" }] : [] } } });
+const MATCHES = (version) => snapshot(version, { attr: "email", op: "matches", value: "@example\\.com$", ignoreCase: true });
+const out = {};
+const kind = process.argv[2];
+
+if (kind === "node") {
+  const { Engine, initWasm, regexReady } = await import("../../src/index.node.js");
+  await initWasm();
+  out.readyBefore = regexReady();
+  Engine.fromJSON(snapshot(1, { attr: "email", op: "eq", value: "x" })).free();
+  out.readyWithoutMatches = regexReady();
+  const e = Engine.fromJSON(MATCHES(2));
+  out.readyAfter = regexReady();
+  out.values = [e.boolean("f", false, { email: "A@EXAMPLE.COM" }), e.boolean("f", true, { email: "a@example.org" })];
+  e.free();
+} else if (kind === "browser") {
+  const { Engine, initWasmSync, initRegex, regexReady, createClient } = await import("../../src/index.js");
+  initWasmSync(new WebAssembly.Module(readFileSync(new URL("edgeflag_bg.wasm", PKG))));
+  try {
+    Engine.fromJSON(MATCHES(2)).free();
+    out.loaded = true;
+  } catch (e) {
+    out.problems = e.problems;
+    out.name = e.name;
+  }
+  out.readyAfterRefusal = regexReady();
+  // A client holding a good snapshot (v1) is served a `matches` snapshot (v2) while the module cannot be
+  // loaded: the refusal names the problem and v1 keeps serving; once it loads, v2 is taken.
+  const text = MATCHES(2);
+  const fetch = async () => new Response(text, { status: 200, headers: { "content-type": "application/json" } });
+  const client = createClient({
+    url: "https://cdn.example/flags.json", bootstrap: snapshot(1, null), refreshInterval: 0, storage: false, retries: 0, fetch,
+    wasm: new WebAssembly.Module(readFileSync(new URL("edgeflag_bg.wasm", PKG))),
+    regex: new Uint8Array([0, 1, 2, 3]), // not a module: initRegex fails
+  });
+  await client.ready({ timeout: 3000 }).catch(() => {});
+  const r = await client.refresh();
+  out.refused = { status: r.status, version: client.version, error: r.error?.message ?? null, value: client.boolean("f", true, { email: "a@example.com" }) };
+  await initRegex(readFileSync(new URL("edgeflag_regex.wasm", PKG)));
+  const r2 = await client.refresh();
+  out.loadedLater = { status: r2.status, version: client.version, value: client.boolean("f", false, { email: "a@example.com" }) };
+  client.close();
+}
+process.stdout.write(JSON.stringify(out) + "\n");
