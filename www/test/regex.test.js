@@ -39,6 +39,10 @@ test("browser build without the module: a clear problem at the condition's path;
   assert.deepEqual(out.loadedLater, { status: "updated", version: 2, value: true });
 });
 
+test("browser build: a client whose bootstrap uses matches loads the module it is given first", () => {
+  assert.deepEqual(child("bootstrap"), { versionAtOnce: null, version: 3, regexReady: true, value: true });
+});
+
 test("regex handles are freed with their engines: no leak over many loads", () => {
   const live = regexLive();
   const text = JSON.stringify({
@@ -104,4 +108,22 @@ test("the snapshot's regex budget is charged in the module (wasm32 sizes), with 
   });
   assert.equal(problems, undefined);
   assert.equal(Engine.fromJSON(snapshot(1, { attr: "s", op: "matches", values: values.slice(0, 64) })).free(), undefined);
+});
+
+test("the package ships the regex module: edgeflag/regex.wasm, no imports; the runtime imports it through src/regex.js", () => {
+  const www = fileURLToPath(new URL("..", import.meta.url));
+  const pkg = JSON.parse(fs.readFileSync(path.join(www, "package.json"), "utf8"));
+  assert.equal(pkg.exports["./regex.wasm"].default, "./pkg/edgeflag_regex.wasm");
+  assert.ok(pkg.files.includes("pkg/edgeflag_regex.wasm"));
+  const regex = new WebAssembly.Module(fs.readFileSync(path.join(www, "pkg", "edgeflag_regex.wasm")));
+  assert.deepEqual(WebAssembly.Module.imports(regex), []);
+  const names = WebAssembly.Module.exports(regex).map((e) => e.name);
+  for (const n of ["memory", "edgeflag_regex_buf", "edgeflag_regex_compile", "edgeflag_regex_error_ptr", "edgeflag_regex_error_len", "edgeflag_regex_is_match", "edgeflag_regex_free", "edgeflag_regex_live"]) {
+    assert.ok(names.includes(n), n);
+  }
+  for (const file of ["edgeflag_bg.wasm", "edgeflag_devtools_bg.wasm"]) {
+    const m = new WebAssembly.Module(fs.readFileSync(path.join(www, "pkg", file)));
+    const fromRegexJs = WebAssembly.Module.imports(m).filter((i) => i.module === "./edgeflag_bg.js" && /^__wbg_regex(Compile|Error|IsMatch|Free)_/.test(i.name));
+    assert.equal(fromRegexJs.length, 4, `${file} imports the four functions of src/regex.js`);
+  }
 });

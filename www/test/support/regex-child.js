@@ -1,7 +1,8 @@
 // The regular-expression module in a fresh process (one instance of each module per process):
 // `node regex-child.js CASE` prints one JSON line.
 // CASE: node (the Node entry: the module is read from disk when a snapshot first needs it),
-// browser (the browser build, src/index.js, with no way to load the module synchronously: what a page sees).
+// browser (the browser build, src/index.js, with no way to load the module synchronously: what a page sees),
+// bootstrap (the browser build: a client whose bootstrap uses `matches` waits for the module it is given).
 import { readFileSync } from "node:fs";
 
 const PKG = new URL("../../pkg/", import.meta.url);
@@ -47,6 +48,20 @@ if (kind === "node") {
   await initRegex(readFileSync(new URL("edgeflag_regex.wasm", PKG)));
   const r2 = await client.refresh();
   out.loadedLater = { status: r2.status, version: client.version, value: client.boolean("f", false, { email: "a@example.com" }) };
+  client.close();
+}
+if (kind === "bootstrap") {
+  const { createClient, regexReady } = await import("../../src/index.js");
+  const client = createClient({
+    bootstrap: MATCHES(3), storage: false,
+    wasm: new WebAssembly.Module(readFileSync(new URL("edgeflag_bg.wasm", PKG))),
+    regex: readFileSync(new URL("edgeflag_regex.wasm", PKG)),
+  });
+  out.versionAtOnce = client.version; // null: the bootstrap waits for the regex module (asynchronous here)
+  await client.ready({ timeout: 3000 });
+  out.version = client.version;
+  out.regexReady = regexReady();
+  out.value = client.boolean("f", false, { email: "x@example.com" });
   client.close();
 }
 process.stdout.write(JSON.stringify(out) + "\n");
