@@ -813,15 +813,15 @@ fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut S
     out
 }
 
-/// The entries of a `split` or the steps of a `ramp`: objects of two required fields `a` and `b`
-/// (`variant`/`percent`, `at`/`percent`), read by `read`, which says which of the two it found.
+/// The entries of a `split` or the steps of a `ramp`: objects of two required fields, a string and a
+/// number (`variant`/`percent`, `at`/`percent`, named by `fields`), which `parts` gives of an entry.
 fn entries<'a, T>(
     r: &mut Reader<'a>,
     path: &Path<'_>,
     p: &mut Problems,
     fields: [&str; 2],
     empty: impl Fn() -> T,
-    mut read: impl FnMut(&mut Reader<'a>, &str, &mut T, &Path<'_>, &mut Problems) -> Option<usize>,
+    parts: impl Fn(&mut T) -> (&mut Option<Str<'a>>, &mut Option<Number<'a>>),
 ) -> Vec<T> {
     let mut out = Vec::new();
     if !open_array(r, path, p) {
@@ -840,14 +840,19 @@ fn entries<'a, T>(
         let mut seen = 0;
         while let Some(k) = r.next_key() {
             let kp = ep.key(key_text(&k));
-            match read(r, key_text(&k), &mut entry, &kp, p) {
-                Some(j) => {
-                    found(r, &mut seen, j);
-                    if let Some(h) = has.get_mut(j) {
-                        *h = true;
-                    }
+            let j = field(bytes(&k), &fields);
+            let (text, number_field) = parts(&mut entry);
+            match j {
+                0 => *text = string(r, &kp, p),
+                1 => *number_field = number(r, &kp, p),
+                _ => {
+                    unknown(r, &kp, p);
+                    continue;
                 }
-                None => unknown(r, &kp, p),
+            }
+            found(r, &mut seen, j);
+            if let Some(h) = has.get_mut(j) {
+                *h = true;
             }
         }
         for (name, found) in fields.iter().zip(has) {
@@ -973,58 +978,10 @@ fn serve_object<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, is_sp
 #[inline(never)]
 fn serve_field<'a>(r: &mut Reader<'a>, i: usize, fp: &Path<'_>, p: &mut Problems, split: &mut Vec<SplitEntry<'a>>, ramp: &mut Vec<RampStep<'a>>) {
     match i {
-        3 /* split */ => *split = split_entries(r, fp, p),
-        4 /* ramp */ => *ramp = ramp_steps(r, fp, p),
+        3 /* split */ => *split = entries(r, fp, p, SPLIT_FIELDS, || SplitEntry { variant: None, percent: None }, |e| (&mut e.variant, &mut e.percent)),
+        4 /* ramp */ => *ramp = entries(r, fp, p, RAMP_FIELDS, || RampStep { at: None, percent: None }, |e| (&mut e.at, &mut e.percent)),
         _ => unknown(r, fp, p),
     }
-}
-
-/// The entries of a split (cold, out of line, as [`serve_field`]).
-#[cold]
-#[inline(never)]
-fn split_entries<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<SplitEntry<'a>> {
-    entries(
-        r,
-        path,
-        p,
-        SPLIT_FIELDS,
-        || SplitEntry { variant: None, percent: None },
-        |r, k, e, kp, p| match field(k.as_bytes(), &SPLIT_FIELDS) {
-            0 /* variant */ => {
-                e.variant = string(r, kp, p);
-                Some(0)
-            }
-            1 /* percent */ => {
-                e.percent = number(r, kp, p);
-                Some(1)
-            }
-            _ => None,
-        },
-    )
-}
-
-/// The steps of a ramp (cold, out of line, as [`split_entries`]).
-#[cold]
-#[inline(never)]
-fn ramp_steps<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Vec<RampStep<'a>> {
-    entries(
-        r,
-        path,
-        p,
-        RAMP_FIELDS,
-        || RampStep { at: None, percent: None },
-        |r, k, e, kp, p| match field(k.as_bytes(), &RAMP_FIELDS) {
-            0 /* at */ => {
-                e.at = string(r, kp, p);
-                Some(0)
-            }
-            1 /* percent */ => {
-                e.percent = number(r, kp, p);
-                Some(1)
-            }
-            _ => None,
-        },
-    )
 }
 
 /// The keys that make a condition's shape; a condition has exactly one.
