@@ -405,26 +405,31 @@ impl Compiler {
             Condition::Any(items) => Cond::Any(self.children(items, &path.key("any"), p)),
             Condition::Not(inner) => Cond::Not(self.root(inner, &path.key("not"), p)),
             Condition::Segment(s) => Cond::Segment(self.segment_index.get(s).unwrap_or(NONE)),
-            Condition::Attr(a) => {
-                let matcher =
-                    condition::compile(key_text(&a.op), a.value.as_ref(), a.values.as_deref(), a.ignore_case, &self.limits, &mut self.regex_budget, path, p);
-                match matcher {
-                    Some(matcher) => {
-                        #[cfg(any(not(target_arch = "wasm32"), feature = "explain"))]
-                        let operand = self.operand(a);
-                        let slot = self.slot(key_text(&a.attr));
-                        self.leaves.push(Leaf {
-                            slot,
-                            #[cfg(any(not(target_arch = "wasm32"), feature = "explain"))]
-                            operand,
-                            matcher,
-                        });
-                        Cond::Attr(index(self.leaves.len() - 1))
-                    }
-                    None => Cond::Any(Span(0, 0)),
-                }
-            }
+            Condition::Attr(a) => self.leaf(a, path, p),
             Condition::Invalid => Cond::Any(Span(0, 0)),
+        }
+    }
+
+    /// Compiles an `attr` condition into a leaf of `leaves` (its matcher from [`condition::compile`], its
+    /// slot); one that does not compile is a node that never matches. (Out of line: `cond`, which also
+    /// runs for every `all`, `any` and `not`, stays short; see docs/ARCHITECTURE.md, "Cold start".)
+    #[inline(never)]
+    fn leaf(&mut self, a: &crate::snapshot::AttrCondition<'_>, path: &Path<'_>, p: &mut Problems) -> Cond {
+        let matcher = condition::compile(key_text(&a.op), a.value.as_ref(), a.values.as_deref(), a.ignore_case, &self.limits, &mut self.regex_budget, path, p);
+        match matcher {
+            Some(matcher) => {
+                #[cfg(any(not(target_arch = "wasm32"), feature = "explain"))]
+                let operand = self.operand(a);
+                let slot = self.slot(key_text(&a.attr));
+                self.leaves.push(Leaf {
+                    slot,
+                    #[cfg(any(not(target_arch = "wasm32"), feature = "explain"))]
+                    operand,
+                    matcher,
+                });
+                Cond::Attr(index(self.leaves.len() - 1))
+            }
+            None => Cond::Any(Span(0, 0)),
         }
     }
 
@@ -1057,41 +1062,15 @@ fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: &mut Flag<'_>, requ
         let by = |c: &mut Compiler, by: &Option<std::borrow::Cow<'_, str>>| c.slot(opt_text(by).unwrap_or("key"));
         let serve = match &r.serve {
             Serve::Variant(v) => ServePlan::Variant(vx.get(Some(key_text(v)))),
-            Serve::Split { split, by: b } => {
-                let mut acc = 0u32;
-                let start = a.splits.len();
-                a.splits.extend(split.iter().map(|e| {
-                    acc += e.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok()).unwrap_or(0);
-                    (acc, vx.get(opt_text(&e.variant)))
-                }));
-                ServePlan::Split { by: by(c, b), entries: Span::new(start, a.splits.len()) }
-            }
+            Serve::Split { .. } | Serve::Ramp { .. } => serve_rare(c, a, &r.serve, &vx),
             Serve::Percent { variant, percent, by: b } => ServePlan::Percent {
                 by: by(c, b),
                 buckets: percent_buckets(percent.text()).unwrap_or(0),
                 variant: vx.get(opt_text(variant)),
             },
-            Serve::Ramp { variant, ramp, by: b } => {
-                let start = a.ramps.len();
-                a.ramps.extend(ramp.iter().filter_map(|st| {
-                    let at = time::parse_rfc3339_ms(st.at.as_deref()?)?;
-                    let pc = percent_buckets(st.percent.as_ref()?.text()).ok()?;
-                    Some((at, pc))
-                }));
-                ServePlan::Ramp { by: by(c, b), steps: Span::new(start, a.ramps.len()), variant: vx.get(variant.as_deref()) }
-            }
             Serve::Invalid => ServePlan::Variant(0),
         };
-        let extra = if r.id.is_some() || r.from.is_some() || r.until.is_some() {
-            a.extras.push(RuleExtra {
-                id: r.id.as_deref().map(Into::into),
-                from: r.from.as_deref().and_then(time::parse_rfc3339_ms),
-                until: r.until.as_deref().and_then(time::parse_rfc3339_ms),
-            });
-            index(a.extras.len() - 1)
-        } else {
-            NONE
-        };
+        let extra = if r.id.is_some() || r.from.is_some() || r.until.is_some() { rule_extra(a, r) } else { NONE };
         a.rules.push(RulePlan { when, extra, serve });
     }
     let rules = Span::new(first_rule, a.rules.len());
@@ -1110,6 +1089,46 @@ fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: &mut Flag<'_>, requ
         uses_time: false,
         uses_context: false,
     }
+}
+
+/// The plan of a split or a ramp serve (cold, out of line: [`flag_plan`] compiles the usual forms, a
+/// variant and a percent, in short code).
+#[cold]
+#[inline(never)]
+fn serve_rare(c: &mut Compiler, a: &mut Arenas, serve: &Serve<'_>, vx: &Variants<'_, '_>) -> ServePlan {
+    match serve {
+        Serve::Split { split, by } => {
+            let mut acc = 0u32;
+            let start = a.splits.len();
+            a.splits.extend(split.iter().map(|e| {
+                acc += e.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok()).unwrap_or(0);
+                (acc, vx.get(opt_text(&e.variant)))
+            }));
+            ServePlan::Split { by: c.slot(opt_text(by).unwrap_or("key")), entries: Span::new(start, a.splits.len()) }
+        }
+        Serve::Ramp { variant, ramp, by } => {
+            let start = a.ramps.len();
+            a.ramps.extend(ramp.iter().filter_map(|st| {
+                let at = time::parse_rfc3339_ms(st.at.as_deref()?)?;
+                let pc = percent_buckets(st.percent.as_ref()?.text()).ok()?;
+                Some((at, pc))
+            }));
+            ServePlan::Ramp { by: c.slot(opt_text(by).unwrap_or("key")), steps: Span::new(start, a.ramps.len()), variant: vx.get(variant.as_deref()) }
+        }
+        Serve::Variant(_) | Serve::Percent { .. } | Serve::Invalid => ServePlan::Variant(0),
+    }
+}
+
+/// A rule's id and window, placed in the arena of extras; their index there (cold: most rules have none).
+#[cold]
+#[inline(never)]
+fn rule_extra(a: &mut Arenas, r: &crate::snapshot::Rule<'_>) -> u32 {
+    a.extras.push(RuleExtra {
+        id: r.id.as_deref().map(Into::into),
+        from: r.from.as_deref().and_then(time::parse_rfc3339_ms),
+        until: r.until.as_deref().and_then(time::parse_rfc3339_ms),
+    });
+    index(a.extras.len() - 1)
 }
 
 /// Refuses a plan whose evaluation of every flag once may take more than `Limits::max_evaluation_steps`

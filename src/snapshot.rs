@@ -695,11 +695,6 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut S
         let fp = path.key(key_text(&k));
         let i = member(r, &k, &FLAG_FIELDS, &mut seen);
         match i {
-            7 /* description */ => f.description = string(r, &fp, p),
-            8 /* owner */ => f.owner = string(r, &fp, p),
-            9 /* tags */ => f.tags = strings(r, &fp, p),
-            10 /* expires */ => f.expires = string(r, &fp, p),
-            11 /* metadata */ => f.metadata = metadata(r, &fp, p),
             3 /* enabled */ => f.enabled = boolean(r, &fp, p).unwrap_or(true),
             0 /* variants */ => {
                 has_variants = true;
@@ -711,16 +706,6 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut S
                 f.default = string(r, &fp, p);
             }
             5 /* offVariant */ => f.off_variant = string(r, &fp, p),
-            4 /* salt */ => f.salt = string(r, &fp, p),
-            6 /* requires */ => {
-                if open_array(r, &fp, p) {
-                    let mut i = 0;
-                    while r.next_element() {
-                        f.requires.push(prerequisite(r, &fp.index(i), p));
-                        i += 1;
-                    }
-                }
-            }
             2 /* rules */ => {
                 let mut rules = Spare::take(&mut spare.rules);
                 if open_array(r, &fp, p) {
@@ -732,8 +717,7 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut S
                 }
                 f.rules = Some(rules);
             }
-            12 /* serverOnly */ => f.server_only = boolean(r, &fp, p).unwrap_or(false),
-            _ => unknown(r, &fp, p),
+            _ => flag_field(r, i, &fp, p, &mut f),
         }
     }
     if !has_variants {
@@ -743,6 +727,32 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut S
         p.error(&path.key("default"), "required field missing (the variant served when no rule applies)");
     }
     f
+}
+
+/// Reads field `i` (a position in [`FLAG_FIELDS`]) of a flag other than those [`flag`] reads itself,
+/// or reports an unknown one (cold: the rarer fields, out of line, keep `flag` short).
+#[cold]
+#[inline(never)]
+fn flag_field<'a>(r: &mut Reader<'a>, i: usize, fp: &Path<'_>, p: &mut Problems, f: &mut Flag<'a>) {
+    match i {
+        7 /* description */ => f.description = string(r, fp, p),
+        8 /* owner */ => f.owner = string(r, fp, p),
+        9 /* tags */ => f.tags = strings(r, fp, p),
+        10 /* expires */ => f.expires = string(r, fp, p),
+        11 /* metadata */ => f.metadata = metadata(r, fp, p),
+        4 /* salt */ => f.salt = string(r, fp, p),
+        6 /* requires */ => {
+            if open_array(r, fp, p) {
+                let mut i = 0;
+                while r.next_element() {
+                    f.requires.push(prerequisite(r, &fp.index(i), p));
+                    i += 1;
+                }
+            }
+        }
+        12 /* serverOnly */ => f.server_only = boolean(r, fp, p).unwrap_or(false),
+        _ => unknown(r, fp, p),
+    }
 }
 
 #[inline(never)] // see `flag`
@@ -803,15 +813,15 @@ fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut S
     out
 }
 
-/// The entries of a `split` or the steps of a `ramp`: objects of two required fields `a` and `b`
-/// (`variant`/`percent`, `at`/`percent`), read by `read`, which says which of the two it found.
+/// The entries of a `split` or the steps of a `ramp`: objects of two required fields, a string and a
+/// number (`variant`/`percent`, `at`/`percent`, named by `fields`), which `parts` gives of an entry.
 fn entries<'a, T>(
     r: &mut Reader<'a>,
     path: &Path<'_>,
     p: &mut Problems,
     fields: [&str; 2],
     empty: impl Fn() -> T,
-    mut read: impl FnMut(&mut Reader<'a>, &str, &mut T, &Path<'_>, &mut Problems) -> Option<usize>,
+    parts: impl Fn(&mut T) -> (&mut Option<Str<'a>>, &mut Option<Number<'a>>),
 ) -> Vec<T> {
     let mut out = Vec::new();
     if !open_array(r, path, p) {
@@ -830,14 +840,19 @@ fn entries<'a, T>(
         let mut seen = 0;
         while let Some(k) = r.next_key() {
             let kp = ep.key(key_text(&k));
-            match read(r, key_text(&k), &mut entry, &kp, p) {
-                Some(j) => {
-                    found(r, &mut seen, j);
-                    if let Some(h) = has.get_mut(j) {
-                        *h = true;
-                    }
+            let j = field(bytes(&k), &fields);
+            let (text, number_field) = parts(&mut entry);
+            match j {
+                0 => *text = string(r, &kp, p),
+                1 => *number_field = number(r, &kp, p),
+                _ => {
+                    unknown(r, &kp, p);
+                    continue;
                 }
-                None => unknown(r, &kp, p),
+            }
+            found(r, &mut seen, j);
+            if let Some(h) = has.get_mut(j) {
+                *h = true;
             }
         }
         for (name, found) in fields.iter().zip(has) {
@@ -870,6 +885,15 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
     if r.failed() || matches!(forms, [false, true, false] | [false, false, true]) {
         return s;
     }
+    serve_again(r, path, p, start, before)
+}
+
+/// Reads again, from its start (`start`, the problems back to `before`), a serve object that is not of
+/// the `percent` or `ramp` form: a split, or one of no form or several (cold, out of line: `serve` stays
+/// short).
+#[cold]
+#[inline(never)]
+fn serve_again<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, start: usize, before: usize) -> Serve<'a> {
     r.rewind(start);
     p.truncate(before);
     let (mut is_split, mut has_percent, mut is_ramp, mut has_variant) = (false, false, false, false);
@@ -926,47 +950,7 @@ fn serve_object<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, is_sp
                     percent = number(r, &fp, p);
                     broken |= percent.is_none();
                 }
-                3 /* split */ => {
-                    split = entries(
-                        r,
-                        &fp,
-                        p,
-                        SPLIT_FIELDS,
-                        || SplitEntry { variant: None, percent: None },
-                        |r, k, e, kp, p| match field(k.as_bytes(), &SPLIT_FIELDS) {
-                            0 /* variant */ => {
-                                e.variant = string(r, kp, p);
-                                Some(0)
-                            }
-                            1 /* percent */ => {
-                                e.percent = number(r, kp, p);
-                                Some(1)
-                            }
-                            _ => None,
-                        },
-                    )
-                }
-                4 /* ramp */ => {
-                    ramp = entries(
-                        r,
-                        &fp,
-                        p,
-                        RAMP_FIELDS,
-                        || RampStep { at: None, percent: None },
-                        |r, k, e, kp, p| match field(k.as_bytes(), &RAMP_FIELDS) {
-                            0 /* at */ => {
-                                e.at = string(r, kp, p);
-                                Some(0)
-                            }
-                            1 /* percent */ => {
-                                e.percent = number(r, kp, p);
-                                Some(1)
-                            }
-                            _ => None,
-                        },
-                    )
-                }
-                _ => unknown(r, &fp, p),
+                _ => serve_field(r, i, &fp, p, &mut split, &mut ramp),
             }
         }
     }
@@ -984,6 +968,19 @@ fn serve_object<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, is_sp
                 _ => Serve::Invalid,
             }
         }
+    }
+}
+
+/// Reads field `i` (a position in [`SERVE_FIELDS`]) of a serve object other than those
+/// [`serve_object`] reads itself, `split` or `ramp`, or reports an unknown one (cold, out of line:
+/// `serve_object` reads a percent serve in short code).
+#[cold]
+#[inline(never)]
+fn serve_field<'a>(r: &mut Reader<'a>, i: usize, fp: &Path<'_>, p: &mut Problems, split: &mut Vec<SplitEntry<'a>>, ramp: &mut Vec<RampStep<'a>>) {
+    match i {
+        3 /* split */ => *split = entries(r, fp, p, SPLIT_FIELDS, || SplitEntry { variant: None, percent: None }, |e| (&mut e.variant, &mut e.percent)),
+        4 /* ramp */ => *ramp = entries(r, fp, p, RAMP_FIELDS, || RampStep { at: None, percent: None }, |e| (&mut e.at, &mut e.percent)),
+        _ => unknown(r, fp, p),
     }
 }
 
@@ -1012,21 +1009,10 @@ fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &
     // found on the way makes the condition invalid after all), else a look ahead over all the keys.
     let shape = match r.first_key().and_then(shape_of) {
         Some(i) => i,
-        None => {
-            let mut present = [false; 5];
-            r.scan_keys(|k| {
-                if let Some(x) = shape_of(k.as_bytes()).and_then(|i| present.get_mut(i)) {
-                    *x = true;
-                }
-            });
-            let mut found = present.iter().enumerate().filter(|(_, here)| **here).map(|(i, _)| i);
-            let (Some(shape), None) = (found.next(), found.next()) else {
-                shape_error(present, path, p);
-                r.skip();
-                return Condition::Invalid;
-            };
-            shape
-        }
+        None => match scan_shape(r, path, p) {
+            Some(i) => i,
+            None => return Condition::Invalid,
+        },
     };
     // Problems inside are taken back when the shape turns out wrong: a condition of two shapes is
     // reported alone. (Written straight into `p`, not into a list of their own moved over after: a
@@ -1042,7 +1028,29 @@ fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &
     c
 }
 
-/// Reports a condition with no shape key, or several (`present`: which of [`SHAPES`]).
+/// The shape of a condition whose first key is not a shape key, from a look ahead over its keys; a
+/// condition of no shape or several is reported and read past (`None`). (Cold, out of line.)
+#[cold]
+#[inline(never)]
+fn scan_shape(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> Option<usize> {
+    let mut present = [false; 5];
+    r.scan_keys(|k| {
+        if let Some(x) = shape_of(k.as_bytes()).and_then(|i| present.get_mut(i)) {
+            *x = true;
+        }
+    });
+    let mut found = present.iter().enumerate().filter(|(_, here)| **here).map(|(i, _)| i);
+    let (Some(shape), None) = (found.next(), found.next()) else {
+        shape_error(present, path, p);
+        r.skip();
+        return None;
+    };
+    Some(shape)
+}
+
+/// Reports a condition with no shape key, or several (`present`: which of [`SHAPES`]). (Cold.)
+#[cold]
+#[inline(never)]
 fn shape_error(present: [bool; 5], path: &Path<'_>, p: &mut Problems) {
     let found: Vec<&str> = SHAPES.iter().zip(present).filter(|(_, here)| *here).map(|(s, _)| *s).collect();
     if found.is_empty() {
@@ -1052,76 +1060,94 @@ fn shape_error(present: [bool; 5], path: &Path<'_>, p: &mut Problems) {
     }
 }
 
+/// Marks `shape` (a position in [`SHAPES`], if any) in `present`.
+#[inline(always)]
+fn mark(present: &mut [bool; 5], shape: Option<usize>) {
+    if let Some(x) = shape.and_then(|i| present.get_mut(i)) {
+        *x = true;
+    }
+}
+
 /// Reads a condition object of shape `shape` (a position in [`SHAPES`]), marking in `present` the shape keys it has.
 fn condition_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut Problems, present: &mut [bool; 5], spare: &mut Spare<'a>) -> Condition<'a> {
-    let mut mark = |shape: Option<usize>| {
-        if let Some(x) = shape.and_then(|i| present.get_mut(i)) {
-            *x = true;
-        }
-    };
     if !r.object() {
         return Condition::Invalid;
     }
     r.keys_checked();
-    let mut seen = 0;
     if shape == ATTR {
-        let mut c = AttrCondition { attr: Cow::Borrowed(""), op: Cow::Borrowed(""), value: None, values: None, ignore_case: false, compact: None };
-        let (mut ok, mut has_op) = (true, false);
-        while let Some(k) = r.next_key() {
-            let i = member(r, &k, &ATTR_FIELDS, &mut seen);
-            // Of the attribute fields only `attr` is a shape key; other keys may be.
-            mark(match i {
-                0 => Some(ATTR),
-                1..=4 => None,
-                _ => shape_of(bytes(&k)),
-            });
-            let fp = path.key(key_text(&k));
-            match i {
-                0 /* attr */ => match string(r, &fp, p) {
-                    Some(s) => c.attr = s,
+        attr_body(r, path, p, present, spare)
+    } else {
+        group_body(r, shape, path, p, present, spare)
+    }
+}
+
+/// The fields of an `attr` condition (the reader inside its object), as [`condition_body`]. (Out of line,
+/// as [`group_body`]: each is short.)
+#[inline(never)]
+fn attr_body<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, present: &mut [bool; 5], spare: &mut Spare<'a>) -> Condition<'a> {
+    let mut seen = 0;
+    let mut c = AttrCondition { attr: Cow::Borrowed(""), op: Cow::Borrowed(""), value: None, values: None, ignore_case: false, compact: None };
+    let (mut ok, mut has_op) = (true, false);
+    while let Some(k) = r.next_key() {
+        let i = member(r, &k, &ATTR_FIELDS, &mut seen);
+        // Of the attribute fields only `attr` is a shape key; other keys may be.
+        mark(present, match i {
+            0 => Some(ATTR),
+            1..=4 => None,
+            _ => shape_of(bytes(&k)),
+        });
+        let fp = path.key(key_text(&k));
+        match i {
+            0 /* attr */ => match string(r, &fp, p) {
+                Some(s) => c.attr = s,
+                None => ok = false,
+            },
+            1 /* op */ => {
+                has_op = true;
+                match string(r, &fp, p) {
+                    Some(s) => c.op = s,
                     None => ok = false,
-                },
-                1 /* op */ => {
-                    has_op = true;
-                    match string(r, &fp, p) {
-                        Some(s) => c.op = s,
-                        None => ok = false,
-                    }
                 }
-                3 /* value */ => {
+            }
+            3 /* value */ => {
+                let start = r.offset();
+                c.value = Some(r.value());
+                c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
+            }
+            2 /* values */ => {
+                if r.peek() == Peek::Array {
                     let start = r.offset();
-                    c.value = Some(r.value());
-                    c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
-                }
-                2 /* values */ => {
-                    if r.peek() == Peek::Array {
-                        let start = r.offset();
-                        let mut a = Spare::take(&mut spare.operands);
-                        if r.array_into(&mut a) {
-                            c.values = Some(a);
-                            c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
-                        } else {
-                            ok = false;
-                        }
+                    let mut a = Spare::take(&mut spare.operands);
+                    if r.array_into(&mut a) {
+                        c.values = Some(a);
+                        c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
                     } else {
-                        wrong(r, "an array of operands", &fp, p);
                         ok = false;
                     }
+                } else {
+                    wrong(r, "an array of operands", &fp, p);
+                    ok = false;
                 }
-                4 /* ignoreCase */ => c.ignore_case = boolean(r, &fp, p).unwrap_or(false),
-                _ => unknown(r, &fp, p),
             }
+            4 /* ignoreCase */ => c.ignore_case = boolean(r, &fp, p).unwrap_or(false),
+            _ => unknown(r, &fp, p),
         }
-        if !has_op {
-            p.error(&path.key("op"), "required field missing (the operator)");
-            ok = false;
-        }
-        return if ok { Condition::Attr(c) } else { Condition::Invalid };
     }
+    if !has_op {
+        p.error(&path.key("op"), "required field missing (the operator)");
+        ok = false;
+    }
+    if ok { Condition::Attr(c) } else { Condition::Invalid }
+}
+
+/// The field of an `all`, `any`, `not` or `segment` condition (`shape`), as [`condition_body`].
+#[inline(never)]
+fn group_body<'a>(r: &mut Reader<'a>, shape: usize, path: &Path<'_>, p: &mut Problems, present: &mut [bool; 5], spare: &mut Spare<'a>) -> Condition<'a> {
+    let mut seen = 0;
     let mut out = Condition::Invalid;
     while let Some(k) = r.next_key() {
         let this = shape_of(bytes(&k));
-        mark(this);
+        mark(present, this);
         let fp = path.key(key_text(&k));
         if this != Some(shape) {
             unknown(r, &fp, p);

@@ -13,7 +13,7 @@ use crate::limits::Limits;
 use crate::message::msg;
 use crate::number::decimal_thousandths;
 use crate::plan::Keys;
-use crate::snapshot::{Condition, Flag, Serve, Snapshot};
+use crate::snapshot::{Condition, Flag, Rule, Serve, Snapshot};
 use crate::time;
 use crate::set::StrIndex;
 
@@ -58,6 +58,17 @@ impl ValueKind {
 
 /// A percent written as a JSON number, in buckets (thousandths of a percent), or a message.
 pub(crate) fn percent_buckets(text: &str) -> Result<u32, String> {
+    // The usual percent, an integer from 1 to 100 (no leading zero: JSON has none), read here: the long
+    // body of `decimal_thousandths` (the same fast path, then the general case) is not run per flag,
+    // nor grows hot in a cold start's load (docs/ARCHITECTURE.md, "Cold start").
+    if let [b'1'..=b'9', rest @ ..] = text.as_bytes() {
+        if rest.len() <= 2 && rest.iter().all(u8::is_ascii_digit) {
+            let n = text.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+            if n <= 100 {
+                return Ok(n * 1000);
+            }
+        }
+    }
     match decimal_thousandths(text) {
         Ok(t) if t <= 100_000 => Ok(t as u32),
         Ok(_) => Err(percent_error(text, "is over 100")),
@@ -151,7 +162,10 @@ pub(crate) fn prerequisites_ok(edges: &[Vec<(usize, String)>], limits: &Limits) 
     p.list.is_empty() && report_chains(edges, limits.max_prerequisite_depth.min(MAX_NESTING), "prerequisite", &mut p)
 }
 
-/// `targets`: the model and its flag keys, to check prerequisites against; `None` skips them.
+/// `targets`: the model and its flag keys, to check prerequisites against; `None` skips them. The common
+/// parts run here; the rare ones (metadata, `expires`, prerequisites, rule ids and windows, splits, ramps)
+/// and the reports are out of line, so that this function, run once per flag, stays short (a cold start
+/// in wasm recompiles the functions that grow hot: docs/ARCHITECTURE.md, "Cold start").
 #[inline(never)] // once per flag: optimised early in wasm (see snapshot::flag)
 fn flag(
     f: &Flag<'_>,
@@ -164,37 +178,109 @@ fn flag(
 ) {
     let vpath = path.key("variants");
     let variants = variant_set(f);
-    let has_variant = |v: &str| in_variants(f, variants.as_ref(), v);
-    if f.variants.is_empty() && !p.at(&vpath) && !p.at(path) {
-        p.error(&vpath, "a flag needs at least one variant");
+    let vs = Variants { f, index: variants.as_ref() };
+    if f.variants.is_empty() {
+        no_variants(&vpath, path, p);
     }
     let mut kind: Option<ValueKind> = None;
     for (k, v) in &f.variants {
-        let kp = vpath.key(k);
-        check_key(k, &kp, "a variant key", p);
-        match ValueKind::of(v) {
-            None => p.error(&kp, "a variant value may not be null"),
-            Some(this) => match kind {
-                None => kind = Some(this),
-                Some(first) if first != this => p.error(
-                    &kp,
-                    msg!("all variants of a flag share one type: this one is ", this.as_str(), ", the first is ", first.as_str()),
-                ),
-                Some(_) => {}
-            },
+        check_key(k, &vpath.key(k), "a variant key", p);
+        let this = ValueKind::of(v);
+        if kind.is_none() || this.is_none() || this != kind {
+            variant_kind(this, &mut kind, &vpath.key(k), p);
         }
     }
-    let check_variant = |v: &str, at: &Path<'_>, p: &mut Problems| {
-        if !has_variant(v) {
-            p.error(at, msg!("unknown variant \"", v, "\"", &known_list(f)));
-        }
-    };
     if let Some(d) = &f.default {
-        check_variant(d, &path.key("default"), p);
+        vs.check(d, &path.key("default"), p);
     }
     if let Some(o) = &f.off_variant {
-        check_variant(o, &path.key("offVariant"), p);
+        vs.check(o, &path.key("offVariant"), p);
     }
+    if !f.metadata.is_empty() || f.expires.is_some() || !f.requires.is_empty() {
+        flag_extras(f, path, targets, now_ms, p);
+    }
+    let Some(rules) = &f.rules else { return };
+    let rules_path = path.key("rules");
+    let mut ids = StrIndex::default();
+    for (i, r) in rules.iter().enumerate() {
+        let rp = rules_path.index(i);
+        if r.id.is_some() || r.from.is_some() || r.until.is_some() {
+            rule_extras(r, i, &rp, &mut ids, p);
+        }
+        if let Some(c) = &r.when {
+            condition(c, &rp.key("when"), 1, limits, segment_keys, p);
+        }
+        let sp = rp.key("serve");
+        match &r.serve {
+            Serve::Variant(v) => vs.check(v, &sp, p),
+            Serve::Percent { variant, percent, by } => {
+                by_attr(by.as_deref(), &sp, p);
+                if let Some(v) = variant {
+                    vs.check(v, &sp.key("variant"), p);
+                }
+                if let Err(m) = percent_buckets(percent.text()) {
+                    p.error(&sp.key("percent"), m);
+                }
+            }
+            Serve::Split { .. } | Serve::Ramp { .. } => serve_rare(&r.serve, &vs, &sp, p),
+            Serve::Invalid => {}
+        }
+    }
+}
+
+/// The variants of a flag being validated, to check the names that refer to them.
+struct Variants<'v, 'f> {
+    f: &'v Flag<'f>,
+    index: Option<&'v StrIndex>,
+}
+
+impl Variants<'_, '_> {
+    /// Reports `v` at `at` unless it is a variant of the flag.
+    fn check(&self, v: &str, at: &Path<'_>, p: &mut Problems) {
+        if !in_variants(self.f, self.index, v) {
+            unknown_variant(self.f, v, at, p);
+        }
+    }
+}
+
+/// `unknown variant "v" (variants: …)` (cold, out of line).
+#[cold]
+#[inline(never)]
+fn unknown_variant(f: &Flag<'_>, v: &str, at: &Path<'_>, p: &mut Problems) {
+    p.error(at, msg!("unknown variant \"", v, "\"", &known_list(f)));
+}
+
+/// A flag without variants, reported unless its `variants` (or the flag) already has a problem (cold).
+#[cold]
+#[inline(never)]
+fn no_variants(vpath: &Path<'_>, path: &Path<'_>, p: &mut Problems) {
+    if !p.at(vpath) && !p.at(path) {
+        p.error(vpath, "a flag needs at least one variant");
+    }
+}
+
+/// The type of a variant's value (`this`) against the flag's (`kind`, set by the first typed variant):
+/// a null, or another type, is reported at `kp`. (Out of line: called for the first variant and for
+/// the faulty ones only.)
+#[inline(never)]
+fn variant_kind(this: Option<ValueKind>, kind: &mut Option<ValueKind>, kp: &Path<'_>, p: &mut Problems) {
+    match this {
+        None => p.error(kp, "a variant value may not be null"),
+        Some(this) => match *kind {
+            None => *kind = Some(this),
+            Some(first) if first != this => p.error(
+                kp,
+                msg!("all variants of a flag share one type: this one is ", this.as_str(), ", the first is ", first.as_str()),
+            ),
+            Some(_) => {}
+        },
+    }
+}
+
+/// A flag's metadata keys, `expires` and prerequisites (cold: most flags have none).
+#[cold]
+#[inline(never)]
+fn flag_extras(f: &Flag<'_>, path: &Path<'_>, targets: Option<(&Snapshot<'_>, &StrIndex)>, now_ms: Option<i64>, p: &mut Problems) {
     for (k, _) in &f.metadata {
         check_key(k, &path.key("metadata").key(k), "a metadata key", p);
     }
@@ -236,101 +322,91 @@ fn flag(
             }
         }
     }
-    let Some(rules) = &f.rules else { return };
-    let rules_path = path.key("rules");
-    let mut ids = StrIndex::default();
-    for (i, r) in rules.iter().enumerate() {
-        let rp = rules_path.index(i);
-        if let Some(id) = &r.id {
-            let ip = rp.key("id");
-            check_key(id, &ip, "a rule id", p);
-            if ids.get_or_insert(id, i as u32) != i as u32 {
-                p.error(&ip, msg!("rule id \"", id, "\" is already used in this flag"));
-            }
+}
+
+/// A rule's `id` (`ids`: the flag's ids so far) and its window, `from` and `until` (cold: most rules
+/// have none).
+#[cold]
+#[inline(never)]
+fn rule_extras(r: &Rule<'_>, i: usize, rp: &Path<'_>, ids: &mut StrIndex, p: &mut Problems) {
+    if let Some(id) = &r.id {
+        let ip = rp.key("id");
+        check_key(id, &ip, "a rule id", p);
+        if ids.get_or_insert(id, i as u32) != i as u32 {
+            p.error(&ip, msg!("rule id \"", id, "\" is already used in this flag"));
         }
-        let from = r.from.as_ref().and_then(|t| instant(t, &rp.key("from"), p));
-        let until = r.until.as_ref().and_then(|t| instant(t, &rp.key("until"), p));
-        if let (Some(a), Some(b)) = (from, until) {
-            if a >= b {
-                p.error(&rp.key("until"), "\"until\" must be later than \"from\"");
-            }
+    }
+    let from = r.from.as_ref().and_then(|t| instant(t, &rp.key("from"), p));
+    let until = r.until.as_ref().and_then(|t| instant(t, &rp.key("until"), p));
+    if let (Some(a), Some(b)) = (from, until) {
+        if a >= b {
+            p.error(&rp.key("until"), "\"until\" must be later than \"from\"");
         }
-        if let Some(c) = &r.when {
-            condition(c, &rp.key("when"), 1, limits, segment_keys, p);
-        }
-        let sp = rp.key("serve");
-        match &r.serve {
-            Serve::Variant(v) => check_variant(v, &sp, p),
-            Serve::Split { split, by } => {
-                by_attr(by.as_deref(), &sp, p);
-                let mut total: u64 = 0;
-                let mut all_ok = true;
-                let mut seen = StrIndex::default();
-                for (j, e) in split.iter().enumerate() {
-                    let split_path = sp.key("split");
-                    let ep = split_path.index(j);
-                    match &e.variant {
-                        Some(v) => {
-                            check_variant(v, &ep.key("variant"), p);
-                            if seen.get_or_insert(v, j as u32) != j as u32 {
-                                p.error(&ep.key("variant"), msg!("variant \"", v, "\" appears twice in this split"));
-                            }
+    }
+}
+
+/// A split or a ramp serve, at `sp` (cold: the usual forms are a variant and a percent).
+#[cold]
+#[inline(never)]
+fn serve_rare(serve: &Serve<'_>, vs: &Variants<'_, '_>, sp: &Path<'_>, p: &mut Problems) {
+    match serve {
+        Serve::Split { split, by } => {
+            by_attr(by.as_deref(), sp, p);
+            let mut total: u64 = 0;
+            let mut all_ok = true;
+            let mut seen = StrIndex::default();
+            for (j, e) in split.iter().enumerate() {
+                let split_path = sp.key("split");
+                let ep = split_path.index(j);
+                match &e.variant {
+                    Some(v) => {
+                        vs.check(v, &ep.key("variant"), p);
+                        if seen.get_or_insert(v, j as u32) != j as u32 {
+                            p.error(&ep.key("variant"), msg!("variant \"", v, "\" appears twice in this split"));
                         }
-                        None => all_ok = false,
                     }
-                    match &e.percent {
-                        Some(n) => match percent_buckets(n.text()) {
-                            Ok(b) => total += u64::from(b),
-                            Err(m) => {
-                                all_ok = false;
-                                p.error(&ep.key("percent"), m);
-                            }
-                        },
-                        None => all_ok = false,
-                    }
+                    None => all_ok = false,
                 }
-                if all_ok && total != 100_000 {
-                    p.error(
-                        &sp.key("split"),
-                        msg!("split percents add up to ", &thousandths_text(total), ", not exactly 100"),
-                    );
-                }
-            }
-            Serve::Percent { variant, percent, by } => {
-                by_attr(by.as_deref(), &sp, p);
-                if let Some(v) = variant {
-                    check_variant(v, &sp.key("variant"), p);
-                }
-                if let Err(m) = percent_buckets(percent.text()) {
-                    p.error(&sp.key("percent"), m);
-                }
-            }
-            Serve::Ramp { variant, ramp, by } => {
-                by_attr(by.as_deref(), &sp, p);
-                if let Some(v) = variant {
-                    check_variant(v, &sp.key("variant"), p);
-                }
-                let mut prev: Option<i64> = None;
-                for (j, st) in ramp.iter().enumerate() {
-                    let ramp_path = sp.key("ramp");
-                    let ep = ramp_path.index(j);
-                    if let Some(n) = &st.percent {
-                        if let Err(m) = percent_buckets(n.text()) {
+                match &e.percent {
+                    Some(n) => match percent_buckets(n.text()) {
+                        Ok(b) => total += u64::from(b),
+                        Err(m) => {
+                            all_ok = false;
                             p.error(&ep.key("percent"), m);
                         }
-                    }
-                    if let Some(at) = st.at.as_ref().and_then(|t| instant(t, &ep.key("at"), p)) {
-                        if let Some(pr) = prev {
-                            if at <= pr {
-                                p.error(&ep.key("at"), "ramp steps must be in strictly increasing time");
-                            }
-                        }
-                        prev = Some(at);
-                    }
+                    },
+                    None => all_ok = false,
                 }
             }
-            Serve::Invalid => {}
+            if all_ok && total != 100_000 {
+                p.error(&sp.key("split"), msg!("split percents add up to ", &thousandths_text(total), ", not exactly 100"));
+            }
         }
+        Serve::Ramp { variant, ramp, by } => {
+            by_attr(by.as_deref(), sp, p);
+            if let Some(v) = variant {
+                vs.check(v, &sp.key("variant"), p);
+            }
+            let mut prev: Option<i64> = None;
+            for (j, st) in ramp.iter().enumerate() {
+                let ramp_path = sp.key("ramp");
+                let ep = ramp_path.index(j);
+                if let Some(n) = &st.percent {
+                    if let Err(m) = percent_buckets(n.text()) {
+                        p.error(&ep.key("percent"), m);
+                    }
+                }
+                if let Some(at) = st.at.as_ref().and_then(|t| instant(t, &ep.key("at"), p)) {
+                    if let Some(pr) = prev {
+                        if at <= pr {
+                            p.error(&ep.key("at"), "ramp steps must be in strictly increasing time");
+                        }
+                    }
+                    prev = Some(at);
+                }
+            }
+        }
+        Serve::Variant(_) | Serve::Percent { .. } | Serve::Invalid => {}
     }
 }
 
@@ -601,6 +677,22 @@ fn prerequisite_graph(s: &Snapshot<'_>, keys: &StrIndex, limits: &Limits, p: &mu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_fast_path_agrees_with_decimal_thousandths() {
+        for n in 0..=1000u32 {
+            let text = n.to_string();
+            let general = match decimal_thousandths(&text) {
+                Ok(t) if t <= 100_000 => Ok(t as u32),
+                Ok(_) => Err(percent_error(&text, "is over 100")),
+                Err(e) => Err(percent_error(&text, e.as_str())),
+            };
+            assert_eq!(percent_buckets(&text), general, "{text}");
+        }
+        for text in ["05", "1.5", "100.0", "1e2", "-1", "0.001", "", "1a"] {
+            assert_eq!(percent_buckets(text).is_ok(), matches!(decimal_thousandths(text), Ok(t) if t <= 100_000), "{text}");
+        }
+    }
 
     #[test]
     fn thousandths() {
