@@ -133,76 +133,40 @@ enum StrSet {
     Many(Box<StrIndex>),
 }
 
-/// Builds a [`StrSet`] from `n` operands given one by one, without a copy of the short ones: their
-/// words are kept in an array on the stack (a push is a store) and go to the heap once, at their
-/// exact number, when the set is finished.
+/// Builds a [`StrSet`] from `n` operands given one by one, without a copy of the short ones.
 struct StrSetBuilder {
-    /// The words of the short operands so far: `words[..n_words]`.
-    words: [Word; FEW],
-    n_words: usize,
+    short: Collect<Word>,
     long: Vec<Box<str>>,
-    /// More than [`FEW`] operands: all of them, for the hashed set.
+    /// More than 16 operands: all of them, for the hashed set.
     many: Option<StrIndex>,
 }
-
-/// The most operands a [`StrSet`] scans one by one (more are hashed): a linear scan over a few short
-/// strings beats hashing the attribute.
-const FEW: usize = 16;
 
 impl StrSetBuilder {
     /// A builder for `n` operands.
     fn new(n: usize) -> Self {
-        let many = (n > FEW).then(StrIndex::default);
-        StrSetBuilder { words: [Word(0); FEW], n_words: 0, long: Vec::new(), many }
+        // A linear scan over a few short strings beats hashing the attribute.
+        if n <= 16 {
+            StrSetBuilder { short: Collect::new(n), long: Vec::new(), many: None }
+        } else {
+            StrSetBuilder { short: Collect::new(0), long: Vec::new(), many: Some(StrIndex::default()) }
+        }
     }
 
     fn push(&mut self, x: &str) {
         if let Some(all) = &mut self.many {
             all.get_or_insert(x, 0);
-            return;
-        }
-        match crate::bytes::short_word(x.as_bytes()) {
-            Some(w) => match self.words.get_mut(self.n_words) {
-                Some(slot) => {
-                    *slot = Word(w);
-                    self.n_words += 1;
-                }
-                None => self.spill(x),
-            },
-            None => self.long.push(x.into()),
-        }
-    }
-
-    /// More short operands than [`FEW`] (more than `new` was told): every operand moves to the hashed
-    /// set, `x` with them. (A short string is its word's bytes, up to the length in its top byte.)
-    #[cold]
-    #[inline(never)]
-    fn spill(&mut self, x: &str) {
-        let mut all = StrIndex::default();
-        for w in self.words.get(..self.n_words).unwrap_or_default() {
-            let w = bits(w);
-            let bytes = w.to_le_bytes();
-            if let Some(s) = bytes.get(..(w >> 56) as usize).and_then(crate::bytes::utf8) {
-                all.get_or_insert(s, 0);
+        } else {
+            match crate::bytes::short_word(x.as_bytes()) {
+                Some(w) => self.short.push(Word(w)),
+                None => self.long.push(x.into()),
             }
         }
-        for s in &self.long {
-            all.get_or_insert(s, 0);
-        }
-        all.get_or_insert(x, 0);
-        self.many = Some(all);
     }
 
     fn finish(self) -> StrSet {
         match self.many {
             Some(all) => StrSet::Many(Box::new(all)),
-            None => {
-                let short = match self.words.get(..self.n_words).unwrap_or_default() {
-                    [w] => Operands::One(*w),
-                    words => Operands::Many(words.into()),
-                };
-                StrSet::Few { short, long: self.long.into_boxed_slice() }
-            }
+            None => StrSet::Few { short: self.short.finish(), long: self.long.into_boxed_slice() },
         }
     }
 }
@@ -957,7 +921,7 @@ mod tests {
                 }
                 assert!(set.contains("é"));
                 assert!(!set.contains("s40") && !set.contains("") && !set.contains("a long operand 3"));
-                if announced <= FEW && count + longs.len() < FEW {
+                if announced <= 16 && count + longs.len() < 16 {
                     assert_eq!(set.scan_len(), count + longs.len() + 1);
                 }
             }
