@@ -912,6 +912,36 @@ mod tests {
     }
 
     #[test]
+    fn str_set_builder_keeps_every_operand() {
+        let words: Vec<String> = (0..40).map(|i| format!("s{i}")).collect();
+        let longs: Vec<String> = (0..3).map(|i| format!("a long operand {i}")).collect();
+        for announced in [0, 1, 2, 5, 16, 17, 40] {
+            for count in [0, 1, 2, 5, 16, 17, 40] {
+                let mut b = StrSetBuilder::new(announced);
+                for w in words.iter().take(count) {
+                    b.push(w);
+                }
+                for l in &longs {
+                    b.push(l);
+                }
+                b.push("é");
+                let set = b.finish();
+                for w in words.iter().take(count).chain(&longs) {
+                    assert!(set.contains(w), "{w} of {count} (announced {announced})");
+                }
+                assert!(set.contains("é"));
+                assert!(!set.contains("s40") && !set.contains("") && !set.contains("a long operand 3"));
+                if announced <= 16 && count + longs.len() < 16 {
+                    assert_eq!(set.scan_len(), count + longs.len() + 1);
+                }
+            }
+        }
+        let mut b = StrSetBuilder::new(1);
+        b.push("x");
+        assert!(matches!(b.finish(), StrSet::Few { short: Operands::One(_), .. }));
+    }
+
+    #[test]
     fn sizes() {
         // wasm32 sizes are checked at compile time (the `const` next to `Word`); natively a box is 16 bytes.
         #[cfg(target_pointer_width = "64")]

@@ -1016,9 +1016,18 @@ impl<'a> Parser<'a> {
     /// Skips JSON whitespace: space, tab, line feed, carriage return.
     #[inline(always)]
     fn skip_ws(&mut self) {
+        self.skip_ws_peek();
+    }
+
+    /// [`Parser::skip_ws`], then [`Parser::peek`]: the byte after the whitespace, read once.
+    #[inline(always)]
+    fn skip_ws_peek(&mut self) -> Option<u8> {
         let bytes = self.src.as_bytes();
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(self.pos) {
-            self.pos += 1;
+        loop {
+            match bytes.get(self.pos) {
+                Some(b' ' | b'\n' | b'\r' | b'\t') => self.pos += 1,
+                b => return b.copied(),
+            }
         }
     }
 
@@ -1246,8 +1255,7 @@ impl<'a> Parser<'a> {
         }
         let key = self.string()?;
         let close = self.pos.saturating_sub(1);
-        self.skip_ws();
-        if self.peek() != Some(b':') {
+        if self.skip_ws_peek() != Some(b':') {
             return Err(self.unexpected(Expected::Colon));
         }
         self.pos += 1;
@@ -1726,8 +1734,7 @@ impl<'a> Reader<'a> {
             }
             Expected::KeyOrEnd
         } else {
-            self.p.skip_ws();
-            match self.p.peek() {
+            match self.p.skip_ws_peek() {
                 Some(b',') => {
                     self.p.pos += 1;
                     self.p.skip_ws();
@@ -3448,6 +3455,8 @@ mod tests {
             let depth = 1 + round % 9;
             let parsed = parse_with(&text, &ParseOptions { max_depth: depth });
             assert_eq!(reader_accepts(&text, depth), parsed.is_ok(), "{text:?} at depth {depth}");
+            let object = text.trim_start().starts_with('{');
+            assert_eq!(reader_accepts_checked(&text, round % 2), parse(&text).is_ok() && object, "{text:?}");
             if let Ok(v) = parsed {
                 accepted += 1;
                 let mut r = Reader::new(&text, depth);
@@ -3472,6 +3481,9 @@ mod tests {
             mutate(&mut bytes, &mut rng, |r| b"{}[]\",: 0ab\\"[r.below(12)]);
             let Ok(text) = std::str::from_utf8(&bytes) else { continue };
             assert_eq!(reader_accepts(text, 128), parse(text).is_ok(), "{text}");
+            // (unchecked before the first key or after it: always before a duplicate is read)
+            let at = rng.below(2);
+            assert_eq!(reader_accepts_checked(text, at), parse(text).is_ok() && text.starts_with('{'), "{text} at {at}");
             let mut r = Reader::new(text, 128);
             let v = r.value();
             assert_eq!(r.finish(), parse(text).is_ok(), "{text}");
@@ -3499,6 +3511,83 @@ mod tests {
         let ok = format!("{{{}}}", many.join(","));
         let dup = format!("{{{},\"k7\":0}}", many.join(","));
         assert!(reader_accepts(&ok, 128) && !reader_accepts(&dup, 128));
+    }
+
+    /// Reads the top object with [`Reader::keys_checked`], calling [`Reader::check_keys`] just before the
+    /// key at `at` (never when `at` is past the keys): whether the text is accepted.
+    fn reader_accepts_checked(text: &str, at: usize) -> bool {
+        let mut r = Reader::new(text, 128);
+        if !r.object() {
+            return false;
+        }
+        r.keys_checked();
+        let mut i = 0;
+        loop {
+            if i == at {
+                r.check_keys();
+            }
+            if r.next_key().is_none() {
+                break;
+            }
+            r.skip();
+            i += 1;
+        }
+        r.finish()
+    }
+
+    #[test]
+    fn reader_checked_objects_find_duplicates_once_unchecked() {
+        let texts = [
+            r#"{"a":1,"b":{"x":1,"y":2},"c":[{"a":1}],"a":2}"#,
+            r#"{"a":1,"b":2,"c":3}"#,
+            r#"{ "a" : 1 , "\u0062" : {"b":1,"b":2} }"#,
+            r#"{"a":1,"\u0061":2}"#,
+            r#"{"é":1,"e\u0301":2,"\u00e9":3}"#,
+            r#"{"k\"":1,"k\\":2,"k\"":3}"#,
+            r#"{"x":"}","y":"{\"","x":[]}"#,
+            r#"{}"#,
+        ];
+        for text in texts {
+            let parsed = parse(text).is_ok();
+            assert_eq!(reader_accepts(text, 8), parsed, "{text}");
+            for at in 0..6 {
+                let mut keys = 0;
+                Reader::new(text, 8).scan_keys(|_| keys += 1);
+                if at <= keys {
+                    // Unchecked at any key (or at the end): exactly the parser's answer.
+                    assert_eq!(reader_accepts_checked(text, at), parsed, "{text} at {at}");
+                }
+            }
+        }
+        // Left checked: the caller finds the duplicates, the reader does not compare the keys.
+        let mut r = Reader::new(r#"{"a":1,"a":2}"#, 8);
+        assert!(r.object());
+        r.keys_checked();
+        while r.next_key().is_some() {
+            r.skip();
+        }
+        assert!(r.finish());
+        // Nested objects that are not checked still record and compare their keys.
+        assert!(!reader_accepts_checked(r#"{"a":{"b":1,"b":2},"c":1}"#, 9));
+        assert!(reader_accepts_checked(r#"{"a":{"b":1,"c":2},"a":1}"#, 9));
+    }
+
+    #[test]
+    fn reader_keys_with_whitespace_escapes_and_cuts_everywhere() {
+        let text = "{\"a\":1,\"b\\u0063\":{\"\u{e9}t\u{e9}\":[\"x\",{}],\"\\\"\":null},\"c\":{\"d\":true}}";
+        assert!(parse(text).is_ok() && reader_accepts(text, 8));
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        for &(at, _) in &chars {
+            // whitespace of every kind between any two characters (inside a string it is part of it)
+            for ws in [" ", "\t", "\r\n ", "\u{a0}"] {
+                let t = format!("{}{ws}{}", &text[..at], &text[at..]);
+                assert_eq!(reader_accepts(&t, 8), parse(&t).is_ok(), "{t:?}");
+            }
+            // a control character, and the text cut there
+            let t = format!("{}\u{1}{}", &text[..at], &text[at..]);
+            assert_eq!(reader_accepts(&t, 8), parse(&t).is_ok(), "{t:?}");
+            assert!(!reader_accepts(&text[..at], 8) && parse(&text[..at]).is_err(), "{:?}", &text[..at]);
+        }
     }
 
     #[test]
