@@ -116,22 +116,29 @@ fn invalid_context_json() -> String {
 
 #[wasm_bindgen]
 impl WasmEngine {
-    /// Loads a snapshot. Throws an `Error` whose message is JSON: `{"message", "problems": [{"path","message"}]}`.
-    #[wasm_bindgen(constructor)]
-    pub fn new(json: &str, now_ms: Option<f64>, limits: Option<String>) -> Result<WasmEngine, JsError> {
-        WasmEngine::from_bytes(json.as_bytes(), now_ms, limits)
+    /// Loads a snapshot from its UTF-8 bytes (checked); `undefined` when it is refused, and then
+    /// [`load_error`] gives the problems. JS encodes the text with `TextEncoder` (native code) rather
+    /// than through the glue's string copy, a JS loop over every character that costs a cold process
+    /// ~15 ms for 350 KB. (No `Result`: a thrown `JsError` would bring wasm-bindgen's externref table
+    /// and its glue into the runtime, docs/wasm-size.md.)
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(json: &[u8], now_ms: Option<f64>, limits: Option<String>) -> Option<WasmEngine> {
+        match WasmEngine::load(json, now_ms, limits) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                LOAD_ERROR.with(|l| *l.borrow_mut() = e);
+                None
+            }
+        }
     }
 
-    /// As the constructor, from the snapshot's UTF-8 bytes (checked). JS encodes the text with
-    /// `TextEncoder` (native code) rather than through the glue's string copy, a JS loop over every
-    /// character that costs a cold process ~15 ms for 350 KB.
-    #[wasm_bindgen(js_name = fromBytes)]
-    pub fn from_bytes(json: &[u8], now_ms: Option<f64>, limits: Option<String>) -> Result<WasmEngine, JsError> {
+    /// Loads a snapshot, or gives the load error's JSON: `{"message", "problems": [{"path","message"}]}`.
+    fn load(json: &[u8], now_ms: Option<f64>, limits: Option<String>) -> Result<WasmEngine, String> {
         let limits = limits_of(limits).map_err(|m| {
             let mut out = String::from("{\"message\":");
             write_string(&mut out, &m);
             out.push_str(",\"problems\":[]}");
-            JsError::new(&out)
+            out
         })?;
         let opts = crate::LoadOptions { now_ms: now_ms.map(ms), limits };
         match Engine::from_slice(json, &opts) {
@@ -154,7 +161,7 @@ impl WasmEngine {
                     out.push('}');
                 }
                 out.push_str("]}");
-                Err(JsError::new(&out))
+                Err(out)
             }
         }
     }
@@ -283,11 +290,6 @@ impl WasmEngine {
         self.scratch.as_ptr() as usize
     }
 
-    /// Evaluates flag `flag` for the context in `scratch[..len]`: a packed result (bits 0–3 reason,
-    /// 4–15 variant + 1, 16–31 rule + 1), or `0xFFFFFFFF` (call `detailJson`).
-    pub fn eval(&self, flag: u32, now_ms: f64, len: usize) -> u32 {
-        packed(&self.engine, self.scratch.get(..len).unwrap_or(&[]), self.slots, flag, now_ms)
-    }
 
     /// Evaluates every flag; returns the address of one packed `u32` per flag.
     #[wasm_bindgen(js_name = evalAll)]
@@ -337,6 +339,14 @@ impl WasmEngine {
         }
         let bytes = ctx.bytes.get(..ctx.len).unwrap_or(&[]);
         with_slots(bytes, self.slots, |s| self.engine.evaluate_slots(flag, s, ms(now_ms)).to_json()).unwrap_or_else(invalid_context_json)
+    }
+}
+
+impl WasmEngine {
+    /// Evaluates flag `flag` for the context in `scratch[..len]`: a packed result (bits 0–3 reason,
+    /// 4–15 variant + 1, 16–31 rule + 1), or `0xFFFFFFFF` (call `detailJson`).
+    pub fn eval(&self, flag: u32, now_ms: f64, len: usize) -> u32 {
+        packed(&self.engine, self.scratch.get(..len).unwrap_or(&[]), self.slots, flag, now_ms)
     }
 }
 
@@ -460,6 +470,18 @@ impl WasmContext {
         self.valid = with_slots(bytes, self.slots, |_| ()).is_some();
         self.valid
     }
+}
+
+std::thread_local! {
+    /// The JSON of the last refused `fromBytes` (taken by [`load_error`]).
+    static LOAD_ERROR: core::cell::RefCell<String> = const { core::cell::RefCell::new(String::new()) };
+}
+
+/// Why the last `fromBytes` gave no engine, as JSON: `{"message", "problems": [{"path","message"}]}`
+/// (taken: a second call gives "").
+#[wasm_bindgen(js_name = loadError)]
+pub fn load_error() -> String {
+    LOAD_ERROR.with(|l| core::mem::take(&mut *l.borrow_mut()))
 }
 
 /// The bucket (0–99,999) of `unit` for `salt` (spec §5), for the published vectors.

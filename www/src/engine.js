@@ -9,7 +9,7 @@
 // type/time/constant word per flag, and the encoder. A flag's variants, values and metadata are read
 // from wasm on its first use (`_flag`), then kept.
 
-import { initSync as glueInitSync, WasmEngine, WasmLoader, bucket as wasmBucket } from "../pkg/edgeflag.js";
+import { initSync as glueInitSync, WasmEngine, WasmLoader, bucket as wasmBucket, loadError } from "../pkg/edgeflag.js";
 import { platform, wasmModule } from "./platform.js";
 import { regexMemory } from "./regex.js";
 import { MemoryViews, compileAttrs, encodeContext, needed } from "./encode.js";
@@ -247,7 +247,9 @@ export class Engine {
     let w = json.length > CHUNK ? loadChunked(json, now, limits) : undefined;
     if (w === undefined) {
       try {
+        // undefined: refused; loadError() is the problems' JSON (thrown here, as a trap would be).
         w = WasmEngine.fromBytes(json, now, limits);
+        if (w === undefined) throw loadError();
       } catch (e) {
         throw snapshotError(e);
       }
