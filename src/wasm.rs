@@ -126,7 +126,9 @@ impl WasmEngine {
         match WasmEngine::load(json, now_ms, limits) {
             Ok(w) => Some(w),
             Err(e) => {
-                LOAD_ERROR.with(|l| *l.borrow_mut() = e);
+                if let Ok(mut l) = LOAD_ERROR.lock() {
+                    *l = e;
+                }
                 None
             }
         }
@@ -472,16 +474,14 @@ impl WasmContext {
     }
 }
 
-std::thread_local! {
-    /// The JSON of the last refused `fromBytes` (taken by [`load_error`]).
-    static LOAD_ERROR: core::cell::RefCell<String> = const { core::cell::RefCell::new(String::new()) };
-}
+/// The JSON of the last refused `fromBytes` (taken by [`load_error`]).
+static LOAD_ERROR: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
 
 /// Why the last `fromBytes` gave no engine, as JSON: `{"message", "problems": [{"path","message"}]}`
 /// (taken: a second call gives "").
 #[wasm_bindgen(js_name = loadError)]
 pub fn load_error() -> String {
-    LOAD_ERROR.with(|l| core::mem::take(&mut *l.borrow_mut()))
+    LOAD_ERROR.lock().map(|mut l| core::mem::take(&mut *l)).unwrap_or_default()
 }
 
 /// The bucket (0–99,999) of `unit` for `salt` (spec §5), for the published vectors.
