@@ -143,12 +143,11 @@ mod tests {
 
     #[test]
     fn longer_texts() {
+        // Knuth's MMIX linear congruential generator, its high bits.
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            x >> 33
         };
         for _ in 0..20_000 {
             let hl = (next() % 200) as usize;
