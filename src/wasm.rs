@@ -425,7 +425,8 @@ impl WasmEngine {
 /// ordinary way (`fromBytes`): a problem, which that load reports with its line, column and path.
 #[wasm_bindgen]
 pub struct WasmLoader {
-    load: crate::plan::Chunked,
+    /// `None` once finished.
+    load: Option<crate::plan::Chunked>,
 }
 
 #[wasm_bindgen]
@@ -438,18 +439,20 @@ impl WasmLoader {
         if parsed.is_err() {
             load.refuse();
         }
-        WasmLoader { load }
+        WasmLoader { load: Some(load) }
     }
 
     /// The next bytes of the text; `false`: the load failed (stop, and load the text with `fromBytes`).
     pub fn push(&mut self, bytes: &[u8]) -> bool {
-        self.load.push(bytes);
-        !self.load.failed()
+        let Some(load) = &mut self.load else { return false };
+        load.push(bytes);
+        !load.failed()
     }
 
-    /// The engine, once every byte was pushed; `undefined`: load the text with `fromBytes`.
-    pub fn finish(self) -> Option<WasmEngine> {
-        let engine = Engine::from_plan(self.load.finish()?);
+    /// The engine, once every byte was pushed; `undefined`: load the text with `fromBytes`. The loader is
+    /// spent (JS frees it; `&mut self` rather than `self`, whose glue takes the object over: 110 B of wasm).
+    pub fn finish(&mut self) -> Option<WasmEngine> {
+        let engine = Engine::from_plan(self.load.take()?.finish()?);
         let slots = engine.attribute_paths().len();
         Some(WasmEngine { engine, scratch: Vec::with_capacity(256), all: Vec::new(), slots })
     }

@@ -187,7 +187,9 @@ function loadChunked(json, now, limits) {
       return undefined;
     }
   }
-  return l.finish();
+  const w = l.finish(); // the loader is spent (finish borrows it: no glue to take it over)
+  l.free();
+  return w;
 }
 
 function textOf(input) {
