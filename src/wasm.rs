@@ -134,40 +134,6 @@ impl WasmEngine {
         }
     }
 
-    /// Loads a snapshot, or gives the load error's JSON: `{"message", "problems": [{"path","message"}]}`.
-    fn load(json: &[u8], now_ms: Option<f64>, limits: Option<String>) -> Result<WasmEngine, String> {
-        let limits = limits_of(limits).map_err(|m| {
-            let mut out = String::from("{\"message\":");
-            write_string(&mut out, &m);
-            out.push_str(",\"problems\":[]}");
-            out
-        })?;
-        let opts = crate::LoadOptions { now_ms: now_ms.map(ms), limits };
-        match Engine::from_slice(json, &opts) {
-            Ok(engine) => {
-                let slots = engine.attribute_paths().len();
-                Ok(WasmEngine { engine, scratch: Vec::with_capacity(256), all: Vec::new(), slots })
-            }
-            Err(e) => {
-                let mut out = String::from("{\"message\":");
-                write_string(&mut out, &e.message());
-                out.push_str(",\"problems\":[");
-                for (i, p) in e.errors().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push_str("{\"path\":");
-                    write_string(&mut out, &p.path);
-                    out.push_str(",\"message\":");
-                    write_string(&mut out, &p.message);
-                    out.push('}');
-                }
-                out.push_str("]}");
-                Err(out)
-            }
-        }
-    }
-
     /// What JS needs at once per snapshot, as JSON (see `docs/ARCHITECTURE.md`): schema, version,
     /// environment, publishedAt, metadata, attribute paths, flag keys (`flags`, by index) and warnings. Per-flag
     /// facts are in `flagTable`, per-flag details (variants, values, metadata) in `flagJson`.
@@ -314,8 +280,7 @@ impl WasmEngine {
     /// prerequisite, metadata).
     #[wasm_bindgen(js_name = detailJson)]
     pub fn detail_json(&self, flag: u32, now_ms: f64, len: usize) -> String {
-        let bytes = self.scratch.get(..len).unwrap_or(&[]);
-        with_slots(bytes, self.slots, |s| self.engine.evaluate_slots(flag, s, ms(now_ms)).to_json()).unwrap_or_else(invalid_context_json)
+        self.detail(self.scratch.get(..len).unwrap_or(&[]), flag, now_ms)
     }
 
     /// A bound context for repeated reads.
@@ -339,8 +304,7 @@ impl WasmEngine {
         if !ctx.valid || ctx.slots != self.slots {
             return invalid_context_json();
         }
-        let bytes = ctx.bytes.get(..ctx.len).unwrap_or(&[]);
-        with_slots(bytes, self.slots, |s| self.engine.evaluate_slots(flag, s, ms(now_ms)).to_json()).unwrap_or_else(invalid_context_json)
+        self.detail(ctx.bytes.get(..ctx.len).unwrap_or(&[]), flag, now_ms)
     }
 }
 
@@ -349,6 +313,46 @@ impl WasmEngine {
     /// 4–15 variant + 1, 16–31 rule + 1), or `0xFFFFFFFF` (call `detailJson`).
     pub fn eval(&self, flag: u32, now_ms: f64, len: usize) -> u32 {
         packed(&self.engine, self.scratch.get(..len).unwrap_or(&[]), self.slots, flag, now_ms)
+    }
+
+    /// Loads a snapshot, or gives the load error's JSON: `{"message", "problems": [{"path","message"}]}`.
+    fn load(json: &[u8], now_ms: Option<f64>, limits: Option<String>) -> Result<WasmEngine, String> {
+        let limits = limits_of(limits).map_err(|m| {
+            let mut out = String::from("{\"message\":");
+            write_string(&mut out, &m);
+            out.push_str(",\"problems\":[]}");
+            out
+        })?;
+        let opts = crate::LoadOptions { now_ms: now_ms.map(ms), limits };
+        match Engine::from_slice(json, &opts) {
+            Ok(engine) => {
+                let slots = engine.attribute_paths().len();
+                Ok(WasmEngine { engine, scratch: Vec::with_capacity(256), all: Vec::new(), slots })
+            }
+            Err(e) => {
+                let mut out = String::from("{\"message\":");
+                write_string(&mut out, &e.message());
+                out.push_str(",\"problems\":[");
+                for (i, p) in e.errors().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str("{\"path\":");
+                    write_string(&mut out, &p.path);
+                    out.push_str(",\"message\":");
+                    write_string(&mut out, &p.message);
+                    out.push('}');
+                }
+                out.push_str("]}");
+                Err(out)
+            }
+        }
+    }
+
+    /// The full result of flag `flag` for the encoded context `bytes`, as JSON (`detailJson`,
+    /// `detailBoundJson`: one instance of `with_slots` for both).
+    fn detail(&self, bytes: &[u8], flag: u32, now_ms: f64) -> String {
+        with_slots(bytes, self.slots, |s| self.engine.evaluate_slots(flag, s, ms(now_ms)).to_json()).unwrap_or_else(invalid_context_json)
     }
 }
 
