@@ -171,18 +171,9 @@ impl WasmEngine {
             }
             write_string(&mut out, key);
         }
-        out.push_str("],\"warnings\":[");
-        for (i, p) in e.warnings().iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str("{\"path\":");
-            write_string(&mut out, &p.path);
-            out.push_str(",\"message\":");
-            write_string(&mut out, &p.message);
-            out.push('}');
-        }
-        out.push_str("]}");
+        out.push_str("],\"warnings\":");
+        problems(&mut out, e.warnings(), None);
+        out.push('}');
         out
     }
 
@@ -332,18 +323,9 @@ impl WasmEngine {
             Err(e) => {
                 let mut out = String::from("{\"message\":");
                 write_string(&mut out, &e.message());
-                out.push_str(",\"problems\":[");
-                for (i, p) in e.errors().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push_str("{\"path\":");
-                    write_string(&mut out, &p.path);
-                    out.push_str(",\"message\":");
-                    write_string(&mut out, &p.message);
-                    out.push('}');
-                }
-                out.push_str("]}");
+                out.push_str(",\"problems\":");
+                problems(&mut out, &e.problems, Some(crate::error::Severity::Error));
+                out.push('}');
                 Err(out)
             }
         }
@@ -504,6 +486,23 @@ fn limits_of(limits: Option<String>) -> Result<crate::Limits, String> {
         Some(l) => crate::Limits::from_json(&l),
         None => Ok(crate::Limits::default()),
     }
+}
+
+/// Appends the problems of `list` (of severity `only`, else all) as a JSON array of `{"path","message"}`
+/// objects (`meta`'s warnings, a refused load's errors).
+fn problems(out: &mut String, list: &[crate::error::Problem], only: Option<crate::error::Severity>) {
+    out.push('[');
+    for p in list.iter().filter(|p| only.is_none_or(|s| p.severity == s)) {
+        if !out.ends_with('[') {
+            out.push(',');
+        }
+        out.push_str("{\"path\":");
+        write_string(out, &p.path);
+        out.push_str(",\"message\":");
+        write_string(out, &p.message);
+        out.push('}');
+    }
+    out.push(']');
 }
 
 fn opt(out: &mut String, s: Option<&str>) {
