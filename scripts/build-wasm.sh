@@ -216,12 +216,14 @@ if command -v node >/dev/null 2>&1; then
       const glue = await import(dir + "/smoke.js?" + file);
       const exports = glue.initSync({ module: readFileSync(dir + "/" + file) });
       regex.regexMemory(exports.memory); // as engine.js does
-      const e = new glue.WasmEngine(snapshot, 0);
+      const load = (text) => glue.WasmEngine.fromBytes(new TextEncoder().encode(text), 0);
+      const e = load(snapshot);
       if (!JSON.parse(e.meta()).flags.length) throw new Error(file + ": no flags");
       if ((typeof exports.wasmengine_explainJson === "function") !== explain) throw new Error(file + ": explainJson " + (explain ? "missing" : "present"));
       if (explain && !JSON.parse(e.explainJson(0, 0, 0))) throw new Error(file + ": no trace");
       e.free();
-      new glue.WasmEngine(matching, 0).free(); // compiles a regex in the regular-expression module
+      load(matching).free(); // compiles a regex in the regular-expression module
+      if (load("{") !== undefined || !JSON.parse(glue.loadError()).message) throw new Error(file + ": a refused text gives no loadError");
     }
     if (regex.regexLive() !== 0) throw new Error("a regex outlived its engine");
     if (!regex.regexReady()) throw new Error("the regular-expression module did not load");

@@ -43,7 +43,7 @@ fn compile_regex(pattern: &str, ignore_case: bool, cap: usize) -> Result<(Regex,
         let limit = size.min(cap);
         match Regex::new(pattern, ignore_case, limit) {
             Ok(r) => return Ok((r, limit)),
-            Err(RegexError::Invalid(e)) if limit < cap && e.contains("size limit") => size = size.saturating_mul(2),
+            Err(RegexError::Invalid(e)) if limit < cap && crate::substring::contains(&e, "size limit") => size = size.saturating_mul(2),
             Err(e) => return Err(e),
         }
     }
@@ -510,7 +510,7 @@ impl Matcher {
                     ops.iter().any(|o| match kind {
                         StrKind::StartsWith => s.starts_with(&**o),
                         StrKind::EndsWith => s.ends_with(&**o),
-                        StrKind::Contains => s.contains(&**o),
+                        StrKind::Contains => crate::substring::contains(s, o),
                     })
                 };
                 if self.ignore_case {
@@ -794,7 +794,7 @@ fn compile_other<'v>(
                             charged += size;
                             res.push(r);
                         }
-                        Err(RegexError::Invalid(e)) if e.contains("size limit") => p.error(
+                        Err(RegexError::Invalid(e)) if crate::substring::contains(&e, "size limit") => p.error(
                             op_path,
                             crate::message::msg!(
                                 "regular expression compiles to more than ",

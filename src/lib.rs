@@ -48,6 +48,7 @@ mod regex;
 pub mod semver;
 pub mod set;
 pub mod snapshot;
+mod substring;
 pub mod time;
 pub mod validate;
 #[cfg(target_arch = "wasm32")]

@@ -327,6 +327,12 @@ impl fmt::Display for DecimalError {
 
 impl std::error::Error for DecimalError {}
 
+/// `bytes` before and after the first byte that `at` accepts (that byte in neither), if one does.
+fn split_once(bytes: &[u8], at: impl Fn(u8) -> bool) -> Option<(&[u8], &[u8])> {
+    let i = bytes.iter().position(|&b| at(b))?;
+    Some((bytes.get(..i).unwrap_or_default(), bytes.get(i + 1..).unwrap_or_default()))
+}
+
 /// Converts the exact decimal value of a JSON number's text into thousandths,
 /// with integer arithmetic only.
 ///
@@ -359,12 +365,12 @@ pub fn decimal_thousandths(text: &str) -> Result<u64, DecimalError> {
         Some((b'-', rest)) => (true, rest),
         _ => (false, bytes),
     };
-    let mut parts = rest.splitn(2, |&b| b == b'e' || b == b'E');
-    let mantissa = parts.next().unwrap_or_default();
-    let exponent = parts.next().map_or(0, parse_exponent);
-    let mut halves = mantissa.splitn(2, |&b| b == b'.');
-    let int_digits = halves.next().unwrap_or_default();
-    let frac_digits = halves.next().unwrap_or_default();
+    // Split by position rather than `splitn` (two `SplitN` iterators in the wasm build, docs/wasm-size.md).
+    let (mantissa, exponent) = match split_once(rest, |b| b == b'e' || b == b'E') {
+        Some((m, e)) => (m, parse_exponent(e)),
+        None => (rest, 0),
+    };
+    let (int_digits, frac_digits) = split_once(mantissa, |b| b == b'.').unwrap_or((mantissa, &[]));
 
     // The mantissa's digits, read as one integer D, with the value being
     // D × 10^(exponent - frac_digits.len()). Leading zeros are skipped and

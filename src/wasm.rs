@@ -116,45 +116,20 @@ fn invalid_context_json() -> String {
 
 #[wasm_bindgen]
 impl WasmEngine {
-    /// Loads a snapshot. Throws an `Error` whose message is JSON: `{"message", "problems": [{"path","message"}]}`.
-    #[wasm_bindgen(constructor)]
-    pub fn new(json: &str, now_ms: Option<f64>, limits: Option<String>) -> Result<WasmEngine, JsError> {
-        WasmEngine::from_bytes(json.as_bytes(), now_ms, limits)
-    }
-
-    /// As the constructor, from the snapshot's UTF-8 bytes (checked). JS encodes the text with
-    /// `TextEncoder` (native code) rather than through the glue's string copy, a JS loop over every
-    /// character that costs a cold process ~15 ms for 350 KB.
+    /// Loads a snapshot from its UTF-8 bytes (checked); `undefined` when it is refused, and then
+    /// [`load_error`] gives the problems. JS encodes the text with `TextEncoder` (native code) rather
+    /// than through the glue's string copy, a JS loop over every character that costs a cold process
+    /// ~15 ms for 350 KB. (No `Result`: a thrown `JsError` would bring wasm-bindgen's externref table
+    /// and its glue into the runtime, docs/wasm-size.md.)
     #[wasm_bindgen(js_name = fromBytes)]
-    pub fn from_bytes(json: &[u8], now_ms: Option<f64>, limits: Option<String>) -> Result<WasmEngine, JsError> {
-        let limits = limits_of(limits).map_err(|m| {
-            let mut out = String::from("{\"message\":");
-            write_string(&mut out, &m);
-            out.push_str(",\"problems\":[]}");
-            JsError::new(&out)
-        })?;
-        let opts = crate::LoadOptions { now_ms: now_ms.map(ms), limits };
-        match Engine::from_slice(json, &opts) {
-            Ok(engine) => {
-                let slots = engine.attribute_paths().len();
-                Ok(WasmEngine { engine, scratch: Vec::with_capacity(256), all: Vec::new(), slots })
-            }
+    pub fn from_bytes(json: &[u8], now_ms: Option<f64>, limits: Option<String>) -> Option<WasmEngine> {
+        match WasmEngine::load(json, now_ms, limits) {
+            Ok(w) => Some(w),
             Err(e) => {
-                let mut out = String::from("{\"message\":");
-                write_string(&mut out, &e.message());
-                out.push_str(",\"problems\":[");
-                for (i, p) in e.errors().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    out.push_str("{\"path\":");
-                    write_string(&mut out, &p.path);
-                    out.push_str(",\"message\":");
-                    write_string(&mut out, &p.message);
-                    out.push('}');
+                if let Ok(mut l) = LOAD_ERROR.lock() {
+                    *l = e;
                 }
-                out.push_str("]}");
-                Err(JsError::new(&out))
+                None
             }
         }
     }
@@ -196,18 +171,9 @@ impl WasmEngine {
             }
             write_string(&mut out, key);
         }
-        out.push_str("],\"warnings\":[");
-        for (i, p) in e.warnings().iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str("{\"path\":");
-            write_string(&mut out, &p.path);
-            out.push_str(",\"message\":");
-            write_string(&mut out, &p.message);
-            out.push('}');
-        }
-        out.push_str("]}");
+        out.push_str("],\"warnings\":");
+        problems(&mut out, e.warnings(), None);
+        out.push('}');
         out
     }
 
@@ -283,11 +249,6 @@ impl WasmEngine {
         self.scratch.as_ptr() as usize
     }
 
-    /// Evaluates flag `flag` for the context in `scratch[..len]`: a packed result (bits 0–3 reason,
-    /// 4–15 variant + 1, 16–31 rule + 1), or `0xFFFFFFFF` (call `detailJson`).
-    pub fn eval(&self, flag: u32, now_ms: f64, len: usize) -> u32 {
-        packed(&self.engine, self.scratch.get(..len).unwrap_or(&[]), self.slots, flag, now_ms)
-    }
 
     /// Evaluates every flag; returns the address of one packed `u32` per flag.
     #[wasm_bindgen(js_name = evalAll)]
@@ -310,8 +271,7 @@ impl WasmEngine {
     /// prerequisite, metadata).
     #[wasm_bindgen(js_name = detailJson)]
     pub fn detail_json(&self, flag: u32, now_ms: f64, len: usize) -> String {
-        let bytes = self.scratch.get(..len).unwrap_or(&[]);
-        with_slots(bytes, self.slots, |s| self.engine.evaluate_slots(flag, s, ms(now_ms)).to_json()).unwrap_or_else(invalid_context_json)
+        self.detail(self.scratch.get(..len).unwrap_or(&[]), flag, now_ms)
     }
 
     /// A bound context for repeated reads.
@@ -335,7 +295,45 @@ impl WasmEngine {
         if !ctx.valid || ctx.slots != self.slots {
             return invalid_context_json();
         }
-        let bytes = ctx.bytes.get(..ctx.len).unwrap_or(&[]);
+        self.detail(ctx.bytes.get(..ctx.len).unwrap_or(&[]), flag, now_ms)
+    }
+}
+
+impl WasmEngine {
+    /// Evaluates flag `flag` for the context in `scratch[..len]`: a packed result (bits 0–3 reason,
+    /// 4–15 variant + 1, 16–31 rule + 1), or `0xFFFFFFFF` (call `detailJson`).
+    pub fn eval(&self, flag: u32, now_ms: f64, len: usize) -> u32 {
+        packed(&self.engine, self.scratch.get(..len).unwrap_or(&[]), self.slots, flag, now_ms)
+    }
+
+    /// Loads a snapshot, or gives the load error's JSON: `{"message", "problems": [{"path","message"}]}`.
+    fn load(json: &[u8], now_ms: Option<f64>, limits: Option<String>) -> Result<WasmEngine, String> {
+        let limits = limits_of(limits).map_err(|m| {
+            let mut out = String::from("{\"message\":");
+            write_string(&mut out, &m);
+            out.push_str(",\"problems\":[]}");
+            out
+        })?;
+        let opts = crate::LoadOptions { now_ms: now_ms.map(ms), limits };
+        match Engine::from_slice(json, &opts) {
+            Ok(engine) => {
+                let slots = engine.attribute_paths().len();
+                Ok(WasmEngine { engine, scratch: Vec::with_capacity(256), all: Vec::new(), slots })
+            }
+            Err(e) => {
+                let mut out = String::from("{\"message\":");
+                write_string(&mut out, &e.message());
+                out.push_str(",\"problems\":");
+                problems(&mut out, &e.problems, Some(crate::error::Severity::Error));
+                out.push('}');
+                Err(out)
+            }
+        }
+    }
+
+    /// The full result of flag `flag` for the encoded context `bytes`, as JSON (`detailJson`,
+    /// `detailBoundJson`: one instance of `with_slots` for both).
+    fn detail(&self, bytes: &[u8], flag: u32, now_ms: f64) -> String {
         with_slots(bytes, self.slots, |s| self.engine.evaluate_slots(flag, s, ms(now_ms)).to_json()).unwrap_or_else(invalid_context_json)
     }
 }
@@ -413,7 +411,8 @@ impl WasmEngine {
 /// ordinary way (`fromBytes`): a problem, which that load reports with its line, column and path.
 #[wasm_bindgen]
 pub struct WasmLoader {
-    load: crate::plan::Chunked,
+    /// `None` once finished.
+    load: Option<crate::plan::Chunked>,
 }
 
 #[wasm_bindgen]
@@ -426,18 +425,20 @@ impl WasmLoader {
         if parsed.is_err() {
             load.refuse();
         }
-        WasmLoader { load }
+        WasmLoader { load: Some(load) }
     }
 
     /// The next bytes of the text; `false`: the load failed (stop, and load the text with `fromBytes`).
     pub fn push(&mut self, bytes: &[u8]) -> bool {
-        self.load.push(bytes);
-        !self.load.failed()
+        let Some(load) = &mut self.load else { return false };
+        load.push(bytes);
+        !load.failed()
     }
 
-    /// The engine, once every byte was pushed; `undefined`: load the text with `fromBytes`.
-    pub fn finish(self) -> Option<WasmEngine> {
-        let engine = Engine::from_plan(self.load.finish()?);
+    /// The engine, once every byte was pushed; `undefined`: load the text with `fromBytes`. The loader is
+    /// spent (JS frees it; `&mut self` rather than `self`, whose glue takes the object over: 110 B of wasm).
+    pub fn finish(&mut self) -> Option<WasmEngine> {
+        let engine = Engine::from_plan(self.load.take()?.finish()?);
         let slots = engine.attribute_paths().len();
         Some(WasmEngine { engine, scratch: Vec::with_capacity(256), all: Vec::new(), slots })
     }
@@ -462,6 +463,16 @@ impl WasmContext {
     }
 }
 
+/// The JSON of the last refused `fromBytes` (taken by [`load_error`]).
+static LOAD_ERROR: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+/// Why the last `fromBytes` gave no engine, as JSON: `{"message", "problems": [{"path","message"}]}`
+/// (taken: a second call gives "").
+#[wasm_bindgen(js_name = loadError)]
+pub fn load_error() -> String {
+    LOAD_ERROR.lock().map(|mut l| core::mem::take(&mut *l)).unwrap_or_default()
+}
+
 /// The bucket (0–99,999) of `unit` for `salt` (spec §5), for the published vectors.
 #[wasm_bindgen]
 pub fn bucket(salt: &str, unit: &str) -> u32 {
@@ -475,6 +486,23 @@ fn limits_of(limits: Option<String>) -> Result<crate::Limits, String> {
         Some(l) => crate::Limits::from_json(&l),
         None => Ok(crate::Limits::default()),
     }
+}
+
+/// Appends the problems of `list` (of severity `only`, else all) as a JSON array of `{"path","message"}`
+/// objects (`meta`'s warnings, a refused load's errors).
+fn problems(out: &mut String, list: &[crate::error::Problem], only: Option<crate::error::Severity>) {
+    out.push('[');
+    for p in list.iter().filter(|p| only.is_none_or(|s| p.severity == s)) {
+        if !out.ends_with('[') {
+            out.push(',');
+        }
+        out.push_str("{\"path\":");
+        write_string(out, &p.path);
+        out.push_str(",\"message\":");
+        write_string(out, &p.message);
+        out.push('}');
+    }
+    out.push(']');
 }
 
 fn opt(out: &mut String, s: Option<&str>) {

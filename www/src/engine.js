@@ -9,7 +9,7 @@
 // type/time/constant word per flag, and the encoder. A flag's variants, values and metadata are read
 // from wasm on its first use (`_flag`), then kept.
 
-import { initSync as glueInitSync, WasmEngine, WasmLoader, bucket as wasmBucket } from "../pkg/edgeflag.js";
+import { initSync as glueInitSync, WasmEngine, WasmLoader, bucket as wasmBucket, loadError } from "../pkg/edgeflag.js";
 import { platform, wasmModule } from "./platform.js";
 import { regexMemory } from "./regex.js";
 import { MemoryViews, compileAttrs, encodeContext, needed } from "./encode.js";
@@ -187,7 +187,9 @@ function loadChunked(json, now, limits) {
       return undefined;
     }
   }
-  return l.finish();
+  const w = l.finish(); // the loader is spent (finish borrows it: no glue to take it over)
+  l.free();
+  return w;
 }
 
 function textOf(input) {
@@ -247,7 +249,9 @@ export class Engine {
     let w = json.length > CHUNK ? loadChunked(json, now, limits) : undefined;
     if (w === undefined) {
       try {
+        // undefined: refused; loadError() is the problems' JSON (thrown here, as a trap would be).
         w = WasmEngine.fromBytes(json, now, limits);
+        if (w === undefined) throw loadError();
       } catch (e) {
         throw snapshotError(e);
       }
