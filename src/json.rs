@@ -2011,20 +2011,33 @@ fn top_escaped(open: &mut [Open], escaped: bool) {
 /// Whether two of the keys of one object are equal: `spans` locate their text in `src` (between the
 /// quotes, as written). Without escapes (`escaped` false) the texts are compared as they are; else
 /// they are decoded first (escapes in keys are rare).
+///
+/// Only the common case is here — up to [`LINEAR_KEYS`] keys without escapes, compared pairwise —
+/// so that this function, run at the close of most objects, stays small (a cold start's engine
+/// recompiles functions run per flag by their size); the rest is [`has_duplicate_general`].
 #[inline(never)]
 fn has_duplicate(src: &str, spans: &[(u32, u32)], escaped: bool) -> bool {
-    if !escaped && spans.len() <= LINEAR_KEYS {
-        let bytes = src.as_bytes();
-        let text = |&(a, b): &(u32, u32)| bytes.get(a as usize..b as usize).unwrap_or_default();
-        for (j, b) in spans.iter().enumerate() {
-            for a in spans.get(..j).unwrap_or_default() {
-                if a.1.wrapping_sub(a.0) == b.1.wrapping_sub(b.0) && text(a) == text(b) {
-                    return true;
-                }
+    if escaped || spans.len() > LINEAR_KEYS {
+        // Through a pointer, as in `Reader::close_object`: wasm-opt would inline the one call.
+        return std::hint::black_box(has_duplicate_general as fn(&str, &[(u32, u32)], bool) -> bool)(src, spans, escaped);
+    }
+    let bytes = src.as_bytes();
+    let text = |&(a, b): &(u32, u32)| bytes.get(a as usize..b as usize).unwrap_or_default();
+    for (j, b) in spans.iter().enumerate() {
+        for a in spans.get(..j).unwrap_or_default() {
+            if a.1.wrapping_sub(a.0) == b.1.wrapping_sub(b.0) && text(a) == text(b) {
+                return true;
             }
         }
-        return false;
     }
+    false
+}
+
+/// [`has_duplicate`] for keys with escapes or more than [`LINEAR_KEYS`] keys: decoded when
+/// `escaped`, then compared by [`has_duplicate_key`].
+#[cold]
+#[inline(never)]
+fn has_duplicate_general(src: &str, spans: &[(u32, u32)], escaped: bool) -> bool {
     let keys: Vec<Cow<'_, str>> = spans
         .iter()
         .map(|&(a, b)| {
@@ -2984,6 +2997,39 @@ mod tests {
         text.pop();
         text.push_str(&format!(",\"{}{:06}\": 0}}", "p".repeat(40), n / 3));
         assert!(matches!(kind(&text), ParseErrorKind::DuplicateKey(_)));
+    }
+
+    #[test]
+    fn reader_duplicate_check_agrees_with_pairwise_comparison_on_both_paths() {
+        // The small path (up to LINEAR_KEYS keys, no escape) and the general one (escaped or more
+        // keys), against a pairwise comparison of the decoded keys, over keys of one or two letters.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |m: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % m
+        };
+        for round in 0..400 {
+            let n = [2, 3, 4, LINEAR_KEYS, LINEAR_KEYS + 1, 40][round % 6];
+            let mut src = String::new();
+            let mut spans = Vec::new();
+            let mut decoded = Vec::new();
+            let escaped = round % 3 == 0;
+            for _ in 0..n {
+                let letters: String = (0..1 + next(2)).map(|_| char::from(b'a' + next(3 + n as u64) as u8)).collect();
+                let written = if escaped && next(2) == 0 { letters.replace('a', "\\u0061") } else { letters.clone() };
+                src.push('"');
+                let a = src.len() as u32;
+                src.push_str(&written);
+                spans.push((a, src.len() as u32));
+                src.push_str("\":1,");
+                decoded.push(letters);
+            }
+            let naive = (0..n).any(|j| (0..j).any(|i| decoded[i] == decoded[j]));
+            assert_eq!(has_duplicate(&src, &spans, escaped), naive, "round {round}: {src}");
+            assert_eq!(has_duplicate_general(&src, &spans, escaped), naive, "round {round}: {src}");
+        }
     }
 
     #[test]
