@@ -574,13 +574,13 @@ impl ParseErrorKind {
             }
             UnexpectedChar { found, expected } => {
                 out.push_str("unexpected character ");
-                push_char_debug(out, *found);
+                push_char(out, *found);
                 out.push_str(", expected ");
                 out.push_str(expected.as_str());
             }
             TrailingCharacters { found } => {
                 out.push_str("unexpected character ");
-                push_char_debug(out, *found);
+                push_char(out, *found);
                 out.push_str(" after the JSON value (only one value is allowed)");
             }
             TrailingComma => out.push_str("trailing comma (JSON does not allow one)"),
@@ -628,26 +628,53 @@ impl ParseErrorKind {
     }
 }
 
-/// Appends `c` as `{:?}` writes a `char`: in single quotes, escaped as `char::escape_debug` escapes
-/// it, except that a double quote stays as it is.
-fn push_char_debug(out: &mut String, c: char) {
-    out.push('\'');
-    if c == '"' {
-        out.push(c);
-    } else {
-        out.extend(c.escape_debug());
+/// Appends the character `c` of a JSON syntax error's message: a printable ASCII character in single quotes
+/// (`'\''` and `'\\'` escaped as Rust's `{:?}` writes them), any other character as its code point, `U+`
+/// and 4 to 6 upper-case hexadecimal digits (`U+000A`, `U+00E9`, `U+1F600`), as the message of a control
+/// character in a string has it. Invisible, combining and look-alike characters are then told apart without
+/// Unicode tables (core's `char::escape_debug` would bring them into the runtime `.wasm`: 3.1 KB gzip), and
+/// every build writes the same text whatever its Unicode version.
+fn push_char(out: &mut String, c: char) {
+    match c {
+        '\'' => out.push_str("'\\''"),
+        '\\' => out.push_str("'\\\\'"),
+        ' '..='~' => {
+            out.push('\'');
+            out.push(c);
+            out.push('\'');
+        }
+        _ => {
+            out.push_str("U+");
+            crate::message::push_hex(out, u32::from(c), 4);
+        }
     }
-    out.push('\'');
 }
 
 #[cfg(test)]
-mod char_debug_tests {
+mod char_tests {
     #[test]
-    fn as_debug_writes_it() {
-        for c in ['a', '"', '\'', '\\', '\n', '\t', '\0', '\u{7f}', 'é', '\u{301}', '\u{200b}', '\u{feff}', '😀', '\u{10ffff}', '\u{e000}'] {
+    fn printable_ascii_quoted_the_rest_as_code_points() {
+        let cases = [
+            ('a', "'a'"),
+            (' ', "' '"),
+            ('~', "'~'"),
+            ('"', "'\"'"),
+            ('\'', "'\\''"),
+            ('\\', "'\\\\'"),
+            ('\n', "U+000A"),
+            ('\0', "U+0000"),
+            ('\u{7f}', "U+007F"),
+            ('é', "U+00E9"),
+            ('\u{301}', "U+0301"),
+            ('\u{200b}', "U+200B"),
+            ('\u{feff}', "U+FEFF"),
+            ('😀', "U+1F600"),
+            ('\u{10ffff}', "U+10FFFF"),
+        ];
+        for (c, want) in cases {
             let mut s = String::new();
-            super::push_char_debug(&mut s, c);
-            assert_eq!(s, format!("{c:?}"));
+            super::push_char(&mut s, c);
+            assert_eq!(s, want, "{c:?}");
         }
     }
 }
