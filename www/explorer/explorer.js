@@ -3,7 +3,7 @@
 //
 // URL parameters: ?snapshot=<url>&user=<example user key>&context=<json>&now=<RFC 3339>#flag-<key>
 
-import { Engine, initWasm, initRegex, regexReady } from '../src/devtools.js'; // the devtools .wasm: explain()
+import { Engine, initWasm, initRegex, regexReady, mayUseRegex } from '../src/devtools.js'; // the devtools .wasm: explain()
 
 const params = new URLSearchParams(location.search);
 const $ = (id) => document.getElementById(id);
@@ -42,7 +42,7 @@ async function loadFromUrl(url) {
 async function loadText(text, source) {
   // The regular-expression module is fetched only for a snapshot that uses `matches`; if it cannot be, the
   // engine refuses the snapshot with a problem that says so.
-  if (!regexReady() && text.includes('"matches"')) await initRegex().catch(() => {});
+  if (!regexReady() && mayUseRegex(text)) await initRegex().catch(() => {});
   let engine;
   try {
     engine = Engine.fromJSON(text);

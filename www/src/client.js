@@ -2,7 +2,7 @@
 // ever throwing, and keeps it fresh from a URL (polling, conditional requests, retries)
 // without ever replacing it by something worse (invalid, unknown schema, older, conflicting).
 
-import { Engine, initWasm, initWasmSync, wasmReady, initRegex, initRegexSync, regexReady } from './engine.js';
+import { Engine, initWasm, initWasmSync, wasmReady, initRegex, initRegexSync, regexReady, mayUseRegex } from './engine.js';
 import { LoadError, loadSnapshot, DEFAULT_TIMEOUT, DEFAULT_MAX_BYTES, retryPolicy } from './loader.js';
 import { selectStorage, guardStorage, noStorage } from './cache.js';
 import { keyRing, fetchSignature, verifySnapshot, utf8 } from './verify.js';
@@ -651,11 +651,11 @@ function wasmReadySync(option) {
 }
 
 /**
- * Whether a snapshot `text` can be loaded now as far as regular expressions go: it does not mention "matches",
+ * Whether a snapshot `text` can be loaded now as far as regular expressions go: it cannot use `matches` (mayUseRegex),
  * or the regular-expression module is loaded (synchronously from disk here in Node, Deno and Bun).
  */
 function regexReadySync(text) {
-  if (regexReady() || typeof text !== 'string' || !text.includes('"matches"')) return true;
+  if (regexReady() || typeof text !== 'string' || !mayUseRegex(text)) return true;
   try { initRegexSync(); } catch { /* browsers and workers: initRegex() */ }
   return regexReady();
 }

@@ -83,7 +83,7 @@ export function initWasmSync(moduleOrBytes) {
   attach(exports);
 }
 
-export { initRegex, initRegexSync, regexReady } from "./regex.js";
+export { initRegex, initRegexSync, regexReady, mayUseRegex } from "./regex.js";
 
 /** Whether the WebAssembly module is ready. */
 export function wasmReady() {

@@ -54,6 +54,15 @@ export function initRegexSync(moduleOrBytes) {
   attach(source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source));
 }
 
+/**
+ * Whether a snapshot text may use `matches`, so that the regular-expression module must be loaded before it:
+ * it holds `"matches"`, or a `\u` escape (the operator's name may be spelled with escapes). Never false for a
+ * text that uses it; true for some that do not (at worst the module is loaded for nothing).
+ */
+export function mayUseRegex(text) {
+  return text.includes('"matches"') || text.includes("\\u");
+}
+
 /** Whether the regular-expression module is loaded. */
 export function regexReady() {
   return rx !== null;

@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Engine, initWasm, regexReady } from "../src/engine.node.js";
+import { Engine, initWasm, regexReady, mayUseRegex } from "../src/engine.node.js";
 import { regexLive } from "../src/regex.js";
 import { cli } from "./helpers/demo.js";
 
@@ -41,6 +41,19 @@ test("browser build without the module: a clear problem at the condition's path;
 
 test("browser build: a client whose bootstrap uses matches loads the module it is given first", () => {
   assert.deepEqual(child("bootstrap"), { versionAtOnce: null, version: 3, regexReady: true, value: true });
+});
+
+test("browser build: a bootstrap that spells `matches` with an escape waits for the module too", () => {
+  assert.deepEqual(child("escaped"), { versionAtOnce: null, version: 3, regexReady: true, value: true });
+});
+
+test("mayUseRegex: true for every text that can use matches (escapes included), false for plain ones", () => {
+  assert.equal(mayUseRegex('{"op":"matches"}'), true);
+  assert.equal(mayUseRegex('{"op":"m\\u0061tches"}'), true);
+  assert.equal(mayUseRegex('{"op":"\\u006datches"}'), true);
+  assert.equal(mayUseRegex('{"op":"eq","value":"matches"}'), true, "over-approximation: the word as a value");
+  assert.equal(mayUseRegex('{"op":"eq","value":"x"}'), false);
+  assert.equal(mayUseRegex('{"description":"no matches here"}'), false);
 });
 
 test("regex handles are freed with their engines: no leak over many loads", () => {

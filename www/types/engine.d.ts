@@ -30,6 +30,9 @@ export function initRegex(input?: WasmInput): Promise<void>;
 export function initRegexSync(moduleOrBytes?: BufferSource | WebAssembly.Module): void;
 /** Whether the regular-expression module is loaded. */
 export function regexReady(): boolean;
+/** Whether a snapshot text may use `matches` (it holds `"matches"` or a `\u` escape), so that `initRegex()`
+ * must be awaited before `Engine.fromJSON(text)` in browsers and workers. Never false for a text that uses it. */
+export function mayUseRegex(text: string): boolean;
 /** The bucket (0..99999) of `unit` under `salt` (spec section 5). */
 export function bucket(salt: string, unit: string | number): number;
 

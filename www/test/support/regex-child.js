@@ -2,7 +2,8 @@
 // `node regex-child.js CASE` prints one JSON line.
 // CASE: node (the Node entry: the module is read from disk when a snapshot first needs it),
 // browser (the browser build, src/index.js, with no way to load the module synchronously: what a page sees),
-// bootstrap (the browser build: a client whose bootstrap uses `matches` waits for the module it is given).
+// bootstrap (the browser build: a client whose bootstrap uses `matches` waits for the module it is given),
+// escaped (the same, with the operator's name written with a \u escape).
 import { readFileSync } from "node:fs";
 
 const PKG = new URL("../../pkg/", import.meta.url);
@@ -50,10 +51,13 @@ if (kind === "node") {
   out.loadedLater = { status: r2.status, version: client.version, value: client.boolean("f", false, { email: "a@example.com" }) };
   client.close();
 }
-if (kind === "bootstrap") {
+if (kind === "bootstrap" || kind === "escaped") {
   const { createClient, regexReady } = await import("../../src/index.js");
+  // escaped: the operator's name spelled with a JSON escape ("m\u0061tches"): no `"matches"` in the text.
+  const text = kind === "bootstrap" ? MATCHES(3) : MATCHES(3).replace('"op":"matches"', '"op":"m\\u0061tches"');
+  if (kind === "escaped" && (text.includes('"matches"') || !text.includes("\\u0061"))) throw new Error("the escaped snapshot is not escaped");
   const client = createClient({
-    bootstrap: MATCHES(3), storage: false,
+    bootstrap: text, storage: false,
     wasm: new WebAssembly.Module(readFileSync(new URL("edgeflag_bg.wasm", PKG))),
     regex: readFileSync(new URL("edgeflag_regex.wasm", PKG)),
   });
