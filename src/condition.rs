@@ -609,36 +609,15 @@ fn operand_kind_error(v: &Value<'_>, want: &str, op: Op, path: At<'_>, p: &mut P
     p.error(path, crate::message::msg!("`", op.as_str(), "` takes ", want, ", not ", v.type_name()));
 }
 
-/// Compiles `op` with its operands. Reports problems at `path` (the condition's path) and returns
-/// `None` when the condition cannot be compiled.
-///
-/// The common conditions (see [`compile_plain`]) take a short path, run once per condition of a load
-/// and kept small for the wasm engine's optimising compiler (docs/ARCHITECTURE.md, "Cold start");
-/// every other one, and every one with a problem, is compiled by [`compile_general`] from the start.
-#[allow(clippy::too_many_arguments)]
-#[inline]
-pub(crate) fn compile<'v>(
-    op_name: &str,
-    value: Option<&'v Value<'v>>,
-    values: Option<&'v [Value<'v>]>,
-    ignore_case: bool,
-    limits: &Limits,
-    regex_budget: &mut usize,
-    path: &Path<'_>,
-    p: &mut Problems,
-) -> Option<Matcher> {
-    match compile_plain(op_name, value, values, ignore_case) {
-        Some(m) => Some(m),
-        None => compile_general(op_name, value, values, ignore_case, limits, regex_budget, path, p),
-    }
-}
-
-/// The matcher of a condition that [`compile_general`] would compile without a problem, built as it
-/// would build it, when the condition is a common one, with up to 16 operands: `eq`, `neq`, `in` or
+/// The matcher of a condition that [`compile`] would compile without a problem, built as it would
+/// build it, when the condition is a common one, with up to 16 operands: `eq`, `neq`, `in` or
 /// `not_in` without `ignoreCase` on strings of at most 7 bytes (their [`short_word`](crate::bytes::short_word)s),
-/// or `lt`, `lte`, `gt` or `gte` on numbers; `None` for any other (nothing is reported here).
+/// or `lt`, `lte`, `gt` or `gte` on numbers; `None` for any other (nothing is reported here), which
+/// [`compile`] then compiles from the start. A load runs this once per condition: it is kept small for
+/// the wasm engine's optimising compiler (docs/ARCHITECTURE.md, "Cold start"), everything rare is in
+/// [`compile`].
 #[inline(always)]
-fn compile_plain<'v>(op_name: &str, value: Option<&'v Value<'v>>, values: Option<&'v [Value<'v>]>, ignore_case: bool) -> Option<Matcher> {
+pub(crate) fn compile_common<'v>(op_name: &str, value: Option<&'v Value<'v>>, values: Option<&'v [Value<'v>]>, ignore_case: bool) -> Option<Matcher> {
     let op = Op::parse(op_name)?;
     let list: &'v [Value<'v>] = match (value, values) {
         (Some(v), None) => core::slice::from_ref(v),
@@ -683,12 +662,13 @@ fn compile_plain<'v>(op_name: &str, value: Option<&'v Value<'v>>, values: Option
     Some(Matcher { op, ignore_case: false, kind })
 }
 
-/// [`compile`] for every condition: checks the operator and its operands, reports their problems, and
-/// compiles what it can. Out of line and cold: the common conditions take [`compile_plain`].
+/// Compiles `op` with its operands. Reports problems at `path` (the condition's path) and returns
+/// `None` when the condition cannot be compiled. Any condition; out of line and cold: a load tries
+/// [`compile_common`] first.
 #[allow(clippy::too_many_arguments)]
 #[cold]
 #[inline(never)]
-fn compile_general<'v>(
+pub(crate) fn compile<'v>(
     op_name: &str,
     value: Option<&'v Value<'v>>,
     values: Option<&'v [Value<'v>]>,
@@ -987,7 +967,7 @@ mod tests {
         m.test(&a)
     }
 
-    /// `compile_plain` takes exactly the common conditions, and builds for them what `compile_general` does.
+    /// `compile_common` takes exactly the common conditions, and builds for them what `compile` does.
     #[test]
     fn the_plain_path_builds_what_the_general_one_does() {
         let sixteen = format!("[{}]", (0..16).map(|i| format!("\"s{i}\"")).collect::<Vec<_>>().join(","));
@@ -1026,10 +1006,10 @@ mod tests {
                 Value::Null => (None, None),
                 v => (Some(v), None),
             };
-            let fast = compile_plain(op, one, many, ic);
+            let fast = compile_common(op, one, many, ic);
             assert_eq!(fast.is_some(), plain, "{op} {operand} {ic}");
             let mut p = Problems::default();
-            let general = compile_general(op, one, many, ic, &Limits::default(), &mut { usize::MAX }, &Path::Root.key("c"), &mut p);
+            let general = compile(op, one, many, ic, &Limits::default(), &mut { usize::MAX }, &Path::Root.key("c"), &mut p);
             if let Some(fast) = fast {
                 assert!(p.list.is_empty(), "{op} {operand}: {:?}", p.list);
                 assert_eq!(format!("{fast:?}"), format!("{:?}", general.unwrap()), "{op} {operand} {ic}");
