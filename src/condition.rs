@@ -609,9 +609,65 @@ fn operand_kind_error(v: &Value<'_>, want: &str, op: Op, path: At<'_>, p: &mut P
     p.error(path, crate::message::msg!("`", op.as_str(), "` takes ", want, ", not ", v.type_name()));
 }
 
+/// The matcher of a condition that [`compile`] would compile without a problem, built as it would
+/// build it, when the condition is a common one, with up to 16 operands: `eq`, `neq`, `in` or
+/// `not_in` without `ignoreCase` on strings of at most 7 bytes (their [`short_word`](crate::bytes::short_word)s),
+/// or `lt`, `lte`, `gt` or `gte` on numbers; `None` for any other (nothing is reported here), which
+/// [`compile`] then compiles from the start. A load runs this once per condition: it is kept small for
+/// the wasm engine's optimising compiler (docs/ARCHITECTURE.md, "Cold start"), everything rare is in
+/// [`compile`].
+#[inline(always)]
+pub(crate) fn compile_common<'v>(op_name: &str, value: Option<&'v Value<'v>>, values: Option<&'v [Value<'v>]>, ignore_case: bool) -> Option<Matcher> {
+    let op = Op::parse(op_name)?;
+    let list: &'v [Value<'v>] = match (value, values) {
+        (Some(v), None) => core::slice::from_ref(v),
+        (None, Some(vs)) => vs,
+        _ => return None,
+    };
+    let strings = match op {
+        Op::Eq | Op::Neq | Op::In | Op::NotIn => true,
+        Op::Lt | Op::Lte | Op::Gt | Op::Gte => false,
+        _ => return None,
+    };
+    if (strings && ignore_case) || list.len() > 16 {
+        return None;
+    }
+    // The words on the stack first, then one allocation of exactly their number (as `Collect` gives):
+    // one loop for both kinds, and nothing to free on the way out. (A plain loop over the slice: an
+    // iterator adaptor's `next` is a call per operand in the wasm build.)
+    let mut words = [Word(0); 16];
+    let mut i = 0;
+    for v in list {
+        let w = match v {
+            Value::String(x) if strings => crate::bytes::short_word(crate::json::text(x).as_bytes())?,
+            Value::Number(n) if !strings => n.as_f64().to_bits(),
+            _ => return None,
+        };
+        if let Some(slot) = words.get_mut(i) {
+            *slot = Word(w);
+        }
+        i += 1;
+    }
+    let words = match (list, words.get(..i)) {
+        ([_], _) => Operands::One(words[0]),
+        (_, Some(ws)) => Operands::Many(Box::from(ws)),
+        (_, None) => return None,
+    };
+    let kind = if strings {
+        let strs = StrSet::Few { short: words, long: Box::default() };
+        Kind::Equality(Scalars { strs, nums: Operands::Many(Box::default()), has_true: false, has_false: false })
+    } else {
+        Kind::Numeric(words)
+    };
+    Some(Matcher { op, ignore_case: false, kind })
+}
+
 /// Compiles `op` with its operands. Reports problems at `path` (the condition's path) and returns
-/// `None` when the condition cannot be compiled.
+/// `None` when the condition cannot be compiled. Any condition; out of line and cold: a load tries
+/// [`compile_common`] first.
 #[allow(clippy::too_many_arguments)]
+#[cold]
+#[inline(never)]
 pub(crate) fn compile<'v>(
     op_name: &str,
     value: Option<&'v Value<'v>>,
@@ -654,7 +710,7 @@ pub(crate) fn compile<'v>(
     let kind = match op {
         Op::Eq | Op::Neq | Op::In | Op::NotIn => {
             let allow_bool = matches!(op, Op::Eq | Op::Neq);
-            // (plain loops over the slice here, the hot path: the iterator's `next` is a call per operand in
+            // (plain loops over the slice here: the iterator's `next` is a call per operand in
             // the wasm build)
             let list = operand_list(one, many);
             let (mut strings, mut numbers) = (0, 0);
@@ -909,6 +965,56 @@ mod tests {
         let v = json::parse(attr).unwrap().into_owned();
         let a = crate::context::attr_of_json(&v);
         m.test(&a)
+    }
+
+    /// `compile_common` takes exactly the common conditions, and builds for them what `compile` does.
+    #[test]
+    fn the_plain_path_builds_what_the_general_one_does() {
+        let sixteen = format!("[{}]", (0..16).map(|i| format!("\"s{i}\"")).collect::<Vec<_>>().join(","));
+        let seventeen = format!("[{}]", (0..17).map(|i| format!("{i}")).collect::<Vec<_>>().join(","));
+        // (operator, operand: a JSON array is `values`, anything else `value`, ignoreCase, plain?)
+        let cases: &[(&str, &str, bool, bool)] = &[
+            ("eq", "\"pro\"", false, true),
+            ("eq", "\"\"", false, true),
+            ("eq", "\"abcdefg\"", false, true),
+            ("eq", "\"é\\u00e9\"", false, true),
+            ("neq", "[\"a\",\"b\"]", false, true),
+            ("in", "[\"US\",\"CA\",\"GB\",\"DE\",\"FR\",\"JP\",\"AU\",\"BR\",\"IN\",\"MX\"]", false, true),
+            ("not_in", "[]", false, true),
+            ("in", &sixteen, false, true),
+            ("gte", "18", false, true),
+            ("gte", "18", true, true),
+            ("lt", "[1,2.5,-0,1e300]", false, true),
+            ("lte", "[]", false, true),
+            ("gt", &seventeen, false, false),
+            ("eq", "\"abcdefgh\"", false, false),
+            ("eq", "\"pro\"", true, false),
+            ("eq", "5", false, false),
+            ("eq", "true", false, false),
+            ("in", "[\"a\",5]", false, false),
+            ("in", "[\"a\",\"a long operand\"]", false, false),
+            ("in", &format!("[\"x\",{}", &sixteen[1..]), false, false),
+            ("lt", "\"5\"", false, false),
+            ("lt", "[1,\"2\"]", false, false),
+            ("exists", "null", false, false),
+            ("starts_with", "\"a\"", false, false),
+        ];
+        for &(op, operand, ic, plain) in cases {
+            let v = json::parse(operand).unwrap();
+            let (one, many) = match &v {
+                Value::Array(a) => (None, Some(&a[..])),
+                Value::Null => (None, None),
+                v => (Some(v), None),
+            };
+            let fast = compile_common(op, one, many, ic);
+            assert_eq!(fast.is_some(), plain, "{op} {operand} {ic}");
+            let mut p = Problems::default();
+            let general = compile(op, one, many, ic, &Limits::default(), &mut { usize::MAX }, &Path::Root.key("c"), &mut p);
+            if let Some(fast) = fast {
+                assert!(p.list.is_empty(), "{op} {operand}: {:?}", p.list);
+                assert_eq!(format!("{fast:?}"), format!("{:?}", general.unwrap()), "{op} {operand} {ic}");
+            }
+        }
     }
 
     #[test]

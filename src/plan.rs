@@ -410,12 +410,17 @@ impl Compiler {
         }
     }
 
-    /// Compiles an `attr` condition into a leaf of `leaves` (its matcher from [`condition::compile`], its
-    /// slot); one that does not compile is a node that never matches. (Out of line: `cond`, which also
-    /// runs for every `all`, `any` and `not`, stays short; see docs/ARCHITECTURE.md, "Cold start".)
+    /// Compiles an `attr` condition into a leaf of `leaves` (its matcher from [`condition::compile_common`]
+    /// or else [`condition::compile`], its slot); one that does not compile is a node that never matches.
+    /// (Out of line: `cond`, which also runs for every `all`, `any` and `not`, stays short; see
+    /// docs/ARCHITECTURE.md, "Cold start".)
     #[inline(never)]
     fn leaf(&mut self, a: &crate::snapshot::AttrCondition<'_>, path: &Path<'_>, p: &mut Problems) -> Cond {
-        let matcher = condition::compile(key_text(&a.op), a.value.as_ref(), a.values.as_deref(), a.ignore_case, &self.limits, &mut self.regex_budget, path, p);
+        let (op, value, values) = (key_text(&a.op), a.value.as_ref(), a.values.as_deref());
+        let matcher = match condition::compile_common(op, value, values, a.ignore_case) {
+            Some(m) => Some(m),
+            None => condition::compile(op, value, values, a.ignore_case, &self.limits, &mut self.regex_budget, path, p),
+        };
         match matcher {
             Some(matcher) => {
                 #[cfg(any(not(target_arch = "wasm32"), feature = "explain"))]
