@@ -143,15 +143,9 @@ pub(crate) fn xxh3_joined(a: &[u8], b: &[u8]) -> u64 {
         }
         xxh3::avalanche(acc)
     } else if len > 8 {
-        let lo = j.u64_at(0) ^ (xxh3::secret64(24) ^ xxh3::secret64(32));
-        let hi = j.u64_at(len - 8) ^ (xxh3::secret64(40) ^ xxh3::secret64(48));
-        let acc = n.wrapping_add(lo.swap_bytes()).wrapping_add(hi).wrapping_add(xxh3::mul128_fold64(lo, hi));
-        xxh3::avalanche(acc)
+        xxh3::len_9to16(j.u64_at(0), j.u64_at(len - 8), n)
     } else if len >= 4 {
-        let first = u64::from(j.u32_at(0));
-        let last = u64::from(j.u32_at(len - 4));
-        let keyed = last.wrapping_add(first << 32) ^ (xxh3::secret64(8) ^ xxh3::secret64(16));
-        xxh3::rrmxmx(keyed, n)
+        xxh3::len_4to8(j.u32_at(0), j.u32_at(len - 4), n)
     } else if len > 0 {
         let (c1, c2, c3) = (j.byte(0), j.byte(len >> 1), j.byte(len - 1));
         let combined = (u32::from(c1) << 16) | (u32::from(c2) << 24) | u32::from(c3) | ((len as u32) << 8);
@@ -159,6 +153,19 @@ pub(crate) fn xxh3_joined(a: &[u8], b: &[u8]) -> u64 {
         xxh3::xxh64_avalanche(u64::from(combined) ^ flip)
     } else {
         xxh3::xxh64_avalanche(xxh3::secret64(56) ^ xxh3::secret64(64))
+    }
+}
+
+/// XXH3-64 (seed 0) of `key` when it is 4 to 16 bytes long (the specification's two paths for those
+/// lengths, as [`xxh3_joined`] computes them), else `None`: for callers that hash many short keys
+/// (`set::StrIndex`, the flag index) without the large entry of `xxh3_64`, which serves every length.
+#[inline(always)]
+pub(crate) fn xxh3_4to16(key: &[u8]) -> Option<u64> {
+    let n = key.len();
+    match n {
+        9..=16 => Some(xxh3::len_9to16(word8(key, 0), word8(key, n - 8), n as u64)),
+        4..=8 => Some(xxh3::len_4to8(word4(key, 0), word4(key, n - 4), n as u64)),
+        _ => None,
     }
 }
 
@@ -335,6 +342,21 @@ mod xxh3 {
         h ^= h >> 29;
         h = h.wrapping_mul(PRIME64_3);
         h ^ (h >> 32)
+    }
+
+    /// XXH3's path for an input of `n` = 9 to 16 bytes, from its first and its last 8 bytes.
+    #[inline(always)]
+    pub fn len_9to16(first: u64, last: u64, n: u64) -> u64 {
+        let lo = first ^ (secret64(24) ^ secret64(32));
+        let hi = last ^ (secret64(40) ^ secret64(48));
+        avalanche(n.wrapping_add(lo.swap_bytes()).wrapping_add(hi).wrapping_add(mul128_fold64(lo, hi)))
+    }
+
+    /// XXH3's path for an input of `n` = 4 to 8 bytes, from its first and its last 4 bytes.
+    #[inline(always)]
+    pub fn len_4to8(first: u32, last: u32, n: u64) -> u64 {
+        let keyed = u64::from(last).wrapping_add(u64::from(first) << 32) ^ (secret64(8) ^ secret64(16));
+        rrmxmx(keyed, n)
     }
 
     #[inline(always)]

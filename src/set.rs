@@ -33,35 +33,12 @@ struct Entry {
 }
 
 /// XXH3-64 (seed 0) of a key, as `xxh3_64` gives it, with keys of 4 to 16 bytes (most flag keys)
-/// hashed here: `xxh3_64`'s entry serves every length and is large, and a cold start's engine
-/// recompiles, on background threads that slow the load, the large functions run once per flag.
-/// The two XXH3 paths for these lengths (the specification's `len_4to8` and `len_9to16`), their
-/// secret words folded into constants; checked against `xxh3_64` for every length.
+/// hashed by [`crate::bucket::xxh3_4to16`]: `xxh3_64`'s entry serves every length and is large, and a
+/// cold start's engine recompiles, on background threads that slow the load, the large functions run
+/// once per flag. Checked against `xxh3_64` for every length.
 #[inline(never)]
 fn hash(key: &[u8]) -> u64 {
-    use crate::bytes::{word4, word8};
-    let n = key.len();
-    let len = n as u64;
-    if (9..=16).contains(&n) {
-        // secret[24..32] ^ secret[32..40], secret[40..48] ^ secret[48..56]
-        let lo = word8(key, 0) ^ 0x6782_737B_EA42_39B9;
-        let hi = word8(key, n - 8) ^ 0xAF56_BC3B_0996_523A;
-        let p = u128::from(lo) * u128::from(hi);
-        let mut h = len.wrapping_add(lo.swap_bytes()).wrapping_add(hi).wrapping_add((p as u64) ^ ((p >> 64) as u64));
-        h ^= h >> 37;
-        h = h.wrapping_mul(0x1656_6791_9E37_79F9);
-        h ^ (h >> 32)
-    } else if (4..=8).contains(&n) {
-        // secret[8..16] ^ secret[16..24]
-        let mut h = (u64::from(word4(key, n - 4)) + (u64::from(word4(key, 0)) << 32)) ^ 0xC73A_B174_C5EC_D5A2;
-        h ^= h.rotate_left(49) ^ h.rotate_left(24);
-        h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
-        h ^= (h >> 35).wrapping_add(len);
-        h = h.wrapping_mul(0x9FB2_1C65_1E98_DF25);
-        h ^ (h >> 28)
-    } else {
-        xxh3_64(key)
-    }
+    crate::bucket::xxh3_4to16(key).unwrap_or_else(|| xxh3_64(key))
 }
 
 impl StrIndex {
