@@ -76,10 +76,15 @@ function stripComments(src) {
   return src.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:\\])\/\/[^\n]*/g, "$1");
 }
 
-/** Every file of the module graph from `entries` (absolute paths), with the specifiers it could not resolve. */
-export function moduleGraph(entries, { exclude = [] } = {}) {
+/**
+ * Every file of the module graph from `entries` (absolute paths), with the specifiers it could not resolve.
+ * `lazy(spec, file)`: a dynamic import (`import("…")`) for which it is true is left out of the graph and listed
+ * in `lazy` (edgeflag's on-demand chunks); every other dynamic import is followed and counted.
+ */
+export function moduleGraph(entries, { exclude = [], lazy = () => false } = {}) {
   const seen = new Set();
   const missing = new Set();
+  const lazyFiles = new Set();
   const queue = [...entries];
   while (queue.length) {
     const f = queue.pop();
@@ -91,11 +96,12 @@ export function moduleGraph(entries, { exclude = [] } = {}) {
       const spec = m[1] || m[2];
       if (exclude.some((x) => spec === x || spec.startsWith(`${x}/`))) continue;
       const r = resolveSpec(spec, f);
-      if (r) queue.push(r);
+      if (r && m[2] && /import\s*\($/.test(m[0].slice(0, m[0].indexOf("(") + 1)) && lazy(spec, f)) lazyFiles.add(r);
+      else if (r) queue.push(r);
       else if (!spec.startsWith("node:")) missing.add(`${spec} (from ${f.replace(HERE + "/", "")})`);
     }
   }
-  return { files: [...seen].sort(), missing: [...missing] };
+  return { files: [...seen].sort(), missing: [...missing], lazy: [...lazyFiles].filter((f) => !seen.has(f)).sort() };
 }
 
 function sizes(files) {
@@ -116,13 +122,13 @@ function sizes(files) {
   return { files: files.length, raw, gzip: gz, wasmRaw, wasmGzip: wasmGz, jsRaw: raw - wasmRaw, jsGzip: gz - wasmGz };
 }
 
-/** The payload of each library: {lib: {raw, gzip, files, how, onDemand?} | {error}} (onDemand: edgeflag's regex module, not counted). */
+/** The payload of each library: {lib: {raw, gzip, files, how, onDemand?} | {error}} (onDemand: edgeflag's on-demand downloads, [{file, why, raw, gzip, …}], not counted). */
 export function payloads(www = WWW) {
   const out = {};
   const one = (lib, how, fn) => {
     try {
-      const { files, extra = [], missing = [], onDemand = null } = fn();
-      out[lib] = { ...sizes([...files, ...extra]), how, missing, ...(onDemand ? { onDemand } : {}) };
+      const { files, extra = [], missing = [], onDemand = [] } = fn();
+      out[lib] = { ...sizes([...files, ...extra]), how, missing, ...(onDemand.length ? { onDemand } : {}) };
     } catch (e) {
       out[lib] = { error: String(e && e.message ? e.message : e), how };
     }
@@ -143,10 +149,13 @@ export function payloads(www = WWW) {
     const entry = join(www, browserEntry);
     const wasm = join(www, "pkg/edgeflag_bg.wasm");
     if (!existsSync(wasm)) throw new Error("www/pkg/edgeflag_bg.wasm not built (scripts/build-wasm.sh)");
-    const g = moduleGraph([entry]);
-    // The regular-expression module is fetched only for a snapshot that uses `matches`: reported apart, not counted.
+    // The bundle's on-demand chunks (dist/verify-<hash>.js: the signature checks, imported by a client with
+    // publicKeys only) and the regular-expression module (fetched only for a snapshot that uses `matches`):
+    // reported apart, not counted.
+    const g = moduleGraph([entry], { lazy: (spec) => /^\.\/[a-z]+-[A-Z0-9]+\.js$/.test(spec) });
+    const onDemand = g.lazy.map((f) => ({ file: f.slice(www.length + 1), why: "a client with publicKeys", ...sizes([f]) }));
     const regex = join(www, "pkg/edgeflag_regex.wasm");
-    const onDemand = existsSync(regex) ? { file: "pkg/edgeflag_regex.wasm", ...sizes([regex]) } : null;
+    if (existsSync(regex)) onDemand.push({ file: "pkg/edgeflag_regex.wasm", why: "a snapshot that uses `matches`", ...sizes([regex]) });
     return { files: g.files, extra: [wasm], missing: g.missing, onDemand };
   });
   one("flagd-core", "ESM entry + dependencies (object-hash, json-logic-engine, semver, imurmurhash), @openfeature/core excluded (the app's SDK brings it)", () =>
@@ -167,6 +176,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   for (const [lib, s] of Object.entries(p)) {
     if (s.error) console.log(`${lib}: n/a (${s.error})`);
     else console.log(`${lib}: ${s.files} files, ${s.raw} B raw, ${s.gzip} B gzip -9 (js ${s.jsGzip}, wasm ${s.wasmGzip}) — ${s.how}${s.missing.length ? `; unresolved: ${s.missing.join(", ")}` : ""}`);
-    if (s.onDemand) console.log(`  ${lib} on demand (not counted): ${s.onDemand.file} ${s.onDemand.raw} B raw, ${s.onDemand.gzip} B gzip -9, fetched only for a snapshot that uses \`matches\``);
+    for (const d of s.onDemand ?? []) console.log(`  ${lib} on demand (not counted): ${d.file} ${d.raw} B raw, ${d.gzip} B gzip -9, fetched only for ${d.why}`);
   }
 }

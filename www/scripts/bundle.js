@@ -2,7 +2,9 @@
 // scripts/build-wasm.sh).
 //
 // Browsers: one minified ES module, dist/edgeflag.js, holding what `import … from "edgeflag"` gives a
-// browser app (the wasm-bindgen glue, the engine, the client, the loader, the cache, signature checks),
+// browser app (the wasm-bindgen glue, the engine, the client, the loader, the cache), but for the signature
+// checks (src/verify.js), which the client imports with import() only when it has trusted keys: their own
+// minified chunk beside it (dist/verify-<hash>.js, fetched by such clients only),
 // and dist/engine.js, the `edgeflag/engine` browser entry, which re-exports the engine's names from that
 // same file (so an app importing both gets one module instance, one wasm instance), and
 // dist/devtools.js, the `edgeflag/devtools` browser entry: the same from src/devtools.js, whose
@@ -26,12 +28,13 @@
 //
 //   npm run bundle            (after scripts/build-wasm.sh: the glue in pkg/ must exist)
 //   import { bundle } from "./scripts/bundle.js"; await bundle()
-//     → { entry, engine, devtools, node: {entry, engine, devtools, chunks}, files: [every path written],
-//         imports: [modules the browser bundles still import: none], nodeImports: [the Node bundles': node: built-ins] }
+//     → { entry, engine, devtools, lazy: [the browser bundles' on-demand chunks], node: {entry, engine, devtools,
+//         chunks}, files: [every path written], imports: [modules the browser bundles still import, but their
+//         on-demand chunks: none], nodeImports: [the Node bundles': node: built-ins] }
 
 import { build } from "esbuild";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const WWW = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -42,7 +45,10 @@ export const DEVTOOLS_BUNDLE = join(DIST, "devtools.js");
 export const NODE_BUNDLE = join(DIST, "edgeflag.node.js");
 export const NODE_ENGINE_BUNDLE = join(DIST, "engine.node.js");
 export const NODE_DEVTOOLS_BUNDLE = join(DIST, "devtools.node.js");
-const NODE_CHUNK = /^chunk-[\w-]+\.node\.js(\.map)?$/;
+const NODE_CHUNK = /^[a-z]+-[A-Z0-9]+\.node\.js(\.map)?$/; // shared chunks (chunk-…) and on-demand ones (verify-…)
+// The browser bundles' on-demand chunks: modules the client imports with import() only when a feature needs
+// them (verify.js: signature checks, for clients with publicKeys), each its own file beside the bundle.
+const LAZY_CHUNK = /^[a-z]+-[A-Z0-9]+\.js$/;
 const GLUE = join(WWW, "pkg", "edgeflag.js");
 // Settings both builds share.
 const common = (quiet) => ({
@@ -62,15 +68,16 @@ const common = (quiet) => ({
 async function esbuild(entry, outfile, quiet) {
   const r = await build({
     ...common(quiet),
-    entryPoints: [entry],
-    outfile,
+    entryPoints: { [basename(outfile, ".js")]: entry },
+    outdir: DIST,
+    splitting: true, // only for import(): the on-demand chunks (no code is shared by the entry and them)
+    chunkNames: "[name]-[hash]",
     write: false,
     platform: "browser",
     target: "es2022",
     mangleProps: /^_[a-z]/,
   });
-  const [out] = r.outputFiles;
-  writeFileSync(outfile, await shrink(out.text));
+  for (const out of r.outputFiles) writeFileSync(out.path, await shrink(out.text));
   return r;
 }
 
@@ -106,12 +113,16 @@ function esbuildNode(quiet) {
 export async function bundle({ quiet = true } = {}) {
   if (!existsSync(GLUE)) throw new Error("www/pkg/edgeflag.js is missing: build the wasm package first (scripts/build-wasm.sh)");
   mkdirSync(DIST, { recursive: true });
+  for (const f of readdirSync(DIST)) if (LAZY_CHUNK.test(f)) rmSync(join(DIST, f)); // on-demand chunks of earlier builds
   const [node, ...results] = await Promise.all([
     esbuildNode(quiet),
     esbuild(join(WWW, "src", "index.js"), BUNDLE, quiet),
     esbuild(join(WWW, "src", "devtools.js"), DEVTOOLS_BUNDLE, quiet),
   ]);
-  const imports = results.flatMap((r) => Object.values(r.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path)));
+  const browserOutputs = results.flatMap((r) => Object.entries(r.metafile.outputs));
+  const lazy = [...new Set(browserOutputs.map(([f]) => resolve(WWW, f)).filter((f) => LAZY_CHUNK.test(basename(f))))].sort();
+  // What the bundles import, but their own on-demand chunks (fetched by import() when a feature needs them).
+  const imports = browserOutputs.flatMap(([, o]) => o.imports.filter((i) => !(i.kind === "dynamic-import" && LAZY_CHUNK.test(basename(i.path)))).map((i) => i.path));
   const nodeOutputs = Object.entries(node.metafile.outputs).filter(([f]) => f.endsWith(".js"));
   const nodeImports = [...new Set(nodeOutputs.flatMap(([, o]) => o.imports.filter((i) => i.external).map((i) => i.path)))].sort();
   const chunks = nodeOutputs.map(([f]) => resolve(WWW, f)).filter((f) => NODE_CHUNK.test(f.slice(DIST.length + 1))).sort();
@@ -128,7 +139,8 @@ export async function bundle({ quiet = true } = {}) {
     engine: ENGINE_BUNDLE,
     devtools: DEVTOOLS_BUNDLE,
     node: nodeFiles,
-    files: [BUNDLE, ENGINE_BUNDLE, DEVTOOLS_BUNDLE, NODE_BUNDLE, NODE_ENGINE_BUNDLE, NODE_DEVTOOLS_BUNDLE, ...chunks],
+    lazy,
+    files: [BUNDLE, ENGINE_BUNDLE, DEVTOOLS_BUNDLE, ...lazy, NODE_BUNDLE, NODE_ENGINE_BUNDLE, NODE_DEVTOOLS_BUNDLE, ...chunks],
     imports,
     nodeImports,
   };

@@ -5,7 +5,7 @@
 import { Engine, initWasm, initWasmSync, wasmReady, initRegex, initRegexSync, regexReady, mayUseRegex } from './engine.js';
 import { LoadError, loadSnapshot, DEFAULT_TIMEOUT, DEFAULT_MAX_BYTES, retryPolicy } from './loader.js';
 import { selectStorage, guardStorage, noStorage } from './cache.js';
-import { keyRing, fetchSignature, verifySnapshot, utf8 } from './verify.js';
+import { keyRing, decodeBase64 } from './keyring.js';
 import { changedFlags } from './changes.js';
 
 export { LoadError } from './loader.js';
@@ -71,7 +71,7 @@ class CloseSignal {
 
 /** Feature-flag client. Create it with {@link createClient}. */
 class Client {
-  #url; #interval; #allowRollback; #loadOptions; #storage; #wasmOption; #regexOption; #keys = null;
+  #url; #interval; #allowRollback; #loadOptions; #storage; #wasmOption; #regexOption; #keys = null; #checks = null;
   #engine = null; #text = null; #etag = null; #version = null; #environment = null; #generation = 0; #sig = null;
   #status = 'loading'; #closed = false; #lastError = null; #failures = 0;
   #listeners = new Map(); #hooks = [];
@@ -90,7 +90,10 @@ class Client {
     checkNumber('maxBytes', maxBytes, 1);
     if (options.fetch != null && typeof options.fetch !== 'function') throw new TypeError('createClient: fetch must be a function');
     if (onEvaluate != null && typeof onEvaluate !== 'function') throw new TypeError('createClient: onEvaluate must be a function');
-    if (options.publicKeys != null) this.#keys = keyRing(options.publicKeys);
+    if (options.publicKeys != null) {
+      this.#keys = keyRing(options.publicKeys);
+      this.#signatureChecks().catch(() => {}); // fetched beside the first snapshot; a failure is reported by the load that needs it
+    }
 
     this.#url = url == null ? null : String(url);
     this.#interval = refreshInterval;
@@ -238,11 +241,28 @@ class Client {
     if (this.#url !== null && !this.#closed) await this.refresh();
   }
 
+  /**
+   * The signature checks (verify.js), loaded on first use: only clients with trusted keys download them. A
+   * failed load (offline) is a retryable LoadError of kind 'network', and is tried again by the next load.
+   */
+  #signatureChecks() {
+    this.#checks ??= import('./verify.js').then(
+      (m) => m.signatureChecks({ LoadError, loadSnapshot, decodeBase64 }),
+      (err) => {
+        this.#checks = null;
+        throw new LoadError('network', `cannot load edgeflag's signature checks (verify.js): ${err?.message ?? err}`, { cause: err });
+      },
+    );
+    return this.#checks;
+  }
+
   /** Without trusted keys, true. With them: whether the cache entry's stored signature verifies its text. */
   async #cacheVerified(entry) {
     if (!this.#keys) return true;
+    let checks;
+    try { checks = await this.#signatureChecks(); } catch { return false; } // cannot check now (offline): not used, kept
     try {
-      await verifySnapshot(utf8(entry.text), entry.sig ?? '', this.#keys, { url: 'the cache' });
+      await checks.verifySnapshot(new TextEncoder().encode(entry.text), entry.sig ?? '', this.#keys, { url: 'the cache' });
       return true;
     } catch {
       this.#cacheUnusable = true; // unsigned, altered or signed by a key no longer trusted: skipped, may be overwritten
@@ -322,6 +342,7 @@ class Client {
     let outcome, sig = null;
     try {
       if (this.#keys) { // the exact bytes received are checked before the engine sees them
+        const { fetchSignature, verifySnapshot } = await this.#signatureChecks();
         sig = await fetchSignature(this.#loadOptions, this.#url);
         if (this.#closed) return { status: 'closed', version: this.#version };
         await verifySnapshot(res.bytes, sig.text, this.#keys, { url: this.#url, sigUrl: sig.url });

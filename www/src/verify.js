@@ -8,8 +8,12 @@
 // when at least one signature verifies with a configured public key of the same keyId. Several keys
 // (rotation) and several signatures (overlap while a new snapshot and its .sig are uploaded) are allowed.
 // See docs/security.md.
-
-import { LoadError, loadSnapshot } from './loader.js';
+//
+// Loaded on demand: the client imports this module (`import()`) only when it has trusted keys, so a page
+// that does not verify signatures does not download it. For the same reason it imports nothing: what it
+// needs from the entry's modules (the loader's LoadError and loadSnapshot, keyring.js's decodeBase64) is
+// passed to `signatureChecks` (an import would make bundlers move those modules into a chunk shared by the
+// entry and this one: one more request on every page).
 
 /** Largest signature file accepted (it holds a few short signatures). */
 export const MAX_SIGNATURE_BYTES = 64 * 1024;
@@ -25,158 +29,108 @@ export function signatureUrl(url) {
 }
 
 /**
- * Checks the `publicKeys` option synchronously (a TypeError for a malformed one) and returns a key ring
- * whose WebCrypto keys are imported once, on first use.
- * Each entry is `{keyId, key}` where `key` is the raw 32-byte public key as base64 or base64url text (what
- * `edgeflag keygen` prints), a JWK `{kty: "OKP", crv: "Ed25519", x}`, a Uint8Array/ArrayBuffer of 32 bytes,
- * or a CryptoKey.
- * @param {Array<{keyId: string, key: string | JsonWebKey | Uint8Array | ArrayBuffer | CryptoKey}>} publicKeys
+ * The signature checks, over what they need from the entry's modules.
+ * @param {{LoadError: typeof import('./loader.js').LoadError, loadSnapshot: typeof import('./loader.js').loadSnapshot,
+ *   decodeBase64: typeof import('./keyring.js').decodeBase64}} deps
  */
-export function keyRing(publicKeys) {
-  if (!Array.isArray(publicKeys) || publicKeys.length === 0) {
-    throw new TypeError('createClient: publicKeys must be a non-empty array of {keyId, key}');
+export function signatureChecks({ LoadError, loadSnapshot, decodeBase64 }) {
+  /** The ring's WebCrypto keys by keyId, imported once (again after a failure). Rejects with a LoadError of kind 'signature'. */
+  function keysOf(ring) {
+    ring.imported ??= importAll(ring.entries).catch((err) => { ring.imported = null; throw err; });
+    return ring.imported;
   }
-  const entries = publicKeys.map((entry, i) => {
-    if (entry === null || typeof entry !== 'object') throw new TypeError(`createClient: publicKeys[${i}] must be an object {keyId, key}`);
-    const { keyId, key } = entry;
-    if (typeof keyId !== 'string' || keyId === '') throw new TypeError(`createClient: publicKeys[${i}].keyId must be a non-empty string`);
-    return { keyId, material: keyMaterial(key, i) };
-  });
-  let imported = null;
-  return {
-    keyIds: [...new Set(entries.map((e) => e.keyId))],
-    /** @returns {Promise<Map<string, CryptoKey[]>>} rejects with a LoadError of kind 'signature' */
-    keys() {
-      imported ??= importAll(entries).catch((err) => { imported = null; throw err; });
-      return imported;
-    },
-  };
-}
 
-function keyMaterial(key, i) {
-  const where = `createClient: publicKeys[${i}].key`;
-  if (typeof CryptoKey !== 'undefined' && key instanceof CryptoKey) return { kind: 'crypto', key };
-  if (typeof key === 'string') {
-    const raw = decodeBase64(key.trim());
-    if (!raw || raw.length !== 32) throw new TypeError(`${where} must be a 32-byte Ed25519 public key in base64 (edgeflag keygen prints it)`);
-    return { kind: 'raw', key: raw };
+  async function importAll(entries) {
+    const subtle = globalThis.crypto?.subtle;
+    if (!subtle) throw new LoadError('signature', 'cannot verify snapshot signatures: this runtime has no WebCrypto (crypto.subtle)');
+    const map = new Map();
+    for (const { keyId, material } of entries) {
+      let key;
+      try {
+        key = material.kind === 'crypto' ? material.key
+          : await subtle.importKey(material.kind, material.key, { name: ALG }, false, ['verify']);
+      } catch (err) {
+        throw new LoadError('signature', `cannot import public key "${keyId}" for Ed25519 verification: ${err?.message ?? err}` +
+          ' (does this runtime\'s WebCrypto support Ed25519?)', { cause: err });
+      }
+      if (!map.has(keyId)) map.set(keyId, []);
+      map.get(keyId).push(key);
+    }
+    return map;
   }
-  if (key instanceof ArrayBuffer || ArrayBuffer.isView(key)) {
-    const raw = key instanceof ArrayBuffer ? new Uint8Array(key) : new Uint8Array(key.buffer, key.byteOffset, key.byteLength);
-    if (raw.length !== 32) throw new TypeError(`${where} must be 32 bytes, got ${raw.length}`);
-    return { kind: 'raw', key: raw.slice() };
-  }
-  if (key && typeof key === 'object' && key.kty === 'OKP' && key.crv === ALG && typeof key.x === 'string') {
-    return { kind: 'jwk', key: { kty: 'OKP', crv: ALG, x: key.x } };
-  }
-  throw new TypeError(`${where} must be base64 text, 32 bytes, an Ed25519 JWK {kty: "OKP", crv: "Ed25519", x} or a CryptoKey`);
-}
 
-async function importAll(entries) {
-  const subtle = globalThis.crypto?.subtle;
-  if (!subtle) throw new LoadError('signature', 'cannot verify snapshot signatures: this runtime has no WebCrypto (crypto.subtle)');
-  const map = new Map();
-  for (const { keyId, material } of entries) {
-    let key;
+  /**
+   * Parses a signature file. Throws a LoadError of kind 'signature' when it is not one.
+   * @param {string} text
+   * @param {string | null} [url] for messages
+   * @returns {Array<{keyId: string, sig: Uint8Array}>} the Ed25519 signatures it holds
+   */
+  function parseSignatures(text, url = null) {
+    const bad = (why) => new LoadError('signature', `the signature file${url ? ` ${url}` : ''} ${why}`, { url });
+    let doc;
+    try { doc = JSON.parse(text); } catch { throw bad('is not JSON'); }
+    const list = Array.isArray(doc?.signatures) ? doc.signatures : (doc && typeof doc === 'object' && 'sig' in doc ? [doc] : null);
+    if (!list) throw bad('holds no signature (expected {"signatures": [{"alg": "Ed25519", "keyId", "sig"}]})');
+    if (list.length > MAX_SIGNATURES) throw bad(`holds ${list.length} signatures; at most ${MAX_SIGNATURES} are read`);
+    const out = [];
+    for (const s of list) {
+      if (!s || typeof s !== 'object' || s.alg !== ALG || typeof s.keyId !== 'string' || typeof s.sig !== 'string') continue;
+      const sig = decodeBase64(s.sig);
+      if (sig && sig.length === 64) out.push({ keyId: s.keyId, sig });
+    }
+    if (out.length === 0) throw bad('holds no well-formed Ed25519 signature');
+    return out;
+  }
+
+  /**
+   * Verifies `bytes` (the exact bytes received) against a signature file with the key ring. Resolves with the
+   * keyId that verified; rejects with a LoadError of kind 'signature' otherwise.
+   * @param {Uint8Array} bytes
+   * @param {string} sigText the signature file's text
+   * @param {ReturnType<typeof import('./keyring.js').keyRing>} ring
+   * @param {{url?: string | null, sigUrl?: string | null}} [where]
+   */
+  async function verifySnapshot(bytes, sigText, ring, where = {}) {
+    const url = where.url ?? null;
+    const signatures = parseSignatures(sigText, where.sigUrl ?? null);
+    const keys = await keysOf(ring);
+    const usable = signatures.filter((s) => keys.has(s.keyId));
+    if (usable.length === 0) {
+      const ids = [...new Set(signatures.map((s) => s.keyId))].map((k) => JSON.stringify(k)).join(', ');
+      throw new LoadError('signature', `refused the snapshot${url ? ` from ${url}` : ''}: it is signed with key ${ids}, ` +
+        `none of the trusted keys (${ring.keyIds.map((k) => JSON.stringify(k)).join(', ')})`, { url });
+    }
+    for (const { keyId, sig } of usable) {
+      for (const key of keys.get(keyId)) {
+        let ok = false;
+        try { ok = await globalThis.crypto.subtle.verify({ name: ALG }, key, sig, bytes); } catch { ok = false; }
+        if (ok) return keyId;
+      }
+    }
+    throw new LoadError('signature', `refused the snapshot${url ? ` from ${url}` : ''}: its signature does not verify with ` +
+      `key ${[...new Set(usable.map((s) => JSON.stringify(s.keyId)))].join(', ')} (the snapshot or its signature was altered, ` +
+      'or they do not belong together)', { url });
+  }
+
+  /**
+   * Fetches the signature file of a snapshot URL, with the loader's options (timeout, retries, abort).
+   * A missing file (404/410), an HTML page, a body that is not UTF-8 or too large is kind 'signature'
+   * ("unsigned"); transport failures keep their kind (network, timeout, truncated, http 5xx) and are retried
+   * like the snapshot's.
+   * @returns {Promise<{url: string, text: string}>}
+   */
+  async function fetchSignature(loadOptions, snapshotUrl) {
+    const url = signatureUrl(snapshotUrl);
     try {
-      key = material.kind === 'crypto' ? material.key
-        : await subtle.importKey(material.kind, material.key, { name: ALG }, false, ['verify']);
+      const res = await loadSnapshot({ ...loadOptions, url, etag: null, maxBytes: MAX_SIGNATURE_BYTES });
+      return { url, text: res.text };
     } catch (err) {
-      throw new LoadError('signature', `cannot import public key "${keyId}" for Ed25519 verification: ${err?.message ?? err}` +
-        ' (does this runtime\'s WebCrypto support Ed25519?)', { cause: err });
-    }
-    if (!map.has(keyId)) map.set(keyId, []);
-    map.get(keyId).push(key);
-  }
-  return map;
-}
-
-/**
- * Parses a signature file. Throws a LoadError of kind 'signature' when it is not one.
- * @param {string} text
- * @param {string | null} [url] for messages
- * @returns {Array<{keyId: string, sig: Uint8Array}>} the Ed25519 signatures it holds
- */
-export function parseSignatures(text, url = null) {
-  const bad = (why) => new LoadError('signature', `the signature file${url ? ` ${url}` : ''} ${why}`, { url });
-  let doc;
-  try { doc = JSON.parse(text); } catch { throw bad('is not JSON'); }
-  const list = Array.isArray(doc?.signatures) ? doc.signatures : (doc && typeof doc === 'object' && 'sig' in doc ? [doc] : null);
-  if (!list) throw bad('holds no signature (expected {"signatures": [{"alg": "Ed25519", "keyId", "sig"}]})');
-  if (list.length > MAX_SIGNATURES) throw bad(`holds ${list.length} signatures; at most ${MAX_SIGNATURES} are read`);
-  const out = [];
-  for (const s of list) {
-    if (!s || typeof s !== 'object' || s.alg !== ALG || typeof s.keyId !== 'string' || typeof s.sig !== 'string') continue;
-    const sig = decodeBase64(s.sig);
-    if (sig && sig.length === 64) out.push({ keyId: s.keyId, sig });
-  }
-  if (out.length === 0) throw bad('holds no well-formed Ed25519 signature');
-  return out;
-}
-
-/**
- * Verifies `bytes` (the exact bytes received) against a signature file with the key ring. Resolves with the
- * keyId that verified; rejects with a LoadError of kind 'signature' otherwise.
- * @param {Uint8Array} bytes
- * @param {string} sigText the signature file's text
- * @param {ReturnType<typeof keyRing>} ring
- * @param {{url?: string | null, sigUrl?: string | null}} [where]
- */
-export async function verifySnapshot(bytes, sigText, ring, where = {}) {
-  const url = where.url ?? null;
-  const signatures = parseSignatures(sigText, where.sigUrl ?? null);
-  const keys = await ring.keys();
-  const usable = signatures.filter((s) => keys.has(s.keyId));
-  if (usable.length === 0) {
-    const ids = [...new Set(signatures.map((s) => s.keyId))].map((k) => JSON.stringify(k)).join(', ');
-    throw new LoadError('signature', `refused the snapshot${url ? ` from ${url}` : ''}: it is signed with key ${ids}, ` +
-      `none of the trusted keys (${ring.keyIds.map((k) => JSON.stringify(k)).join(', ')})`, { url });
-  }
-  for (const { keyId, sig } of usable) {
-    for (const key of keys.get(keyId)) {
-      let ok = false;
-      try { ok = await globalThis.crypto.subtle.verify({ name: ALG }, key, sig, bytes); } catch { ok = false; }
-      if (ok) return keyId;
+      if (!(err instanceof LoadError) || err.retryable || err.kind === 'aborted') throw err;
+      const why = err.kind === 'http' ? `answered HTTP ${err.status}` : err.message;
+      throw new LoadError('signature', `refused the snapshot from ${snapshotUrl}: it is not signed (${url} ${why}); ` +
+        'trusted keys are configured, so only signed snapshots are accepted', { url: snapshotUrl, status: err.status, cause: err });
     }
   }
-  throw new LoadError('signature', `refused the snapshot${url ? ` from ${url}` : ''}: its signature does not verify with ` +
-    `key ${[...new Set(usable.map((s) => JSON.stringify(s.keyId)))].join(', ')} (the snapshot or its signature was altered, ` +
-    'or they do not belong together)', { url });
-}
 
-/**
- * Fetches the signature file of a snapshot URL, with the loader's options (timeout, retries, abort).
- * A missing file (404/410), an HTML page, a body that is not UTF-8 or too large is kind 'signature'
- * ("unsigned"); transport failures keep their kind (network, timeout, truncated, http 5xx) and are retried
- * like the snapshot's.
- * @returns {Promise<{url: string, text: string}>}
- */
-export async function fetchSignature(loadOptions, snapshotUrl) {
-  const url = signatureUrl(snapshotUrl);
-  try {
-    const res = await loadSnapshot({ ...loadOptions, url, etag: null, maxBytes: MAX_SIGNATURE_BYTES });
-    return { url, text: res.text };
-  } catch (err) {
-    if (!(err instanceof LoadError) || err.retryable || err.kind === 'aborted') throw err;
-    const why = err.kind === 'http' ? `answered HTTP ${err.status}` : err.message;
-    throw new LoadError('signature', `refused the snapshot from ${snapshotUrl}: it is not signed (${url} ${why}); ` +
-      'trusted keys are configured, so only signed snapshots are accepted', { url: snapshotUrl, status: err.status, cause: err });
-  }
-}
-
-/** base64 or base64url (padding optional) → bytes, or null when it is neither. */
-export function decodeBase64(text) {
-  if (typeof text !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(text)) return null;
-  const s = text.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
-  if (s.length % 4 === 1) return null;
-  let bin;
-  try { bin = atob(s + '='.repeat((4 - (s.length % 4)) % 4)); } catch { return null; }
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-/** UTF-8 bytes of a snapshot text held in a cache (the bytes that were verified when it was received). */
-export function utf8(text) {
-  return new TextEncoder().encode(text);
+  return { parseSignatures, verifySnapshot, fetchSignature };
 }

@@ -31,8 +31,11 @@ test("package.json's browser conditions name the bundle", () => {
   assert.ok(pkg.files.includes("dist/"), "dist/ is published");
 });
 
-test("the bundle imports nothing and exports what src/index.js exports", async () => {
-  assert.deepEqual(built.imports, [], "esbuild's metafile lists no import of the bundle");
+test("the bundle imports nothing (but its on-demand chunk) and exports what src/index.js exports", async () => {
+  assert.deepEqual(built.imports, [], "esbuild's metafile lists no import of the bundle but its on-demand chunks");
+  assert.deepEqual(built.lazy.map((f) => path.basename(f).replace(/-[A-Z0-9]+\.js$/, "")), ["verify"], "the signature checks are the one on-demand chunk");
+  assert.match(fs.readFileSync(BUNDLE, "utf8"), /import\("\.\/verify-[A-Z0-9]+\.js"\)/, "imported with import(), beside the bundle");
+  assert.doesNotMatch(fs.readFileSync(BUNDLE, "utf8"), /crypto\.subtle/, "no signature code in the bundle itself");
   const src = fs.readFileSync(BUNDLE, "utf8");
   assert.match(src, /new URL\("\.\.\/pkg\/edgeflag_bg\.wasm",import\.meta\.url\)/);
   const mod = await import(pathToFileURL(path.join(WWW, "src", "index.js")).href);
@@ -96,8 +99,20 @@ const REGEX_SNAPSHOT = JSON.stringify({
   },
 });
 
+// A signed snapshot for a client with publicKeys (the page's third client): the client then imports the
+// signature checks, the bundle's on-demand chunk (dist/verify-<hash>.js), which the others never fetch.
+const SIGNED_SNAPSHOT = JSON.stringify({ schema: 1, version: 5, flags: { signed: { variants: { on: true }, default: "on" } } });
+const b64 = (u8) => Buffer.from(u8).toString("base64");
+async function signed() {
+  const ED = { name: "Ed25519" };
+  const kp = await crypto.subtle.generateKey(ED, true, ["sign", "verify"]);
+  const raw = new Uint8Array(await crypto.subtle.exportKey("raw", kp.publicKey));
+  const sig = new Uint8Array(await crypto.subtle.sign(ED, kp.privateKey, new TextEncoder().encode(SIGNED_SNAPSHOT)));
+  return { publicKeys: [{ keyId: "k1", key: b64(raw) }], sig: JSON.stringify({ signatures: [{ alg: "Ed25519", keyId: "k1", sig: b64(sig) }] }) };
+}
+
 // Serves www/ (dist/, pkg/), a test page and the snapshot.
-function serve() {
+function serve(keys) {
   const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".json": "application/json" };
   const page = `<!doctype html><meta charset="utf-8"><script type="module">
     import { createClient, Engine } from "/dist/edgeflag.js";
@@ -110,6 +125,11 @@ function serve() {
       window.result = { banner: client.boolean("banner", false, ctx), color: client.string("color", "none", ctx),
         version: client.version, sameEngine: Engine === Engine2, ready: wasmReady(), regexBefore, regexAfter: regexReady(),
         staff: [staff.version, staff.boolean("staff", false, { key: "u2", email: "Ann@EXAMPLE.com" }), staff.boolean("staff", true, { key: "u3", email: "bob@example.org" })] };
+      window.beforeSigned = performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname);
+      const signed = await createClient({ url: "/signed.json", refreshInterval: 0, storage: false, publicKeys: ${JSON.stringify(keys.publicKeys)} }).ready();
+      const forged = createClient({ url: "/forged.json", refreshInterval: 0, storage: false, publicKeys: ${JSON.stringify(keys.publicKeys)} });
+      const refused = await forged.refresh();
+      window.result.signed = [signed.version, signed.boolean("signed", false, {}), refused.status, refused.error && refused.error.kind, forged.version];
     } catch (e) { window.result = { error: String(e && e.stack || e) }; }
   </script>`;
   const requests = [];
@@ -119,6 +139,9 @@ function serve() {
     if (url.pathname === "/regex.json") return res.writeHead(200, { "content-type": "application/json" }).end(REGEX_SNAPSHOT);
     if (url.pathname === "/") return res.writeHead(200, { "content-type": "text/html" }).end(page);
     if (url.pathname === "/snapshot.json") return res.writeHead(200, { "content-type": "application/json" }).end(SNAPSHOT);
+    if (url.pathname === "/signed.json") return res.writeHead(200, { "content-type": "application/json" }).end(SIGNED_SNAPSHOT);
+    if (url.pathname === "/forged.json") return res.writeHead(200, { "content-type": "application/json" }).end(SIGNED_SNAPSHOT.replace('"version":5', '"version":6'));
+    if (url.pathname === "/signed.json.sig" || url.pathname === "/forged.json.sig") return res.writeHead(200, { "content-type": "application/json" }).end(keys.sig);
     const file = path.join(WWW, path.normalize(url.pathname));
     if (!file.startsWith(WWW + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return res.writeHead(404).end();
     res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream" }).end(fs.readFileSync(file));
@@ -127,8 +150,8 @@ function serve() {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-test("Chromium: the bundle fetches the wasm from its default URL and evaluates (the regex module only for a matches snapshot)", { skip: fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, async (t) => {
-  const server = await serve();
+test("Chromium: the bundle fetches the wasm from its default URL and evaluates (the regex module only for a matches snapshot, the signature checks only for a client with publicKeys)", { skip: fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, async (t) => {
+  const server = await serve(await signed());
   t.after(() => server.close());
   const browser = await launchChromium();
   t.after(() => browser.close());
@@ -141,7 +164,13 @@ test("Chromium: the bundle fetches the wasm from its default URL and evaluates (
   assert.deepEqual(errors, []);
   assert.deepEqual(result, {
     banner: true, color: "blue", version: 3, sameEngine: true, ready: true, regexBefore: false, regexAfter: true, staff: [4, true, false],
+    signed: [5, true, "failed", "signature", null],
   });
+  const lazy = built.lazy.map((f) => `/${path.relative(WWW, f)}`).filter((f) => f.startsWith("/dist/verify-"));
+  assert.equal(lazy.length, 1, "one on-demand chunk of the signature checks");
+  const beforeSigned = await page.evaluate(() => window.beforeSigned);
+  assert.ok(beforeSigned.includes("/dist/edgeflag.js") && !beforeSigned.some((p) => p.startsWith("/dist/verify-")), "clients without publicKeys do not fetch the signature checks");
+  assert.deepEqual(server.requests.filter((p) => p.startsWith("/dist/verify-")), lazy, "fetched once, by the clients with publicKeys");
   const wasm = server.requests.filter((p) => p.endsWith(".wasm"));
   assert.deepEqual(wasm, ["/pkg/edgeflag_bg.wasm", "/pkg/edgeflag_regex.wasm"], "each module fetched once, the regex one after /regex.json");
   assert.ok(server.requests.indexOf("/pkg/edgeflag_regex.wasm") > server.requests.indexOf("/regex.json"));

@@ -9,7 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient, initWasm, memoryStorage, LoadError } from '../src/index.node.js';
-import { signatureUrl, parseSignatures, decodeBase64 } from '../src/verify.js';
+import { signatureUrl, signatureChecks } from '../src/verify.js';
+import { decodeBase64 } from '../src/keyring.js';
+import { loadSnapshot } from '../src/loader.js';
+
+const { parseSignatures } = signatureChecks({ LoadError, loadSnapshot, decodeBase64 });
 import { startCdn, fault, etagOf } from './helpers/cdn-server.js';
 import { cdnFor, clientFor, record } from './helpers/client-fixtures.js';
 import { cli } from './helpers/demo.js';
@@ -473,7 +477,9 @@ test('signed: verify.js runs on WebCrypto Ed25519 in workerd and in Chromium too
   const page = await browser.context.newPage();
   await page.goto(`http://127.0.0.1:${server.address().port}/`);
   const results = await page.evaluate(async ({ cases, publicKeys }) => {
-    const { keyRing, verifySnapshot } = await import('/src/verify.js');
+    const [{ signatureChecks }, { keyRing, decodeBase64 }, { LoadError, loadSnapshot }] =
+      await Promise.all(['/src/verify.js', '/src/keyring.js', '/src/loader.js'].map((m) => import(m)));
+    const { verifySnapshot } = signatureChecks({ LoadError, loadSnapshot, decodeBase64 });
     const out = [];
     for (const c of cases) {
       try {

@@ -51,7 +51,10 @@ test("package.json's node conditions and main name the Node bundles; they are pu
   assert.ok(pkg.files.includes("dist/"), "dist/ is published");
   assert.ok(pkg.sideEffects.includes("./dist/*.node.js"), "the Node entries and chunks set up the platform");
   assert.ok(built.node.chunks.length > 0, "the entries share chunks");
-  for (const f of built.node.chunks) assert.match(path.basename(f), /^chunk-.*\.node\.js$/);
+  // Shared chunks (chunk-…), and the signature checks (verify-…), which the client imports with import() only
+  // when it has publicKeys.
+  for (const f of built.node.chunks) assert.match(path.basename(f), /^(chunk|verify)-[A-Z0-9]+\.node\.js$/);
+  assert.equal(built.node.chunks.filter((f) => path.basename(f).startsWith("verify-")).length, 1);
 });
 
 test("the Node bundles import only node: built-ins and their own chunks", () => {
