@@ -1682,20 +1682,76 @@ impl<'a> Reader<'a> {
         (start <= self.scratch.len()).then_some(start)
     }
 
-    /// Reads the next value as a tree, with the parser.
+    /// Reads the next value as a tree with the reader's own steps, as [`Reader::skip`] walks one (no
+    /// recursion: the containers being built are on a stack of their own, beside the reader's), so that
+    /// the loader needs no second parser ([`parse_with`] is left for exact error reports). The same
+    /// checks as [`parse_with`]'s (depth by the reader's `open`, duplicate keys when an object closes).
+    /// `Value::Null` once the reader has failed.
     fn tree(&mut self) -> Value<'a> {
-        if self.failed {
-            return Value::Null;
+        /// A container being built: its elements, or its members and the key of the value being read.
+        enum Building<'a> {
+            Array(Vec<Value<'a>>),
+            Object(Vec<(Cow<'a, str>, Value<'a>)>, Cow<'a, str>),
         }
-        let depth = self.max_depth.saturating_sub(self.open.len());
-        match parse_value(self.p.src, self.p.pos, depth, false) {
-            Ok((v, end)) => {
-                self.p.pos = end;
-                v
-            }
-            Err(_) => {
-                self.fail();
-                Value::Null
+        let mut stack: Vec<Building<'a>> = Vec::new();
+        'value: loop {
+            // The value at the cursor: a scalar read, or a container entered (and its first child next).
+            let mut done = match self.peek() {
+                Peek::Object => {
+                    if self.object() {
+                        if let Some(key) = self.next_key() {
+                            stack.push(Building::Object(Vec::new(), key));
+                            continue 'value;
+                        }
+                    }
+                    Value::Object(Vec::new())
+                }
+                Peek::Array => {
+                    if self.array() && self.next_element() {
+                        stack.push(Building::Array(Vec::new()));
+                        continue 'value;
+                    }
+                    Value::Array(Vec::new())
+                }
+                Peek::String => self.string().map_or(Value::Null, Value::String),
+                Peek::Number => self.number().map_or(Value::Null, Value::Number),
+                Peek::Bool => self.boolean().map_or(Value::Null, Value::Bool),
+                Peek::Null => {
+                    if self.p.literal("null", Value::Null).is_err() {
+                        self.fail();
+                    }
+                    Value::Null
+                }
+                Peek::Invalid => {
+                    self.fail();
+                    Value::Null
+                }
+            };
+            // The value is read: add it to its container, then move on in it, closing those that end.
+            loop {
+                if self.failed {
+                    return Value::Null;
+                }
+                match stack.last_mut() {
+                    None => return done,
+                    Some(Building::Array(items)) => {
+                        items.push(done);
+                        if self.next_element() {
+                            continue 'value;
+                        }
+                        done = Value::Array(core::mem::take(items));
+                    }
+                    Some(Building::Object(members, key)) => {
+                        let k = core::mem::take(key);
+                        members.push((k, done));
+                        if let Some(next) = self.next_key() {
+                            *key = next;
+                            continue 'value;
+                        }
+                        done = Value::Object(core::mem::take(members));
+                    }
+                }
+                stack.pop();
             }
         }
     }
@@ -3532,6 +3588,15 @@ mod tests {
             assert_eq!(reader_accepts_checked(&text, round % 2), parse(&text).is_ok() && object, "{text:?}");
             if let Ok(v) = parsed {
                 accepted += 1;
+                // inside a container, read as a tree (`Reader::tree`), at the depth that leaves it the same room
+                let wrapped = format!("[{{\"k\":{text}}}]");
+                let mut r = Reader::new(&wrapped, depth + 2);
+                let want = Value::Array(vec![Value::Object(vec![(Cow::Borrowed("k"), v.clone())])]);
+                assert_eq!(r.value(), want, "{wrapped:?}");
+                assert!(r.finish(), "{wrapped:?}");
+                let mut r = Reader::new(&wrapped, depth + 1);
+                r.value();
+                assert_eq!(r.finish(), parse_with(&wrapped, &ParseOptions { max_depth: depth + 1 }).is_ok(), "{wrapped:?} at depth {}", depth + 1);
                 let mut r = Reader::new(&text, depth);
                 walk(&mut r, &v);
                 assert!(r.finish(), "{text:?}");
@@ -3544,6 +3609,15 @@ mod tests {
                 assert!(r.finish(), "{text:?}");
             } else {
                 refused += 1;
+                // the tree reader refuses it too, at the same depth (nesting counted by the reader)
+                let mut r = Reader::new(&text, depth);
+                r.value();
+                assert!(!r.finish(), "{text:?} at depth {depth}");
+                // and inside a container, where the value is read as a tree (`Reader::tree`)
+                let wrapped = format!("[{{\"k\":{text}}}]");
+                let mut r = Reader::new(&wrapped, depth + 2);
+                r.value();
+                assert!(!r.finish(), "{wrapped:?} at depth {}", depth + 2);
             }
         }
         assert!(accepted > 100 && refused > 100, "{accepted} {refused}");
