@@ -116,7 +116,7 @@ function sizes(files) {
   return { files: files.length, raw, gzip: gz, wasmRaw, wasmGzip: wasmGz, jsRaw: raw - wasmRaw, jsGzip: gz - wasmGz };
 }
 
-/** The payload of each library: {lib: {raw, gzip, files, how, onDemand?} | {error}} (onDemand: edgeflag's regex module, not counted). */
+/** The payload of each library: {lib: {raw, gzip, files, how, onDemand?} | {error}} (onDemand: edgeflag's modules fetched only when needed, not counted). */
 export function payloads(www = WWW) {
   const out = {};
   const one = (lib, how, fn) => {
@@ -144,9 +144,12 @@ export function payloads(www = WWW) {
     const wasm = join(www, "pkg/edgeflag_bg.wasm");
     if (!existsSync(wasm)) throw new Error("www/pkg/edgeflag_bg.wasm not built (scripts/build-wasm.sh)");
     const g = moduleGraph([entry]);
-    // The regular-expression module is fetched only for a snapshot that uses `matches`: reported apart, not counted.
-    const regex = join(www, "pkg/edgeflag_regex.wasm");
-    const onDemand = existsSync(regex) ? { file: "pkg/edgeflag_regex.wasm", ...sizes([regex]) } : null;
+    // The regular-expression module is fetched only for a snapshot that uses `matches`, the diagnostics module
+    // only when a snapshot is refused: reported apart, not counted.
+    const onDemand = [
+      ["pkg/edgeflag_regex.wasm", "for a snapshot that uses `matches`"],
+      ["pkg/edgeflag_diagnostics.wasm", "when a snapshot is refused (its problems' messages)"],
+    ].filter(([file]) => existsSync(join(www, file))).map(([file, when]) => ({ file, when, ...sizes([join(www, file)]) }));
     return { files: g.files, extra: [wasm], missing: g.missing, onDemand };
   });
   one("flagd-core", "ESM entry + dependencies (object-hash, json-logic-engine, semver, imurmurhash), @openfeature/core excluded (the app's SDK brings it)", () =>
@@ -167,6 +170,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   for (const [lib, s] of Object.entries(p)) {
     if (s.error) console.log(`${lib}: n/a (${s.error})`);
     else console.log(`${lib}: ${s.files} files, ${s.raw} B raw, ${s.gzip} B gzip -9 (js ${s.jsGzip}, wasm ${s.wasmGzip}) — ${s.how}${s.missing.length ? `; unresolved: ${s.missing.join(", ")}` : ""}`);
-    if (s.onDemand) console.log(`  ${lib} on demand (not counted): ${s.onDemand.file} ${s.onDemand.raw} B raw, ${s.onDemand.gzip} B gzip -9, fetched only for a snapshot that uses \`matches\``);
+    for (const d of s.onDemand ?? []) console.log(`  ${lib} on demand (not counted): ${d.file} ${d.raw} B raw, ${d.gzip} B gzip -9, fetched only ${d.when}`);
   }
 }
