@@ -131,7 +131,18 @@ impl Problems {
     /// An error at `path` (in the runtime `.wasm`, with a fixed text: [`Problem::error`]).
     #[inline(always)]
     pub(crate) fn error(&mut self, path: impl Where, message: impl Into<String>) {
-        self.push(Problem::error(path.into_text(), message));
+        if crate::message::LEAN {
+            self.push_lean(path.into_text());
+        } else {
+            self.push(Problem::error(path.into_text(), message));
+        }
+    }
+
+    /// An error at `path` with the fixed text of the runtime `.wasm` (`message::LEAN`; out of line: one copy).
+    #[cold]
+    #[inline(never)]
+    fn push_lean(&mut self, path: String) {
+        self.push(Problem::error(path, ""));
     }
 
     /// An error whose message every build keeps, even the runtime `.wasm` (`message::LEAN`): one the
