@@ -158,7 +158,9 @@ impl Engine {
         // No table when no flag is constant (`outcome` then finds no entry and evaluates): S3, 1,000 flags
         // that all read the context, keeps 24 KB (wasm) less.
         let constant = |f: &FlagPlan| !f.uses_context && !f.uses_time;
-        let constants = if plan.flags.iter().any(constant) {
+        // The diagnostics module (feature `diagnose`) only loads, never evaluates: no table (the results stay
+        // the same, `outcome` evaluates), and so no evaluator in that `.wasm`.
+        let constants = if !cfg!(feature = "diagnose") && plan.flags.iter().any(constant) {
             plan.flags
                 .iter()
                 .enumerate()

@@ -24,8 +24,8 @@ pub struct Problem {
 
 impl Problem {
     /// An error at `path`. (The runtime `.wasm` drops `message` for a fixed text: `message::LEAN`; always
-    /// inlined, so that a literal `message` is not kept there either.)
-    #[inline(always)]
+    /// inlined there, so that a literal `message` is not kept either.)
+    #[cfg_attr(all(target_arch = "wasm32", not(feature = "messages")), inline(always))]
     pub fn error(path: impl Into<String>, message: impl Into<String>) -> Problem {
         let message = if crate::message::LEAN { String::from(crate::message::LEAN_MESSAGE) } else { message.into() };
         Problem { path: path.into(), message, severity: Severity::Error }
@@ -128,8 +128,10 @@ pub(crate) struct Problems {
 }
 
 impl Problems {
-    /// An error at `path` (in the runtime `.wasm`, with a fixed text: [`Problem::error`]).
-    #[inline(always)]
+    /// An error at `path` (in the runtime `.wasm`, with a fixed text: [`Problem::error`]; always inlined there,
+    /// so that a literal `message` is not kept).
+    #[cfg_attr(all(target_arch = "wasm32", not(feature = "messages")), inline(always))]
+    #[cfg_attr(not(all(target_arch = "wasm32", not(feature = "messages"))), inline)]
     pub(crate) fn error(&mut self, path: impl Where, message: impl Into<String>) {
         if crate::message::LEAN {
             self.push_lean(path.into_text());
