@@ -120,7 +120,12 @@ export class SnapshotError extends Error {
 // the regular-expression module, which the diagnostics module has: then the runtime's problems are kept). A
 // SnapshotError without the messages is marked (the client loads the module and validates again).
 function refusal(raw, json, now, limits) {
-  const lean = JSON.parse(raw);
+  let lean;
+  try {
+    lean = JSON.parse(raw);
+  } catch {
+    return snapshotError(raw); // not JSON: a plain message
+  }
   if (lean.lean !== true) return snapshotError(raw);
   const full = diagnose(json, now, limits);
   const paths = (r) => JSON.stringify(r.problems.map((p) => p.path));
