@@ -5,7 +5,8 @@
 //
 // Node, Deno and Bun load it from disk, synchronously, on the first refusal (platform-node.js). Browsers and
 // workers cannot: `initDiagnostics()` loads it (the client awaits it on a refusal before reporting it);
-// without it a refusal lists the paths, each with the fixed text.
+// without it a refusal lists the paths, each with the fixed text. (Its loaders have the shape of regex.js's: one
+// loader shared by both measured 90 B gzip more in the browser bundle.)
 import { platform, wasmModule } from "./platform.js";
 
 let dx = null; // the module's exports, once instantiated
