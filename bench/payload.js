@@ -122,7 +122,7 @@ function sizes(files) {
   return { files: files.length, raw, gzip: gz, wasmRaw, wasmGzip: wasmGz, jsRaw: raw - wasmRaw, jsGzip: gz - wasmGz };
 }
 
-/** The payload of each library: {lib: {raw, gzip, files, how, onDemand?} | {error}} (onDemand: edgeflag's on-demand downloads, [{file, why, raw, gzip, …}], not counted). */
+/** The payload of each library: {lib: {raw, gzip, files, how, onDemand?} | {error}} (onDemand: edgeflag's downloads fetched only when needed, [{file, when, raw, gzip, …}], not counted). */
 export function payloads(www = WWW) {
   const out = {};
   const one = (lib, how, fn) => {
@@ -150,12 +150,14 @@ export function payloads(www = WWW) {
     const wasm = join(www, "pkg/edgeflag_bg.wasm");
     if (!existsSync(wasm)) throw new Error("www/pkg/edgeflag_bg.wasm not built (scripts/build-wasm.sh)");
     // The bundle's on-demand chunks (dist/verify-<hash>.js: the signature checks, imported by a client with
-    // publicKeys only) and the regular-expression module (fetched only for a snapshot that uses `matches`):
-    // reported apart, not counted.
+    // publicKeys only), the regular-expression module (fetched only for a snapshot that uses `matches`) and the
+    // diagnostics module (only when a snapshot is refused): reported apart, not counted.
     const g = moduleGraph([entry], { lazy: (spec) => /^\.\/[a-z]+-[A-Z0-9]+\.js$/.test(spec) });
-    const onDemand = g.lazy.map((f) => ({ file: f.slice(www.length + 1), why: "a client with publicKeys", ...sizes([f]) }));
-    const regex = join(www, "pkg/edgeflag_regex.wasm");
-    if (existsSync(regex)) onDemand.push({ file: "pkg/edgeflag_regex.wasm", why: "a snapshot that uses `matches`", ...sizes([regex]) });
+    const onDemand = g.lazy.map((f) => ({ file: f.slice(www.length + 1), when: "by a client with publicKeys", ...sizes([f]) }));
+    for (const [file, when] of [
+      ["pkg/edgeflag_regex.wasm", "for a snapshot that uses `matches`"],
+      ["pkg/edgeflag_diagnostics.wasm", "when a snapshot is refused (its problems' messages)"],
+    ]) if (existsSync(join(www, file))) onDemand.push({ file, when, ...sizes([join(www, file)]) });
     return { files: g.files, extra: [wasm], missing: g.missing, onDemand };
   });
   one("flagd-core", "ESM entry + dependencies (object-hash, json-logic-engine, semver, imurmurhash), @openfeature/core excluded (the app's SDK brings it)", () =>
@@ -176,6 +178,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   for (const [lib, s] of Object.entries(p)) {
     if (s.error) console.log(`${lib}: n/a (${s.error})`);
     else console.log(`${lib}: ${s.files} files, ${s.raw} B raw, ${s.gzip} B gzip -9 (js ${s.jsGzip}, wasm ${s.wasmGzip}) — ${s.how}${s.missing.length ? `; unresolved: ${s.missing.join(", ")}` : ""}`);
-    for (const d of s.onDemand ?? []) console.log(`  ${lib} on demand (not counted): ${d.file} ${d.raw} B raw, ${d.gzip} B gzip -9, fetched only for ${d.why}`);
+    for (const d of s.onDemand ?? []) console.log(`  ${lib} on demand (not counted): ${d.file} ${d.raw} B raw, ${d.gzip} B gzip -9, fetched only ${d.when}`);
   }
 }

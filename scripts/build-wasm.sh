@@ -11,7 +11,8 @@
 #      `explainJson`), serves both: pkg/edgeflag.js, pkg/edgeflag_bg.wasm, pkg/edgeflag_devtools_bg.wasm;
 #   5. wasm-opt -Oz --converge (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
 #      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), then a smoke test;
-#      (also the regular-expression module, regex-module/ → pkg/edgeflag_regex.wasm, loaded on demand);
+#      (also the regular-expression module, regex-module/ → pkg/edgeflag_regex.wasm, and the diagnostics
+#      module, diagnose-module/ → pkg/edgeflag_diagnostics.wasm, both loaded on demand);
 #   6. prints the sizes: the .wasm files and the JS entry, raw and gzip -9;
 #   7. builds the bundles of www/dist/ (npm run bundle) when www/'s devDependencies are installed: the minified
 #      browser bundle and the Node bundles (dist/*.node.js, package.json's "node" conditions).
@@ -139,6 +140,13 @@ WASM_IN=""
 WASM_NAME=edgeflag_regex cargo_wasm -p edgeflag-regex
 [ -f "$WASM_IN" ] || { log "error: $WASM_IN not built"; exit 1; }
 cp "$WASM_IN" "$TMP/edgeflag_regex.wasm"
+# The diagnostics module (diagnose-module/: the edgeflag crate with its messages behind raw C-ABI exports, no
+# wasm-bindgen), loaded by www/src/diagnostics.js only when the runtime refuses a snapshot: the runtime .wasm
+# reports its errors with their paths and a fixed text.
+WASM_IN=""
+WASM_NAME=edgeflag_diagnose cargo_wasm -p edgeflag-diagnose
+[ -f "$WASM_IN" ] || { log "error: $WASM_IN not built"; exit 1; }
+cp "$WASM_IN" "$TMP/edgeflag_diagnostics.wasm"
 cp "$TMP/devtools/edgeflag.js" "$TMP/edgeflag.js"
 cp "$TMP/runtime/edgeflag_bg.wasm" "$TMP/edgeflag_bg.wasm"
 cp "$TMP/devtools/edgeflag_bg.wasm" "$TMP/edgeflag_devtools_bg.wasm"
@@ -186,7 +194,7 @@ if [ -n "$WASM_OPT" ]; then
   # take the 2 cores of an edge worker from the load itself (a cold start's load waits for a core for most of
   # its time; docs/ARCHITECTURE.md, "Cold start"). Apart, fewer bytes reach V8's tier-up threshold (S3: 42.1 →
   # 32.8 KB recompiled) and the .wasm is 3.4 KB smaller in gzip (docs/wasm-size.md).
-  for w in edgeflag_bg edgeflag_devtools_bg edgeflag_regex; do
+  for w in edgeflag_bg edgeflag_devtools_bg edgeflag_regex edgeflag_diagnostics; do
     "$WASM_OPT" -Oz --converge --one-caller-inline-max-function-size "$ONE_CALLER_INLINE" \
       --strip-debug --strip-producers --strip-target-features \
       --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
@@ -224,6 +232,19 @@ if command -v node >/dev/null 2>&1; then
       e.free();
       load(matching).free(); // compiles a regex in the regular-expression module
       if (load("{") !== undefined || !JSON.parse(glue.loadError()).message) throw new Error(file + ": a refused text gives no loadError");
+      // The runtime reports refusals lean (paths, a fixed text), the devtools build with the messages.
+      load("{\"schema\":2}");
+      const refused = JSON.parse(glue.loadError());
+      if (refused.lean !== (explain ? undefined : true) || refused.problems[0]?.path !== "schema") throw new Error(file + ": refusal " + JSON.stringify(refused));
+      if (explain) {
+        const d = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(dir + "/edgeflag_diagnostics.wasm")), {}).exports;
+        const bytes = new TextEncoder().encode("{\"schema\":2}");
+        const at = d.edgeflag_diagnose_buf(bytes.length); // may grow the memory
+        new Uint8Array(d.memory.buffer, at, bytes.length).set(bytes);
+        const n = d.edgeflag_diagnose(bytes.length, 0, 0);
+        const full = JSON.parse(new TextDecoder().decode(new Uint8Array(d.memory.buffer, d.edgeflag_diagnose_out(), n)));
+        if (JSON.stringify(full) !== JSON.stringify(refused)) throw new Error("the diagnostics module differs from the devtools build: " + JSON.stringify(full));
+      }
     }
     if (regex.regexLive() !== 0) throw new Error("a regex outlived its engine");
     if (!regex.regexReady()) throw new Error("the regular-expression module did not load");
@@ -233,7 +254,7 @@ fi
 
 mkdir -p "$OUT"
 rm -f "$OUT"/edgeflag*
-mv "$TMP"/edgeflag.js "$TMP"/edgeflag_bg.wasm "$TMP"/edgeflag_devtools_bg.wasm "$TMP"/edgeflag_regex.wasm "$OUT"/
+mv "$TMP"/edgeflag.js "$TMP"/edgeflag_bg.wasm "$TMP"/edgeflag_devtools_bg.wasm "$TMP"/edgeflag_regex.wasm "$TMP"/edgeflag_diagnostics.wasm "$OUT"/
 
 # 6. sizes
 size_row() {
@@ -252,6 +273,7 @@ size_row "pkg/edgeflag_bg.wasm" "$OUT/edgeflag_bg.wasm"
 size_row "pkg/edgeflag_devtools_bg.wasm (explain)" "$OUT/edgeflag_devtools_bg.wasm"
 size_row "pkg/edgeflag.js (wasm-bindgen glue)" "$OUT/edgeflag.js"
 size_row "pkg/edgeflag_regex.wasm (on demand: matches)" "$OUT/edgeflag_regex.wasm"
+size_row "pkg/edgeflag_diagnostics.wasm (on demand: refusals)" "$OUT/edgeflag_diagnostics.wasm"
 # 7. the bundles (www/dist: glue + engine + client, minified; package.json's browser conditions, and the Node
 # entries dist/*.node.js with their shared chunks, its node conditions), when www/'s devDependencies (esbuild)
 # are installed

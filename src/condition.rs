@@ -606,7 +606,7 @@ impl crate::error::Where for At<'_> {
 }
 
 fn operand_kind_error(v: &Value<'_>, want: &str, op: Op, path: At<'_>, p: &mut Problems) {
-    p.error(path, crate::message::msg!("`", op.as_str(), "` takes ", want, ", not ", v.type_name()));
+    p.error(path, crate::message::why!("`", op.as_str(), "` takes ", want, ", not ", v.type_name()));
 }
 
 /// The matcher of a condition that [`compile`] would compile without a problem, built as it would
@@ -679,7 +679,7 @@ pub(crate) fn compile<'v>(
     p: &mut Problems,
 ) -> Option<Matcher> {
     let Some(op) = Op::parse(op_name) else {
-        p.error(path.key("op"), crate::message::msg!("unknown operator \"", op_name, "\""));
+        p.error(path.key("op"), crate::message::why!("unknown operator \"", op_name, "\""));
         return None;
     };
     let before = p.list.len();
@@ -689,10 +689,10 @@ pub(crate) fn compile<'v>(
     }
     if matches!(op, Op::Exists | Op::Missing) {
         if value.is_some() {
-            p.error(path.key("value"), crate::message::msg!("`", op.as_str(), "` takes no operand"));
+            p.error(path.key("value"), crate::message::why!("`", op.as_str(), "` takes no operand"));
         }
         if values.is_some() {
-            p.error(path.key("values"), crate::message::msg!("`", op.as_str(), "` takes no operand"));
+            p.error(path.key("values"), crate::message::why!("`", op.as_str(), "` takes no operand"));
         }
         return (p.list.len() == before).then_some(Matcher { op, ignore_case, kind: Kind::Presence });
     }
@@ -700,7 +700,7 @@ pub(crate) fn compile<'v>(
         (Some(v), None) => (Some(v), &[]),
         (None, Some(vs)) => (None, vs),
         _ => {
-            p.error(path.key("value"), crate::message::msg!("`", op.as_str(), "` needs an operand: \"value\" or \"values\""));
+            p.error(path.key("value"), crate::message::why!("`", op.as_str(), "` needs an operand: \"value\" or \"values\""));
             return None;
         }
     };
@@ -828,7 +828,7 @@ fn compile_other<'v>(
                 match o {
                     Value::String(x) if x.len() > limits.max_regex_bytes => p.error(
                         op_path,
-                        crate::message::msg!("regular expression is ", x.len(), " bytes; the limit is ", limits.max_regex_bytes),
+                        crate::message::why!("regular expression is ", x.len(), " bytes; the limit is ", limits.max_regex_bytes),
                     ),
                     // The compiled program is bounded too: matching costs its size times the input's length,
                     // and counted repetitions multiply it (`((a*){10}){10}){10}` is 20 bytes of pattern). Each
@@ -836,7 +836,7 @@ fn compile_other<'v>(
                     Value::String(x) => match compile_regex(x, ignore_case, limits.max_regex_bytes.saturating_mul(REGEX_PROGRAM_FACTOR)) {
                         Ok((_, size)) if size > *regex_budget => p.error(
                             op_path,
-                            crate::message::msg!(
+                            crate::message::why!(
                                 "the regular expressions of this snapshot compile to more than ",
                                 limits.max_regex_total_bytes - *regex_budget + size,
                                 " bytes in all (this one up to ",
@@ -852,7 +852,7 @@ fn compile_other<'v>(
                         }
                         Err(RegexError::Invalid(e)) if crate::substring::contains(&e, "size limit") => p.error(
                             op_path,
-                            crate::message::msg!(
+                            crate::message::why!(
                                 "regular expression compiles to more than ",
                                 limits.max_regex_bytes.saturating_mul(REGEX_PROGRAM_FACTOR),
                                 " bytes (the limit is ",
@@ -862,10 +862,10 @@ fn compile_other<'v>(
                                 "-byte pattern limit); counted repetitions such as {1000} multiply its size"
                             ),
                         ),
-                        Err(RegexError::Invalid(e)) => p.error(op_path, crate::message::msg!("invalid regular expression: ", &first_line(&e))),
+                        Err(RegexError::Invalid(e)) => p.error(op_path, crate::message::why!("invalid regular expression: ", &first_line(&e))),
                         // Once per condition, at its path: the other operands cannot be compiled either.
                         Err(RegexError::Unavailable) => {
-                            p.error(path, REGEX_UNAVAILABLE);
+                            p.error_kept(path, REGEX_UNAVAILABLE);
                             break;
                         }
                     },
@@ -880,7 +880,7 @@ fn compile_other<'v>(
                 match o {
                     Value::String(x) => match VersionBuf::parse(x) {
                         Some(b) => v.push(b),
-                        None => p.error(op_path, crate::message::msg!("\"", x, "\" is not a version (like 2.3.0, v2, 2.3-rc.1)")),
+                        None => p.error(op_path, crate::message::why!("\"", x, "\" is not a version (like 2.3.0, v2, 2.3-rc.1)")),
                     },
                     _ => operand_kind_error(o, "version strings", op, op_path, p),
                 }
@@ -893,7 +893,7 @@ fn compile_other<'v>(
                 match o {
                     Value::String(x) => match time::parse_rfc3339_ms(x) {
                         Some(t) => v.push(t),
-                        None => p.error(op_path, crate::message::msg!("\"", x, "\" is not an RFC 3339 date-time")),
+                        None => p.error(op_path, crate::message::why!("\"", x, "\" is not an RFC 3339 date-time")),
                     },
                     Value::Number(n) if n.as_f64().is_finite() => v.push(n.as_f64().floor() as i64),
                     _ => operand_kind_error(o, "RFC 3339 date-times or milliseconds since the epoch", op, op_path, p),
@@ -918,7 +918,7 @@ fn compile_other<'v>(
                 match o {
                     Value::String(x) => match Cidr::parse(x) {
                         Some(c) => v.push(c),
-                        None => p.error(op_path, crate::message::msg!("\"", x, "\" is not a CIDR block (like 10.0.0.0/8 or 2001:db8::/32)")),
+                        None => p.error(op_path, crate::message::why!("\"", x, "\" is not a CIDR block (like 10.0.0.0/8 or 2001:db8::/32)")),
                     },
                     _ => operand_kind_error(o, "CIDR blocks (strings)", op, op_path, p),
                 }

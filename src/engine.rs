@@ -1,6 +1,6 @@
 //! The public API: load a snapshot, evaluate flags.
 
-use crate::message::msg;
+use crate::message::{msg, why};
 use crate::context::{Attr, Attributes, Slots};
 use crate::error::{LoadError, Problem, Problems, Severity};
 use crate::eval::{self, NoTrace, Outcome};
@@ -98,7 +98,7 @@ impl Engine {
         }
         match core::str::from_utf8(bytes) {
             Ok(t) => Engine::from_json_with(t, opts),
-            Err(e) => Err(LoadError::single("(root)", msg!("the snapshot is not valid UTF-8 (at byte ", e.valid_up_to(), ")"))),
+            Err(e) => Err(LoadError::single("(root)", why!("the snapshot is not valid UTF-8 (at byte ", e.valid_up_to(), ")"))),
         }
     }
 
@@ -116,7 +116,7 @@ impl Engine {
         let mut p = Problems::default();
         let model = snapshot::build(text, opts.limits.max_json_depth, &mut p).map_err(|e| {
             let path = if matches!(e.kind, json::ParseErrorKind::DuplicateKey(_)) { e.path.clone() } else { "(root)".to_string() };
-            LoadError::single(path, e.message())
+            LoadError::single(path, why!(&e.message()))
         })?;
         let Some(model) = model else {
             return Err(LoadError { problems: p.list });
@@ -128,6 +128,22 @@ impl Engine {
             return Err(LoadError { problems: p.list });
         }
         Ok(Engine::new(plan, p.list))
+    }
+
+    /// Loads a snapshot as a JavaScript host asks for it (the wasm bindings' `fromBytes`, the diagnostics
+    /// module): `limits` as JSON text (`None`: the defaults), and a refusal as JSON, `{"message",
+    /// "problems"}` ([`LoadError::to_json`]; limits that are not valid give their message and no problems).
+    pub fn from_host(bytes: &[u8], now_ms: Option<i64>, limits: Option<&str>) -> Result<Engine, String> {
+        let limits = match limits {
+            Some(l) => Limits::from_json(l).map_err(|m| {
+                let mut out = String::from("{\"message\":");
+                json::write_string(&mut out, &m);
+                out.push_str(",\"problems\":[]}");
+                out
+            })?,
+            None => Limits::default(),
+        };
+        Engine::from_slice(bytes, &LoadOptions { now_ms, limits }).map_err(|e| e.to_json())
     }
 
     /// The engine of a plan built by a chunked load (`plan::Chunked`, the wasm loader).
@@ -142,7 +158,9 @@ impl Engine {
         // No table when no flag is constant (`outcome` then finds no entry and evaluates): S3, 1,000 flags
         // that all read the context, keeps 24 KB (wasm) less.
         let constant = |f: &FlagPlan| !f.uses_context && !f.uses_time;
-        let constants = if plan.flags.iter().any(constant) {
+        // The diagnostics module (feature `diagnose`) only loads, never evaluates: no table (the results stay
+        // the same, `outcome` evaluates), and so no evaluator in that `.wasm`.
+        let constants = if !cfg!(feature = "diagnose") && plan.flags.iter().any(constant) {
             plan.flags
                 .iter()
                 .enumerate()
@@ -476,7 +494,7 @@ fn general_error() -> Option<String> {
 }
 
 fn too_big(n: usize, l: &Limits) -> LoadError {
-    LoadError::single("(root)", msg!("the snapshot is ", n, " bytes; the limit is ", l.max_bytes, " bytes"))
+    LoadError::single("(root)", why!("the snapshot is ", n, " bytes; the limit is ", l.max_bytes, " bytes"))
 }
 
 impl Evaluation<'_> {
@@ -540,6 +558,28 @@ pub fn errors_only(problems: &[Problem]) -> impl Iterator<Item = &Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_host_gives_the_refusal_as_json() {
+        let bad = r#"{"schema":1,"version":1,"flags":{"f":{"variants":{"on":true},"default":"x"},"g":{"variants":{}}}}"#;
+        let e = Engine::from_json(bad).err().map(|e| e.to_json()).unwrap_or_default();
+        assert_eq!(Engine::from_host(bad.as_bytes(), None, None).err().as_deref(), Some(&*e));
+        let v = crate::json::parse(&e).unwrap();
+        let problems = v.get("problems").and_then(|p| p.as_array()).unwrap();
+        let paths: Vec<_> = problems.iter().filter_map(|p| p.get("path").and_then(|p| p.as_str())).collect();
+        assert_eq!(paths, ["flags.g.default", "flags.f.default", "flags.g.variants"]);
+        assert!(e.starts_with(r#"{"message":"invalid snapshot (3 problems)\n  flags.g.default: "#), "{e}");
+        let ok = r#"{"schema":1,"version":1,"flags":{}}"#;
+        assert!(Engine::from_host(ok.as_bytes(), Some(0), Some(r#"{"maxBytes":100}"#)).is_ok());
+        assert_eq!(
+            Engine::from_host(ok.as_bytes(), None, Some(r#"{"maxBytes":10}"#)).err().as_deref(),
+            Some(r#"{"message":"invalid snapshot (1 problem)\n  (root): the snapshot is 35 bytes; the limit is 10 bytes","problems":[{"path":"(root)","message":"the snapshot is 35 bytes; the limit is 10 bytes"}]}"#)
+        );
+        assert_eq!(
+            Engine::from_host(ok.as_bytes(), None, Some(r#"{"nope":1}"#)).err().as_deref(),
+            Some(r#"{"message":"limits.nope: unknown limit","problems":[]}"#)
+        );
+    }
     use crate::context::Context;
 
     const SNAP: &str = r#"{"schema":1,"version":9,"environment":"test","flags":{

@@ -23,9 +23,12 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// An error at `path`.
+    /// An error at `path`. (The runtime `.wasm` drops `message` for a fixed text: `message::LEAN`; always
+    /// inlined there, so that a literal `message` is not kept either.)
+    #[cfg_attr(all(target_arch = "wasm32", not(feature = "messages")), inline(always))]
     pub fn error(path: impl Into<String>, message: impl Into<String>) -> Problem {
-        Problem { path: path.into(), message: message.into(), severity: Severity::Error }
+        let message = if crate::message::LEAN { String::from(crate::message::LEAN_MESSAGE) } else { message.into() };
+        Problem { path: path.into(), message, severity: Severity::Error }
     }
 
     /// A warning at `path`.
@@ -76,6 +79,36 @@ impl LoadError {
     }
 }
 
+impl LoadError {
+    /// The refusal as JSON, as the WebAssembly runtime's `loadError()` and the diagnostics module give it:
+    /// `{"message": <message()>, "problems": [{"path","message"}, …]}` (the errors only).
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("{\"message\":");
+        crate::json::write_string(&mut out, &self.message());
+        out.push_str(",\"problems\":");
+        write_problems(&mut out, &self.problems, Some(Severity::Error));
+        out.push('}');
+        out
+    }
+}
+
+/// Appends the problems of `list` (of severity `only`, else all) as a JSON array of `{"path","message"}`
+/// objects (a refused load's errors; the wasm `meta()`'s warnings).
+pub(crate) fn write_problems(out: &mut String, list: &[Problem], only: Option<Severity>) {
+    out.push('[');
+    for p in list.iter().filter(|p| only.is_none_or(|s| p.severity == s)) {
+        if !out.ends_with('[') {
+            out.push(',');
+        }
+        out.push_str("{\"path\":");
+        crate::json::write_string(out, &p.path);
+        out.push_str(",\"message\":");
+        crate::json::write_string(out, &p.message);
+        out.push('}');
+    }
+    out.push(']');
+}
+
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message())
@@ -95,9 +128,30 @@ pub(crate) struct Problems {
 }
 
 impl Problems {
-    #[inline]
+    /// An error at `path` (in the runtime `.wasm`, with a fixed text: [`Problem::error`]; always inlined there,
+    /// so that a literal `message` is not kept).
+    #[cfg_attr(all(target_arch = "wasm32", not(feature = "messages")), inline(always))]
+    #[cfg_attr(not(all(target_arch = "wasm32", not(feature = "messages"))), inline)]
     pub(crate) fn error(&mut self, path: impl Where, message: impl Into<String>) {
-        self.push(Problem::error(path.into_text(), message));
+        if crate::message::LEAN {
+            self.push_lean(path.into_text());
+        } else {
+            self.push(Problem::error(path.into_text(), message));
+        }
+    }
+
+    /// An error at `path` with the fixed text of the runtime `.wasm` (`message::LEAN`; out of line: one copy).
+    #[cold]
+    #[inline(never)]
+    fn push_lean(&mut self, path: String) {
+        self.push(Problem::error(path, ""));
+    }
+
+    /// An error whose message every build keeps, even the runtime `.wasm` (`message::LEAN`): one the
+    /// diagnostics module cannot give (it has what the runtime lacked, e.g. the regular-expression module).
+    #[inline]
+    pub(crate) fn error_kept(&mut self, path: impl Where, message: &'static str) {
+        self.push(Problem { path: path.into_text(), message: String::from(message), severity: Severity::Error });
     }
 
     #[inline]

@@ -25,6 +25,9 @@
 // `#[cfg_attr(edgeflag_unstable, optimize(speed))]` are optimised for speed while the rest stays at
 // opt-level z. Every other build ignores the attribute (native builds are optimised for speed anyway).
 #![cfg_attr(edgeflag_unstable, feature(optimize_attribute))]
+// The diagnostics module's build (feature `diagnose`, wasm32 without src/wasm.rs) leaves the chunked loader and the
+// other parts only the bindings call unused.
+#![cfg_attr(all(target_arch = "wasm32", feature = "diagnose"), allow(dead_code))]
 
 pub mod bucket;
 mod bytes;
@@ -51,7 +54,7 @@ pub mod snapshot;
 mod substring;
 pub mod time;
 pub mod validate;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "diagnose")))]
 mod wasm;
 
 /// The README's Rust examples, compiled and run as doc tests.

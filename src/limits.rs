@@ -65,7 +65,15 @@ impl Limits {
     /// assert!(edgeflag::Limits::from_json(r#"{"maxDepth": 8}"#).is_err());
     /// ```
     pub fn from_json(text: &str) -> Result<Limits, String> {
-        let v = crate::json::parse(text).map_err(|e| crate::message::msg!("limits: ", &e.message()))?;
+        // The runtime `.wasm` (`message::LEAN`) leaves the JSON parser's messages out: its limits are
+        // `JSON.stringify`'s output (engine.js), which always parses.
+        let v = crate::json::parse(text).map_err(|e| {
+            if crate::message::LEAN {
+                String::from("limits: not JSON")
+            } else {
+                crate::message::msg!("limits: ", &e.message())
+            }
+        })?;
         let Some(fields) = v.as_object() else { return Err("limits must be a JSON object".into()) };
         let mut l = Limits::default();
         for (k, v) in fields {

@@ -87,6 +87,33 @@ macro_rules! msg {
 }
 pub(crate) use msg;
 
+/// Whether this build reports load errors without their messages: the runtime `.wasm` (wasm32 without the
+/// `messages` feature). Its error problems keep their paths and carry [`LEAN_MESSAGE`]; the diagnostics
+/// module (`diagnose-module/`, loaded on demand) gives the full problems (docs/ARCHITECTURE.md, "Problem
+/// messages on demand"). Every other build, native ones included, has the messages.
+pub(crate) const LEAN: bool = cfg!(all(target_arch = "wasm32", not(feature = "messages")));
+
+/// The message of every error problem in a [`LEAN`] build.
+pub(crate) const LEAN_MESSAGE: &str = "refused: load edgeflag's diagnostics module (initDiagnostics()) for the reason";
+
+/// An error problem's message, from its pieces as [`msg!`] takes them. In a [`LEAN`] build nothing is
+/// evaluated (the pieces are only type-checked) and the text is empty: the problem carries
+/// [`LEAN_MESSAGE`] instead (`Problem::error`), and the builders of the texts are left out of the `.wasm`.
+macro_rules! why {
+    ($($part:expr),+ $(,)?) => {
+        if $crate::message::LEAN {
+            #[allow(unreachable_code, clippy::all)]
+            if false {
+                let _ = ($($part,)+);
+            }
+            ::std::string::String::new()
+        } else {
+            $crate::message::msg!($($part),+)
+        }
+    };
+}
+pub(crate) use why;
+
 /// `items` with `sep` between them, as `[&str]::join` (a loop: core's generic `join` is about
 /// 1 KB of wasm for three cold messages).
 pub(crate) fn join(items: &[&str], sep: &str) -> String {
@@ -162,6 +189,13 @@ mod tests {
         for items in [&[][..], &["a"][..], &["a", "b", "c"][..], &["", ""][..]] {
             assert_eq!(join(items, " → "), items.join(" → "));
         }
+    }
+
+    #[test]
+    fn why_is_msg_outside_the_lean_build() {
+        assert!(!LEAN, "native builds keep the messages");
+        let at = Path::Root.key("flags");
+        assert_eq!(why!("unknown flag \"", "x", "\" at ", &at, " (", 3usize, ")"), msg!("unknown flag \"", "x", "\" at ", &at, " (", 3usize, ")"));
     }
 
     #[test]

@@ -1195,7 +1195,7 @@ fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
             let key = plan.flags.get(i).map_or("", |f| plan.key(f));
             p.error(
                 Path::Root.key("flags").key(key),
-                crate::message::msg!(
+                crate::message::why!(
                     "evaluating every flag once may take ",
                     total,
                     " steps (rules, conditions and their operands, segment \

@@ -15,7 +15,7 @@ pub(crate) enum RegexError {
     /// regex-lite refused it: its message (`Display`), which names "size limit" when the program would
     /// pass `size_limit`.
     Invalid(String),
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    #[cfg_attr(any(not(target_arch = "wasm32"), feature = "diagnose"), allow(dead_code))]
     /// (WebAssembly only) The regular-expression module is not loaded: the host could not load it
     /// synchronously (browsers, workers) and `initRegex()` was not awaited first.
     Unavailable,
@@ -23,7 +23,7 @@ pub(crate) enum RegexError {
 
 pub(crate) use imp::Regex;
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), feature = "diagnose"))]
 mod imp {
     use super::RegexError;
 
@@ -50,7 +50,7 @@ mod imp {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "diagnose")))]
 mod imp {
     use super::RegexError;
 

@@ -7,7 +7,7 @@
 //! layers: [`crate::validate`] checks meaning (references, percents, cycles, limits) and
 //! [`crate::plan`] compiles operators and operands. Strings borrow from the JSON text where they can.
 
-use crate::message::msg;
+use crate::message::why;
 use crate::error::{Path, Problems};
 use crate::json::{self, Number, ParseError, ParseOptions, Peek, Reader, Value};
 use std::borrow::Cow;
@@ -298,7 +298,7 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
             p.error("version", "required field missing (an integer ≥ 0, raised on every publish)");
         }
     } else {
-        p.error("(root)", msg!("a snapshot must be a JSON object, not ", r.peek().type_name()));
+        p.error("(root)", why!("a snapshot must be a JSON object, not ", r.peek().type_name()));
         r.skip();
     }
     if !r.finish() {
@@ -306,7 +306,7 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
     }
     if let Some(n) = unknown_schema {
         let mut alone = Problems::default();
-        alone.error("schema", msg!("unknown schema ", n.text(), ": this engine reads schema 1"));
+        alone.error("schema", why!("unknown schema ", n.text(), ": this engine reads schema 1"));
         *p = alone;
         return Ok(None);
     }
@@ -493,7 +493,7 @@ fn open_fields(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> bool {
 #[cold]
 #[inline(never)]
 fn type_error(found: Peek, want: &str, path: &Path<'_>, p: &mut Problems) {
-    p.error(path, msg!("expected ", want, ", found ", found.type_name()));
+    p.error(path, why!("expected ", want, ", found ", found.type_name()));
 }
 
 /// Reports that the next value is not `want` and reads past it.
@@ -506,12 +506,12 @@ fn wrong(r: &mut Reader<'_>, want: &str, path: &Path<'_>, p: &mut Problems) {
 
 fn integer_number(n: &Number<'_>, path: &Path<'_>, p: &mut Problems) -> Option<u64> {
     if !n.is_integer_literal() {
-        p.error(path, msg!("must be an integer literal (no fraction or exponent), found ", n.text()));
+        p.error(path, why!("must be an integer literal (no fraction or exponent), found ", n.text()));
         return None;
     }
     let x = n.as_u64();
     if x.is_none() {
-        p.error(path, msg!("must be an integer from 0 to 18446744073709551615, found ", n.text()));
+        p.error(path, why!("must be an integer from 0 to 18446744073709551615, found ", n.text()));
     }
     x
 }
@@ -1056,7 +1056,7 @@ fn shape_error(present: [bool; 5], path: &Path<'_>, p: &mut Problems) {
     if found.is_empty() {
         p.error(path, "a condition needs exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"");
     } else {
-        p.error(path, msg!("a condition takes exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"; found ", &crate::message::join(&found, ", ")));
+        p.error(path, why!("a condition takes exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"; found ", &crate::message::join(&found, ", ")));
     }
 }
 

@@ -10,7 +10,7 @@ use crate::error::{index, join, Path, Problems};
 use crate::eval::MAX_NESTING;
 use crate::json::Value;
 use crate::limits::Limits;
-use crate::message::msg;
+use crate::message::{msg, why};
 use crate::number::decimal_thousandths;
 use crate::plan::Keys;
 use crate::snapshot::{Condition, Flag, Rule, Serve, Snapshot};
@@ -80,7 +80,7 @@ pub(crate) fn percent_buckets(text: &str) -> Result<u32, String> {
 #[cold]
 #[inline(never)]
 fn percent_error(text: &str, why: &str) -> String {
-    msg!("percent ", text, " ", why)
+    why!("percent ", text, " ", why)
 }
 
 fn check_key(key: &str, path: &Path<'_>, what: &str, p: &mut Problems) {
@@ -94,9 +94,9 @@ fn check_key(key: &str, path: &Path<'_>, what: &str, p: &mut Problems) {
 #[inline(never)]
 fn key_error(key: &str, path: &Path<'_>, what: &str, p: &mut Problems) {
     if key.is_empty() {
-        p.error(path, msg!(what, " must not be empty"));
+        p.error(path, why!(what, " must not be empty"));
     } else {
-        p.error(path, msg!(what, " is ", key.len(), " bytes long; at most ", MAX_KEY_BYTES, " are allowed"));
+        p.error(path, why!(what, " is ", key.len(), " bytes long; at most ", MAX_KEY_BYTES, " are allowed"));
     }
 }
 
@@ -105,7 +105,7 @@ fn key_error(key: &str, path: &Path<'_>, what: &str, p: &mut Problems) {
 pub(crate) fn validate(s: &Snapshot<'_>, keys: &Keys, limits: &Limits, now_ms: Option<i64>, p: &mut Problems) {
     if let Some(t) = &s.published_at {
         if time::parse_rfc3339_ms(t).is_none() {
-            p.error("publishedAt", msg!("\"", t, "\" is not an RFC 3339 date-time"));
+            p.error("publishedAt", why!("\"", t, "\" is not an RFC 3339 date-time"));
         }
     }
     for (k, _) in &s.metadata {
@@ -121,7 +121,7 @@ pub(crate) fn validate(s: &Snapshot<'_>, keys: &Keys, limits: &Limits, now_ms: O
         for (field, list) in [("includeHashed", &seg.include_hashed), ("excludeHashed", &seg.exclude_hashed)] {
             for (i, h) in list.iter().enumerate() {
                 if h.len() != 16 || !h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
-                    p.error(&path.key(field).index(i), msg!("\"", h, "\" is not a hashed key (16 lowercase hex digits)"));
+                    p.error(&path.key(field).index(i), why!("\"", h, "\" is not a hashed key (16 lowercase hex digits)"));
                 }
             }
         }
@@ -247,7 +247,7 @@ impl Variants<'_, '_> {
 #[cold]
 #[inline(never)]
 fn unknown_variant(f: &Flag<'_>, v: &str, at: &Path<'_>, p: &mut Problems) {
-    p.error(at, msg!("unknown variant \"", v, "\"", &known_list(f)));
+    p.error(at, why!("unknown variant \"", v, "\"", &known_list(f)));
 }
 
 /// A flag without variants, reported unless its `variants` (or the flag) already has a problem (cold).
@@ -270,7 +270,7 @@ fn variant_kind(this: Option<ValueKind>, kind: &mut Option<ValueKind>, kp: &Path
             None => *kind = Some(this),
             Some(first) if first != this => p.error(
                 kp,
-                msg!("all variants of a flag share one type: this one is ", this.as_str(), ", the first is ", first.as_str()),
+                why!("all variants of a flag share one type: this one is ", this.as_str(), ", the first is ", first.as_str()),
             ),
             Some(_) => {}
         },
@@ -287,7 +287,7 @@ fn flag_extras(f: &Flag<'_>, path: &Path<'_>, targets: Option<(&Snapshot<'_>, &S
     if let Some(e) = &f.expires {
         let ep = path.key("expires");
         match time::parse_date_or_datetime_ms(e) {
-            None => p.error(&ep, msg!("\"", e, "\" is not a date (YYYY-MM-DD) or an RFC 3339 date-time")),
+            None => p.error(&ep, why!("\"", e, "\" is not a date (YYYY-MM-DD) or an RFC 3339 date-time")),
             Some(t) => {
                 if let Some(now) = now_ms {
                     if t <= now {
@@ -304,7 +304,7 @@ fn flag_extras(f: &Flag<'_>, path: &Path<'_>, targets: Option<(&Snapshot<'_>, &S
         let target = r.flag.as_deref().and_then(|k| flag_keys.get(k).map(|j| (k, j as usize)));
         if let Some(k) = r.flag.as_deref() {
             if target.is_none() {
-                p.error(&rp.key("flag"), msg!("unknown flag \"", k, "\""));
+                p.error(&rp.key("flag"), why!("unknown flag \"", k, "\""));
             }
         }
         let vp = rp.key("variants");
@@ -316,7 +316,7 @@ fn flag_extras(f: &Flag<'_>, path: &Path<'_>, targets: Option<(&Snapshot<'_>, &S
                 let target_index = if r.variants.len() > SMALL { variant_set(tf) } else { None };
                 for (vi, v) in r.variants.iter().enumerate() {
                     if !tf.variants.is_empty() && !in_variants(tf, target_index.as_ref(), v) {
-                        p.error(&vp.index(vi), msg!("flag \"", k, "\" has no variant \"", v, "\"", &known_list(tf)));
+                        p.error(&vp.index(vi), why!("flag \"", k, "\" has no variant \"", v, "\"", &known_list(tf)));
                     }
                 }
             }
@@ -333,7 +333,7 @@ fn rule_extras(r: &Rule<'_>, i: usize, rp: &Path<'_>, ids: &mut StrIndex, p: &mu
         let ip = rp.key("id");
         check_key(id, &ip, "a rule id", p);
         if ids.get_or_insert(id, i as u32) != i as u32 {
-            p.error(&ip, msg!("rule id \"", id, "\" is already used in this flag"));
+            p.error(&ip, why!("rule id \"", id, "\" is already used in this flag"));
         }
     }
     let from = r.from.as_ref().and_then(|t| instant(t, &rp.key("from"), p));
@@ -362,7 +362,7 @@ fn serve_rare(serve: &Serve<'_>, vs: &Variants<'_, '_>, sp: &Path<'_>, p: &mut P
                     Some(v) => {
                         vs.check(v, &ep.key("variant"), p);
                         if seen.get_or_insert(v, j as u32) != j as u32 {
-                            p.error(&ep.key("variant"), msg!("variant \"", v, "\" appears twice in this split"));
+                            p.error(&ep.key("variant"), why!("variant \"", v, "\" appears twice in this split"));
                         }
                     }
                     None => all_ok = false,
@@ -379,7 +379,7 @@ fn serve_rare(serve: &Serve<'_>, vs: &Variants<'_, '_>, sp: &Path<'_>, p: &mut P
                 }
             }
             if all_ok && total != 100_000 {
-                p.error(&sp.key("split"), msg!("split percents add up to ", &thousandths_text(total), ", not exactly 100"));
+                p.error(&sp.key("split"), why!("split percents add up to ", &thousandths_text(total), ", not exactly 100"));
             }
         }
         Serve::Ramp { variant, ramp, by } => {
@@ -457,7 +457,7 @@ fn by_attr(by: Option<&str>, serve_path: &Path<'_>, p: &mut Problems) {
 fn instant(t: &str, path: &Path<'_>, p: &mut Problems) -> Option<i64> {
     let r = time::parse_rfc3339_ms(t);
     if r.is_none() {
-        p.error(path, msg!("\"", t, "\" is not an RFC 3339 date-time (like 2026-12-01T09:00:00Z)"));
+        p.error(path, why!("\"", t, "\" is not an RFC 3339 date-time (like 2026-12-01T09:00:00Z)"));
     }
     r
 }
@@ -465,7 +465,7 @@ fn instant(t: &str, path: &Path<'_>, p: &mut Problems) -> Option<i64> {
 /// Checks depth, segment references and empty attributes of a condition tree.
 fn condition(c: &Condition<'_>, path: &Path<'_>, depth: usize, limits: &Limits, segments: &StrIndex, p: &mut Problems) {
     if depth > limits.max_condition_depth {
-        p.error(path, msg!("conditions are nested deeper than ", limits.max_condition_depth, " levels"));
+        p.error(path, why!("conditions are nested deeper than ", limits.max_condition_depth, " levels"));
         return;
     }
     match c {
@@ -479,7 +479,7 @@ fn condition(c: &Condition<'_>, path: &Path<'_>, depth: usize, limits: &Limits, 
         Condition::Not(inner) => condition(inner, &path.key("not"), depth + 1, limits, segments, p),
         Condition::Segment(s) => {
             if !segments.contains(s) {
-                p.error(&path.key("segment"), msg!("unknown segment \"", s, "\""));
+                p.error(&path.key("segment"), why!("unknown segment \"", s, "\""));
             }
         }
         Condition::Attr(a) => {
@@ -540,7 +540,7 @@ fn find_cycles(names: &[&str], edges: &[Vec<(usize, String)>], what: &str, p: &m
                         let from = stack.iter().position(|(n, _)| n == target).unwrap_or(0);
                         let mut chain: Vec<&str> = stack[from..].iter().map(|(n, _)| names.get(*n).copied().unwrap_or("?")).collect();
                         chain.push(names.get(*target).copied().unwrap_or("?"));
-                        p.error(path, msg!(what, " cycle: ", &crate::message::join(&chain, " → ")));
+                        p.error(path, why!(what, " cycle: ", &crate::message::join(&chain, " → ")));
                     }
                     _ => {}
                 }
@@ -633,7 +633,7 @@ fn report_chains(edges: &[Vec<(usize, String)>], limit: usize, what: &str, p: &m
     for i in 0..edges.len() {
         if over[i] && !below_over[i] {
             if let Some((_, path)) = edges[i].iter().max_by_key(|(t, _)| depth.get(*t).copied().unwrap_or(0)) {
-                p.error(path, msg!(what, " chain of ", depth[i], " steps is longer than the limit of ", limit));
+                p.error(path, why!(what, " chain of ", depth[i], " steps is longer than the limit of ", limit));
             }
         }
     }

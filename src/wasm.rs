@@ -172,7 +172,7 @@ impl WasmEngine {
             write_string(&mut out, key);
         }
         out.push_str("],\"warnings\":");
-        problems(&mut out, e.warnings(), None);
+        crate::error::write_problems(&mut out, e.warnings(), None);
         out.push('}');
         out
     }
@@ -306,28 +306,17 @@ impl WasmEngine {
         packed(&self.engine, self.scratch.get(..len).unwrap_or(&[]), self.slots, flag, now_ms)
     }
 
-    /// Loads a snapshot, or gives the load error's JSON: `{"message", "problems": [{"path","message"}]}`.
+    /// Loads a snapshot, or gives the load error's JSON: `{"message", "problems": [{"path","message"}]}`
+    /// ([`Engine::from_host`]), with `"lean":true` first from the runtime build: its problems carry paths
+    /// but not their messages (`message::LEAN`), which JS asks the diagnostics module for.
     fn load(json: &[u8], now_ms: Option<f64>, limits: Option<String>) -> Result<WasmEngine, String> {
-        let limits = limits_of(limits).map_err(|m| {
-            let mut out = String::from("{\"message\":");
-            write_string(&mut out, &m);
-            out.push_str(",\"problems\":[]}");
-            out
-        })?;
-        let opts = crate::LoadOptions { now_ms: now_ms.map(ms), limits };
-        match Engine::from_slice(json, &opts) {
+        match Engine::from_host(json, now_ms.map(ms), limits.as_deref()) {
             Ok(engine) => {
                 let slots = engine.attribute_paths().len();
                 Ok(WasmEngine { engine, scratch: Vec::with_capacity(256), all: Vec::new(), slots })
             }
-            Err(e) => {
-                let mut out = String::from("{\"message\":");
-                write_string(&mut out, &e.message());
-                out.push_str(",\"problems\":");
-                problems(&mut out, &e.problems, Some(crate::error::Severity::Error));
-                out.push('}');
-                Err(out)
-            }
+            Err(e) if crate::message::LEAN => Err(String::from("{\"lean\":true,") + e.get(1..).unwrap_or_default()),
+            Err(e) => Err(e),
         }
     }
 
@@ -466,7 +455,8 @@ impl WasmContext {
 /// The JSON of the last refused `fromBytes` (taken by [`load_error`]).
 static LOAD_ERROR: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
 
-/// Why the last `fromBytes` gave no engine, as JSON: `{"message", "problems": [{"path","message"}]}`
+/// Why the last `fromBytes` gave no engine, as JSON: `{"message", "problems": [{"path","message"}]}`, with
+/// `"lean": true` first from the runtime build, whose error messages are a fixed text (`message::LEAN`)
 /// (taken: a second call gives "").
 #[wasm_bindgen(js_name = loadError)]
 pub fn load_error() -> String {
@@ -486,23 +476,6 @@ fn limits_of(limits: Option<String>) -> Result<crate::Limits, String> {
         Some(l) => crate::Limits::from_json(&l),
         None => Ok(crate::Limits::default()),
     }
-}
-
-/// Appends the problems of `list` (of severity `only`, else all) as a JSON array of `{"path","message"}`
-/// objects (`meta`'s warnings, a refused load's errors).
-fn problems(out: &mut String, list: &[crate::error::Problem], only: Option<crate::error::Severity>) {
-    out.push('[');
-    for p in list.iter().filter(|p| only.is_none_or(|s| p.severity == s)) {
-        if !out.ends_with('[') {
-            out.push(',');
-        }
-        out.push_str("{\"path\":");
-        write_string(out, &p.path);
-        out.push_str(",\"message\":");
-        write_string(out, &p.message);
-        out.push('}');
-    }
-    out.push(']');
 }
 
 fn opt(out: &mut String, s: Option<&str>) {

@@ -2,7 +2,8 @@
 // ever throwing, and keeps it fresh from a URL (polling, conditional requests, retries)
 // without ever replacing it by something worse (invalid, unknown schema, older, conflicting).
 
-import { Engine, initWasm, initWasmSync, wasmReady, initRegex, initRegexSync, regexReady, mayUseRegex } from './engine.js';
+import { Engine, initWasm, initWasmSync, wasmReady, initRegex, initRegexSync, regexReady, mayUseRegex, initDiagnostics } from './engine.js';
+import { lacksMessages } from './diagnostics.js';
 import { LoadError, loadSnapshot, DEFAULT_TIMEOUT, DEFAULT_MAX_BYTES, retryPolicy } from './loader.js';
 import { selectStorage, guardStorage, noStorage } from './cache.js';
 import { keyRing, decodeBase64 } from './keyring.js';
@@ -38,6 +39,9 @@ const now = () => (globalThis.performance?.now?.() ?? Date.now()); // monotonic 
  * @param {*} [options.wasm] what `initWasm` takes (URL, bytes, Response, `WebAssembly.Module`); a Module initialises synchronously
  * @param {*} [options.regex] what `initRegex` takes: the regular-expression module, loaded before a snapshot that uses
  *   `matches` (default: beside the JS; in Cloudflare Workers pass `import regex from "edgeflag/regex.wasm"`)
+ * @param {*} [options.diagnostics] what `initDiagnostics` takes: the diagnostics module, loaded when a snapshot is
+ *   refused, for its problems' messages (default: beside the JS; in Cloudflare Workers pass
+ *   `import diagnostics from "edgeflag/diagnostics.wasm"`)
  * @param {(event: object) => void} [options.onEvaluate] internal hook, called after each evaluation (exposures)
  * @returns {Client}
  */
@@ -71,13 +75,13 @@ class CloseSignal {
 
 /** Feature-flag client. Create it with {@link createClient}. */
 class Client {
-  #url; #interval; #allowRollback; #loadOptions; #storage; #wasmOption; #regexOption; #keys = null; #checks = null;
+  #url; #interval; #allowRollback; #loadOptions; #storage; #wasmOption; #regexOption; #diagnosticsOption; #keys = null; #checks = null;
   #engine = null; #text = null; #etag = null; #version = null; #environment = null; #generation = 0; #sig = null;
   #status = 'loading'; #closed = false; #lastError = null; #failures = 0;
   #listeners = new Map(); #hooks = [];
   #abort = new CloseSignal(); #timer = null; #inflight = null; #lastCheck = -Infinity;
   #deferEvents = true; #startup; #starting = true; #adopted = deferred(); #detach = () => {};
-  #cacheUnusable = false;
+  #cacheUnusable = false; #unexplained = null;
 
   constructor(options) {
     if (options === null || typeof options !== 'object') throw new TypeError('createClient(options): options must be an object');
@@ -103,6 +107,7 @@ class Client {
     this.#storage = guardStorage(this.#url === null ? noStorage() : selectStorage(storage, absolute(this.#url)));
     this.#wasmOption = wasm;
     this.#regexOption = regex;
+    this.#diagnosticsOption = options.diagnostics;
     if (onEvaluate) this.#hooks.push(onEvaluate);
 
     const bootText = bootstrap == null ? null : toText(bootstrap);
@@ -238,6 +243,13 @@ class Client {
         if (!this.#closed) this.#adoptBest([{ ...cached, source: 'cache' }]);
       }
     }
+    if (this.#unexplained !== null && !this.#closed) { // a refused bootstrap, reported with its problems' messages
+      const text = this.#unexplained;
+      this.#unexplained = null;
+      try { (await this.#explained(() => Engine.fromJSON(text))).free(); } catch (err) {
+        if (!this.#closed) this.#fail(refusal(err, 'the bootstrap snapshot', null));
+      }
+    }
     if (this.#url !== null && !this.#closed) await this.refresh();
   }
 
@@ -283,6 +295,22 @@ class Client {
     try { await initRegex(this.#regexOption); } catch { /* reported by Engine.fromJSON */ }
   }
 
+  /**
+   * Runs `load` (a snapshot's validation); when it refuses the snapshot without its problems' messages (the
+   * runtime reports paths only while the diagnostics module is not loaded: browsers, workers), loads that
+   * module and runs it again, so the refusal is reported with the messages. Without the module, the first refusal.
+   */
+  async #explained(load) {
+    try {
+      return load();
+    } catch (err) {
+      if (!lacksMessages(err) && !lacksMessages(err?.cause)) throw err;
+      try { await initDiagnostics(this.#diagnosticsOption); } catch { throw err; }
+      if (this.#closed) throw err;
+      return load();
+    }
+  }
+
   /** Startup: installs the highest valid version among the candidates, if higher than the one held. */
   #adoptBest(candidates) {
     let best = null;
@@ -292,7 +320,9 @@ class Client {
         engine = Engine.fromJSON(c.text);
       } catch (err) {
         // A bad bootstrap is the caller's mistake: say so. A bad cache entry is skipped, and may be overwritten.
-        if (c.source === 'bootstrap') this.#fail(refusal(err, 'the bootstrap snapshot', null));
+        // (Without the problems' messages: reported once the diagnostics module is loaded, in #start.)
+        if (c.source === 'bootstrap' && lacksMessages(err)) this.#unexplained = c.text;
+        else if (c.source === 'bootstrap') this.#fail(refusal(err, 'the bootstrap snapshot', null));
         else this.#cacheUnusable = true;
         continue;
       }
@@ -349,7 +379,7 @@ class Client {
       }
       await this.#regexFor(res.text);
       if (this.#closed) return { status: 'closed', version: this.#version };
-      outcome = this.#accept(res.text, res.etag);
+      outcome = await this.#explained(() => this.#accept(res.text, res.etag));
     } catch (err) {
       if (this.#closed) return { status: 'closed', version: this.#version };
       return this.#failed(err);

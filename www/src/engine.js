@@ -12,6 +12,7 @@
 import { initSync as glueInitSync, WasmEngine, WasmLoader, bucket as wasmBucket, loadError } from "../pkg/edgeflag.js";
 import { platform, wasmModule } from "./platform.js";
 import { regexMemory } from "./regex.js";
+import { diagnose, markLacking } from "./diagnostics.js";
 import { MemoryViews, compileAttrs, encodeContext, needed } from "./encode.js";
 
 const T_BOOLEAN = 0;
@@ -84,6 +85,7 @@ export function initWasmSync(moduleOrBytes) {
 }
 
 export { initRegex, initRegexSync, regexReady, mayUseRegex } from "./regex.js";
+export { initDiagnostics, initDiagnosticsSync, diagnosticsReady } from "./diagnostics.js";
 
 /** Whether the WebAssembly module is ready. */
 export function wasmReady() {
@@ -110,6 +112,27 @@ export class SnapshotError extends Error {
     this.name = "SnapshotError";
     this.problems = problems;
   }
+}
+
+// A refusal of the runtime (loadError()'s JSON). The runtime build ("lean": true) gives each error's path with a
+// fixed text; the diagnostics module, when loaded or loadable synchronously, the same problems with their
+// messages, which are taken when its paths are the runtime's (they are but for a `matches` refused for want of
+// the regular-expression module, which the diagnostics module has: then the runtime's problems are kept). A
+// SnapshotError without the messages is marked (the client loads the module and validates again).
+function refusal(raw, json, now, limits) {
+  let lean;
+  try {
+    lean = JSON.parse(raw);
+  } catch {
+    return snapshotError(raw); // not JSON: a plain message
+  }
+  if (lean.lean !== true) return snapshotError(raw);
+  const full = diagnose(json, now, limits);
+  const paths = (r) => JSON.stringify(r.problems.map((p) => p.path));
+  if (full && paths(JSON.parse(full)) === paths(lean)) return snapshotError(full);
+  const err = snapshotError(raw);
+  if (full === null) markLacking(err);
+  return err;
 }
 
 function snapshotError(e) {
@@ -249,12 +272,12 @@ export class Engine {
     let w = json.length > CHUNK ? loadChunked(json, now, limits) : undefined;
     if (w === undefined) {
       try {
-        // undefined: refused; loadError() is the problems' JSON (thrown here, as a trap would be).
+        // undefined: refused; loadError() is the problems' JSON.
         w = WasmEngine.fromBytes(json, now, limits);
-        if (w === undefined) throw loadError();
       } catch (e) {
         throw snapshotError(e);
       }
+      if (w === undefined) throw refusal(loadError(), json, now, limits);
     }
     let meta;
     let table;

@@ -9,6 +9,7 @@ const { readFileSync } = globalThis.process?.getBuiltinModule?.("node:fs") ?? (a
 
 const WASM_URL = new URL("../pkg/edgeflag_bg.wasm", import.meta.url);
 const REGEX_URL = new URL("../pkg/edgeflag_regex.wasm", import.meta.url);
+const DIAGNOSTICS_URL = new URL("../pkg/edgeflag_diagnostics.wasm", import.meta.url);
 
 function fileUrl(input) {
   if (input === undefined) return WASM_URL;
@@ -32,3 +33,7 @@ platform.compile = (bytes) => new WebAssembly.Module(bytes);
 // `matches` (initRegex() is never needed here).
 platform.regexSync = () => new WebAssembly.Module(readFileSync(REGEX_URL));
 platform.regex = (input) => (input === undefined ? readFileSync(REGEX_URL) : platform.loadSync(input));
+// The diagnostics module (src/diagnostics.js): read and compiled at once, on the first refused snapshot
+// (initDiagnostics() is never needed here).
+platform.diagnosticsSync = () => new WebAssembly.Module(readFileSync(DIAGNOSTICS_URL));
+platform.diagnostics = (input) => (input === undefined ? readFileSync(DIAGNOSTICS_URL) : platform.loadSync(input));

@@ -18,3 +18,9 @@ platform.regex = (input) => {
   }
   return input;
 };
+platform.diagnostics = (input) => {
+  if (input === undefined) {
+    throw new Error('edgeflag: in Cloudflare Workers pass the compiled module: import diagnostics from "edgeflag/diagnostics.wasm"; await initDiagnostics(diagnostics)');
+  }
+  return input;
+};

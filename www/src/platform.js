@@ -20,10 +20,14 @@ export const platform = {
   regex: (input) => input ?? new URL("../pkg/edgeflag_regex.wasm", import.meta.url),
   /** () => its bytes or WebAssembly.Module, synchronously, or null/undefined where it cannot be read so (browsers). */
   regexSync: () => null,
+  /** (input) => what initDiagnostics() compiles (as `load`): the diagnostics module (src/diagnostics.js). */
+  diagnostics: (input) => input ?? new URL("../pkg/edgeflag_diagnostics.wasm", import.meta.url),
+  /** () => its bytes or WebAssembly.Module, synchronously, or null/undefined where it cannot be read so (browsers). */
+  diagnosticsSync: () => null,
 };
 
 /**
- * The WebAssembly.Module of what `platform.load`/`platform.regex` gave: a Module, bytes, a URL or string
+ * The WebAssembly.Module of what `platform.load`/`platform.regex`/`platform.diagnostics` gave: a Module, bytes, a URL or string
  * (fetched), a Request or a Response (compiled while it downloads when served as application/wasm).
  */
 export async function wasmModule(source) {

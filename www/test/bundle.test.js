@@ -110,32 +110,41 @@ async function signed() {
   const sig = new Uint8Array(await crypto.subtle.sign(ED, kp.privateKey, new TextEncoder().encode(SIGNED_SNAPSHOT)));
   return { publicKeys: [{ keyId: "k1", key: b64(raw) }], sig: JSON.stringify({ signatures: [{ alg: "Ed25519", keyId: "k1", sig: b64(sig) }] }) };
 }
+// A refused snapshot: the client fetches the diagnostics module for its problems' messages.
+const BAD_SNAPSHOT = JSON.stringify({ schema: 1, version: 5, flags: { f: { variants: { on: true, off: false }, default: "x" } } });
+const LEAN = "refused: load edgeflag's diagnostics module (initDiagnostics()) for the reason";
 
 // Serves www/ (dist/, pkg/), a test page and the snapshot.
 function serve(keys) {
   const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".json": "application/json" };
   const page = `<!doctype html><meta charset="utf-8"><script type="module">
     import { createClient, Engine } from "/dist/edgeflag.js";
-    import { Engine as Engine2, wasmReady, regexReady } from "/dist/engine.js";
+    import { Engine as Engine2, wasmReady, regexReady, diagnosticsReady } from "/dist/engine.js";
     try {
       const client = await createClient({ url: "/snapshot.json", refreshInterval: 0, storage: false }).ready();
       const ctx = { key: "u1", country: "DE" };
       const regexBefore = regexReady();
       const staff = await createClient({ url: "/regex.json", refreshInterval: 0, storage: false }).ready();
+      let lean = null;
+      try { Engine.fromJSON(${JSON.stringify(BAD_SNAPSHOT)}); } catch (e) { lean = e.problems; }
+      const diagnosticsBefore = diagnosticsReady();
+      const refused = await createClient({ url: "/bad.json", refreshInterval: 0, storage: false, retries: 0 }).ready({ timeout: 10000 }).then(() => null, (e) => e.problems);
       window.result = { banner: client.boolean("banner", false, ctx), color: client.string("color", "none", ctx),
         version: client.version, sameEngine: Engine === Engine2, ready: wasmReady(), regexBefore, regexAfter: regexReady(),
-        staff: [staff.version, staff.boolean("staff", false, { key: "u2", email: "Ann@EXAMPLE.com" }), staff.boolean("staff", true, { key: "u3", email: "bob@example.org" })] };
+        staff: [staff.version, staff.boolean("staff", false, { key: "u2", email: "Ann@EXAMPLE.com" }), staff.boolean("staff", true, { key: "u3", email: "bob@example.org" })],
+        lean, diagnosticsBefore, refused, diagnosticsAfter: diagnosticsReady() };
       window.beforeSigned = performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname);
       const signed = await createClient({ url: "/signed.json", refreshInterval: 0, storage: false, publicKeys: ${JSON.stringify(keys.publicKeys)} }).ready();
       const forged = createClient({ url: "/forged.json", refreshInterval: 0, storage: false, publicKeys: ${JSON.stringify(keys.publicKeys)} });
-      const refused = await forged.refresh();
-      window.result.signed = [signed.version, signed.boolean("signed", false, {}), refused.status, refused.error && refused.error.kind, forged.version];
+      const forgedResult = await forged.refresh();
+      window.result.signed = [signed.version, signed.boolean("signed", false, {}), forgedResult.status, forgedResult.error && forgedResult.error.kind, forged.version];
     } catch (e) { window.result = { error: String(e && e.stack || e) }; }
   </script>`;
   const requests = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://x");
     requests.push(url.pathname);
+    if (url.pathname === "/bad.json") return res.writeHead(200, { "content-type": "application/json" }).end(BAD_SNAPSHOT);
     if (url.pathname === "/regex.json") return res.writeHead(200, { "content-type": "application/json" }).end(REGEX_SNAPSHOT);
     if (url.pathname === "/") return res.writeHead(200, { "content-type": "text/html" }).end(page);
     if (url.pathname === "/snapshot.json") return res.writeHead(200, { "content-type": "application/json" }).end(SNAPSHOT);
@@ -150,7 +159,7 @@ function serve(keys) {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-test("Chromium: the bundle fetches the wasm from its default URL and evaluates (the regex module only for a matches snapshot, the signature checks only for a client with publicKeys)", { skip: fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, async (t) => {
+test("Chromium: the bundle fetches the wasm from its default URL and evaluates (the regex module only for a matches snapshot, the diagnostics module only on a refusal, the signature checks only for a client with publicKeys)", { skip: fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, async (t) => {
   const server = await serve(await signed());
   t.after(() => server.close());
   const browser = await launchChromium();
@@ -164,6 +173,10 @@ test("Chromium: the bundle fetches the wasm from its default URL and evaluates (
   assert.deepEqual(errors, []);
   assert.deepEqual(result, {
     banner: true, color: "blue", version: 3, sameEngine: true, ready: true, regexBefore: false, regexAfter: true, staff: [4, true, false],
+    // Engine.fromJSON without the diagnostics module: the paths with the fixed text; the client fetches the
+    // module on the refusal and reports the messages.
+    lean: [{ path: "flags.f.default", message: LEAN }], diagnosticsBefore: false,
+    refused: [{ path: "flags.f.default", message: 'unknown variant "x" (variants: on, off)' }], diagnosticsAfter: true,
     signed: [5, true, "failed", "signature", null],
   });
   const lazy = built.lazy.map((f) => `/${path.relative(WWW, f)}`).filter((f) => f.startsWith("/dist/verify-"));
@@ -172,6 +185,7 @@ test("Chromium: the bundle fetches the wasm from its default URL and evaluates (
   assert.ok(beforeSigned.includes("/dist/edgeflag.js") && !beforeSigned.some((p) => p.startsWith("/dist/verify-")), "clients without publicKeys do not fetch the signature checks");
   assert.deepEqual(server.requests.filter((p) => p.startsWith("/dist/verify-")), lazy, "fetched once, by the clients with publicKeys");
   const wasm = server.requests.filter((p) => p.endsWith(".wasm"));
-  assert.deepEqual(wasm, ["/pkg/edgeflag_bg.wasm", "/pkg/edgeflag_regex.wasm"], "each module fetched once, the regex one after /regex.json");
+  assert.deepEqual(wasm, ["/pkg/edgeflag_bg.wasm", "/pkg/edgeflag_regex.wasm", "/pkg/edgeflag_diagnostics.wasm"], "each module fetched once, the regex one after /regex.json, the diagnostics one after /bad.json");
   assert.ok(server.requests.indexOf("/pkg/edgeflag_regex.wasm") > server.requests.indexOf("/regex.json"));
+  assert.ok(server.requests.indexOf("/pkg/edgeflag_diagnostics.wasm") > server.requests.indexOf("/bad.json"));
 });

@@ -320,6 +320,19 @@ test('createClient() held in module scope refreshes from later requests too', {
   assert.notEqual(second.status, 'failed', `a refresh from the second request failed: ${second.error}`);
 });
 
+// A fresh isolate running test/fixtures/`script` with SNAPSHOT_URL `url`, disposed after the test `t`.
+function isolate(t, script, url) {
+  const mf = new Miniflare({
+    ...workerModules(path.join(WWW, 'test', 'fixtures', script)),
+    bindings: { SNAPSHOT_URL: url },
+    compatibilityDate: '2025-01-01',
+    cf: false,
+  });
+  instances.add(mf);
+  t.after(async () => { instances.delete(mf); await mf.dispose(); });
+  return mf;
+}
+
 test('workerd: a client loads a matches snapshot over HTTP with the regular-expression module passed as a Module', {
   timeout: 60000,
 }, async (t) => {
@@ -331,17 +344,7 @@ test('workerd: a client loads a matches snapshot over HTTP with the regular-expr
   const server = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(text));
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   t.after(() => server.close());
-  const start = async () => {
-    const mf = new Miniflare({
-      ...workerModules(path.join(WWW, 'test', 'fixtures', 'regex-worker.js')),
-      bindings: { SNAPSHOT_URL: `http://127.0.0.1:${server.address().port}/flags.json` },
-      compatibilityDate: '2025-01-01',
-      cf: false,
-    });
-    instances.add(mf);
-    t.after(async () => { instances.delete(mf); await mf.dispose(); });
-    return mf;
-  };
+  const start = () => isolate(t, 'regex-worker.js', `http://127.0.0.1:${server.address().port}/flags.json`);
   // Engine.fromJSON without the module: refused with the problem that says what to do (a fresh isolate).
   const refused = await (await (await start()).dispatchFetch('https://shop.example/?engine')).json();
   assert.deepEqual(refused, {
@@ -351,4 +354,22 @@ test('workerd: a client loads a matches snapshot over HTTP with the regular-expr
   });
   const body = await (await (await start()).dispatchFetch('https://shop.example/')).json();
   assert.deepEqual(body, { version: 5, regexBefore: false, regexAfter: true, values: [true, false] });
+});
+
+test('workerd: a refused snapshot gives the paths without the diagnostics module and the messages with it (passed as a Module)', {
+  timeout: 60000,
+}, async (t) => {
+  const text = JSON.stringify({ schema: 1, version: 5, flags: { f: { variants: { on: true, off: false }, default: 'x' } } });
+  const server = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(text));
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const ask = async (query) => {
+    const mf = isolate(t, 'diagnostics-worker.js', `http://127.0.0.1:${server.address().port}/flags.json`);
+    return (await mf.dispatchFetch(`https://shop.example/?${query}`)).json();
+  };
+  const lean = [{ path: 'flags.f.default', message: "refused: load edgeflag's diagnostics module (initDiagnostics()) for the reason" }];
+  const full = [{ path: 'flags.f.default', message: 'unknown variant "x" (variants: on, off)' }];
+  assert.deepEqual(await ask('engine'), { before: lean, readyBefore: false, after: full, readyAfter: true });
+  assert.deepEqual(await ask('client'), { problems: full, ready: true });
+  assert.deepEqual(await ask('plain'), { problems: lean, ready: false });
 });

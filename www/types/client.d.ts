@@ -102,6 +102,13 @@ export interface ClientOptions {
    * `import regex from "edgeflag/regex.wasm"`). Not needed when initRegex was already awaited.
    */
   regex?: unknown;
+  /**
+   * What initDiagnostics takes: the diagnostics module, loaded when a snapshot is refused, so that the refusal
+   * reports each problem's message (by default fetched beside the JS in browsers, read from disk in Node, Deno
+   * and Bun; in Cloudflare Workers pass `import diagnostics from "edgeflag/diagnostics.wasm"`; without it a
+   * refusal lists the problems' paths with a fixed text).
+   */
+  diagnostics?: unknown;
   /** @internal Called after each evaluation (exposure events). */
   onEvaluate?: (event: EvaluationEvent) => void;
 }

@@ -33,6 +33,17 @@ export function regexReady(): boolean;
 /** Whether a snapshot text may use `matches` (it holds `"matches"` or a `\u` escape), so that `initRegex()`
  * must be awaited before `Engine.fromJSON(text)` in browsers and workers. Never false for a text that uses it. */
 export function mayUseRegex(text: string): boolean;
+/** Loads the diagnostics module (pkg/edgeflag_diagnostics.wasm), once: the runtime reports a refused snapshot's
+ * problems with their JSON paths but a fixed text for each message; with this module loaded, `Engine.fromJSON`
+ * throws them with their messages (exactly what native edgeflag reports). The client loads it by itself on a
+ * refusal; Node, Deno and Bun read it from disk when first needed. In Cloudflare Workers pass
+ * `import diagnostics from "edgeflag/diagnostics.wasm"`. */
+export function initDiagnostics(input?: WasmInput): Promise<void>;
+/** Loads the diagnostics module synchronously from bytes or a compiled module (Node, Deno, Bun: no argument
+ * reads it from disk). */
+export function initDiagnosticsSync(moduleOrBytes?: BufferSource | WebAssembly.Module): void;
+/** Whether the diagnostics module is loaded. */
+export function diagnosticsReady(): boolean;
 /** The bucket (0..99999) of `unit` under `salt` (spec section 5). */
 export function bucket(salt: string, unit: string | number): number;
 

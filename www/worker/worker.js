@@ -27,14 +27,16 @@
 // TIMEOUT_MS (default 3000).
 //
 // In an application this reads:
-//   import { Engine, initWasmSync, initRegexSync } from "edgeflag"; // the "workerd" export condition
+//   import { Engine, initWasmSync, initRegexSync, initDiagnosticsSync, diagnosticsReady } from "edgeflag"; // "workerd" condition
 //   import wasm from "edgeflag/edgeflag.wasm";                  // a compiled WebAssembly.Module
 //   import regex from "edgeflag/regex.wasm";                    // the regular-expression module (`matches`)
+//   import diagnostics from "edgeflag/diagnostics.wasm";        // optional: the messages of a refusal's problems
 // Here it imports the package's files by relative path, so workerd (miniflare) runs it without a bundler.
 
-import { Engine, initWasmSync, initRegexSync } from '../src/index.workerd.js';
+import { Engine, initWasmSync, initRegexSync, initDiagnosticsSync, diagnosticsReady } from '../src/index.workerd.js';
 import wasm from '../pkg/edgeflag_bg.wasm';
 import regex from '../pkg/edgeflag_regex.wasm';
+import diagnostics from '../pkg/edgeflag_diagnostics.wasm';
 
 // Workers forbid compiling wasm from bytes at run time: instantiate the modules the runtime compiled. The
 // regular-expression module serves snapshots that use `matches` (without it, such a snapshot is refused).
@@ -93,7 +95,14 @@ async function load(url, timeout) {
     let next;
     try {
       next = Engine.fromJSON(text);
-    } catch (err) {
+    } catch (refusal) {
+      // The runtime names the problems' paths; the diagnostics module (instantiated on the first refusal
+      // only) gives their messages: the snapshot is loaded again to report them.
+      let err = refusal;
+      if (!diagnosticsReady()) {
+        initDiagnosticsSync(diagnostics);
+        try { Engine.fromJSON(text).free(); } catch (explained) { err = explained; }
+      }
       const problems = (err.problems ?? []).slice(0, 3).map((p) => `${p.path}: ${p.message}`).join('; ');
       throw new Error(`refused the snapshot from ${url}: ${problems || err.message}`);
     }
