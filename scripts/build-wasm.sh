@@ -235,7 +235,7 @@ if command -v node >/dev/null 2>&1; then
       // The runtime reports refusals lean (paths, a fixed text), the devtools build with the messages.
       load("{\"schema\":2}");
       const refused = JSON.parse(glue.loadError());
-      if (refused.lean !== (explain ? undefined : true) || refused.problems[0]?.path !== "schema") throw new Error(file + ": refusal " + JSON.stringify(refused));
+      if ((explain ? refused.lean !== undefined : typeof refused.lean !== "string") || refused.problems[0]?.path !== "schema") throw new Error(file + ": refusal " + JSON.stringify(refused));
       if (explain) {
         const d = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(dir + "/edgeflag_diagnostics.wasm")), {}).exports;
         const bytes = new TextEncoder().encode("{\"schema\":2}");

@@ -65,15 +65,18 @@ impl Limits {
     /// assert!(edgeflag::Limits::from_json(r#"{"maxDepth": 8}"#).is_err());
     /// ```
     pub fn from_json(text: &str) -> Result<Limits, String> {
-        // The runtime `.wasm` (`message::LEAN`) leaves the JSON parser's messages out: its limits are
-        // `JSON.stringify`'s output (engine.js), which always parses.
-        let v = crate::json::parse(text).map_err(|e| {
-            if crate::message::LEAN {
-                String::from("limits: not JSON")
-            } else {
-                crate::message::msg!("limits: ", &e.message())
+        // The runtime `.wasm` (`message::LEAN`) leaves the JSON parser and its messages out: its limits are
+        // `JSON.stringify`'s output (engine.js), which always parses; the reader takes the same texts.
+        let v = if crate::message::LEAN {
+            let mut r = crate::json::Reader::new(text, crate::json::ParseOptions::default().max_depth);
+            let v = r.value();
+            if !r.finish() {
+                return Err(String::from("limits: not JSON"));
             }
-        })?;
+            v
+        } else {
+            crate::json::parse(text).map_err(|e| crate::message::msg!("limits: ", &e.message()))?
+        };
         let Some(fields) = v.as_object() else { return Err("limits must be a JSON object".into()) };
         let mut l = Limits::default();
         for (k, v) in fields {

@@ -393,13 +393,16 @@ pub(crate) fn read_flags<'a>(window: &'a str, max_depth: usize, base: usize, sin
     }
 }
 
-/// The exact error for a text the reader refused (see [`Reader`]).
+/// The exact error for a text the reader refused (see [`Reader`]). The runtime `.wasm`
+/// ([`crate::message::LEAN`]) does not look for it: it reports the refusal at `(root)` with its fixed text,
+/// and leaves the tree parser out (the diagnostics module gives the line, column and path).
 #[cold]
 fn parse_error(text: &str, max_depth: usize) -> ParseError {
-    match json::parse_with(text, &ParseOptions { max_depth }) {
+    let parsed = if crate::message::LEAN { Ok(json::Value::Null) } else { json::parse_with(text, &ParseOptions { max_depth }) };
+    match parsed {
         Err(e) => e,
-        // Unreachable: the reader refuses exactly what the parser refuses. Should they ever disagree,
-        // the snapshot is still refused.
+        // The runtime `.wasm`; elsewhere unreachable: the reader refuses exactly what the parser refuses.
+        // Should they ever disagree, the snapshot is still refused.
         Ok(_) => ParseError {
             offset: 0,
             line: 1,

@@ -307,15 +307,23 @@ impl WasmEngine {
     }
 
     /// Loads a snapshot, or gives the load error's JSON: `{"message", "problems": [{"path","message"}]}`
-    /// ([`Engine::from_host`]), with `"lean":true` first from the runtime build: its problems carry paths
-    /// but not their messages (`message::LEAN`), which JS asks the diagnostics module for.
+    /// ([`Engine::from_host`]), with `"lean"` first from the runtime build, the fixed text its error problems
+    /// carry instead of their messages (`message::LEAN`: paths, not messages, which JS asks the diagnostics
+    /// module for; a problem with another message is one every build keeps).
     fn load(json: &[u8], now_ms: Option<f64>, limits: Option<String>) -> Result<WasmEngine, String> {
         match Engine::from_host(json, now_ms.map(ms), limits.as_deref()) {
             Ok(engine) => {
                 let slots = engine.attribute_paths().len();
                 Ok(WasmEngine { engine, scratch: Vec::with_capacity(256), all: Vec::new(), slots })
             }
-            Err(e) if crate::message::LEAN => Err(String::from("{\"lean\":true,") + e.get(1..).unwrap_or_default()),
+            Err(e) if crate::message::LEAN => {
+                // `"lean"`: the fixed text, so that JS tells the problems whose message every build keeps.
+                let mut out = String::from("{\"lean\":\"");
+                out.push_str(crate::message::LEAN_MESSAGE);
+                out.push_str("\",");
+                out.push_str(e.get(1..).unwrap_or_default());
+                Err(out)
+            }
             Err(e) => Err(e),
         }
     }
@@ -456,7 +464,7 @@ impl WasmContext {
 static LOAD_ERROR: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
 
 /// Why the last `fromBytes` gave no engine, as JSON: `{"message", "problems": [{"path","message"}]}`, with
-/// `"lean": true` first from the runtime build, whose error messages are a fixed text (`message::LEAN`)
+/// `"lean": <the fixed text>` first from the runtime build, whose error messages are that text (`message::LEAN`)
 /// (taken: a second call gives "").
 #[wasm_bindgen(js_name = loadError)]
 pub fn load_error() -> String {

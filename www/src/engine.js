@@ -114,11 +114,13 @@ export class SnapshotError extends Error {
   }
 }
 
-// A refusal of the runtime (loadError()'s JSON). The runtime build ("lean": true) gives each error's path with a
-// fixed text; the diagnostics module, when loaded or loadable synchronously, the same problems with their
-// messages, which are taken when its paths are the runtime's (they are but for a `matches` refused for want of
-// the regular-expression module, which the diagnostics module has: then the runtime's problems are kept). A
-// SnapshotError without the messages is marked (the client loads the module and validates again).
+// A refusal of the runtime (loadError()'s JSON). The runtime build ("lean": the fixed text) gives each error's
+// path with that text; the diagnostics module, when loaded or loadable synchronously, the problems with their
+// messages, which are taken unless a problem of the runtime's has a message of its own: one every build keeps,
+// a `matches` refused for want of the regular-expression module, which the diagnostics module has (then the
+// runtime's problems are kept). The paths are the same, but for a text that is not JSON, which the runtime
+// places at (root) and the module where the parser stopped (a duplicate key's object). A SnapshotError
+// without the messages is marked (the client loads the module and validates again).
 function refusal(raw, json, now, limits) {
   let lean;
   try {
@@ -126,10 +128,9 @@ function refusal(raw, json, now, limits) {
   } catch {
     return snapshotError(raw); // not JSON: a plain message
   }
-  if (lean.lean !== true) return snapshotError(raw);
+  if (typeof lean.lean !== "string") return snapshotError(raw);
   const full = diagnose(json, now, limits);
-  const paths = (r) => JSON.stringify(r.problems.map((p) => p.path));
-  if (full && paths(JSON.parse(full)) === paths(lean)) return snapshotError(full);
+  if (full && lean.problems.every((p) => p.message === lean.lean)) return snapshotError(full);
   const err = snapshotError(raw);
   if (full === null) markLacking(err);
   return err;

@@ -129,7 +129,7 @@ function serve(keys) {
       try { Engine.fromJSON(${JSON.stringify(BAD_SNAPSHOT)}); } catch (e) { lean = e.problems; }
       const diagnosticsBefore = diagnosticsReady();
       const refused = await createClient({ url: "/bad.json", refreshInterval: 0, storage: false, retries: 0 }).ready({ timeout: 10000 }).then(() => null, (e) => e.problems);
-      window.result = { banner: client.boolean("banner", false, ctx), color: client.string("color", "none", ctx),
+      const result = { banner: client.boolean("banner", false, ctx), color: client.string("color", "none", ctx),
         version: client.version, sameEngine: Engine === Engine2, ready: wasmReady(), regexBefore, regexAfter: regexReady(),
         staff: [staff.version, staff.boolean("staff", false, { key: "u2", email: "Ann@EXAMPLE.com" }), staff.boolean("staff", true, { key: "u3", email: "bob@example.org" })],
         lean, diagnosticsBefore, refused, diagnosticsAfter: diagnosticsReady() };
@@ -137,7 +137,8 @@ function serve(keys) {
       const signed = await createClient({ url: "/signed.json", refreshInterval: 0, storage: false, publicKeys: ${JSON.stringify(keys.publicKeys)} }).ready();
       const forged = createClient({ url: "/forged.json", refreshInterval: 0, storage: false, publicKeys: ${JSON.stringify(keys.publicKeys)} });
       const forgedResult = await forged.refresh();
-      window.result.signed = [signed.version, signed.boolean("signed", false, {}), forgedResult.status, forgedResult.error && forgedResult.error.kind, forged.version];
+      result.signed = [signed.version, signed.boolean("signed", false, {}), forgedResult.status, forgedResult.error && forgedResult.error.kind, forged.version];
+      window.result = result; // last: the test reads it as soon as it is set
     } catch (e) { window.result = { error: String(e && e.stack || e) }; }
   </script>`;
   const requests = [];

@@ -75,13 +75,19 @@ test("a regex error: the module's message is regex-lite's, as the CLI's", () => 
   assert.deepEqual(problems, native(text));
 });
 
-test("browser build without the module: the same paths, each with the fixed text (the lean runtime's paths are the full build's)", () => {
+test("browser build without the module: the same paths, each with the fixed text (the lean runtime's paths are the full build's, but a text that is not JSON is placed at (root))", () => {
+  let notJson = 0;
   for (const [name, full] of Object.entries(devtools.cases)) {
     const lean = browser.cases[name];
     assert.notEqual(lean, "loaded", name);
-    assert.deepEqual(lean.problems.map((p) => p.path), full.problems.map((p) => p.path), name);
+    // The runtime does not parse a refused text again to find where the parser stopped: a duplicate key's
+    // object (the only JSON error the full build places below the root) is reported at (root).
+    const duplicate = full.problems.length === 1 && /duplicate key /.test(full.problems[0].message);
+    if (duplicate) notJson++;
+    assert.deepEqual(lean.problems.map((p) => p.path), duplicate ? ["(root)"] : full.problems.map((p) => p.path), name);
     assert.ok(lean.problems.every((p) => p.message === LEAN) || name.startsWith("invalid-limits"), `${name}: ${JSON.stringify(lean.problems)}`);
   }
+  assert.ok(notJson > 0, "some refused cases are duplicate keys below the root");
 });
 
 test("browser build: a client that cannot load the module reports the paths; one that can, the messages; the held snapshot keeps serving", () => {
