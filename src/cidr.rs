@@ -49,7 +49,7 @@ impl Cidr {
     /// Parses `address/prefix`; `None` when either half is invalid or the
     /// prefix is out of range for the address family.
     pub fn parse(s: &str) -> Option<Cidr> {
-        let (addr, prefix) = s.split_once('/')?;
+        let (addr, prefix) = crate::split::split_once(s, b'/')?;
         let prefix = parse_prefix(prefix)?;
         match parse_ip(addr)? {
             IpAddr::V4(a) if prefix <= 32 => Some(Cidr::V4 {

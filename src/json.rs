@@ -53,6 +53,10 @@ pub const DEFAULT_MAX_DEPTH: usize = 128;
 /// How a JSON path with no segment (the whole document) is written.
 pub const ROOT_PATH: &str = "(root)";
 
+/// A byte order mark, refused at the start of a text (as a `&str`: `starts_with` of a `char` would be
+/// core's character searcher in the wasm build).
+const BOM: &str = "\u{feff}";
+
 /// A JSON value, borrowing its strings and numbers from the parsed text where
 /// it can.
 ///
@@ -133,7 +137,7 @@ impl<'a> Number<'a> {
             return None;
         }
         // `u64::from_str` rejects a leading '-', even on "-0".
-        match self.text.strip_prefix('-') {
+        match self.text.strip_prefix("-") {
             Some("0") => Some(0),
             Some(_) => None,
             // Digits only (an integer literal without '-'): the same as `parse::<u64>`, without its
@@ -1328,7 +1332,7 @@ fn parse_value(src: &str, start: usize, max_depth: usize, whole: bool) -> Result
             }
         };
     }
-    if whole && src.starts_with('\u{feff}') {
+    if whole && src.starts_with(BOM) {
         fail!(true, Fail::at(0, K::ByteOrderMark));
     }
     p.skip_ws();
@@ -1541,7 +1545,7 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// A reader at the start of `src`, which must be one JSON value nested at most `max_depth` deep.
     pub fn new(src: &'a str, max_depth: usize) -> Reader<'a> {
-        let mut r = Reader { p: Parser { src, pos: 0 }, max_depth, failed: src.starts_with('\u{feff}'), open: Vec::new(), keys: Vec::new(), scratch: Vec::new() };
+        let mut r = Reader { p: Parser { src, pos: 0 }, max_depth, failed: src.starts_with(BOM), open: Vec::new(), keys: Vec::new(), scratch: Vec::new() };
         r.p.skip_ws();
         if r.p.peek().is_none() {
             r.failed = true;

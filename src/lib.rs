@@ -48,6 +48,7 @@ mod regex;
 pub mod semver;
 pub mod set;
 pub mod snapshot;
+mod split;
 mod substring;
 pub mod time;
 pub mod validate;

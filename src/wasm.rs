@@ -493,7 +493,7 @@ fn limits_of(limits: Option<String>) -> Result<crate::Limits, String> {
 fn problems(out: &mut String, list: &[crate::error::Problem], only: Option<crate::error::Severity>) {
     out.push('[');
     for p in list.iter().filter(|p| only.is_none_or(|s| p.severity == s)) {
-        if !out.ends_with('[') {
+        if !matches!(out.as_bytes().last(), Some(b'[')) {
             out.push(',');
         }
         out.push_str("{\"path\":");
