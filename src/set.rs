@@ -8,7 +8,7 @@
 //! probing always finds an empty slot; `slots[i] == EMPTY` or indexes `entries`; an entry's key is
 //! `keys[start..start + len]` (all keys in one string: one allocation per index, not per key).
 
-use xxhash_rust::xxh3::xxh3_64;
+use crate::bucket::xxh3_64;
 
 const EMPTY: u32 = u32::MAX;
 
