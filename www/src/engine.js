@@ -328,7 +328,7 @@ export class Engine {
   // (deep-frozen for json flags), metadata (deep-frozen), rule ids, whether it uses the time, and for
   // a constant flag its packed result and value.
   _flag(i) {
-    return this._makeFlag(i, JSON.parse(this._w.flagJson(i)));
+    return this._makeFlag(i, JSON.parse(this._w.flagsJson(i, i + 1))[0]);
   }
 
   // _flag(i), or null when it cannot be read (typed reads then serve the fallback: they never throw).
