@@ -123,10 +123,17 @@ impl<'a> Number<'a> {
     /// The value as an `i64`, when the number is an integer literal that fits
     /// exactly (`-0` is `0`). `None` for `1.0`, `1e2` or `9223372036854775808`.
     pub fn as_i64(&self) -> Option<i64> {
-        if self.is_integer_literal() {
-            self.text.parse().ok()
-        } else {
-            None
+        if !self.is_integer_literal() {
+            return None;
+        }
+        // The same as `parse::<i64>` (an integer literal is `-`? and digits), without its radix parser
+        // in the wasm build: the magnitude as a `u64`, then its sign; `-2^63` is `i64::MIN`.
+        match self.text.strip_prefix("-") {
+            Some(digits) => match number::decimal_u64(digits.as_bytes())? {
+                m if m <= 1 << 63 => Some((m as i64).wrapping_neg()),
+                _ => None,
+            },
+            None => i64::try_from(number::decimal_u64(self.text.as_bytes())?).ok(),
         }
     }
 
@@ -142,7 +149,7 @@ impl<'a> Number<'a> {
             Some(_) => None,
             // Digits only (an integer literal without '-'): the same as `parse::<u64>`, without its
             // generic radix parser in the wasm build.
-            None => self.text.bytes().try_fold(0u64, |n, b| n.checked_mul(10)?.checked_add(u64::from(b.wrapping_sub(b'0')))),
+            None => number::decimal_u64(self.text.as_bytes()),
         }
     }
 
@@ -2351,6 +2358,19 @@ mod tests {
         assert_eq!(num("-9223372036854775809").as_i64(), None);
         assert_eq!(num("18446744073709551615").as_u64(), Some(u64::MAX));
         assert_eq!(num("18446744073709551616").as_u64(), None);
+        // the digit loops against `parse` around every power of ten and the type bounds
+        let mut texts: Vec<String> = ["0", "-0", "18446744073709551619", "18446744073709551620", "99999999999999999999", "100000000000000000000"].map(String::from).to_vec();
+        for k in 0..20u32 {
+            let p = 10u64.pow(k);
+            for v in [p - 1, p, p + 1, p.saturating_mul(5), u64::MAX - u64::from(k), (i64::MAX as u64) + u64::from(k) - 10] {
+                texts.push(v.to_string());
+                texts.push(format!("-{v}"));
+            }
+        }
+        for t in &texts {
+            assert_eq!(num(t).as_u64(), if t == "-0" { Some(0) } else { t.parse::<u64>().ok() }, "{t}");
+            assert_eq!(num(t).as_i64(), t.parse::<i64>().ok(), "{t}");
+        }
         assert!(num("42").is_integer_literal());
         assert!(num("-0").is_integer_literal());
         for t in ["42.0", "4e1", "4E1", "0.5"] {
