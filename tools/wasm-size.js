@@ -45,7 +45,9 @@ const buildStd = process.env.EDGEFLAG_BUILD_STD !== "0" && !!sysroot && existsSy
 if (build) {
   log(`cargo build --lib --target wasm32-unknown-unknown --profile wasm${buildStd ? " -Z build-std" : ""} (names kept, linker map)`);
   if (!buildStd) log("warning: no rust-src component: measuring the plain build (scripts/build-wasm.sh falls back to it too)");
-  const flags = `${env.RUSTFLAGS || ""}${buildStd ? " -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none --cfg edgeflag_unstable" : ""} -C link-arg=--Map=${MAP}`.trim();
+  // the MIR inliner's settings as scripts/build-wasm.sh's MIR_INLINE
+  const mirInline = "-Zinline-mir=yes -Zinline-mir-threshold=20 -Zinline-mir-hint-threshold=50";
+  const flags = `${env.RUSTFLAGS || ""}${buildStd ? ` -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none ${mirInline} --cfg edgeflag_unstable` : ""} -C link-arg=--Map=${MAP}`.trim();
   run(
     "cargo",
     ["build", "--lib", "--target", "wasm32-unknown-unknown", "--profile", "wasm", "--no-default-features", "--target-dir", TARGET_DIR, ...(buildStd ? ["-Z", "build-std=std,panic_abort", "-Z", "build-std-features=optimize_for_size"] : [])],
