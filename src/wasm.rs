@@ -282,15 +282,6 @@ impl WasmEngine {
         }
         packed(&self.engine, ctx.bytes.get(..ctx.len).unwrap_or(&[]), self.slots, flag, now_ms)
     }
-
-    /// The full result for a bound context, as JSON.
-    #[wasm_bindgen(js_name = detailBoundJson)]
-    pub fn detail_bound_json(&self, ctx: &WasmContext, flag: u32, now_ms: f64) -> String {
-        if !ctx.valid || ctx.slots != self.slots {
-            return invalid_context_json();
-        }
-        self.detail(ctx.bytes.get(..ctx.len).unwrap_or(&[]), flag, now_ms)
-    }
 }
 
 impl WasmEngine {
@@ -325,8 +316,8 @@ impl WasmEngine {
         }
     }
 
-    /// The full result of flag `flag` for the encoded context `bytes`, as JSON (`detailJson`,
-    /// `detailBoundJson`: one instance of `with_slots` for both).
+    /// The full result of flag `flag` for the encoded context `bytes`, as JSON (`detailJson`; a bound
+    /// context's JS copies its bytes into the scratch buffer for it: no second export).
     fn detail(&self, bytes: &[u8], flag: u32, now_ms: f64) -> String {
         with_slots(bytes, self.slots, |s| self.engine.evaluate_slots(flag, s, ms(now_ms)).to_json()).unwrap_or_else(invalid_context_json)
     }

@@ -537,6 +537,23 @@ test("bind(): same answers, context encoded once, results remembered", () => {
   assert.equal(b.string("color", "x"), "x");
 });
 
+test("a bound context's full result: its bytes copied into the engine's scratch buffer, grown to fit (no detailBoundJson)", () => {
+  const e = Engine.fromJSON(TEXT);
+  try {
+    const big = { key: "k".repeat(100000), country: "DE", plan: "pro" };
+    const b = e.bind(big); // encoded into its own buffer: the engine's scratch stays small
+    assert.ok(e._cap < 100000);
+    const i = e.flagKeys().indexOf("targeted");
+    const bound = b._detailJson(i, NOW);
+    assert.ok(e._cap >= 100000);
+    assert.equal(bound, e._w.detailJson(i, NOW, e._encode(big)));
+    for (const k of e.flagKeys()) assert.deepEqual(b.details(k, null, { now: NOW }), e.details(k, null, big, { now: NOW }), k);
+    b.free();
+  } finally {
+    e.free();
+  }
+});
+
 test("explain(): the runtime .wasm has no trace recorder: an Error naming edgeflag/devtools (test/devtools.test.js)", () => {
   assert.throws(() => engine.explain("targeted", { key: "u-1" }, NOW), /explain\(\) needs the devtools build.*"edgeflag\/devtools"/);
   assert.throws(() => engine.explain("nope", {}), /edgeflag\/devtools/);
