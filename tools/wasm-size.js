@@ -225,7 +225,7 @@ const md = [];
 md.push("# What the WebAssembly build costs, by dependency and module");
 md.push("");
 md.push(`Generated ${today} by \`node tools/wasm-size.js\` (${version("rustc")}, ${version("twiggy")}, ${version("wasm-bindgen")}).`);
-md.push(`Build: the \`wasm\` profile (opt-level z, LTO, panic=abort${buildStd ? "; std rebuilt with `-Z build-std`, panic=immediate-abort, `-Z location-detail=none` and `optimize_for_size`, as shipped" : "; prebuilt std: no rust-src component"}) with names kept (\`CARGO_PROFILE_WASM_STRIP=false\`), then`);
+md.push(`Build: the \`wasm\` profile (opt-level z, LTO, panic=abort${buildStd ? "; std rebuilt with `-Z build-std`, panic=immediate-abort, `-Z location-detail=none`, `optimize_for_size` and the MIR inliner (`-Z inline-mir`, thresholds 20/50), as shipped" : "; prebuilt std: no rust-src component"}) with names kept (\`CARGO_PROFILE_WASM_STRIP=false\`), then`);
 md.push("wasm-bindgen, no wasm-opt. Sizes are twiggy's shallow sizes (raw bytes, before gzip); each function counts once,");
 md.push("charged to the first `edgeflag::module` its name mentions (generic std code instantiated for our types is ours),");
 md.push("else to its crate. Regenerate after changing dependencies or features, and read it before adding either.");
