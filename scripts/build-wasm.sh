@@ -93,8 +93,8 @@ fi
 STD_DIR="$ROOT/target/wasm-build-std"
 # rustc's MIR inliner, which opt-level "z" leaves off, on with low thresholds (a callee of at most 20, or
 # 50 when it is `#[inline]`): small generic std helpers inlined before monomorphisation instead of as
-# one out-of-line copy per type and LLVM's size inlining: about 1.7 KB gzip less .wasm, no slower
-# (docs/wasm-size.md). The thresholds were measured: the result moves by a few hundred bytes either way.
+# one out-of-line copy per type and LLVM's size inlining: about 1.9 KB gzip less .wasm; S3's load fewer
+# instructions, S2 2 % more (callgrind; not visible in time: docs/wasm-size.md). The thresholds were measured: the result moves by a few hundred bytes either way.
 MIR_INLINE="-Zinline-mir=yes -Zinline-mir-threshold=20 -Zinline-mir-hint-threshold=50"
 cargo_wasm() {
   if [ "$USE_STD" = "1" ]; then
