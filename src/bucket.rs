@@ -6,7 +6,6 @@
 //! hold every implementation (Rust, wasm, other languages) to the same numbers.
 
 use crate::bytes::{le_bytes, word4, word8};
-use xxhash_rust::xxh3::xxh3_64;
 
 /// Number of buckets.
 pub const BUCKETS: u32 = 100_000;
@@ -116,6 +115,38 @@ fn put(dst: &mut [u8; 64], at: usize, src: &[u8]) {
 
 /// Inputs up to this many bytes are hashed by [`xxh3_joined`].
 const SHORT_INPUT: usize = 128;
+
+/// XXH3-64 (seed 0) of `input`, of any length. Natively the reference (`xxhash_rust::xxh3::xxh3_64`,
+/// vectorised); in the wasm build [`xxh3_compact`], which gives the same hashes with a third of the
+/// code (docs/wasm-size.md).
+#[inline]
+pub(crate) fn xxh3_64(input: &[u8]) -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        xxh3_compact(input)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        xxhash_rust::xxh3::xxh3_64(input)
+    }
+}
+
+/// XXH3-64 (seed 0) of `input`, written for size: up to 128 bytes by [`xxh3_joined`] (whose code the
+/// wasm build has anyway), 129 to 240 bytes by [`xxh3::len_129to240`], longer inputs by
+/// [`xxh3::long`], each the specification's algorithm as plain loops (the reference unrolls them and
+/// has a second entry for every length). Checked against the reference for every length to 2,100
+/// bytes.
+#[cfg_attr(not(any(target_arch = "wasm32", test)), allow(dead_code))]
+fn xxh3_compact(input: &[u8]) -> u64 {
+    let len = input.len();
+    if len <= SHORT_INPUT {
+        xxh3_joined(input, &[])
+    } else if len <= 240 {
+        xxh3::len_129to240(input)
+    } else {
+        xxh3::long(input)
+    }
+}
 
 /// XXH3-64 (seed 0) of `a` followed by `b`, for a total of at most 128 bytes, without copying them
 /// into one buffer: a copy of variable length is a `memcpy` call, and costs more than the hash at
@@ -265,14 +296,21 @@ impl Joined<'_> {
 
 /// The constants and mixing steps of XXH3 for short inputs (the xxHash specification).
 mod xxh3 {
+    use crate::bytes::word8;
+
     pub const PRIME64_1: u64 = 0x9E37_79B1_85EB_CA87;
     const PRIME64_2: u64 = 0xC2B2_AE3D_27D4_EB4F;
     const PRIME64_3: u64 = 0x1656_67B1_9E37_79F9;
+    const PRIME64_4: u64 = 0x85EB_CA77_C2B2_AE63;
+    const PRIME64_5: u64 = 0x27D4_EB2F_1656_67C5;
+    const PRIME32_1: u64 = 0x9E37_79B1;
+    const PRIME32_2: u64 = 0x85EB_CA77;
+    const PRIME32_3: u64 = 0xC2B2_AE3D;
     const PRIME_MX1: u64 = 0x1656_6791_9E37_79F9;
     const PRIME_MX2: u64 = 0x9FB2_1C65_1E98_DF25;
 
-    /// The first 128 bytes of the default secret (`kSecret`): all that inputs of up to 128 bytes use.
-    const SECRET: [u8; 128] = [
+    /// The default secret (`kSecret`, 192 bytes; inputs of up to 128 bytes use the first 128).
+    const SECRET: [u8; 192] = [
         0xb8, 0xfe, 0x6c, 0x39, 0x23, 0xa4, 0x4b, 0xbe, 0x7c, 0x01, 0x81, 0x2c, 0xf7, 0x21, 0xad, 0x1c, //
         0xde, 0xd4, 0x6d, 0xe9, 0x83, 0x90, 0x97, 0xdb, 0x72, 0x40, 0xa4, 0xa4, 0xb7, 0xb3, 0x67, 0x1f, //
         0xcb, 0x79, 0xe6, 0x4e, 0xcc, 0xc0, 0xe5, 0x78, 0x82, 0x5a, 0xd0, 0x7d, 0xcc, 0xff, 0x72, 0x21, //
@@ -280,7 +318,11 @@ mod xxh3 {
         0x3c, 0x28, 0x52, 0xbb, 0x91, 0xc3, 0x00, 0xcb, 0x88, 0xd0, 0x65, 0x8b, 0x1b, 0x53, 0x2e, 0xa3, //
         0x71, 0x64, 0x48, 0x97, 0xa2, 0x0d, 0xf9, 0x4e, 0x38, 0x19, 0xef, 0x46, 0xa9, 0xde, 0xac, 0xd8, //
         0xa8, 0xfa, 0x76, 0x3f, 0xe3, 0x9c, 0x34, 0x3f, 0xf9, 0xdc, 0xbb, 0xc7, 0xc7, 0x0b, 0x4f, 0x1d, //
-        0x8a, 0x51, 0xe0, 0x4b, 0xcd, 0xb4, 0x59, 0x31, 0xc8, 0x9f, 0x7e, 0xc9, 0xd9, 0x78, 0x73, 0x64,
+        0x8a, 0x51, 0xe0, 0x4b, 0xcd, 0xb4, 0x59, 0x31, 0xc8, 0x9f, 0x7e, 0xc9, 0xd9, 0x78, 0x73, 0x64, //
+        0xea, 0xc5, 0xac, 0x83, 0x34, 0xd3, 0xeb, 0xc3, 0xc5, 0x81, 0xa0, 0xff, 0xfa, 0x13, 0x63, 0xeb, //
+        0x17, 0x0d, 0xdd, 0x51, 0xb7, 0xf0, 0xda, 0x49, 0xd3, 0x16, 0x55, 0x26, 0x29, 0xd4, 0x68, 0x9e, //
+        0x2b, 0x16, 0xbe, 0x58, 0x7d, 0x47, 0xa1, 0xfc, 0x8f, 0xf8, 0xb8, 0xd1, 0x7a, 0xd0, 0x31, 0xce, //
+        0x45, 0xcb, 0x3a, 0x8f, 0x95, 0x16, 0x04, 0x28, 0xaf, 0xd7, 0xfb, 0xca, 0xbb, 0x4b, 0x40, 0x7e,
     ];
 
     /// The secret's 8 bytes at `at` (little-endian); constant-folded at every use.
@@ -357,6 +399,67 @@ mod xxh3 {
     pub fn len_4to8(first: u32, last: u32, n: u64) -> u64 {
         let keyed = u64::from(last).wrapping_add(u64::from(first) << 32) ^ (secret64(8) ^ secret64(16));
         rrmxmx(keyed, n)
+    }
+
+    /// `mix16B` of the 16 bytes of `input` at `at` with the secret's 16 bytes at `secret` (seed 0).
+    #[inline(always)]
+    fn mix16(input: &[u8], at: usize, secret: usize) -> u64 {
+        fold(word8(input, at) ^ secret64(secret), word8(input, at + 8) ^ secret64(secret + 8))
+    }
+
+    /// [`mul128_fold64`] out of line, for the paths of long inputs (rare: one copy of its four
+    /// multiplications rather than one per use).
+    #[inline(never)]
+    fn fold(a: u64, b: u64) -> u64 {
+        mul128_fold64(a, b)
+    }
+
+    /// XXH3-64 of 129 to 240 bytes: 16-byte blocks, the first 8 with the secret's first 128 bytes,
+    /// the rest from its byte 3, the last 16 bytes with its bytes 119 to 135.
+    #[cfg_attr(not(any(target_arch = "wasm32", test)), allow(dead_code))]
+    pub fn len_129to240(input: &[u8]) -> u64 {
+        let len = input.len();
+        let mut acc = (len as u64).wrapping_mul(PRIME64_1);
+        for i in 0..8 {
+            acc = acc.wrapping_add(mix16(input, 16 * i, 16 * i));
+        }
+        acc = avalanche(acc);
+        for i in 8..len / 16 {
+            acc = acc.wrapping_add(mix16(input, 16 * i, 16 * (i - 8) + 3));
+        }
+        avalanche(acc.wrapping_add(mix16(input, len.saturating_sub(16), 136 - 17)))
+    }
+
+    /// XXH3-64 of more than 240 bytes: 64-byte stripes into 8 accumulators, stripe `s` with the
+    /// secret's bytes from `8 × (s mod 16)`, the accumulators scrambled after every 16 stripes (a
+    /// block); then the last 64 bytes with the secret's bytes from 121, and the accumulators merged.
+    /// The reference's blocks, partial block and last stripe in one loop: a stripe's place in its block
+    /// is `s mod 16`, and only a whole block reaches place 15.
+    #[cfg_attr(not(any(target_arch = "wasm32", test)), allow(dead_code))]
+    pub fn long(input: &[u8]) -> u64 {
+        let len = input.len();
+        let mut acc = [PRIME32_3, PRIME64_1, PRIME64_2, PRIME64_3, PRIME64_4, PRIME32_2, PRIME64_5, PRIME32_1];
+        let stripes = len.saturating_sub(1) / 64;
+        for s in 0..=stripes {
+            // stripe `stripes` is the last 64 bytes, with its own part of the secret
+            let (at, secret) = if s < stripes { (64 * s, 8 * (s % 16)) } else { (len.saturating_sub(64), 192 - 64 - 7) };
+            for i in 0..8 {
+                let v = word8(input, at + 8 * i);
+                let k = v ^ secret64(secret + 8 * i);
+                acc[i ^ 1] = acc[i ^ 1].wrapping_add(v);
+                acc[i] = acc[i].wrapping_add((k & 0xFFFF_FFFF).wrapping_mul(k >> 32));
+            }
+            if s % 16 == 15 && s < stripes {
+                for (i, a) in acc.iter_mut().enumerate() {
+                    *a = (*a ^ (*a >> 47) ^ secret64(128 + 8 * i)).wrapping_mul(PRIME32_1);
+                }
+            }
+        }
+        let mut h = (len as u64).wrapping_mul(PRIME64_1);
+        for i in 0..4 {
+            h = h.wrapping_add(fold(acc[2 * i] ^ secret64(11 + 16 * i), acc[2 * i + 1] ^ secret64(19 + 16 * i)));
+        }
+        avalanche(h)
     }
 
     #[inline(always)]
@@ -521,6 +624,25 @@ mod tests {
             let mut whole = b"flag-salt:".to_vec();
             whole.extend_from_slice(&unit);
             assert_eq!(bucket_with_prefix(b"flag-salt:", &unit), bucket_of_bytes(&whole), "unit length {len}");
+        }
+    }
+
+    #[test]
+    fn compact_xxh3_is_the_reference_for_every_length() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let bytes: Vec<u8> = (0..4201)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        for len in (0..=2100).chain([2111, 3071, 3072, 3073, 4096, 4097, 4200]) {
+            for (start, slice) in [(0, &bytes[..]), (1, &bytes[..]), (0, &[0xffu8; 4201][..])] {
+                let input = &slice[start..start + len];
+                assert_eq!(xxh3_compact(input), xxhash_rust::xxh3::xxh3_64(input), "length {len}, from {start}");
+            }
         }
     }
 

@@ -49,7 +49,7 @@ impl Cidr {
     /// Parses `address/prefix`; `None` when either half is invalid or the
     /// prefix is out of range for the address family.
     pub fn parse(s: &str) -> Option<Cidr> {
-        let (addr, prefix) = s.split_once('/')?;
+        let (addr, prefix) = crate::split::split_once(s, b'/')?;
         let prefix = parse_prefix(prefix)?;
         match parse_ip(addr)? {
             IpAddr::V4(a) if prefix <= 32 => Some(Cidr::V4 {
@@ -217,16 +217,25 @@ fn mask_v4(prefix: u8) -> u32 {
         .unwrap_or(0)
 }
 
-/// The IPv6 netmask of `prefix` leading one bits (prefixes above 128 act as 128).
+/// The IPv6 netmask of `prefix` leading one bits (prefixes above 128 act as 128). Built from two
+/// 64-bit halves: a `u128` shifted by a variable amount is a call (`__ashlti3`) in the wasm build.
 fn mask_v6(prefix: u8) -> u128 {
-    u128::MAX
-        .checked_shl(128u32.saturating_sub(u32::from(prefix)))
-        .unwrap_or(0)
+    let half = |bits: u32| u64::MAX.checked_shl(64u32.saturating_sub(bits)).unwrap_or(0);
+    let p = u32::from(prefix);
+    (u128::from(half(p)) << 64) | u128::from(half(p.saturating_sub(64)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn v6_mask_from_halves_is_the_shifted_u128() {
+        for prefix in 0..=u8::MAX {
+            let want = u128::MAX.checked_shl(128u32.saturating_sub(u32::from(prefix))).unwrap_or(0);
+            assert_eq!(mask_v6(prefix), want, "/{prefix}");
+        }
+    }
 
     /// Our parser against `core::net`'s on one input.
     fn same_as_std(s: &str) {

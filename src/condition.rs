@@ -939,15 +939,25 @@ fn lowered_owned(s: &str, ic: bool) -> Box<str> {
 }
 
 /// The last non-blank line of a regex-lite error message, trimmed. Its messages are ASCII, so ASCII
-/// trimming is `str::trim` here (and keeps core's Unicode trimming out of the wasm build).
+/// trimming is `str::trim` here (and keeps core's Unicode trimming out of the wasm build). Lines are
+/// split at `\n` by [`crate::split::split`], not `str::lines` (core's character searcher in the wasm
+/// build): the same lines once trimmed (`lines` also drops a `\r` before the `\n`, which trimming does).
 fn first_line(s: &str) -> String {
-    s.lines().filter(|l| !l.trim_ascii().is_empty()).last().unwrap_or(s).trim_ascii().to_string()
+    crate::split::split(s, b'\n').filter(|l| !l.trim_ascii().is_empty()).last().unwrap_or(s).trim_ascii().to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::json;
+
+    #[test]
+    fn first_line_is_the_last_non_blank_line_of_str_lines() {
+        let reference = |s: &str| s.lines().filter(|l| !l.trim_ascii().is_empty()).last().unwrap_or(s).trim_ascii().to_string();
+        for s in ["", "\n", "a", "a\n", "a\r\nb\r\n", " x \n\n  \n", "regex parse error:\n    (\n    ^\nerror: unclosed group", "\r", "a\rb\n \r\n"] {
+            assert_eq!(first_line(s), reference(s), "{s:?}");
+        }
+    }
 
     fn m(op: &str, operand: &str, ic: bool) -> Matcher {
         let v = json::parse(operand).unwrap();

@@ -97,7 +97,7 @@ impl LoadError {
 pub(crate) fn write_problems(out: &mut String, list: &[Problem], only: Option<Severity>) {
     out.push('[');
     for p in list.iter().filter(|p| only.is_none_or(|s| p.severity == s)) {
-        if !out.ends_with('[') {
+        if !matches!(out.as_bytes().last(), Some(b'[')) {
             out.push(',');
         }
         out.push_str("{\"path\":");

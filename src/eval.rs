@@ -19,7 +19,7 @@ use crate::condition::Matcher;
 use crate::context::{Attr, Attributes};
 use crate::plan::{Cond, FlagPlan, Plan, ServePlan, KEY_SLOT};
 use crate::reason::Reason;
-use xxhash_rust::xxh3::xxh3_64;
+use crate::bucket::xxh3_64;
 
 /// How deep prerequisites and segment references may nest at evaluation time. Validation keeps real
 /// snapshots far below this; it is a guard against stack exhaustion, not a rule of the format.

@@ -53,6 +53,10 @@ pub const DEFAULT_MAX_DEPTH: usize = 128;
 /// How a JSON path with no segment (the whole document) is written.
 pub const ROOT_PATH: &str = "(root)";
 
+/// A byte order mark, refused at the start of a text (as a `&str`: `starts_with` of a `char` would be
+/// core's character searcher in the wasm build).
+const BOM: &str = "\u{feff}";
+
 /// A JSON value, borrowing its strings and numbers from the parsed text where
 /// it can.
 ///
@@ -119,10 +123,17 @@ impl<'a> Number<'a> {
     /// The value as an `i64`, when the number is an integer literal that fits
     /// exactly (`-0` is `0`). `None` for `1.0`, `1e2` or `9223372036854775808`.
     pub fn as_i64(&self) -> Option<i64> {
-        if self.is_integer_literal() {
-            self.text.parse().ok()
-        } else {
-            None
+        if !self.is_integer_literal() {
+            return None;
+        }
+        // The same as `parse::<i64>` (an integer literal is `-`? and digits), without its radix parser
+        // in the wasm build: the magnitude as a `u64`, then its sign; `-2^63` is `i64::MIN`.
+        match self.text.strip_prefix("-") {
+            Some(digits) => match number::decimal_u64(digits.as_bytes())? {
+                m if m <= 1 << 63 => Some((m as i64).wrapping_neg()),
+                _ => None,
+            },
+            None => i64::try_from(number::decimal_u64(self.text.as_bytes())?).ok(),
         }
     }
 
@@ -133,12 +144,12 @@ impl<'a> Number<'a> {
             return None;
         }
         // `u64::from_str` rejects a leading '-', even on "-0".
-        match self.text.strip_prefix('-') {
+        match self.text.strip_prefix("-") {
             Some("0") => Some(0),
             Some(_) => None,
             // Digits only (an integer literal without '-'): the same as `parse::<u64>`, without its
             // generic radix parser in the wasm build.
-            None => self.text.bytes().try_fold(0u64, |n, b| n.checked_mul(10)?.checked_add(u64::from(b.wrapping_sub(b'0')))),
+            None => number::decimal_u64(self.text.as_bytes()),
         }
     }
 
@@ -1328,7 +1339,7 @@ fn parse_value(src: &str, start: usize, max_depth: usize, whole: bool) -> Result
             }
         };
     }
-    if whole && src.starts_with('\u{feff}') {
+    if whole && src.starts_with(BOM) {
         fail!(true, Fail::at(0, K::ByteOrderMark));
     }
     p.skip_ws();
@@ -1541,7 +1552,7 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// A reader at the start of `src`, which must be one JSON value nested at most `max_depth` deep.
     pub fn new(src: &'a str, max_depth: usize) -> Reader<'a> {
-        let mut r = Reader { p: Parser { src, pos: 0 }, max_depth, failed: src.starts_with('\u{feff}'), open: Vec::new(), keys: Vec::new(), scratch: Vec::new() };
+        let mut r = Reader { p: Parser { src, pos: 0 }, max_depth, failed: src.starts_with(BOM), open: Vec::new(), keys: Vec::new(), scratch: Vec::new() };
         r.p.skip_ws();
         if r.p.peek().is_none() {
             r.failed = true;
@@ -2403,6 +2414,19 @@ mod tests {
         assert_eq!(num("-9223372036854775809").as_i64(), None);
         assert_eq!(num("18446744073709551615").as_u64(), Some(u64::MAX));
         assert_eq!(num("18446744073709551616").as_u64(), None);
+        // the digit loops against `parse` around every power of ten and the type bounds
+        let mut texts: Vec<String> = ["0", "-0", "18446744073709551619", "18446744073709551620", "99999999999999999999", "100000000000000000000"].map(String::from).to_vec();
+        for k in 0..20u32 {
+            let p = 10u64.pow(k);
+            for v in [p - 1, p, p + 1, p.saturating_mul(5), u64::MAX - u64::from(k), (i64::MAX as u64) + u64::from(k) - 10] {
+                texts.push(v.to_string());
+                texts.push(format!("-{v}"));
+            }
+        }
+        for t in &texts {
+            assert_eq!(num(t).as_u64(), if t == "-0" { Some(0) } else { t.parse::<u64>().ok() }, "{t}");
+            assert_eq!(num(t).as_i64(), t.parse::<i64>().ok(), "{t}");
+        }
         assert!(num("42").is_integer_literal());
         assert!(num("-0").is_integer_literal());
         for t in ["42.0", "4e1", "4E1", "0.5"] {

@@ -51,6 +51,7 @@ mod regex;
 pub mod semver;
 pub mod set;
 pub mod snapshot;
+mod split;
 mod substring;
 pub mod time;
 pub mod validate;

@@ -237,7 +237,9 @@ pub fn fast_f64(bytes: &[u8]) -> Option<f64> {
                     if len > 19 {
                         return None;
                     }
-                    digits = digits.checked_mul(pow10(usize::try_from(len - sig_len).ok()?)?)?;
+                    // below 10^len ≤ 10^19 < 2^64: no overflow (`checked_mul` would be a 128-bit
+                    // multiply, a call to `__multi3`, in the wasm build)
+                    digits = digits.wrapping_mul(pow10(usize::try_from(len - sig_len).ok()?)?);
                     digits = digits.checked_add(d)?;
                     sig_len = len;
                 } else {
@@ -276,11 +278,14 @@ pub fn fast_f64(bytes: &[u8]) -> Option<f64> {
         return None;
     }
     if exp10 > 22 {
-        // the "disguised" fast path: move 10^(e-22) into D while it stays exact
-        let shift = u32::try_from(exp10 - 22).ok()?;
-        digits = pow10(usize::try_from(shift).ok()?).and_then(|p| digits.checked_mul(p))?;
-        if digits > MAX_EXACT {
-            return None;
+        // the "disguised" fast path: move 10^(e-22) into D while it stays exact, one digit at a time
+        // (each step stays ≤ 2^53, so nothing overflows: no 128-bit `checked_mul` in the wasm build);
+        // the product exceeds 2^53 exactly when some step would
+        for _ in 22..exp10 {
+            if digits > MAX_EXACT / 10 {
+                return None;
+            }
+            digits *= 10;
         }
         exp10 = 22;
     }
@@ -391,11 +396,11 @@ pub fn decimal_thousandths(text: &str) -> Result<u64, DecimalError> {
         }
         sig_len = sig_len.saturating_add(trailing_zeros).saturating_add(1);
         if sig_len <= 16 {
-            // Fits: significand < 10^16 < u64::MAX. checked_* only to stay
-            // panic-free under any reasoning error.
+            // Fits: significand < 10^sig_len ≤ 10^16 < u64::MAX, so the products cannot overflow
+            // (wrapping, not `checked_mul`: a 128-bit multiply, a call to `__multi3`, in the wasm
+            // build; neither panics).
             significand = pow10(trailing_zeros)
-                .and_then(|p| significand.checked_mul(p))
-                .and_then(|s| s.checked_mul(10))
+                .map(|p| significand.wrapping_mul(p).wrapping_mul(10))
                 .and_then(|s| s.checked_add(digit))
                 .unwrap_or(u64::MAX);
         }
@@ -420,10 +425,11 @@ pub fn decimal_thousandths(text: &str) -> Result<u64, DecimalError> {
     if len_i64(sig_len).saturating_add(scale) > 16 {
         return Err(DecimalError::OutOfRange);
     }
+    // significand < 10^sig_len and sig_len + scale ≤ 16: the product is below 10^16 (no overflow)
     let value = usize::try_from(scale)
         .ok()
         .and_then(pow10)
-        .and_then(|p| significand.checked_mul(p))
+        .map(|p| significand.wrapping_mul(p))
         .ok_or(DecimalError::OutOfRange)?;
     if value > MAX_THOUSANDTHS {
         return Err(DecimalError::OutOfRange);
@@ -472,6 +478,22 @@ const POW10: [u64; 20] = {
 #[inline]
 fn pow10(n: usize) -> Option<u64> {
     POW10.get(n).copied()
+}
+
+/// The value of the decimal digits `digits` (ASCII digits only, as the caller checked; any other byte
+/// counts as `b - b'0'`), or `None` when it exceeds `u64::MAX` (`parse::<u64>` of the digits). The
+/// overflow test compares with `u64::MAX / 10` rather than `checked_mul`, which is a 128-bit multiply
+/// (`__multi3`, a call) in the wasm build.
+pub(crate) fn decimal_u64(digits: &[u8]) -> Option<u64> {
+    const TENTH: u64 = u64::MAX / 10; // 1844674407370955161; u64::MAX ends in 5
+    digits.iter().try_fold(0u64, |n, &b| {
+        let d = u64::from(b.wrapping_sub(b'0'));
+        if n > TENTH || (n == TENTH && d > u64::MAX % 10) {
+            None
+        } else {
+            (n * 10).checked_add(d)
+        }
+    })
 }
 
 /// A length as `i64`, saturating (lengths of real inputs always fit).

@@ -350,7 +350,7 @@ impl Compiler {
         let next = self.attrs.len() as u32;
         let s = self.slots.get_or_insert(path, next);
         if s == next {
-            self.attrs.push(path.split('.').map(Into::into).collect());
+            self.attrs.push(crate::split::split(path, b'.').map(Into::into).collect());
         }
         if let Some(w) = word {
             if self.short_slots.len() < Self::SHORT_SLOTS {

@@ -21,6 +21,7 @@
 //! [`parse`] and the comparisons never allocate: attribute values are parsed on
 //! every evaluation. Operands are parsed once at load into a [`VersionBuf`].
 
+use crate::split;
 use core::cmp::Ordering;
 use core::fmt;
 
@@ -207,11 +208,11 @@ impl Spans {
 /// The parser proper: validates `s` and returns the spans of its parts.
 fn parse_spans(s: &str) -> Option<Spans> {
     let len = s.len();
-    let start = usize::from(s.starts_with('v'));
+    let start = usize::from(matches!(s.as_bytes().first(), Some(b'v')));
 
     // Build metadata: everything after the first `+` (pre-release identifiers
     // cannot contain `+`, and a second `+` fails the identifier check).
-    let (main_end, build) = match s.find('+') {
+    let (main_end, build) = match split::find(s, b'+') {
         Some(p) => {
             let b = s.get(p + 1..)?;
             if !valid_identifiers(b, false) {
@@ -224,7 +225,7 @@ fn parse_spans(s: &str) -> Option<Spans> {
 
     // Pre-release: after the first `-` of the main part (numbers hold no `-`).
     let main = s.get(start..main_end)?;
-    let (core_end, pre) = match main.find('-') {
+    let (core_end, pre) = match split::find(main, b'-') {
         Some(q) => {
             let p = s.get(start + q + 1..main_end)?;
             if !valid_identifiers(p, true) {
@@ -241,7 +242,7 @@ fn parse_spans(s: &str) -> Option<Spans> {
     // and an empty part fails `valid_number`, so `major` is always set.
     let mut nums = [(core_end, core_end); 3];
     let mut offset = start;
-    for (n, part) in core.split('.').enumerate() {
+    for (n, part) in split::split(core, b'.').enumerate() {
         if !valid_number(part) {
             return None;
         }
@@ -271,14 +272,14 @@ fn is_numeric(s: &str) -> bool {
 
 /// True when a digit string has more than one digit and starts with `0`.
 fn has_leading_zero(s: &str) -> bool {
-    s.len() > 1 && s.starts_with('0')
+    s.len() > 1 && matches!(s.as_bytes().first(), Some(b'0'))
 }
 
 /// Checks a `.`-separated identifier list: at least one identifier, each
 /// non-empty over `[0-9A-Za-z-]`; with `numeric_strict` (pre-release), an
 /// all-digit identifier must not have a leading zero.
 fn valid_identifiers(s: &str, numeric_strict: bool) -> bool {
-    s.split('.').all(|id| {
+    split::split(s, b'.').all(|id| {
         !id.is_empty()
             && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
             && !(numeric_strict && is_numeric(id) && has_leading_zero(id))
@@ -302,8 +303,8 @@ fn cmp_prerelease(a: &str, b: &str) -> Ordering {
         (false, true) => return Ordering::Less,
         (false, false) => {}
     }
-    let mut ia = a.split('.');
-    let mut ib = b.split('.');
+    let mut ia = split::split(a, b'.');
+    let mut ib = split::split(b, b'.');
     loop {
         match (ia.next(), ib.next()) {
             (None, None) => return Ordering::Equal,

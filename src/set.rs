@@ -8,7 +8,7 @@
 //! probing always finds an empty slot; `slots[i] == EMPTY` or indexes `entries`; an entry's key is
 //! `keys[start..start + len]` (all keys in one string: one allocation per index, not per key).
 
-use xxhash_rust::xxh3::xxh3_64;
+use crate::bucket::xxh3_64;
 
 const EMPTY: u32 = u32::MAX;
 
@@ -163,7 +163,7 @@ impl U64Set {
     /// Builds the set.
     pub fn new(mut v: Vec<u64>) -> U64Set {
         heapsort(&mut v);
-        v.dedup();
+        dedup_sorted(&mut v);
         U64Set(v)
     }
 
@@ -190,6 +190,19 @@ fn heapsort(v: &mut [u64]) {
         v.swap(0, end);
         sift_down(v, 0, end);
     }
+}
+
+/// Removes the repeats of a sorted `v`, as `Vec::dedup` (whose generic code is larger in the wasm build).
+fn dedup_sorted(v: &mut Vec<u64>) {
+    let mut kept = 0;
+    for i in 0..v.len() {
+        let x = v[i];
+        if kept == 0 || v[kept - 1] != x {
+            v[kept] = x;
+            kept += 1;
+        }
+    }
+    v.truncate(kept);
 }
 
 /// Restores the max-heap order of `v[..end]` below `root`. Requires `root < end <= v.len()`.
@@ -258,6 +271,12 @@ mod tests {
         }
         for x in [0, 2, 4, 10] {
             assert!(!s.contains(x));
+        }
+        for v in [vec![], vec![7], vec![7, 7, 7], vec![1, 1, 2, 3, 3, 3, 4, u64::MAX, u64::MAX]] {
+            let (mut ours, mut std) = (v.clone(), v);
+            dedup_sorted(&mut ours);
+            std.dedup();
+            assert_eq!(ours, std);
         }
     }
 

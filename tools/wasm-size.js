@@ -46,9 +46,11 @@ if (build) {
   log(`cargo build --lib --target wasm32-unknown-unknown --profile wasm${buildStd ? " -Z build-std" : ""} (names kept, linker map)`);
   if (!buildStd) log("warning: no rust-src component: measuring the plain build (scripts/build-wasm.sh falls back to it too)");
   const flags = `${env.RUSTFLAGS || ""}${buildStd ? " -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none --cfg edgeflag_unstable" : ""} -C link-arg=--Map=${MAP}`.trim();
+  // the MIR inliner for the edgeflag crate, as scripts/build-wasm.sh's MIR_INLINE
+  const mirInline = ["-Z", "profile-rustflags", "--config", 'profile.wasm.package.edgeflag.rustflags=["-Zinline-mir=yes","-Zinline-mir-threshold=20","-Zinline-mir-hint-threshold=50"]'];
   run(
     "cargo",
-    ["build", "--lib", "--target", "wasm32-unknown-unknown", "--profile", "wasm", "--no-default-features", "--target-dir", TARGET_DIR, ...(buildStd ? ["-Z", "build-std=std,panic_abort", "-Z", "build-std-features=optimize_for_size"] : [])],
+    ["build", "--lib", "--target", "wasm32-unknown-unknown", "--profile", "wasm", "--no-default-features", "--target-dir", TARGET_DIR, ...(buildStd ? ["-Z", "build-std=std,panic_abort", "-Z", "build-std-features=optimize_for_size", ...mirInline] : [])],
     {
       env: { ...env, CARGO_PROFILE_WASM_STRIP: "false", RUSTFLAGS: flags, ...(buildStd ? { RUSTC_BOOTSTRAP: "1" } : {}) },
       stdio: ["ignore", "inherit", "inherit"],
@@ -223,7 +225,7 @@ const md = [];
 md.push("# What the WebAssembly build costs, by dependency and module");
 md.push("");
 md.push(`Generated ${today} by \`node tools/wasm-size.js\` (${version("rustc")}, ${version("twiggy")}, ${version("wasm-bindgen")}).`);
-md.push(`Build: the \`wasm\` profile (opt-level z, LTO, panic=abort${buildStd ? "; std rebuilt with `-Z build-std`, panic=immediate-abort, `-Z location-detail=none` and `optimize_for_size`, as shipped" : "; prebuilt std: no rust-src component"}) with names kept (\`CARGO_PROFILE_WASM_STRIP=false\`), then`);
+md.push(`Build: the \`wasm\` profile (opt-level z, LTO, panic=abort${buildStd ? "; std rebuilt with `-Z build-std`, panic=immediate-abort, `-Z location-detail=none`, `optimize_for_size` and, for the edgeflag crate, the MIR inliner (`-Z inline-mir`, thresholds 20/50), as shipped" : "; prebuilt std: no rust-src component"}) with names kept (\`CARGO_PROFILE_WASM_STRIP=false\`), then`);
 md.push("wasm-bindgen, no wasm-opt. Sizes are twiggy's shallow sizes (raw bytes, before gzip); each function counts once,");
 md.push("charged to the first `edgeflag::module` its name mentions (generic std code instantiated for our types is ours),");
 md.push("else to its crate. Regenerate after changing dependencies or features, and read it before adding either.");

@@ -352,7 +352,7 @@ export class Engine {
   // (deep-frozen for json flags), metadata (deep-frozen), rule ids, whether it uses the time, and for
   // a constant flag its packed result and value.
   _flag(i) {
-    return this._makeFlag(i, JSON.parse(this._w.flagJson(i)));
+    return this._makeFlag(i, JSON.parse(this._w.flagsJson(i, i + 1))[0]);
   }
 
   // _flag(i), or null when it cannot be read (typed reads then serve the fallback: they never throw).
@@ -667,6 +667,8 @@ export class BoundEvaluator {
     this._ok = false;
     this._cache = new Uint32Array(engine._keys.length);
     this._error = null;
+    this._ptr = 0; // the encoded context: its address in wasm memory and its length
+    this._len = 0;
     try {
       const wc = engine._w.newContext();
       this._wc = wc;
@@ -677,6 +679,8 @@ export class BoundEvaluator {
         const u8 = mem.u8.byteLength === 0 ? mem.refresh() : mem.u8;
         const len = encodeContext(plan, ctx, u8, mem.dv, ptr, cap);
         if (len >= 0) {
+          this._ptr = ptr;
+          this._len = len;
           this._ok = wc.commit(len);
           if (!this._ok) this._error = "the context could not be encoded";
           break;
@@ -698,6 +702,19 @@ export class BoundEvaluator {
     return p;
   }
 
+  // The full result of flag `i` as JSON: the bound context's bytes copied into the engine's scratch buffer
+  // for detailJson (one wasm export for both; only while _ok: the buffer is live). Throws once the engine is freed.
+  _detailJson(i, ms) {
+    const e = this._e;
+    const w = e._w;
+    const len = this._len;
+    const cap = Math.max(e._cap, len);
+    e._ptr = w.contextPtr(cap); // the scratch buffer holds `cap` bytes (it moves when it grows)
+    e._cap = cap;
+    (mem.u8.length === 0 ? mem.refresh() : mem.u8).copyWithin(e._ptr, this._ptr, this._ptr + len);
+    return w.detailJson(i, ms, len);
+  }
+
   _typed(key, fallback, now, type) {
     const e = this._e;
     const f = e._find(key);
@@ -709,7 +726,7 @@ export class BoundEvaluator {
     try {
       const ms = f.usesTime ? toMs(now) : 0;
       p = this._packed(i, f, ms);
-      if (p === PACKED_ASK) return e._fromJson(i, e._w.detailBoundJson(this._wc, i, ms), fallback).value;
+      if (p === PACKED_ASK) return e._fromJson(i, this._detailJson(i, ms), fallback).value;
     } catch {
       return fallback;
     }
@@ -745,7 +762,7 @@ export class BoundEvaluator {
       const p = this._packed(i, f, ms);
       const r = p & 15;
       if (p === PACKED_ASK || r >= R_PREREQUISITE_FAILED || (p >>> 16 > 0 && f.ruleIds[(p >>> 16) - 1] === undefined)) {
-        return e._fromJson(i, e._w.detailBoundJson(this._wc, i, ms), fallback);
+        return e._fromJson(i, this._detailJson(i, ms), fallback);
       }
       return e._fromPacked(i, p, fallback, ms, 0);
     } catch (err) {

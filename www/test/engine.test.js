@@ -447,14 +447,12 @@ test("a load reads no flag's details; first use reads that flag's alone, all() t
   const e = Engine.fromJSON(TEXT);
   const w = e._w;
   const calls = { one: [], many: 0, detail: 0 };
-  const real = { one: w.flagJson, many: w.flagsJson, detail: w.detailJson };
-  w.flagJson = function (i) {
-    calls.one.push(i);
-    return real.one.call(this, i);
-  };
-  w.flagsJson = function (...args) {
-    calls.many++;
-    return real.many.apply(this, args);
+  const real = { many: w.flagsJson, detail: w.detailJson };
+  // flagsJson(i, i + 1): flag i's details on its first use; any other range: many at once
+  w.flagsJson = function (start, end) {
+    if (end === start + 1) calls.one.push(start);
+    else calls.many++;
+    return real.many.call(this, start, end);
   };
   w.detailJson = function (...args) {
     calls.detail++;
@@ -491,7 +489,6 @@ test("reads never throw when a flag's details cannot be read from wasm", () => {
   const boom = () => {
     throw new Error("boom");
   };
-  e._w.flagJson = boom;
   e._w.flagsJson = boom;
   try {
     const ctx = { key: "u-1", country: "DE", plan: "pro" };
@@ -538,6 +535,23 @@ test("bind(): same answers, context encoded once, results remembered", () => {
   b.free();
   assert.equal(b.boolean("targeted", "fb"), "fb");
   assert.equal(b.string("color", "x"), "x");
+});
+
+test("a bound context's full result: its bytes copied into the engine's scratch buffer, grown to fit (no detailBoundJson)", () => {
+  const e = Engine.fromJSON(TEXT);
+  try {
+    const big = { key: "k".repeat(100000), country: "DE", plan: "pro" };
+    const b = e.bind(big); // encoded into its own buffer: the engine's scratch stays small
+    assert.ok(e._cap < 100000);
+    const i = e.flagKeys().indexOf("targeted");
+    const bound = b._detailJson(i, NOW);
+    assert.ok(e._cap >= 100000);
+    assert.equal(bound, e._w.detailJson(i, NOW, e._encode(big)));
+    for (const k of e.flagKeys()) assert.deepEqual(b.details(k, null, { now: NOW }), e.details(k, null, big, { now: NOW }), k);
+    b.free();
+  } finally {
+    e.free();
+  }
 });
 
 test("explain(): the runtime .wasm has no trace recorder: an Error naming edgeflag/devtools (test/devtools.test.js)", () => {
