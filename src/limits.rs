@@ -54,6 +54,20 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// Limits as a JavaScript host passes them (the wasm bindings, the diagnostics module): JSON text as
+    /// [`Limits::from_json`] reads it, or `None` for the defaults.
+    ///
+    /// ```
+    /// assert_eq!(edgeflag::Limits::from_host(None), Ok(edgeflag::Limits::default()));
+    /// assert_eq!(edgeflag::Limits::from_host(Some(r#"{"maxBytes": 9}"#)).map(|l| l.max_bytes), Ok(9));
+    /// ```
+    pub fn from_host(text: Option<&str>) -> Result<Limits, String> {
+        match text {
+            Some(t) => Limits::from_json(t),
+            None => Ok(Limits::default()),
+        }
+    }
+
     /// Reads limits from a JSON object with any of the keys `maxBytes`, `maxConditionDepth`,
     /// `maxPrerequisiteDepth`, `maxRegexBytes`, `maxRegexTotalBytes`, `maxJsonDepth`, `maxSegmentDepth`,
     /// `maxEvaluationSteps` (non-negative integers); the others keep their defaults. Used by the wasm

@@ -402,7 +402,7 @@ impl WasmLoader {
     /// A load of a text of `len` bytes (limits and `nowMs` as for `fromBytes`).
     #[wasm_bindgen(constructor)]
     pub fn new(len: usize, now_ms: Option<f64>, limits: Option<String>) -> WasmLoader {
-        let parsed = limits_of(limits);
+        let parsed = crate::Limits::from_host(limits.as_deref());
         let mut load = crate::plan::Chunked::new(len, parsed.as_ref().unwrap_or(&crate::Limits::default()), now_ms.map(ms));
         if parsed.is_err() {
             load.refuse();
@@ -464,13 +464,6 @@ pub fn bucket(salt: &str, unit: &str) -> u32 {
 
 /// The limits passed as JSON text (`None`: the defaults), or what is wrong with them.
 #[inline(never)]
-fn limits_of(limits: Option<String>) -> Result<crate::Limits, String> {
-    match limits {
-        Some(l) => crate::Limits::from_json(&l),
-        None => Ok(crate::Limits::default()),
-    }
-}
-
 fn opt(out: &mut String, s: Option<&str>) {
     match s {
         Some(s) => write_string(out, s),
