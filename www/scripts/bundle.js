@@ -56,7 +56,7 @@ const GLUE = join(WWW, "pkg", "edgeflag.js");
 // What the bundles leave out of the wasm-bindgen glue (pkg/edgeflag.js, as scripts/build-wasm.sh writes it): code
 // that src/engine.js never reaches, each piece an exact text that must occur once in the glue, else the bundle
 // fails (the glue changed shape: check the piece again and update it here). src/ imports the glue unchanged.
-// About 210 B gzip of the browser bundle (docs/wasm-size.md, "The JS of the browser entry").
+// About 240 B gzip of the browser bundle (docs/wasm-size.md, "The JS of the browser entry").
 export const GLUE_TRIMS = [
   {
     why: "initSync's warning for its deprecated argument form: engine.js always passes {module}",
