@@ -20,6 +20,9 @@
 // instead of 10 source modules of ~150 KB (≈ 10 → 5 ms). Linked source maps point back to src/
 // (node --enable-source-maps). Cloudflare Workers ("workerd") keep src/.
 //
+// Every bundle takes the wasm-bindgen glue without the pieces engine.js never reaches (GLUE_TRIMS below: exact
+// texts, each required once, so that a glue of another shape stops the build instead of being cut wrongly).
+//
 // The .wasm stays in pkg/: initWasm()'s default URL, `new URL("../pkg/edgeflag_bg.wasm", import.meta.url)`
 // in src/platform.js (src/devtools.js: the devtools .wasm), holds as it is in dist/ (dist/ and src/ are both
 // siblings of pkg/), a pattern that bundlers (Vite, webpack, esbuild, Parcel) recognise and emit as an
@@ -50,6 +53,91 @@ const NODE_CHUNK = /^[a-z]+-[A-Z0-9]+\.node\.js(\.map)?$/; // shared chunks (chu
 // them (verify.js: signature checks, for clients with publicKeys), each its own file beside the bundle.
 const LAZY_CHUNK = /^[a-z]+-[A-Z0-9]+\.js$/;
 const GLUE = join(WWW, "pkg", "edgeflag.js");
+// What the bundles leave out of the wasm-bindgen glue (pkg/edgeflag.js, as scripts/build-wasm.sh writes it): code
+// that src/engine.js never reaches, each piece an exact text that must occur once in the glue, else the bundle
+// fails (the glue changed shape: check the piece again and update it here). src/ imports the glue unchanged.
+// About 240 B gzip of the browser bundle (docs/wasm-size.md, "The JS of the browser entry").
+export const GLUE_TRIMS = [
+  {
+    why: "initSync's warning for its deprecated argument form: engine.js always passes {module}",
+    from: `    if (module !== undefined) {
+        if (Object.getPrototypeOf(module) === Object.prototype) {
+            ({module} = module)
+        } else {
+            console.warn('using deprecated parameters for \`initSync()\`; pass a single object instead')
+        }
+    }
+`,
+    to: "    ({module} = module);\n",
+  },
+  {
+    why: "passStringToWasm0 without realloc: every call passes __wbindgen_realloc",
+    from: `    if (realloc === undefined) {
+        const buf = cachedTextEncoder.encode(arg);
+        const ptr = malloc(buf.length, 1) >>> 0;
+        getUint8ArrayMemory0().subarray(ptr, ptr + buf.length).set(buf);
+        WASM_VECTOR_LEN = buf.length;
+        return ptr;
+    }
+`,
+    to: "",
+  },
+  {
+    why: "TextEncoder#encodeInto's fallback: every runtime that parses the bundles has encodeInto (Chrome 74, Firefox 66, Safari 14.1)",
+    from: `if (!('encodeInto' in cachedTextEncoder)) {
+    cachedTextEncoder.encodeInto = function (arg, view) {
+        const buf = cachedTextEncoder.encode(arg);
+        view.set(buf);
+        return {
+            read: arg.length,
+            written: buf.length
+        };
+    };
+}
+`,
+    to: "",
+  },
+  {
+    why: "evalBound's class check of its context: BoundEvaluator passes the WasmContext of newContext() only",
+    from: "        _assertClass(ctx, WasmContext);\n",
+    to: "",
+  },
+  ...["wasmcontext", "wasmengine", "wasmloader"].map((c) => ({
+    why: `the stand-in for a missing FinalizationRegistry (${c}): every runtime that parses the bundles (es2022 with private methods: Chrome 84, Firefox 90, Safari 15, Node, Deno, Bun) has one`,
+    from: `(typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_${c}_free(ptr, 1));`,
+    to: `new FinalizationRegistry(ptr => wasm.__wbg_${c}_free(ptr, 1));`,
+  })),
+  ...["WasmContext", "WasmEngine", "WasmLoader"].map((c) => ({
+    why: `${c}[Symbol.dispose]: the glue's objects stay inside engine.js, which frees them with free()`,
+    from: `if (Symbol.dispose) ${c}.prototype[Symbol.dispose] = ${c}.prototype.free;\n`,
+    to: "",
+  })),
+];
+
+// The glue with GLUE_TRIMS applied; throws when a piece is not in it exactly once.
+export function trimmedGlue(text) {
+  for (const { why, from, to } of GLUE_TRIMS) {
+    const n = text.split(from).length - 1;
+    if (n !== 1) {
+      throw new Error(`www/pkg/edgeflag.js changed shape: a piece that scripts/bundle.js leaves out (${why}) occurs ${n} times, not once: update GLUE_TRIMS`);
+    }
+    text = text.replace(from, () => to);
+  }
+  return text;
+}
+
+// esbuild plugin: the glue as trimmedGlue() gives it.
+const glueTrim = {
+  name: "glue-trim",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]pkg[\\/]edgeflag\.js$/ }, (args) => {
+      if (resolve(args.path) !== GLUE) return undefined;
+      return { contents: trimmedGlue(readFileSync(GLUE, "utf8")), loader: "js" };
+    });
+  },
+};
 // Settings both builds share.
 const common = (quiet) => ({
   bundle: true,
@@ -58,11 +146,13 @@ const common = (quiet) => ({
   legalComments: "none",
   logLevel: quiet ? "warning" : "info",
   metafile: true,
+  plugins: [glueTrim],
 });
 
 // One minified ES module for browsers from `entry`. Also minified: the names of internal properties
-// (`this._flags`…: an underscore then a lower-case letter; the glue's `__wbg_ptr` and the wasm exports
-// keep theirs), each bundle on its own (no object crosses from one bundle to another). Then terser
+// (`this._flags`…: an underscore then a lower-case letter; and the glue's own `__wbg_ptr`, `__wrap` and
+// `__destroy_into_raw`, which only the glue and engine.js use; the wasm exports keep theirs), each bundle
+// on its own (no object crosses from one bundle to another). Then terser
 // (safe settings: two compress passes, names mangled by frequency, which gzip likes) rewrites esbuild's
 // output: about 460 B gzip less (3 %) than esbuild alone.
 async function esbuild(entry, outfile, quiet) {
@@ -75,7 +165,7 @@ async function esbuild(entry, outfile, quiet) {
     write: false,
     platform: "browser",
     target: "es2022",
-    mangleProps: /^_[a-z]/,
+    mangleProps: /^_[a-z]|^__(wbg_ptr|wrap|destroy_into_raw)$/,
   });
   for (const out of r.outputFiles) writeFileSync(out.path, await shrink(out.text));
   return r;

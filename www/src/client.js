@@ -8,6 +8,7 @@ import { LoadError, loadSnapshot, DEFAULT_TIMEOUT, DEFAULT_MAX_BYTES, retryPolic
 import { selectStorage, guardStorage, noStorage } from './cache.js';
 import { keyRing, decodeBase64 } from './keyring.js';
 import { changedFlags } from './changes.js';
+import { errorDetails } from './details.js';
 
 export { LoadError } from './loader.js';
 export { memoryStorage, webStorage, cacheApiStorage } from './cache.js';
@@ -735,12 +736,8 @@ function refusal(err, where, url) {
 }
 
 function notReady(key, fallback, closed) {
-  return {
-    flagKey: key, value: fallback, variant: null, reason: 'ERROR', ruleId: null, ruleIndex: null,
-    errorCode: 'PROVIDER_NOT_READY',
-    errorMessage: closed ? `the client is closed; "${key}" served its fallback` : `no snapshot loaded yet; "${key}" served its fallback`,
-    prerequisite: null, metadata: {},
-  };
+  return errorDetails(key, fallback, 'PROVIDER_NOT_READY',
+    closed ? `the client is closed; "${key}" served its fallback` : `no snapshot loaded yet; "${key}" served its fallback`, {});
 }
 
 function failure(key, fallback, err) {

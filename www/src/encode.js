@@ -51,7 +51,7 @@ export function compileAttrs(attrs) {
     paths[i] = segs;
     own[i] = unsafe;
   }
-  return { n, simple, paths, own, minCapacity: 9 * n + 64 };
+  return { n, _simple: simple, _paths: paths, _own: own, minCapacity: 9 * n + 64 };
 }
 
 function isPlainObject(v) {
@@ -251,57 +251,57 @@ export function encodeContext(plan, ctx, u8, dv, ptr, cap) {
     u8.fill(0, pos, pos + n);
     return n;
   }
-  const s = plan.simple;
+  const s = plan._simple;
   if (n === 0) return pos - ptr;
-  pos = put(u8, dv, pos, end, s[0] !== null ? ctx[s[0]] : walk(ctx, plan.paths[0], plan.own[0]));
+  pos = put(u8, dv, pos, end, s[0] !== null ? ctx[s[0]] : walk(ctx, plan._paths[0], plan._own[0]));
   if (pos < 0) return fail(ptr, n - 0);
   if (n === 1) return pos - ptr;
-  pos = put(u8, dv, pos, end, s[1] !== null ? ctx[s[1]] : walk(ctx, plan.paths[1], plan.own[1]));
+  pos = put(u8, dv, pos, end, s[1] !== null ? ctx[s[1]] : walk(ctx, plan._paths[1], plan._own[1]));
   if (pos < 0) return fail(ptr, n - 1);
   if (n === 2) return pos - ptr;
-  pos = put(u8, dv, pos, end, s[2] !== null ? ctx[s[2]] : walk(ctx, plan.paths[2], plan.own[2]));
+  pos = put(u8, dv, pos, end, s[2] !== null ? ctx[s[2]] : walk(ctx, plan._paths[2], plan._own[2]));
   if (pos < 0) return fail(ptr, n - 2);
   if (n === 3) return pos - ptr;
-  pos = put(u8, dv, pos, end, s[3] !== null ? ctx[s[3]] : walk(ctx, plan.paths[3], plan.own[3]));
+  pos = put(u8, dv, pos, end, s[3] !== null ? ctx[s[3]] : walk(ctx, plan._paths[3], plan._own[3]));
   if (pos < 0) return fail(ptr, n - 3);
   if (n === 4) return pos - ptr;
-  pos = put(u8, dv, pos, end, s[4] !== null ? ctx[s[4]] : walk(ctx, plan.paths[4], plan.own[4]));
+  pos = put(u8, dv, pos, end, s[4] !== null ? ctx[s[4]] : walk(ctx, plan._paths[4], plan._own[4]));
   if (pos < 0) return fail(ptr, n - 4);
   if (n === 5) return pos - ptr;
-  pos = put(u8, dv, pos, end, s[5] !== null ? ctx[s[5]] : walk(ctx, plan.paths[5], plan.own[5]));
+  pos = put(u8, dv, pos, end, s[5] !== null ? ctx[s[5]] : walk(ctx, plan._paths[5], plan._own[5]));
   if (pos < 0) return fail(ptr, n - 5);
   if (n === 6) return pos - ptr;
-  pos = put(u8, dv, pos, end, s[6] !== null ? ctx[s[6]] : walk(ctx, plan.paths[6], plan.own[6]));
+  pos = put(u8, dv, pos, end, s[6] !== null ? ctx[s[6]] : walk(ctx, plan._paths[6], plan._own[6]));
   if (pos < 0) return fail(ptr, n - 6);
   if (n === 7) return pos - ptr;
-  pos = put(u8, dv, pos, end, s[7] !== null ? ctx[s[7]] : walk(ctx, plan.paths[7], plan.own[7]));
+  pos = put(u8, dv, pos, end, s[7] !== null ? ctx[s[7]] : walk(ctx, plan._paths[7], plan._own[7]));
   if (pos < 0) return fail(ptr, n - 7);
   if (n === 8) return pos - ptr;
-  pos = put(u8, dv, pos, end, s[8] !== null ? ctx[s[8]] : walk(ctx, plan.paths[8], plan.own[8]));
+  pos = put(u8, dv, pos, end, s[8] !== null ? ctx[s[8]] : walk(ctx, plan._paths[8], plan._own[8]));
   if (pos < 0) return fail(ptr, n - 8);
   if (n === 9) return pos - ptr;
-  pos = put(u8, dv, pos, end, s[9] !== null ? ctx[s[9]] : walk(ctx, plan.paths[9], plan.own[9]));
+  pos = put(u8, dv, pos, end, s[9] !== null ? ctx[s[9]] : walk(ctx, plan._paths[9], plan._own[9]));
   if (pos < 0) return fail(ptr, n - 9);
   if (n === 10) return pos - ptr;
-  pos = put(u8, dv, pos, end, s[10] !== null ? ctx[s[10]] : walk(ctx, plan.paths[10], plan.own[10]));
+  pos = put(u8, dv, pos, end, s[10] !== null ? ctx[s[10]] : walk(ctx, plan._paths[10], plan._own[10]));
   if (pos < 0) return fail(ptr, n - 10);
   if (n === 11) return pos - ptr;
-  pos = put(u8, dv, pos, end, s[11] !== null ? ctx[s[11]] : walk(ctx, plan.paths[11], plan.own[11]));
+  pos = put(u8, dv, pos, end, s[11] !== null ? ctx[s[11]] : walk(ctx, plan._paths[11], plan._own[11]));
   if (pos < 0) return fail(ptr, n - 11);
   if (n === 12) return pos - ptr;
-  pos = put(u8, dv, pos, end, s[12] !== null ? ctx[s[12]] : walk(ctx, plan.paths[12], plan.own[12]));
+  pos = put(u8, dv, pos, end, s[12] !== null ? ctx[s[12]] : walk(ctx, plan._paths[12], plan._own[12]));
   if (pos < 0) return fail(ptr, n - 12);
   if (n === 13) return pos - ptr;
-  pos = put(u8, dv, pos, end, s[13] !== null ? ctx[s[13]] : walk(ctx, plan.paths[13], plan.own[13]));
+  pos = put(u8, dv, pos, end, s[13] !== null ? ctx[s[13]] : walk(ctx, plan._paths[13], plan._own[13]));
   if (pos < 0) return fail(ptr, n - 13);
   if (n === 14) return pos - ptr;
-  pos = put(u8, dv, pos, end, s[14] !== null ? ctx[s[14]] : walk(ctx, plan.paths[14], plan.own[14]));
+  pos = put(u8, dv, pos, end, s[14] !== null ? ctx[s[14]] : walk(ctx, plan._paths[14], plan._own[14]));
   if (pos < 0) return fail(ptr, n - 14);
   if (n === 15) return pos - ptr;
-  pos = put(u8, dv, pos, end, s[15] !== null ? ctx[s[15]] : walk(ctx, plan.paths[15], plan.own[15]));
+  pos = put(u8, dv, pos, end, s[15] !== null ? ctx[s[15]] : walk(ctx, plan._paths[15], plan._own[15]));
   if (pos < 0) return fail(ptr, n - 15);
   for (let k = 16; k < n; k++) {
-    pos = put(u8, dv, pos, end, s[k] !== null ? ctx[s[k]] : walk(ctx, plan.paths[k], plan.own[k]));
+    pos = put(u8, dv, pos, end, s[k] !== null ? ctx[s[k]] : walk(ctx, plan._paths[k], plan._own[k]));
     if (pos < 0) return fail(ptr, n - k);
   }
   return pos - ptr;

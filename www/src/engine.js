@@ -14,6 +14,7 @@ import { platform, wasmModule } from "./platform.js";
 import { regexMemory } from "./regex.js";
 import { diagnose, markLacking } from "./diagnostics.js";
 import { MemoryViews, compileAttrs, encodeContext, needed } from "./encode.js";
+import { details, errorDetails } from "./details.js";
 
 const T_BOOLEAN = 0;
 const T_STRING = 1;
@@ -35,8 +36,8 @@ const EXPLAIN_HINT =
   '(in Cloudflare Workers, pass its module "edgeflag/devtools.wasm" to initWasm)';
 const EMPTY = Object.freeze({});
 const EMPTY_MAP = new Map();
-const CONSTRUCT = Symbol("edgeflag.construct");
-const NO_KEY = Symbol("edgeflag.noKey"); // Engine#_lastKey before any lookup (equal to no key a caller passes)
+const CONSTRUCT = Symbol(); // the constructor's token (Engine.fromJSON); internal symbols go without a description
+const NO_KEY = Symbol(); // Engine#_lastKey before any lookup (equal to no key a caller passes)
 
 let mem = null; // MemoryViews over the instance's memory, once initialized
 let pending = null;
@@ -166,13 +167,11 @@ function deepFreeze(v) {
   return v;
 }
 
-// A copy of `n` little-endian u32s at byte offset `off` of wasm memory.
+// A copy of `n` u32s at byte offset `off` of wasm memory: the start of a Rust `Vec<u32>` (flagTable, evalAll:
+// `WasmEngine::all`), so a multiple of 4 (a byte-wise path for other offsets was never taken).
 function readU32s(off, n) {
   if (mem.u8.byteLength === 0) mem.refresh();
-  if ((off & 3) === 0) return new Uint32Array(mem.u8.buffer, off, n).slice();
-  const out = new Uint32Array(n);
-  for (let i = 0; i < n; i++) out[i] = mem.dv.getUint32(off + 4 * i, true);
-  return out;
+  return new Uint32Array(mem.u8.buffer, off, n).slice();
 }
 
 function toMs(now) {
@@ -238,14 +237,6 @@ function textOf(input) {
   }
   if (input !== null && typeof input === "object") return JSON.stringify(input);
   throw new TypeError("edgeflag: Engine.fromJSON() takes the snapshot's JSON text");
-}
-
-function details(flagKey, value, variant, reason, ruleId, ruleIndex, errorCode, errorMessage, prerequisite, metadata) {
-  return { flagKey, value, variant, reason, ruleId, ruleIndex, errorCode, errorMessage, prerequisite, metadata };
-}
-
-function errorDetails(flagKey, fallback, errorCode, errorMessage, metadata) {
-  return details(flagKey, fallback, null, "ERROR", null, null, errorCode, errorMessage, null, metadata);
 }
 
 // The message of a thrown value (an Error's, else the value as text).
@@ -400,21 +391,21 @@ export class Engine {
       values,
       // Rule ids by rule index (null: no id). Should one be missing, the first detailed result that
       // names the rule fills it in (_fromJson).
-      ruleIds: Array.isArray(d.ruleIds) ? d.ruleIds.map((id) => id ?? null) : [],
-      usesTime: (word & F_TIME) !== 0,
+      _ruleIds: Array.isArray(d.ruleIds) ? d.ruleIds.map((id) => id ?? null) : [],
+      _usesTime: (word & F_TIME) !== 0,
       metadata: deepFreeze(d.metadata || {}),
-      constant: false,
-      constPacked: 0,
-      constValue: undefined,
+      _constant: false,
+      _constPacked: 0,
+      _constValue: undefined,
     };
     if ((word & F_CONSTANT) !== 0) {
       const p = this._constants[i];
       const vi = (p >>> 4) & 0xfff;
       const r = p & 15;
       if (p !== PACKED_ASK && vi > 0 && vi <= values.length && r < R_PREREQUISITE_FAILED) {
-        f.constant = true;
-        f.constPacked = p;
-        f.constValue = values[vi - 1];
+        f._constant = true;
+        f._constPacked = p;
+        f._constValue = values[vi - 1];
       }
     }
     this._flags[i] = f;
@@ -460,12 +451,12 @@ export class Engine {
   _typed(key, fallback, ctx, now, type) {
     const f = this._find(key);
     if (f === null || f.type !== type) return fallback;
-    if (f.constant) return f.constValue;
+    if (f._constant) return f._constValue;
     const i = f.index;
     let p;
     try {
       const len = this._encode(ctx);
-      const ms = f.usesTime ? toMs(now) : 0;
+      const ms = f._usesTime ? toMs(now) : 0;
       p = this._eval(i, ms, len);
       if (p === PACKED_ASK) return this._fromJson(i, this._w.detailJson(i, ms, len), fallback).value;
     } catch {
@@ -494,12 +485,14 @@ export class Engine {
   }
 
   // Details from a packed result; `len` is the encoded context still in scratch (for detailJson), or
-  // -1 for a constant flag (any context gives its result: an empty one is encoded if needed).
-  _fromPacked(i, p, fallback, ms, len) {
+  // -1 for a constant flag (any context gives its result: an empty one is encoded if needed). `bound`: the
+  // BoundEvaluator whose context `p` is for (its own detailJson when the packed result does not suffice).
+  _fromPacked(i, p, fallback, ms, len, bound) {
     const f = this._flags[i] ?? this._flag(i);
     const r = p & 15;
     const ri = p >>> 16;
-    if (p === PACKED_ASK || r >= R_PREREQUISITE_FAILED || (ri > 0 && f.ruleIds[ri - 1] === undefined)) {
+    if (p === PACKED_ASK || r >= R_PREREQUISITE_FAILED || (ri > 0 && f._ruleIds[ri - 1] === undefined)) {
+      if (bound) return this._fromJson(i, bound._detailJson(i, ms), fallback);
       if (len < 0) len = this._encode(null);
       return this._fromJson(i, this._w.detailJson(i, ms, len), fallback);
     }
@@ -512,7 +505,7 @@ export class Engine {
       f.values[vi - 1],
       f.variants[vi - 1],
       REASONS[r],
-      ri > 0 ? f.ruleIds[ri - 1] : null,
+      ri > 0 ? f._ruleIds[ri - 1] : null,
       ri > 0 ? ri - 1 : null,
       null,
       null,
@@ -526,7 +519,7 @@ export class Engine {
     const f = this._flags[i] ?? this._flag(i);
     const d = JSON.parse(text);
     const reason = typeof d.reason === "string" ? d.reason : "ERROR";
-    if (typeof d.ruleIndex === "number" && d.ruleIndex >= 0) f.ruleIds[d.ruleIndex] = d.ruleId ?? null;
+    if (typeof d.ruleIndex === "number" && d.ruleIndex >= 0) f._ruleIds[d.ruleIndex] = d.ruleId ?? null;
     const variant = d.variant ?? null;
     let value = fallback;
     if (reason !== "ERROR" && variant !== null) {
@@ -559,9 +552,9 @@ export class Engine {
     if (f.flagKey !== undefined) return f; // an error result
     const i = f.index;
     try {
-      if (f.constant) return this._fromPacked(i, f.constPacked, fallback, 0, -1);
+      if (f._constant) return this._fromPacked(i, f._constPacked, fallback, 0, -1);
       const len = this._encode(ctx);
-      const ms = f.usesTime ? toMs(now) : 0;
+      const ms = f._usesTime ? toMs(now) : 0;
       return this._fromPacked(i, this._eval(i, ms, len), fallback, ms, len);
     } catch (e) {
       return errorDetails(key, fallback, "GENERAL", messageOf(e), f.metadata);
@@ -693,7 +686,7 @@ export class BoundEvaluator {
   }
 
   _packed(i, f, ms) {
-    if (f.usesTime) return this._e._w.evalBound(this._wc, i, ms);
+    if (f._usesTime) return this._e._w.evalBound(this._wc, i, ms);
     let p = this._cache[i];
     if (p === 0) {
       p = this._e._w.evalBound(this._wc, i, 0);
@@ -719,12 +712,12 @@ export class BoundEvaluator {
     const e = this._e;
     const f = e._find(key);
     if (f === null || f.type !== type) return fallback;
-    if (f.constant) return f.constValue;
+    if (f._constant) return f._constValue;
     if (!this._ok) return fallback;
     const i = f.index;
     let p;
     try {
-      const ms = f.usesTime ? toMs(now) : 0;
+      const ms = f._usesTime ? toMs(now) : 0;
       p = this._packed(i, f, ms);
       if (p === PACKED_ASK) return e._fromJson(i, this._detailJson(i, ms), fallback).value;
     } catch {
@@ -755,16 +748,11 @@ export class BoundEvaluator {
     const f = e._checked(key, fallback, opts);
     if (f.flagKey !== undefined) return f; // an error result
     const i = f.index;
-    if (f.constant) return e._fromPacked(i, f.constPacked, fallback, 0, -1);
+    if (f._constant) return e._fromPacked(i, f._constPacked, fallback, 0, -1);
     if (!this._ok) return errorDetails(key, fallback, "INVALID_CONTEXT", this._error ?? "invalid context", f.metadata);
     try {
-      const ms = f.usesTime ? toMs(now) : 0;
-      const p = this._packed(i, f, ms);
-      const r = p & 15;
-      if (p === PACKED_ASK || r >= R_PREREQUISITE_FAILED || (p >>> 16 > 0 && f.ruleIds[(p >>> 16) - 1] === undefined)) {
-        return e._fromJson(i, this._detailJson(i, ms), fallback);
-      }
-      return e._fromPacked(i, p, fallback, ms, 0);
+      const ms = f._usesTime ? toMs(now) : 0;
+      return e._fromPacked(i, this._packed(i, f, ms), fallback, ms, 0, this);
     } catch (err) {
       return errorDetails(key, fallback, "GENERAL", messageOf(err), f.metadata);
     }

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { bundle, BUNDLE, ENGINE_BUNDLE, DEVTOOLS_BUNDLE } from "../scripts/bundle.js";
+import { bundle, BUNDLE, ENGINE_BUNDLE, DEVTOOLS_BUNDLE, GLUE_TRIMS, trimmedGlue } from "../scripts/bundle.js";
 import { loadCaseFiles, runCase, jsonEqual } from "./support/cases.js";
 import { CHROMIUM, WWW, launchChromium } from "./helpers/demo.js";
 
@@ -44,6 +44,22 @@ test("the bundle imports nothing (but its on-demand chunk) and exports what src/
   const engineSrc = await import(pathToFileURL(path.join(WWW, "src", "engine.js")).href);
   assert.deepEqual(Object.keys(engine).sort(), Object.keys(engineSrc).sort());
   assert.equal(engine.Engine, lib.Engine, "one module instance for both entries");
+});
+
+test("the bundles leave out the glue's unused pieces (GLUE_TRIMS), and refuse a glue of another shape", () => {
+  const glue = fs.readFileSync(path.join(WWW, "pkg", "edgeflag.js"), "utf8");
+  const trimmed = trimmedGlue(glue);
+  for (const { from } of GLUE_TRIMS) assert.ok(!trimmed.includes(from));
+  assert.ok(trimmed.length < glue.length);
+  for (const f of [BUNDLE, DEVTOOLS_BUNDLE, ...built.node.chunks]) {
+    const src = fs.readFileSync(f, "utf8");
+    assert.doesNotMatch(src, /deprecated parameters|encodeInto=function|expected instance of|Symbol\.dispose/, path.basename(f));
+  }
+  // Every piece must be found exactly once: a glue without one (or with it twice) stops the build.
+  for (const { from } of GLUE_TRIMS) {
+    assert.throws(() => trimmedGlue(glue.replace(from, "")), /www\/pkg\/edgeflag\.js changed shape/);
+    assert.throws(() => trimmedGlue(glue + from), /changed shape/);
+  }
 });
 
 test("dist/devtools.js: its own bundle of src/devtools.js, defaulting to the devtools .wasm; explain works", async () => {
