@@ -1,5 +1,6 @@
 //! The wasm build's global allocator: size classes with free lists for small blocks, an address-ordered
-//! coalescing list for large ones, and a bump pointer over memory taken from `memory.grow`.
+//! coalescing list for large ones, and a bump pointer over the initial memory's unused end, then over pages
+//! taken from `memory.grow`.
 //!
 //! Rust hands every `dealloc`/`realloc` the layout the block was allocated with, so blocks carry no header:
 //! a block of `size` bytes takes `size` rounded up to [`WORD`] bytes, and only free blocks hold anything of
@@ -48,6 +49,8 @@ pub(crate) const PAGE: usize = 65536;
 pub(crate) trait Grow {
     /// Adds `pages` pages; returns the memory's previous size in pages, or `usize::MAX` when it cannot grow.
     fn grow(&mut self, pages: usize) -> usize;
+    /// Free memory the heap starts with, `[start, end)` (`start` a multiple of [`WORD`]; empty: none).
+    fn initial(&self) -> (usize, usize);
 }
 
 /// The allocator's state: this and the free blocks' first two words.
@@ -109,6 +112,12 @@ impl<G: Grow> Heap<G> {
         };
         if need <= self.end {
             return true;
+        }
+        if self.end == 0 {
+            (self.top, self.end) = self.grow.initial();
+            if self.end != 0 {
+                return self.extend(n);
+            }
         }
         let pages = (need - self.end).div_ceil(PAGE);
         let prev = self.grow.grow(pages);
@@ -311,6 +320,16 @@ impl Grow for WasmMemory {
     fn grow(&mut self, pages: usize) -> usize {
         core::arch::wasm32::memory_grow::<0>(pages)
     }
+
+    /// The end of the module's initial memory after its stack and data (the linker's `__heap_base`): about
+    /// 55 KB that nothing else uses.
+    fn initial(&self) -> (usize, usize) {
+        extern "C" {
+            static __heap_base: u8;
+        }
+        let start = (core::ptr::addr_of!(__heap_base) as usize + WORD - 1) & !(WORD - 1);
+        (start, (core::arch::wasm32::memory_size::<0>() * PAGE).max(start))
+    }
 }
 
 /// The global allocator of the wasm build (`lib.rs`): a [`Heap`] over [`WasmMemory`].
@@ -362,6 +381,8 @@ mod tests {
         base: usize,
         pages: usize,
         max: usize,
+        /// The free memory at the end of the initial pages, in bytes.
+        slack: usize,
     }
 
     impl Grow for Fake {
@@ -371,6 +392,11 @@ mod tests {
             }
             self.pages += pages;
             self.base / PAGE + self.pages - pages
+        }
+
+        fn initial(&self) -> (usize, usize) {
+            let end = self.base + self.pages * PAGE;
+            (end - self.slack, end)
         }
     }
 
@@ -382,11 +408,16 @@ mod tests {
 
     impl Fixture {
         fn new(max: usize) -> Self {
+            Self::with_initial(max, 0, 0)
+        }
+
+        /// A heap over `max` pages of which `pages` are there from the start, their last `slack` bytes free.
+        fn with_initial(max: usize, pages: usize, slack: usize) -> Self {
             let buffer = Layout::from_size_align(max * PAGE, PAGE).unwrap();
             // SAFETY (test): a non-zero size.
             let base = unsafe { alloc_zeroed(buffer) } as usize;
             assert_ne!(base, 0);
-            Self { heap: Heap::new(Fake { base, pages: 0, max }), buffer }
+            Self { heap: Heap::new(Fake { base, pages, max, slack }), buffer }
         }
 
         fn pages(&self) -> usize {
@@ -527,6 +558,19 @@ mod tests {
         let top = f.heap.top;
         f.heap.dealloc(c as *mut u8, WORD, 4 * WORD);
         assert!(f.heap.top < top && f.heap.small.iter().all(|&h| h == 0));
+    }
+
+    #[test]
+    fn the_initial_memory_is_used_first_then_grown_from_its_end() {
+        let mut f = Fixture::with_initial(4, 1, PAGE / 4);
+        let start = f.heap.grow.base + PAGE - PAGE / 4;
+        assert_eq!(f.heap.alloc(PAGE / 8, WORD) as usize, start);
+        assert_eq!(f.pages(), 1);
+        // A block at the end of the initial memory grows in place into new pages.
+        let a = f.heap.alloc(PAGE / 16, WORD);
+        assert_eq!(f.heap.realloc(a, PAGE / 16, WORD, PAGE), a);
+        assert_eq!(f.pages(), 2);
+        f.check(&[(start, PAGE / 8), (a as usize, PAGE)]);
     }
 
     /// A small deterministic generator (xorshift).

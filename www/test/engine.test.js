@@ -392,7 +392,7 @@ test("wasm memory stays flat over 1,000 loads and frees of a large snapshot (src
   for (let i = 0; i < 990; i++) Engine.fromJSON(text).free();
   assert.equal(pages(), after10, "1,000 loads and frees");
   // A client replacing its snapshot: the new engine is loaded before the old one is freed. The two engines'
-  // blocks settle in the first replacements (44 pages here, talc 45), then stay.
+  // blocks settle in the first replacements (43 pages here, talc 45), then stay.
   a = Engine.fromJSON(text);
   for (let i = 0; i < 100; i++) { const b = Engine.fromJSON(text); a.free(); a = b; }
   const settled = pages();
