@@ -98,7 +98,7 @@ unsafe fn size_of_free(node: usize) -> usize {
 }
 
 impl<G: Grow> Heap<G> {
-    /// An empty heap: it takes its first memory from `grow` on the first allocation.
+    /// An empty heap: it takes its first memory (`Grow::initial`, then `Grow::grow`) on the first allocation.
     pub(crate) const fn new(grow: G) -> Self {
         Self { small: [0; SMALL / WORD], large: 0, cut: 0, chunk_end: 0, top: 0, end: 0, grow }
     }
