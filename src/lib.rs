@@ -39,6 +39,10 @@ pub mod error;
 mod eval;
 pub mod explain;
 mod host;
+// The wasm build's allocator (its tests run natively, over a buffer).
+#[cfg(any(test, all(target_arch = "wasm32", not(target_feature = "atomics"))))]
+#[allow(unsafe_code)]
+mod heap;
 pub mod json;
 #[cfg(not(target_arch = "wasm32"))]
 mod keys;
@@ -72,10 +76,8 @@ pub use limits::Limits;
 pub use reason::{ErrorCode, Reason};
 pub use validate::ValueKind;
 
-/// The wasm build's allocator: talc instead of std's dlmalloc (1.2 KB gzip less `.wasm`, the same heap
-/// use and speed on bench/'s scenarios: docs/wasm-size.md).
-// SAFETY: `TalckWasm` needs single-threaded WebAssembly, which wasm32 without the atomics feature is.
+/// The wasm build's allocator: our own (`heap`), smaller than talc and std's dlmalloc, for single-threaded
+/// WebAssembly (wasm32 without the atomics feature): docs/wasm-size.md.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
-#[allow(unsafe_code)]
 #[global_allocator]
-static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
+static ALLOCATOR: heap::Global = heap::Global::new();

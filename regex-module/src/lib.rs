@@ -124,12 +124,16 @@ pub extern "C" fn edgeflag_regex_live() -> u32 {
     (s.regexes.len() - s.free.len()) as u32
 }
 
-/// The module's allocator: talc, as the runtime's (smaller than std's dlmalloc).
-// SAFETY: `TalckWasm` needs single-threaded WebAssembly, which wasm32 without the atomics feature is.
+// The runtime's own allocator (src/heap.rs, the same file: smaller than talc and std's dlmalloc), for
+// single-threaded WebAssembly (wasm32 without the atomics feature).
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
-#[allow(unsafe_code)]
+#[path = "../../src/heap.rs"]
+mod heap;
+
+/// The module's allocator, as the runtime's.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
-static ALLOCATOR: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
+static ALLOCATOR: heap::Global = heap::Global::new();
 
 #[cfg(test)]
 mod tests {

@@ -362,6 +362,45 @@ test("time: rules with from/until follow `now`; Date.now() read only for flags t
   }
 });
 
+test("wasm memory stays flat over 1,000 loads and frees of a large snapshot (src/heap.rs: a freed engine's memory serves the next)", async () => {
+  const { initSync } = await import("../pkg/edgeflag.js");
+  const { memory } = initSync(); // the instance engine.js uses (the glue keeps one)
+  // ~300 KB in 16 KiB chunks (WasmLoader): strings and lists of many sizes, the plan's arenas, and the IPv6
+  // networks' u128s (a block aligned to 16 in wasm32).
+  const flags = {};
+  for (let i = 0; i < 600; i++) {
+    flags[`flag-${i}`] = {
+      variants: { on: `on-${i}`, off: `off-${i}`, ...(i % 3 ? {} : { long: "v".repeat(1 + (i % 300)) }) },
+      default: "off",
+      rules: [
+        { when: { attr: "key", op: "in", values: Array.from({ length: 1 + (i % 25) }, (_, j) => `user-${i}-${j}`) }, serve: "on" },
+        {
+          when: { all: [{ attr: "country", op: "eq", value: "DE" }, { attr: "ip", op: "in_cidr", values: ["2001:db8::/32", `10.${i % 256}.0.0/16`] }] },
+          serve: { variant: "on", percent: 25 },
+        },
+      ],
+    };
+  }
+  const text = JSON.stringify({ schema: 1, version: 1, flags });
+  const ctx = { key: "user-7-3", country: "DE", ip: "2001:db8::1" };
+  const pages = () => memory.buffer.byteLength / 65536;
+  let a = Engine.fromJSON(text);
+  assert.equal(a.string("flag-7", "x", ctx), "on-7");
+  a.free();
+  for (let i = 0; i < 9; i++) Engine.fromJSON(text).free();
+  const after10 = pages();
+  for (let i = 0; i < 990; i++) Engine.fromJSON(text).free();
+  assert.equal(pages(), after10, "1,000 loads and frees");
+  // A client replacing its snapshot: the new engine is loaded before the old one is freed. The two engines'
+  // blocks settle in the first replacements (43 pages here, talc 45), then stay.
+  a = Engine.fromJSON(text);
+  for (let i = 0; i < 100; i++) { const b = Engine.fromJSON(text); a.free(); a = b; }
+  const settled = pages();
+  for (let i = 0; i < 400; i++) { const b = Engine.fromJSON(text); a.free(); a = b; }
+  assert.equal(pages(), settled, "500 replacements");
+  a.free();
+});
+
 test("the raw eval entry (edgeflag_eval) gives what the glue's WasmEngine#evalAll gives; a freed or null engine gives 0xFFFFFFFF", async () => {
   const { initSync } = await import("../pkg/edgeflag.js");
   const exports = initSync(); // the instance engine.js uses (the glue keeps one)
