@@ -264,18 +264,20 @@ impl<'a> Value<'a> {
     /// The same value owning all its strings, so it can outlive the input.
     /// Recurses once per nesting level (see the module's invariants).
     pub fn into_owned(self) -> Value<'static> {
+        self.to_owned_value()
+    }
+
+    /// A copy owning all its strings ([`Value::into_owned`]: by reference, so that the wasm build has no
+    /// consuming iterators and in-place collections of values for it; a string already owned is copied,
+    /// which only an escaped one is).
+    fn to_owned_value(&self) -> Value<'static> {
         match self {
             Value::Null => Value::Null,
-            Value::Bool(b) => Value::Bool(b),
-            Value::Number(n) => Value::Number(n.into_owned()),
-            Value::String(s) => Value::String(Cow::Owned(s.into_owned())),
-            Value::Array(items) => Value::Array(items.into_iter().map(Value::into_owned).collect()),
-            Value::Object(members) => Value::Object(
-                members
-                    .into_iter()
-                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
-                    .collect(),
-            ),
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Number(n) => Value::Number(Number { text: Cow::Owned(String::from(&*n.text)) }),
+            Value::String(s) => Value::String(Cow::Owned(String::from(&**s))),
+            Value::Array(items) => Value::Array(items.iter().map(Value::to_owned_value).collect()),
+            Value::Object(members) => Value::Object(members.iter().map(|(k, v)| (Cow::Owned(String::from(&**k)), v.to_owned_value())).collect()),
         }
     }
 }

@@ -544,10 +544,12 @@ pub(crate) fn compile(s: Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Prob
     let mut st = Stream::new(limits, None, 0);
     st.c.segment_index = segment_index;
     let segments = segment_plans(&mut st.c, &s.segments, p);
-    let Snapshot { schema, version, environment, published_at, metadata, segments: _, flags: model } = s;
-    for (key, mut f) in model {
-        st.add(&key, &mut f, p);
+    let Snapshot { schema, version, environment, published_at, metadata, segments: _, flags: mut model } = s;
+    // (by `iter_mut`, the model dropped as a whole after: no consuming iterator of flags in the wasm build)
+    for (key, f) in model.iter_mut() {
+        st.add(key, f, p);
     }
+    drop(model);
     st.flag_index = flag_index;
     // Unknown flags and variants were reported by validation; they resolve to nothing here.
     let _ = st.resolve(false);
@@ -889,13 +891,15 @@ impl Stream {
     fn add(&mut self, key: &str, f: &mut Flag<'_>, p: &mut Problems) {
         let i = index(self.flags.len());
         let start = self.a.requires.len();
-        for r in core::mem::take(&mut f.requires) {
+        for r in &f.requires {
             let at = index(self.a.requires.len());
             self.a.requires.push(Requirement { flag: NONE, variants: Span(0, 0) });
-            let owned = |s: Str<'_>| Str::Owned(s.into_owned());
-            let r = crate::snapshot::Prerequisite { flag: r.flag.map(owned), variants: r.variants.into_iter().map(owned).collect() };
+            // (copies by reference: no consuming iterator and in-place collection of strings in the wasm build)
+            let owned = |s: &Str<'_>| Str::Owned(String::from(&**s));
+            let r = crate::snapshot::Prerequisite { flag: r.flag.as_ref().map(owned), variants: r.variants.iter().map(owned).collect() };
             self.pending.push((i, at, r));
         }
+        f.requires.clear();
         let requires = Span::new(start, self.a.requires.len());
         let root = Path::Root;
         let flags_path = root.key("flags");
@@ -915,7 +919,7 @@ impl Stream {
         // `edges[flag]`: the flags it requires (pending is in flag order).
         let mut edges: Vec<Vec<(usize, String)>> = Vec::new();
         let a = &mut self.a;
-        for (owner, at, r) in pending {
+        for &(owner, at, ref r) in &pending {
             let target = r.flag.as_deref().and_then(|k| self.flag_index.get(k));
             let names = target.and_then(|t| self.flags.get(t as usize)).map_or(&[][..], |t| t.variants.of(&a.variants));
             if strict && (target.is_none() || r.variants.is_empty()) {
@@ -1239,10 +1243,15 @@ fn dependencies(plan: &mut Plan) {
         (time, ctx)
     }
     let n = plan.flags.len();
-    let mut done: Vec<Option<(bool, bool)>> = vec![None; n];
-    fn visit(i: usize, plan: &Plan, done: &mut Vec<Option<(bool, bool)>>, guard: usize) -> (bool, bool) {
-        if let Some(Some(d)) = done.get(i) {
-            return *d;
+    // Per flag, 0 until worked out, then `DONE | TIME * t | CONTEXT * c` (bytes: `vec!` of a zero byte is one
+    // zeroed allocation, without the generic `Vec::extend_with` an `Option` brings into the wasm build).
+    const DONE: u8 = 1;
+    const TIME: u8 = 2;
+    const CONTEXT: u8 = 4;
+    let mut done: Vec<u8> = vec![0; n];
+    fn visit(i: usize, plan: &Plan, done: &mut Vec<u8>, guard: usize) -> (bool, bool) {
+        if let Some(&d) = done.get(i).filter(|d| **d != 0) {
+            return (d & TIME != 0, d & CONTEXT != 0);
         }
         let Some(f) = plan.flags.get(i) else { return (false, false) };
         let (mut t, mut c) = own(plan, f);
@@ -1254,7 +1263,7 @@ fn dependencies(plan: &mut Plan) {
             }
         }
         if let Some(d) = done.get_mut(i) {
-            *d = Some((t, c));
+            *d = DONE | TIME * t as u8 | CONTEXT * c as u8;
         }
         (t, c)
     }
@@ -1262,7 +1271,7 @@ fn dependencies(plan: &mut Plan) {
         visit(i, plan, &mut done, n + 1);
     }
     for (f, d) in plan.flags.iter_mut().zip(done) {
-        let (t, c) = d.unwrap_or((true, true));
+        let (t, c) = if d == 0 { (true, true) } else { (d & TIME != 0, d & CONTEXT != 0) };
         f.uses_time = t;
         f.uses_context = c;
     }

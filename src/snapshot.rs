@@ -1055,7 +1055,12 @@ fn scan_shape(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> Option<u
 #[cold]
 #[inline(never)]
 fn shape_error(present: [bool; 5], path: &Path<'_>, p: &mut Problems) {
-    let found: Vec<&str> = SHAPES.iter().zip(present).filter(|(_, here)| *here).map(|(s, _)| *s).collect();
+    let mut found: Vec<&str> = Vec::new();
+    for (i, here) in present.into_iter().enumerate() {
+        if let (true, Some(s)) = (here, SHAPES.get(i)) {
+            found.push(s);
+        }
+    }
     if found.is_empty() {
         p.error(path, "a condition needs exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"");
     } else {
