@@ -158,11 +158,12 @@ impl Engine {
         // The diagnostics module (feature `diagnose`) only loads, never evaluates: no table (the results stay
         // the same, `outcome` evaluates), and so no evaluator in that `.wasm`.
         let constants = if !cfg!(feature = "diagnose") && plan.flags.iter().any(constant) {
-            plan.flags
-                .iter()
-                .enumerate()
-                .map(|(i, f)| constant(f).then(|| eval::evaluate(&plan, i as u32, &Slots(&[]), 0, &mut NoTrace)))
-                .collect()
+            // (a plain loop: an iterator adaptor's code of its own in the wasm build)
+            let mut v = Vec::with_capacity(plan.flags.len());
+            for (i, f) in plan.flags.iter().enumerate() {
+                v.push(constant(f).then(|| eval::evaluate(&plan, i as u32, &Slots(&[]), 0, &mut NoTrace)));
+            }
+            v
         } else {
             Vec::new()
         };

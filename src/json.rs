@@ -270,7 +270,7 @@ impl<'a> Value<'a> {
     /// A copy owning all its strings ([`Value::into_owned`]: by reference, so that the wasm build has no
     /// consuming iterators and in-place collections of values for it; a string already owned is copied,
     /// which only an escaped one is).
-    fn to_owned_value(&self) -> Value<'static> {
+    pub(crate) fn to_owned_value(&self) -> Value<'static> {
         match self {
             Value::Null => Value::Null,
             Value::Bool(b) => Value::Bool(*b),
@@ -2134,18 +2134,17 @@ fn has_duplicate(src: &str, spans: &[(u32, u32)], escaped: bool) -> bool {
 #[cold]
 #[inline(never)]
 fn has_duplicate_general(src: &str, spans: &[(u32, u32)], escaped: bool) -> bool {
-    let keys: Vec<Cow<'_, str>> = spans
-        .iter()
-        .map(|&(a, b)| {
-            if escaped {
-                // Decoded: the key read again from its opening quote.
-                let mut q = Parser { src, pos: (a as usize).saturating_sub(1) };
-                q.string_out_of_line().unwrap_or_default()
-            } else {
-                Cow::Borrowed(src.get(a as usize..b as usize).unwrap_or_default())
-            }
-        })
-        .collect();
+    // (a plain loop: an iterator adaptor's code of its own in the wasm build)
+    let mut keys: Vec<Cow<'_, str>> = Vec::with_capacity(spans.len());
+    for &(a, b) in spans {
+        keys.push(if escaped {
+            // Decoded: the key read again from its opening quote.
+            let mut q = Parser { src, pos: (a as usize).saturating_sub(1) };
+            q.string_out_of_line().unwrap_or_default()
+        } else {
+            Cow::Borrowed(src.get(a as usize..b as usize).unwrap_or_default())
+        });
+    }
     has_duplicate_key(&keys)
 }
 

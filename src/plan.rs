@@ -478,7 +478,14 @@ impl<'f, 'a> Variants<'f, 'a> {
 }
 
 fn parse_hashes(list: &[std::borrow::Cow<'_, str>]) -> U64Set {
-    U64Set::new(list.iter().filter_map(|h| u64::from_str_radix(h, 16).ok()).collect())
+    // (a plain loop, and `number::hex_u64` for core's generic radix parser: less code in the wasm build)
+    let mut v = Vec::with_capacity(list.len());
+    for h in list {
+        if let Some(x) = crate::number::hex_u64(h) {
+            v.push(x);
+        }
+    }
+    U64Set::new(v)
 }
 
 /// Owned (key, value) pairs, in a vector of exactly their number (not reusing the model's buffer,
@@ -494,7 +501,7 @@ fn owned_pairs(mut v: Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Vec<(Box<s
 /// wasm build would carry for this type.)
 fn append_pairs(arena: &mut Vec<(Box<str>, Value<'static>)>, v: &mut Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Span {
     let start = arena.len();
-    arena.extend(v.iter_mut().map(|(k, v)| (Box::from(key_text(k)), core::mem::replace(v, Value::Null).into_owned())));
+    arena.extend(v.iter().map(|(k, v)| (Box::from(key_text(k)), v.to_owned_value())));
     v.clear();
     Span::new(start, arena.len())
 }
@@ -1109,19 +1116,22 @@ fn serve_rare(c: &mut Compiler, a: &mut Arenas, serve: &Serve<'_>, vx: &Variants
         Serve::Split { split, by } => {
             let mut acc = 0u32;
             let start = a.splits.len();
-            a.splits.extend(split.iter().map(|e| {
+            // (plain loops here: iterator adaptors each bring code of their own into the wasm build)
+            for e in split {
                 acc += e.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok()).unwrap_or(0);
-                (acc, vx.get(opt_text(&e.variant)))
-            }));
+                a.splits.push((acc, vx.get(opt_text(&e.variant))));
+            }
             ServePlan::Split { by: c.slot(opt_text(by).unwrap_or("key")), entries: Span::new(start, a.splits.len()) }
         }
         Serve::Ramp { variant, ramp, by } => {
             let start = a.ramps.len();
-            a.ramps.extend(ramp.iter().filter_map(|st| {
-                let at = time::parse_rfc3339_ms(st.at.as_deref()?)?;
-                let pc = percent_buckets(st.percent.as_ref()?.text()).ok()?;
-                Some((at, pc))
-            }));
+            for st in ramp {
+                let at = st.at.as_deref().and_then(time::parse_rfc3339_ms);
+                let pc = st.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok());
+                if let (Some(at), Some(pc)) = (at, pc) {
+                    a.ramps.push((at, pc));
+                }
+            }
             ServePlan::Ramp { by: c.slot(opt_text(by).unwrap_or("key")), steps: Span::new(start, a.ramps.len()), variant: vx.get(variant.as_deref()) }
         }
         Serve::Variant(_) | Serve::Percent { .. } | Serve::Invalid => ServePlan::Variant(0),
@@ -1150,7 +1160,13 @@ fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
     use crate::eval::MAX_NESTING;
     fn cond(plan: &Plan, c: &Cond, memo: &mut [Option<u64>], depth: usize) -> u64 {
         match c {
-            Cond::All(items) | Cond::Any(items) => items.of(&plan.conds).iter().fold(1u64, |a, c| a.saturating_add(cond(plan, c, memo, depth))),
+            Cond::All(items) | Cond::Any(items) => {
+                let mut a = 1u64;
+                for c in items.of(&plan.conds) {
+                    a = a.saturating_add(cond(plan, c, memo, depth));
+                }
+                a
+            }
             Cond::Not(inner) => plan.conds.get(*inner as usize).map_or(0, |c| cond(plan, c, memo, depth)).saturating_add(1),
             Cond::Segment(s) => segment(plan, *s as usize, memo, depth + 1).saturating_add(1),
             Cond::Attr(l) => plan.leaves.get(*l as usize).map_or(1, |l| l.matcher.work()),
@@ -1191,11 +1207,19 @@ fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
     }
     let mut seg = vec![None; plan.segments.len()];
     let mut memo = vec![None; plan.flags.len()];
-    let costs: Vec<u64> = (0..plan.flags.len()).map(|i| flag(plan, i, &mut seg, &mut memo, 0)).collect();
-    let total = costs.iter().fold(0u64, |a, c| a.saturating_add(*c));
+    // The total, and the costliest flag, the first of them in document order (a plain loop: no list of
+    // costs, no iterator adaptors' code in the wasm build).
+    let mut total = 0u64;
+    let mut costliest: Option<(usize, u64)> = None;
+    for i in 0..plan.flags.len() {
+        let c = flag(plan, i, &mut seg, &mut memo, 0);
+        total = total.saturating_add(c);
+        if costliest.is_none_or(|(_, most)| c > most) {
+            costliest = Some((i, c));
+        }
+    }
     if total > limits.max_evaluation_steps as u64 {
-        // The costliest flag, the first of them in document order.
-        if let Some((i, cost)) = costs.iter().enumerate().rev().max_by_key(|(_, c)| **c) {
+        if let Some((i, cost)) = costliest {
             let key = plan.flags.get(i).map_or("", |f| plan.key(f));
             p.error(
                 Path::Root.key("flags").key(key),
@@ -1207,7 +1231,7 @@ fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
                      the limit of ",
                     limits.max_evaluation_steps,
                     "; this flag alone takes ",
-                    *cost
+                    cost
                 ),
             );
         }
