@@ -897,30 +897,39 @@ fn first_duplicate(members: &[(Cow<'_, str>, Value<'_>)]) -> Option<usize> {
 /// Sorts `items` stably by `less`, bottom-up merge sort: O(n log n)
 /// comparisons in every case, one buffer, and no indexing that could panic.
 fn merge_sort(items: &mut Vec<usize>, less: impl Fn(usize, usize) -> bool) {
-    let mut buf = vec![0; items.len()];
+    // (by positions, not `chunks`/`zip`/`peekable`, whose iterator code the wasm build would carry)
+    let n = items.len();
+    let mut buf = vec![0; n];
     let mut width = 1;
-    while width < items.len() {
-        let pair = width.saturating_mul(2);
-        for (out, run) in buf.chunks_mut(pair).zip(items.chunks(pair)) {
-            let (left, right) = run.split_at(width.min(run.len()));
-            let (mut left, mut right) = (left.iter().peekable(), right.iter().peekable());
-            for slot in out {
+    while width < n {
+        let mut start = 0;
+        while start < n {
+            let mid = start.saturating_add(width).min(n);
+            let end = mid.saturating_add(width).min(n);
+            let (mut l, mut r) = (start, mid);
+            for slot in buf.get_mut(start..end).unwrap_or_default() {
+                let left = if l < mid { items.get(l).copied() } else { None };
+                let right = if r < end { items.get(r).copied() } else { None };
                 // Take from the right only when strictly less: stability.
-                let from_right = match (left.peek(), right.peek()) {
-                    (Some(&&l), Some(&&r)) => less(r, l),
-                    (None, _) => true,
-                    (Some(_), None) => false,
+                *slot = match (left, right) {
+                    (Some(a), Some(b)) if !less(b, a) => {
+                        l += 1;
+                        a
+                    }
+                    (Some(a), None) => {
+                        l += 1;
+                        a
+                    }
+                    (_, b) => {
+                        r += 1;
+                        b.unwrap_or_default()
+                    }
                 };
-                let next = if from_right {
-                    right.next()
-                } else {
-                    left.next()
-                };
-                *slot = next.copied().unwrap_or_default();
             }
+            start = end;
         }
         std::mem::swap(items, &mut buf);
-        width = pair;
+        width = width.saturating_mul(2);
     }
 }
 

@@ -350,7 +350,12 @@ impl Compiler {
         let next = self.attrs.len() as u32;
         let s = self.slots.get_or_insert(path, next);
         if s == next {
-            self.attrs.push(crate::split::split(path, b'.').map(Into::into).collect());
+            // (a plain loop: `collect` from the splitter is generic code of its own in the wasm build)
+            let mut segments = Vec::new();
+            for seg in crate::split::split(path, b'.') {
+                segments.push(Box::from(seg));
+            }
+            self.attrs.push(segments);
         }
         if let Some(w) = word {
             if self.short_slots.len() < Self::SHORT_SLOTS {
