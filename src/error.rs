@@ -55,7 +55,13 @@ pub struct LoadError {
 
 impl LoadError {
     /// An error with one problem at `path`.
+    #[inline]
     pub fn single(path: impl Into<String>, message: impl Into<String>) -> LoadError {
+        LoadError::single_of(path.into(), message.into())
+    }
+
+    /// [`LoadError::single`] of owned strings: one body for every argument type.
+    fn single_of(path: String, message: String) -> LoadError {
         LoadError { problems: vec![Problem::error(path, message)] }
     }
 

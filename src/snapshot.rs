@@ -907,7 +907,7 @@ fn serve_again<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, start:
         3 /* ramp */ => is_ramp = true,
         _ => {}
     });
-    let forms = [is_split, has_percent, is_ramp].iter().filter(|b| **b).count();
+    let forms = usize::from(is_split) + usize::from(has_percent) + usize::from(is_ramp);
     if forms == 0 {
         if has_variant {
             p.error(path, "a serve object with only \"variant\" is not allowed: write \"serve\": \"<variant>\", or add \"percent\" or \"ramp\"");
@@ -1042,8 +1042,15 @@ fn scan_shape(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> Option<u
             *x = true;
         }
     });
-    let mut found = present.iter().enumerate().filter(|(_, here)| **here).map(|(i, _)| i);
-    let (Some(shape), None) = (found.next(), found.next()) else {
+    // (a plain loop: iterator adaptors are code of their own in the wasm build)
+    let (mut shape, mut shapes) = (None, 0);
+    for (i, here) in present.into_iter().enumerate() {
+        if here {
+            shape = shape.or(Some(i));
+            shapes += 1;
+        }
+    }
+    let (Some(shape), 1) = (shape, shapes) else {
         shape_error(present, path, p);
         r.skip();
         return None;
