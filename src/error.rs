@@ -73,7 +73,10 @@ impl LoadError {
     /// The text `Display` writes: `invalid snapshot (2 problems)`, then each error on a line of
     /// its own (`  path: message`). Built without `core::fmt` (the wasm build reports it).
     pub fn message(&self) -> String {
-        let n = self.errors().count();
+        let mut n = 0;
+        for p in &self.problems {
+            n += usize::from(p.severity == Severity::Error);
+        }
         let mut out = crate::message::msg!("invalid snapshot (", n, if n == 1 { " problem)" } else { " problems)" });
         for p in self.errors() {
             out.push_str("\n  ");

@@ -824,7 +824,12 @@ impl Chunked {
 
 /// Compiles the segments, in order.
 fn segment_plans(c: &mut Compiler, segments: &[(Str<'_>, Segment<'_>)], p: &mut Problems) -> Vec<SegmentPlan> {
-    segments.iter().map(|(k, seg)| segment_plan(c, k, seg, p)).collect()
+    // (a plain loop: `collect` of a `map` is generic code of its own in the wasm build)
+    let mut out = Vec::with_capacity(segments.len());
+    for (k, seg) in segments {
+        out.push(segment_plan(c, k, seg, p));
+    }
+    out
 }
 
 /// Segment key → position (first occurrence wins).

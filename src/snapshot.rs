@@ -858,8 +858,8 @@ fn entries<'a, T>(
                 *h = true;
             }
         }
-        for (name, found) in fields.iter().zip(has) {
-            if !found {
+        for (i, name) in fields.iter().enumerate() {
+            if !has.get(i).copied().unwrap_or(true) {
                 p.error(&ep.key(name), "required field missing");
             }
         }

@@ -425,7 +425,10 @@ fn in_variants(f: &Flag<'_>, index: Option<&StrIndex>, v: &str) -> bool {
 }
 
 fn known_list(f: &Flag<'_>) -> String {
-    let names: Vec<&str> = f.variants.iter().map(|(k, _)| &**k).take(10).collect();
+    let mut names: Vec<&str> = Vec::new();
+    for (k, _) in f.variants.get(..10).unwrap_or(&f.variants) {
+        names.push(k);
+    }
     if names.is_empty() {
         String::new()
     } else {
