@@ -117,7 +117,8 @@ impl<'a> Number<'a> {
     /// Reports whether the number is written as an integer: no `.` and no
     /// exponent. `42` and `-0` are; `42.0` and `4e1` are not.
     pub fn is_integer_literal(&self) -> bool {
-        !self.text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E'))
+        // (byte loops here and below rather than `any`: the wasm build keeps each closure's `try_fold` out of line)
+        !crate::bytes::any_of(self.text.as_bytes(), |b| matches!(b, b'.' | b'e' | b'E'))
     }
 
     /// The value as an `i64`, when the number is an integer literal that fits
@@ -300,7 +301,7 @@ pub fn write_string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
     // Most strings (keys, operands) need no escape: one check, one copy.
-    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    if !crate::bytes::any_of(s.as_bytes(), |b| b < 0x20 || b == b'"' || b == b'\\') {
         out.push_str(s);
         out.push('"');
         return;

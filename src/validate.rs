@@ -120,7 +120,7 @@ pub(crate) fn validate(s: &Snapshot<'_>, keys: &Keys, limits: &Limits, now_ms: O
         check_key(key, &path, "a segment key", p);
         for (field, list) in [("includeHashed", &seg.include_hashed), ("excludeHashed", &seg.exclude_hashed)] {
             for (i, h) in list.iter().enumerate() {
-                if h.len() != 16 || !h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                if h.len() != 16 || crate::bytes::any_of(h.as_bytes(), |b| !(b.is_ascii_digit() || (b'a'..=b'f').contains(&b))) {
                     p.error(&path.key(field).index(i), why!("\"", h, "\" is not a hashed key (16 lowercase hex digits)"));
                 }
             }
