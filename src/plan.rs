@@ -1306,7 +1306,7 @@ fn dependencies(plan: &mut Plan) {
     for i in 0..n {
         visit(i, plan, &mut done, n + 1);
     }
-    for (f, d) in plan.flags.iter_mut().zip(done) {
+    for (f, &d) in plan.flags.iter_mut().zip(&done) {
         let (t, c) = if d == 0 { (true, true) } else { (d & TIME != 0, d & CONTEXT != 0) };
         f.uses_time = t;
         f.uses_context = c;

@@ -1044,11 +1044,13 @@ fn scan_shape(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> Option<u
     });
     // (a plain loop: iterator adaptors are code of their own in the wasm build)
     let (mut shape, mut shapes) = (None, 0);
-    for (i, here) in present.into_iter().enumerate() {
+    let mut i = 0;
+    while let Some(&here) = present.get(i) {
         if here {
             shape = shape.or(Some(i));
             shapes += 1;
         }
+        i += 1;
     }
     let (Some(shape), 1) = (shape, shapes) else {
         shape_error(present, path, p);
@@ -1063,10 +1065,12 @@ fn scan_shape(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> Option<u
 #[inline(never)]
 fn shape_error(present: [bool; 5], path: &Path<'_>, p: &mut Problems) {
     let mut found: Vec<&str> = Vec::new();
-    for (i, here) in present.into_iter().enumerate() {
-        if let (true, Some(s)) = (here, SHAPES.get(i)) {
+    let mut i = 0;
+    while let (Some(&here), Some(s)) = (present.get(i), SHAPES.get(i)) {
+        if here {
             found.push(s);
         }
+        i += 1;
     }
     if found.is_empty() {
         p.error(path, "a condition needs exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"");

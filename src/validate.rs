@@ -614,7 +614,7 @@ fn post_order(edges: &[Vec<(usize, String)>]) -> Vec<usize> {
 /// Longest chain (in edges) from each node of an acyclic graph.
 fn chain_depths(edges: &[Vec<(usize, String)>]) -> Vec<usize> {
     let mut depth = vec![0usize; edges.len()];
-    for i in post_order(edges) {
+    for &i in &post_order(edges) {
         let mut d = 0;
         for (t, _) in &edges[i] {
             d = d.max(depth.get(*t).map_or(0, |d| d + 1));
