@@ -59,6 +59,18 @@ pub(crate) fn str_eq(a: &str, b: &str) -> bool {
     eq(a.as_bytes(), b.as_bytes())
 }
 
+/// Whether a byte of `s` satisfies `pred`: `s.iter().any(…)` as a plain loop, always inlined, because the
+/// wasm build (opt-level "z") keeps each closure's `try_fold` instance out of line.
+#[inline(always)]
+pub(crate) fn any_of(s: &[u8], pred: impl Fn(u8) -> bool) -> bool {
+    for &b in s {
+        if pred(b) {
+            return true;
+        }
+    }
+    false
+}
+
 /// `s` as text if it is valid UTF-8 (what `core::str::from_utf8(s).ok()` gives), faster for short
 /// ASCII strings.
 #[inline]

@@ -158,11 +158,12 @@ impl Engine {
         // The diagnostics module (feature `diagnose`) only loads, never evaluates: no table (the results stay
         // the same, `outcome` evaluates), and so no evaluator in that `.wasm`.
         let constants = if !cfg!(feature = "diagnose") && plan.flags.iter().any(constant) {
-            plan.flags
-                .iter()
-                .enumerate()
-                .map(|(i, f)| constant(f).then(|| eval::evaluate(&plan, i as u32, &Slots(&[]), 0, &mut NoTrace)))
-                .collect()
+            // (a plain loop: an iterator adaptor's code of its own in the wasm build)
+            let mut v = Vec::with_capacity(plan.flags.len());
+            for (i, f) in plan.flags.iter().enumerate() {
+                v.push(constant(f).then(|| eval::evaluate(&plan, i as u32, &Slots(&[]), 0, &mut NoTrace)));
+            }
+            v
         } else {
             Vec::new()
         };
@@ -263,7 +264,9 @@ impl Engine {
 
     /// The ids of the flag's rules, by rule index (`None`: a rule without an id; empty for an unknown index).
     pub fn rule_ids(&self, index: u32) -> impl Iterator<Item = Option<&str>> {
-        self.plan.flags.get(index as usize).into_iter().flat_map(|f| self.plan.rules(f).iter().map(|r| self.plan.rule_id(r)))
+        // (a slice's `map`, not a `flat_map` of the flag: less code in the wasm build)
+        let rules = self.plan.flags.get(index as usize).map_or(&[][..], |f| self.plan.rules(f));
+        rules.iter().map(|r| self.plan.rule_id(r))
     }
 
     /// Whether the flag's result can depend on the time.

@@ -55,7 +55,13 @@ pub struct LoadError {
 
 impl LoadError {
     /// An error with one problem at `path`.
+    #[inline]
     pub fn single(path: impl Into<String>, message: impl Into<String>) -> LoadError {
+        LoadError::single_of(path.into(), message.into())
+    }
+
+    /// [`LoadError::single`] of owned strings: one body for every argument type.
+    fn single_of(path: String, message: String) -> LoadError {
         LoadError { problems: vec![Problem::error(path, message)] }
     }
 
@@ -67,7 +73,10 @@ impl LoadError {
     /// The text `Display` writes: `invalid snapshot (2 problems)`, then each error on a line of
     /// its own (`  path: message`). Built without `core::fmt` (the wasm build reports it).
     pub fn message(&self) -> String {
-        let n = self.errors().count();
+        let mut n = 0;
+        for p in &self.problems {
+            n += usize::from(p.severity == Severity::Error);
+        }
         let mut out = crate::message::msg!("invalid snapshot (", n, if n == 1 { " problem)" } else { " problems)" });
         for p in self.errors() {
             out.push_str("\n  ");

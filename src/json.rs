@@ -117,7 +117,8 @@ impl<'a> Number<'a> {
     /// Reports whether the number is written as an integer: no `.` and no
     /// exponent. `42` and `-0` are; `42.0` and `4e1` are not.
     pub fn is_integer_literal(&self) -> bool {
-        !self.text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E'))
+        // (byte loops here and below rather than `any`: the wasm build keeps each closure's `try_fold` out of line)
+        !crate::bytes::any_of(self.text.as_bytes(), |b| matches!(b, b'.' | b'e' | b'E'))
     }
 
     /// The value as an `i64`, when the number is an integer literal that fits
@@ -264,18 +265,20 @@ impl<'a> Value<'a> {
     /// The same value owning all its strings, so it can outlive the input.
     /// Recurses once per nesting level (see the module's invariants).
     pub fn into_owned(self) -> Value<'static> {
+        self.to_owned_value()
+    }
+
+    /// A copy owning all its strings ([`Value::into_owned`]: by reference, so that the wasm build has no
+    /// consuming iterators and in-place collections of values for it; a string already owned is copied,
+    /// which only an escaped one is).
+    pub(crate) fn to_owned_value(&self) -> Value<'static> {
         match self {
             Value::Null => Value::Null,
-            Value::Bool(b) => Value::Bool(b),
-            Value::Number(n) => Value::Number(n.into_owned()),
-            Value::String(s) => Value::String(Cow::Owned(s.into_owned())),
-            Value::Array(items) => Value::Array(items.into_iter().map(Value::into_owned).collect()),
-            Value::Object(members) => Value::Object(
-                members
-                    .into_iter()
-                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
-                    .collect(),
-            ),
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Number(n) => Value::Number(Number { text: Cow::Owned(String::from(&*n.text)) }),
+            Value::String(s) => Value::String(Cow::Owned(String::from(&**s))),
+            Value::Array(items) => Value::Array(items.iter().map(Value::to_owned_value).collect()),
+            Value::Object(members) => Value::Object(members.iter().map(|(k, v)| (Cow::Owned(String::from(&**k)), v.to_owned_value())).collect()),
         }
     }
 }
@@ -298,7 +301,7 @@ pub fn write_string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
     // Most strings (keys, operands) need no escape: one check, one copy.
-    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    if !crate::bytes::any_of(s.as_bytes(), |b| b < 0x20 || b == b'"' || b == b'\\') {
         out.push_str(s);
         out.push('"');
         return;
@@ -895,30 +898,39 @@ fn first_duplicate(members: &[(Cow<'_, str>, Value<'_>)]) -> Option<usize> {
 /// Sorts `items` stably by `less`, bottom-up merge sort: O(n log n)
 /// comparisons in every case, one buffer, and no indexing that could panic.
 fn merge_sort(items: &mut Vec<usize>, less: impl Fn(usize, usize) -> bool) {
-    let mut buf = vec![0; items.len()];
+    // (by positions, not `chunks`/`zip`/`peekable`, whose iterator code the wasm build would carry)
+    let n = items.len();
+    let mut buf = vec![0; n];
     let mut width = 1;
-    while width < items.len() {
-        let pair = width.saturating_mul(2);
-        for (out, run) in buf.chunks_mut(pair).zip(items.chunks(pair)) {
-            let (left, right) = run.split_at(width.min(run.len()));
-            let (mut left, mut right) = (left.iter().peekable(), right.iter().peekable());
-            for slot in out {
+    while width < n {
+        let mut start = 0;
+        while start < n {
+            let mid = start.saturating_add(width).min(n);
+            let end = mid.saturating_add(width).min(n);
+            let (mut l, mut r) = (start, mid);
+            for slot in buf.get_mut(start..end).unwrap_or_default() {
+                let left = if l < mid { items.get(l).copied() } else { None };
+                let right = if r < end { items.get(r).copied() } else { None };
                 // Take from the right only when strictly less: stability.
-                let from_right = match (left.peek(), right.peek()) {
-                    (Some(&&l), Some(&&r)) => less(r, l),
-                    (None, _) => true,
-                    (Some(_), None) => false,
+                *slot = match (left, right) {
+                    (Some(a), Some(b)) if !less(b, a) => {
+                        l += 1;
+                        a
+                    }
+                    (Some(a), None) => {
+                        l += 1;
+                        a
+                    }
+                    (_, b) => {
+                        r += 1;
+                        b.unwrap_or_default()
+                    }
                 };
-                let next = if from_right {
-                    right.next()
-                } else {
-                    left.next()
-                };
-                *slot = next.copied().unwrap_or_default();
             }
+            start = end;
         }
         std::mem::swap(items, &mut buf);
-        width = pair;
+        width = width.saturating_mul(2);
     }
 }
 
@@ -2132,18 +2144,17 @@ fn has_duplicate(src: &str, spans: &[(u32, u32)], escaped: bool) -> bool {
 #[cold]
 #[inline(never)]
 fn has_duplicate_general(src: &str, spans: &[(u32, u32)], escaped: bool) -> bool {
-    let keys: Vec<Cow<'_, str>> = spans
-        .iter()
-        .map(|&(a, b)| {
-            if escaped {
-                // Decoded: the key read again from its opening quote.
-                let mut q = Parser { src, pos: (a as usize).saturating_sub(1) };
-                q.string_out_of_line().unwrap_or_default()
-            } else {
-                Cow::Borrowed(src.get(a as usize..b as usize).unwrap_or_default())
-            }
-        })
-        .collect();
+    // (a plain loop: an iterator adaptor's code of its own in the wasm build)
+    let mut keys: Vec<Cow<'_, str>> = Vec::with_capacity(spans.len());
+    for &(a, b) in spans {
+        keys.push(if escaped {
+            // Decoded: the key read again from its opening quote.
+            let mut q = Parser { src, pos: (a as usize).saturating_sub(1) };
+            q.string_out_of_line().unwrap_or_default()
+        } else {
+            Cow::Borrowed(src.get(a as usize..b as usize).unwrap_or_default())
+        });
+    }
     has_duplicate_key(&keys)
 }
 

@@ -496,6 +496,29 @@ pub(crate) fn decimal_u64(digits: &[u8]) -> Option<u64> {
     })
 }
 
+/// `u64::from_str_radix(text, 16)` without core's generic radix parser in the wasm build: an optional
+/// `+`, then at least one hex digit (either case), `None` for anything else or above `u64::MAX`.
+pub(crate) fn hex_u64(text: &str) -> Option<u64> {
+    let digits = text.strip_prefix('+').unwrap_or(text).as_bytes();
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n = 0u64;
+    for &b in digits {
+        let d = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            _ => return None,
+        };
+        if n >> 60 != 0 {
+            return None;
+        }
+        n = n << 4 | u64::from(d);
+    }
+    Some(n)
+}
+
 /// A length as `i64`, saturating (lengths of real inputs always fit).
 fn len_i64(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -504,6 +527,20 @@ fn len_i64(n: usize) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_u64_is_from_str_radix_16() {
+        for t in [
+            "", "+", "-", "0", "+0", "-0", "00000000000000000000ff", "0123456789abcdef", "0123456789ABCDEF", "ffffffffffffffff",
+            "10000000000000000", "+ffffffffffffffff", "fffffffffffffffff", "g", "12 ", " 12", "1_0", "++1", "é", "0x10",
+        ] {
+            assert_eq!(hex_u64(t), u64::from_str_radix(t, 16).ok(), "{t:?}");
+        }
+        for n in [0u64, 1, 15, 16, 255, 4096, u64::MAX >> 4, (u64::MAX >> 4) + 1, u64::MAX - 1, u64::MAX] {
+            assert_eq!(hex_u64(&format!("{n:x}")), Some(n));
+            assert_eq!(hex_u64(&format!("{n:016X}")), Some(n));
+        }
+    }
 
     #[test]
     fn short_integers_take_the_fast_path_exactly() {

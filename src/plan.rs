@@ -350,7 +350,12 @@ impl Compiler {
         let next = self.attrs.len() as u32;
         let s = self.slots.get_or_insert(path, next);
         if s == next {
-            self.attrs.push(crate::split::split(path, b'.').map(Into::into).collect());
+            // (a plain loop: `collect` from the splitter is generic code of its own in the wasm build)
+            let mut segments = Vec::new();
+            for seg in crate::split::split(path, b'.') {
+                segments.push(Box::from(seg));
+            }
+            self.attrs.push(segments);
         }
         if let Some(w) = word {
             if self.short_slots.len() < Self::SHORT_SLOTS {
@@ -478,7 +483,14 @@ impl<'f, 'a> Variants<'f, 'a> {
 }
 
 fn parse_hashes(list: &[std::borrow::Cow<'_, str>]) -> U64Set {
-    U64Set::new(list.iter().filter_map(|h| u64::from_str_radix(h, 16).ok()).collect())
+    // (a plain loop, and `number::hex_u64` for core's generic radix parser: less code in the wasm build)
+    let mut v = Vec::with_capacity(list.len());
+    for h in list {
+        if let Some(x) = crate::number::hex_u64(h) {
+            v.push(x);
+        }
+    }
+    U64Set::new(v)
 }
 
 /// Owned (key, value) pairs, in a vector of exactly their number (not reusing the model's buffer,
@@ -494,7 +506,7 @@ fn owned_pairs(mut v: Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Vec<(Box<s
 /// wasm build would carry for this type.)
 fn append_pairs(arena: &mut Vec<(Box<str>, Value<'static>)>, v: &mut Vec<(std::borrow::Cow<'_, str>, Value<'_>)>) -> Span {
     let start = arena.len();
-    arena.extend(v.iter_mut().map(|(k, v)| (Box::from(key_text(k)), core::mem::replace(v, Value::Null).into_owned())));
+    arena.extend(v.iter().map(|(k, v)| (Box::from(key_text(k)), v.to_owned_value())));
     v.clear();
     Span::new(start, arena.len())
 }
@@ -544,10 +556,12 @@ pub(crate) fn compile(s: Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Prob
     let mut st = Stream::new(limits, None, 0);
     st.c.segment_index = segment_index;
     let segments = segment_plans(&mut st.c, &s.segments, p);
-    let Snapshot { schema, version, environment, published_at, metadata, segments: _, flags: model } = s;
-    for (key, mut f) in model {
-        st.add(&key, &mut f, p);
+    let Snapshot { schema, version, environment, published_at, metadata, segments: _, flags: mut model } = s;
+    // (by `iter_mut`, the model dropped as a whole after: no consuming iterator of flags in the wasm build)
+    for (key, f) in model.iter_mut() {
+        st.add(key, f, p);
     }
+    drop(model);
     st.flag_index = flag_index;
     // Unknown flags and variants were reported by validation; they resolve to nothing here.
     let _ = st.resolve(false);
@@ -810,7 +824,12 @@ impl Chunked {
 
 /// Compiles the segments, in order.
 fn segment_plans(c: &mut Compiler, segments: &[(Str<'_>, Segment<'_>)], p: &mut Problems) -> Vec<SegmentPlan> {
-    segments.iter().map(|(k, seg)| segment_plan(c, k, seg, p)).collect()
+    // (a plain loop: `collect` of a `map` is generic code of its own in the wasm build)
+    let mut out = Vec::with_capacity(segments.len());
+    for (k, seg) in segments {
+        out.push(segment_plan(c, k, seg, p));
+    }
+    out
 }
 
 /// Segment key → position (first occurrence wins).
@@ -889,13 +908,15 @@ impl Stream {
     fn add(&mut self, key: &str, f: &mut Flag<'_>, p: &mut Problems) {
         let i = index(self.flags.len());
         let start = self.a.requires.len();
-        for r in core::mem::take(&mut f.requires) {
+        for r in &f.requires {
             let at = index(self.a.requires.len());
             self.a.requires.push(Requirement { flag: NONE, variants: Span(0, 0) });
-            let owned = |s: Str<'_>| Str::Owned(s.into_owned());
-            let r = crate::snapshot::Prerequisite { flag: r.flag.map(owned), variants: r.variants.into_iter().map(owned).collect() };
+            // (copies by reference: no consuming iterator and in-place collection of strings in the wasm build)
+            let owned = |s: &Str<'_>| Str::Owned(String::from(&**s));
+            let r = crate::snapshot::Prerequisite { flag: r.flag.as_ref().map(owned), variants: r.variants.iter().map(owned).collect() };
             self.pending.push((i, at, r));
         }
+        f.requires.clear();
         let requires = Span::new(start, self.a.requires.len());
         let root = Path::Root;
         let flags_path = root.key("flags");
@@ -915,7 +936,7 @@ impl Stream {
         // `edges[flag]`: the flags it requires (pending is in flag order).
         let mut edges: Vec<Vec<(usize, String)>> = Vec::new();
         let a = &mut self.a;
-        for (owner, at, r) in pending {
+        for &(owner, at, ref r) in &pending {
             let target = r.flag.as_deref().and_then(|k| self.flag_index.get(k));
             let names = target.and_then(|t| self.flags.get(t as usize)).map_or(&[][..], |t| t.variants.of(&a.variants));
             if strict && (target.is_none() || r.variants.is_empty()) {
@@ -1105,6 +1126,8 @@ fn serve_rare(c: &mut Compiler, a: &mut Arenas, serve: &Serve<'_>, vx: &Variants
         Serve::Split { split, by } => {
             let mut acc = 0u32;
             let start = a.splits.len();
+            // (`extend`, not `push`: a second caller of `Vec<(u32, u32)>::push` keeps it out of line where
+            // the reader records each key's span, `json::Reader::next_key`: +0.55M instructions per S3 load)
             a.splits.extend(split.iter().map(|e| {
                 acc += e.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok()).unwrap_or(0);
                 (acc, vx.get(opt_text(&e.variant)))
@@ -1113,11 +1136,14 @@ fn serve_rare(c: &mut Compiler, a: &mut Arenas, serve: &Serve<'_>, vx: &Variants
         }
         Serve::Ramp { variant, ramp, by } => {
             let start = a.ramps.len();
-            a.ramps.extend(ramp.iter().filter_map(|st| {
-                let at = time::parse_rfc3339_ms(st.at.as_deref()?)?;
-                let pc = percent_buckets(st.percent.as_ref()?.text()).ok()?;
-                Some((at, pc))
-            }));
+            // (plain loops here: iterator adaptors each bring code of their own into the wasm build)
+            for st in ramp {
+                let at = st.at.as_deref().and_then(time::parse_rfc3339_ms);
+                let pc = st.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok());
+                if let (Some(at), Some(pc)) = (at, pc) {
+                    a.ramps.push((at, pc));
+                }
+            }
             ServePlan::Ramp { by: c.slot(opt_text(by).unwrap_or("key")), steps: Span::new(start, a.ramps.len()), variant: vx.get(variant.as_deref()) }
         }
         Serve::Variant(_) | Serve::Percent { .. } | Serve::Invalid => ServePlan::Variant(0),
@@ -1146,7 +1172,13 @@ fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
     use crate::eval::MAX_NESTING;
     fn cond(plan: &Plan, c: &Cond, memo: &mut [Option<u64>], depth: usize) -> u64 {
         match c {
-            Cond::All(items) | Cond::Any(items) => items.of(&plan.conds).iter().fold(1u64, |a, c| a.saturating_add(cond(plan, c, memo, depth))),
+            Cond::All(items) | Cond::Any(items) => {
+                let mut a = 1u64;
+                for c in items.of(&plan.conds) {
+                    a = a.saturating_add(cond(plan, c, memo, depth));
+                }
+                a
+            }
             Cond::Not(inner) => plan.conds.get(*inner as usize).map_or(0, |c| cond(plan, c, memo, depth)).saturating_add(1),
             Cond::Segment(s) => segment(plan, *s as usize, memo, depth + 1).saturating_add(1),
             Cond::Attr(l) => plan.leaves.get(*l as usize).map_or(1, |l| l.matcher.work()),
@@ -1187,11 +1219,19 @@ fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
     }
     let mut seg = vec![None; plan.segments.len()];
     let mut memo = vec![None; plan.flags.len()];
-    let costs: Vec<u64> = (0..plan.flags.len()).map(|i| flag(plan, i, &mut seg, &mut memo, 0)).collect();
-    let total = costs.iter().fold(0u64, |a, c| a.saturating_add(*c));
+    // The total, and the costliest flag, the first of them in document order (a plain loop: no list of
+    // costs, no iterator adaptors' code in the wasm build).
+    let mut total = 0u64;
+    let mut costliest: Option<(usize, u64)> = None;
+    for i in 0..plan.flags.len() {
+        let c = flag(plan, i, &mut seg, &mut memo, 0);
+        total = total.saturating_add(c);
+        if costliest.is_none_or(|(_, most)| c > most) {
+            costliest = Some((i, c));
+        }
+    }
     if total > limits.max_evaluation_steps as u64 {
-        // The costliest flag, the first of them in document order.
-        if let Some((i, cost)) = costs.iter().enumerate().rev().max_by_key(|(_, c)| **c) {
+        if let Some((i, cost)) = costliest {
             let key = plan.flags.get(i).map_or("", |f| plan.key(f));
             p.error(
                 Path::Root.key("flags").key(key),
@@ -1203,7 +1243,7 @@ fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
                      the limit of ",
                     limits.max_evaluation_steps,
                     "; this flag alone takes ",
-                    *cost
+                    cost
                 ),
             );
         }
@@ -1239,10 +1279,15 @@ fn dependencies(plan: &mut Plan) {
         (time, ctx)
     }
     let n = plan.flags.len();
-    let mut done: Vec<Option<(bool, bool)>> = vec![None; n];
-    fn visit(i: usize, plan: &Plan, done: &mut Vec<Option<(bool, bool)>>, guard: usize) -> (bool, bool) {
-        if let Some(Some(d)) = done.get(i) {
-            return *d;
+    // Per flag, 0 until worked out, then `DONE | TIME * t | CONTEXT * c` (bytes: `vec!` of a zero byte is one
+    // zeroed allocation, without the generic `Vec::extend_with` an `Option` brings into the wasm build).
+    const DONE: u8 = 1;
+    const TIME: u8 = 2;
+    const CONTEXT: u8 = 4;
+    let mut done: Vec<u8> = vec![0; n];
+    fn visit(i: usize, plan: &Plan, done: &mut Vec<u8>, guard: usize) -> (bool, bool) {
+        if let Some(&d) = done.get(i).filter(|d| **d != 0) {
+            return (d & TIME != 0, d & CONTEXT != 0);
         }
         let Some(f) = plan.flags.get(i) else { return (false, false) };
         let (mut t, mut c) = own(plan, f);
@@ -1254,15 +1299,15 @@ fn dependencies(plan: &mut Plan) {
             }
         }
         if let Some(d) = done.get_mut(i) {
-            *d = Some((t, c));
+            *d = DONE | TIME * t as u8 | CONTEXT * c as u8;
         }
         (t, c)
     }
     for i in 0..n {
         visit(i, plan, &mut done, n + 1);
     }
-    for (f, d) in plan.flags.iter_mut().zip(done) {
-        let (t, c) = d.unwrap_or((true, true));
+    for (f, &d) in plan.flags.iter_mut().zip(&done) {
+        let (t, c) = if d == 0 { (true, true) } else { (d & TIME != 0, d & CONTEXT != 0) };
         f.uses_time = t;
         f.uses_context = c;
     }

@@ -267,7 +267,7 @@ fn valid_number(s: &str) -> bool {
 
 /// True for a non-empty string of ASCII digits.
 fn is_numeric(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+    !s.is_empty() && !crate::bytes::any_of(s.as_bytes(), |b| !b.is_ascii_digit())
 }
 
 /// True when a digit string has more than one digit and starts with `0`.
@@ -281,7 +281,7 @@ fn has_leading_zero(s: &str) -> bool {
 fn valid_identifiers(s: &str, numeric_strict: bool) -> bool {
     split::split(s, b'.').all(|id| {
         !id.is_empty()
-            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !crate::bytes::any_of(id.as_bytes(), |b| !(b.is_ascii_alphanumeric() || b == b'-'))
             && !(numeric_strict && is_numeric(id) && has_leading_zero(id))
     })
 }

@@ -858,8 +858,8 @@ fn entries<'a, T>(
                 *h = true;
             }
         }
-        for (name, found) in fields.iter().zip(has) {
-            if !found {
+        for (i, name) in fields.iter().enumerate() {
+            if !has.get(i).copied().unwrap_or(true) {
                 p.error(&ep.key(name), "required field missing");
             }
         }
@@ -899,15 +899,9 @@ fn serve<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems) -> Serve<'a>
 fn serve_again<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, start: usize, before: usize) -> Serve<'a> {
     r.rewind(start);
     p.truncate(before);
-    let (mut is_split, mut has_percent, mut is_ramp, mut has_variant) = (false, false, false, false);
-    r.scan_keys(|k| match field(k.as_bytes(), &SERVE_FORMS) {
-        0 /* variant */ => has_variant = true,
-        1 /* percent */ => has_percent = true,
-        2 /* split */ => is_split = true,
-        3 /* ramp */ => is_ramp = true,
-        _ => {}
-    });
-    let forms = [is_split, has_percent, is_ramp].iter().filter(|b| **b).count();
+    let present = keys_present(r, &SERVE_FORMS);
+    let (has_variant, has_percent, is_split, is_ramp) = (present & 1 != 0, present & 2 != 0, present & 4 != 0, present & 8 != 0);
+    let forms = usize::from(is_split) + usize::from(has_percent) + usize::from(is_ramp);
     if forms == 0 {
         if has_variant {
             p.error(path, "a serve object with only \"variant\" is not allowed: write \"serve\": \"<variant>\", or add \"percent\" or \"ramp\"");
@@ -1036,14 +1030,22 @@ fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &
 #[cold]
 #[inline(never)]
 fn scan_shape(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> Option<usize> {
+    let keys = keys_present(r, &SHAPES);
     let mut present = [false; 5];
-    r.scan_keys(|k| {
-        if let Some(x) = shape_of(k.as_bytes()).and_then(|i| present.get_mut(i)) {
-            *x = true;
+    for (i, x) in present.iter_mut().enumerate() {
+        *x = keys >> i & 1 != 0;
+    }
+    // (a plain loop: iterator adaptors are code of their own in the wasm build)
+    let (mut shape, mut shapes) = (None, 0);
+    let mut i = 0;
+    while let Some(&here) = present.get(i) {
+        if here {
+            shape = shape.or(Some(i));
+            shapes += 1;
         }
-    });
-    let mut found = present.iter().enumerate().filter(|(_, here)| **here).map(|(i, _)| i);
-    let (Some(shape), None) = (found.next(), found.next()) else {
+        i += 1;
+    }
+    let (Some(shape), 1) = (shape, shapes) else {
         shape_error(present, path, p);
         r.skip();
         return None;
@@ -1051,11 +1053,32 @@ fn scan_shape(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> Option<u
     Some(shape)
 }
 
+/// Which of `names` (at most 32) the next object has as keys, as bits (bit `i`: `names[i]`), from a look ahead
+/// ([`Reader::scan_keys`]; one instance of it for both of its callers).
+#[inline(never)]
+fn keys_present(r: &Reader<'_>, names: &[&str]) -> u32 {
+    let mut bits = 0u32;
+    r.scan_keys(|k| {
+        let i = field(k.as_bytes(), names);
+        if i < names.len() {
+            bits |= 1u32.checked_shl(i as u32).unwrap_or(0);
+        }
+    });
+    bits
+}
+
 /// Reports a condition with no shape key, or several (`present`: which of [`SHAPES`]). (Cold.)
 #[cold]
 #[inline(never)]
 fn shape_error(present: [bool; 5], path: &Path<'_>, p: &mut Problems) {
-    let found: Vec<&str> = SHAPES.iter().zip(present).filter(|(_, here)| *here).map(|(s, _)| *s).collect();
+    let mut found: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while let (Some(&here), Some(s)) = (present.get(i), SHAPES.get(i)) {
+        if here {
+            found.push(s);
+        }
+        i += 1;
+    }
     if found.is_empty() {
         p.error(path, "a condition needs exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"");
     } else {

@@ -14,7 +14,16 @@
 /// The index of the first `sep` in `s`, as `s.find(sep as char)` (`sep` ASCII).
 #[inline]
 pub(crate) fn find(s: &str, sep: u8) -> Option<usize> {
-    s.bytes().position(|b| b == sep)
+    // (a plain loop: `position`'s `try_fold` would be kept out of line in the wasm build)
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == sep {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
 }
 
 /// `s` before and after its first `sep`, as `s.split_once(sep as char)` (`sep` ASCII).

@@ -120,7 +120,7 @@ pub(crate) fn validate(s: &Snapshot<'_>, keys: &Keys, limits: &Limits, now_ms: O
         check_key(key, &path, "a segment key", p);
         for (field, list) in [("includeHashed", &seg.include_hashed), ("excludeHashed", &seg.exclude_hashed)] {
             for (i, h) in list.iter().enumerate() {
-                if h.len() != 16 || !h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                if h.len() != 16 || crate::bytes::any_of(h.as_bytes(), |b| !(b.is_ascii_digit() || (b'a'..=b'f').contains(&b))) {
                     p.error(&path.key(field).index(i), why!("\"", h, "\" is not a hashed key (16 lowercase hex digits)"));
                 }
             }
@@ -425,7 +425,10 @@ fn in_variants(f: &Flag<'_>, index: Option<&StrIndex>, v: &str) -> bool {
 }
 
 fn known_list(f: &Flag<'_>) -> String {
-    let names: Vec<&str> = f.variants.iter().map(|(k, _)| &**k).take(10).collect();
+    let mut names: Vec<&str> = Vec::new();
+    for (k, _) in f.variants.get(..10).unwrap_or(&f.variants) {
+        names.push(k);
+    }
     if names.is_empty() {
         String::new()
     } else {
@@ -491,18 +494,22 @@ fn condition(c: &Condition<'_>, path: &Path<'_>, depth: usize, limits: &Limits, 
     }
 }
 
-/// Segment references of a condition, with their paths, in document order.
-fn segment_refs<'c>(c: &'c Condition<'_>, path: &Path<'_>, out: &mut Vec<(&'c str, String)>) {
+/// Segment references of a condition to segments of `keys` (by index), with their paths, in document order.
+fn segment_refs(c: &Condition<'_>, keys: &StrIndex, path: &Path<'_>, out: &mut Vec<(usize, String)>) {
     match c {
         Condition::All(items) | Condition::Any(items) => {
             let key = if matches!(c, Condition::All(_)) { "all" } else { "any" };
             let base = path.key(key);
             for (i, it) in items.iter().enumerate() {
-                segment_refs(it, &base.index(i), out);
+                segment_refs(it, keys, &base.index(i), out);
             }
         }
-        Condition::Not(inner) => segment_refs(inner, &path.key("not"), out),
-        Condition::Segment(s) => out.push((s, path.key("segment").text())),
+        Condition::Not(inner) => segment_refs(inner, keys, &path.key("not"), out),
+        Condition::Segment(s) => {
+            if let Some(i) = keys.get(s) {
+                out.push((i as usize, path.key("segment").text()));
+            }
+        }
         _ => {}
     }
 }
@@ -510,20 +517,19 @@ fn segment_refs<'c>(c: &'c Condition<'_>, path: &Path<'_>, out: &mut Vec<(&'c st
 /// Depth-first search for cycles over `edges[node] = [(target, path of the reference)]`, in order;
 /// reports each cycle once, at the reference that closes it. `names[node]` names the nodes in messages.
 fn find_cycles(names: &[&str], edges: &[Vec<(usize, String)>], what: &str, p: &mut Problems) {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Mark {
-        New,
-        Active,
-        Done,
-    }
-    let mut mark = vec![Mark::New; edges.len()];
+    // The marks as bytes, new being 0: `vec!` of a zero byte is one zeroed allocation (an enum's copies
+    // each bring `Vec::extend_with` for their type into the wasm build).
+    const NEW: u8 = 0;
+    const ACTIVE: u8 = 1;
+    const DONE: u8 = 2;
+    let mut mark = vec![NEW; edges.len()];
     for start in 0..edges.len() {
-        if mark[start] != Mark::New {
+        if mark[start] != NEW {
             continue;
         }
         // explicit stack: (node, next edge position)
         let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
-        mark[start] = Mark::Active;
+        mark[start] = ACTIVE;
         while let Some(&mut (node, ref mut pos)) = stack.last_mut() {
             let Some(node_edges) = edges.get(node) else {
                 stack.pop();
@@ -532,20 +538,23 @@ fn find_cycles(names: &[&str], edges: &[Vec<(usize, String)>], what: &str, p: &m
             if let Some((target, path)) = node_edges.get(*pos) {
                 *pos += 1;
                 match mark.get(*target).copied() {
-                    Some(Mark::New) => {
-                        mark[*target] = Mark::Active;
+                    Some(NEW) => {
+                        mark[*target] = ACTIVE;
                         stack.push((*target, 0));
                     }
-                    Some(Mark::Active) => {
+                    Some(ACTIVE) => {
                         let from = stack.iter().position(|(n, _)| n == target).unwrap_or(0);
-                        let mut chain: Vec<&str> = stack[from..].iter().map(|(n, _)| names.get(*n).copied().unwrap_or("?")).collect();
+                        let mut chain: Vec<&str> = Vec::new();
+                        for (n, _) in stack.get(from..).unwrap_or_default() {
+                            chain.push(names.get(*n).copied().unwrap_or("?"));
+                        }
                         chain.push(names.get(*target).copied().unwrap_or("?"));
                         p.error(path, why!(what, " cycle: ", &crate::message::join(&chain, " → ")));
                     }
                     _ => {}
                 }
             } else {
-                mark[node] = Mark::Done;
+                mark[node] = DONE;
                 stack.pop();
             }
         }
@@ -554,18 +563,17 @@ fn find_cycles(names: &[&str], edges: &[Vec<(usize, String)>], what: &str, p: &m
 
 /// Reports segment cycles; returns the reference graph when there is none.
 fn segment_cycles(s: &Snapshot<'_>, keys: &StrIndex, p: &mut Problems) -> Option<Vec<Vec<(usize, String)>>> {
-    let names: Vec<&str> = s.segments.iter().map(|(k, _)| &**k).collect();
-    let edges: Vec<Vec<(usize, String)>> = s
-        .segments
-        .iter()
-        .map(|(k, seg)| {
-            let mut refs = Vec::new();
-            if let Some(c) = &seg.when {
-                segment_refs(c, &Path::Root.key("segments").key(k).key("when"), &mut refs);
-            }
-            refs.into_iter().filter_map(|(t, path)| keys.get(t).map(|i| (i as usize, path))).collect()
-        })
-        .collect();
+    // (plain loops, as in `prerequisite_graph`)
+    let mut names: Vec<&str> = Vec::with_capacity(s.segments.len());
+    let mut edges: Vec<Vec<(usize, String)>> = Vec::with_capacity(s.segments.len());
+    for (k, seg) in &s.segments {
+        names.push(k);
+        let mut refs = Vec::new();
+        if let Some(c) = &seg.when {
+            segment_refs(c, keys, &Path::Root.key("segments").key(k).key("when"), &mut refs);
+        }
+        edges.push(refs);
+    }
     let before = p.list.len();
     find_cycles(&names, &edges, "segment", p);
     (p.list.len() == before).then_some(edges)
@@ -606,8 +614,12 @@ fn post_order(edges: &[Vec<(usize, String)>]) -> Vec<usize> {
 /// Longest chain (in edges) from each node of an acyclic graph.
 fn chain_depths(edges: &[Vec<(usize, String)>]) -> Vec<usize> {
     let mut depth = vec![0usize; edges.len()];
-    for i in post_order(edges) {
-        depth[i] = edges[i].iter().map(|(t, _)| depth.get(*t).map_or(0, |d| d + 1)).max().unwrap_or(0);
+    for &i in &post_order(edges) {
+        let mut d = 0;
+        for (t, _) in &edges[i] {
+            d = d.max(depth.get(*t).map_or(0, |d| d + 1));
+        }
+        depth[i] = d;
     }
     depth
 }
@@ -616,8 +628,13 @@ fn chain_depths(edges: &[Vec<(usize, String)>]) -> Vec<usize> {
 /// limit refers to), at its reference to the deepest next node. Returns whether all are within the limit.
 fn report_chains(edges: &[Vec<(usize, String)>], limit: usize, what: &str, p: &mut Problems) -> bool {
     let depth = chain_depths(edges);
-    let over: Vec<bool> = depth.iter().map(|d| *d > limit).collect();
-    if !over.contains(&true) {
+    let mut over = vec![false; depth.len()];
+    let mut any = false;
+    for (o, d) in over.iter_mut().zip(&depth) {
+        *o = *d > limit;
+        any |= *o;
+    }
+    if !any {
         return true;
     }
     let mut below_over = vec![false; edges.len()];
@@ -632,7 +649,15 @@ fn report_chains(edges: &[Vec<(usize, String)>], limit: usize, what: &str, p: &m
     }
     for i in 0..edges.len() {
         if over[i] && !below_over[i] {
-            if let Some((_, path)) = edges[i].iter().max_by_key(|(t, _)| depth.get(*t).copied().unwrap_or(0)) {
+            // the last of the deepest next nodes (as `max_by_key` picks)
+            let mut deepest: Option<(usize, &String)> = None;
+            for (t, path) in &edges[i] {
+                let d = depth.get(*t).copied().unwrap_or(0);
+                if deepest.is_none_or(|(m, _)| d >= m) {
+                    deepest = Some((d, path));
+                }
+            }
+            if let Some((_, path)) = deepest {
                 p.error(path, why!(what, " chain of ", depth[i], " steps is longer than the limit of ", limit));
             }
         }
@@ -649,22 +674,19 @@ fn segment_depth(edges: &[Vec<(usize, String)>], limits: &Limits, p: &mut Proble
 
 /// Reports prerequisite cycles, and chains over the limit.
 fn prerequisite_graph(s: &Snapshot<'_>, keys: &StrIndex, limits: &Limits, p: &mut Problems) {
-    let names: Vec<&str> = s.flags.iter().map(|(k, _)| &**k).collect();
-    let edges: Vec<Vec<(usize, String)>> = s
-        .flags
-        .iter()
-        .map(|(k, f)| {
-            f.requires
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| {
-                    let t = r.flag.as_deref()?;
-                    let j = keys.get(t)? as usize;
-                    Some((j, join(&index(&join(&join("flags", k), "requires"), i), "flag")))
-                })
-                .collect()
-        })
-        .collect();
+    // (plain loops: iterator adaptors each bring code of their own into the wasm build)
+    let mut names: Vec<&str> = Vec::with_capacity(s.flags.len());
+    let mut edges: Vec<Vec<(usize, String)>> = Vec::with_capacity(s.flags.len());
+    for (k, f) in &s.flags {
+        names.push(k);
+        let mut out = Vec::new();
+        for (i, r) in f.requires.iter().enumerate() {
+            if let Some(j) = r.flag.as_deref().and_then(|t| keys.get(t)) {
+                out.push((j as usize, join(&index(&join(&join("flags", k), "requires"), i), "flag")));
+            }
+        }
+        edges.push(out);
+    }
     let before = p.list.len();
     find_cycles(&names, &edges, "prerequisite", p);
     if p.list.len() > before {

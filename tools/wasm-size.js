@@ -47,7 +47,7 @@ if (build) {
   if (!buildStd) log("warning: no rust-src component: measuring the plain build (scripts/build-wasm.sh falls back to it too)");
   const flags = `${env.RUSTFLAGS || ""}${buildStd ? " -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none --cfg edgeflag_unstable" : ""} -C link-arg=--Map=${MAP}`.trim();
   // the MIR inliner for the edgeflag crate, as scripts/build-wasm.sh's MIR_INLINE
-  const mirInline = ["-Z", "profile-rustflags", "--config", 'profile.wasm.package.edgeflag.rustflags=["-Zinline-mir=yes","-Zinline-mir-threshold=20","-Zinline-mir-hint-threshold=50"]'];
+  const mirInline = ["-Z", "profile-rustflags", "--config", 'profile.wasm.package.edgeflag.rustflags=["-Zinline-mir=yes","-Zinline-mir-threshold=20","-Zinline-mir-hint-threshold=50","-Cllvm-args=-inline-threshold=10"]'];
   run(
     "cargo",
     ["build", "--lib", "--target", "wasm32-unknown-unknown", "--profile", "wasm", "--no-default-features", "--target-dir", TARGET_DIR, ...(buildStd ? ["-Z", "build-std=std,panic_abort", "-Z", "build-std-features=optimize_for_size", ...mirInline] : [])],
