@@ -79,7 +79,7 @@ const items = JSON.parse(run("twiggy", ["top", "-n", "1000000", "-f", "json", WA
 const dominators = run("twiggy", ["dominators", "-d", "3", "-r", "45", WASM]);
 const total = items.reduce((a, x) => a + x.shallow_size, 0);
 
-const clean = (n) => n.replace(/\[[0-9a-f]{1,16}\]/g, "").replace(/::h[0-9a-f]{16}$/, "");
+const clean = (n) => n.replace(/\[[0-9a-f]{12,16}\]/g, "").replace(/::h[0-9a-f]{16}$/, "");
 const PRIM = /^<(?:&(?:mut )?)?(str|char|bool|f32|f64|[iu](?:8|16|32|64|128|size)|\[.*\])(?: as ([\w:]+)|>)/;
 const STD = new Set(["core", "alloc", "std"]);
 const CRATE_NAMES = { regex_lite: "regex-lite", xxhash_rust: "xxhash-rust", wasm_bindgen: "wasm-bindgen" };
