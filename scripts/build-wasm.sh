@@ -11,7 +11,7 @@
 #      `explainJson`), serves both: pkg/edgeflag.js, pkg/edgeflag_bg.wasm, pkg/edgeflag_devtools_bg.wasm;
 #   5. wasm-opt -Oz --converge (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
 #      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), then a smoke test;
-#      (also the regular-expression module, regex-module/ → pkg/edgeflag_regex.wasm, and the diagnostics
+#      (also the operators module, regex-module/ → pkg/edgeflag_regex.wasm, and the diagnostics
 #      module, diagnose-module/ → pkg/edgeflag_diagnostics.wasm, both loaded on demand);
 #   6. prints the sizes: the .wasm files and the JS entry, raw and gzip -9;
 #   7. builds the bundles of www/dist/ (npm run bundle) when www/'s devDependencies are installed: the minified
@@ -145,8 +145,9 @@ if command -v node >/dev/null 2>&1; then node --input-type=module -e '
 else
   log "warning: no node: the two glues were not compared"
 fi
-# The regular-expression module (regex-module/: regex-lite behind raw C-ABI exports, no wasm-bindgen), loaded
-# by www/src/regex.js only when a snapshot uses `matches`: the runtime .wasm carries no regex engine.
+# The operators module, first the regular-expression module (regex-module/: regex-lite, and edgeflag's semver and
+# CIDR parsers, behind raw C-ABI exports, no wasm-bindgen), loaded by www/src/regex.js only when a snapshot uses
+# `matches`, `semver_*` or `in_cidr`: the runtime .wasm carries none of them.
 WASM_IN=""
 WASM_NAME=edgeflag_regex cargo_wasm -p edgeflag-regex
 [ -f "$WASM_IN" ] || { log "error: $WASM_IN not built"; exit 1; }
@@ -283,7 +284,7 @@ echo "edgeflag wasm package: $OUT"
 size_row "pkg/edgeflag_bg.wasm" "$OUT/edgeflag_bg.wasm"
 size_row "pkg/edgeflag_devtools_bg.wasm (explain)" "$OUT/edgeflag_devtools_bg.wasm"
 size_row "pkg/edgeflag.js (wasm-bindgen glue)" "$OUT/edgeflag.js"
-size_row "pkg/edgeflag_regex.wasm (on demand: matches)" "$OUT/edgeflag_regex.wasm"
+size_row "pkg/edgeflag_regex.wasm (on demand: matches, semver_*, in_cidr)" "$OUT/edgeflag_regex.wasm"
 size_row "pkg/edgeflag_diagnostics.wasm (on demand: refusals)" "$OUT/edgeflag_diagnostics.wasm"
 # 7. the bundles (www/dist: glue + engine + client, minified; package.json's browser conditions, and the Node
 # entries dist/*.node.js with their shared chunks, its node conditions), when www/'s devDependencies (esbuild)

@@ -85,6 +85,8 @@ export function initWasmSync(moduleOrBytes) {
   attach(exports);
 }
 
+// (initRegex loads the operators module: `matches`, `semver_*` and `in_cidr`; the names are those it had when it held
+// regex-lite alone)
 export { initRegex, initRegexSync, regexReady, mayUseRegex } from "./regex.js";
 export { initDiagnostics, initDiagnosticsSync, diagnosticsReady } from "./diagnostics.js";
 
