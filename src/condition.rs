@@ -3,7 +3,7 @@
 //! Compilation checks operands by type (string operators take strings, numeric operators numbers,
 //! semver operators versions, ...) and parses them once: regexes are compiled with a linear-time
 //! engine (`regex-lite`, through [`crate::regex`]: in the wasm runtime a module loaded on demand), versions
-//! and CIDR blocks parsed (through [`crate::rare`]: in the wasm runtime by the same module), instants parsed,
+//! and CIDR blocks parsed (through `crate::rare`: in the wasm runtime by the same module), instants parsed,
 //! string sets hashed. Matching then
 //! does no parsing of operands and no allocation, except to lower-case a long or non-ASCII attribute
 //! under `ignoreCase`.

@@ -140,3 +140,41 @@ mod imp {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_as_their_operator_says() {
+        let mut gte = Set::new(SetOp::SemverGte, 2).unwrap();
+        assert!(gte.add("2.3") && !gte.add("2.03") && !gte.add("V1"));
+        assert_eq!(gte.len(), 1);
+        assert_eq!(gte.test("2.3.0"), Some(true));
+        assert_eq!(gte.test("2.3.0-rc.1"), Some(false));
+        assert_eq!(gte.test("x"), None);
+        let mut lt = Set::new(SetOp::SemverLt, 2).unwrap();
+        assert_eq!(lt.test("1.0.0"), Some(false), "no operand: no match");
+        assert!(lt.add("1.0.0-rc.1") && lt.add("v2.1"));
+        assert_eq!(lt.test("1.0.0-beta"), Some(true));
+        assert_eq!(lt.test("2.1.0"), Some(false));
+        for (op, yes) in [(SetOp::SemverEq, "2.0.0+b"), (SetOp::SemverLte, "2.0.0"), (SetOp::SemverGt, "2.0.1")] {
+            let mut s = Set::new(op, 1).unwrap();
+            assert!(s.add("2.0.0+a"));
+            assert_eq!(s.test(yes), Some(true), "{op:?}");
+            assert_eq!(s.test("2.0.2"), Some(op == SetOp::SemverGt), "{op:?}");
+        }
+    }
+
+    #[test]
+    fn blocks_contain_addresses_of_their_family() {
+        let mut c = Set::new(SetOp::InCidr, 3).unwrap();
+        assert!(c.add("10.0.0.0/8") && c.add("2001:db8::/32") && !c.add("10.0.0.0/33") && !c.add("10.0.0.1"));
+        assert_eq!(c.len(), 2);
+        assert_eq!(c.test("10.1.2.3"), Some(true));
+        assert_eq!(c.test("2001:db8::1"), Some(true));
+        assert_eq!(c.test("::ffff:10.1.2.3"), Some(false));
+        assert_eq!(c.test("11.0.0.1"), Some(false));
+        assert_eq!(c.test("10.1.2"), None);
+    }
+}

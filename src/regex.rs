@@ -5,7 +5,8 @@
 //! the runtime `.wasm`. There the same regex-lite, built as its own small module
 //! (`regex-module/` → `www/pkg/edgeflag_regex.wasm`), is reached through the JS host (`www/src/regex.js`,
 //! which loads it on demand and copies strings between the two memories): a [`Regex`] is a handle into
-//! that module, released on drop. Patterns are refused with regex-lite's own messages in both builds, so
+//! that module, released on drop (the imports, `host`, also serve [`crate::rare`]'s semver and CIDR sets:
+//! the module is now the operators module). Patterns are refused with regex-lite's own messages in both builds, so
 //! loads accept and refuse the same texts with the same problems (docs/ARCHITECTURE.md, "Regular
 //! expressions on demand").
 
