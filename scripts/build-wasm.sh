@@ -231,6 +231,7 @@ if command -v node >/dev/null 2>&1; then
     writeFileSync(dir + "/smoke.js", readFileSync(dir + "/edgeflag.js", "utf8").replace(/(["'"'"'])\.\.\/src\/regex\.js\1/, JSON.stringify(regexJs)));
     const regex = await import(regexJs);
     regex.initRegexSync(readFileSync(dir + "/edgeflag_regex.wasm"));
+    const rareOps = "{\"schema\":1,\"version\":1,\"flags\":{\"f\":{\"variants\":{\"on\":true,\"off\":false},\"default\":\"off\",\"rules\":[{\"when\":{\"all\":[{\"attr\":\"v\",\"op\":\"semver_gte\",\"value\":\"2.3\"},{\"attr\":\"ip\",\"op\":\"in_cidr\",\"value\":\"10.0.0.0/8\"}]},\"serve\":\"on\"}]}}}";
     const matching = "{\"schema\":1,\"version\":1,\"flags\":{\"f\":{\"variants\":{\"on\":true,\"off\":false},\"default\":\"off\",\"rules\":[{\"when\":{\"attr\":\"k\",\"op\":\"matches\",\"value\":\"^a\"},\"serve\":\"on\"}]}}}";
     for (const [file, explain] of [["edgeflag_bg.wasm", false], ["edgeflag_devtools_bg.wasm", true]]) {
       const glue = await import(dir + "/smoke.js?" + file);
@@ -242,7 +243,10 @@ if command -v node >/dev/null 2>&1; then
       if ((typeof exports.wasmengine_explainJson === "function") !== explain) throw new Error(file + ": explainJson " + (explain ? "missing" : "present"));
       if (explain && !JSON.parse(e.explainJson(0, 0, 0))) throw new Error(file + ": no trace");
       e.free();
-      load(matching).free(); // compiles a regex in the regular-expression module
+      load(matching).free(); // compiles a regex in the operators (regular-expression) module
+      const rare = load(rareOps); // a semver and a CIDR set in the same module
+      if (rare === undefined) throw new Error(file + ": the semver/CIDR snapshot was refused: " + glue.loadError());
+      rare.free();
       if (load("{") !== undefined || !JSON.parse(glue.loadError()).message) throw new Error(file + ": a refused text gives no loadError");
       // The runtime reports refusals lean (paths, a fixed text), the devtools build with the messages.
       load("{\"schema\":2}");
@@ -258,7 +262,7 @@ if command -v node >/dev/null 2>&1; then
         if (JSON.stringify(full) !== JSON.stringify(refused)) throw new Error("the diagnostics module differs from the devtools build: " + JSON.stringify(full));
       }
     }
-    if (regex.regexLive() !== 0) throw new Error("a regex outlived its engine");
+    if (regex.regexLive() !== 0) throw new Error("a regex or set outlived its engine");
     if (!regex.regexReady()) throw new Error("the regular-expression module did not load");
   ' "$TMP" "$ROOT" || { log "error: the built package does not instantiate"; exit 1; }
 rm -f "$TMP/smoke.js"
