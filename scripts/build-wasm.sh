@@ -11,7 +11,7 @@
 #      `explainJson`), serves both: pkg/edgeflag.js, pkg/edgeflag_bg.wasm, pkg/edgeflag_devtools_bg.wasm;
 #   5. wasm-opt -Oz --converge (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
 #      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), then a smoke test;
-#      (also the regular-expression module, regex-module/ → pkg/edgeflag_regex.wasm, and the diagnostics
+#      (also the operators module, regex-module/ → pkg/edgeflag_regex.wasm, and the diagnostics
 #      module, diagnose-module/ → pkg/edgeflag_diagnostics.wasm, both loaded on demand);
 #   6. prints the sizes: the .wasm files and the JS entry, raw and gzip -9;
 #   7. builds the bundles of www/dist/ (npm run bundle) when www/'s devDependencies are installed: the minified
@@ -145,8 +145,9 @@ if command -v node >/dev/null 2>&1; then node --input-type=module -e '
 else
   log "warning: no node: the two glues were not compared"
 fi
-# The regular-expression module (regex-module/: regex-lite behind raw C-ABI exports, no wasm-bindgen), loaded
-# by www/src/regex.js only when a snapshot uses `matches`: the runtime .wasm carries no regex engine.
+# The operators module, first the regular-expression module (regex-module/: regex-lite, and edgeflag's semver and
+# CIDR parsers, behind raw C-ABI exports, no wasm-bindgen), loaded by www/src/regex.js only when a snapshot uses
+# `matches`, `semver_*` or `in_cidr`: the runtime .wasm carries none of them.
 WASM_IN=""
 WASM_NAME=edgeflag_regex cargo_wasm -p edgeflag-regex
 [ -f "$WASM_IN" ] || { log "error: $WASM_IN not built"; exit 1; }
@@ -230,6 +231,7 @@ if command -v node >/dev/null 2>&1; then
     writeFileSync(dir + "/smoke.js", readFileSync(dir + "/edgeflag.js", "utf8").replace(/(["'"'"'])\.\.\/src\/regex\.js\1/, JSON.stringify(regexJs)));
     const regex = await import(regexJs);
     regex.initRegexSync(readFileSync(dir + "/edgeflag_regex.wasm"));
+    const rareOps = "{\"schema\":1,\"version\":1,\"flags\":{\"f\":{\"variants\":{\"on\":true,\"off\":false},\"default\":\"off\",\"rules\":[{\"when\":{\"all\":[{\"attr\":\"v\",\"op\":\"semver_gte\",\"value\":\"2.3\"},{\"attr\":\"ip\",\"op\":\"in_cidr\",\"value\":\"10.0.0.0/8\"}]},\"serve\":\"on\"}]}}}";
     const matching = "{\"schema\":1,\"version\":1,\"flags\":{\"f\":{\"variants\":{\"on\":true,\"off\":false},\"default\":\"off\",\"rules\":[{\"when\":{\"attr\":\"k\",\"op\":\"matches\",\"value\":\"^a\"},\"serve\":\"on\"}]}}}";
     for (const [file, explain] of [["edgeflag_bg.wasm", false], ["edgeflag_devtools_bg.wasm", true]]) {
       const glue = await import(dir + "/smoke.js?" + file);
@@ -241,7 +243,10 @@ if command -v node >/dev/null 2>&1; then
       if ((typeof exports.wasmengine_explainJson === "function") !== explain) throw new Error(file + ": explainJson " + (explain ? "missing" : "present"));
       if (explain && !JSON.parse(e.explainJson(0, 0, 0))) throw new Error(file + ": no trace");
       e.free();
-      load(matching).free(); // compiles a regex in the regular-expression module
+      load(matching).free(); // compiles a regex in the operators (regular-expression) module
+      const rare = load(rareOps); // a semver and a CIDR set in the same module
+      if (rare === undefined) throw new Error(file + ": the semver/CIDR snapshot was refused: " + glue.loadError());
+      rare.free();
       if (load("{") !== undefined || !JSON.parse(glue.loadError()).message) throw new Error(file + ": a refused text gives no loadError");
       // The runtime reports refusals lean (paths, a fixed text), the devtools build with the messages.
       load("{\"schema\":2}");
@@ -257,7 +262,7 @@ if command -v node >/dev/null 2>&1; then
         if (JSON.stringify(full) !== JSON.stringify(refused)) throw new Error("the diagnostics module differs from the devtools build: " + JSON.stringify(full));
       }
     }
-    if (regex.regexLive() !== 0) throw new Error("a regex outlived its engine");
+    if (regex.regexLive() !== 0) throw new Error("a regex or set outlived its engine");
     if (!regex.regexReady()) throw new Error("the regular-expression module did not load");
   ' "$TMP" "$ROOT" || { log "error: the built package does not instantiate"; exit 1; }
 rm -f "$TMP/smoke.js"
@@ -283,7 +288,7 @@ echo "edgeflag wasm package: $OUT"
 size_row "pkg/edgeflag_bg.wasm" "$OUT/edgeflag_bg.wasm"
 size_row "pkg/edgeflag_devtools_bg.wasm (explain)" "$OUT/edgeflag_devtools_bg.wasm"
 size_row "pkg/edgeflag.js (wasm-bindgen glue)" "$OUT/edgeflag.js"
-size_row "pkg/edgeflag_regex.wasm (on demand: matches)" "$OUT/edgeflag_regex.wasm"
+size_row "pkg/edgeflag_regex.wasm (on demand: matches, semver_*, in_cidr)" "$OUT/edgeflag_regex.wasm"
 size_row "pkg/edgeflag_diagnostics.wasm (on demand: refusals)" "$OUT/edgeflag_diagnostics.wasm"
 # 7. the bundles (www/dist: glue + engine + client, minified; package.json's browser conditions, and the Node
 # entries dist/*.node.js with their shared chunks, its node conditions), when www/'s devDependencies (esbuild)

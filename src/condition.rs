@@ -2,7 +2,9 @@
 //!
 //! Compilation checks operands by type (string operators take strings, numeric operators numbers,
 //! semver operators versions, ...) and parses them once: regexes are compiled with a linear-time
-//! engine (`regex-lite`, through [`crate::regex`]: in the wasm runtime a module loaded on demand), versions, instants and CIDR blocks parsed, string sets hashed. Matching then
+//! engine (`regex-lite`, through [`crate::regex`]: in the wasm runtime a module loaded on demand), versions
+//! and CIDR blocks parsed (through `crate::rare`: in the wasm runtime by the same module), instants parsed,
+//! string sets hashed. Matching then
 //! does no parsing of operands and no allocation, except to lower-case a long or non-ASCII attribute
 //! under `ignoreCase`.
 //!
@@ -12,16 +14,14 @@
 //! - an array attribute satisfies a scalar operator when any element does; `neq`/`not_in` hold on an
 //!   array when no element equals; a `null` element matches nothing.
 
-use crate::cidr::{parse_ip, Cidr};
 use crate::context::Attr;
 use crate::error::{Path, Problems};
 use crate::json::Value;
 use crate::limits::Limits;
 use crate::number::parse_json_number;
-use crate::semver::{self, VersionBuf};
 use crate::set::StrIndex;
 use crate::time;
-use core::cmp::Ordering;
+use crate::rare::{Set, SetOp};
 use crate::regex::{Regex, RegexError};
 
 /// A regular expression's compiled program may take this many times `Limits::max_regex_bytes` (64 KiB by
@@ -32,6 +32,11 @@ pub const REGEX_PROGRAM_FACTOR: usize = 64;
 /// loaded (browsers and workers load it with `initRegex()`; the client does before a snapshot that uses it).
 pub(crate) const REGEX_UNAVAILABLE: &str =
     "`matches` needs edgeflag's regular-expression module, which is not loaded: call initRegex() first";
+
+/// The load problem of a `semver_*` or `in_cidr` condition in a wasm runtime whose operators module (the
+/// regular-expression module, which also has them) is not loaded: as [`REGEX_UNAVAILABLE`].
+pub(crate) const OPERATORS_UNAVAILABLE: &str =
+    "`semver_*` and `in_cidr` need edgeflag's operators module (regex.wasm), which is not loaded: call initRegex() first";
 
 /// Compiles `pattern` within the smallest program size of 256 bytes × 2^k, or `cap`, and returns that size
 /// (an upper bound of the program's, within a factor of 2), which is charged to the budget. Ordinary
@@ -348,10 +353,12 @@ enum Kind {
     Regex(Box<[Regex]>, usize),
     /// The operands as their bits (`f64::to_bits`).
     Numeric(Operands<Word>),
-    Semver(Box<[VersionBuf]>),
+    /// The versions (in the wasm runtime, held by the operators module).
+    Semver(Set),
     Time(Box<[i64]>),
     ContainsAll(Box<[Box<str>]>, Box<[f64]>),
-    Cidr(Box<[Cidr]>),
+    /// The blocks (in the wasm runtime, held by the operators module).
+    Cidr(Set),
 }
 
 /// Lower-cases `s` (Unicode) and hands it to `f`, without allocating for short ASCII strings.
@@ -401,10 +408,9 @@ impl Matcher {
             Kind::Strings(_, v) => v.len(),
             Kind::Regex(_, bytes) => *bytes,
             Kind::Numeric(v) => v.len(),
-            Kind::Semver(v) => v.len(),
+            Kind::Semver(v) | Kind::Cidr(v) => v.len(),
             Kind::Time(v) => v.len(),
             Kind::ContainsAll(s, n) => s.len() + n.len(),
-            Kind::Cidr(b) => b.len(),
         };
         1 + n as u64
     }
@@ -532,30 +538,15 @@ impl Matcher {
                     _ => x >= o,
                 })
             }
-            Kind::Semver(ops) => {
+            Kind::Semver(set) | Kind::Cidr(set) => {
                 let Attr::String(s) = *a else { return false };
-                let Some(v) = semver::parse(s) else { return false };
-                ops.iter().any(|o| {
-                    let c = v.cmp(&o.as_version());
-                    match self.op {
-                        Op::SemverEq => c == Ordering::Equal,
-                        Op::SemverLt => c == Ordering::Less,
-                        Op::SemverLte => c != Ordering::Greater,
-                        Op::SemverGt => c == Ordering::Greater,
-                        _ => c != Ordering::Less,
-                    }
-                })
+                set.test(s) == Some(true)
             }
             Kind::Time(ops) => {
                 let Some(t) = instant_of(a) else { return false };
                 ops.iter().any(|o| if self.op == Op::Before { t < *o } else { t > *o })
             }
             Kind::ContainsAll(..) => false,
-            Kind::Cidr(blocks) => {
-                let Attr::String(s) = *a else { return false };
-                let Some(ip) = parse_ip(s) else { return false };
-                blocks.iter().any(|b| b.contains(&ip))
-            }
         }
     }
 
@@ -578,9 +569,9 @@ impl Matcher {
             _ if result => "matched",
             _ => match (&self.kind, a) {
                 (Kind::Numeric(_), _) if number_of(a).is_none() => "wrong type: not a number",
-                (Kind::Semver(_), Attr::String(s)) if semver::parse(s).is_none() => "not a version",
+                (Kind::Semver(set), Attr::String(s)) if set.test(s).is_none() => "not a version",
                 (Kind::Time(_), _) if instant_of(a).is_none() => "not an RFC 3339 date-time or milliseconds",
-                (Kind::Cidr(_), Attr::String(s)) if parse_ip(s).is_none() => "not an IP address",
+                (Kind::Cidr(set), Attr::String(s)) if set.test(s).is_none() => "not an IP address",
                 (Kind::Equality(_), Attr::Bool(_)) if matches!(self.op, Op::In | Op::NotIn) => "wrong type: a boolean",
                 (Kind::ContainsAll(..), _) => "wrong type: not an array",
                 (Kind::Strings(..) | Kind::Regex(..) | Kind::Semver(_) | Kind::Cidr(_), a) if !matches!(a, Attr::String(_)) => {
@@ -874,18 +865,35 @@ fn compile_other<'v>(
             }
             Kind::Regex(res.into_boxed_slice(), charged)
         }
-        Op::SemverEq | Op::SemverLt | Op::SemverLte | Op::SemverGt | Op::SemverGte => {
-            let mut v = Vec::with_capacity(n);
+        Op::SemverEq | Op::SemverLt | Op::SemverLte | Op::SemverGt | Op::SemverGte | Op::InCidr => {
+            let set_op = match op {
+                Op::SemverEq => SetOp::SemverEq,
+                Op::SemverLt => SetOp::SemverLt,
+                Op::SemverLte => SetOp::SemverLte,
+                Op::SemverGt => SetOp::SemverGt,
+                Op::SemverGte => SetOp::SemverGte,
+                _ => SetOp::InCidr,
+            };
+            let Some(mut set) = Set::new(set_op, n) else {
+                // (the wasm runtime without the operators module) Once, at the condition's path.
+                p.error_kept(path, OPERATORS_UNAVAILABLE);
+                return Kind::Presence;
+            };
+            let cidr = set_op == SetOp::InCidr;
             for (o, op_path) in operands() {
                 match o {
-                    Value::String(x) => match VersionBuf::parse(x) {
-                        Some(b) => v.push(b),
-                        None => p.error(op_path, crate::message::why!("\"", x, "\" is not a version (like 2.3.0, v2, 2.3-rc.1)")),
-                    },
+                    Value::String(x) if set.add(x) => {}
+                    Value::String(x) if cidr => p.error(op_path, crate::message::why!("\"", x, "\" is not a CIDR block (like 10.0.0.0/8 or 2001:db8::/32)")),
+                    Value::String(x) => p.error(op_path, crate::message::why!("\"", x, "\" is not a version (like 2.3.0, v2, 2.3-rc.1)")),
+                    _ if cidr => operand_kind_error(o, "CIDR blocks (strings)", op, op_path, p),
                     _ => operand_kind_error(o, "version strings", op, op_path, p),
                 }
             }
-            Kind::Semver(v.into_boxed_slice())
+            if cidr {
+                Kind::Cidr(set)
+            } else {
+                Kind::Semver(set)
+            }
         }
         Op::Before | Op::After => {
             let mut v = Vec::with_capacity(n);
@@ -911,19 +919,6 @@ fn compile_other<'v>(
                 }
             }
             Kind::ContainsAll(s.into_boxed_slice(), n.into_boxed_slice())
-        }
-        Op::InCidr => {
-            let mut v = Vec::with_capacity(n);
-            for (o, op_path) in operands() {
-                match o {
-                    Value::String(x) => match Cidr::parse(x) {
-                        Some(c) => v.push(c),
-                        None => p.error(op_path, crate::message::why!("\"", x, "\" is not a CIDR block (like 10.0.0.0/8 or 2001:db8::/32)")),
-                    },
-                    _ => operand_kind_error(o, "CIDR blocks (strings)", op, op_path, p),
-                }
-            }
-            Kind::Cidr(v.into_boxed_slice())
         }
         _ => Kind::Presence,
     }

@@ -51,6 +51,7 @@ mod message;
 pub mod number;
 mod plan;
 pub mod reason;
+mod rare;
 mod regex;
 pub mod semver;
 pub mod set;

@@ -40,7 +40,8 @@ async function loadFromUrl(url) {
 }
 
 async function loadText(text, source) {
-  // The regular-expression module is fetched only for a snapshot that uses `matches`; if it cannot be, the
+  // The operators (regular-expression) module is fetched only for a snapshot that may use `matches`, `semver_*` or
+  // `in_cidr`; if it cannot be, the
   // engine refuses the snapshot with a problem that says so.
   if (!regexReady() && mayUseRegex(text)) await initRegex().catch(() => {});
   let engine;

@@ -38,8 +38,8 @@ const now = () => (globalThis.performance?.now?.() ?? Date.now()); // monotonic 
  *   keys: when given, a snapshot from `url` (or the cache) is used only if its `.sig` file verifies (docs/security.md)
  * @param {number} [options.maxBytes] largest body accepted (default 16 MiB)
  * @param {*} [options.wasm] what `initWasm` takes (URL, bytes, Response, `WebAssembly.Module`); a Module initialises synchronously
- * @param {*} [options.regex] what `initRegex` takes: the regular-expression module, loaded before a snapshot that uses
- *   `matches` (default: beside the JS; in Cloudflare Workers pass `import regex from "edgeflag/regex.wasm"`)
+ * @param {*} [options.regex] what `initRegex` takes: the operators (regular-expression) module, loaded before a snapshot
+ *   that uses `matches`, `semver_*` or `in_cidr` (default: beside the JS; in Cloudflare Workers pass `import regex from "edgeflag/regex.wasm"`)
  * @param {*} [options.diagnostics] what `initDiagnostics` takes: the diagnostics module, loaded when a snapshot is
  *   refused, for its problems' messages (default: beside the JS; in Cloudflare Workers pass
  *   `import diagnostics from "edgeflag/diagnostics.wasm"`)
@@ -121,7 +121,7 @@ class Client {
       if (bootText !== null) candidates.push({ text: bootText, etag: null, source: 'bootstrap' });
       // With trusted keys a cached entry is verified first (asynchronously, in #start).
       if (cached && !isThenable(cached) && !this.#keys) candidates.push({ ...cached, source: 'cache' });
-      // A snapshot that uses `matches` waits (in #start) for the regular-expression module where it loads asynchronously.
+      // A snapshot that may use `matches`, `semver_*` or `in_cidr` waits (in #start) for the operators module where it loads asynchronously.
       adopted = candidates.every((c) => regexReadySync(c.text));
       if (adopted) this.#adoptBest(candidates);
     }
@@ -288,7 +288,8 @@ class Client {
   }
 
   /**
-   * Loads the regular-expression module when `text` uses `matches` (a cheap substring test) and it is not loaded.
+   * Loads the operators (regular-expression) module when `text` may use `matches`, `semver_*` or `in_cidr`
+   * (mayUseRegex: a cheap scan) and it is not loaded.
    * Never throws: if it cannot be loaded, the engine refuses the snapshot with a problem that says so.
    */
   async #regexFor(text) {
@@ -703,8 +704,8 @@ function wasmReadySync(option) {
 }
 
 /**
- * Whether a snapshot `text` can be loaded now as far as regular expressions go: it cannot use `matches` (mayUseRegex),
- * or the regular-expression module is loaded (synchronously from disk here in Node, Deno and Bun).
+ * Whether a snapshot `text` can be loaded now as far as the rare operators go: it cannot use `matches`, `semver_*` or
+ * `in_cidr` (mayUseRegex), or the operators (regular-expression) module is loaded (synchronously from disk here in Node, Deno and Bun).
  */
 function regexReadySync(text) {
   if (regexReady() || typeof text !== 'string' || !mayUseRegex(text)) return true;

@@ -85,6 +85,8 @@ export function initWasmSync(moduleOrBytes) {
   attach(exports);
 }
 
+// (initRegex loads the operators module: `matches`, `semver_*` and `in_cidr`; the names are those it had when it held
+// regex-lite alone)
 export { initRegex, initRegexSync, regexReady, mayUseRegex } from "./regex.js";
 export { initDiagnostics, initDiagnosticsSync, diagnosticsReady } from "./diagnostics.js";
 
@@ -118,7 +120,8 @@ export class SnapshotError extends Error {
 // A refusal of the runtime (loadError()'s JSON). The runtime build ("lean": the fixed text) gives each error's
 // path with that text; the diagnostics module, when loaded or loadable synchronously, the problems with their
 // messages, which are taken unless a problem of the runtime's has a message of its own: one every build keeps,
-// a `matches` refused for want of the regular-expression module, which the diagnostics module has (then the
+// a `matches`, `semver_*` or `in_cidr` refused for want of the operators (regular-expression) module, which the
+// diagnostics module has (then the
 // runtime's problems are kept). The paths are the same, but for a text that is not JSON, which the runtime
 // places at (root) and the module where the parser stopped (a duplicate key's object). A SnapshotError
 // without the messages is marked (the client loads the module and validates again).

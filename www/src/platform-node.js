@@ -29,8 +29,8 @@ platform.loadSync = (input) => {
 };
 platform.load = platform.loadSync;
 platform.compile = (bytes) => new WebAssembly.Module(bytes);
-// The regular-expression module (src/regex.js): read and compiled at once, the first time a snapshot uses
-// `matches` (initRegex() is never needed here).
+// The operators (regular-expression) module (src/regex.js): read and compiled at once, the first time a snapshot uses
+// `matches`, `semver_*` or `in_cidr` (initRegex() is never needed here).
 platform.regexSync = () => new WebAssembly.Module(readFileSync(REGEX_URL));
 platform.regex = (input) => (input === undefined ? readFileSync(REGEX_URL) : platform.loadSync(input));
 // The diagnostics module (src/diagnostics.js): read and compiled at once, on the first refused snapshot

@@ -16,7 +16,7 @@ export const platform = {
     }
     return input;
   },
-  /** (input) => what initRegex() compiles (as `load`): the regular-expression module (src/regex.js). */
+  /** (input) => what initRegex() compiles (as `load`): the operators (regular-expression) module (src/regex.js). */
   regex: (input) => input ?? new URL("../pkg/edgeflag_regex.wasm", import.meta.url),
   /** () => its bytes or WebAssembly.Module, synchronously, or null/undefined where it cannot be read so (browsers). */
   regexSync: () => null,

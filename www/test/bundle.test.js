@@ -106,10 +106,18 @@ const SNAPSHOT = JSON.stringify({
     color: { variants: { red: "red", blue: "blue" }, default: "blue" },
   },
 });
-// A snapshot that uses `matches`: the client fetches the regular-expression module first.
+// A snapshot that uses `semver_gte` and `in_cidr`: the client fetches the operators (regular-expression) module
+// first; then one that uses `matches`, evaluated by the same module (not fetched again).
 const REGEX_SNAPSHOT = JSON.stringify({
   schema: 1,
   version: 4,
+  flags: {
+    staff: { variants: { on: true, off: false }, default: "off", rules: [{ when: { all: [{ attr: "app", op: "semver_gte", value: "2.3" }, { attr: "ip", op: "in_cidr", value: "10.0.0.0/8" }] }, serve: "on" }] },
+  },
+});
+const MATCHES_SNAPSHOT = JSON.stringify({
+  schema: 1,
+  version: 6,
   flags: {
     staff: { variants: { on: true, off: false }, default: "off", rules: [{ when: { attr: "email", op: "matches", value: "@example\\.com$", ignoreCase: true }, serve: "on" }] },
   },
@@ -141,13 +149,15 @@ function serve(keys) {
       const ctx = { key: "u1", country: "DE" };
       const regexBefore = regexReady();
       const staff = await createClient({ url: "/regex.json", refreshInterval: 0, storage: false }).ready();
+      const matching = await createClient({ url: "/matches.json", refreshInterval: 0, storage: false }).ready();
       let lean = null;
       try { Engine.fromJSON(${JSON.stringify(BAD_SNAPSHOT)}); } catch (e) { lean = e.problems; }
       const diagnosticsBefore = diagnosticsReady();
       const refused = await createClient({ url: "/bad.json", refreshInterval: 0, storage: false, retries: 0 }).ready({ timeout: 10000 }).then(() => null, (e) => e.problems);
       const result = { banner: client.boolean("banner", false, ctx), color: client.string("color", "none", ctx),
         version: client.version, sameEngine: Engine === Engine2, ready: wasmReady(), regexBefore, regexAfter: regexReady(),
-        staff: [staff.version, staff.boolean("staff", false, { key: "u2", email: "Ann@EXAMPLE.com" }), staff.boolean("staff", true, { key: "u3", email: "bob@example.org" })],
+        staff: [staff.version, staff.boolean("staff", false, { key: "u2", app: "2.3.1", ip: "10.2.3.4" }), staff.boolean("staff", true, { key: "u3", app: "2.3.0-rc.1", ip: "10.2.3.4" })],
+        matching: [matching.version, matching.boolean("staff", false, { key: "u2", email: "Ann@EXAMPLE.com" }), matching.boolean("staff", true, { key: "u3", email: "bob@example.org" })],
         lean, diagnosticsBefore, refused, diagnosticsAfter: diagnosticsReady() };
       window.beforeSigned = performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname);
       const signed = await createClient({ url: "/signed.json", refreshInterval: 0, storage: false, publicKeys: ${JSON.stringify(keys.publicKeys)} }).ready();
@@ -163,6 +173,7 @@ function serve(keys) {
     requests.push(url.pathname);
     if (url.pathname === "/bad.json") return res.writeHead(200, { "content-type": "application/json" }).end(BAD_SNAPSHOT);
     if (url.pathname === "/regex.json") return res.writeHead(200, { "content-type": "application/json" }).end(REGEX_SNAPSHOT);
+    if (url.pathname === "/matches.json") return res.writeHead(200, { "content-type": "application/json" }).end(MATCHES_SNAPSHOT);
     if (url.pathname === "/") return res.writeHead(200, { "content-type": "text/html" }).end(page);
     if (url.pathname === "/snapshot.json") return res.writeHead(200, { "content-type": "application/json" }).end(SNAPSHOT);
     if (url.pathname === "/signed.json") return res.writeHead(200, { "content-type": "application/json" }).end(SIGNED_SNAPSHOT);
@@ -176,7 +187,7 @@ function serve(keys) {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-test("Chromium: the bundle fetches the wasm from its default URL and evaluates (the regex module only for a matches snapshot, the diagnostics module only on a refusal, the signature checks only for a client with publicKeys)", { skip: fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, async (t) => {
+test("Chromium: the bundle fetches the wasm from its default URL and evaluates (the operators module only for a semver_gte/in_cidr or matches snapshot, the diagnostics module only on a refusal, the signature checks only for a client with publicKeys)", { skip: fs.existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, async (t) => {
   const server = await serve(await signed());
   t.after(() => server.close());
   const browser = await launchChromium();
@@ -189,7 +200,7 @@ test("Chromium: the bundle fetches the wasm from its default URL and evaluates (
   const result = await page.evaluate(() => window.result);
   assert.deepEqual(errors, []);
   assert.deepEqual(result, {
-    banner: true, color: "blue", version: 3, sameEngine: true, ready: true, regexBefore: false, regexAfter: true, staff: [4, true, false],
+    banner: true, color: "blue", version: 3, sameEngine: true, ready: true, regexBefore: false, regexAfter: true, staff: [4, true, false], matching: [6, true, false],
     // Engine.fromJSON without the diagnostics module: the paths with the fixed text; the client fetches the
     // module on the refusal and reports the messages.
     lean: [{ path: "flags.f.default", message: LEAN }], diagnosticsBefore: false,
@@ -202,7 +213,7 @@ test("Chromium: the bundle fetches the wasm from its default URL and evaluates (
   assert.ok(beforeSigned.includes("/dist/edgeflag.js") && !beforeSigned.some((p) => p.startsWith("/dist/verify-")), "clients without publicKeys do not fetch the signature checks");
   assert.deepEqual(server.requests.filter((p) => p.startsWith("/dist/verify-")), lazy, "fetched once, by the clients with publicKeys");
   const wasm = server.requests.filter((p) => p.endsWith(".wasm"));
-  assert.deepEqual(wasm, ["/pkg/edgeflag_bg.wasm", "/pkg/edgeflag_regex.wasm", "/pkg/edgeflag_diagnostics.wasm"], "each module fetched once, the regex one after /regex.json, the diagnostics one after /bad.json");
+  assert.deepEqual(wasm, ["/pkg/edgeflag_bg.wasm", "/pkg/edgeflag_regex.wasm", "/pkg/edgeflag_diagnostics.wasm"], "each module fetched once, the operators one after /regex.json (semver_gte, in_cidr), the diagnostics one after /bad.json");
   assert.ok(server.requests.indexOf("/pkg/edgeflag_regex.wasm") > server.requests.indexOf("/regex.json"));
   assert.ok(server.requests.indexOf("/pkg/edgeflag_diagnostics.wasm") > server.requests.indexOf("/bad.json"));
 });

@@ -48,6 +48,22 @@ test("explain(): a parsed trace; null for unknown flags and after free()", () =>
   assert.equal(engine.explain("plain", {}), null);
 });
 
+test("explain(): semver and CIDR conditions, tested in the operators module, say why they did not match", () => {
+  const flag = (when) => ({ variants: { on: true, off: false }, default: "off", rules: [{ when, serve: "on" }] });
+  const engine = Engine.fromJSON(JSON.stringify({ schema: 1, version: 1, flags: {
+    v: flag({ attr: "v", op: "semver_gte", value: "2.0" }),
+    ip: flag({ attr: "ip", op: "in_cidr", value: "10.0.0.0/8" }),
+  } }));
+  const why = (flag, ctx) => JSON.stringify(engine.explain(flag, ctx)).match(/"why":"([^"]*)"/)?.[1];
+  assert.equal(why("v", { v: "x" }), "not a version");
+  assert.equal(why("v", { v: "1.9" }), "did not match");
+  assert.equal(why("v", { v: "2.0.1" }), "matched");
+  assert.equal(why("ip", { ip: "10.1" }), "not an IP address");
+  assert.equal(why("ip", { ip: "11.0.0.1" }), "did not match");
+  assert.equal(why("ip", { ip: 10 }), "wrong type: not a string");
+  engine.free();
+});
+
 test("the Cloudflare Workers devtools entry exports the same names (its module is passed to initWasm)", async () => {
   const workerd = await import(pathToFileURL(path.join(WWW, "src", "devtools.workerd.js")).href);
   const index = await import(pathToFileURL(path.join(WWW, "src", "index.js")).href);

@@ -7,11 +7,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadCaseFiles } from "./support/cases.js";
-import { cli } from "./helpers/demo.js";
+import { cliErrors as native } from "./helpers/demo.js";
 
 const CHILD = fileURLToPath(new URL("./support/diagnostics-child.js", import.meta.url));
 const child = (kind) => JSON.parse(execFileSync(process.execPath, [CHILD, kind], { encoding: "utf8", timeout: 60000 }));
@@ -21,21 +20,6 @@ const BAD_PROBLEMS = [{ path: "flags.f.default", message: 'unknown variant "x" (
 const node = child("node");
 const devtools = child("devtools");
 const browser = child("browser");
-
-// The CLI's errors (`edgeflag validate --json`) for a snapshot text.
-function native(text) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "edgeflag-diagnose-"));
-  const file = path.join(dir, "s.json");
-  fs.writeFileSync(file, text);
-  try {
-    execFileSync(cli(), ["validate", file, "--json"], { encoding: "utf8" });
-    return null;
-  } catch (e) {
-    return JSON.parse(e.stdout).problems.filter((p) => p.severity === "error").map(({ path, message }) => ({ path, message }));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 test("Node: the module is read from disk on the first refusal, not before", () => {
   assert.equal(node.readyBefore, false);

@@ -1,22 +1,22 @@
-// The regular-expression module (pkg/edgeflag_regex.wasm), loaded on demand (src/regex.js): Node loads it
-// from disk the first time a snapshot uses `matches`; a browser-like engine without it refuses such a
-// snapshot with a clear problem (and a client keeps its previous snapshot); handles are freed with their
-// engines; regex-lite's messages reach the problems exactly as natively. (Chromium: browser.test.js;
-// workerd: worker.test.js.)
+// The operators module, first the regular-expression module (pkg/edgeflag_regex.wasm), loaded on demand
+// (src/regex.js): Node loads it from disk the first time a snapshot uses `matches`, `semver_*` or `in_cidr`; a
+// browser-like engine without it refuses such a snapshot with a clear problem (and a client keeps its previous
+// snapshot); handles are freed with their engines; regex-lite's messages, and those of bad versions and CIDR
+// blocks, reach the problems exactly as natively. (Chromium: browser.test.js; workerd: worker.test.js.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Engine, initWasm, regexReady, mayUseRegex } from "../src/engine.node.js";
 import { regexLive } from "../src/regex.js";
-import { cli } from "./helpers/demo.js";
+import { cliErrors } from "./helpers/demo.js";
 
 const CHILD = fileURLToPath(new URL("./support/regex-child.js", import.meta.url));
-const child = (kind) => JSON.parse(execFileSync(process.execPath, [CHILD, kind], { encoding: "utf8", timeout: 60000 }));
+const child = (kind, op = "matches") => JSON.parse(execFileSync(process.execPath, [CHILD, kind, op], { encoding: "utf8", timeout: 60000 }));
 const UNAVAILABLE = "`matches` needs edgeflag's regular-expression module, which is not loaded: call initRegex() first";
+const OPERATORS_UNAVAILABLE = "`semver_*` and `in_cidr` need edgeflag's operators module (regex.wasm), which is not loaded: call initRegex() first";
 
 await initWasm();
 
@@ -47,6 +47,81 @@ test("browser build: a bootstrap that spells `matches` with an escape waits for 
   assert.deepEqual(child("escaped"), { versionAtOnce: null, version: 3, regexReady: true, value: true });
 });
 
+for (const op of ["semver", "cidr"]) {
+  test(`${op}: Node reads the operators module from disk when a snapshot first uses it, and evaluates through it`, () => {
+    assert.deepEqual(child("node", op), { readyBefore: false, readyWithoutMatches: false, readyAfter: true, values: [true, false] });
+  });
+
+  test(`${op}: the browser build without the module refuses the snapshot at the condition's path; it loads after initRegex`, () => {
+    const out = child("browser", op);
+    assert.equal(out.name, "SnapshotError");
+    assert.deepEqual(out.problems, [{ path: "flags.f.rules[0].when", message: OPERATORS_UNAVAILABLE }]);
+    assert.equal(out.readyAfterRefusal, false);
+    assert.equal(out.refused.status, "failed");
+    assert.equal(out.refused.version, 1);
+    assert.ok(out.refused.error.includes(`flags.f.rules[0].when: ${OPERATORS_UNAVAILABLE}`), out.refused.error);
+    assert.equal(out.refused.value, false, "the bootstrap snapshot (no rule) keeps serving");
+    assert.deepEqual(out.loadedLater, { status: "updated", version: 2, value: true });
+  });
+
+  test(`${op}: a browser client's bootstrap waits for the module it is given (also with the operator's name escaped)`, () => {
+    assert.deepEqual(child("bootstrap", op), { versionAtOnce: null, version: 3, regexReady: true, value: true });
+    assert.deepEqual(child("escaped", op), { versionAtOnce: null, version: 3, regexReady: true, value: true });
+  });
+}
+
+test("semver and CIDR sets: evaluated in the module as natively, freed with their engines", () => {
+  const live = regexLive();
+  const text = JSON.stringify({
+    schema: 1,
+    version: 1,
+    flags: {
+      v: { variants: { on: true, off: false }, default: "off", rules: [{ when: { attr: "v", op: "semver_lt", values: ["1.0.0-rc.1", "v2.1"] }, serve: "on" }] },
+      c: { variants: { on: true, off: false }, default: "off", rules: [{ when: { attr: "ip", op: "in_cidr", values: ["10.0.0.0/8", "192.168.1.7/24", "2001:db8::/32"] }, serve: "on" }] },
+      e: { variants: { on: true, off: false }, default: "off", rules: [{ when: { attr: "v", op: "semver_eq", values: [] }, serve: "on" }] },
+    },
+  });
+  for (let i = 0; i < 1000; i++) {
+    const e = Engine.fromJSON(text);
+    if (i === 0) {
+      assert.equal(regexLive(), live + 3);
+      const v = (x) => e.boolean("v", false, { v: x });
+      assert.deepEqual(["1.0.0-beta", "1.0.0", "2.0.9", "2.1.0", "v2.0", "2.1.0-rc", "x", "01.0.0"].map(v), [true, true, true, false, true, true, false, false]);
+      assert.deepEqual(e.boolean("v", false, { v: ["3.0.0", "2.0.0"] }), true, "an array element");
+      const c = (x) => e.boolean("c", false, { ip: x });
+      assert.deepEqual(["10.255.0.1", "192.168.1.200", "192.168.2.1", "2001:db8::1", "::ffff:10.0.0.1", "10.0.0", "fe80::1%eth0"].map(c), [true, true, false, true, false, false, false]);
+      assert.equal(e.boolean("e", true, { v: "1.0.0" }), false, "no operand: no match");
+    }
+    e.free();
+  }
+  assert.equal(regexLive(), live);
+  // A refused snapshot frees the sets it made before its problem.
+  assert.throws(() => Engine.fromJSON(snapshot(1, { attr: "v", op: "semver_gt", values: ["1.0", "1.0.01"] })));
+  assert.equal(regexLive(), live);
+});
+
+test("bad versions and CIDR blocks: the native problems (paths and messages)", () => {
+  const bad = [
+    { attr: "v", op: "semver_gte", values: ["2.3", "2.03", "V1", 3, "1.0.0-"] },
+    { attr: "v", op: "semver_eq", value: "" },
+    { attr: "ip", op: "in_cidr", values: ["10.0.0.0/8", "10.0.0.0/33", "10.0.0.1", true, "2001:db8::/129", "01.2.3.4/8"] },
+    { attr: "ip", op: "in_cidr", value: null },
+  ];
+  const flags = {};
+  bad.forEach((when, i) => {
+    flags[`f${i}`] = { variants: { on: true, off: false }, default: "off", rules: [{ when, serve: "on" }] };
+  });
+  const text = JSON.stringify({ schema: 1, version: 1, flags });
+  const native = cliErrors(text);
+  assert.notEqual(native, null, "the CLI refuses the snapshot");
+  const wasm = assert.throws(() => Engine.fromJSON(text), (e) => {
+    assert.deepEqual(e.problems, native);
+    return true;
+  });
+  assert.equal(wasm, undefined);
+  assert.ok(native.length >= 9, `${native.length} problems`);
+});
+
 test("mayUseRegex: true for every text that can use matches (escapes included), false for plain ones", () => {
   assert.equal(mayUseRegex('{"op":"matches"}'), true);
   assert.equal(mayUseRegex('{"op":"m\\u0061tches"}'), true);
@@ -54,6 +129,12 @@ test("mayUseRegex: true for every text that can use matches (escapes included), 
   assert.equal(mayUseRegex('{"op":"eq","value":"matches"}'), true, "over-approximation: the word as a value");
   assert.equal(mayUseRegex('{"op":"eq","value":"x"}'), false);
   assert.equal(mayUseRegex('{"description":"no matches here"}'), false);
+  assert.equal(mayUseRegex('{"op":"semver_gte"}'), true);
+  assert.equal(mayUseRegex('{"op":"semver_eq"}'), true);
+  assert.equal(mayUseRegex('{"op":"in_cidr"}'), true);
+  assert.equal(mayUseRegex('{"op":"\\u0073emver_lt"}'), true);
+  assert.equal(mayUseRegex('{"op":"in_\\u0063idr"}'), true);
+  assert.equal(mayUseRegex('{"op":"eq","value":"semver and in_cidr"}'), false);
 });
 
 test("regex handles are freed with their engines: no leak over many loads", () => {
@@ -84,18 +165,8 @@ test("regex-lite's error messages (and the size-limit problem) are the native on
     flags[`f${i}`] = { variants: { on: true, off: false }, default: "off", rules: [{ when: { attr: "s", op: "matches", value: p, ignoreCase: i % 2 === 1 }, serve: "on" }] };
   });
   const text = JSON.stringify({ schema: 1, version: 1, flags });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "edgeflag-regex-"));
-  const file = path.join(dir, "s.json");
-  fs.writeFileSync(file, text);
-  let native;
-  try {
-    execFileSync(cli(), ["validate", file, "--json"], { encoding: "utf8" });
-    assert.fail("the CLI accepted the snapshot");
-  } catch (e) {
-    native = JSON.parse(e.stdout).problems.filter((p) => p.severity === "error").map(({ path, message }) => ({ path, message }));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const native = cliErrors(text);
+  assert.notEqual(native, null, "the CLI refuses the snapshot");
   let wasm;
   try {
     Engine.fromJSON(text);
@@ -127,6 +198,7 @@ test("the package ships the regex module: edgeflag/regex.wasm, no imports; the r
   const www = fileURLToPath(new URL("..", import.meta.url));
   const pkg = JSON.parse(fs.readFileSync(path.join(www, "package.json"), "utf8"));
   assert.equal(pkg.exports["./regex.wasm"].default, "./pkg/edgeflag_regex.wasm");
+  assert.equal(pkg.exports["./operators.wasm"].default, "./pkg/edgeflag_regex.wasm", "the operators module's newer name");
   assert.ok(pkg.files.includes("pkg/edgeflag_regex.wasm"));
   const regex = new WebAssembly.Module(fs.readFileSync(path.join(www, "pkg", "edgeflag_regex.wasm")));
   assert.deepEqual(WebAssembly.Module.imports(regex), []);

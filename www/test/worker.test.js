@@ -333,28 +333,34 @@ function isolate(t, script, url) {
   return mf;
 }
 
-test('workerd: a client loads a matches snapshot over HTTP with the regular-expression module passed as a Module', {
-  timeout: 60000,
-}, async (t) => {
-  const text = JSON.stringify({
-    schema: 1,
-    version: 5,
-    flags: { staff: { variants: { on: true, off: false }, default: 'off', rules: [{ when: { attr: 'email', op: 'matches', value: '@example\\.com$', ignoreCase: true }, serve: 'on' }] } },
+const REGEX_UNAVAILABLE = "`matches` needs edgeflag's regular-expression module, which is not loaded: call initRegex() first";
+const OPERATORS_UNAVAILABLE = "`semver_*` and `in_cidr` need edgeflag's operators module (regex.wasm), which is not loaded: call initRegex() first";
+const STAFF_RULES = {
+  matches: [{ when: { attr: 'email', op: 'matches', value: '@example\\.com$', ignoreCase: true }, serve: 'on' }],
+  'semver_gte and in_cidr': [{ when: { all: [{ attr: 'app', op: 'semver_gte', value: '2.3' }, { attr: 'ip', op: 'in_cidr', values: ['10.0.0.0/8', '2001:db8::/32'] }] }, serve: 'on' }],
+};
+for (const [ops, rules] of Object.entries(STAFF_RULES)) {
+  test(`workerd: a client loads a ${ops} snapshot over HTTP with the operators (regular-expression) module passed as a Module`, {
+    timeout: 60000,
+  }, async (t) => {
+    const text = JSON.stringify({ schema: 1, version: 5, flags: { staff: { variants: { on: true, off: false }, default: 'off', rules } } });
+    const server = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(text));
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    t.after(() => server.close());
+    const start = () => isolate(t, 'regex-worker.js', `http://127.0.0.1:${server.address().port}/flags.json`);
+    // Engine.fromJSON without the module: refused with the problem that says what to do (a fresh isolate).
+    const refused = await (await (await start()).dispatchFetch('https://shop.example/?engine')).json();
+    assert.deepEqual(refused, {
+      loaded: false,
+      regexReady: false,
+      problems: ops === 'matches'
+        ? [{ path: 'flags.staff.rules[0].when', message: REGEX_UNAVAILABLE }]
+        : [{ path: 'flags.staff.rules[0].when.all[0]', message: OPERATORS_UNAVAILABLE }, { path: 'flags.staff.rules[0].when.all[1]', message: OPERATORS_UNAVAILABLE }],
+    });
+    const body = await (await (await start()).dispatchFetch('https://shop.example/')).json();
+    assert.deepEqual(body, { version: 5, regexBefore: false, regexAfter: true, values: [true, false] });
   });
-  const server = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(text));
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => server.close());
-  const start = () => isolate(t, 'regex-worker.js', `http://127.0.0.1:${server.address().port}/flags.json`);
-  // Engine.fromJSON without the module: refused with the problem that says what to do (a fresh isolate).
-  const refused = await (await (await start()).dispatchFetch('https://shop.example/?engine')).json();
-  assert.deepEqual(refused, {
-    loaded: false,
-    regexReady: false,
-    problems: [{ path: 'flags.staff.rules[0].when', message: "`matches` needs edgeflag's regular-expression module, which is not loaded: call initRegex() first" }],
-  });
-  const body = await (await (await start()).dispatchFetch('https://shop.example/')).json();
-  assert.deepEqual(body, { version: 5, regexBefore: false, regexAfter: true, values: [true, false] });
-});
+}
 
 test('workerd: a refused snapshot gives the paths without the diagnostics module and the messages with it (passed as a Module)', {
   timeout: 60000,

@@ -97,7 +97,8 @@ export interface ClientOptions {
    */
   wasm?: unknown;
   /**
-   * What initRegex takes: the regular-expression module, loaded before a snapshot that uses `matches` (by
+   * What initRegex takes: the operators (regular-expression) module, loaded before a snapshot that uses
+   * `matches`, `semver_*` or `in_cidr` (by
    * default fetched beside the JS in browsers, read from disk in Node, Deno and Bun; in Cloudflare Workers pass
    * `import regex from "edgeflag/regex.wasm"`). Not needed when initRegex was already awaited.
    */

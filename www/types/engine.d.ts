@@ -20,18 +20,21 @@ export function initWasm(input?: WasmInput): Promise<void>;
 export function initWasmSync(moduleOrBytes?: BufferSource | WebAssembly.Module): void;
 /** Whether the module is instantiated. */
 export function wasmReady(): boolean;
-/** Loads the regular-expression module (pkg/edgeflag_regex.wasm, regex-lite), once: needed before
- * `Engine.fromJSON` of a snapshot that uses `matches` in browsers and workers (the client loads it by itself;
- * Node, Deno and Bun read it from disk when first needed). Without it such a snapshot is refused with a
- * problem that says so. In Cloudflare Workers pass `import regex from "edgeflag/regex.wasm"`. */
+/** Loads the operators module, first named the regular-expression module (pkg/edgeflag_regex.wasm: regex-lite
+ * for `matches`, the version and CIDR parsers for `semver_*` and `in_cidr`), once: needed before
+ * `Engine.fromJSON` of a snapshot that uses one of these operators in browsers and workers (the client loads it
+ * by itself; Node, Deno and Bun read it from disk when first needed). Without it such a snapshot is refused with
+ * a problem that says so. In Cloudflare Workers pass `import regex from "edgeflag/regex.wasm"` (or
+ * "edgeflag/operators.wasm": the same file). */
 export function initRegex(input?: WasmInput): Promise<void>;
-/** Loads the regular-expression module synchronously from bytes or a compiled module (Node, Deno, Bun: no
+/** Loads the operators (regular-expression) module synchronously from bytes or a compiled module (Node, Deno, Bun: no
  * argument reads it from disk). */
 export function initRegexSync(moduleOrBytes?: BufferSource | WebAssembly.Module): void;
-/** Whether the regular-expression module is loaded. */
+/** Whether the operators (regular-expression) module is loaded. */
 export function regexReady(): boolean;
-/** Whether a snapshot text may use `matches` (it holds `"matches"` or a `\u` escape), so that `initRegex()`
- * must be awaited before `Engine.fromJSON(text)` in browsers and workers. Never false for a text that uses it. */
+/** Whether a snapshot text may use `matches`, `semver_*` or `in_cidr` (it holds `"matches"`, `"semver_`,
+ * `"in_cidr"` or a `\u` escape), so that `initRegex()` must be awaited before `Engine.fromJSON(text)` in browsers
+ * and workers. Never false for a text that uses one. */
 export function mayUseRegex(text: string): boolean;
 /** Loads the diagnostics module (pkg/edgeflag_diagnostics.wasm), once: the runtime reports a refused snapshot's
  * problems with their JSON paths but a fixed text for each message; with this module loaded, `Engine.fromJSON`

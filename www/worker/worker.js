@@ -29,7 +29,7 @@
 // In an application this reads:
 //   import { Engine, initWasmSync, initRegexSync, initDiagnosticsSync, diagnosticsReady } from "edgeflag"; // "workerd" condition
 //   import wasm from "edgeflag/edgeflag.wasm";                  // a compiled WebAssembly.Module
-//   import regex from "edgeflag/regex.wasm";                    // the regular-expression module (`matches`)
+//   import regex from "edgeflag/regex.wasm";                    // the operators module (`matches`, `semver_*`, `in_cidr`)
 //   import diagnostics from "edgeflag/diagnostics.wasm";        // optional: the messages of a refusal's problems
 // Here it imports the package's files by relative path, so workerd (miniflare) runs it without a bundler.
 

@@ -82,6 +82,21 @@ export function cli() {
   return (cliPath = candidates[0]);
 }
 
+/** The CLI's errors (`edgeflag validate --json`) for a snapshot text: [{ path, message }], or null when it loads. */
+export function cliErrors(text) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgeflag-validate-'));
+  const file = path.join(dir, 's.json');
+  fs.writeFileSync(file, text);
+  try {
+    execFileSync(cli(), ['validate', file, '--json'], { encoding: 'utf8' });
+    return null;
+  } catch (e) {
+    return JSON.parse(e.stdout).problems.filter((p) => p.severity === 'error').map(({ path, message }) => ({ path, message }));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** `edgeflag eval SNAPSHOT --context CTX --now NOW`: {flagKey: {value, variant, reason, ruleId, ruleIndex, errorCode}}. */
 export function cliEval(snapshotFile, context, now) {
   const args = ['eval', snapshotFile, '--context', JSON.stringify(context)];

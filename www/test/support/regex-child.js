@@ -1,15 +1,24 @@
-// The regular-expression module in a fresh process (one instance of each module per process):
-// `node regex-child.js CASE` prints one JSON line.
+// The operators module (first the regular-expression module) in a fresh process (one instance of each module
+// per process): `node regex-child.js CASE [OP]` prints one JSON line; OP is matches (the default), semver
+// (`semver_gte`) or cidr (`in_cidr`), the operator of the snapshot that needs the module.
 // CASE: node (the Node entry: the module is read from disk when a snapshot first needs it),
 // browser (the browser build, src/index.js, with no way to load the module synchronously: what a page sees),
 // bootstrap (the browser build: a client whose bootstrap uses `matches` waits for the module it is given),
 // escaped (the same, with the operator's name written with a \u escape).
+// Each CASE's snapshot tests the attribute "email" with OP; the evaluations give it a value that matches and one
+// that does not.
 import { readFileSync } from "node:fs";
 
 const PKG = new URL("../../pkg/", import.meta.url);
 const snapshot = (version, when) =>
   JSON.stringify({ schema: 1, version, flags: { f: { variants: { on: true, off: false }, default: "off", rules: when ? [{ when, serve: "on" }] : [] } } });
-const MATCHES = (version) => snapshot(version, { attr: "email", op: "matches", value: "@example\\.com$", ignoreCase: true });
+const OPS = {
+  matches: { when: { attr: "email", op: "matches", value: "@example\\.com$", ignoreCase: true }, yes: "A@EXAMPLE.COM", no: "a@example.org" },
+  semver: { when: { attr: "email", op: "semver_gte", value: "2.3.0-rc.1" }, yes: "2.3.0", no: "2.3.0-beta" },
+  cidr: { when: { attr: "email", op: "in_cidr", values: ["10.0.0.0/8", "2001:db8::/32"] }, yes: "2001:db8::5", no: "11.0.0.1" },
+};
+const { when: WHEN, yes: YES, no: NO } = OPS[process.argv[3] ?? "matches"];
+const MATCHES = (version) => snapshot(version, WHEN);
 const out = {};
 const kind = process.argv[2];
 
@@ -21,7 +30,7 @@ if (kind === "node") {
   out.readyWithoutMatches = regexReady();
   const e = Engine.fromJSON(MATCHES(2));
   out.readyAfter = regexReady();
-  out.values = [e.boolean("f", false, { email: "A@EXAMPLE.COM" }), e.boolean("f", true, { email: "a@example.org" })];
+  out.values = [e.boolean("f", false, { email: YES }), e.boolean("f", true, { email: NO })];
   e.free();
 } else if (kind === "browser") {
   const { Engine, initWasmSync, initRegex, regexReady, createClient } = await import("../../src/index.js");
@@ -45,17 +54,19 @@ if (kind === "node") {
   });
   await client.ready({ timeout: 3000 }).catch(() => {});
   const r = await client.refresh();
-  out.refused = { status: r.status, version: client.version, error: r.error?.message ?? null, value: client.boolean("f", true, { email: "a@example.com" }) };
+  out.refused = { status: r.status, version: client.version, error: r.error?.message ?? null, value: client.boolean("f", true, { email: YES }) };
   await initRegex(readFileSync(new URL("edgeflag_regex.wasm", PKG)));
   const r2 = await client.refresh();
-  out.loadedLater = { status: r2.status, version: client.version, value: client.boolean("f", false, { email: "a@example.com" }) };
+  out.loadedLater = { status: r2.status, version: client.version, value: client.boolean("f", false, { email: YES }) };
   client.close();
 }
 if (kind === "bootstrap" || kind === "escaped") {
   const { createClient, regexReady } = await import("../../src/index.js");
-  // escaped: the operator's name spelled with a JSON escape ("m\u0061tches"): no `"matches"` in the text.
-  const text = kind === "bootstrap" ? MATCHES(3) : MATCHES(3).replace('"op":"matches"', '"op":"m\\u0061tches"');
-  if (kind === "escaped" && (text.includes('"matches"') || !text.includes("\\u0061"))) throw new Error("the escaped snapshot is not escaped");
+  // escaped: the operator's name spelled with a JSON escape ("m\u0061tches", "\u0073emver_gte"): not in the text.
+  const op = WHEN.op;
+  const escaped = op === "matches" ? "m\\u0061tches" : `\\u00${op.charCodeAt(0).toString(16)}${op.slice(1)}`;
+  const text = kind === "bootstrap" ? MATCHES(3) : MATCHES(3).replace(`"op":"${op}"`, `"op":"${escaped}"`);
+  if (kind === "escaped" && (text.includes(`"${op}"`) || !text.includes(escaped))) throw new Error("the escaped snapshot is not escaped");
   const client = createClient({
     bootstrap: text, storage: false,
     wasm: new WebAssembly.Module(readFileSync(new URL("edgeflag_bg.wasm", PKG))),
@@ -65,7 +76,7 @@ if (kind === "bootstrap" || kind === "escaped") {
   await client.ready({ timeout: 3000 });
   out.version = client.version;
   out.regexReady = regexReady();
-  out.value = client.boolean("f", false, { email: "x@example.com" });
+  out.value = client.boolean("f", false, { email: YES });
   client.close();
 }
 process.stdout.write(JSON.stringify(out) + "\n");
