@@ -306,6 +306,14 @@ pub fn write_string(out: &mut String, s: &str) {
         out.push('"');
         return;
     }
+    write_escaped(out, s);
+}
+
+/// [`write_string`]'s escapes and the closing quote (cold, out of line: the load's meta lists every flag key
+/// through `write_string`, and its short common path stays under V8's tier-up budget in a first load).
+#[cold]
+#[inline(never)]
+fn write_escaped(out: &mut String, s: &str) {
     // Invariant: `run` is the start of the bytes not yet copied; every byte we
     // stop at is ASCII, so every cut is on a char boundary.
     let mut run = 0;
