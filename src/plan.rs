@@ -1103,14 +1103,11 @@ fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: &mut Flag<'_>, requ
         if reachable {
             // (a window that is not a date-time is a problem: the plan is refused)
             let windowed = r.from.is_some() || r.until.is_some();
-            uses_time |= windowed;
-            uses_context |= when.is_some();
-            match serve {
-                // every later rule is unreachable
-                ServePlan::Variant(_) => reachable = when.is_some() || windowed,
-                ServePlan::Ramp { .. } => (uses_time, uses_context) = (true, true),
-                _ => uses_context = true,
-            }
+            let variant = matches!(serve, ServePlan::Variant(_));
+            uses_time |= windowed || matches!(serve, ServePlan::Ramp { .. });
+            uses_context |= when.is_some() || !variant;
+            // after a variant served to everyone, always, every later rule is unreachable
+            reachable = when.is_some() || windowed || !variant;
         }
         a.rules.push(RulePlan { when, extra, serve });
     }
@@ -1221,7 +1218,7 @@ fn steps_bound(plan: &Plan) -> Option<u64> {
     }
     let node = |c: &Cond| match c {
         Cond::All(_) | Cond::Any(_) | Cond::Not(_) => Some(1),
-        Cond::Attr(l) => Some(plan.leaves.get(*l as usize).map_or(1, |l| l.matcher.work())),
+        Cond::Attr(l) => Some(leaf_work(plan, *l)),
         Cond::Segment(_) => None,
     };
     let mut total = (plan.flags.len() as u64).saturating_add(plan.rules.len() as u64);
@@ -1236,10 +1233,16 @@ fn steps_bound(plan: &Plan) -> Option<u64> {
     Some(total)
 }
 
+/// The steps of leaf `l`'s test (its matcher's work; one copy of it in the wasm build, for the bound and the
+/// walk).
+#[inline(never)]
+fn leaf_work(plan: &Plan, l: u32) -> u64 {
+    plan.leaves.get(l as usize).map_or(1, |l| l.matcher.work())
+}
+
 /// The steps of evaluating every flag once ([`evaluation_steps`]), and the costliest flag (the first of
 /// them in document order) with its own steps.
-#[cold]
-#[inline(never)]
+#[inline]
 fn steps_walk(plan: &Plan) -> (u64, Option<(usize, u64)>) {
     use crate::eval::MAX_NESTING;
     fn cond(plan: &Plan, c: &Cond, memo: &mut [Option<u64>], depth: usize) -> u64 {
@@ -1253,7 +1256,7 @@ fn steps_walk(plan: &Plan) -> (u64, Option<(usize, u64)>) {
             }
             Cond::Not(inner) => plan.conds.get(*inner as usize).map_or(0, |c| cond(plan, c, memo, depth)).saturating_add(1),
             Cond::Segment(s) => segment(plan, *s as usize, memo, depth + 1).saturating_add(1),
-            Cond::Attr(l) => plan.leaves.get(*l as usize).map_or(1, |l| l.matcher.work()),
+            Cond::Attr(l) => leaf_work(plan, *l),
         }
     }
     fn segment(plan: &Plan, i: usize, memo: &mut [Option<u64>], depth: usize) -> u64 {
