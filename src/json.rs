@@ -343,6 +343,15 @@ fn write_escaped(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Moves `scratch[start..]` to the end of `out` ([`Reader::array_into`] for an array read inside another
+/// or into a list that is not empty: cold, out of line, so that the usual operand list, read where a
+/// condition is read once per condition, takes short code).
+#[cold]
+#[inline(never)]
+fn append_from<'a>(out: &mut Vec<Value<'a>>, scratch: &mut Vec<Value<'a>>, start: usize) {
+    out.append(&mut scratch.split_off(start));
+}
+
 /// Whether `json`, the source text of one valid JSON value, is certainly what [`write_value`] writes
 /// for it: it has no space, control character or backslash at all, so no whitespace between tokens
 /// and no escape (a string without escapes is written as it is, numbers keep their text, members their
@@ -1681,7 +1690,7 @@ impl<'a> Reader<'a> {
                 true
             }
             Some(start) => {
-                out.append(&mut self.scratch.split_off(start));
+                append_from(out, &mut self.scratch, start);
                 true
             }
             None => false,
