@@ -347,6 +347,16 @@ impl Compiler {
                 return s;
             }
         }
+        self.slot_by_index(path)
+    }
+
+    /// [`Compiler::slot`] of a path not among the `short_slots` (a long path, a new one, or one past the
+    /// first eight): by the index of paths, a new slot for a new path (cold, out of line: `slot`, run per
+    /// condition, stays short; the few paths of a snapshot are soon all short slots).
+    #[cold]
+    #[inline(never)]
+    fn slot_by_index(&mut self, path: &str) -> u32 {
+        let word = crate::bytes::short_word(path.as_bytes());
         let next = self.attrs.len() as u32;
         let s = self.slots.get_or_insert(path, next);
         if s == next {
