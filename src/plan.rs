@@ -1573,6 +1573,51 @@ mod tests {
         assert!(stream(t, &limits, None).is_none());
     }
 
+    /// `flag_plan` and `dependencies` give each flag the `uses_time` and `uses_context` of a walk of its
+    /// reachable rules and, through its prerequisites, theirs (the way they were worked out before).
+    #[test]
+    fn uses_are_those_of_the_rules_and_prerequisites() {
+        fn walk(plan: &Plan, i: usize, depth: usize) -> (bool, bool) {
+            let Some(f) = plan.flags.get(i) else { return (false, false) };
+            if !f.enabled {
+                return (false, false);
+            }
+            let (mut time, mut ctx) = (false, false);
+            for r in plan.rules(f) {
+                let (from, until) = plan.window(r);
+                let windowed = from.is_some() || until.is_some();
+                time |= windowed;
+                ctx |= r.when.is_some();
+                match r.serve {
+                    ServePlan::Variant(_) if r.when.is_none() && !windowed => break,
+                    ServePlan::Variant(_) => {}
+                    ServePlan::Ramp { .. } => (time, ctx) = (true, true),
+                    _ => ctx = true,
+                }
+            }
+            for q in plan.requires(f) {
+                if depth < 64 {
+                    let (t, c) = walk(plan, q.flag as usize, depth + 1);
+                    (time, ctx) = (time | t, ctx | c);
+                }
+            }
+            (time, ctx)
+        }
+        let (mut checked, mut time, mut context, mut constant) = (0, 0, 0, 0);
+        for t in snapshots() {
+            for plan in [ordinary(&t), stream(&t, &Limits::default(), None)].into_iter().flatten() {
+                for (i, f) in plan.flags.iter().enumerate() {
+                    assert_eq!((f.uses_time, f.uses_context), walk(&plan, i, 0), "{i} of {t}");
+                    checked += 1;
+                    time += usize::from(f.uses_time);
+                    context += usize::from(f.uses_context);
+                    constant += usize::from(!f.uses_time && !f.uses_context);
+                }
+            }
+        }
+        assert!(checked > 100 && time > 5 && context > 50 && constant > 10, "{checked} {time} {context} {constant}");
+    }
+
     /// The snapshots of the case files and examples, and a few more.
     fn snapshots() -> Vec<String> {
         let mut texts = Vec::new();
