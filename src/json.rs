@@ -306,6 +306,14 @@ pub fn write_string(out: &mut String, s: &str) {
         out.push('"');
         return;
     }
+    write_escaped(out, s);
+}
+
+/// [`write_string`]'s escapes and the closing quote (cold, out of line: the load's meta lists every flag key
+/// through `write_string`, and its short common path stays under V8's tier-up budget in a first load).
+#[cold]
+#[inline(never)]
+fn write_escaped(out: &mut String, s: &str) {
     // Invariant: `run` is the start of the bytes not yet copied; every byte we
     // stop at is ASCII, so every cut is on a char boundary.
     let mut run = 0;
@@ -333,6 +341,15 @@ pub fn write_string(out: &mut String, s: &str) {
     }
     out.push_str(s.get(run..).unwrap_or_default());
     out.push('"');
+}
+
+/// Moves `scratch[start..]` to the end of `out` ([`Reader::array_into`] for an array read inside another
+/// or into a list that is not empty: cold, out of line, so that the usual operand list, read where a
+/// condition is read once per condition, takes short code).
+#[cold]
+#[inline(never)]
+fn append_from<'a>(out: &mut Vec<Value<'a>>, scratch: &mut Vec<Value<'a>>, start: usize) {
+    out.append(&mut scratch.split_off(start));
 }
 
 /// Whether `json`, the source text of one valid JSON value, is certainly what [`write_value`] writes
@@ -1673,7 +1690,7 @@ impl<'a> Reader<'a> {
                 true
             }
             Some(start) => {
-                out.append(&mut self.scratch.split_off(start));
+                append_from(out, &mut self.scratch, start);
                 true
             }
             None => false,

@@ -347,6 +347,16 @@ impl Compiler {
                 return s;
             }
         }
+        self.slot_by_index(path)
+    }
+
+    /// [`Compiler::slot`] of a path not among the `short_slots` (a long path, a new one, or one past the
+    /// first eight): by the index of paths, a new slot for a new path (cold, out of line: `slot`, run per
+    /// condition, stays short; the few paths of a snapshot are soon all short slots).
+    #[cold]
+    #[inline(never)]
+    fn slot_by_index(&mut self, path: &str) -> u32 {
+        let word = crate::bytes::short_word(path.as_bytes());
         let next = self.attrs.len() as u32;
         let s = self.slots.get_or_insert(path, next);
         if s == next {
@@ -1082,6 +1092,9 @@ fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: &mut Flag<'_>, requ
         }
     };
     let first_rule = a.rules.len();
+    // What the flag's own reachable rules use (`uses_time`, `uses_context`; a disabled flag serves its off
+    // variant, using nothing); `dependencies` adds its prerequisites'.
+    let (mut uses_time, mut uses_context, mut reachable) = (false, false, f.enabled);
     for (i, r) in f.rules.iter().flatten().enumerate() {
         let rp = rules_path.index(i);
         let when = r.when.as_ref().map(|w| c.cond(w, &rp.key("when"), p));
@@ -1097,6 +1110,15 @@ fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: &mut Flag<'_>, requ
             Serve::Invalid => ServePlan::Variant(0),
         };
         let extra = if r.id.is_some() || r.from.is_some() || r.until.is_some() { rule_extra(a, r) } else { NONE };
+        if reachable {
+            // (a window that is not a date-time is a problem: the plan is refused)
+            let windowed = r.from.is_some() || r.until.is_some();
+            let variant = matches!(serve, ServePlan::Variant(_));
+            uses_time |= windowed || matches!(serve, ServePlan::Ramp { .. });
+            uses_context |= when.is_some() || !variant;
+            // after a variant served to everyone, always, every later rule is unreachable
+            reachable = when.is_some() || windowed || !variant;
+        }
         a.rules.push(RulePlan { when, extra, serve });
     }
     let rules = Span::new(first_rule, a.rules.len());
@@ -1112,8 +1134,8 @@ fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: &mut Flag<'_>, requ
         has_rules: rules.len() > 0,
         rules,
         metadata: append_pairs(&mut a.metadata, &mut f.metadata),
-        uses_time: false,
-        uses_context: false,
+        uses_time,
+        uses_context,
     }
 }
 
@@ -1169,6 +1191,69 @@ fn rule_extra(a: &mut Arenas, r: &crate::snapshot::Rule<'_>) -> u32 {
 /// tests). Runs on a problem-free plan: references in range, no cycle, chains within their limits (the
 /// recursion is bounded by them, and by MAX_NESTING whatever the plan).
 fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
+    // Most plans are within the limit by far: a bound in one plain pass answers for them, without the walk
+    // (run per flag and per condition at the end of a load, its functions grew hot in a cold start's
+    // first load and were recompiled by V8's optimising compiler: docs/ARCHITECTURE.md, "Cold start").
+    if steps_bound(plan).is_some_and(|b| b <= limits.max_evaluation_steps as u64) {
+        return;
+    }
+    let (total, costliest) = steps_walk(plan);
+    if total > limits.max_evaluation_steps as u64 {
+        if let Some((i, cost)) = costliest {
+            let key = plan.flags.get(i).map_or("", |f| plan.key(f));
+            p.error(
+                Path::Root.key("flags").key(key),
+                crate::message::why!(
+                    "evaluating every flag once may take ",
+                    total,
+                    " steps (rules, conditions and their operands, segment \
+                     checks, prerequisites; a shared segment or prerequisite counts each time it is reached), over \
+                     the limit of ",
+                    limits.max_evaluation_steps,
+                    "; this flag alone takes ",
+                    cost
+                ),
+            );
+        }
+    }
+}
+
+/// An upper bound of [`steps_walk`]'s total for a plan without segments and prerequisites, `None` for
+/// any other. Without them nothing is shared: each rule's condition is a tree of its own (its root in the
+/// rule, the other nodes in `conds`), so the walk counts each flag, rule and node once, as this sum does
+/// (nodes no rule reaches would only add to it).
+fn steps_bound(plan: &Plan) -> Option<u64> {
+    if !plan.segments.is_empty() || !plan.requires.is_empty() {
+        return None;
+    }
+    let node = |c: &Cond| match c {
+        Cond::All(_) | Cond::Any(_) | Cond::Not(_) => Some(1),
+        Cond::Attr(l) => Some(leaf_work(plan, *l)),
+        Cond::Segment(_) => None,
+    };
+    let mut total = (plan.flags.len() as u64).saturating_add(plan.rules.len() as u64);
+    for r in &plan.rules {
+        if let Some(w) = &r.when {
+            total = total.saturating_add(node(w)?);
+        }
+    }
+    for c in &plan.conds {
+        total = total.saturating_add(node(c)?);
+    }
+    Some(total)
+}
+
+/// The steps of leaf `l`'s test (its matcher's work; one copy of it in the wasm build, for the bound and the
+/// walk).
+#[inline(never)]
+fn leaf_work(plan: &Plan, l: u32) -> u64 {
+    plan.leaves.get(l as usize).map_or(1, |l| l.matcher.work())
+}
+
+/// The steps of evaluating every flag once ([`evaluation_steps`]), and the costliest flag (the first of
+/// them in document order) with its own steps.
+#[inline]
+fn steps_walk(plan: &Plan) -> (u64, Option<(usize, u64)>) {
     use crate::eval::MAX_NESTING;
     fn cond(plan: &Plan, c: &Cond, memo: &mut [Option<u64>], depth: usize) -> u64 {
         match c {
@@ -1181,7 +1266,7 @@ fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
             }
             Cond::Not(inner) => plan.conds.get(*inner as usize).map_or(0, |c| cond(plan, c, memo, depth)).saturating_add(1),
             Cond::Segment(s) => segment(plan, *s as usize, memo, depth + 1).saturating_add(1),
-            Cond::Attr(l) => plan.leaves.get(*l as usize).map_or(1, |l| l.matcher.work()),
+            Cond::Attr(l) => leaf_work(plan, *l),
         }
     }
     fn segment(plan: &Plan, i: usize, memo: &mut [Option<u64>], depth: usize) -> u64 {
@@ -1230,54 +1315,25 @@ fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
             costliest = Some((i, c));
         }
     }
-    if total > limits.max_evaluation_steps as u64 {
-        if let Some((i, cost)) = costliest {
-            let key = plan.flags.get(i).map_or("", |f| plan.key(f));
-            p.error(
-                Path::Root.key("flags").key(key),
-                crate::message::why!(
-                    "evaluating every flag once may take ",
-                    total,
-                    " steps (rules, conditions and their operands, segment \
-                     checks, prerequisites; a shared segment or prerequisite counts each time it is reached), over \
-                     the limit of ",
-                    limits.max_evaluation_steps,
-                    "; this flag alone takes ",
-                    cost
-                ),
-            );
-        }
-    }
+    (total, costliest)
 }
 
 /// Works out `uses_time` and `uses_context` for every flag, prerequisites included.
 /// Requires an acyclic prerequisite graph (validated).
 fn dependencies(plan: &mut Plan) {
-    fn own(plan: &Plan, f: &FlagPlan) -> (bool, bool) {
-        if !f.enabled {
-            return (false, false);
-        }
-        let (mut time, mut ctx) = (false, false);
-        for r in plan.rules(f) {
-            let (from, until) = plan.window(r);
-            let windowed = from.is_some() || until.is_some();
-            time |= windowed;
-            ctx |= r.when.is_some();
-            match r.serve {
-                ServePlan::Variant(_) => {
-                    if r.when.is_none() && !windowed {
-                        break; // every later rule is unreachable
-                    }
-                }
-                ServePlan::Ramp { .. } => {
-                    time = true;
-                    ctx = true;
-                }
-                _ => ctx = true,
-            }
-        }
-        (time, ctx)
+    // Each flag's own rules were read by `flag_plan`; without prerequisites they decide alone (no graph to
+    // walk: `visit`, run per flag, grew hot in a cold start's first load and was recompiled by V8's
+    // optimising compiler).
+    if plan.requires.is_empty() {
+        return;
     }
+    dependencies_through_requires(plan);
+}
+
+/// [`dependencies`] of a plan with prerequisites: a flag uses what its prerequisites use.
+#[cold]
+#[inline(never)]
+fn dependencies_through_requires(plan: &mut Plan) {
     let n = plan.flags.len();
     // Per flag, 0 until worked out, then `DONE | TIME * t | CONTEXT * c` (bytes: `vec!` of a zero byte is one
     // zeroed allocation, without the generic `Vec::extend_with` an `Option` brings into the wasm build).
@@ -1290,7 +1346,8 @@ fn dependencies(plan: &mut Plan) {
             return (d & TIME != 0, d & CONTEXT != 0);
         }
         let Some(f) = plan.flags.get(i) else { return (false, false) };
-        let (mut t, mut c) = own(plan, f);
+        // its own rules' (flag_plan)
+        let (mut t, mut c) = (f.uses_time, f.uses_context);
         if f.enabled && guard > 0 {
             for r in plan.requires(f) {
                 let (rt, rc) = visit(r.flag as usize, plan, done, guard - 1);
@@ -1486,6 +1543,79 @@ mod tests {
             assert_eq!(one, chunked(t.as_bytes(), 4, &limits).map(|p| format!("{p:?}")), "{t}");
             assert_eq!(one.is_some(), n <= 1, "{t}");
         }
+    }
+
+    /// The bound that spares most loads the walk of [`evaluation_steps`] is never below the walk's total, and
+    /// equals it (every node reached once) for the plans it answers for.
+    #[test]
+    fn steps_bound_is_the_walks_total() {
+        let mut bounded = 0;
+        for t in snapshots() {
+            let Some(plan) = ordinary(&t) else { continue };
+            let (total, _) = steps_walk(&plan);
+            if let Some(b) = steps_bound(&plan) {
+                assert_eq!(b, total, "{t}");
+                bounded += 1;
+            }
+        }
+        assert!(bounded > 10, "{bounded}");
+        // Over the limit, the walk reports the costliest flag as before.
+        let t = r#"{"schema":1,"version":1,"flags":{"a":{"variants":{"x":1},"default":"x","rules":[{"when":{"attr":"n","op":"in","values":[1,2,3]},"serve":"x"}]},"b":{"variants":{"x":1},"default":"x"}}}"#;
+        let limits = Limits { max_evaluation_steps: 6, ..Limits::default() };
+        let mut p = Problems::default();
+        let model = crate::snapshot::build(t, limits.max_json_depth, &mut p).unwrap().unwrap();
+        let keys = Keys::new(&model);
+        let plan = compile(model, keys, &limits, &mut p);
+        assert_eq!(steps_bound(&plan), Some(7)); // 2 flags, 1 rule, `in` on 3 numbers (4)
+        assert_eq!(p.list.len(), 1, "{:?}", p.list);
+        assert_eq!(p.list[0].path.to_string(), "flags.a", "{:?}", p.list);
+        assert!(stream(t, &Limits { max_evaluation_steps: 7, ..Limits::default() }, None).is_some());
+        assert!(stream(t, &limits, None).is_none());
+    }
+
+    /// `flag_plan` and `dependencies` give each flag the `uses_time` and `uses_context` of a walk of its
+    /// reachable rules and, through its prerequisites, theirs (the way they were worked out before).
+    #[test]
+    fn uses_are_those_of_the_rules_and_prerequisites() {
+        fn walk(plan: &Plan, i: usize, depth: usize) -> (bool, bool) {
+            let Some(f) = plan.flags.get(i) else { return (false, false) };
+            if !f.enabled {
+                return (false, false);
+            }
+            let (mut time, mut ctx) = (false, false);
+            for r in plan.rules(f) {
+                let (from, until) = plan.window(r);
+                let windowed = from.is_some() || until.is_some();
+                time |= windowed;
+                ctx |= r.when.is_some();
+                match r.serve {
+                    ServePlan::Variant(_) if r.when.is_none() && !windowed => break,
+                    ServePlan::Variant(_) => {}
+                    ServePlan::Ramp { .. } => (time, ctx) = (true, true),
+                    _ => ctx = true,
+                }
+            }
+            for q in plan.requires(f) {
+                if depth < 64 {
+                    let (t, c) = walk(plan, q.flag as usize, depth + 1);
+                    (time, ctx) = (time | t, ctx | c);
+                }
+            }
+            (time, ctx)
+        }
+        let (mut checked, mut time, mut context, mut constant) = (0, 0, 0, 0);
+        for t in snapshots() {
+            for plan in [ordinary(&t), stream(&t, &Limits::default(), None)].into_iter().flatten() {
+                for (i, f) in plan.flags.iter().enumerate() {
+                    assert_eq!((f.uses_time, f.uses_context), walk(&plan, i, 0), "{i} of {t}");
+                    checked += 1;
+                    time += usize::from(f.uses_time);
+                    context += usize::from(f.uses_context);
+                    constant += usize::from(!f.uses_time && !f.uses_context);
+                }
+            }
+        }
+        assert!(checked > 100 && time > 5 && context > 50 && constant > 10, "{checked} {time} {context} {constant}");
     }
 
     /// The snapshots of the case files and examples, and a few more.

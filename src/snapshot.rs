@@ -172,9 +172,16 @@ pub struct AttrCondition<'a> {
     /// Compare strings by their Unicode lower case.
     pub ignore_case: bool,
     /// The source text of the operand (`value` or `values`) when it is already compact JSON
-    /// ([`json::is_compact`]): the plan copies it instead of writing the operand again.
+    /// ([`json::is_compact`]): the plan copies it instead of writing the operand again. Only where the
+    /// plan keeps operand texts ([`KEEPS_OPERANDS`]); else always `None`.
     pub compact: Option<&'a str>,
 }
+
+/// Whether the plan keeps each leaf's operand text (explain traces: native builds and the devtools wasm
+/// build). Without it the reader does not look for [`AttrCondition::compact`] texts: in the runtime `.wasm`
+/// that scan of every operand was work for nothing, run per condition in a load (and recompiled by V8's
+/// optimising compiler in a cold start: docs/ARCHITECTURE.md, "Cold start").
+pub(crate) const KEEPS_OPERANDS: bool = cfg!(any(not(target_arch = "wasm32"), feature = "explain"));
 
 /// A segment (spec §6).
 #[derive(Clone, Debug, Default)]
@@ -1138,7 +1145,9 @@ fn attr_body<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, present:
             3 /* value */ => {
                 let start = r.offset();
                 c.value = Some(r.value());
-                c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
+                if KEEPS_OPERANDS {
+                    c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
+                }
             }
             2 /* values */ => {
                 if r.peek() == Peek::Array {
@@ -1146,7 +1155,9 @@ fn attr_body<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, present:
                     let mut a = Spare::take(&mut spare.operands);
                     if r.array_into(&mut a) {
                         c.values = Some(a);
-                        c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
+                        if KEEPS_OPERANDS {
+                            c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
+                        }
                     } else {
                         ok = false;
                     }
