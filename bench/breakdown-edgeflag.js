@@ -96,10 +96,10 @@ add("  wasm eval only (decode slots + evaluate + pack), one ctx", timeOps((n) =>
   for (let i = 0; i < n; i++) c += e2._eval(i2, 0, len);
   return c;
 }, opt));
-add("  empty wasm call (contextPtr export, raw)", timeOps((n) => {
+add("  empty wasm call (edgeflag_scratch_ptr export, raw)", timeOps((n) => {
   let c = 0;
   const p = e2._w.__wbg_ptr;
-  for (let i = 0; i < n; i++) c += wasm.wasmengine_contextPtr(p, 16);
+  for (let i = 0; i < n; i++) c += wasm.edgeflag_scratch_ptr(p, 16);
   return c;
 }, opt));
 add("  Date.now()", timeOps((n) => {
@@ -145,7 +145,7 @@ add("S3 all(ctx) (µs → ns)", timeOps((n) => {
 const len3 = e3._encode(ctx3);
 add("  wasm evalAll only (1,000 flags)", timeOps((n) => {
   let c = 0;
-  for (let i = 0; i < n; i++) c += e3._w.evalAll(0, len3);
+  for (let i = 0; i < n; i++) c += wasm.edgeflag_eval_all(e3._w.__wbg_ptr, 0, len3);
   return c;
 }, o3));
 add("  1,000 × wasm eval (one call per flag)", timeOps((n) => {

@@ -63,7 +63,7 @@ pub fn bucket_with_prefix(prefix: &[u8], unit: &[u8]) -> u32 {
 #[cfg_attr(target_arch = "wasm32", inline(always))]
 fn bucket_long(prefix: &[u8], unit: &[u8]) -> u32 {
     let n = prefix.len() + unit.len();
-    if n <= 256 {
+    if n <= 256 && !cfg!(target_arch = "wasm32") {
         let mut buf = [0u8; 256];
         buf[..prefix.len()].copy_from_slice(prefix);
         buf[prefix.len()..n].copy_from_slice(unit);

@@ -234,8 +234,31 @@ impl WasmEngine {
         out
     }
 
-    /// Makes the scratch buffer hold at least `capacity` bytes; returns its address in memory.
-    #[wasm_bindgen(js_name = contextPtr)]
+
+
+    /// The full result as JSON (value, variant, reason, ruleId, ruleIndex, errorCode, errorMessage,
+    /// prerequisite, metadata).
+    #[wasm_bindgen(js_name = detailJson)]
+    pub fn detail_json(&self, flag: u32, now_ms: f64, len: usize) -> String {
+        self.detail(self.scratch.get(..len).unwrap_or(&[]), flag, now_ms)
+    }
+
+    /// A bound context for repeated reads.
+    #[wasm_bindgen(js_name = newContext)]
+    pub fn new_context(&self) -> WasmContext {
+        WasmContext { bytes: Vec::new(), len: 0, slots: self.slots, valid: false }
+    }
+}
+
+impl WasmEngine {
+    /// Evaluates flag `flag` for the context in `scratch[..len]`: a packed result (bits 0–3 reason,
+    /// 4–15 variant + 1, 16–31 rule + 1), or `0xFFFFFFFF` (call `detailJson`).
+    pub fn eval(&self, flag: u32, now_ms: f64, len: usize) -> u32 {
+        packed(&self.engine, self.scratch.get(..len).unwrap_or(&[]), self.slots, flag, now_ms)
+    }
+
+    /// Makes the scratch buffer hold at least `capacity` bytes; returns its address in memory
+    /// (`edgeflag_scratch_ptr`).
     pub fn context_ptr(&mut self, capacity: usize) -> usize {
         if self.scratch.len() < capacity {
             self.scratch.resize(capacity, 0);
@@ -243,9 +266,7 @@ impl WasmEngine {
         self.scratch.as_ptr() as usize
     }
 
-
-    /// Evaluates every flag; returns the address of one packed `u32` per flag.
-    #[wasm_bindgen(js_name = evalAll)]
+    /// Evaluates every flag; returns the address of one packed `u32` per flag (`edgeflag_eval_all`).
     pub fn eval_all(&mut self, now_ms: f64, len: usize) -> usize {
         let n = self.engine.flag_count();
         self.all.clear();
@@ -261,34 +282,13 @@ impl WasmEngine {
         self.all.as_ptr() as usize
     }
 
-    /// The full result as JSON (value, variant, reason, ruleId, ruleIndex, errorCode, errorMessage,
-    /// prerequisite, metadata).
-    #[wasm_bindgen(js_name = detailJson)]
-    pub fn detail_json(&self, flag: u32, now_ms: f64, len: usize) -> String {
-        self.detail(self.scratch.get(..len).unwrap_or(&[]), flag, now_ms)
-    }
-
-    /// A bound context for repeated reads.
-    #[wasm_bindgen(js_name = newContext)]
-    pub fn new_context(&self) -> WasmContext {
-        WasmContext { bytes: Vec::new(), len: 0, slots: self.slots, valid: false }
-    }
-
-    /// Evaluates flag `flag` for a bound context (packed, as `eval`).
-    #[wasm_bindgen(js_name = evalBound)]
+    /// Evaluates flag `flag` for a bound context (packed, as [`WasmEngine::eval`]; `UNPACKABLE` when the
+    /// context is malformed or was encoded for another snapshot's slots).
     pub fn eval_bound(&self, ctx: &WasmContext, flag: u32, now_ms: f64) -> u32 {
         if !ctx.valid || ctx.slots != self.slots {
             return UNPACKABLE;
         }
         packed(&self.engine, ctx.bytes.get(..ctx.len).unwrap_or(&[]), self.slots, flag, now_ms)
-    }
-}
-
-impl WasmEngine {
-    /// Evaluates flag `flag` for the context in `scratch[..len]`: a packed result (bits 0–3 reason,
-    /// 4–15 variant + 1, 16–31 rule + 1), or `0xFFFFFFFF` (call `detailJson`).
-    pub fn eval(&self, flag: u32, now_ms: f64, len: usize) -> u32 {
-        packed(&self.engine, self.scratch.get(..len).unwrap_or(&[]), self.slots, flag, now_ms)
     }
 
     /// Loads a snapshot, or gives the load error's JSON: `{"message", "problems": [{"path","message"}]}`
@@ -342,6 +342,70 @@ pub extern "C" fn edgeflag_eval(engine: usize, flag: u32, now_ms: f64, len: usiz
         Some(e) => e.eval(flag, now_ms, len),
         None => UNPACKABLE,
     }
+}
+
+/// The object behind `ptr`, the `__wbg_ptr` of a live JS object of the glue's class for `T`, or `None`
+/// for 0 (a freed object).
+///
+/// # Safety
+/// A non-zero `ptr` is the pointer wasm-bindgen made by `Rc::into_raw` of a `Rc<WasmRefCell<T>>` (see
+/// [`edgeflag_eval`]), alive for the call.
+#[allow(unsafe_code)]
+unsafe fn live<'a, T>(ptr: usize) -> Option<&'a wasm_bindgen::__rt::WasmRefCell<T>> {
+    // SAFETY: the caller's contract: 0 or a live `WasmRefCell<T>` of wasm-bindgen's.
+    unsafe { (ptr as *const wasm_bindgen::__rt::WasmRefCell<T>).as_ref() }
+}
+
+/// [`WasmEngine::eval_bound`] without wasm-bindgen's wrapper (`BoundEvaluator`'s reads): the generated
+/// export borrows both objects through their `Rc`s (351 B of wasm against this entry's ~130).
+/// `engine` and `ctx` are the `__wbg_ptr`s of a JS `WasmEngine` and `WasmContext`, read at each call;
+/// 0 for either, or an object borrowed mutably, gives `UNPACKABLE`.
+#[no_mangle]
+#[allow(unsafe_code)]
+pub extern "C" fn edgeflag_eval_bound(engine: usize, ctx: usize, flag: u32, now_ms: f64) -> u32 {
+    // SAFETY: as in `edgeflag_eval`: both are `__wbg_ptr`s of live glue objects of these classes, which
+    // JS holds for the call (`BoundEvaluator` passes its engine's and its own `newContext()`'s).
+    let (Some(e), Some(c)) = (unsafe { live::<WasmEngine>(engine) }, unsafe { live::<WasmContext>(ctx) }) else {
+        return UNPACKABLE;
+    };
+    match (e.try_borrow(), c.try_borrow()) {
+        (Some(e), Some(c)) => e.eval_bound(&c, flag, now_ms),
+        _ => UNPACKABLE,
+    }
+}
+
+/// [`WasmEngine::eval_all`] without wasm-bindgen's wrapper (as [`edgeflag_eval_bound`]); 0 for `engine` 0
+/// or an engine borrowed.
+#[no_mangle]
+#[allow(unsafe_code)]
+pub extern "C" fn edgeflag_eval_all(engine: usize, now_ms: f64, len: usize) -> usize {
+    // SAFETY: `engine` is the `__wbg_ptr` of a live JS `WasmEngine` (`Engine#_allFlags` passes its own).
+    unsafe { live::<WasmEngine>(engine) }.and_then(|e| e.try_borrow_mut()).map_or(0, |mut e| e.eval_all(now_ms, len))
+}
+
+/// [`WasmEngine::context_ptr`] without wasm-bindgen's wrapper (as [`edgeflag_eval_bound`]); 0 for `engine`
+/// 0 or an engine borrowed.
+#[no_mangle]
+#[allow(unsafe_code)]
+pub extern "C" fn edgeflag_scratch_ptr(engine: usize, capacity: usize) -> usize {
+    // SAFETY: `engine` is the `__wbg_ptr` of a live JS `WasmEngine` (`Engine` passes its own).
+    unsafe { live::<WasmEngine>(engine) }.and_then(|e| e.try_borrow_mut()).map_or(0, |mut e| e.context_ptr(capacity))
+}
+
+/// [`WasmContext::ptr`] without wasm-bindgen's wrapper; 0 for `ctx` 0 or a context borrowed.
+#[no_mangle]
+#[allow(unsafe_code)]
+pub extern "C" fn edgeflag_context_ptr(ctx: usize, capacity: usize) -> usize {
+    // SAFETY: `ctx` is the `__wbg_ptr` of a live JS `WasmContext` (`BoundEvaluator` passes its own).
+    unsafe { live::<WasmContext>(ctx) }.and_then(|c| c.try_borrow_mut()).map_or(0, |mut c| c.ptr(capacity))
+}
+
+/// [`WasmContext::commit`] without wasm-bindgen's wrapper; `false` for `ctx` 0 or a context borrowed.
+#[no_mangle]
+#[allow(unsafe_code)]
+pub extern "C" fn edgeflag_context_commit(ctx: usize, len: usize) -> bool {
+    // SAFETY: as in `edgeflag_context_ptr`.
+    unsafe { live::<WasmContext>(ctx) }.and_then(|c| c.try_borrow_mut()).is_some_and(|mut c| c.commit(len))
 }
 
 /// The devtools build only (the `explain` feature): the runtime build leaves the trace recorder out.
@@ -426,9 +490,8 @@ impl WasmLoader {
     }
 }
 
-#[wasm_bindgen]
 impl WasmContext {
-    /// Makes the buffer hold at least `capacity` bytes; returns its address.
+    /// Makes the buffer hold at least `capacity` bytes; returns its address (`edgeflag_context_ptr`).
     pub fn ptr(&mut self, capacity: usize) -> usize {
         if self.bytes.len() < capacity {
             self.bytes.resize(capacity, 0);
@@ -436,7 +499,7 @@ impl WasmContext {
         self.bytes.as_ptr() as usize
     }
 
-    /// Takes `len` written bytes as the context; `false` when they are malformed.
+    /// Takes `len` written bytes as the context; `false` when they are malformed (`edgeflag_context_commit`).
     pub fn commit(&mut self, len: usize) -> bool {
         self.len = len.min(self.bytes.len());
         let bytes = self.bytes.get(..self.len).unwrap_or(&[]);

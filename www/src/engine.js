@@ -43,6 +43,8 @@ let mem = null; // MemoryViews over the instance's memory, once initialized
 let pending = null;
 let explainable = false; // the instance is the devtools build (pkg/edgeflag_devtools_bg.wasm: explainJson)
 let rawEval = null; // the export edgeflag_eval(enginePtr, flag, nowMs, len): WasmEngine#eval without the glue's wrapper
+let rawExports = null; // the instance's exports, for the raw entries (as rawEval): edgeflag_eval_bound, edgeflag_eval_all,
+// edgeflag_scratch_ptr, edgeflag_context_ptr, edgeflag_context_commit
 
 function attach(exports) {
   if (mem === null) {
@@ -50,6 +52,7 @@ function attach(exports) {
     regexMemory(exports.memory);
     explainable = typeof exports.wasmengine_explainJson === "function";
     rawEval = exports.edgeflag_eval;
+    rawExports = exports;
   }
 }
 
@@ -308,7 +311,7 @@ export class Engine {
     this._metadata = deepFreeze(meta.metadata || {});
     this._warnings = deepFreeze((meta.warnings || []).map((p) => ({ path: p.path, message: p.message })));
     this._cap = this._plan.minCapacity;
-    this._ptr = w.contextPtr(this._cap);
+    this._ptr = rawExports.edgeflag_scratch_ptr(w.__wbg_ptr, this._cap) >>> 0;
   }
 
   get schema() {
@@ -434,7 +437,7 @@ export class Engine {
   _encodeGrow(ctx) {
     for (;;) {
       const cap = Math.max(this._cap * 2, needed + (needed >>> 1) + 64);
-      this._ptr = this._w.contextPtr(cap);
+      this._ptr = rawExports.edgeflag_scratch_ptr(this._w.__wbg_ptr, cap) >>> 0;
       this._cap = cap;
       const u8 = mem.refresh();
       const len = encodeContext(this._plan, ctx, u8, mem.dv, this._ptr, cap);
@@ -599,7 +602,7 @@ export class Engine {
     try {
       len = this._encode(ctx);
       if (this._anyTime) ms = toMs(now);
-      packed = readU32s(this._w.evalAll(ms, len), n);
+      packed = readU32s(rawExports.edgeflag_eval_all(this._w.__wbg_ptr, ms, len) >>> 0, n);
       this._allFlags();
     } catch (e) {
       const msg = messageOf(e);
@@ -668,13 +671,13 @@ export class BoundEvaluator {
       const plan = engine._plan;
       let cap = plan.minCapacity;
       for (;;) {
-        const ptr = wc.ptr(cap);
+        const ptr = rawExports.edgeflag_context_ptr(wc.__wbg_ptr, cap) >>> 0;
         const u8 = mem.u8.byteLength === 0 ? mem.refresh() : mem.u8;
         const len = encodeContext(plan, ctx, u8, mem.dv, ptr, cap);
         if (len >= 0) {
           this._ptr = ptr;
           this._len = len;
-          this._ok = wc.commit(len);
+          this._ok = rawExports.edgeflag_context_commit(wc.__wbg_ptr, len) !== 0;
           if (!this._ok) this._error = "the context could not be encoded";
           break;
         }
@@ -685,11 +688,12 @@ export class BoundEvaluator {
     }
   }
 
+  // The packed result of flag `i` through the raw export (as Engine#_eval). Throws once the engine or this is freed.
   _packed(i, f, ms) {
-    if (f._usesTime) return this._e._w.evalBound(this._wc, i, ms);
+    if (f._usesTime) return rawExports.edgeflag_eval_bound(this._e._w.__wbg_ptr, this._wc.__wbg_ptr, i, ms) >>> 0;
     let p = this._cache[i];
     if (p === 0) {
-      p = this._e._w.evalBound(this._wc, i, 0);
+      p = rawExports.edgeflag_eval_bound(this._e._w.__wbg_ptr, this._wc.__wbg_ptr, i, 0) >>> 0;
       this._cache[i] = p;
     }
     return p;
@@ -702,7 +706,7 @@ export class BoundEvaluator {
     const w = e._w;
     const len = this._len;
     const cap = Math.max(e._cap, len);
-    e._ptr = w.contextPtr(cap); // the scratch buffer holds `cap` bytes (it moves when it grows)
+    e._ptr = rawExports.edgeflag_scratch_ptr(w.__wbg_ptr, cap) >>> 0; // the scratch buffer holds `cap` bytes (it moves when it grows)
     e._cap = cap;
     (mem.u8.length === 0 ? mem.refresh() : mem.u8).copyWithin(e._ptr, this._ptr, this._ptr + len);
     return w.detailJson(i, ms, len);
