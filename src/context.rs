@@ -10,6 +10,7 @@
 //! Invariant: an [`Attr`] never holds JSON `null`: null and absent are both [`Attr::Missing`].
 
 use crate::json::{self, Value};
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 use core::fmt;
 
 /// 2^53: the largest magnitude an integer unit may have (JavaScript holds it exactly).
@@ -48,7 +49,8 @@ impl<'c> Attr<'c> {
 /// An array attribute, from either context source.
 #[derive(Clone, Copy, Debug)]
 pub enum ArrayRef<'c> {
-    /// Elements of a native JSON array.
+    /// Elements of a native JSON array (a [`Context`]'s; not in the shipped runtime `.wasm`: feature `context`).
+    #[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
     Json(&'c [Value<'static>]),
     /// `count` encoded elements starting at the front of `bytes` (validated at decode time).
     Encoded {
@@ -63,6 +65,7 @@ impl<'c> ArrayRef<'c> {
     /// Iterates the elements as [`Attr`]s. Nested arrays and objects come out as [`Attr::Other`].
     pub fn iter(&self) -> ArrayIter<'c> {
         match *self {
+            #[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
             ArrayRef::Json(s) => ArrayIter::Json(s.iter()),
             ArrayRef::Encoded { bytes, count } => ArrayIter::Encoded { bytes, left: count },
         }
@@ -73,6 +76,7 @@ impl<'c> ArrayRef<'c> {
 #[derive(Debug)]
 pub enum ArrayIter<'c> {
     /// Native elements.
+    #[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
     Json(core::slice::Iter<'c, Value<'static>>),
     /// Encoded elements.
     Encoded {
@@ -87,6 +91,7 @@ impl<'c> Iterator for ArrayIter<'c> {
     type Item = Attr<'c>;
     fn next(&mut self) -> Option<Attr<'c>> {
         match self {
+            #[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
             ArrayIter::Json(it) => it.next().map(|v| match v {
                 Value::Array(_) => Attr::Other,
                 v => attr_of_json(v),
@@ -105,6 +110,7 @@ impl<'c> Iterator for ArrayIter<'c> {
 }
 
 /// Turns a JSON value into an [`Attr`] (arrays borrowed, objects as `Other`).
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 #[inline]
 pub fn attr_of_json<'c>(v: &'c Value<'static>) -> Attr<'c> {
     match v {
@@ -209,18 +215,21 @@ fn name_word(name: &str) -> u64 {
 }
 
 /// A context error: the context is not a JSON object, or not valid JSON.
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContextError {
     /// What is wrong.
     pub message: String,
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 impl fmt::Display for ContextError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "invalid context: {}", self.message)
     }
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 impl std::error::Error for ContextError {}
 
 /// A native evaluation context: a JSON object.
@@ -232,6 +241,7 @@ impl std::error::Error for ContextError {}
 /// let same = Context::new("user-1").with("country", "DE");
 /// assert_eq!(same.key(), Some("user-1"));
 /// ```
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 #[derive(Clone, Debug)]
 pub struct Context {
     fields: Vec<(String, Value<'static>)>,
@@ -244,6 +254,7 @@ pub struct Context {
     rest: Vec<Top>,
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 impl Default for Context {
     fn default() -> Context {
         Context { fields: Vec::new(), head: [UNUSED; HEAD], rest: Vec::new() }
@@ -251,15 +262,19 @@ impl Default for Context {
 }
 
 /// Fields whose entries the context holds in place.
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 const HEAD: usize = 4;
 
 /// Strings of at most this many bytes are copied into [`Top`] (a `Top` is then 24 bytes).
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 const INLINE: usize = 14;
 
 /// A `head` entry without a field: its name matches no word (the lookup never asks for `u64::MAX`).
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 const UNUSED: Top = Top { name: u64::MAX, value: Flat::Null };
 
 /// A field as evaluation reads it: its name's word and its value, flat.
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 #[derive(Clone, Copy, Debug)]
 struct Top {
     /// [`short_word`](crate::bytes::short_word) of the name; `u64::MAX` for names over 7 bytes.
@@ -268,6 +283,7 @@ struct Top {
 }
 
 /// A field's value, flat.
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 #[derive(Clone, Copy, Debug)]
 enum Flat {
     /// A string of at most [`INLINE`] bytes, copied. Invariants: `bytes[..len]` is a whole `str`'s
@@ -284,6 +300,7 @@ enum Flat {
     Field,
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 impl Flat {
     /// A string's [`short_word`](crate::bytes::short_word) when it has at most 7 bytes, else
     /// `u64::MAX` (one load: see the invariants of [`Flat::Str`]).
@@ -300,6 +317,7 @@ impl Flat {
     }
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 impl Top {
     fn of(name: &str, v: &Value<'static>) -> Top {
         let value = match v {
@@ -323,6 +341,7 @@ impl Top {
     }
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 impl Context {
     /// A context with a targeting key.
     pub fn new(key: &str) -> Context {
@@ -489,6 +508,7 @@ impl Context {
     }
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 impl Attributes for Context {
     #[inline(always)]
     fn attr(&self, _slot: usize, path: &[Box<str>]) -> Attr<'_> {
@@ -695,6 +715,7 @@ impl Attributes for Slots<'_, '_> {
 /// Encodes a native JSON object the way the JS client does, for `attrs` (slot paths). Used by tests
 /// and tools to check the decoder against the native lookup. Strings under 256 bytes use the short
 /// form (tag 8), longer ones tag 5.
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 pub fn encode(ctx: &Context, attrs: &[Vec<Box<str>>]) -> Vec<u8> {
     fn scalar(out: &mut Vec<u8>, v: &Value<'static>, nested: bool) {
         match v {
