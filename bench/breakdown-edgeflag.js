@@ -96,10 +96,10 @@ add("  wasm eval only (decode slots + evaluate + pack), one ctx", timeOps((n) =>
   for (let i = 0; i < n; i++) c += e2._eval(i2, 0, len);
   return c;
 }, opt));
-add("  empty wasm call (edgeflag_scratch_ptr export, raw)", timeOps((n) => {
+add("  empty wasm call (contextPtr export, raw)", timeOps((n) => {
   let c = 0;
   const p = e2._w.__wbg_ptr;
-  for (let i = 0; i < n; i++) c += wasm.edgeflag_scratch_ptr(p, 16);
+  for (let i = 0; i < n; i++) c += wasm.wasmengine_contextPtr(p, 16);
   return c;
 }, opt));
 add("  Date.now()", timeOps((n) => {

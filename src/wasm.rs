@@ -243,6 +243,15 @@ impl WasmEngine {
         self.detail(self.scratch.get(..len).unwrap_or(&[]), flag, now_ms)
     }
 
+    /// Makes the scratch buffer hold at least `capacity` bytes; returns its address in memory.
+    #[wasm_bindgen(js_name = contextPtr)]
+    pub fn context_ptr(&mut self, capacity: usize) -> usize {
+        if self.scratch.len() < capacity {
+            self.scratch.resize(capacity, 0);
+        }
+        self.scratch.as_ptr() as usize
+    }
+
     /// A bound context for repeated reads.
     #[wasm_bindgen(js_name = newContext)]
     pub fn new_context(&self) -> WasmContext {
@@ -255,15 +264,6 @@ impl WasmEngine {
     /// 4–15 variant + 1, 16–31 rule + 1), or `0xFFFFFFFF` (call `detailJson`).
     pub fn eval(&self, flag: u32, now_ms: f64, len: usize) -> u32 {
         packed(&self.engine, self.scratch.get(..len).unwrap_or(&[]), self.slots, flag, now_ms)
-    }
-
-    /// Makes the scratch buffer hold at least `capacity` bytes; returns its address in memory
-    /// (`edgeflag_scratch_ptr`).
-    pub fn context_ptr(&mut self, capacity: usize) -> usize {
-        if self.scratch.len() < capacity {
-            self.scratch.resize(capacity, 0);
-        }
-        self.scratch.as_ptr() as usize
     }
 
     /// Evaluates every flag; returns the address of one packed `u32` per flag (`edgeflag_eval_all`).
@@ -381,15 +381,6 @@ pub extern "C" fn edgeflag_eval_bound(engine: usize, ctx: usize, flag: u32, now_
 pub extern "C" fn edgeflag_eval_all(engine: usize, now_ms: f64, len: usize) -> usize {
     // SAFETY: `engine` is the `__wbg_ptr` of a live JS `WasmEngine` (`Engine#_allFlags` passes its own).
     unsafe { live::<WasmEngine>(engine) }.and_then(|e| e.try_borrow_mut()).map_or(0, |mut e| e.eval_all(now_ms, len))
-}
-
-/// [`WasmEngine::context_ptr`] without wasm-bindgen's wrapper (as [`edgeflag_eval_bound`]); 0 for `engine`
-/// 0 or an engine borrowed.
-#[no_mangle]
-#[allow(unsafe_code)]
-pub extern "C" fn edgeflag_scratch_ptr(engine: usize, capacity: usize) -> usize {
-    // SAFETY: `engine` is the `__wbg_ptr` of a live JS `WasmEngine` (`Engine` passes its own).
-    unsafe { live::<WasmEngine>(engine) }.and_then(|e| e.try_borrow_mut()).map_or(0, |mut e| e.context_ptr(capacity))
 }
 
 /// [`WasmContext::ptr`] without wasm-bindgen's wrapper; 0 for `ctx` 0 or a context borrowed.

@@ -44,7 +44,7 @@ let pending = null;
 let explainable = false; // the instance is the devtools build (pkg/edgeflag_devtools_bg.wasm: explainJson)
 let rawEval = null; // the export edgeflag_eval(enginePtr, flag, nowMs, len): WasmEngine#eval without the glue's wrapper
 let rawExports = null; // the instance's exports, for the raw entries (as rawEval): edgeflag_eval_bound, edgeflag_eval_all,
-// edgeflag_scratch_ptr, edgeflag_context_ptr, edgeflag_context_commit
+// edgeflag_context_ptr, edgeflag_context_commit
 
 function attach(exports) {
   if (mem === null) {
@@ -311,7 +311,7 @@ export class Engine {
     this._metadata = deepFreeze(meta.metadata || {});
     this._warnings = deepFreeze((meta.warnings || []).map((p) => ({ path: p.path, message: p.message })));
     this._cap = this._plan.minCapacity;
-    this._ptr = rawExports.edgeflag_scratch_ptr(w.__wbg_ptr, this._cap) >>> 0;
+    this._ptr = w.contextPtr(this._cap);
   }
 
   get schema() {
@@ -437,7 +437,7 @@ export class Engine {
   _encodeGrow(ctx) {
     for (;;) {
       const cap = Math.max(this._cap * 2, needed + (needed >>> 1) + 64);
-      this._ptr = rawExports.edgeflag_scratch_ptr(this._w.__wbg_ptr, cap) >>> 0;
+      this._ptr = this._w.contextPtr(cap);
       this._cap = cap;
       const u8 = mem.refresh();
       const len = encodeContext(this._plan, ctx, u8, mem.dv, this._ptr, cap);
@@ -706,7 +706,7 @@ export class BoundEvaluator {
     const w = e._w;
     const len = this._len;
     const cap = Math.max(e._cap, len);
-    e._ptr = rawExports.edgeflag_scratch_ptr(w.__wbg_ptr, cap) >>> 0; // the scratch buffer holds `cap` bytes (it moves when it grows)
+    e._ptr = w.contextPtr(cap); // the scratch buffer holds `cap` bytes (it moves when it grows)
     e._cap = cap;
     (mem.u8.length === 0 ? mem.refresh() : mem.u8).copyWithin(e._ptr, this._ptr, this._ptr + len);
     return w.detailJson(i, ms, len);
