@@ -349,18 +349,7 @@ impl Engine {
     #[cold]
     #[inline(never)]
     fn not_found(&self, flag: &str) -> Evaluation<'_> {
-        Evaluation {
-            value: None,
-            variant: None,
-            variant_index: None,
-            reason: Reason::Error,
-            rule_index: None,
-            rule_id: None,
-            error_code: Some(ErrorCode::FlagNotFound),
-            error_message: Some(msg!("flag \"", flag, "\" is not in snapshot version ", self.plan.version)),
-            prerequisite: None,
-            metadata: &[],
-        }
+        Evaluation::error(ErrorCode::FlagNotFound, msg!("flag \"", flag, "\" is not in snapshot version ", self.plan.version))
     }
 
     /// Evaluates `flag` expecting values of `kind`: another kind gives `TYPE_MISMATCH`, no value.
@@ -498,6 +487,22 @@ fn too_big(n: usize, l: &Limits) -> LoadError {
 }
 
 impl Evaluation<'_> {
+    /// An error result that no flag's facts go with (no value, variant, rule or metadata): `code`, `message`.
+    pub(crate) fn error(code: ErrorCode, message: String) -> Evaluation<'static> {
+        Evaluation {
+            value: None,
+            variant: None,
+            variant_index: None,
+            reason: Reason::Error,
+            rule_index: None,
+            rule_id: None,
+            error_code: Some(code),
+            error_message: Some(message),
+            prerequisite: None,
+            metadata: &[],
+        }
+    }
+
     /// Writes the result as JSON: `{"value","variant","reason","ruleId","ruleIndex","errorCode",
     /// "errorMessage","prerequisite","metadata"}` (the CLI's `eval` format, spec §10).
     pub fn write_json(&self, out: &mut String) {

@@ -110,19 +110,7 @@ fn packed(engine: &Engine, bytes: &[u8], n: usize, flag: u32, now_ms: f64) -> u3
 /// The full result for a malformed encoded context (`detailJson`), written by [`Evaluation::write_json`]
 /// (not a literal of its own: the same text, without a second copy of the field names).
 fn invalid_context_json() -> String {
-    Evaluation {
-        value: None,
-        variant: None,
-        variant_index: None,
-        reason: Reason::Error,
-        rule_index: None,
-        rule_id: None,
-        error_code: Some(ErrorCode::InvalidContext),
-        error_message: Some(String::from("the encoded context is malformed")),
-        prerequisite: None,
-        metadata: &[],
-    }
-    .to_json()
+    Evaluation::error(ErrorCode::InvalidContext, String::from("the encoded context is malformed")).to_json()
 }
 
 #[wasm_bindgen]
