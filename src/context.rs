@@ -634,6 +634,22 @@ fn decode_scalar(b: &[u8]) -> Result<(Attr<'_>, &[u8]), DecodeError> {
     }
 }
 
+/// The bytes after `count` encoded array elements at the front of `b` (each checked). Through
+/// [`ArrayIter::next`], out of line: arrays are rare in contexts, and a third copy of [`decode_scalar`] in
+/// the hot [`decode_slots_into`] cost wasm bytes for nothing.
+#[inline(never)]
+fn skip_elements(b: &[u8], count: u32) -> Result<&[u8], DecodeError> {
+    let mut it = ArrayIter::Encoded { bytes: b, left: count };
+    for _ in 0..count {
+        it.next().ok_or(DecodeError)?;
+    }
+    match it {
+        ArrayIter::Encoded { bytes, .. } => Ok(bytes),
+        #[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
+        ArrayIter::Json(_) => Err(DecodeError),
+    }
+}
+
 /// A context decoded from the JS client's byte encoding. Borrows the bytes.
 #[derive(Debug)]
 pub struct EncodedContext<'b> {
@@ -671,11 +687,7 @@ pub fn decode_slots_into<'b>(mut bytes: &'b [u8], out: &mut [Attr<'b>]) -> Resul
         if t == tag::ARRAY {
             let (count, body) = read_u32(rest)?;
             let start = body;
-            let mut cur = body;
-            for _ in 0..count {
-                let (_, r) = decode_scalar(cur)?;
-                cur = r;
-            }
+            let cur = skip_elements(body, count)?;
             let used = start.len() - cur.len();
             *slot = Attr::Array(ArrayRef::Encoded { bytes: &start[..used], count });
             bytes = cur;
