@@ -528,16 +528,9 @@ impl Evaluation<'_> {
         opt(out, self.error_message.as_deref());
         out.push_str(",\"prerequisite\":");
         opt(out, self.prerequisite);
-        out.push_str(",\"metadata\":{");
-        for (i, (k, v)) in self.metadata.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            json::write_string(out, k);
-            out.push(':');
-            json::write_value(out, v);
-        }
-        out.push_str("}}");
+        out.push_str(",\"metadata\":");
+        pairs(out, self.metadata);
+        out.push('}');
     }
 
     /// The result as JSON text (see [`Evaluation::write_json`]).
@@ -548,11 +541,27 @@ impl Evaluation<'_> {
     }
 }
 
-fn opt(out: &mut String, s: Option<&str>) {
+/// Appends `s` as a JSON string, or `null` (one copy: the wasm layer's JSON uses it too).
+#[inline(never)]
+pub(crate) fn opt(out: &mut String, s: Option<&str>) {
     match s {
         Some(s) => json::write_string(out, s),
         None => out.push_str("null"),
     }
+}
+
+/// Appends `p` as a JSON object (metadata: a result's, a flag's, a snapshot's).
+pub(crate) fn pairs(out: &mut String, p: &[(Box<str>, Value<'static>)]) {
+    out.push('{');
+    for (i, (k, v)) in p.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json::write_string(out, k);
+        out.push(':');
+        json::write_value(out, v);
+    }
+    out.push('}');
 }
 
 /// Severity filter helper for callers: the errors of a problem list.
