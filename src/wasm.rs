@@ -259,6 +259,13 @@ impl WasmEngine {
 }
 
 impl WasmEngine {
+    /// The bindings' object of a loaded engine (both loads).
+    #[inline(never)]
+    fn of(engine: Engine) -> WasmEngine {
+        let slots = engine.attribute_paths().len();
+        WasmEngine { engine, scratch: Vec::with_capacity(256), all: Vec::new(), slots }
+    }
+
     /// Evaluates flag `flag` for the context in `scratch[..len]`: a packed result (bits 0–3 reason,
     /// 4–15 variant + 1, 16–31 rule + 1), or `0xFFFFFFFF` (call `detailJson`).
     pub fn eval(&self, flag: u32, now_ms: f64, len: usize) -> u32 {
@@ -296,10 +303,7 @@ impl WasmEngine {
     /// module for; a problem with another message is one every build keeps).
     fn load(json: &[u8], now_ms: Option<f64>, limits: Option<String>) -> Result<WasmEngine, String> {
         match Engine::from_host(json, now_ms.map(ms), limits.as_deref()) {
-            Ok(engine) => {
-                let slots = engine.attribute_paths().len();
-                Ok(WasmEngine { engine, scratch: Vec::with_capacity(256), all: Vec::new(), slots })
-            }
+            Ok(engine) => Ok(WasmEngine::of(engine)),
             Err(e) if crate::message::LEAN => {
                 // `"lean"`: the fixed text, so that JS tells the problems whose message every build keeps.
                 let mut out = String::from("{\"lean\":\"");
@@ -474,9 +478,7 @@ impl WasmLoader {
     /// The engine, once every byte was pushed; `undefined`: load the text with `fromBytes`. The loader is
     /// spent (JS frees it; `&mut self` rather than `self`, whose glue takes the object over: 110 B of wasm).
     pub fn finish(&mut self) -> Option<WasmEngine> {
-        let engine = Engine::from_plan(self.load.take()?.finish()?);
-        let slots = engine.attribute_paths().len();
-        Some(WasmEngine { engine, scratch: Vec::with_capacity(256), all: Vec::new(), slots })
+        Some(WasmEngine::of(Engine::from_plan(self.load.take()?.finish()?)))
     }
 }
 
