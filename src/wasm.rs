@@ -87,6 +87,15 @@ fn with_slots<R>(bytes: &[u8], n: usize, f: impl FnOnce(&[Attr<'_>]) -> R) -> Op
     }
 }
 
+/// Grows `v` to at least `capacity` bytes (zeroed); its address in memory (the scratch and bound-context buffers).
+#[inline(never)]
+fn buffer(v: &mut Vec<u8>, capacity: usize) -> usize {
+    if v.len() < capacity {
+        v.resize(capacity, 0);
+    }
+    v.as_ptr() as usize
+}
+
 /// Most slots of the packed paths' small table (`eval`, `evalBound`).
 const FEW_SLOTS: usize = 4;
 
@@ -245,10 +254,7 @@ impl WasmEngine {
     /// Makes the scratch buffer hold at least `capacity` bytes; returns its address in memory.
     #[wasm_bindgen(js_name = contextPtr)]
     pub fn context_ptr(&mut self, capacity: usize) -> usize {
-        if self.scratch.len() < capacity {
-            self.scratch.resize(capacity, 0);
-        }
-        self.scratch.as_ptr() as usize
+        buffer(&mut self.scratch, capacity)
     }
 
     /// A bound context for repeated reads.
@@ -485,10 +491,7 @@ impl WasmLoader {
 impl WasmContext {
     /// Makes the buffer hold at least `capacity` bytes; returns its address (`edgeflag_context_ptr`).
     pub fn ptr(&mut self, capacity: usize) -> usize {
-        if self.bytes.len() < capacity {
-            self.bytes.resize(capacity, 0);
-        }
-        self.bytes.as_ptr() as usize
+        buffer(&mut self.bytes, capacity)
     }
 
     /// Takes `len` written bytes as the context; `false` when they are malformed (`edgeflag_context_commit`).
