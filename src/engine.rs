@@ -134,12 +134,7 @@ impl Engine {
     /// module): `limits` as JSON text (`None`: the defaults), and a refusal as JSON, `{"message",
     /// "problems"}` ([`LoadError::to_json`]; limits that are not valid give their message and no problems).
     pub fn from_host(bytes: &[u8], now_ms: Option<i64>, limits: Option<&str>) -> Result<Engine, String> {
-        let limits = Limits::from_host(limits).map_err(|m| {
-            let mut out = String::from("{\"message\":");
-            json::write_string(&mut out, &m);
-            out.push_str(",\"problems\":[]}");
-            out
-        })?;
+        let limits = Limits::from_host(limits).map_err(|m| crate::error::refusal_json(&m, &[]))?;
         Engine::from_slice(bytes, &LoadOptions { now_ms, limits }).map_err(|e| e.to_json())
     }
 
