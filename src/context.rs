@@ -637,6 +637,7 @@ fn decode_scalar(b: &[u8]) -> Result<(Attr<'_>, &[u8]), DecodeError> {
 /// The bytes after `count` encoded array elements at the front of `b` (each checked). Through
 /// [`ArrayIter::next`], out of line: arrays are rare in contexts, and a third copy of [`decode_scalar`] in
 /// the hot [`decode_slots_into`] cost wasm bytes for nothing.
+#[cold]
 #[inline(never)]
 fn skip_elements(b: &[u8], count: u32) -> Result<&[u8], DecodeError> {
     let mut it = ArrayIter::Encoded { bytes: b, left: count };
@@ -683,19 +684,22 @@ pub fn decode_slots<'b>(bytes: &'b [u8], n: usize, out: &mut Vec<Attr<'b>>) -> R
 #[cfg_attr(edgeflag_unstable, optimize(speed))]
 pub fn decode_slots_into<'b>(mut bytes: &'b [u8], out: &mut [Attr<'b>]) -> Result<(), DecodeError> {
     for slot in out.iter_mut() {
-        let (&t, rest) = bytes.split_first().ok_or(DecodeError)?;
-        if t == tag::ARRAY {
-            let (count, body) = read_u32(rest)?;
-            let start = body;
-            let cur = skip_elements(body, count)?;
-            let used = start.len() - cur.len();
-            *slot = Attr::Array(ArrayRef::Encoded { bytes: &start[..used], count });
-            bytes = cur;
-        } else {
-            let (a, r) = decode_scalar(bytes)?;
+        // a scalar first (an array's tag is not one: `decode_scalar` refuses it)
+        if let Ok((a, r)) = decode_scalar(bytes) {
             *slot = a;
             bytes = r;
+            continue;
         }
+        let (&t, rest) = bytes.split_first().ok_or(DecodeError)?;
+        if t != tag::ARRAY {
+            return Err(DecodeError);
+        }
+        let (count, body) = read_u32(rest)?;
+        let start = body;
+        let cur = skip_elements(body, count)?;
+        let used = start.len() - cur.len();
+        *slot = Attr::Array(ArrayRef::Encoded { bytes: &start[..used], count });
+        bytes = cur;
     }
     if bytes.is_empty() {
         Ok(())
