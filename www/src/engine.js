@@ -170,7 +170,7 @@ function deepFreeze(v) {
   return v;
 }
 
-// A copy of `n` u32s at byte offset `off` of wasm memory: the start of a Rust `Vec<u32>` (flagTable, evalAll:
+// A copy of `n` u32s at byte offset `off` of wasm memory: the start of a Rust `Vec<u32>` (flagTable, edgeflag_eval_all:
 // `WasmEngine::all`), so a multiple of 4 (a byte-wise path for other offsets was never taken).
 function readU32s(off, n) {
   if (mem.u8.byteLength === 0) mem.refresh();
