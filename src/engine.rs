@@ -275,6 +275,12 @@ impl Engine {
         Some(self.details(index, &o))
     }
 
+    /// [`Engine::constant`]'s outcome, unbuilt (the wasm layer packs it: `flagTable`).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn constant_outcome(&self, index: u32) -> Option<Outcome> {
+        *self.constants.get(index as usize)?
+    }
+
     /// Attribute paths the snapshot reads, by slot (slot 0 is `key`). The JS client encodes these.
     pub fn attribute_paths(&self) -> &[Vec<Box<str>>] {
         &self.plan.attrs

@@ -53,17 +53,6 @@ fn pack_outcome(o: &crate::eval::Outcome) -> u32 {
     o.reason.code() | (v << 4) | (r << 16)
 }
 
-fn pack(e: &Evaluation<'_>) -> u32 {
-    if e.reason == Reason::Error {
-        return UNPACKABLE;
-    }
-    let v = e.variant_index.map(|v| v + 1).unwrap_or(0);
-    let r = e.rule_index.map(|r| r + 1).unwrap_or(0);
-    if v > 0xFFF || r > 0xFFFE {
-        return UNPACKABLE;
-    }
-    e.reason.code() | (v << 4) | (r << 16)
-}
 
 fn ms(now: f64) -> i64 {
     if now.is_finite() {
@@ -206,8 +195,8 @@ impl WasmEngine {
             if e.uses_time(i as u32) {
                 word |= 4;
             }
-            if let Some(c) = e.constant(i as u32) {
-                let p = pack(&c);
+            if let Some(o) = e.constant_outcome(i as u32) {
+                let p = pack_outcome(&o);
                 if p != UNPACKABLE {
                     word |= 8;
                     if let Some(slot) = self.all.get_mut(n + i) {
