@@ -53,7 +53,6 @@ fn pack_outcome(o: &crate::eval::Outcome) -> u32 {
     o.reason.code() | (v << 4) | (r << 16)
 }
 
-
 fn ms(now: f64) -> i64 {
     if now.is_finite() {
         now as i64
@@ -230,8 +229,6 @@ impl WasmEngine {
         out.push(']');
         out
     }
-
-
 
     /// The full result as JSON (value, variant, reason, ruleId, ruleIndex, errorCode, errorMessage,
     /// prerequisite, metadata).
