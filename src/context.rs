@@ -3,7 +3,8 @@
 //! Evaluation never walks a context by attribute name on its own: the compiled plan gives every
 //! attribute path it uses a *slot*, and reads attributes through [`Attributes::attr`]. Two sources
 //! implement it:
-//! - [`Context`], an owned JSON object (native callers, the CLI); it looks the path up;
+//! - [`Context`], an owned JSON object (native callers, the CLI; in a wasm32 build only with the default
+//!   feature `context`, which the shipped runtime `.wasm` leaves out); it looks the path up;
 //! - [`EncodedContext`], the compact byte encoding written by the JS client into wasm memory
 //!   (format in `docs/ARCHITECTURE.md`), decoded once per call into a slot table.
 //!
