@@ -145,7 +145,7 @@ add("S3 all(ctx) (µs → ns)", timeOps((n) => {
 const len3 = e3._encode(ctx3);
 add("  wasm evalAll only (1,000 flags)", timeOps((n) => {
   let c = 0;
-  for (let i = 0; i < n; i++) c += e3._w.evalAll(0, len3);
+  for (let i = 0; i < n; i++) c += wasm.edgeflag_eval_all(e3._w.__wbg_ptr, 0, len3);
   return c;
 }, o3));
 add("  1,000 × wasm eval (one call per flag)", timeOps((n) => {

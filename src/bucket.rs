@@ -28,7 +28,7 @@ fn scale(h: u64) -> u32 {
 
 /// The bucket of `unit` for a flag whose salt prefix (`salt` followed by `:`) is `prefix`.
 ///
-/// Does not allocate for inputs up to 256 bytes. In both builds the common 17 to 32 bytes (a salt
+/// Does not allocate for inputs up to 256 bytes (128 in the wasm build). In both builds the common 17 to 32 bytes (a salt
 /// prefix and a key of 8 bytes or more each, as S2's 12 + 9) are hashed in place by
 /// [`xxh3_17to32_joined`] (no call). In the wasm build, other inputs up to 128 bytes (every ordinary
 /// key) are hashed where they are too, without joining them ([`xxh3_joined`]): there a copy is a
@@ -58,12 +58,13 @@ pub fn bucket_with_prefix(prefix: &[u8], unit: &[u8]) -> u32 {
 }
 
 /// [`bucket_with_prefix`] of more than 64 bytes in all: natively out of line (rare, and large), in
-/// the wasm build inlined as before (its size).
+/// the wasm build inlined as before (its size), and there without the 256-byte stack copy: its inputs are
+/// over 128 bytes, rare, and joined in a `Vec` as longer ones are (25 B of wasm, docs/wasm-size.md).
 #[cfg_attr(not(target_arch = "wasm32"), inline(never))]
 #[cfg_attr(target_arch = "wasm32", inline(always))]
 fn bucket_long(prefix: &[u8], unit: &[u8]) -> u32 {
     let n = prefix.len() + unit.len();
-    if n <= 256 {
+    if n <= 256 && !cfg!(target_arch = "wasm32") {
         let mut buf = [0u8; 256];
         buf[..prefix.len()].copy_from_slice(prefix);
         buf[prefix.len()..n].copy_from_slice(unit);

@@ -3,13 +3,15 @@
 //! Evaluation never walks a context by attribute name on its own: the compiled plan gives every
 //! attribute path it uses a *slot*, and reads attributes through [`Attributes::attr`]. Two sources
 //! implement it:
-//! - [`Context`], an owned JSON object (native callers, the CLI); it looks the path up;
+//! - [`Context`], an owned JSON object (native callers, the CLI; in a wasm32 build only with the default
+//!   feature `context`, which the shipped runtime `.wasm` leaves out); it looks the path up;
 //! - [`EncodedContext`], the compact byte encoding written by the JS client into wasm memory
 //!   (format in `docs/ARCHITECTURE.md`), decoded once per call into a slot table.
 //!
 //! Invariant: an [`Attr`] never holds JSON `null`: null and absent are both [`Attr::Missing`].
 
 use crate::json::{self, Value};
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 use core::fmt;
 
 /// 2^53: the largest magnitude an integer unit may have (JavaScript holds it exactly).
@@ -48,7 +50,8 @@ impl<'c> Attr<'c> {
 /// An array attribute, from either context source.
 #[derive(Clone, Copy, Debug)]
 pub enum ArrayRef<'c> {
-    /// Elements of a native JSON array.
+    /// Elements of a native JSON array (a [`Context`]'s; not in the shipped runtime `.wasm`: feature `context`).
+    #[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
     Json(&'c [Value<'static>]),
     /// `count` encoded elements starting at the front of `bytes` (validated at decode time).
     Encoded {
@@ -63,6 +66,7 @@ impl<'c> ArrayRef<'c> {
     /// Iterates the elements as [`Attr`]s. Nested arrays and objects come out as [`Attr::Other`].
     pub fn iter(&self) -> ArrayIter<'c> {
         match *self {
+            #[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
             ArrayRef::Json(s) => ArrayIter::Json(s.iter()),
             ArrayRef::Encoded { bytes, count } => ArrayIter::Encoded { bytes, left: count },
         }
@@ -73,6 +77,7 @@ impl<'c> ArrayRef<'c> {
 #[derive(Debug)]
 pub enum ArrayIter<'c> {
     /// Native elements.
+    #[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
     Json(core::slice::Iter<'c, Value<'static>>),
     /// Encoded elements.
     Encoded {
@@ -87,6 +92,7 @@ impl<'c> Iterator for ArrayIter<'c> {
     type Item = Attr<'c>;
     fn next(&mut self) -> Option<Attr<'c>> {
         match self {
+            #[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
             ArrayIter::Json(it) => it.next().map(|v| match v {
                 Value::Array(_) => Attr::Other,
                 v => attr_of_json(v),
@@ -105,6 +111,7 @@ impl<'c> Iterator for ArrayIter<'c> {
 }
 
 /// Turns a JSON value into an [`Attr`] (arrays borrowed, objects as `Other`).
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 #[inline]
 pub fn attr_of_json<'c>(v: &'c Value<'static>) -> Attr<'c> {
     match v {
@@ -209,18 +216,21 @@ fn name_word(name: &str) -> u64 {
 }
 
 /// A context error: the context is not a JSON object, or not valid JSON.
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContextError {
     /// What is wrong.
     pub message: String,
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 impl fmt::Display for ContextError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "invalid context: {}", self.message)
     }
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 impl std::error::Error for ContextError {}
 
 /// A native evaluation context: a JSON object.
@@ -232,6 +242,7 @@ impl std::error::Error for ContextError {}
 /// let same = Context::new("user-1").with("country", "DE");
 /// assert_eq!(same.key(), Some("user-1"));
 /// ```
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 #[derive(Clone, Debug)]
 pub struct Context {
     fields: Vec<(String, Value<'static>)>,
@@ -244,6 +255,7 @@ pub struct Context {
     rest: Vec<Top>,
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 impl Default for Context {
     fn default() -> Context {
         Context { fields: Vec::new(), head: [UNUSED; HEAD], rest: Vec::new() }
@@ -251,15 +263,19 @@ impl Default for Context {
 }
 
 /// Fields whose entries the context holds in place.
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 const HEAD: usize = 4;
 
 /// Strings of at most this many bytes are copied into [`Top`] (a `Top` is then 24 bytes).
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 const INLINE: usize = 14;
 
 /// A `head` entry without a field: its name matches no word (the lookup never asks for `u64::MAX`).
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 const UNUSED: Top = Top { name: u64::MAX, value: Flat::Null };
 
 /// A field as evaluation reads it: its name's word and its value, flat.
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 #[derive(Clone, Copy, Debug)]
 struct Top {
     /// [`short_word`](crate::bytes::short_word) of the name; `u64::MAX` for names over 7 bytes.
@@ -268,6 +284,7 @@ struct Top {
 }
 
 /// A field's value, flat.
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 #[derive(Clone, Copy, Debug)]
 enum Flat {
     /// A string of at most [`INLINE`] bytes, copied. Invariants: `bytes[..len]` is a whole `str`'s
@@ -284,6 +301,7 @@ enum Flat {
     Field,
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 impl Flat {
     /// A string's [`short_word`](crate::bytes::short_word) when it has at most 7 bytes, else
     /// `u64::MAX` (one load: see the invariants of [`Flat::Str`]).
@@ -300,6 +318,7 @@ impl Flat {
     }
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 impl Top {
     fn of(name: &str, v: &Value<'static>) -> Top {
         let value = match v {
@@ -323,6 +342,7 @@ impl Top {
     }
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 impl Context {
     /// A context with a targeting key.
     pub fn new(key: &str) -> Context {
@@ -489,6 +509,7 @@ impl Context {
     }
 }
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 impl Attributes for Context {
     #[inline(always)]
     fn attr(&self, _slot: usize, path: &[Box<str>]) -> Attr<'_> {
@@ -614,6 +635,23 @@ fn decode_scalar(b: &[u8]) -> Result<(Attr<'_>, &[u8]), DecodeError> {
     }
 }
 
+/// The bytes after `count` encoded array elements at the front of `b` (each checked). Through
+/// [`ArrayIter::next`], out of line: arrays are rare in contexts, and a third copy of [`decode_scalar`] in
+/// the hot [`decode_slots_into`] cost wasm bytes for nothing.
+#[cold]
+#[inline(never)]
+fn skip_elements(b: &[u8], count: u32) -> Result<&[u8], DecodeError> {
+    let mut it = ArrayIter::Encoded { bytes: b, left: count };
+    for _ in 0..count {
+        it.next().ok_or(DecodeError)?;
+    }
+    match it {
+        ArrayIter::Encoded { bytes, .. } => Ok(bytes),
+        #[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
+        ArrayIter::Json(_) => Err(DecodeError),
+    }
+}
+
 /// A context decoded from the JS client's byte encoding. Borrows the bytes.
 #[derive(Debug)]
 pub struct EncodedContext<'b> {
@@ -647,23 +685,22 @@ pub fn decode_slots<'b>(bytes: &'b [u8], n: usize, out: &mut Vec<Attr<'b>>) -> R
 #[cfg_attr(edgeflag_unstable, optimize(speed))]
 pub fn decode_slots_into<'b>(mut bytes: &'b [u8], out: &mut [Attr<'b>]) -> Result<(), DecodeError> {
     for slot in out.iter_mut() {
-        let (&t, rest) = bytes.split_first().ok_or(DecodeError)?;
-        if t == tag::ARRAY {
-            let (count, body) = read_u32(rest)?;
-            let start = body;
-            let mut cur = body;
-            for _ in 0..count {
-                let (_, r) = decode_scalar(cur)?;
-                cur = r;
-            }
-            let used = start.len() - cur.len();
-            *slot = Attr::Array(ArrayRef::Encoded { bytes: &start[..used], count });
-            bytes = cur;
-        } else {
-            let (a, r) = decode_scalar(bytes)?;
+        // a scalar first (an array's tag is not one: `decode_scalar` refuses it)
+        if let Ok((a, r)) = decode_scalar(bytes) {
             *slot = a;
             bytes = r;
+            continue;
         }
+        let (&t, rest) = bytes.split_first().ok_or(DecodeError)?;
+        if t != tag::ARRAY {
+            return Err(DecodeError);
+        }
+        let (count, body) = read_u32(rest)?;
+        let start = body;
+        let cur = skip_elements(body, count)?;
+        let used = start.len() - cur.len();
+        *slot = Attr::Array(ArrayRef::Encoded { bytes: &start[..used], count });
+        bytes = cur;
     }
     if bytes.is_empty() {
         Ok(())
@@ -695,6 +732,7 @@ impl Attributes for Slots<'_, '_> {
 /// Encodes a native JSON object the way the JS client does, for `attrs` (slot paths). Used by tests
 /// and tools to check the decoder against the native lookup. Strings under 256 bytes use the short
 /// form (tag 8), longer ones tag 5.
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
 pub fn encode(ctx: &Context, attrs: &[Vec<Box<str>>]) -> Vec<u8> {
     fn scalar(out: &mut Vec<u8>, v: &Value<'static>, nested: bool) {
         match v {

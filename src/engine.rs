@@ -134,12 +134,7 @@ impl Engine {
     /// module): `limits` as JSON text (`None`: the defaults), and a refusal as JSON, `{"message",
     /// "problems"}` ([`LoadError::to_json`]; limits that are not valid give their message and no problems).
     pub fn from_host(bytes: &[u8], now_ms: Option<i64>, limits: Option<&str>) -> Result<Engine, String> {
-        let limits = Limits::from_host(limits).map_err(|m| {
-            let mut out = String::from("{\"message\":");
-            json::write_string(&mut out, &m);
-            out.push_str(",\"problems\":[]}");
-            out
-        })?;
+        let limits = Limits::from_host(limits).map_err(|m| crate::error::refusal_json(&m, &[]))?;
         Engine::from_slice(bytes, &LoadOptions { now_ms, limits }).map_err(|e| e.to_json())
     }
 
@@ -280,6 +275,12 @@ impl Engine {
         Some(self.details(index, &o))
     }
 
+    /// [`Engine::constant`]'s outcome, unbuilt (the wasm layer packs it: `flagTable`).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn constant_outcome(&self, index: u32) -> Option<Outcome> {
+        *self.constants.get(index as usize)?
+    }
+
     /// Attribute paths the snapshot reads, by slot (slot 0 is `key`). The JS client encodes these.
     pub fn attribute_paths(&self) -> &[Vec<Box<str>>] {
         &self.plan.attrs
@@ -349,18 +350,7 @@ impl Engine {
     #[cold]
     #[inline(never)]
     fn not_found(&self, flag: &str) -> Evaluation<'_> {
-        Evaluation {
-            value: None,
-            variant: None,
-            variant_index: None,
-            reason: Reason::Error,
-            rule_index: None,
-            rule_id: None,
-            error_code: Some(ErrorCode::FlagNotFound),
-            error_message: Some(msg!("flag \"", flag, "\" is not in snapshot version ", self.plan.version)),
-            prerequisite: None,
-            metadata: &[],
-        }
+        Evaluation::error(ErrorCode::FlagNotFound, msg!("flag \"", flag, "\" is not in snapshot version ", self.plan.version))
     }
 
     /// Evaluates `flag` expecting values of `kind`: another kind gives `TYPE_MISMATCH`, no value.
@@ -498,6 +488,22 @@ fn too_big(n: usize, l: &Limits) -> LoadError {
 }
 
 impl Evaluation<'_> {
+    /// An error result that no flag's facts go with (no value, variant, rule or metadata): `code`, `message`.
+    pub(crate) fn error(code: ErrorCode, message: String) -> Evaluation<'static> {
+        Evaluation {
+            value: None,
+            variant: None,
+            variant_index: None,
+            reason: Reason::Error,
+            rule_index: None,
+            rule_id: None,
+            error_code: Some(code),
+            error_message: Some(message),
+            prerequisite: None,
+            metadata: &[],
+        }
+    }
+
     /// Writes the result as JSON: `{"value","variant","reason","ruleId","ruleIndex","errorCode",
     /// "errorMessage","prerequisite","metadata"}` (the CLI's `eval` format, spec §10).
     pub fn write_json(&self, out: &mut String) {
@@ -523,16 +529,9 @@ impl Evaluation<'_> {
         opt(out, self.error_message.as_deref());
         out.push_str(",\"prerequisite\":");
         opt(out, self.prerequisite);
-        out.push_str(",\"metadata\":{");
-        for (i, (k, v)) in self.metadata.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            json::write_string(out, k);
-            out.push(':');
-            json::write_value(out, v);
-        }
-        out.push_str("}}");
+        out.push_str(",\"metadata\":");
+        pairs(out, self.metadata);
+        out.push('}');
     }
 
     /// The result as JSON text (see [`Evaluation::write_json`]).
@@ -543,11 +542,27 @@ impl Evaluation<'_> {
     }
 }
 
-fn opt(out: &mut String, s: Option<&str>) {
+/// Appends `s` as a JSON string, or `null` (one copy: the wasm layer's JSON uses it too).
+#[inline(never)]
+pub(crate) fn opt(out: &mut String, s: Option<&str>) {
     match s {
         Some(s) => json::write_string(out, s),
         None => out.push_str("null"),
     }
+}
+
+/// Appends `p` as a JSON object (metadata: a result's, a flag's, a snapshot's).
+pub(crate) fn pairs(out: &mut String, p: &[(Box<str>, Value<'static>)]) {
+    out.push('{');
+    for (i, (k, v)) in p.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json::write_string(out, k);
+        out.push(':');
+        json::write_value(out, v);
+    }
+    out.push('}');
 }
 
 /// Severity filter helper for callers: the errors of a problem list.

@@ -92,13 +92,19 @@ impl LoadError {
     /// The refusal as JSON, as the WebAssembly runtime's `loadError()` and the diagnostics module give it:
     /// `{"message": <message()>, "problems": [{"path","message"}, …]}` (the errors only).
     pub fn to_json(&self) -> String {
-        let mut out = String::from("{\"message\":");
-        crate::json::write_string(&mut out, &self.message());
-        out.push_str(",\"problems\":");
-        write_problems(&mut out, &self.problems, Some(Severity::Error));
-        out.push('}');
-        out
+        refusal_json(&self.message(), &self.problems)
     }
+}
+
+/// `{"message": message, "problems": [the errors of problems]}`: a refused load as JSON ([`LoadError::to_json`];
+/// limits that are not valid give their message and no problems, `Engine::from_host`).
+pub(crate) fn refusal_json(message: &str, problems: &[Problem]) -> String {
+    let mut out = String::from("{\"message\":");
+    crate::json::write_string(&mut out, message);
+    out.push_str(",\"problems\":");
+    write_problems(&mut out, problems, Some(Severity::Error));
+    out.push('}');
+    out
 }
 
 /// Appends the problems of `list` (of severity `only`, else all) as a JSON array of `{"path","message"}`

@@ -68,7 +68,9 @@ mod wasm;
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
-pub use context::{Attr, Attributes, Context, ContextError, EncodedContext};
+#[cfg(any(not(target_arch = "wasm32"), feature = "context"))]
+pub use context::{Context, ContextError};
+pub use context::{Attr, Attributes, EncodedContext};
 pub use engine::{errors_only, Engine, Evaluation, LoadOptions, Typed};
 pub use error::{LoadError, Problem, Severity};
 pub use eval::{RuleStep, Via, MAX_NESTING};

@@ -67,18 +67,10 @@ impl StrIndex {
             self.slots = vec![EMPTY; cap];
             self.mask = cap - 1;
             for (i, e) in self.entries.iter().enumerate() {
-                let mut j = (e.hash as usize) & self.mask;
-                while self.slots[j] != EMPTY {
-                    j = (j + 1) & self.mask;
-                }
-                self.slots[j] = i as u32;
+                place(&mut self.slots, self.mask, e.hash as usize, i as u32);
             }
         }
-        let mut i = (h as usize) & self.mask;
-        while self.slots[i] != EMPTY {
-            i = (i + 1) & self.mask;
-        }
-        self.slots[i] = self.entries.len() as u32;
+        place(&mut self.slots, self.mask, h as usize, self.entries.len() as u32);
         let start = self.keys.len();
         self.keys.push_str(key);
         // Positions past 4 GiB of keys read as out of range (the key is then not found), never wrong.
@@ -152,6 +144,19 @@ impl StrIndex {
     #[inline]
     fn key(&self, e: &Entry) -> &str {
         self.keys.get(e.start as usize..(e.start as usize).saturating_add(e.len as usize)).unwrap_or("")
+    }
+}
+
+/// Puts entry `value` in the first empty slot from `hash & mask` on (the table is never full: twice the
+/// entries at least). One probe loop for inserting and for rebuilding a grown table.
+fn place(slots: &mut [u32], mask: usize, hash: usize, value: u32) {
+    let mut i = hash & mask;
+    while let Some(s) = slots.get_mut(i) {
+        if *s == EMPTY {
+            *s = value;
+            return;
+        }
+        i = (i + 1) & mask;
     }
 }
 

@@ -97,11 +97,6 @@ export const GLUE_TRIMS = [
 `,
     to: "",
   },
-  {
-    why: "evalBound's class check of its context: BoundEvaluator passes the WasmContext of newContext() only",
-    from: "        _assertClass(ctx, WasmContext);\n",
-    to: "",
-  },
   ...["wasmcontext", "wasmengine", "wasmloader"].map((c) => ({
     why: `the stand-in for a missing FinalizationRegistry (${c}): every runtime that parses the bundles (es2022 with private methods: Chrome 84, Firefox 90, Safari 15, Node, Deno, Bun) has one`,
     from: `(typeof FinalizationRegistry === 'undefined')

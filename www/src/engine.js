@@ -43,6 +43,8 @@ let mem = null; // MemoryViews over the instance's memory, once initialized
 let pending = null;
 let explainable = false; // the instance is the devtools build (pkg/edgeflag_devtools_bg.wasm: explainJson)
 let rawEval = null; // the export edgeflag_eval(enginePtr, flag, nowMs, len): WasmEngine#eval without the glue's wrapper
+let rawExports = null; // the instance's exports, for the raw entries (as rawEval): edgeflag_eval_bound, edgeflag_eval_all,
+// edgeflag_context_ptr, edgeflag_context_commit
 
 function attach(exports) {
   if (mem === null) {
@@ -50,6 +52,7 @@ function attach(exports) {
     regexMemory(exports.memory);
     explainable = typeof exports.wasmengine_explainJson === "function";
     rawEval = exports.edgeflag_eval;
+    rawExports = exports;
   }
 }
 
@@ -170,7 +173,7 @@ function deepFreeze(v) {
   return v;
 }
 
-// A copy of `n` u32s at byte offset `off` of wasm memory: the start of a Rust `Vec<u32>` (flagTable, evalAll:
+// A copy of `n` u32s at byte offset `off` of wasm memory: the start of a Rust `Vec<u32>` (flagTable, edgeflag_eval_all:
 // `WasmEngine::all`), so a multiple of 4 (a byte-wise path for other offsets was never taken).
 function readU32s(off, n) {
   if (mem.u8.byteLength === 0) mem.refresh();
@@ -602,7 +605,7 @@ export class Engine {
     try {
       len = this._encode(ctx);
       if (this._anyTime) ms = toMs(now);
-      packed = readU32s(this._w.evalAll(ms, len), n);
+      packed = readU32s(rawExports.edgeflag_eval_all(this._w.__wbg_ptr, ms, len) >>> 0, n);
       this._allFlags();
     } catch (e) {
       const msg = messageOf(e);
@@ -671,13 +674,13 @@ export class BoundEvaluator {
       const plan = engine._plan;
       let cap = plan.minCapacity;
       for (;;) {
-        const ptr = wc.ptr(cap);
+        const ptr = rawExports.edgeflag_context_ptr(wc.__wbg_ptr, cap) >>> 0;
         const u8 = mem.u8.byteLength === 0 ? mem.refresh() : mem.u8;
         const len = encodeContext(plan, ctx, u8, mem.dv, ptr, cap);
         if (len >= 0) {
           this._ptr = ptr;
           this._len = len;
-          this._ok = wc.commit(len);
+          this._ok = rawExports.edgeflag_context_commit(wc.__wbg_ptr, len) !== 0;
           if (!this._ok) this._error = "the context could not be encoded";
           break;
         }
@@ -688,11 +691,12 @@ export class BoundEvaluator {
     }
   }
 
+  // The packed result of flag `i` through the raw export (as Engine#_eval). Throws once the engine or this is freed.
   _packed(i, f, ms) {
-    if (f._usesTime) return this._e._w.evalBound(this._wc, i, ms);
+    if (f._usesTime) return rawExports.edgeflag_eval_bound(this._e._w.__wbg_ptr, this._wc.__wbg_ptr, i, ms) >>> 0;
     let p = this._cache[i];
     if (p === 0) {
-      p = this._e._w.evalBound(this._wc, i, 0);
+      p = rawExports.edgeflag_eval_bound(this._e._w.__wbg_ptr, this._wc.__wbg_ptr, i, 0) >>> 0;
       this._cache[i] = p;
     }
     return p;

@@ -401,7 +401,7 @@ test("wasm memory stays flat over 1,000 loads and frees of a large snapshot (src
   a.free();
 });
 
-test("the raw eval entry (edgeflag_eval) gives what the glue's WasmEngine#evalAll gives; a freed or null engine gives 0xFFFFFFFF", async () => {
+test("the raw eval entry (edgeflag_eval) gives what the raw edgeflag_eval_all gives; a freed or null engine gives 0xFFFFFFFF", async () => {
   const { initSync } = await import("../pkg/edgeflag.js");
   const exports = initSync(); // the instance engine.js uses (the glue keeps one)
   assert.equal(typeof exports.edgeflag_eval, "function");
@@ -412,8 +412,8 @@ test("the raw eval entry (edgeflag_eval) gives what the glue's WasmEngine#evalAl
   let seen = 0;
   for (const ctx of contexts) {
     const len = e._encode(ctx);
-    // the glue has no per-flag eval (engine.js calls edgeflag_eval): evalAll packs every flag the same way
-    const all = new Uint32Array(exports.memory.buffer, w.evalAll(NOW, len), e._keys.length).slice();
+    // the glue has no per-flag eval (engine.js calls edgeflag_eval): edgeflag_eval_all packs every flag the same way
+    const all = new Uint32Array(exports.memory.buffer, exports.edgeflag_eval_all(w.__wbg_ptr, NOW, len) >>> 0, e._keys.length).slice();
     for (let i = 0; i < e._keys.length; i++) {
       const p = exports.edgeflag_eval(w.__wbg_ptr, i, NOW, len) >>> 0; // an i32 (as engine.js reads it)
       assert.equal(p, all[i], `${e._keys[i]} ${JSON.stringify(ctx)}`);
@@ -422,6 +422,10 @@ test("the raw eval entry (edgeflag_eval) gives what the glue's WasmEngine#evalAl
   }
   assert.ok(seen > 0);
   assert.equal(exports.edgeflag_eval(0, 0, NOW, 0) >>> 0, 0xffffffff);
+  assert.equal(exports.edgeflag_eval_all(0, NOW, 0), 0);
+  assert.equal(exports.edgeflag_eval_bound(0, 0, 0, NOW) >>> 0, 0xffffffff);
+  assert.equal(exports.edgeflag_context_ptr(0, 8), 0);
+  assert.equal(exports.edgeflag_context_commit(0, 0), 0);
   const ctx = { key: "u-1", country: "DE", plan: "pro" };
   assert.equal(e.boolean("targeted", false, ctx), true);
   e.free();
