@@ -54,7 +54,7 @@ export function createClient(options = {}) {
   let status = 'loading', closed = false, lastError = null, failures = 0;
   const listeners = new Map();
   let hooks = [];
-  const abort = new CloseSignal();
+  const abort = closeSignal();
   let timer = null, inflight = null, lastCheck = -Infinity;
   let deferEvents = true, startup, starting = true, detach = () => {};
   const adopted = deferred();
@@ -194,16 +194,7 @@ export function createClient(options = {}) {
      * metadata. `options.type` makes it a typed read (TYPE_MISMATCH on another type); `options.now` sets the time.
      * Before a snapshot is loaded: the fallback, reason ERROR, errorCode PROVIDER_NOT_READY.
      */
-    details(key, fallback, context, options) {
-      const held = engine;
-      let result;
-      if (!held) result = notReady(key, fallback, closed);
-      else {
-        try { result = held.details(key, fallback, context, options); } catch (err) { result = failure(key, fallback, err); }
-      }
-      notify(options?.type ?? 'details', key, fallback, context, result);
-      return result;
-    },
+    details(key, fallback, context, options) { return detailsOf(key, fallback, context, options); },
 
     /**
      * Every flag's result for `context`, keyed by flag key; `{}` before a snapshot is loaded. Not reported to
@@ -224,55 +215,31 @@ export function createClient(options = {}) {
     forContext(context) {
       let bound = null;
       let boundGeneration = -1;
+      const release = (g) => {
+        const old = bound;
+        bound = null;
+        boundGeneration = g;
+        if (old) safe(() => old.free?.());
+      };
       const current = () => {
         if (boundGeneration !== generation) {
-          const old = bound;
-          bound = null;
-          boundGeneration = generation;
-          if (old) safe(() => old.free?.());
+          release(generation);
           if (engine) bound = engine.bind(context);
         }
         return bound;
       };
-      const reader = (type) => (key, fallback) => {
-        let result;
-        try {
-          const b = current();
-          if (!b) return notReadyRead(type, key, fallback, context);
-          if (hooks.length === 0) return b[type](key, fallback);
-          result = b.details(key, fallback, { type });
-        } catch (err) {
-          result = failure(key, fallback, err);
-        }
-        notify(type, key, fallback, context, result);
-        return result.value;
-      };
+      const reader = (type) => (key, fallback) => read(type, key, fallback, context, current);
       return {
         context,
         boolean: reader('boolean'),
         string: reader('string'),
         number: reader('number'),
         json: reader('json'),
-        details: (key, fallback, options) => {
-          let result;
-          try {
-            const b = current();
-            result = b ? b.details(key, fallback, options) : notReady(key, fallback, closed);
-          } catch (err) {
-            result = failure(key, fallback, err);
-          }
-          notify(options?.type ?? 'details', key, fallback, context, result);
-          return result;
-        },
+        details: (key, fallback, options) => detailsOf(key, fallback, context, options, current),
         all: () => {
           try { const b = current(); return b ? b.all() : {}; } catch { return {}; }
         },
-        close: () => {
-          const old = bound;
-          bound = null;
-          boundGeneration = -1;
-          if (old) safe(() => old.free?.());
-        },
+        close: () => release(-1),
       };
     },
   };
@@ -283,18 +250,22 @@ export function createClient(options = {}) {
   let adoptedSync = false;
   if (wasmReadySync(wasm)) {
     cached = storage.get();
-    const candidates = [];
-    if (bootText !== null) candidates.push({ text: bootText, etag: null, source: 'bootstrap' });
+    const candidates = bootCandidates();
     // With trusted keys a cached entry is verified first (asynchronously, in start).
     if (cached && !isThenable(cached) && !keys) candidates.push({ ...cached, source: 'cache' });
     // A snapshot that may use `matches`, `semver_*` or `in_cidr` waits (in start) for the operators module where it loads asynchronously.
     adoptedSync = candidates.every((c) => regexReadySync(c.text));
     if (adoptedSync) adoptBest(candidates);
   }
-  startup = run(bootText, isThenable(cached) || (cached && keys) ? cached : null, adoptedSync);
+  startup = run(isThenable(cached) || (cached && keys) ? cached : null, adoptedSync);
   watchVisibility();
   deferEvents = false;
   return client;
+
+  /** The bootstrap snapshot as a startup candidate (a list of one, or none). */
+  function bootCandidates() {
+    return bootText === null ? [] : [{ text: bootText, etag: null, source: 'bootstrap' }];
+  }
 
   async function waitReady() {
     for (;;) {
@@ -319,7 +290,7 @@ export function createClient(options = {}) {
     return inflight;
   }
 
-  async function start(bootText, pendingCache, adoptedSync) {
+  async function start(pendingCache, adoptedSync) {
     if (!adoptedSync) {
       try {
         await ensureWasm(wasmOption);
@@ -328,8 +299,7 @@ export function createClient(options = {}) {
         return;
       }
       if (closed) return;
-      const candidates = [];
-      if (bootText !== null) candidates.push({ text: bootText, etag: null, source: 'bootstrap' });
+      const candidates = bootCandidates();
       const cached = await storage.get();
       if (cached && await cacheVerified(cached)) candidates.push({ ...cached, source: 'cache' });
       for (const c of candidates) await regexFor(c.text);
@@ -381,8 +351,8 @@ export function createClient(options = {}) {
     }
   }
 
-  async function run(bootText, pendingCache, adoptedSync) {
-    try { await start(bootText, pendingCache, adoptedSync); } finally { starting = false; }
+  async function run(pendingCache, adoptedSync) {
+    try { await start(pendingCache, adoptedSync); } finally { starting = false; }
   }
 
   /**
@@ -626,23 +596,31 @@ export function createClient(options = {}) {
 
   // ---- evaluation ----------------------------------------------------------------------------
 
-  function read(type, key, fallback, context) {
-    const held = engine;
-    if (!held) return notReadyRead(type, key, fallback, context);
+  // A typed read from the engine, or (`bound`: forContext's current binding) from a bound evaluator. With
+  // onEvaluate hooks, through the full result (the hooks receive it).
+  function read(type, key, fallback, context, bound) {
+    if (hooks.length) return detailsOf(key, fallback, context, { type }, bound).value;
+    try {
+      const held = bound ? bound() : engine;
+      if (!held) return fallback;
+      return bound ? held[type](key, fallback) : held[type](key, fallback, context);
+    } catch {
+      return fallback;
+    }
+  }
+
+  // A full result (client.details) from the engine, or (`bound`: forContext's current binding) from a bound evaluator.
+  function detailsOf(key, fallback, context, options, bound) {
     let result;
     try {
-      if (hooks.length === 0) return held[type](key, fallback, context);
-      result = held.details(key, fallback, context, { type });
+      const held = bound ? bound() : engine;
+      result = !held ? notReady(key, fallback, closed)
+        : bound ? held.details(key, fallback, options) : held.details(key, fallback, context, options);
     } catch (err) {
       result = failure(key, fallback, err);
     }
-    notify(type, key, fallback, context, result);
-    return result.value;
-  }
-
-  function notReadyRead(type, key, fallback, context) {
-    if (hooks.length) notify(type, key, fallback, context, notReady(key, fallback, closed));
-    return fallback;
+    notify(options?.type ?? 'details', key, fallback, context, result);
+    return result;
   }
 
   function notify(type, flag, fallback, context, details) {
@@ -665,7 +643,6 @@ export function createClient(options = {}) {
   }
 }
 
-
 /**
  * The client's "closed" signal, with the part of the AbortSignal interface the loader uses. A plain
  * object on purpose: in Cloudflare Workers an AbortController cannot be created at global scope, and a
@@ -673,21 +650,23 @@ export function createClient(options = {}) {
  * use one across requests. Each load makes its own AbortController (in the current request) and
  * subscribes it here.
  */
-class CloseSignal {
-  aborted = false;
-  reason = undefined;
-  #listeners = new Set();
-  addEventListener(type, fn) { if (type === 'abort') this.#listeners.add(fn); }
-  removeEventListener(type, fn) { if (type === 'abort') this.#listeners.delete(fn); }
-  abort(reason) {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    for (const fn of [...this.#listeners]) {
-      try { fn(); } catch { /* a listener's failure must not stop close() */ }
-    }
-    this.#listeners.clear();
-  }
+function closeSignal() {
+  const listeners = new Set();
+  return {
+    aborted: false,
+    reason: undefined,
+    addEventListener(type, fn) { if (type === 'abort') listeners.add(fn); },
+    removeEventListener(type, fn) { if (type === 'abort') listeners.delete(fn); },
+    abort(reason) {
+      if (this.aborted) return;
+      this.aborted = true;
+      this.reason = reason;
+      for (const fn of [...listeners]) {
+        try { fn(); } catch { /* a listener's failure must not stop close() */ }
+      }
+      listeners.clear();
+    },
+  };
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
