@@ -671,8 +671,6 @@ function closeSignal() {
 
 // ---- helpers -----------------------------------------------------------------------------------
 
-let wasmLoading = null;
-
 /**
  * Whether the engine can be used synchronously now. Tries a synchronous start when that is cheap and
  * allowed: from a compiled `WebAssembly.Module`, or with no `wasm` option where the platform reads the
@@ -697,16 +695,16 @@ function regexReadySync(text) {
   return regexReady();
 }
 
-/** Initialises the wasm module once per realm; rejects with a LoadError of kind 'wasm'. */
-function ensureWasm(option) {
-  if (wasmReady()) return Promise.resolve();
-  wasmLoading ??= Promise.resolve()
-    .then(() => initWasm(option))
-    .then(() => { wasmLoading = null; }, (err) => {
-      wasmLoading = null; // a later call may pass a better `wasm` option
-      throw new LoadError('wasm', `the WebAssembly module could not be initialised: ${err?.message ?? err}`, { cause: err });
-    });
-  return wasmLoading;
+/**
+ * Initialises the wasm module (once per realm: initWasm shares one start and lets a failed one be tried again,
+ * perhaps with a better `wasm` option); rejects with a LoadError of kind 'wasm'.
+ */
+async function ensureWasm(option) {
+  try {
+    await initWasm(option);
+  } catch (err) {
+    throw new LoadError('wasm', `the WebAssembly module could not be initialised: ${err?.message ?? err}`, { cause: err });
+  }
 }
 
 function refusal(err, where, url) {
