@@ -18,20 +18,18 @@ const memory = new Map(); // shared by every client of this JS realm, keyed by s
  * @returns {SnapshotStorage}
  */
 export function memoryStorage() {
-  let held = null;
-  return {
-    kind: 'memory',
-    get: () => held,
-    set: (entry) => { held = entryOf(entry); },
-  };
+  return mapStorage(new Map(), '');
 }
 
-/** The default storage where there is no other: memory shared by every client of this JS realm, by URL. */
-function sharedMemoryStorage(key) {
+/**
+ * Storage in memory under `key` of `map`: memoryStorage's own map, or (the default where there is no other
+ * storage) the map shared by every client of this JS realm, keyed by snapshot URL.
+ */
+function mapStorage(map, key) {
   return {
     kind: 'memory',
-    get: () => memory.get(key) ?? null,
-    set: (entry) => { memory.set(key, entryOf(entry)); },
+    get: () => map.get(key) ?? null,
+    set: (entry) => { map.set(key, entryOf(entry)); },
   };
 }
 
@@ -117,7 +115,7 @@ export function selectStorage(option, url, env = globalThis) {
   const ls = usableLocalStorage(env);
   if (ls) return webStorage(ls, url);
   if (env.caches && (env.caches.default || typeof env.caches.open === 'function')) return cacheApiStorage(env.caches, url);
-  return sharedMemoryStorage(url);
+  return mapStorage(memory, url);
 }
 
 /**

@@ -677,9 +677,8 @@ function closeSignal() {
  * .wasm synchronously (Node, Deno, Bun). Elsewhere (browsers, workers without a Module) it waits for initWasm.
  */
 function wasmReadySync(option) {
-  if (wasmReady()) return true;
   const isModule = typeof WebAssembly !== 'undefined' && option instanceof WebAssembly.Module;
-  if (option === undefined || isModule) {
+  if (option === undefined || isModule) { // (initWasmSync returns at once when the module is ready)
     try { initWasmSync(option); } catch { /* this platform needs the asynchronous start */ }
   }
   return wasmReady();
