@@ -49,7 +49,8 @@ const now = () => (globalThis.performance?.now?.() ?? Date.now()); // monotonic 
 export function createClient(options = {}) {
   // The client's state, private to this closure (a closure's variables minify to one letter each; the fields
   // of a class stay `this.#name`).
-  let url, interval, allowRollback, loadOptions, storage, wasmOption, regexOption, diagnosticsOption, keys = null, checks = null;
+  // (The options' part is set once they are checked, below.)
+  let keys = null, checks = null;
   let engine = null, text = null, etag = null, version = null, environment = null, generation = 0, sig = null;
   let status = 'loading', closed = false, lastError = null, failures = 0;
   const listeners = new Map();
@@ -57,15 +58,16 @@ export function createClient(options = {}) {
   const abort = closeSignal();
   let timer = null, inflight = null, lastCheck = -Infinity;
   let deferEvents = true, startup, starting = true, detach = () => {};
-  const adopted = deferred();
+  let adoptedNow; // resolves `adopted`
+  const adopted = new Promise((resolve) => { adoptedNow = resolve; }); // a snapshot is in place
   let cacheUnusable = false, unexplained = null;
 
   if (options === null || typeof options !== 'object') throw new TypeError('createClient(options): options must be an object');
-  const { bootstrap, refreshInterval = DEFAULT_REFRESH_INTERVAL, timeout = DEFAULT_TIMEOUT,
-    maxBytes = DEFAULT_MAX_BYTES, retries, wasm, regex, onEvaluate } = options;
+  const { bootstrap, refreshInterval: interval = DEFAULT_REFRESH_INTERVAL, timeout = DEFAULT_TIMEOUT,
+    maxBytes = DEFAULT_MAX_BYTES, retries, wasm, regex, diagnostics, onEvaluate } = options;
   if (options.url == null && bootstrap == null) throw new TypeError('createClient: give a url, a bootstrap snapshot, or both');
   if (options.url != null && typeof options.url !== 'string' && !(options.url instanceof URL)) throw new TypeError('createClient: url must be a string or a URL');
-  checkNumber('refreshInterval', refreshInterval, 0);
+  checkNumber('refreshInterval', interval, 0);
   checkNumber('timeout', timeout, 1);
   checkNumber('maxBytes', maxBytes, 1);
   if (options.fetch != null && typeof options.fetch !== 'function') throw new TypeError('createClient: fetch must be a function');
@@ -75,14 +77,10 @@ export function createClient(options = {}) {
     signatureChecks().catch(() => {}); // fetched beside the first snapshot; a failure is reported by the load that needs it
   }
 
-  url = options.url == null ? null : String(options.url);
-  interval = refreshInterval;
-  allowRollback = Boolean(options.allowRollback);
-  loadOptions = { url, timeout, maxBytes, retries: retryPolicy(retries), fetch: options.fetch, signal: abort, random: options.random };
-  storage = guardStorage(url === null ? noStorage() : selectStorage(options.storage, absolute(url)));
-  wasmOption = wasm;
-  regexOption = regex;
-  diagnosticsOption = options.diagnostics;
+  const url = options.url == null ? null : String(options.url);
+  const allowRollback = Boolean(options.allowRollback);
+  const loadOptions = { url, timeout, maxBytes, retries: retryPolicy(retries), fetch: options.fetch, signal: abort, random: options.random };
+  const storage = guardStorage(url === null ? noStorage() : selectStorage(options.storage, absolute(url)));
   if (onEvaluate) hooks.push(onEvaluate);
 
   /** Feature-flag client (types/client.d.ts: Client). Create it with {@link createClient}. */
@@ -273,7 +271,7 @@ export function createClient(options = {}) {
       if (closed) throw closedError(url);
       const pending = starting ? startup : inflight;
       if (!pending) throw lastError ?? new LoadError('network', 'no snapshot could be loaded', { url });
-      await Promise.race([pending, adopted.promise]);
+      await Promise.race([pending, adopted]);
     }
   }
 
@@ -293,7 +291,7 @@ export function createClient(options = {}) {
   async function start(pendingCache, adoptedSync) {
     if (!adoptedSync) {
       try {
-        await ensureWasm(wasmOption);
+        await ensureWasm(wasm);
       } catch (err) {
         fail(err);
         return;
@@ -362,7 +360,7 @@ export function createClient(options = {}) {
    */
   async function regexFor(text) {
     if (regexReadySync(text)) return;
-    try { await initRegex(regexOption); } catch { /* reported by Engine.fromJSON */ }
+    try { await initRegex(regex); } catch { /* reported by Engine.fromJSON */ }
   }
 
   /**
@@ -375,7 +373,7 @@ export function createClient(options = {}) {
       return load();
     } catch (err) {
       if (!lacksMessages(err) && !lacksMessages(err?.cause)) throw err;
-      try { await initDiagnostics(diagnosticsOption); } catch { throw err; }
+      try { await initDiagnostics(diagnostics); } catch { throw err; }
       if (closed) throw err;
       return load();
     }
@@ -416,14 +414,14 @@ export function createClient(options = {}) {
     }
     install(best.engine, best.text, best.etag, best.source);
     sig = best.source === 'cache' ? (best.sig ?? null) : null;
-    adopted.resolve(); // ready() need not wait for the revalidation
+    adoptedNow(); // ready() need not wait for the revalidation
   }
 
   async function load() {
     lastCheck = now();
     let res;
     try {
-      await ensureWasm(wasmOption);
+      await ensureWasm(wasm);
       res = await loadSnapshot({ ...loadOptions, etag: engine ? etag : null });
     } catch (err) {
       if (closed) return { status: 'closed', version };
@@ -756,12 +754,6 @@ function isHidden() {
 /** Whether two snapshot texts hold the same JSON (both were validated: no duplicate keys). */
 function sameJson(a, b) {
   try { return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b)); } catch { return false; }
-}
-
-function deferred() {
-  let resolve;
-  const promise = new Promise((r) => { resolve = r; });
-  return { promise, resolve };
 }
 
 function isThenable(v) {
