@@ -120,7 +120,7 @@ export function selectStorage(option, url, env = globalThis) {
 
 /**
  * Wraps a storage with the rules the client relies on: reads never throw and return only
- * well-formed entries; a write of an older version than the stored one is skipped (unless `allowOlder`).
+ * well-formed entries; a write of an older version than the stored one is skipped (unless `set`'s `allowOlder`).
  * @param {SnapshotStorage} storage
  */
 export function guardStorage(storage) {
@@ -137,10 +137,10 @@ export function guardStorage(storage) {
     },
     /**
      * @param {CacheEntry} entry
-     * @param {{allowOlder?: boolean}} [options]
+     * @param {boolean} [allowOlder] write it even over a newer version
      * @returns {Promise<boolean>} whether it was written; rejects when the storage failed
      */
-    async set(entry, { allowOlder = false } = {}) {
+    async set(entry, allowOlder) {
       if (!allowOlder) {
         const current = await this.get();
         if (current && current.version > entry.version) return false;

@@ -527,7 +527,7 @@ export function createClient(options = {}) {
 
   async function persist() {
     try {
-      await storage.set({ text, etag, version, sig }, { allowOlder: allowRollback || cacheUnusable });
+      await storage.set({ text, etag, version, sig }, allowRollback || cacheUnusable); // allowOlder
       cacheUnusable = false;
     } catch (err) {
       emit('error', new LoadError('storage', `could not save snapshot version ${version} to the ` +
