@@ -47,9 +47,8 @@ const now = () => (globalThis.performance?.now?.() ?? Date.now()); // monotonic 
  * @returns {Client}
  */
 export function createClient(options = {}) {
-  // The client's state, private to this closure (a closure's variables minify to one letter each; the fields
-  // of a class stay `this.#name`).
-  // (The options' part is set once they are checked, below.)
+  // The client's state, private to this closure (its variables minify to one letter each, where a class's
+  // fields stay `this.#name`); the options' part is set once they are checked, below.
   let keys = null, checks = null;
   let engine = null, text = null, etag = null, version = null, environment = null, generation = 0, sig = null;
   let status = 'loading', closed = false, lastError = null, failures = 0;
