@@ -18,20 +18,18 @@ const memory = new Map(); // shared by every client of this JS realm, keyed by s
  * @returns {SnapshotStorage}
  */
 export function memoryStorage() {
-  let held = null;
-  return {
-    kind: 'memory',
-    get: () => held,
-    set: (entry) => { held = entryOf(entry); },
-  };
+  return mapStorage(new Map(), '');
 }
 
-/** The default storage where there is no other: memory shared by every client of this JS realm, by URL. */
-function sharedMemoryStorage(key) {
+/**
+ * Storage in memory under `key` of `map`: memoryStorage's own map, or (the default where there is no other
+ * storage) the map shared by every client of this JS realm, keyed by snapshot URL.
+ */
+function mapStorage(map, key) {
   return {
     kind: 'memory',
-    get: () => memory.get(key) ?? null,
-    set: (entry) => { memory.set(key, entryOf(entry)); },
+    get: () => map.get(key) ?? null,
+    set: (entry) => { map.set(key, entryOf(entry)); },
   };
 }
 
@@ -117,12 +115,12 @@ export function selectStorage(option, url, env = globalThis) {
   const ls = usableLocalStorage(env);
   if (ls) return webStorage(ls, url);
   if (env.caches && (env.caches.default || typeof env.caches.open === 'function')) return cacheApiStorage(env.caches, url);
-  return sharedMemoryStorage(url);
+  return mapStorage(memory, url);
 }
 
 /**
  * Wraps a storage with the rules the client relies on: reads never throw and return only
- * well-formed entries; a write of an older version than the stored one is skipped (unless `allowOlder`).
+ * well-formed entries; a write of an older version than the stored one is skipped (unless `set`'s `allowOlder`).
  * @param {SnapshotStorage} storage
  */
 export function guardStorage(storage) {
@@ -139,10 +137,10 @@ export function guardStorage(storage) {
     },
     /**
      * @param {CacheEntry} entry
-     * @param {{allowOlder?: boolean}} [options]
+     * @param {boolean} [allowOlder] write it even over a newer version
      * @returns {Promise<boolean>} whether it was written; rejects when the storage failed
      */
-    async set(entry, { allowOlder = false } = {}) {
+    async set(entry, allowOlder) {
       if (!allowOlder) {
         const current = await this.get();
         if (current && current.version > entry.version) return false;

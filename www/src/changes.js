@@ -22,16 +22,15 @@ export function changedFlags(beforeText, afterText) {
     return null;
   }
   if (!isObject(a) || !isObject(b)) return null;
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    if (k !== 'flags' && k !== 'segments' && !NEUTRAL.has(k) && !same(a[k], b[k])) return null;
-  }
-  const fa = isObject(a.flags) ? a.flags : {};
-  const fb = isObject(b.flags) ? b.flags : {};
-  const sa = isObject(a.segments) ? a.segments : {};
-  const sb = isObject(b.segments) ? b.segments : {};
+  for (const k of diffKeys(a, b)) if (k !== 'flags' && k !== 'segments' && !NEUTRAL.has(k)) return null;
+  const table = (v) => (isObject(v) ? v : {}); // `flags` or `segments`, {} when absent (or not an object)
+  const fa = table(a.flags);
+  const fb = table(b.flags);
+  const sa = table(a.segments);
+  const sb = table(b.segments);
 
   const segments = new Set(diffKeys(sa, sb));
-  closure(sb, segments, (seg) => segmentRefs(seg));
+  closure(sb, segments, segmentRefs);
 
   const flags = new Set(diffKeys(fa, fb));
   for (const [k, f] of Object.entries(fb)) {

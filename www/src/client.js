@@ -47,244 +47,313 @@ const now = () => (globalThis.performance?.now?.() ?? Date.now()); // monotonic 
  * @returns {Client}
  */
 export function createClient(options = {}) {
-  return new Client(options);
-}
+  // The client's state, private to this closure (its variables minify to one letter each, where a class's
+  // fields stay `this.#name`); the options' part is set once they are checked, below.
+  let keys = null, checks = null;
+  let engine = null, text = null, etag = null, version = null, environment = null, generation = 0, sig = null;
+  let status = 'loading', closed = false, lastError = null, failures = 0;
+  const listeners = new Map();
+  let hooks = [];
+  const abort = closeSignal();
+  let timer = null, inflight = null, lastCheck = -Infinity;
+  let deferEvents = true, startup, starting = true, detach = () => {};
+  let adoptedNow; // resolves `adopted`
+  const adopted = new Promise((resolve) => { adoptedNow = resolve; }); // a snapshot is in place
+  let cacheUnusable = false, unexplained = null;
 
-/**
- * The client's "closed" signal, with the part of the AbortSignal interface the loader uses. A plain
- * object on purpose: in Cloudflare Workers an AbortController cannot be created at global scope, and a
- * real AbortSignal belongs to the request that created it, so a client kept in module scope could not
- * use one across requests. Each load makes its own AbortController (in the current request) and
- * subscribes it here.
- */
-class CloseSignal {
-  aborted = false;
-  reason = undefined;
-  #listeners = new Set();
-  addEventListener(type, fn) { if (type === 'abort') this.#listeners.add(fn); }
-  removeEventListener(type, fn) { if (type === 'abort') this.#listeners.delete(fn); }
-  abort(reason) {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    for (const fn of [...this.#listeners]) {
-      try { fn(); } catch { /* a listener's failure must not stop close() */ }
-    }
-    this.#listeners.clear();
-  }
-}
-
-/** Feature-flag client. Create it with {@link createClient}. */
-class Client {
-  #url; #interval; #allowRollback; #loadOptions; #storage; #wasmOption; #regexOption; #diagnosticsOption; #keys = null; #checks = null;
-  #engine = null; #text = null; #etag = null; #version = null; #environment = null; #generation = 0; #sig = null;
-  #status = 'loading'; #closed = false; #lastError = null; #failures = 0;
-  #listeners = new Map(); #hooks = [];
-  #abort = new CloseSignal(); #timer = null; #inflight = null; #lastCheck = -Infinity;
-  #deferEvents = true; #startup; #starting = true; #adopted = deferred(); #detach = () => {};
-  #cacheUnusable = false; #unexplained = null;
-
-  constructor(options) {
-    if (options === null || typeof options !== 'object') throw new TypeError('createClient(options): options must be an object');
-    const { url, bootstrap, refreshInterval = DEFAULT_REFRESH_INTERVAL, timeout = DEFAULT_TIMEOUT,
-      maxBytes = DEFAULT_MAX_BYTES, storage, retries, allowRollback = false, wasm, regex, onEvaluate } = options;
-    if (url == null && bootstrap == null) throw new TypeError('createClient: give a url, a bootstrap snapshot, or both');
-    if (url != null && typeof url !== 'string' && !(url instanceof URL)) throw new TypeError('createClient: url must be a string or a URL');
-    checkNumber('refreshInterval', refreshInterval, 0);
-    checkNumber('timeout', timeout, 1);
-    checkNumber('maxBytes', maxBytes, 1);
-    if (options.fetch != null && typeof options.fetch !== 'function') throw new TypeError('createClient: fetch must be a function');
-    if (onEvaluate != null && typeof onEvaluate !== 'function') throw new TypeError('createClient: onEvaluate must be a function');
-    if (options.publicKeys != null) {
-      this.#keys = keyRing(options.publicKeys);
-      this.#signatureChecks().catch(() => {}); // fetched beside the first snapshot; a failure is reported by the load that needs it
-    }
-
-    this.#url = url == null ? null : String(url);
-    this.#interval = refreshInterval;
-    this.#allowRollback = Boolean(allowRollback);
-    this.#loadOptions = { url: this.#url, timeout, maxBytes, retries: retryPolicy(retries), fetch: options.fetch,
-      signal: this.#abort, random: options.random };
-    this.#storage = guardStorage(this.#url === null ? noStorage() : selectStorage(storage, absolute(this.#url)));
-    this.#wasmOption = wasm;
-    this.#regexOption = regex;
-    this.#diagnosticsOption = options.diagnostics;
-    if (onEvaluate) this.#hooks.push(onEvaluate);
-
-    const bootText = bootstrap == null ? null : toText(bootstrap);
-    // Serve at once when we can do it synchronously: wasm ready, storage synchronous.
-    let cached = null;
-    let adopted = false;
-    if (wasmReadySync(wasm)) {
-      cached = this.#storage.get();
-      const candidates = [];
-      if (bootText !== null) candidates.push({ text: bootText, etag: null, source: 'bootstrap' });
-      // With trusted keys a cached entry is verified first (asynchronously, in #start).
-      if (cached && !isThenable(cached) && !this.#keys) candidates.push({ ...cached, source: 'cache' });
-      // A snapshot that may use `matches`, `semver_*` or `in_cidr` waits (in #start) for the operators module where it loads asynchronously.
-      adopted = candidates.every((c) => regexReadySync(c.text));
-      if (adopted) this.#adoptBest(candidates);
-    }
-    this.#startup = this.#run(bootText, isThenable(cached) || (cached && this.#keys) ? cached : null, adopted);
-    this.#watchVisibility();
-    this.#deferEvents = false;
+  if (options === null || typeof options !== 'object') throw new TypeError('createClient(options): options must be an object');
+  const { bootstrap, refreshInterval: interval = DEFAULT_REFRESH_INTERVAL, timeout = DEFAULT_TIMEOUT,
+    maxBytes = DEFAULT_MAX_BYTES, retries, wasm, regex, diagnostics, onEvaluate } = options;
+  if (options.url == null && bootstrap == null) throw new TypeError('createClient: give a url, a bootstrap snapshot, or both');
+  if (options.url != null && typeof options.url !== 'string' && !(options.url instanceof URL)) throw new TypeError('createClient: url must be a string or a URL');
+  checkNumber('refreshInterval', interval, 0);
+  checkNumber('timeout', timeout, 1);
+  checkNumber('maxBytes', maxBytes, 1);
+  if (options.fetch != null && typeof options.fetch !== 'function') throw new TypeError('createClient: fetch must be a function');
+  if (onEvaluate != null && typeof onEvaluate !== 'function') throw new TypeError('createClient: onEvaluate must be a function');
+  if (options.publicKeys != null) {
+    keys = keyRing(options.publicKeys);
+    signatureChecks().catch(() => {}); // fetched beside the first snapshot; a failure is reported by the load that needs it
   }
 
-  // ---- state ---------------------------------------------------------------------------------
-
-  /** Version of the snapshot in use, or null before one is loaded. */
-  get version() { return this.#version; }
-  /** Environment named by the snapshot in use, or null. */
-  get environment() { return this.#environment; }
-  /** ETag of the snapshot in use, as the server sent it, or null. */
-  get etag() { return this.#etag; }
-  /**
-   * 'loading' (no snapshot yet), 'ready', 'stale' (serving a snapshot while the last refresh failed or
-   * was refused), 'error' (no snapshot, the last load failed), 'closed'.
-   */
-  get status() { return this.#status; }
+  const url = options.url == null ? null : String(options.url);
+  const allowRollback = Boolean(options.allowRollback);
+  const loadOptions = { url, timeout, maxBytes, retries: retryPolicy(retries), fetch: options.fetch, signal: abort, random: options.random };
+  const storage = guardStorage(url === null ? noStorage() : selectStorage(options.storage, absolute(url)));
+  if (onEvaluate) hooks.push(onEvaluate);
 
   /**
-   * Resolves with the client once a snapshot is in place (bootstrap, cache or network). Rejects with the
-   * LoadError of the load in progress (retries included) if it ends without a snapshot, or at once if the
-   * last load failed and none is in progress; rejects if the client is closed. With `timeout`, rejects with
-   * a LoadError of kind 'timeout' when no snapshot is in place within that many ms (the client keeps trying).
-   * @param {{timeout?: number}} [options]
-   * @returns {Promise<Client>}
+   * Feature-flag client (types/client.d.ts: Client). Create it with {@link createClient}. Its state getters are
+   * defined beside its methods (the second argument): V8 keeps an object literal with accessors in dictionary
+   * mode, where every method call is slower.
    */
-  ready(options = {}) {
-    const waiting = this.#waitReady();
-    const { timeout } = options;
-    if (!(timeout >= 0) || this.#engine) return waiting;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new LoadError('timeout',
-        `no snapshot in place within ${timeout} ms${this.#lastError ? `; last error: ${this.#lastError.message}` : ''}`,
-        { url: this.#url })), timeout);
-      waiting.then(resolve, reject).finally(() => clearTimeout(timer));
-    });
+  const client = Object.defineProperties({
+    /**
+     * Resolves with the client once a snapshot is in place (bootstrap, cache or network). Rejects with the
+     * LoadError of the load in progress (retries included) if it ends without a snapshot, or at once if the
+     * last load failed and none is in progress; rejects if the client is closed. With `timeout`, rejects with
+     * a LoadError of kind 'timeout' when no snapshot is in place within that many ms (the client keeps trying).
+     * @param {{timeout?: number}} [options]
+     * @returns {Promise<Client>}
+     */
+    ready(options = {}) {
+      const waiting = waitReady();
+      const { timeout } = options;
+      if (!(timeout >= 0) || engine) return waiting;
+      return new Promise((resolve, reject) => {
+        const deadline = setTimeout(() => reject(new LoadError('timeout',
+          `no snapshot in place within ${timeout} ms${lastError ? `; last error: ${lastError.message}` : ''}`,
+          { url })), timeout);
+        waiting.then(resolve, reject).finally(() => clearTimeout(deadline));
+      });
+    },
+
+    /**
+     * Subscribes to an event: 'ready' ({version, source}), 'change' ({previousVersion, version, added, removed,
+     * changed (flag keys that may answer differently, or null: unknown), source}), 'error' (a LoadError), 'stale' ({version, error, message, failures}). Returns an unsubscribe function.
+     * @param {'ready' | 'change' | 'error' | 'stale'} event
+     * @param {(payload: any) => void} fn
+     * @returns {() => void}
+     */
+    on(event, fn) {
+      if (!EVENTS.has(event)) throw new TypeError(`unknown event "${event}": use ${[...EVENTS].join(', ')}`);
+      if (typeof fn !== 'function') throw new TypeError('on(event, fn): fn must be a function');
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      const entry = { fn }; // one entry per subscription: the same fn may be subscribed twice
+      set.add(entry);
+      return () => { set.delete(entry); };
+    },
+
+    /**
+     * Internal hook point for exposure events (issue 7): `fn({flag, type, value, fallback, details, context,
+     * version})` is called after each evaluation. Exceptions in `fn` are swallowed. Returns an unsubscribe function.
+     * @internal
+     */
+    onEvaluate(fn) {
+      if (typeof fn !== 'function') throw new TypeError('onEvaluate(fn): fn must be a function');
+      hooks = [...hooks, fn];
+      return () => { hooks = hooks.filter((h) => h !== fn); };
+    },
+
+    // ---- loading -------------------------------------------------------------------------------
+
+    /**
+     * Checks the URL for a new snapshot now. Concurrent calls share one request. Never rejects: resolves with
+     * `{status: 'updated' | 'not-modified' | 'unchanged' | 'failed' | 'closed', version, error?}`.
+     * @returns {Promise<{status: string, version: number | null, error?: LoadError}>}
+     */
+    refresh,
+
+    /**
+     * Stops polling, aborts the request in flight, drops every listener and frees the engine. Evaluations
+     * afterwards return their fallback (PROVIDER_NOT_READY); pending ready() calls reject.
+     */
+    close() {
+      if (closed) return;
+      closed = true;
+      status = 'closed';
+      clearTimeout(timer);
+      timer = null;
+      abort.abort();
+      detach();
+      listeners.clear();
+      hooks = [];
+      const held = engine;
+      engine = null;
+      generation++;
+      if (held) safe(() => held.free());
+    },
+
+    // ---- evaluation (never throws) -------------------------------------------------------------
+
+    /** @returns {boolean} the flag's value, or `fallback` (not loaded, unknown flag, wrong type, any error) */
+    boolean(key, fallback, context) { return read('boolean', key, fallback, context); },
+    /** @returns {string} */
+    string(key, fallback, context) { return read('string', key, fallback, context); },
+    /** @returns {number} */
+    number(key, fallback, context) { return read('number', key, fallback, context); },
+    /** @returns {unknown} */
+    json(key, fallback, context) { return read('json', key, fallback, context); },
+
+    /**
+     * The full result: flagKey, value, variant, reason, ruleId, ruleIndex, errorCode, errorMessage, prerequisite,
+     * metadata. `options.type` makes it a typed read (TYPE_MISMATCH on another type); `options.now` sets the time.
+     * Before a snapshot is loaded: the fallback, reason ERROR, errorCode PROVIDER_NOT_READY.
+     */
+    details(key, fallback, context, options) { return detailsOf(key, fallback, context, options); },
+
+    /**
+     * Every flag's result for `context`, keyed by flag key; `{}` before a snapshot is loaded. Not reported to
+     * onEvaluate hooks (it serves bootstrapping and debugging, not exposures).
+     */
+    all(context) {
+      const held = engine;
+      if (!held) return {};
+      try { return held.all(context); } catch { return {}; }
+    },
+
+    /**
+     * A bound evaluator for repeated reads with one context. The context is read when bound (do not mutate it
+     * afterwards). It follows the client: after a snapshot change it rebinds itself on its next read.
+     * `close()` frees its binding now (optional: the next read binds again).
+     * @param {object} context
+     */
+    forContext(context) {
+      let bound = null;
+      let boundGeneration = -1;
+      const release = (g) => {
+        const old = bound;
+        bound = null;
+        boundGeneration = g;
+        if (old) safe(() => old.free?.());
+      };
+      const current = () => {
+        if (boundGeneration !== generation) {
+          release(generation);
+          if (engine) bound = engine.bind(context);
+        }
+        return bound;
+      };
+      const reader = (type) => (key, fallback) => read(type, key, fallback, context, current);
+      return {
+        context,
+        boolean: reader('boolean'),
+        string: reader('string'),
+        number: reader('number'),
+        json: reader('json'),
+        details: (key, fallback, options) => detailsOf(key, fallback, context, options, current),
+        all: () => {
+          try { const b = current(); return b ? b.all() : {}; } catch { return {}; }
+        },
+        close: () => release(-1),
+      };
+    },
+  }, {
+    // ---- state ---------------------------------------------------------------------------------
+
+    /** Version of the snapshot in use, or null before one is loaded. */
+    version: { get: () => version },
+    /** Environment named by the snapshot in use, or null. */
+    environment: { get: () => environment },
+    /** ETag of the snapshot in use, as the server sent it, or null. */
+    etag: { get: () => etag },
+    /**
+     * 'loading' (no snapshot yet), 'ready', 'stale' (serving a snapshot while the last refresh failed or
+     * was refused), 'error' (no snapshot, the last load failed), 'closed'.
+     */
+    status: { get: () => status },
+  });
+
+  const bootText = bootstrap == null ? null : toText(bootstrap);
+  // Serve at once when we can do it synchronously: wasm ready, storage synchronous.
+  let cached = null;
+  let adoptedSync = false;
+  if (wasmReadySync(wasm)) {
+    cached = storage.get();
+    const candidates = bootCandidates();
+    // With trusted keys a cached entry is verified first (asynchronously, in start).
+    if (cached && !isThenable(cached) && !keys) candidates.push({ ...cached, source: 'cache' });
+    // A snapshot that may use `matches`, `semver_*` or `in_cidr` waits (in start) for the operators module where it loads asynchronously.
+    adoptedSync = candidates.every((c) => regexReadySync(c.text));
+    if (adoptedSync) adoptBest(candidates);
+  }
+  startup = run(isThenable(cached) || (cached && keys) ? cached : null, adoptedSync);
+  watchVisibility();
+  deferEvents = false;
+  return client;
+
+  /** The bootstrap snapshot as a startup candidate (a list of one, or none). */
+  function bootCandidates() {
+    return bootText === null ? [] : [{ text: bootText, etag: null, source: 'bootstrap' }];
   }
 
-  async #waitReady() {
+  async function waitReady() {
     for (;;) {
-      if (this.#engine) return this;
-      if (this.#closed) throw closedError(this.#url);
-      const pending = this.#starting ? this.#startup : this.#inflight;
-      if (!pending) throw this.#lastError ?? new LoadError('network', 'no snapshot could be loaded', { url: this.#url });
-      await Promise.race([pending, this.#adopted.promise]);
+      if (engine) return client;
+      if (closed) throw closedError(url);
+      const pending = starting ? startup : inflight;
+      if (!pending) throw lastError ?? new LoadError('network', 'no snapshot could be loaded', { url });
+      await Promise.race([pending, adopted]);
     }
   }
 
-  /**
-   * Subscribes to an event: 'ready' ({version, source}), 'change' ({previousVersion, version, added, removed,
-   * changed (flag keys that may answer differently, or null: unknown), source}), 'error' (a LoadError), 'stale' ({version, error, message, failures}). Returns an unsubscribe function.
-   * @param {'ready' | 'change' | 'error' | 'stale'} event
-   * @param {(payload: any) => void} fn
-   * @returns {() => void}
-   */
-  on(event, fn) {
-    if (!EVENTS.has(event)) throw new TypeError(`unknown event "${event}": use ${[...EVENTS].join(', ')}`);
-    if (typeof fn !== 'function') throw new TypeError('on(event, fn): fn must be a function');
-    let set = this.#listeners.get(event);
-    if (!set) this.#listeners.set(event, (set = new Set()));
-    const entry = { fn }; // one entry per subscription: the same fn may be subscribed twice
-    set.add(entry);
-    return () => { set.delete(entry); };
-  }
-
-  /**
-   * Internal hook point for exposure events (issue 7): `fn({flag, type, value, fallback, details, context,
-   * version})` is called after each evaluation. Exceptions in `fn` are swallowed. Returns an unsubscribe function.
-   * @internal
-   */
-  onEvaluate(fn) {
-    if (typeof fn !== 'function') throw new TypeError('onEvaluate(fn): fn must be a function');
-    this.#hooks = [...this.#hooks, fn];
-    return () => { this.#hooks = this.#hooks.filter((h) => h !== fn); };
-  }
-
-  // ---- loading -------------------------------------------------------------------------------
-
-  /**
-   * Checks the URL for a new snapshot now. Concurrent calls share one request. Never rejects: resolves with
-   * `{status: 'updated' | 'not-modified' | 'unchanged' | 'failed' | 'closed', version, error?}`.
-   * @returns {Promise<{status: string, version: number | null, error?: LoadError}>}
-   */
-  refresh() {
-    if (this.#closed) return Promise.resolve({ status: 'closed', version: this.#version });
-    if (this.#url === null) return Promise.resolve({ status: 'unchanged', version: this.#version });
-    if (!this.#inflight) {
-      this.#inflight = this.#load().finally(() => {
-        this.#inflight = null;
-        this.#schedule();
+  // client.refresh() (documented there).
+  function refresh() {
+    if (closed) return Promise.resolve({ status: 'closed', version });
+    if (url === null) return Promise.resolve({ status: 'unchanged', version });
+    if (!inflight) {
+      inflight = load().finally(() => {
+        inflight = null;
+        schedule();
       });
     }
-    return this.#inflight;
+    return inflight;
   }
 
-  async #start(bootText, pendingCache, adopted) {
-    if (!adopted) {
+  async function start(pendingCache, adoptedSync) {
+    if (!adoptedSync) {
       try {
-        await ensureWasm(this.#wasmOption);
+        await ensureWasm(wasm);
       } catch (err) {
-        this.#fail(err);
+        fail(err);
         return;
       }
-      if (this.#closed) return;
-      const candidates = [];
-      if (bootText !== null) candidates.push({ text: bootText, etag: null, source: 'bootstrap' });
-      const cached = await this.#storage.get();
-      if (cached && await this.#cacheVerified(cached)) candidates.push({ ...cached, source: 'cache' });
-      for (const c of candidates) await this.#regexFor(c.text);
-      if (this.#closed) return;
-      this.#adoptBest(candidates);
+      if (closed) return;
+      const candidates = bootCandidates();
+      const cached = await storage.get();
+      if (cached && await cacheVerified(cached)) candidates.push({ ...cached, source: 'cache' });
+      for (const c of candidates) await regexFor(c.text);
+      if (closed) return;
+      adoptBest(candidates);
     } else if (pendingCache) {
       const cached = await pendingCache;
-      if (cached && !this.#closed && await this.#cacheVerified(cached) && !this.#closed) {
-        await this.#regexFor(cached.text);
-        if (!this.#closed) this.#adoptBest([{ ...cached, source: 'cache' }]);
+      if (cached && !closed && await cacheVerified(cached) && !closed) {
+        await regexFor(cached.text);
+        if (!closed) adoptBest([{ ...cached, source: 'cache' }]);
       }
     }
-    if (this.#unexplained !== null && !this.#closed) { // a refused bootstrap, reported with its problems' messages
-      const text = this.#unexplained;
-      this.#unexplained = null;
-      try { (await this.#explained(() => Engine.fromJSON(text))).free(); } catch (err) {
-        if (!this.#closed) this.#fail(refusal(err, 'the bootstrap snapshot', null));
+    if (unexplained !== null && !closed) { // a refused bootstrap, reported with its problems' messages
+      const refused = unexplained;
+      unexplained = null;
+      try { (await explained(() => Engine.fromJSON(refused))).free(); } catch (err) {
+        if (!closed) fail(refusal(err, 'the bootstrap snapshot', null));
       }
     }
-    if (this.#url !== null && !this.#closed) await this.refresh();
+    if (url !== null && !closed) await refresh();
   }
 
   /**
    * The signature checks (verify.js), loaded on first use: only clients with trusted keys download them. A
    * failed load (offline) is a retryable LoadError of kind 'network', and is tried again by the next load.
    */
-  #signatureChecks() {
-    this.#checks ??= import('./verify.js').then(
+  function signatureChecks() {
+    checks ??= import('./verify.js').then(
       (m) => m.signatureChecks({ LoadError, loadSnapshot, decodeBase64 }),
       (err) => {
-        this.#checks = null;
+        checks = null;
         throw new LoadError('network', `cannot load edgeflag's signature checks (verify.js): ${err?.message ?? err}`, { cause: err });
       },
     );
-    return this.#checks;
+    return checks;
   }
 
   /** Without trusted keys, true. With them: whether the cache entry's stored signature verifies its text. */
-  async #cacheVerified(entry) {
-    if (!this.#keys) return true;
-    let checks;
-    try { checks = await this.#signatureChecks(); } catch { return false; } // cannot check now (offline): not used, kept
+  async function cacheVerified(entry) {
+    if (!keys) return true;
+    let loaded;
+    try { loaded = await signatureChecks(); } catch { return false; } // cannot check now (offline): not used, kept
     try {
-      await checks.verifySnapshot(new TextEncoder().encode(entry.text), entry.sig ?? '', this.#keys, { url: 'the cache' });
+      await loaded.verifySnapshot(new TextEncoder().encode(entry.text), entry.sig ?? '', keys, { url: 'the cache' });
       return true;
     } catch {
-      this.#cacheUnusable = true; // unsigned, altered or signed by a key no longer trusted: skipped, may be overwritten
+      cacheUnusable = true; // unsigned, altered or signed by a key no longer trusted: skipped, may be overwritten
       return false;
     }
   }
 
-  async #run(bootText, pendingCache, adopted) {
-    try { await this.#start(bootText, pendingCache, adopted); } finally { this.#starting = false; }
+  async function run(pendingCache, adoptedSync) {
+    try { await start(pendingCache, adoptedSync); } finally { starting = false; }
   }
 
   /**
@@ -292,9 +361,9 @@ class Client {
    * (mayUseRegex: a cheap scan) and it is not loaded.
    * Never throws: if it cannot be loaded, the engine refuses the snapshot with a problem that says so.
    */
-  async #regexFor(text) {
+  async function regexFor(text) {
     if (regexReadySync(text)) return;
-    try { await initRegex(this.#regexOption); } catch { /* reported by Engine.fromJSON */ }
+    try { await initRegex(regex); } catch { /* reported by Engine.fromJSON */ }
   }
 
   /**
@@ -302,94 +371,94 @@ class Client {
    * runtime reports paths only while the diagnostics module is not loaded: browsers, workers), loads that
    * module and runs it again, so the refusal is reported with the messages. Without the module, the first refusal.
    */
-  async #explained(load) {
+  async function explained(load) {
     try {
       return load();
     } catch (err) {
       if (!lacksMessages(err) && !lacksMessages(err?.cause)) throw err;
-      try { await initDiagnostics(this.#diagnosticsOption); } catch { throw err; }
-      if (this.#closed) throw err;
+      try { await initDiagnostics(diagnostics); } catch { throw err; }
+      if (closed) throw err;
       return load();
     }
   }
 
   /** Startup: installs the highest valid version among the candidates, if higher than the one held. */
-  #adoptBest(candidates) {
+  function adoptBest(candidates) {
     let best = null;
     for (const c of candidates) {
-      let engine;
+      let loaded;
       try {
-        engine = Engine.fromJSON(c.text);
+        loaded = Engine.fromJSON(c.text);
       } catch (err) {
         // A bad bootstrap is the caller's mistake: say so. A bad cache entry is skipped, and may be overwritten.
-        // (Without the problems' messages: reported once the diagnostics module is loaded, in #start.)
-        if (c.source === 'bootstrap' && lacksMessages(err)) this.#unexplained = c.text;
-        else if (c.source === 'bootstrap') this.#fail(refusal(err, 'the bootstrap snapshot', null));
-        else this.#cacheUnusable = true;
+        // (Without the problems' messages: reported once the diagnostics module is loaded, in start.)
+        if (c.source === 'bootstrap' && lacksMessages(err)) unexplained = c.text;
+        else if (c.source === 'bootstrap') fail(refusal(err, 'the bootstrap snapshot', null));
+        else cacheUnusable = true;
         continue;
       }
-      if (c.source === 'cache' && engine.version !== c.version) { // the entry lies about its version
-        engine.free();
-        this.#cacheUnusable = true;
+      if (c.source === 'cache' && loaded.version !== c.version) { // the entry lies about its version
+        loaded.free();
+        cacheUnusable = true;
         continue;
       }
-      if (best === null || engine.version > best.engine.version) {
+      if (best === null || loaded.version > best.engine.version) {
         if (best) best.engine.free();
-        best = { ...c, engine };
+        best = { ...c, engine: loaded };
       } else {
-        engine.free();
+        loaded.free();
       }
     }
     if (!best) return;
-    if (this.#engine && best.engine.version <= this.#version) {
-      if (best.engine.version === this.#version && best.text === this.#text && best.etag) this.#etag = best.etag;
+    if (engine && best.engine.version <= version) {
+      if (best.engine.version === version && best.text === text && best.etag) etag = best.etag;
       best.engine.free();
       return;
     }
-    this.#install(best.engine, best.text, best.etag, best.source);
-    this.#sig = best.source === 'cache' ? (best.sig ?? null) : null;
-    this.#adopted.resolve(); // ready() need not wait for the revalidation
+    install(best.engine, best.text, best.etag, best.source);
+    sig = best.source === 'cache' ? (best.sig ?? null) : null;
+    adoptedNow(); // ready() need not wait for the revalidation
   }
 
-  async #load() {
-    this.#lastCheck = now();
+  async function load() {
+    lastCheck = now();
     let res;
     try {
-      await ensureWasm(this.#wasmOption);
-      res = await loadSnapshot({ ...this.#loadOptions, etag: this.#engine ? this.#etag : null });
+      await ensureWasm(wasm);
+      res = await loadSnapshot({ ...loadOptions, etag: engine ? etag : null });
     } catch (err) {
-      if (this.#closed) return { status: 'closed', version: this.#version };
-      return this.#failed(err);
+      if (closed) return { status: 'closed', version };
+      return failed(err);
     }
-    if (this.#closed) return { status: 'closed', version: this.#version };
+    if (closed) return { status: 'closed', version };
     if (res.notModified) {
-      if (!this.#engine) {
-        return this.#failed(new LoadError('http', `${this.#url} answered 304 Not Modified but no snapshot is held`,
-          { url: this.#url, status: 304 }));
+      if (!engine) {
+        return failed(new LoadError('http', `${url} answered 304 Not Modified but no snapshot is held`,
+          { url, status: 304 }));
       }
-      if (res.etag) this.#etag = res.etag;
-      this.#succeeded();
-      return { status: 'not-modified', version: this.#version };
+      if (res.etag) etag = res.etag;
+      succeeded();
+      return { status: 'not-modified', version };
     }
-    let outcome, sig = null;
+    let outcome, signature = null;
     try {
-      if (this.#keys) { // the exact bytes received are checked before the engine sees them
-        const { fetchSignature, verifySnapshot } = await this.#signatureChecks();
-        sig = await fetchSignature(this.#loadOptions, this.#url);
-        if (this.#closed) return { status: 'closed', version: this.#version };
-        await verifySnapshot(res.bytes, sig.text, this.#keys, { url: this.#url, sigUrl: sig.url });
+      if (keys) { // the exact bytes received are checked before the engine sees them
+        const { fetchSignature, verifySnapshot } = await signatureChecks();
+        signature = await fetchSignature(loadOptions, url);
+        if (closed) return { status: 'closed', version };
+        await verifySnapshot(res.bytes, signature.text, keys, { url, sigUrl: signature.url });
       }
-      await this.#regexFor(res.text);
-      if (this.#closed) return { status: 'closed', version: this.#version };
-      outcome = await this.#explained(() => this.#accept(res.text, res.etag));
+      await regexFor(res.text);
+      if (closed) return { status: 'closed', version };
+      outcome = await explained(() => accept(res.text, res.etag));
     } catch (err) {
-      if (this.#closed) return { status: 'closed', version: this.#version };
-      return this.#failed(err);
+      if (closed) return { status: 'closed', version };
+      return failed(err);
     }
-    if (outcome.status !== 'unchanged' || outcome.write) this.#sig = sig?.text ?? null;
-    this.#succeeded();
-    if (outcome.write) await this.#persist();
-    return { status: outcome.status, version: this.#version };
+    if (outcome.status !== 'unchanged' || outcome.write) sig = signature?.text ?? null;
+    succeeded();
+    if (outcome.write) await persist();
+    return { status: outcome.status, version };
   }
 
   /**
@@ -399,295 +468,209 @@ class Client {
    * the cache); different content is a conflict, refused unless allowRollback, because a publish must raise
    * the version.
    */
-  #accept(text, etag) {
-    let engine;
+  function accept(newText, newEtag) {
+    let loaded;
     try {
-      engine = Engine.fromJSON(text);
+      loaded = Engine.fromJSON(newText);
     } catch (err) {
-      throw refusal(err, this.#url, this.#url);
+      throw refusal(err, url, url);
     }
-    const version = engine.version;
-    if (this.#engine && version <= this.#version) {
-      if (version === this.#version && text === this.#text) {
-        engine.free();
-        const write = Boolean(etag) && etag !== this.#etag;
-        if (etag) this.#etag = etag;
+    const newVersion = loaded.version;
+    if (engine && newVersion <= version) {
+      if (newVersion === version && newText === text) {
+        loaded.free();
+        const write = Boolean(newEtag) && newEtag !== etag;
+        if (newEtag) etag = newEtag;
         return { status: 'unchanged', write };
       }
-      if (version === this.#version && sameJson(text, this.#text)) {
-        this.#install(engine, text, etag, 'network', true);
+      if (newVersion === version && sameJson(newText, text)) {
+        install(loaded, newText, newEtag, 'network', true);
         return { status: 'unchanged', write: true };
       }
-      if (!this.#allowRollback) {
-        engine.free();
-        const info = { url: this.#url, version, heldVersion: this.#version };
-        if (version < this.#version) {
-          throw new LoadError('older', `refused snapshot version ${version} from ${this.#url}: older than version ` +
-            `${this.#version} in use (anti-rollback; a rollback must be published under a new version, or set allowRollback)`, info);
+      if (!allowRollback) {
+        loaded.free();
+        const info = { url, version: newVersion, heldVersion: version };
+        if (newVersion < version) {
+          throw new LoadError('older', `refused snapshot version ${newVersion} from ${url}: older than version ` +
+            `${version} in use (anti-rollback; a rollback must be published under a new version, or set allowRollback)`, info);
         }
-        throw new LoadError('conflict', `refused snapshot from ${this.#url}: version ${version} is already in use with ` +
+        throw new LoadError('conflict', `refused snapshot from ${url}: version ${newVersion} is already in use with ` +
           'different content (a publish must raise the version); keeping the copy in use', info);
       }
     }
-    this.#install(engine, text, etag, 'network');
+    install(loaded, newText, newEtag, 'network');
     return { status: 'updated', write: true };
   }
 
-  #install(engine, text, etag, source, quiet = false) {
-    const previous = this.#engine;
-    const previousVersion = this.#version;
+  function install(next, nextText, nextEtag, source, quiet = false) {
+    const previous = engine;
+    const previousVersion = version;
     let added = [], removed = [], changed = null;
     if (previous) {
-      changed = quiet ? null : safe(() => changedFlags(this.#text, text), null);
+      changed = quiet ? null : safe(() => changedFlags(text, nextText), null);
       const before = new Set(safe(() => previous.flagKeys(), []));
-      const after = new Set(safe(() => engine.flagKeys(), []));
+      const after = new Set(safe(() => next.flagKeys(), []));
       added = [...after].filter((k) => !before.has(k));
       removed = [...before].filter((k) => !after.has(k));
     }
-    this.#engine = engine;
-    this.#text = text;
-    this.#etag = etag ?? null;
-    this.#version = engine.version;
-    this.#environment = safe(() => engine.environment ?? null, null);
-    this.#generation++;
-    this.#status = 'ready';
+    engine = next;
+    text = nextText;
+    etag = nextEtag ?? null;
+    version = next.version;
+    environment = safe(() => next.environment ?? null, null);
+    generation++;
+    status = 'ready';
     if (previous) {
       safe(() => previous.free());
-      if (!quiet) this.#emit('change', { previousVersion, version: this.#version, added, removed, changed, source });
+      if (!quiet) emit('change', { previousVersion, version, added, removed, changed, source });
     } else {
-      this.#emit('ready', { version: this.#version, source });
+      emit('ready', { version, source });
     }
   }
 
-  async #persist() {
+  async function persist() {
     try {
-      await this.#storage.set({ text: this.#text, etag: this.#etag, version: this.#version, sig: this.#sig },
-        { allowOlder: this.#allowRollback || this.#cacheUnusable });
-      this.#cacheUnusable = false;
+      await storage.set({ text, etag, version, sig }, allowRollback || cacheUnusable); // allowOlder
+      cacheUnusable = false;
     } catch (err) {
-      this.#emit('error', new LoadError('storage', `could not save snapshot version ${this.#version} to the ` +
-        `${this.#storage.kind} cache: ${err?.message ?? err}`, { url: this.#url, cause: err }));
+      emit('error', new LoadError('storage', `could not save snapshot version ${version} to the ` +
+        `${storage.kind} cache: ${err?.message ?? err}`, { url, cause: err }));
     }
   }
 
-  #succeeded() {
-    this.#failures = 0;
-    this.#lastError = null;
-    if (this.#engine) this.#status = 'ready';
+  function succeeded() {
+    failures = 0;
+    lastError = null;
+    if (engine) status = 'ready';
   }
 
-  #failed(err) {
+  function failed(err) {
     const error = err instanceof LoadError ? err
-      : new LoadError('network', `loading ${this.#url} failed: ${err?.message ?? err}`, { url: this.#url, cause: err });
-    this.#fail(error);
-    return { status: 'failed', version: this.#version, error };
+      : new LoadError('network', `loading ${url} failed: ${err?.message ?? err}`, { url, cause: err });
+    fail(error);
+    return { status: 'failed', version, error };
   }
 
-  #fail(error) {
-    this.#lastError = error;
-    this.#failures++;
-    this.#emit('error', error);
-    if (this.#engine) {
-      this.#status = 'stale';
-      this.#emit('stale', { version: this.#version, error, failures: this.#failures,
-        message: `still serving snapshot version ${this.#version}: ${error.message}` });
-    } else if (this.#status !== 'closed') {
-      this.#status = 'error';
+  function fail(error) {
+    lastError = error;
+    failures++;
+    emit('error', error);
+    if (engine) {
+      status = 'stale';
+      emit('stale', { version, error, failures, message: `still serving snapshot version ${version}: ${error.message}` });
+    } else if (status !== 'closed') {
+      status = 'error';
     }
   }
 
   // ---- polling -------------------------------------------------------------------------------
 
-  #schedule() {
-    clearTimeout(this.#timer);
-    this.#timer = null;
-    if (this.#closed || this.#url === null || !(this.#interval > 0)) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      if (!isHidden()) this.refresh(); // hidden: stay paused until the page is shown again
-    }, this.#interval);
-    this.#timer?.unref?.(); // polling alone never keeps a Node process alive
+  function schedule() {
+    clearTimeout(timer);
+    timer = null;
+    if (closed || url === null || !(interval > 0)) return;
+    timer = setTimeout(() => {
+      timer = null;
+      if (!isHidden()) refresh(); // hidden: stay paused until the page is shown again
+    }, interval);
+    timer?.unref?.(); // polling alone never keeps a Node process alive
   }
 
-  #watchVisibility() {
+  function watchVisibility() {
     const doc = globalThis.document;
-    if (this.#url === null || !(this.#interval > 0) || typeof doc?.addEventListener !== 'function') return;
+    if (url === null || !(interval > 0) || typeof doc?.addEventListener !== 'function') return;
     const wake = () => {
-      if (this.#closed || isHidden()) return;
+      if (closed || isHidden()) return;
       // Paused (no timer) or last check long enough ago: check now.
-      if (!this.#inflight && (this.#timer === null || now() - this.#lastCheck >= Math.min(WAKE_GAP, this.#interval))) {
-        this.refresh();
+      if (!inflight && (timer === null || now() - lastCheck >= Math.min(WAKE_GAP, interval))) {
+        refresh();
       }
     };
     doc.addEventListener('visibilitychange', wake);
     const win = typeof globalThis.addEventListener === 'function' ? globalThis : null;
     win?.addEventListener('focus', wake);
-    this.#detach = () => {
+    detach = () => {
       doc.removeEventListener('visibilitychange', wake);
       win?.removeEventListener('focus', wake);
     };
   }
 
-  /**
-   * Stops polling, aborts the request in flight, drops every listener and frees the engine. Evaluations
-   * afterwards return their fallback (PROVIDER_NOT_READY); pending ready() calls reject.
-   */
-  close() {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#status = 'closed';
-    clearTimeout(this.#timer);
-    this.#timer = null;
-    this.#abort.abort();
-    this.#detach();
-    this.#listeners.clear();
-    this.#hooks = [];
-    const engine = this.#engine;
-    this.#engine = null;
-    this.#generation++;
-    if (engine) safe(() => engine.free());
-  }
+  // ---- evaluation ----------------------------------------------------------------------------
 
-  // ---- evaluation (never throws) -------------------------------------------------------------
-
-  /** @returns {boolean} the flag's value, or `fallback` (not loaded, unknown flag, wrong type, any error) */
-  boolean(key, fallback, context) { return this.#read('boolean', key, fallback, context); }
-  /** @returns {string} */
-  string(key, fallback, context) { return this.#read('string', key, fallback, context); }
-  /** @returns {number} */
-  number(key, fallback, context) { return this.#read('number', key, fallback, context); }
-  /** @returns {unknown} */
-  json(key, fallback, context) { return this.#read('json', key, fallback, context); }
-
-  /**
-   * The full result: flagKey, value, variant, reason, ruleId, ruleIndex, errorCode, errorMessage, prerequisite,
-   * metadata. `options.type` makes it a typed read (TYPE_MISMATCH on another type); `options.now` sets the time.
-   * Before a snapshot is loaded: the fallback, reason ERROR, errorCode PROVIDER_NOT_READY.
-   */
-  details(key, fallback, context, options) {
-    const engine = this.#engine;
-    let result;
-    if (!engine) result = notReady(key, fallback, this.#closed);
-    else {
-      try { result = engine.details(key, fallback, context, options); } catch (err) { result = failure(key, fallback, err); }
+  // A typed read from the engine, or (`bound`: forContext's current binding) from a bound evaluator. With
+  // onEvaluate hooks, through the full result (the hooks receive it).
+  function read(type, key, fallback, context, bound) {
+    if (hooks.length) return detailsOf(key, fallback, context, { type }, bound).value;
+    try {
+      const held = bound ? bound() : engine;
+      if (!held) return fallback;
+      return bound ? held[type](key, fallback) : held[type](key, fallback, context);
+    } catch {
+      return fallback;
     }
-    this.#notify(options?.type ?? 'details', key, fallback, context, result);
-    return result;
   }
 
-  /**
-   * Every flag's result for `context`, keyed by flag key; `{}` before a snapshot is loaded. Not reported to
-   * onEvaluate hooks (it serves bootstrapping and debugging, not exposures).
-   */
-  all(context) {
-    const engine = this.#engine;
-    if (!engine) return {};
-    try { return engine.all(context); } catch { return {}; }
-  }
-
-  /**
-   * A bound evaluator for repeated reads with one context. The context is read when bound (do not mutate it
-   * afterwards). It follows the client: after a snapshot change it rebinds itself on its next read.
-   * `close()` frees its binding now (optional: the next read binds again).
-   * @param {object} context
-   */
-  forContext(context) {
-    let bound = null;
-    let generation = -1;
-    const current = () => {
-      if (generation !== this.#generation) {
-        const old = bound;
-        bound = null;
-        generation = this.#generation;
-        if (old) safe(() => old.free?.());
-        if (this.#engine) bound = this.#engine.bind(context);
-      }
-      return bound;
-    };
-    const read = (type) => (key, fallback) => {
-      let result;
-      try {
-        const b = current();
-        if (!b) return this.#notReadyRead(type, key, fallback, context);
-        if (this.#hooks.length === 0) return b[type](key, fallback);
-        result = b.details(key, fallback, { type });
-      } catch (err) {
-        result = failure(key, fallback, err);
-      }
-      this.#notify(type, key, fallback, context, result);
-      return result.value;
-    };
-    return {
-      context,
-      boolean: read('boolean'),
-      string: read('string'),
-      number: read('number'),
-      json: read('json'),
-      details: (key, fallback, options) => {
-        let result;
-        try {
-          const b = current();
-          result = b ? b.details(key, fallback, options) : notReady(key, fallback, this.#closed);
-        } catch (err) {
-          result = failure(key, fallback, err);
-        }
-        this.#notify(options?.type ?? 'details', key, fallback, context, result);
-        return result;
-      },
-      all: () => {
-        try { const b = current(); return b ? b.all() : {}; } catch { return {}; }
-      },
-      close: () => {
-        const old = bound;
-        bound = null;
-        generation = -1;
-        if (old) safe(() => old.free?.());
-      },
-    };
-  }
-
-  #read(type, key, fallback, context) {
-    const engine = this.#engine;
-    if (!engine) return this.#notReadyRead(type, key, fallback, context);
+  // A full result (client.details) from the engine, or (`bound`: forContext's current binding) from a bound evaluator.
+  function detailsOf(key, fallback, context, options, bound) {
     let result;
     try {
-      if (this.#hooks.length === 0) return engine[type](key, fallback, context);
-      result = engine.details(key, fallback, context, { type });
+      const held = bound ? bound() : engine;
+      result = !held ? notReady(key, fallback, closed)
+        : bound ? held.details(key, fallback, options) : held.details(key, fallback, context, options);
     } catch (err) {
       result = failure(key, fallback, err);
     }
-    this.#notify(type, key, fallback, context, result);
-    return result.value;
+    notify(options?.type ?? 'details', key, fallback, context, result);
+    return result;
   }
 
-  #notReadyRead(type, key, fallback, context) {
-    if (this.#hooks.length) this.#notify(type, key, fallback, context, notReady(key, fallback, this.#closed));
-    return fallback;
-  }
-
-  #notify(type, flag, fallback, context, details) {
-    for (const hook of this.#hooks) {
+  function notify(type, flag, fallback, context, details) {
+    for (const hook of hooks) {
       try {
-        hook({ flag, type, value: details.value, fallback, details, context, version: this.#version });
+        hook({ flag, type, value: details.value, fallback, details, context, version });
       } catch { /* a hook never breaks an evaluation */ }
     }
   }
 
-  #emit(event, payload) {
-    if (this.#closed) return;
+  function emit(event, payload) {
+    if (closed) return;
     const deliver = () => {
-      for (const { fn } of [...(this.#listeners.get(event) ?? [])]) {
+      for (const { fn } of [...(listeners.get(event) ?? [])]) {
         try { fn(payload); } catch (err) { reportListenerError(event, err); }
       }
     };
     // During construction nobody could subscribe yet: deliver after the current task's synchronous code.
-    if (this.#deferEvents) queueMicrotask(deliver); else deliver();
+    if (deferEvents) queueMicrotask(deliver); else deliver();
   }
 }
 
-// ---- helpers -----------------------------------------------------------------------------------
+/**
+ * The client's "closed" signal, with the part of the AbortSignal interface the loader uses. A plain
+ * object on purpose: in Cloudflare Workers an AbortController cannot be created at global scope, and a
+ * real AbortSignal belongs to the request that created it, so a client kept in module scope could not
+ * use one across requests. Each load makes its own AbortController (in the current request) and
+ * subscribes it here.
+ */
+function closeSignal() {
+  const listeners = new Set();
+  return {
+    aborted: false,
+    reason: undefined,
+    addEventListener(type, fn) { if (type === 'abort') listeners.add(fn); },
+    removeEventListener(type, fn) { if (type === 'abort') listeners.delete(fn); },
+    abort(reason) {
+      if (this.aborted) return;
+      this.aborted = true;
+      this.reason = reason;
+      for (const fn of [...listeners]) {
+        try { fn(); } catch { /* a listener's failure must not stop close() */ }
+      }
+      listeners.clear();
+    },
+  };
+}
 
-let wasmLoading = null;
+// ---- helpers -----------------------------------------------------------------------------------
 
 /**
  * Whether the engine can be used synchronously now. Tries a synchronous start when that is cheap and
@@ -695,9 +678,8 @@ let wasmLoading = null;
  * .wasm synchronously (Node, Deno, Bun). Elsewhere (browsers, workers without a Module) it waits for initWasm.
  */
 function wasmReadySync(option) {
-  if (wasmReady()) return true;
   const isModule = typeof WebAssembly !== 'undefined' && option instanceof WebAssembly.Module;
-  if (option === undefined || isModule) {
+  if (option === undefined || isModule) { // (initWasmSync returns at once when the module is ready)
     try { initWasmSync(option); } catch { /* this platform needs the asynchronous start */ }
   }
   return wasmReady();
@@ -713,16 +695,16 @@ function regexReadySync(text) {
   return regexReady();
 }
 
-/** Initialises the wasm module once per realm; rejects with a LoadError of kind 'wasm'. */
-function ensureWasm(option) {
-  if (wasmReady()) return Promise.resolve();
-  wasmLoading ??= Promise.resolve()
-    .then(() => initWasm(option))
-    .then(() => { wasmLoading = null; }, (err) => {
-      wasmLoading = null; // a later call may pass a better `wasm` option
-      throw new LoadError('wasm', `the WebAssembly module could not be initialised: ${err?.message ?? err}`, { cause: err });
-    });
-  return wasmLoading;
+/**
+ * Initialises the wasm module (once per realm: initWasm shares one start and lets a failed one be tried again,
+ * perhaps with a better `wasm` option); rejects with a LoadError of kind 'wasm'.
+ */
+async function ensureWasm(option) {
+  try {
+    await initWasm(option);
+  } catch (err) {
+    throw new LoadError('wasm', `the WebAssembly module could not be initialised: ${err?.message ?? err}`, { cause: err });
+  }
 }
 
 function refusal(err, where, url) {
@@ -775,12 +757,6 @@ function isHidden() {
 /** Whether two snapshot texts hold the same JSON (both were validated: no duplicate keys). */
 function sameJson(a, b) {
   try { return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b)); } catch { return false; }
-}
-
-function deferred() {
-  let resolve;
-  const promise = new Promise((r) => { resolve = r; });
-  return { promise, resolve };
 }
 
 function isThenable(v) {

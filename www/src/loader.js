@@ -153,7 +153,7 @@ export async function fetchSnapshot(options) {
       throw new LoadError('content-type', `${url} answered with an HTML page (content-type ${type}), not a snapshot: ` +
         'check the URL (an error page or a single-page-app fallback?)', { url, status: res.status });
     }
-    const bytes = await readBody(res, { url, maxBytes, race, isStopped: () => stopped });
+    const bytes = await readBody(res, url, maxBytes, race, () => stopped);
     let text;
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -167,8 +167,11 @@ export async function fetchSnapshot(options) {
   }
 }
 
-/** Reads the whole body, refusing it as soon as it passes maxBytes. */
-async function readBody(res, { url, maxBytes, race, isStopped }) {
+/**
+ * Reads the whole body, refusing it as soon as it passes maxBytes; `race` and `isStopped` are the attempt's (its
+ * timeout or abort ends the read with the LoadError that `isStopped()` returns).
+ */
+async function readBody(res, url, maxBytes, race, isStopped) {
   const status = res.status;
   const tooLarge = (what) => new LoadError('too-large',
     `the body from ${url} is ${what}, over the limit of ${maxBytes} bytes (maxBytes)`, { url, status });
