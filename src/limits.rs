@@ -70,8 +70,8 @@ impl Limits {
 
     /// Reads limits from a JSON object with any of the keys `maxBytes`, `maxConditionDepth`,
     /// `maxPrerequisiteDepth`, `maxRegexBytes`, `maxRegexTotalBytes`, `maxJsonDepth`, `maxSegmentDepth`,
-    /// `maxEvaluationSteps` (non-negative integers); the others keep their defaults. Used by the wasm
-    /// module and by tools.
+    /// `maxEvaluationSteps` (non-negative integers); the others keep their defaults. Used by native callers, the
+    /// CLI and the diagnostics module (the runtime `.wasm` takes limits as numbers: [`Limits::set`]).
     ///
     /// ```
     /// let l = edgeflag::Limits::from_json(r#"{"maxConditionDepth": 8}"#).unwrap();
