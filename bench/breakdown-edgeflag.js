@@ -160,7 +160,8 @@ add("S3 Engine.fromJSON(text) (ms)", timeEach(() => Engine.fromJSON(text3), { ..
 const bytes3 = new TextEncoder().encode(text3);
 const load3 = () => {
   const l = wasm.edgeflag_loader_new(Date.now());
-  new Uint8Array(wasm.memory.buffer).set(bytes3, wasm.edgeflag_loader_buffer(l, bytes3.length) >>> 0);
+  const at = wasm.edgeflag_loader_buffer(l, bytes3.length) >>> 0; // may grow the memory: the view after it
+  new Uint8Array(wasm.memory.buffer).set(bytes3, at);
   const w = glue.finish(l, bytes3.length);
   wasm.edgeflag_loader_free(l);
   return w;

@@ -241,7 +241,8 @@ if command -v node >/dev/null 2>&1; then
       const load = (text) => {
         const bytes = new TextEncoder().encode(text);
         const l = exports.edgeflag_loader_new(0);
-        new Uint8Array(exports.memory.buffer).set(bytes, exports.edgeflag_loader_buffer(l, bytes.length) >>> 0);
+        const at = exports.edgeflag_loader_buffer(l, bytes.length) >>> 0; // may grow the memory: the view after it
+        new Uint8Array(exports.memory.buffer).set(bytes, at);
         const w = glue.finish(l, bytes.length);
         exports.edgeflag_loader_free(l);
         return w;
