@@ -96,10 +96,10 @@ add("  wasm eval only (decode slots + evaluate + pack), one ctx", timeOps((n) =>
   for (let i = 0; i < n; i++) c += e2._eval(i2, 0, len);
   return c;
 }, opt));
-add("  empty wasm call (contextPtr export, raw)", timeOps((n) => {
+add("  empty wasm call (edgeflag_scratch_ptr export, raw)", timeOps((n) => {
   let c = 0;
   const p = e2._w.__wbg_ptr;
-  for (let i = 0; i < n; i++) c += wasm.wasmengine_contextPtr(p, 16);
+  for (let i = 0; i < n; i++) c += wasm.edgeflag_scratch_ptr(p, 16);
   return c;
 }, opt));
 add("  Date.now()", timeOps((n) => {
@@ -155,20 +155,27 @@ add("  1,000 × wasm eval (one call per flag)", timeOps((n) => {
 }, o3));
 const loadOpt = { samples: 7, warmup: 2 };
 add("S3 Engine.fromJSON(text) (ms)", timeEach(() => Engine.fromJSON(text3), { ...loadOpt, after: (e) => e.free() }));
-const { WasmEngine } = glue;
-// The wasm load alone, from the UTF-8 bytes (as Engine.fromJSON hands them over; the glue has no constructor).
+// The wasm load alone, from the UTF-8 bytes copied whole into the loader's buffer (as Engine.fromJSON loads a
+// short text; a long one goes in chunks).
 const bytes3 = new TextEncoder().encode(text3);
-const load3 = () => WasmEngine.fromBytes(bytes3, Date.now());
-add("  WasmEngine.fromBytes(utf8): parse + validate + compile (ms)", timeEach(load3, { ...loadOpt, after: (w) => w.free() }));
+const load3 = () => {
+  const l = wasm.edgeflag_loader_new(Date.now());
+  const at = wasm.edgeflag_loader_buffer(l, bytes3.length) >>> 0; // may grow the memory: the view after it
+  new Uint8Array(wasm.memory.buffer).set(bytes3, at);
+  const w = glue.finish(l, bytes3.length);
+  wasm.edgeflag_loader_free(l);
+  return w;
+};
+add("  the wasm load, whole text (loader): parse + validate + compile (ms)", timeEach(load3, { ...loadOpt, after: (w) => w.free() }));
 const w3 = load3();
 add("  meta() text out of wasm (ms)", timeEach(() => w3.meta(), loadOpt));
 const metaText = w3.meta();
 add("  JSON.parse(meta) (ms)", timeEach(() => JSON.parse(metaText), loadOpt));
-if (typeof w3.flagTable === "function") add("  flagTable() (ms)", timeEach(() => w3.flagTable(), loadOpt));
+add("  edgeflag_flag_table (ms)", timeEach(() => wasm.edgeflag_flag_table(w3.__wbg_ptr), loadOpt));
 process.stderr.write(`meta() is ${metaText.length} chars for ${text3.length} chars of snapshot\n`);
 // JS work of a load beyond the wasm constructor, and of the first all() (which reads per-flag details
 // lazily, where the package does that)
-add("S3 fromJSON minus WasmEngine.fromBytes: JS side of a load (ms, difference of medians)", (() => {
+add("S3 fromJSON minus the wasm load: JS side of a load (ms, difference of medians)", (() => {
   const a = timeEach(() => Engine.fromJSON(text3), { ...loadOpt, after: (e) => e.free() });
   const b = timeEach(load3, { ...loadOpt, after: (w) => w.free() });
   return { unit: "ms", median: a.median - b.median };

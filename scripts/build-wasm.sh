@@ -237,7 +237,16 @@ if command -v node >/dev/null 2>&1; then
       const glue = await import(dir + "/smoke.js?" + file);
       const exports = glue.initSync({ module: readFileSync(dir + "/" + file) });
       regex.regexMemory(exports.memory); // as engine.js does
-      const load = (text) => glue.WasmEngine.fromBytes(new TextEncoder().encode(text), 0);
+      // The whole text through the raw exports of the loader, as engine.js loads a short one.
+      const load = (text) => {
+        const bytes = new TextEncoder().encode(text);
+        const l = exports.edgeflag_loader_new(0);
+        const at = exports.edgeflag_loader_buffer(l, bytes.length) >>> 0; // may grow the memory: the view after it
+        new Uint8Array(exports.memory.buffer).set(bytes, at);
+        const w = glue.finish(l, bytes.length);
+        exports.edgeflag_loader_free(l);
+        return w;
+      };
       const e = load(snapshot);
       if (!JSON.parse(e.meta()).flags.length) throw new Error(file + ": no flags");
       if ((typeof exports.wasmengine_explainJson === "function") !== explain) throw new Error(file + ": explainJson " + (explain ? "missing" : "present"));

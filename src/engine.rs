@@ -130,8 +130,7 @@ impl Engine {
         Ok(Engine::new(plan, p.list))
     }
 
-    /// Loads a snapshot as a JavaScript host asks for it (the wasm bindings' `fromBytes`, the diagnostics
-    /// module): `limits` as JSON text (`None`: the defaults), and a refusal as JSON, `{"message",
+    /// Loads a snapshot as a JavaScript host asks for it (the diagnostics module): `limits` as JSON text (`None`: the defaults), and a refusal as JSON, `{"message",
     /// "problems"}` ([`LoadError::to_json`]; limits that are not valid give their message and no problems).
     pub fn from_host(bytes: &[u8], now_ms: Option<i64>, limits: Option<&str>) -> Result<Engine, String> {
         let limits = Limits::from_host(limits).map_err(|m| crate::error::refusal_json(&m, &[]))?;
@@ -275,7 +274,7 @@ impl Engine {
         Some(self.details(index, &o))
     }
 
-    /// [`Engine::constant`]'s outcome, unbuilt (the wasm layer packs it: `flagTable`).
+    /// [`Engine::constant`]'s outcome, unbuilt (the wasm layer packs it: `edgeflag_flag_table`).
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) fn constant_outcome(&self, index: u32) -> Option<Outcome> {
         *self.constants.get(index as usize)?

@@ -70,8 +70,8 @@ impl Limits {
 
     /// Reads limits from a JSON object with any of the keys `maxBytes`, `maxConditionDepth`,
     /// `maxPrerequisiteDepth`, `maxRegexBytes`, `maxRegexTotalBytes`, `maxJsonDepth`, `maxSegmentDepth`,
-    /// `maxEvaluationSteps` (non-negative integers); the others keep their defaults. Used by the wasm
-    /// module and by tools.
+    /// `maxEvaluationSteps` (non-negative integers); the others keep their defaults. Used by native callers, the
+    /// CLI and the diagnostics module (the runtime `.wasm` takes limits as numbers: [`Limits::set`]).
     ///
     /// ```
     /// let l = edgeflag::Limits::from_json(r#"{"maxConditionDepth": 8}"#).unwrap();
@@ -99,18 +99,65 @@ impl Limits {
                 .and_then(|n| n.as_u64())
                 .and_then(|n| usize::try_from(n).ok())
                 .ok_or_else(|| crate::message::msg!("limits.", &**k, " must be a non-negative integer"))?;
-            match &**k {
-                "maxBytes" => l.max_bytes = n,
-                "maxConditionDepth" => l.max_condition_depth = n,
-                "maxPrerequisiteDepth" => l.max_prerequisite_depth = n,
-                "maxRegexBytes" => l.max_regex_bytes = n,
-                "maxJsonDepth" => l.max_json_depth = n,
-                "maxRegexTotalBytes" => l.max_regex_total_bytes = n,
-                "maxSegmentDepth" => l.max_segment_depth = n,
-                "maxEvaluationSteps" => l.max_evaluation_steps = n,
-                other => return Err(crate::message::msg!("limits.", other, ": unknown limit")),
-            }
+            let Some(i) = Limits::NAMES.iter().position(|name| *name == &**k) else {
+                return Err(crate::message::msg!("limits.", &**k, ": unknown limit"));
+            };
+            l.set(i, n);
         }
         Ok(l)
+    }
+
+    /// The limits' names in JSON ([`Limits::from_json`], engine.js), in the order of their indexes ([`Limits::set`]).
+    pub const NAMES: [&'static str; 8] = [
+        "maxBytes",
+        "maxConditionDepth",
+        "maxPrerequisiteDepth",
+        "maxRegexBytes",
+        "maxRegexTotalBytes",
+        "maxJsonDepth",
+        "maxSegmentDepth",
+        "maxEvaluationSteps",
+    ];
+
+    /// Sets limit `i` (its index in [`Limits::NAMES`]) to `n`; another index changes nothing. The wasm
+    /// loader's limits arrive so, as numbers (`edgeflag_loader_limit`: engine.js checks them first).
+    ///
+    /// ```
+    /// let mut l = edgeflag::Limits::default();
+    /// l.set(5, 9);
+    /// assert_eq!(l.max_json_depth, 9);
+    /// ```
+    pub fn set(&mut self, i: usize, n: usize) {
+        let slot = match i {
+            0 => &mut self.max_bytes,
+            1 => &mut self.max_condition_depth,
+            2 => &mut self.max_prerequisite_depth,
+            3 => &mut self.max_regex_bytes,
+            4 => &mut self.max_regex_total_bytes,
+            5 => &mut self.max_json_depth,
+            6 => &mut self.max_segment_depth,
+            7 => &mut self.max_evaluation_steps,
+            _ => return,
+        };
+        *slot = n;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Limits;
+
+    #[test]
+    fn set_takes_the_index_of_each_name_as_from_json_reads_it() {
+        for (i, name) in Limits::NAMES.iter().enumerate() {
+            let mut by_index = Limits::default();
+            by_index.set(i, 7);
+            let by_name = Limits::from_json(&format!("{{\"{name}\": 7}}"));
+            assert_eq!(by_name, Ok(by_index), "{name}");
+            assert_ne!(by_index, Limits::default(), "{name}");
+        }
+        let mut l = Limits::default();
+        l.set(Limits::NAMES.len(), 7);
+        assert_eq!(l, Limits::default());
     }
 }

@@ -688,11 +688,6 @@ impl Chunked {
         }
     }
 
-    /// Makes the load fail (e.g. its limits could not be read): the text is to be loaded the ordinary way.
-    pub(crate) fn refuse(&mut self) {
-        self.failed = true;
-    }
-
     /// Whether the load has failed already (the rest of the text need not be pushed).
     pub(crate) fn failed(&self) -> bool {
         self.failed || self.sink.failed

@@ -34,7 +34,7 @@ pub extern "C" fn edgeflag_diagnose_buf(len: u32) -> *mut u8 {
 }
 
 /// Loads the snapshot in the buffer's first `len` bytes, with the limits in the `limits_len` bytes after
-/// it (JSON; 0 bytes: the defaults) at the time `now_ms` (as the runtime's `fromBytes` takes it). Returns
+/// it (JSON; 0 bytes: the defaults) at the time `now_ms` (as the runtime's loader takes it, `edgeflag_loader_new`). Returns
 /// the length in bytes of the refusal's JSON, which replaces the input at [`edgeflag_diagnose_out`] (0: the
 /// snapshot loads).
 #[no_mangle]

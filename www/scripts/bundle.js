@@ -97,14 +97,14 @@ export const GLUE_TRIMS = [
 `,
     to: "",
   },
-  ...["wasmcontext", "wasmengine", "wasmloader"].map((c) => ({
+  ...["wasmcontext", "wasmengine"].map((c) => ({
     why: `the stand-in for a missing FinalizationRegistry (${c}): every runtime that parses the bundles (es2022 with private methods: Chrome 84, Firefox 90, Safari 15, Node, Deno, Bun) has one`,
     from: `(typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_${c}_free(ptr, 1));`,
     to: `new FinalizationRegistry(ptr => wasm.__wbg_${c}_free(ptr, 1));`,
   })),
-  ...["WasmContext", "WasmEngine", "WasmLoader"].map((c) => ({
+  ...["WasmContext", "WasmEngine"].map((c) => ({
     why: `${c}[Symbol.dispose]: the glue's objects stay inside engine.js, which frees them with free()`,
     from: `if (Symbol.dispose) ${c}.prototype[Symbol.dispose] = ${c}.prototype.free;\n`,
     to: "",

@@ -9,7 +9,7 @@
 // type/time/constant word per flag, and the encoder. A flag's variants, values and metadata are read
 // from wasm on its first use (`_flag`), then kept.
 
-import { initSync as glueInitSync, WasmEngine, WasmLoader, bucket as wasmBucket, loadError } from "../pkg/edgeflag.js";
+import { initSync as glueInitSync, finish as wasmFinish, bucket as wasmBucket, loadError } from "../pkg/edgeflag.js";
 import { platform, wasmModule } from "./platform.js";
 import { regexMemory } from "./regex.js";
 import { diagnose, markLacking } from "./diagnostics.js";
@@ -28,8 +28,8 @@ const R_PREREQUISITE_FAILED = 5;
 const R_ERROR = 6;
 const PACKED_ASK = 0xffffffff;
 
-const F_TIME = 4; // flagTable word: the result may depend on the time
-const F_CONSTANT = 8; // flagTable word: the flag is constant (its packed result follows the words)
+const F_TIME = 4; // edgeflag_flag_table word: the result may depend on the time
+const F_CONSTANT = 8; // edgeflag_flag_table word: the flag is constant (its packed result follows the words)
 
 const EXPLAIN_HINT =
   'edgeflag: explain() needs the devtools build of the WebAssembly module: use the "edgeflag/devtools" entry ' +
@@ -44,7 +44,7 @@ let pending = null;
 let explainable = false; // the instance is the devtools build (pkg/edgeflag_devtools_bg.wasm: explainJson)
 let rawEval = null; // the export edgeflag_eval(enginePtr, flag, nowMs, len): WasmEngine#eval without the glue's wrapper
 let rawExports = null; // the instance's exports, for the raw entries (as rawEval): edgeflag_eval_bound, edgeflag_eval_all,
-// edgeflag_context_ptr, edgeflag_context_commit
+// edgeflag_context_ptr, edgeflag_context_commit, edgeflag_flag_table, edgeflag_scratch_ptr, edgeflag_loader_*
 
 function attach(exports) {
   if (mem === null) {
@@ -173,7 +173,7 @@ function deepFreeze(v) {
   return v;
 }
 
-// A copy of `n` u32s at byte offset `off` of wasm memory: the start of a Rust `Vec<u32>` (flagTable, edgeflag_eval_all:
+// A copy of `n` u32s at byte offset `off` of wasm memory: the start of a Rust `Vec<u32>` (edgeflag_flag_table, edgeflag_eval_all:
 // `WasmEngine::all`), so a multiple of 4 (a byte-wise path for other offsets was never taken).
 function readU32s(off, n) {
   if (mem.u8.byteLength === 0) mem.refresh();
@@ -204,21 +204,62 @@ function bytesOf(input) {
   return utf8Encoder.encode(text);
 }
 
-// A long text reaches wasm in chunks of CHUNK bytes (WasmLoader): wasm memory never shrinks, and the
-// whole text copied into it beside the plan being built would stay as the memory's size. undefined: the
-// chunked load refused the text (a problem): fromBytes loads it again and reports every problem.
+// The runtime's load (src/wasm.rs, Loader): the limits set as numbers, the text copied into the loader's
+// buffer, a long one in chunks of CHUNK bytes (wasm memory never shrinks, and the whole text copied into it
+// beside the plan being built would stay as the memory's size), then, when that gives no engine (a problem),
+// whole: that load reports every problem. undefined: refused, loadError() is the problems' JSON.
 const CHUNK = 16384;
-function loadChunked(json, now, limits) {
-  const l = new WasmLoader(json.length, now, limits);
-  for (let at = 0; at < json.length; at += CHUNK) {
-    if (!l.push(json.subarray(at, at + CHUNK))) {
-      l.free();
-      return undefined;
+function load(json, now, limits) {
+  const l = rawExports.edgeflag_loader_new(now);
+  try {
+    for (let i = 0; i < limits.length; i += 2) rawExports.edgeflag_loader_limit(l, limits[i], limits[i + 1]);
+    const n = json.length;
+    let w;
+    if (n > CHUNK) {
+      for (let at = 0; at < n; at += CHUNK) {
+        if (!rawExports.edgeflag_loader_push(l, n, copyIn(l, json.subarray(at, at + CHUNK)))) break;
+      }
+      w = wasmFinish(l, 0); // the chunked load's engine, if it gave one
     }
+    if (w === undefined) {
+      try {
+        w = wasmFinish(l, copyIn(l, json));
+      } catch (e) {
+        throw snapshotError(e);
+      }
+    }
+    return w;
+  } finally {
+    rawExports.edgeflag_loader_free(l);
   }
-  const w = l.finish(); // the loader is spent (finish borrows it: no glue to take it over)
-  l.free();
-  return w;
+}
+
+// Copies `bytes` into loader `l`'s buffer; their length.
+function copyIn(l, bytes) {
+  const at = rawExports.edgeflag_loader_buffer(l, bytes.length) >>> 0; // may grow the memory
+  (mem.u8.byteLength === 0 ? mem.refresh() : mem.u8).set(bytes, at);
+  return bytes.length;
+}
+
+// The limit names of the runtime's indexes (Limits::NAMES in src/limits.rs).
+const LIMITS = ["maxBytes", "maxConditionDepth", "maxPrerequisiteDepth", "maxRegexBytes", "maxRegexTotalBytes", "maxJsonDepth", "maxSegmentDepth", "maxEvaluationSteps"];
+
+// `opts.limits`' JSON text (undefined: the defaults) as the runtime takes them, index and value pairs; limits
+// Limits::from_json refuses throw its message (a SnapshotError without problems, as its refusal was).
+function limitPairs(text) {
+  const pairs = [];
+  if (text === undefined) return pairs;
+  const o = JSON.parse(text);
+  if (o === null || typeof o !== "object" || Array.isArray(o)) throw new SnapshotError("limits must be a JSON object", []);
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    // a usize of the wasm build: up to 2^32 - 1
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new SnapshotError(`limits.${k} must be a non-negative integer`, []);
+    const i = LIMITS.indexOf(k);
+    if (i < 0) throw new SnapshotError(`limits.${k}: unknown limit`, []);
+    pairs.push(i, v);
+  }
+  return pairs;
 }
 
 function textOf(input) {
@@ -267,22 +308,14 @@ export class Engine {
     const json = bytesOf(text);
     const now = opts == null || opts.now == null ? Date.now() : toMs(opts.now);
     const limits = opts && opts.limits != null ? JSON.stringify(opts.limits) : undefined;
-    let w = json.length > CHUNK ? loadChunked(json, now, limits) : undefined;
-    if (w === undefined) {
-      try {
-        // undefined: refused; loadError() is the problems' JSON.
-        w = WasmEngine.fromBytes(json, now, limits);
-      } catch (e) {
-        throw snapshotError(e);
-      }
-      if (w === undefined) throw refusal(loadError(), json, now, limits);
-    }
+    const w = load(json, now, limitPairs(limits));
+    if (w === undefined) throw refusal(loadError(), json, now, limits);
     let meta;
     let table;
     try {
       meta = JSON.parse(w.meta());
       const n = meta.flags.length;
-      table = readU32s(w.flagTable(), 2 * n);
+      table = readU32s(rawExports.edgeflag_flag_table(w.__wbg_ptr) >>> 0, 2 * n);
     } catch (e) {
       w.free();
       throw e;
@@ -299,7 +332,7 @@ export class Engine {
     this._keys = keys;
     this._index = new Map();
     for (let i = 0; i < n; i++) this._index.set(keys[i], i);
-    // Per flag: bits 0-1 type code, F_TIME, F_CONSTANT (wasm flagTable); then the constants' packed results.
+    // Per flag: bits 0-1 type code, F_TIME, F_CONSTANT (wasm edgeflag_flag_table); then the constants' packed results.
     this._info = table.subarray(0, n);
     this._constants = table.subarray(n, 2 * n);
     this._flags = new Array(n).fill(null); // filled by _flag(i) on first use
@@ -314,7 +347,7 @@ export class Engine {
     this._metadata = deepFreeze(meta.metadata || {});
     this._warnings = deepFreeze((meta.warnings || []).map((p) => ({ path: p.path, message: p.message })));
     this._cap = this._plan.minCapacity;
-    this._ptr = w.contextPtr(this._cap);
+    this._ptr = rawExports.edgeflag_scratch_ptr(w.__wbg_ptr, this._cap) >>> 0;
   }
 
   get schema() {
@@ -440,7 +473,7 @@ export class Engine {
   _encodeGrow(ctx) {
     for (;;) {
       const cap = Math.max(this._cap * 2, needed + (needed >>> 1) + 64);
-      this._ptr = this._w.contextPtr(cap);
+      this._ptr = rawExports.edgeflag_scratch_ptr(this._w.__wbg_ptr, cap) >>> 0;
       this._cap = cap;
       const u8 = mem.refresh();
       const len = encodeContext(this._plan, ctx, u8, mem.dv, this._ptr, cap);
@@ -709,7 +742,7 @@ export class BoundEvaluator {
     const w = e._w;
     const len = this._len;
     const cap = Math.max(e._cap, len);
-    e._ptr = w.contextPtr(cap); // the scratch buffer holds `cap` bytes (it moves when it grows)
+    e._ptr = rawExports.edgeflag_scratch_ptr(w.__wbg_ptr, cap) >>> 0; // the scratch buffer holds `cap` bytes (it moves when it grows)
     e._cap = cap;
     (mem.u8.length === 0 ? mem.refresh() : mem.u8).copyWithin(e._ptr, this._ptr, this._ptr + len);
     return w.detailJson(i, ms, len);

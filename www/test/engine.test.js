@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine, SnapshotError, initWasm, initWasmSync, wasmReady, bucket } from "../src/engine.node.js";
+import { diagnose } from "../src/diagnostics.js";
 
 await Promise.all([initWasm(), initWasm()]);
 const NOW = Date.parse("2026-12-02T00:00:00Z");
@@ -164,6 +165,61 @@ test("invalid snapshots: SnapshotError with every problem and its path", () => {
   const schema = thrown(() => Engine.fromJSON('{"schema": 2, "version": 1}'), SnapshotError);
   assert.deepEqual(schema.problems.map((p) => p.path), ["schema"]);
   assert.throws(() => Engine.fromJSON(42), TypeError);
+});
+
+test("limits: engine.js checks them with Limits::from_json's messages, and the runtime applies each by its index (Limits::NAMES)", () => {
+  const LIMITS = ["maxBytes", "maxConditionDepth", "maxPrerequisiteDepth", "maxRegexBytes", "maxRegexTotalBytes", "maxJsonDepth", "maxSegmentDepth", "maxEvaluationSteps"];
+  const text = JSON.stringify(SNAPSHOT);
+  const bytes = new TextEncoder().encode(text);
+  // What the diagnostics module (Engine::from_host, Limits::from_json with its messages) says of the same limits.
+  const native = (limits) => diagnose(bytes, NOW, JSON.stringify(limits));
+  for (const limits of [
+    { nope: 1 },
+    { maxBytes: -1 },
+    { maxBytes: 1.5 },
+    { maxBytes: "9" },
+    { maxBytes: null },
+    { maxBytes: Infinity },
+    { maxBytes: 2 ** 32 },
+    { maxBytes: 1e21 },
+    { maxJsonDepth: 3, extra: 1 },
+    { "0": 1, maxBytes: -1 },
+    { nope: -1 },
+    { __proto__: null, ["__proto__"]: 1 },
+    [],
+    [1],
+    5,
+    "limits",
+    true,
+    new Date(0),
+  ]) {
+    const err = thrown(() => Engine.fromJSON(text, { now: NOW, limits }), SnapshotError);
+    const expected = JSON.parse(native(limits));
+    assert.equal(err.message, expected.message, JSON.stringify(limits));
+    assert.deepEqual(err.problems, [], JSON.stringify(limits));
+  }
+  // Limits at their largest, and JSON.stringify's own reading (undefined members and functions are left out).
+  for (const limits of [{ maxBytes: 2 ** 32 - 1 }, { maxBytes: undefined }, () => 1, {}]) Engine.fromJSON(text, { now: NOW, limits }).free();
+  assert.throws(() => Engine.fromJSON(text, { limits: { maxBytes: 1n } }), TypeError);
+  // Each limit at 0 and 1, short and long (chunked) texts: the runtime refuses exactly what the diagnostics module does.
+  const long = JSON.stringify({ ...SNAPSHOT, metadata: { pad: "x".repeat(40000) } });
+  for (const t of [text, long]) {
+    const b = new TextEncoder().encode(t);
+    for (const name of LIMITS) {
+      for (const n of [0, 1, 2]) {
+        const limits = { [name]: n };
+        const expected = diagnose(b, NOW, JSON.stringify(limits));
+        let got = "";
+        try {
+          Engine.fromJSON(t, { now: NOW, limits }).free();
+        } catch (e) {
+          assert.ok(e instanceof SnapshotError, `${name} ${n}: ${e}`);
+          got = e.problems.map((p) => p.path);
+        }
+        assert.deepEqual(got, expected === "" ? "" : JSON.parse(expected).problems.map((p) => p.path), `${name} ${n} (${b.length} bytes)`);
+      }
+    }
+  }
 });
 
 test("long texts are handed to wasm in chunks: the same engine, and the same errors (line, column, path)", () => {
@@ -365,7 +421,7 @@ test("time: rules with from/until follow `now`; Date.now() read only for flags t
 test("wasm memory stays flat over 1,000 loads and frees of a large snapshot (src/heap.rs: a freed engine's memory serves the next)", async () => {
   const { initSync } = await import("../pkg/edgeflag.js");
   const { memory } = initSync(); // the instance engine.js uses (the glue keeps one)
-  // ~300 KB in 16 KiB chunks (WasmLoader): strings and lists of many sizes, the plan's arenas, and the IPv6
+  // ~300 KB in 16 KiB chunks (the wasm loader): strings and lists of many sizes, the plan's arenas, and the IPv6
   // networks' u128s (a block aligned to 16 in wasm32).
   const flags = {};
   for (let i = 0; i < 600; i++) {
