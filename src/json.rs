@@ -277,8 +277,22 @@ impl<'a> Value<'a> {
             Value::Bool(b) => Value::Bool(*b),
             Value::Number(n) => Value::Number(Number { text: Cow::Owned(String::from(&*n.text)) }),
             Value::String(s) => Value::String(Cow::Owned(String::from(&**s))),
-            Value::Array(items) => Value::Array(items.iter().map(Value::to_owned_value).collect()),
-            Value::Object(members) => Value::Object(members.iter().map(|(k, v)| (Cow::Owned(String::from(&**k)), v.to_owned_value())).collect()),
+            // (plain loops: `map(..).collect()` brings a fold, `extend_trusted` and `from_iter` of its own per
+            // element type into the wasm build; `push` of these types is there already)
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for v in items {
+                    out.push(v.to_owned_value());
+                }
+                Value::Array(out)
+            }
+            Value::Object(members) => {
+                let mut out = Vec::with_capacity(members.len());
+                for (k, v) in members {
+                    out.push((Cow::Owned(String::from(&**k)), v.to_owned_value()));
+                }
+                Value::Object(out)
+            }
         }
     }
 }
@@ -899,7 +913,7 @@ fn first_duplicate(members: &[(Cow<'_, str>, Value<'_>)]) -> Option<usize> {
     if members.len() <= LINEAR_KEYS {
         return (1..members.len()).find(|&j| (0..j).any(|i| key(i) == key(j)));
     }
-    let mut order: Vec<usize> = (0..members.len()).collect();
+    let mut order = positions(members.len());
     merge_sort(&mut order, |a, b| key(a) < key(b));
     // In each run of equal keys the positions increase, so the second of the
     // run is where that key repeats first; the answer is the least of those.
@@ -910,6 +924,16 @@ fn first_duplicate(members: &[(Cow<'_, str>, Value<'_>)]) -> Option<usize> {
             _ => None,
         })
         .min()
+}
+
+/// `0, 1, …, n - 1`, the order [`merge_sort`] starts from (a `push` loop: `(0..n).collect()` brings
+/// `from_iter` and `extend_trusted` of a range into the wasm build).
+fn positions(n: usize) -> Vec<usize> {
+    let mut order = Vec::with_capacity(n);
+    for i in 0..n {
+        order.push(i);
+    }
+    order
 }
 
 /// Sorts `items` stably by `less`, bottom-up merge sort: O(n log n)
@@ -2204,7 +2228,7 @@ fn has_duplicate_key(keys: &[Cow<'_, str>]) -> bool {
     if (1..keys.len()).all(|i| key(i - 1) < key(i)) {
         return false;
     }
-    let mut order: Vec<usize> = (0..keys.len()).collect();
+    let mut order = positions(keys.len());
     merge_sort(&mut order, |a, b| key(a) < key(b));
     order.windows(2).any(|w| matches!(w, [a, b] if key(*a) == key(*b)))
 }
@@ -3192,7 +3216,7 @@ mod tests {
         for n in [0, 1, 2, 3, 7, 8, 9, 16, 17, 100, 1000, 1023, 1025] {
             let keys: Vec<u64> = (0..n).map(|_| rng.next() % 10).collect();
             let key = |i: usize| keys.get(i).copied().unwrap_or(0);
-            let mut order: Vec<usize> = (0..n).collect();
+            let mut order = positions(n);
             merge_sort(&mut order, |a, b| key(a) < key(b));
             let mut expected: Vec<usize> = (0..n).collect();
             expected.sort_by_key(|&i| key(i)); // stable

@@ -456,7 +456,9 @@ impl Compiler {
     /// Places the nodes of `items` side by side in `conds` (their own children after them).
     fn children(&mut self, items: &[Condition<'_>], base: &Path<'_>, p: &mut Problems) -> Span {
         let start = self.conds.len();
-        self.conds.extend(items.iter().map(|_| Cond::Any(Span(0, 0))));
+        for _ in items {
+            self.conds.push(Cond::Any(Span(0, 0)));
+        }
         for (i, c) in items.iter().enumerate() {
             let node = self.cond(c, &base.index(i), p);
             if let Some(slot) = self.conds.get_mut(start + i) {
@@ -923,7 +925,11 @@ impl Stream {
             self.a.requires.push(Requirement { flag: NONE, variants: Span(0, 0) });
             // (copies by reference: no consuming iterator and in-place collection of strings in the wasm build)
             let owned = |s: &Str<'_>| Str::Owned(String::from(&**s));
-            let r = crate::snapshot::Prerequisite { flag: r.flag.as_ref().map(owned), variants: r.variants.iter().map(owned).collect() };
+            let mut variants = Vec::with_capacity(r.variants.len());
+            for v in &r.variants {
+                variants.push(owned(v));
+            }
+            let r = crate::snapshot::Prerequisite { flag: r.flag.as_ref().map(owned), variants };
             self.pending.push((i, at, r));
         }
         f.requires.clear();
