@@ -1578,6 +1578,12 @@ pub(crate) fn text<'k>(s: &'k Cow<'_, str>) -> &'k str {
     }
 }
 
+/// An optional string's text ([`text`], not `Option::as_deref`, which the wasm build calls out of line).
+#[inline(always)]
+pub(crate) fn opt_text<'s>(s: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
+    s.as_ref().map(text)
+}
+
 /// A pull reader: walks one JSON text value by value, without building a tree, under exactly the
 /// rules of [`parse_with`] (the same texts are accepted; duplicate keys, nesting deeper than
 /// `max_depth`, trailing characters are refused).

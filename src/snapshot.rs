@@ -249,12 +249,12 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
                     has_schema = true;
                     match r.number() {
                         Some(n) => {
-                            // An unknown schema is reported alone: nothing else can be judged against a
-                            // format we don't know.
-                            if n.is_integer_literal() && n.as_u64() != Some(1) {
-                                unknown_schema = Some(n.clone());
-                            }
                             s.schema = integer_number(&n, &path, p).unwrap_or(1);
+                            // An unknown schema is reported alone: nothing else can be judged against a
+                            // format we don't know. (Moved, not cloned: no `Cow::clone` in the wasm build.)
+                            if n.is_integer_literal() && n.as_u64() != Some(1) {
+                                unknown_schema = Some(n);
+                            }
                         }
                         None => {
                             type_error(r.peek(), "an integer", &path, p);

@@ -301,8 +301,8 @@ fn flag_extras(f: &Flag<'_>, path: &Path<'_>, targets: Option<(&Snapshot<'_>, &S
         let Some((s, flag_keys)) = targets else { break };
         let requires = path.key("requires");
         let rp = requires.index(i);
-        let target = r.flag.as_deref().and_then(|k| flag_keys.get(k).map(|j| (k, j as usize)));
-        if let Some(k) = r.flag.as_deref() {
+        let target = crate::json::opt_text(&r.flag).and_then(|k| flag_keys.get(k).map(|j| (k, j as usize)));
+        if let Some(k) = crate::json::opt_text(&r.flag) {
             if target.is_none() {
                 p.error(&rp.key("flag"), why!("unknown flag \"", k, "\""));
             }
@@ -682,7 +682,7 @@ fn prerequisite_graph(s: &Snapshot<'_>, keys: &StrIndex, limits: &Limits, p: &mu
         names.push(k);
         let mut out = Vec::new();
         for (i, r) in f.requires.iter().enumerate() {
-            if let Some(j) = r.flag.as_deref().and_then(|t| keys.get(t)) {
+            if let Some(j) = crate::json::opt_text(&r.flag).and_then(|t| keys.get(t)) {
                 out.push((j as usize, join(&index(&join(&join("flags", k), "requires"), i), "flag")));
             }
         }
