@@ -679,6 +679,24 @@ impl ParseErrorKind {
 /// character in a string has it. Invisible, combining and look-alike characters are then told apart without
 /// Unicode tables (core's `char::escape_debug` would bring them into the runtime `.wasm`: 3.1 KB gzip), and
 /// every build writes the same text whatever its Unicode version.
+/// The first character of `s` (`s.chars().next()`, decoded here: core's decoder, `next_code_point`, is
+/// larger in the wasm build, and only the parser's error reports use it).
+fn first_char(s: &str) -> Option<char> {
+    let b = s.as_bytes();
+    let lead = *b.first()?;
+    let (len, bits) = match lead {
+        0..=0x7f => return Some(char::from(lead)),
+        0xc0..=0xdf => (2, lead & 0x1f),
+        0xe0..=0xef => (3, lead & 0x0f),
+        _ => (4, lead & 0x07),
+    };
+    let mut c = u32::from(bits);
+    for &x in b.get(1..len)? {
+        c = c << 6 | u32::from(x & 0x3f);
+    }
+    char::from_u32(c)
+}
+
 fn push_char(out: &mut String, c: char) {
     match c {
         '\'' => out.push_str("'\\''"),
@@ -697,6 +715,17 @@ fn push_char(out: &mut String, c: char) {
 
 #[cfg(test)]
 mod char_tests {
+    #[test]
+    fn first_char_is_chars_next() {
+        for s in ["", "a", "é", "€x", "😀", "\u{7f}", "\u{80}", "\u{7ff}", "\u{800}", "\u{ffff}", "\u{10000}", "\u{10ffff}"] {
+            assert_eq!(super::first_char(s), s.chars().next(), "{s:?}");
+        }
+        for c in (0..0x11_0000).filter_map(char::from_u32).step_by(7) {
+            let s = c.to_string();
+            assert_eq!(super::first_char(&s), Some(c));
+        }
+    }
+
     #[test]
     fn printable_ascii_quoted_the_rest_as_code_points() {
         let cases = [
@@ -1134,10 +1163,7 @@ impl<'a> Parser<'a> {
     /// The character at byte `at` (U+FFFD if `at` is not a char boundary,
     /// which the invariant rules out).
     fn char_at(&self, at: usize) -> char {
-        self.src
-            .get(at..)
-            .and_then(|s| s.chars().next())
-            .unwrap_or(char::REPLACEMENT_CHARACTER)
+        self.src.get(at..).and_then(first_char).unwrap_or(char::REPLACEMENT_CHARACTER)
     }
 
     /// The problem with whatever is at the cursor, where `expected` was needed.
@@ -1145,7 +1171,7 @@ impl<'a> Parser<'a> {
     fn unexpected(&self, expected: Expected) -> Fail {
         let at = self.pos;
         let rest = self.src.get(at..).unwrap_or_default();
-        let kind = match rest.chars().next() {
+        let kind = match first_char(rest) {
             None => ParseErrorKind::UnexpectedEnd { expected },
             Some('/') if rest.starts_with("//") || rest.starts_with("/*") => {
                 ParseErrorKind::Comment
