@@ -277,8 +277,18 @@ impl<'a> Value<'a> {
             Value::Bool(b) => Value::Bool(*b),
             Value::Number(n) => Value::Number(Number { text: Cow::Owned(String::from(&*n.text)) }),
             Value::String(s) => Value::String(Cow::Owned(String::from(&**s))),
-            // (plain loops: `map(..).collect()` brings a fold, `extend_trusted` and `from_iter` of its own per
-            // element type into the wasm build; `push` of these types is there already)
+            Value::Array(_) | Value::Object(_) => self.to_owned_container(),
+        }
+    }
+
+    /// [`Value::to_owned_value`] of an array or an object (cold and out of line: a load copies each
+    /// variant's value, nearly always a scalar, and that function stays small for the wasm engine's
+    /// optimising compiler; plain loops: `map(..).collect()` brings a fold, `extend_trusted` and
+    /// `from_iter` of its own per element type into the wasm build).
+    #[cold]
+    #[inline(never)]
+    fn to_owned_container(&self) -> Value<'static> {
+        match self {
             Value::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for v in items {
@@ -293,6 +303,7 @@ impl<'a> Value<'a> {
                 }
                 Value::Object(out)
             }
+            _ => Value::Null,
         }
     }
 }
