@@ -684,12 +684,6 @@ impl ParseErrorKind {
     }
 }
 
-/// Appends the character `c` of a JSON syntax error's message: a printable ASCII character in single quotes
-/// (`'\''` and `'\\'` escaped as Rust's `{:?}` writes them), any other character as its code point, `U+`
-/// and 4 to 6 upper-case hexadecimal digits (`U+000A`, `U+00E9`, `U+1F600`), as the message of a control
-/// character in a string has it. Invisible, combining and look-alike characters are then told apart without
-/// Unicode tables (core's `char::escape_debug` would bring them into the runtime `.wasm`: 3.1 KB gzip), and
-/// every build writes the same text whatever its Unicode version.
 /// The first character of `s` (`s.chars().next()`, decoded here: core's decoder, `next_code_point`, is
 /// larger in the wasm build, and only the parser's error reports use it).
 fn first_char(s: &str) -> Option<char> {
@@ -708,6 +702,12 @@ fn first_char(s: &str) -> Option<char> {
     char::from_u32(c)
 }
 
+/// Appends the character `c` of a JSON syntax error's message: a printable ASCII character in single quotes
+/// (`'\''` and `'\\'` escaped as Rust's `{:?}` writes them), any other character as its code point, `U+`
+/// and 4 to 6 upper-case hexadecimal digits (`U+000A`, `U+00E9`, `U+1F600`), as the message of a control
+/// character in a string has it. Invisible, combining and look-alike characters are then told apart without
+/// Unicode tables (core's `char::escape_debug` would bring them into the runtime `.wasm`: 3.1 KB gzip), and
+/// every build writes the same text whatever its Unicode version.
 fn push_char(out: &mut String, c: char) {
     match c {
         '\'' => out.push_str("'\\''"),

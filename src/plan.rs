@@ -1070,7 +1070,6 @@ impl Keys {
     }
 }
 
-
 /// Compiles one flag (consuming its model) into the arenas. Not inlined: called once per flag, it is
 /// optimised early by wasm engines that start in baseline code.
 #[inline(never)]
