@@ -277,8 +277,33 @@ impl<'a> Value<'a> {
             Value::Bool(b) => Value::Bool(*b),
             Value::Number(n) => Value::Number(Number { text: Cow::Owned(String::from(&*n.text)) }),
             Value::String(s) => Value::String(Cow::Owned(String::from(&**s))),
-            Value::Array(items) => Value::Array(items.iter().map(Value::to_owned_value).collect()),
-            Value::Object(members) => Value::Object(members.iter().map(|(k, v)| (Cow::Owned(String::from(&**k)), v.to_owned_value())).collect()),
+            Value::Array(_) | Value::Object(_) => self.to_owned_container(),
+        }
+    }
+
+    /// [`Value::to_owned_value`] of an array or an object (cold and out of line: a load copies each
+    /// variant's value, nearly always a scalar, and that function stays small for the wasm engine's
+    /// optimising compiler; plain loops: `map(..).collect()` brings a fold, `extend_trusted` and
+    /// `from_iter` of its own per element type into the wasm build).
+    #[cold]
+    #[inline(never)]
+    fn to_owned_container(&self) -> Value<'static> {
+        match self {
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for v in items {
+                    out.push(v.to_owned_value());
+                }
+                Value::Array(out)
+            }
+            Value::Object(members) => {
+                let mut out = Vec::with_capacity(members.len());
+                for (k, v) in members {
+                    out.push((Cow::Owned(String::from(&**k)), v.to_owned_value()));
+                }
+                Value::Object(out)
+            }
+            _ => Value::Null,
         }
     }
 }
@@ -659,6 +684,24 @@ impl ParseErrorKind {
     }
 }
 
+/// The first character of `s` (`s.chars().next()`, decoded here: core's decoder, `next_code_point`, is
+/// larger in the wasm build, and only the parser's error reports use it).
+fn first_char(s: &str) -> Option<char> {
+    let b = s.as_bytes();
+    let lead = *b.first()?;
+    let (len, bits) = match lead {
+        0..=0x7f => return Some(char::from(lead)),
+        0xc0..=0xdf => (2, lead & 0x1f),
+        0xe0..=0xef => (3, lead & 0x0f),
+        _ => (4, lead & 0x07),
+    };
+    let mut c = u32::from(bits);
+    for &x in b.get(1..len)? {
+        c = c << 6 | u32::from(x & 0x3f);
+    }
+    char::from_u32(c)
+}
+
 /// Appends the character `c` of a JSON syntax error's message: a printable ASCII character in single quotes
 /// (`'\''` and `'\\'` escaped as Rust's `{:?}` writes them), any other character as its code point, `U+`
 /// and 4 to 6 upper-case hexadecimal digits (`U+000A`, `U+00E9`, `U+1F600`), as the message of a control
@@ -683,6 +726,17 @@ fn push_char(out: &mut String, c: char) {
 
 #[cfg(test)]
 mod char_tests {
+    #[test]
+    fn first_char_is_chars_next() {
+        for s in ["", "a", "é", "€x", "😀", "\u{7f}", "\u{80}", "\u{7ff}", "\u{800}", "\u{ffff}", "\u{10000}", "\u{10ffff}"] {
+            assert_eq!(super::first_char(s), s.chars().next(), "{s:?}");
+        }
+        for c in (0..0x11_0000).filter_map(char::from_u32).step_by(7) {
+            let s = c.to_string();
+            assert_eq!(super::first_char(&s), Some(c));
+        }
+    }
+
     #[test]
     fn printable_ascii_quoted_the_rest_as_code_points() {
         let cases = [
@@ -899,7 +953,7 @@ fn first_duplicate(members: &[(Cow<'_, str>, Value<'_>)]) -> Option<usize> {
     if members.len() <= LINEAR_KEYS {
         return (1..members.len()).find(|&j| (0..j).any(|i| key(i) == key(j)));
     }
-    let mut order: Vec<usize> = (0..members.len()).collect();
+    let mut order = positions(members.len());
     merge_sort(&mut order, |a, b| key(a) < key(b));
     // In each run of equal keys the positions increase, so the second of the
     // run is where that key repeats first; the answer is the least of those.
@@ -910,6 +964,16 @@ fn first_duplicate(members: &[(Cow<'_, str>, Value<'_>)]) -> Option<usize> {
             _ => None,
         })
         .min()
+}
+
+/// `0, 1, …, n - 1`, the order [`merge_sort`] starts from (a `push` loop: `(0..n).collect()` brings
+/// `from_iter` and `extend_trusted` of a range into the wasm build).
+fn positions(n: usize) -> Vec<usize> {
+    let mut order = Vec::with_capacity(n);
+    for i in 0..n {
+        order.push(i);
+    }
+    order
 }
 
 /// Sorts `items` stably by `less`, bottom-up merge sort: O(n log n)
@@ -1110,10 +1174,7 @@ impl<'a> Parser<'a> {
     /// The character at byte `at` (U+FFFD if `at` is not a char boundary,
     /// which the invariant rules out).
     fn char_at(&self, at: usize) -> char {
-        self.src
-            .get(at..)
-            .and_then(|s| s.chars().next())
-            .unwrap_or(char::REPLACEMENT_CHARACTER)
+        self.src.get(at..).and_then(first_char).unwrap_or(char::REPLACEMENT_CHARACTER)
     }
 
     /// The problem with whatever is at the cursor, where `expected` was needed.
@@ -1121,7 +1182,7 @@ impl<'a> Parser<'a> {
     fn unexpected(&self, expected: Expected) -> Fail {
         let at = self.pos;
         let rest = self.src.get(at..).unwrap_or_default();
-        let kind = match rest.chars().next() {
+        let kind = match first_char(rest) {
             None => ParseErrorKind::UnexpectedEnd { expected },
             Some('/') if rest.starts_with("//") || rest.starts_with("/*") => {
                 ParseErrorKind::Comment
@@ -1552,6 +1613,12 @@ pub(crate) fn text<'k>(s: &'k Cow<'_, str>) -> &'k str {
         Cow::Borrowed(s) => s,
         Cow::Owned(s) => s.as_str(),
     }
+}
+
+/// An optional string's text ([`text`], not `Option::as_deref`, which the wasm build calls out of line).
+#[inline(always)]
+pub(crate) fn opt_text<'s>(s: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
+    s.as_ref().map(text)
 }
 
 /// A pull reader: walks one JSON text value by value, without building a tree, under exactly the
@@ -2204,7 +2271,7 @@ fn has_duplicate_key(keys: &[Cow<'_, str>]) -> bool {
     if (1..keys.len()).all(|i| key(i - 1) < key(i)) {
         return false;
     }
-    let mut order: Vec<usize> = (0..keys.len()).collect();
+    let mut order = positions(keys.len());
     merge_sort(&mut order, |a, b| key(a) < key(b));
     order.windows(2).any(|w| matches!(w, [a, b] if key(*a) == key(*b)))
 }
@@ -3192,7 +3259,7 @@ mod tests {
         for n in [0, 1, 2, 3, 7, 8, 9, 16, 17, 100, 1000, 1023, 1025] {
             let keys: Vec<u64> = (0..n).map(|_| rng.next() % 10).collect();
             let key = |i: usize| keys.get(i).copied().unwrap_or(0);
-            let mut order: Vec<usize> = (0..n).collect();
+            let mut order = positions(n);
             merge_sort(&mut order, |a, b| key(a) < key(b));
             let mut expected: Vec<usize> = (0..n).collect();
             expected.sort_by_key(|&i| key(i)); // stable

@@ -28,7 +28,7 @@
 
 use crate::condition::{self, Matcher};
 use crate::error::{Path, Problems};
-use crate::json::Value;
+use crate::json::{opt_text, Value};
 use crate::limits::Limits;
 use crate::set::{StrIndex, U64Set};
 // (`key_text` rather than `Deref` of a `Str`: a call in the wasm build, at opt-level "z")
@@ -456,7 +456,9 @@ impl Compiler {
     /// Places the nodes of `items` side by side in `conds` (their own children after them).
     fn children(&mut self, items: &[Condition<'_>], base: &Path<'_>, p: &mut Problems) -> Span {
         let start = self.conds.len();
-        self.conds.extend(items.iter().map(|_| Cond::Any(Span(0, 0))));
+        for _ in items {
+            self.conds.push(Cond::Any(Span(0, 0)));
+        }
         for (i, c) in items.iter().enumerate() {
             let node = self.cond(c, &base.index(i), p);
             if let Some(slot) = self.conds.get_mut(start + i) {
@@ -532,7 +534,7 @@ fn prefix(salt: &str) -> Box<[u8]> {
 fn segment_plan(c: &mut Compiler, key: &str, s: &Segment<'_>, p: &mut Problems) -> SegmentPlan {
     let (root, segments) = (Path::Root, "segments");
     let when = s.when.as_ref().map(|w| c.cond(w, &root.key(segments).key(key).key("when"), p));
-    let salt = s.hash_salt.as_deref().unwrap_or(key);
+    let salt = opt_text(&s.hash_salt).unwrap_or(key);
     SegmentPlan {
         key: key.into(),
         include: StrIndex::new(s.include.iter().map(|k| (&**k, 0))),
@@ -594,8 +596,8 @@ fn assemble(
     let mut plan = Plan {
         schema: head.schema,
         version: head.version,
-        environment: head.environment.as_deref().map(Into::into),
-        published_at: head.published_at.as_deref().map(Into::into),
+        environment: opt_text(&head.environment).map(Into::into),
+        published_at: opt_text(&head.published_at).map(Into::into),
         metadata: owned_pairs(head.metadata),
         flags,
         flag_index,
@@ -918,7 +920,11 @@ impl Stream {
             self.a.requires.push(Requirement { flag: NONE, variants: Span(0, 0) });
             // (copies by reference: no consuming iterator and in-place collection of strings in the wasm build)
             let owned = |s: &Str<'_>| Str::Owned(String::from(&**s));
-            let r = crate::snapshot::Prerequisite { flag: r.flag.as_ref().map(owned), variants: r.variants.iter().map(owned).collect() };
+            let mut variants = Vec::with_capacity(r.variants.len());
+            for v in &r.variants {
+                variants.push(owned(v));
+            }
+            let r = crate::snapshot::Prerequisite { flag: r.flag.as_ref().map(owned), variants };
             self.pending.push((i, at, r));
         }
         f.requires.clear();
@@ -942,7 +948,7 @@ impl Stream {
         let mut edges: Vec<Vec<(usize, String)>> = Vec::new();
         let a = &mut self.a;
         for &(owner, at, ref r) in &pending {
-            let target = r.flag.as_deref().and_then(|k| self.flag_index.get(k));
+            let target = opt_text(&r.flag).and_then(|k| self.flag_index.get(k));
             let names = target.and_then(|t| self.flags.get(t as usize)).map_or(&[][..], |t| t.variants.of(&a.variants));
             if strict && (target.is_none() || r.variants.is_empty()) {
                 return false;
@@ -1059,12 +1065,6 @@ impl Keys {
     }
 }
 
-/// An optional string's text (`key_text`, not `Option::as_deref`, which calls `Deref` in the wasm build).
-#[inline(always)]
-fn opt_text<'s>(s: &'s Option<Str<'_>>) -> Option<&'s str> {
-    s.as_ref().map(key_text)
-}
-
 /// Compiles one flag (consuming its model) into the arenas. Not inlined: called once per flag, it is
 /// optimised early by wasm engines that start in baseline code.
 #[inline(never)]
@@ -1155,13 +1155,13 @@ fn serve_rare(c: &mut Compiler, a: &mut Arenas, serve: &Serve<'_>, vx: &Variants
             let start = a.ramps.len();
             // (plain loops here: iterator adaptors each bring code of their own into the wasm build)
             for st in ramp {
-                let at = st.at.as_deref().and_then(time::parse_rfc3339_ms);
+                let at = opt_text(&st.at).and_then(time::parse_rfc3339_ms);
                 let pc = st.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok());
                 if let (Some(at), Some(pc)) = (at, pc) {
                     a.ramps.push((at, pc));
                 }
             }
-            ServePlan::Ramp { by: c.slot(opt_text(by).unwrap_or("key")), steps: Span::new(start, a.ramps.len()), variant: vx.get(variant.as_deref()) }
+            ServePlan::Ramp { by: c.slot(opt_text(by).unwrap_or("key")), steps: Span::new(start, a.ramps.len()), variant: vx.get(opt_text(variant)) }
         }
         Serve::Variant(_) | Serve::Percent { .. } | Serve::Invalid => ServePlan::Variant(0),
     }
@@ -1172,9 +1172,9 @@ fn serve_rare(c: &mut Compiler, a: &mut Arenas, serve: &Serve<'_>, vx: &Variants
 #[inline(never)]
 fn rule_extra(a: &mut Arenas, r: &crate::snapshot::Rule<'_>) -> u32 {
     a.extras.push(RuleExtra {
-        id: r.id.as_deref().map(Into::into),
-        from: r.from.as_deref().and_then(time::parse_rfc3339_ms),
-        until: r.until.as_deref().and_then(time::parse_rfc3339_ms),
+        id: opt_text(&r.id).map(Into::into),
+        from: opt_text(&r.from).and_then(time::parse_rfc3339_ms),
+        until: opt_text(&r.until).and_then(time::parse_rfc3339_ms),
     });
     index(a.extras.len() - 1)
 }
@@ -1358,7 +1358,9 @@ fn dependencies_through_requires(plan: &mut Plan) {
     for i in 0..n {
         visit(i, plan, &mut done, n + 1);
     }
-    for (f, &d) in plan.flags.iter_mut().zip(&done) {
+    // (by index: `zip`'s code would be a function of its own in the wasm build)
+    for (i, f) in plan.flags.iter_mut().enumerate() {
+        let d = done.get(i).copied().unwrap_or(0);
         let (t, c) = if d == 0 { (true, true) } else { (d & TIME != 0, d & CONTEXT != 0) };
         f.uses_time = t;
         f.uses_context = c;

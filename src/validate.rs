@@ -214,7 +214,7 @@ fn flag(
         match &r.serve {
             Serve::Variant(v) => vs.check(v, &sp, p),
             Serve::Percent { variant, percent, by } => {
-                by_attr(by.as_deref(), &sp, p);
+                by_attr(by.as_ref(), &sp, p);
                 if let Some(v) = variant {
                     vs.check(v, &sp.key("variant"), p);
                 }
@@ -301,8 +301,8 @@ fn flag_extras(f: &Flag<'_>, path: &Path<'_>, targets: Option<(&Snapshot<'_>, &S
         let Some((s, flag_keys)) = targets else { break };
         let requires = path.key("requires");
         let rp = requires.index(i);
-        let target = r.flag.as_deref().and_then(|k| flag_keys.get(k).map(|j| (k, j as usize)));
-        if let Some(k) = r.flag.as_deref() {
+        let target = crate::json::opt_text(&r.flag).and_then(|k| flag_keys.get(k).map(|j| (k, j as usize)));
+        if let Some(k) = crate::json::opt_text(&r.flag) {
             if target.is_none() {
                 p.error(&rp.key("flag"), why!("unknown flag \"", k, "\""));
             }
@@ -351,7 +351,7 @@ fn rule_extras(r: &Rule<'_>, i: usize, rp: &Path<'_>, ids: &mut StrIndex, p: &mu
 fn serve_rare(serve: &Serve<'_>, vs: &Variants<'_, '_>, sp: &Path<'_>, p: &mut Problems) {
     match serve {
         Serve::Split { split, by } => {
-            by_attr(by.as_deref(), sp, p);
+            by_attr(by.as_ref(), sp, p);
             let mut total: u64 = 0;
             let mut all_ok = true;
             let mut seen = StrIndex::default();
@@ -383,7 +383,7 @@ fn serve_rare(serve: &Serve<'_>, vs: &Variants<'_, '_>, sp: &Path<'_>, p: &mut P
             }
         }
         Serve::Ramp { variant, ramp, by } => {
-            by_attr(by.as_deref(), sp, p);
+            by_attr(by.as_ref(), sp, p);
             if let Some(v) = variant {
                 vs.check(v, &sp.key("variant"), p);
             }
@@ -451,8 +451,9 @@ fn thousandths_text(t: u64) -> String {
     out
 }
 
-fn by_attr(by: Option<&str>, serve_path: &Path<'_>, p: &mut Problems) {
-    if by == Some("") {
+/// (`by` as the model holds it: `Option::as_deref` of it is a function of its own in the wasm build)
+fn by_attr(by: Option<&crate::snapshot::Str<'_>>, serve_path: &Path<'_>, p: &mut Problems) {
+    if by.is_some_and(|b| b.is_empty()) {
         p.error(&serve_path.key("by"), "\"by\" must name an attribute (a dot path), not be empty");
     }
 }
@@ -681,7 +682,7 @@ fn prerequisite_graph(s: &Snapshot<'_>, keys: &StrIndex, limits: &Limits, p: &mu
         names.push(k);
         let mut out = Vec::new();
         for (i, r) in f.requires.iter().enumerate() {
-            if let Some(j) = r.flag.as_deref().and_then(|t| keys.get(t)) {
+            if let Some(j) = crate::json::opt_text(&r.flag).and_then(|t| keys.get(t)) {
                 out.push((j as usize, join(&index(&join(&join("flags", k), "requires"), i), "flag")));
             }
         }
