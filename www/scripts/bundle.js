@@ -109,6 +109,96 @@ export const GLUE_TRIMS = [
     from: `if (Symbol.dispose) ${c}.prototype[Symbol.dispose] = ${c}.prototype.free;\n`,
     to: "",
   })),
+  // The glue's strings from wasm (a pointer and length it frees after decoding): each export's own try/finally
+  // with two variables becomes one call of takeString (the same decode and free).
+  ...[
+    ["        ", "wasmengine_detailJson(this.__wbg_ptr, flag, now_ms, len)"],
+    ["        ", "wasmengine_explainJson(this.__wbg_ptr, flag, now_ms, len)"],
+    ["        ", "wasmengine_flagsJson(this.__wbg_ptr, start, end)"],
+    ["        ", "wasmengine_meta(this.__wbg_ptr)"],
+    ["    ", "loadError()"],
+  ].map(([i, call]) => ({
+    why: `the string of ${call.slice(0, call.indexOf("("))} taken by takeString`,
+    from: `${i}let deferred1_0;
+${i}let deferred1_1;
+${i}try {
+${i}    const ret = wasm.${call};
+${i}    deferred1_0 = ret[0];
+${i}    deferred1_1 = ret[1];
+${i}    return getStringFromWasm0(ret[0], ret[1]);
+${i}} finally {
+${i}    wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+${i}}
+`,
+    to: `${i}return takeString(wasm.${call});\n`,
+  })),
+  {
+    why: "takeString, the one decode-and-free of the strings above, put before getStringFromWasm0 (the same, its two lines as one)",
+    from: `function getStringFromWasm0(ptr, len) {
+    ptr = ptr >>> 0;
+    return decodeText(getUint8ArrayMemory0().subarray(ptr, ptr + len));
+`,
+    to: `function takeString(ret) {
+    try {
+        return getStringFromWasm0(ret[0], ret[1]);
+    } finally {
+        wasm.__wbindgen_free(ret[0], ret[1], 1);
+    }
+}
+function getStringFromWasm0(ptr, len) {
+    return decodeText(getUint8ArrayMemory0().subarray(ptr >>>= 0, ptr + len));
+`,
+  },
+  {
+    why: "bucket()'s frees of its arguments when copying the second throws (a trap of the wasm allocator: out of memory)",
+    from: `    let ptr0, len0, ptr1, len1;
+    try {
+        ptr0 = passStringToWasm0(salt, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passStringToWasm0(unit, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        len1 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+        throw e;
+    }
+`,
+    to: `    const ptr0 = passStringToWasm0(salt);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passStringToWasm0(unit);
+    const len1 = WASM_VECTOR_LEN;
+`,
+  },
+  // The imports returning a string to wasm (written at a return pointer): one helper, putString, for both.
+  ...["String.prototype.toLowerCase.call(getStringFromWasm0(arg1, arg2))", "regexError()"].map((call) => ({
+    why: `the string of ${call} written by putString`,
+    from: `            const ret = ${call};
+            const ptr1 = passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            const len1 = WASM_VECTOR_LEN;
+            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
+            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
+`,
+    to: `            putString(arg0, ${call});\n`,
+  })),
+  {
+    why: "putString, the one copy of the imports' strings into wasm memory; passStringToWasm0 takes the allocator from wasm (every call passed the same)",
+    from: "function passStringToWasm0(arg, malloc, realloc) {\n",
+    to: `function putString(at, arg) {
+    const ptr = passStringToWasm0(arg);
+    const dv = getDataViewMemory0();
+    dv.setInt32((at >>> 0) + 4, WASM_VECTOR_LEN, true);
+    dv.setInt32(at >>> 0, ptr, true);
+}
+function passStringToWasm0(arg) {
+    const malloc = wasm.__wbindgen_malloc;
+    const realloc = wasm.__wbindgen_realloc;
+`,
+  },
+  {
+    why: "getDataViewMemory0's test of a detached buffer: a view is stale exactly when its buffer is no longer the memory's (growing detaches the old one)",
+    from: "if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || (cachedDataViewMemory0.buffer.detached === undefined && cachedDataViewMemory0.buffer !== wasm.memory.buffer)) {",
+    to: "if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer !== wasm.memory.buffer) {",
+  },
 ];
 
 // The glue with GLUE_TRIMS applied; throws when a piece is not in it exactly once.
