@@ -56,7 +56,7 @@ const GLUE = join(WWW, "pkg", "edgeflag.js");
 // What the bundles leave out of the wasm-bindgen glue (pkg/edgeflag.js, as scripts/build-wasm.sh writes it): code
 // that src/engine.js never reaches, each piece an exact text that must occur once in the glue, else the bundle
 // fails (the glue changed shape: check the piece again and update it here). src/ imports the glue unchanged.
-// About 240 B gzip of the browser bundle (docs/wasm-size.md, "The JS of the browser entry").
+// About 340 B gzip of the browser bundle (docs/wasm-size.md, "The JS of the browser entry" and branch `jsb2`'s row).
 export const GLUE_TRIMS = [
   {
     why: "initSync's warning for its deprecated argument form: engine.js always passes {module}",
@@ -199,6 +199,27 @@ function passStringToWasm0(arg) {
     from: "if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || (cachedDataViewMemory0.buffer.detached === undefined && cachedDataViewMemory0.buffer !== wasm.memory.buffer)) {",
     to: "if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer !== wasm.memory.buffer) {",
   },
+  ...[["WasmContext", "wasmcontext"], ["WasmEngine", "wasmengine"]].map(([c, n]) => ({
+    why: `${c}#__destroy_into_raw inlined into free(), its one caller`,
+    from: `    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        ${c}Finalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_${n}_free(ptr, 0);
+    }
+`,
+    to: `    free() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        ${c}Finalization.unregister(this);
+        wasm.__wbg_${n}_free(ptr, 0);
+    }
+`,
+  })),
 ];
 
 // The glue with GLUE_TRIMS applied; throws when a piece is not in it exactly once.
@@ -235,8 +256,8 @@ const common = (quiet) => ({
 });
 
 // One minified ES module for browsers from `entry`. Also minified: the names of internal properties
-// (`this._flags`…: an underscore then a lower-case letter; and the glue's own `__wbg_ptr`, `__wrap` and
-// `__destroy_into_raw`, which only the glue and engine.js use; the wasm exports keep theirs), each bundle
+// (`this._flags`…: an underscore then a lower-case letter; and the glue's own `__wbg_ptr` and `__wrap`, which
+// only the glue and engine.js use (its `__destroy_into_raw` is inlined by GLUE_TRIMS); the wasm exports keep theirs), each bundle
 // on its own (no object crosses from one bundle to another). Then terser
 // (safe settings: two compress passes, names mangled by frequency, which gzip likes) rewrites esbuild's
 // output: about 460 B gzip less (3 %) than esbuild alone.
@@ -250,7 +271,7 @@ async function esbuild(entry, outfile, quiet) {
     write: false,
     platform: "browser",
     target: "es2022",
-    mangleProps: /^_[a-z]|^__(wbg_ptr|wrap|destroy_into_raw)$/,
+    mangleProps: /^_[a-z]|^__(wbg_ptr|wrap)$/,
   });
   for (const out of r.outputFiles) writeFileSync(out.path, await shrink(out.text));
   return r;

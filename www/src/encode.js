@@ -32,6 +32,15 @@ export class MemoryViews {
     this._dv = new DataView(buf);
     return this._u8;
   }
+  /** The byte view, re-made first when the memory grew since. */
+  _bytes() {
+    return this._u8.length === 0 ? this._refresh() : this._u8;
+  }
+}
+
+/** The capacity to try after an encode into `cap` bytes failed: at least twice as much, and what it `needed` and half again. */
+export function grown(cap) {
+  return Math.max(cap * 2, needed + (needed >>> 1) + 64);
 }
 
 /**

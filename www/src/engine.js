@@ -13,7 +13,7 @@ import { initSync as glueInitSync, finish as wasmFinish, bucket as wasmBucket, l
 import { platform, wasmModule } from "./platform.js";
 import { regexMemory } from "./regex.js";
 import { diagnose, markLacking } from "./diagnostics.js";
-import { MemoryViews, compileAttrs, encodeContext, needed } from "./encode.js";
+import { MemoryViews, compileAttrs, encodeContext, grown } from "./encode.js";
 import { details, errorDetails } from "./details.js";
 
 const T_BOOLEAN = 0;
@@ -176,8 +176,7 @@ function deepFreeze(v) {
 // A copy of `n` u32s at byte offset `off` of wasm memory: the start of a Rust `Vec<u32>` (edgeflag_flag_table, edgeflag_eval_all:
 // `WasmEngine::all`), so a multiple of 4 (a byte-wise path for other offsets was never taken).
 function readU32s(off, n) {
-  if (mem._u8.byteLength === 0) mem._refresh();
-  return new Uint32Array(mem._u8.buffer, off, n).slice();
+  return new Uint32Array(mem._bytes().buffer, off, n).slice();
 }
 
 function toMs(now) {
@@ -237,7 +236,7 @@ function load(json, now, limits) {
 // Copies `bytes` into loader `l`'s buffer; their length.
 function copyIn(l, bytes) {
   const at = rawExports.edgeflag_loader_buffer(l, bytes.length) >>> 0; // may grow the memory
-  (mem._u8.byteLength === 0 ? mem._refresh() : mem._u8).set(bytes, at);
+  mem._bytes().set(bytes, at);
   return bytes.length;
 }
 
@@ -472,7 +471,7 @@ export class Engine {
 
   _encodeGrow(ctx) {
     for (;;) {
-      const cap = Math.max(this._cap * 2, needed + (needed >>> 1) + 64);
+      const cap = grown(this._cap);
       this._ptr = rawExports.edgeflag_scratch_ptr(this._w.__wbg_ptr, cap) >>> 0;
       this._cap = cap;
       const u8 = mem._refresh();
@@ -708,8 +707,7 @@ export class BoundEvaluator {
       let cap = plan._minCap;
       for (;;) {
         const ptr = rawExports.edgeflag_context_ptr(wc.__wbg_ptr, cap) >>> 0;
-        const u8 = mem._u8.byteLength === 0 ? mem._refresh() : mem._u8;
-        const len = encodeContext(plan, ctx, u8, mem._dv, ptr, cap);
+        const len = encodeContext(plan, ctx, mem._bytes(), mem._dv, ptr, cap);
         if (len >= 0) {
           this._ptr = ptr;
           this._len = len;
@@ -717,7 +715,7 @@ export class BoundEvaluator {
           if (!this._ok) this._error = "the context could not be encoded";
           break;
         }
-        cap = Math.max(cap * 2, needed + (needed >>> 1) + 64);
+        cap = grown(cap);
       }
     } catch (e) {
       this._error = messageOf(e);
@@ -744,7 +742,7 @@ export class BoundEvaluator {
     const cap = Math.max(e._cap, len);
     e._ptr = rawExports.edgeflag_scratch_ptr(w.__wbg_ptr, cap) >>> 0; // the scratch buffer holds `cap` bytes (it moves when it grows)
     e._cap = cap;
-    (mem._u8.length === 0 ? mem._refresh() : mem._u8).copyWithin(e._ptr, this._ptr, this._ptr + len);
+    mem._bytes().copyWithin(e._ptr, this._ptr, this._ptr + len);
     return w.detailJson(i, ms, len);
   }
 
