@@ -56,7 +56,7 @@ const GLUE = join(WWW, "pkg", "edgeflag.js");
 // What the bundles leave out of the wasm-bindgen glue (pkg/edgeflag.js, as scripts/build-wasm.sh writes it): code
 // that src/engine.js never reaches, each piece an exact text that must occur once in the glue, else the bundle
 // fails (the glue changed shape: check the piece again and update it here). src/ imports the glue unchanged.
-// About 240 B gzip of the browser bundle (docs/wasm-size.md, "The JS of the browser entry").
+// About 340 B gzip of the browser bundle (docs/wasm-size.md, "The JS of the browser entry" and branch `jsb2`'s row).
 export const GLUE_TRIMS = [
   {
     why: "initSync's warning for its deprecated argument form: engine.js always passes {module}",
@@ -109,6 +109,117 @@ export const GLUE_TRIMS = [
     from: `if (Symbol.dispose) ${c}.prototype[Symbol.dispose] = ${c}.prototype.free;\n`,
     to: "",
   })),
+  // The glue's strings from wasm (a pointer and length it frees after decoding): each export's own try/finally
+  // with two variables becomes one call of takeString (the same decode and free).
+  ...[
+    ["        ", "wasmengine_detailJson(this.__wbg_ptr, flag, now_ms, len)"],
+    ["        ", "wasmengine_explainJson(this.__wbg_ptr, flag, now_ms, len)"],
+    ["        ", "wasmengine_flagsJson(this.__wbg_ptr, start, end)"],
+    ["        ", "wasmengine_meta(this.__wbg_ptr)"],
+    ["    ", "loadError()"],
+  ].map(([i, call]) => ({
+    why: `the string of ${call.slice(0, call.indexOf("("))} taken by takeString`,
+    from: `${i}let deferred1_0;
+${i}let deferred1_1;
+${i}try {
+${i}    const ret = wasm.${call};
+${i}    deferred1_0 = ret[0];
+${i}    deferred1_1 = ret[1];
+${i}    return getStringFromWasm0(ret[0], ret[1]);
+${i}} finally {
+${i}    wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+${i}}
+`,
+    to: `${i}return takeString(wasm.${call});\n`,
+  })),
+  {
+    why: "takeString, the one decode-and-free of the strings above, put before getStringFromWasm0 (the same, its two lines as one)",
+    from: `function getStringFromWasm0(ptr, len) {
+    ptr = ptr >>> 0;
+    return decodeText(getUint8ArrayMemory0().subarray(ptr, ptr + len));
+`,
+    to: `function takeString(ret) {
+    try {
+        return getStringFromWasm0(ret[0], ret[1]);
+    } finally {
+        wasm.__wbindgen_free(ret[0], ret[1], 1);
+    }
+}
+function getStringFromWasm0(ptr, len) {
+    return decodeText(getUint8ArrayMemory0().subarray(ptr >>>= 0, ptr + len));
+`,
+  },
+  {
+    why: "bucket()'s frees of its arguments when copying the second throws (a trap of the wasm allocator: out of memory)",
+    from: `    let ptr0, len0, ptr1, len1;
+    try {
+        ptr0 = passStringToWasm0(salt, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passStringToWasm0(unit, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        len1 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+        throw e;
+    }
+`,
+    to: `    const ptr0 = passStringToWasm0(salt);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passStringToWasm0(unit);
+    const len1 = WASM_VECTOR_LEN;
+`,
+  },
+  // The imports returning a string to wasm (written at a return pointer): one helper, putString, for both.
+  ...["String.prototype.toLowerCase.call(getStringFromWasm0(arg1, arg2))", "regexError()"].map((call) => ({
+    why: `the string of ${call} written by putString`,
+    from: `            const ret = ${call};
+            const ptr1 = passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            const len1 = WASM_VECTOR_LEN;
+            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
+            getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
+`,
+    to: `            putString(arg0, ${call});\n`,
+  })),
+  {
+    why: "putString, the one copy of the imports' strings into wasm memory; passStringToWasm0 takes the allocator from wasm (every call passed the same)",
+    from: "function passStringToWasm0(arg, malloc, realloc) {\n",
+    to: `function putString(at, arg) {
+    const ptr = passStringToWasm0(arg);
+    const dv = getDataViewMemory0();
+    dv.setInt32((at >>> 0) + 4, WASM_VECTOR_LEN, true);
+    dv.setInt32(at >>> 0, ptr, true);
+}
+function passStringToWasm0(arg) {
+    const malloc = wasm.__wbindgen_malloc;
+    const realloc = wasm.__wbindgen_realloc;
+`,
+  },
+  {
+    why: "getDataViewMemory0's test of a detached buffer: a view is stale exactly when its buffer is no longer the memory's (growing detaches the old one)",
+    from: "if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || (cachedDataViewMemory0.buffer.detached === undefined && cachedDataViewMemory0.buffer !== wasm.memory.buffer)) {",
+    to: "if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer !== wasm.memory.buffer) {",
+  },
+  ...[["WasmContext", "wasmcontext"], ["WasmEngine", "wasmengine"]].map(([c, n]) => ({
+    why: `${c}#__destroy_into_raw inlined into free(), its one caller`,
+    from: `    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        ${c}Finalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_${n}_free(ptr, 0);
+    }
+`,
+    to: `    free() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        ${c}Finalization.unregister(this);
+        wasm.__wbg_${n}_free(ptr, 0);
+    }
+`,
+  })),
 ];
 
 // The glue with GLUE_TRIMS applied; throws when a piece is not in it exactly once.
@@ -145,8 +256,8 @@ const common = (quiet) => ({
 });
 
 // One minified ES module for browsers from `entry`. Also minified: the names of internal properties
-// (`this._flags`…: an underscore then a lower-case letter; and the glue's own `__wbg_ptr`, `__wrap` and
-// `__destroy_into_raw`, which only the glue and engine.js use; the wasm exports keep theirs), each bundle
+// (`this._flags`…: an underscore then a lower-case letter; and the glue's own `__wbg_ptr` and `__wrap`, which
+// only the glue and engine.js use (its `__destroy_into_raw` is inlined by GLUE_TRIMS); the wasm exports keep theirs), each bundle
 // on its own (no object crosses from one bundle to another). Then terser
 // (safe settings: two compress passes, names mangled by frequency, which gzip likes) rewrites esbuild's
 // output: about 460 B gzip less (3 %) than esbuild alone.
@@ -160,7 +271,7 @@ async function esbuild(entry, outfile, quiet) {
     write: false,
     platform: "browser",
     target: "es2022",
-    mangleProps: /^_[a-z]|^__(wbg_ptr|wrap|destroy_into_raw)$/,
+    mangleProps: /^_[a-z]|^__(wbg_ptr|wrap)$/,
   });
   for (const out of r.outputFiles) writeFileSync(out.path, await shrink(out.text));
   return r;

@@ -21,17 +21,26 @@ export let needed = 0;
  */
 export class MemoryViews {
   constructor(memory) {
-    this.memory = memory;
-    this.u8 = new Uint8Array(0);
-    this.dv = new DataView(this.u8.buffer);
-    this.refresh();
+    this._memory = memory;
+    this._u8 = new Uint8Array(0);
+    this._dv = new DataView(this._u8.buffer);
+    this._refresh();
   }
-  refresh() {
-    const buf = this.memory.buffer;
-    this.u8 = new Uint8Array(buf);
-    this.dv = new DataView(buf);
-    return this.u8;
+  _refresh() {
+    const buf = this._memory.buffer;
+    this._u8 = new Uint8Array(buf);
+    this._dv = new DataView(buf);
+    return this._u8;
   }
+  /** The byte view, re-made first when the memory grew since. */
+  _bytes() {
+    return this._u8.length === 0 ? this._refresh() : this._u8;
+  }
+}
+
+/** The capacity to try after an encode into `cap` bytes failed: at least twice as much, and what it `needed` and half again. */
+export function grown(cap) {
+  return Math.max(cap * 2, needed + (needed >>> 1) + 64);
 }
 
 /**
@@ -51,7 +60,7 @@ export function compileAttrs(attrs) {
     paths[i] = segs;
     own[i] = unsafe;
   }
-  return { n, _simple: simple, _paths: paths, _own: own, minCapacity: 9 * n + 64 };
+  return { n, _simple: simple, _paths: paths, _own: own, _minCap: 9 * n + 64 };
 }
 
 function isPlainObject(v) {

@@ -13,7 +13,7 @@ import { initSync as glueInitSync, finish as wasmFinish, bucket as wasmBucket, l
 import { platform, wasmModule } from "./platform.js";
 import { regexMemory } from "./regex.js";
 import { diagnose, markLacking } from "./diagnostics.js";
-import { MemoryViews, compileAttrs, encodeContext, needed } from "./encode.js";
+import { MemoryViews, compileAttrs, encodeContext, grown } from "./encode.js";
 import { details, errorDetails } from "./details.js";
 
 const T_BOOLEAN = 0;
@@ -176,8 +176,7 @@ function deepFreeze(v) {
 // A copy of `n` u32s at byte offset `off` of wasm memory: the start of a Rust `Vec<u32>` (edgeflag_flag_table, edgeflag_eval_all:
 // `WasmEngine::all`), so a multiple of 4 (a byte-wise path for other offsets was never taken).
 function readU32s(off, n) {
-  if (mem.u8.byteLength === 0) mem.refresh();
-  return new Uint32Array(mem.u8.buffer, off, n).slice();
+  return new Uint32Array(mem._bytes().buffer, off, n).slice();
 }
 
 function toMs(now) {
@@ -237,7 +236,7 @@ function load(json, now, limits) {
 // Copies `bytes` into loader `l`'s buffer; their length.
 function copyIn(l, bytes) {
   const at = rawExports.edgeflag_loader_buffer(l, bytes.length) >>> 0; // may grow the memory
-  (mem.u8.byteLength === 0 ? mem.refresh() : mem.u8).set(bytes, at);
+  mem._bytes().set(bytes, at);
   return bytes.length;
 }
 
@@ -346,7 +345,7 @@ export class Engine {
     this._publishedAt = meta.publishedAt ?? null;
     this._metadata = deepFreeze(meta.metadata || {});
     this._warnings = deepFreeze((meta.warnings || []).map((p) => ({ path: p.path, message: p.message })));
-    this._cap = this._plan.minCapacity;
+    this._cap = this._plan._minCap;
     this._ptr = rawExports.edgeflag_scratch_ptr(w.__wbg_ptr, this._cap) >>> 0;
   }
 
@@ -423,16 +422,16 @@ export class Engine {
     const type = word & 3;
     const values = type === T_JSON ? d.values.map(deepFreeze) : d.values;
     const f = {
-      index: i,
-      key: this._keys[i],
-      type,
-      variants: d.variants,
-      values,
+      _i: i,
+      _key: this._keys[i],
+      _type: type,
+      _variants: d.variants,
+      _values: values,
       // Rule ids by rule index (null: no id). Should one be missing, the first detailed result that
       // names the rule fills it in (_fromJson).
       _ruleIds: Array.isArray(d.ruleIds) ? d.ruleIds.map((id) => id ?? null) : [],
       _usesTime: (word & F_TIME) !== 0,
-      metadata: deepFreeze(d.metadata || {}),
+      _meta: deepFreeze(d.metadata || {}),
       _constant: false,
       _constPacked: 0,
       _constValue: undefined,
@@ -455,7 +454,7 @@ export class Engine {
   // Flag `i`'s metadata for an error result: {} when its details cannot be read (never throws).
   _metadataOf(i) {
     try {
-      return (this._flags[i] ?? this._flag(i)).metadata;
+      return (this._flags[i] ?? this._flag(i))._meta;
     } catch {
       return EMPTY;
     }
@@ -463,20 +462,20 @@ export class Engine {
 
   // Encodes `ctx` into the engine's scratch buffer; returns its length.
   _encode(ctx) {
-    let u8 = mem.u8;
+    let u8 = mem._u8;
     // `length`, not `byteLength`: V8 11.3 inlines the one and calls a builtin for the other
-    if (u8.length === 0) u8 = mem.refresh();
-    const len = encodeContext(this._plan, ctx, u8, mem.dv, this._ptr, this._cap);
+    if (u8.length === 0) u8 = mem._refresh();
+    const len = encodeContext(this._plan, ctx, u8, mem._dv, this._ptr, this._cap);
     return len >= 0 ? len : this._encodeGrow(ctx);
   }
 
   _encodeGrow(ctx) {
     for (;;) {
-      const cap = Math.max(this._cap * 2, needed + (needed >>> 1) + 64);
+      const cap = grown(this._cap);
       this._ptr = rawExports.edgeflag_scratch_ptr(this._w.__wbg_ptr, cap) >>> 0;
       this._cap = cap;
-      const u8 = mem.refresh();
-      const len = encodeContext(this._plan, ctx, u8, mem.dv, this._ptr, cap);
+      const u8 = mem._refresh();
+      const len = encodeContext(this._plan, ctx, u8, mem._dv, this._ptr, cap);
       if (len >= 0) return len;
     }
   }
@@ -489,9 +488,9 @@ export class Engine {
 
   _typed(key, fallback, ctx, now, type) {
     const f = this._find(key);
-    if (f === null || f.type !== type) return fallback;
+    if (f === null || f._type !== type) return fallback;
     if (f._constant) return f._constValue;
-    const i = f.index;
+    const i = f._i;
     let p;
     try {
       const len = this._encode(ctx);
@@ -503,7 +502,7 @@ export class Engine {
     }
     const vi = (p >>> 4) & 0xfff;
     if (vi === 0 || (p & 15) === R_ERROR) return fallback;
-    return f.values[vi - 1];
+    return f._values[vi - 1];
   }
 
   /** A boolean flag's value; `fallback` on any error. Never throws. */
@@ -536,20 +535,20 @@ export class Engine {
       return this._fromJson(i, this._w.detailJson(i, ms, len), fallback);
     }
     const vi = (p >>> 4) & 0xfff;
-    if (vi === 0 || vi > f.values.length) {
-      return errorDetails(f.key, fallback, "GENERAL", "the engine returned no variant", f.metadata);
+    if (vi === 0 || vi > f._values.length) {
+      return errorDetails(f._key, fallback, "GENERAL", "the engine returned no variant", f._meta);
     }
     return details(
-      f.key,
-      f.values[vi - 1],
-      f.variants[vi - 1],
+      f._key,
+      f._values[vi - 1],
+      f._variants[vi - 1],
       REASONS[r],
       ri > 0 ? f._ruleIds[ri - 1] : null,
       ri > 0 ? ri - 1 : null,
       null,
       null,
       null,
-      f.metadata,
+      f._meta,
     );
   }
 
@@ -562,11 +561,11 @@ export class Engine {
     const variant = d.variant ?? null;
     let value = fallback;
     if (reason !== "ERROR" && variant !== null) {
-      const vi = f.variants.indexOf(variant);
-      value = vi >= 0 ? f.values[vi] : d.value;
+      const vi = f._variants.indexOf(variant);
+      value = vi >= 0 ? f._values[vi] : d.value;
     }
     return details(
-      f.key,
+      f._key,
       value,
       reason === "ERROR" ? null : variant,
       reason,
@@ -575,7 +574,7 @@ export class Engine {
       d.errorCode ?? (reason === "ERROR" ? "GENERAL" : null),
       d.errorMessage ?? null,
       d.prerequisite ?? null,
-      f.metadata,
+      f._meta,
     );
   }
 
@@ -589,14 +588,14 @@ export class Engine {
     const now = opts == null ? undefined : opts.now;
     const f = this._checked(key, fallback, opts);
     if (f.flagKey !== undefined) return f; // an error result
-    const i = f.index;
+    const i = f._i;
     try {
       if (f._constant) return this._fromPacked(i, f._constPacked, fallback, 0, -1);
       const len = this._encode(ctx);
       const ms = f._usesTime ? toMs(now) : 0;
       return this._fromPacked(i, this._eval(i, ms, len), fallback, ms, len);
     } catch (e) {
-      return errorDetails(key, fallback, "GENERAL", messageOf(e), f.metadata);
+      return errorDetails(key, fallback, "GENERAL", messageOf(e), f._meta);
     }
   }
 
@@ -618,10 +617,10 @@ export class Engine {
     if (type !== undefined && type !== null) {
       const t = TYPE_CODES[type];
       if (t === undefined) {
-        return errorDetails(key, fallback, "GENERAL", `unknown flag type "${type}"`, f.metadata);
+        return errorDetails(key, fallback, "GENERAL", `unknown flag type "${type}"`, f._meta);
       }
-      if (t !== f.type) {
-        return errorDetails(key, fallback, "TYPE_MISMATCH", `flag "${key}" is of type ${TYPE_NAMES[f.type]}, not ${type}`, f.metadata);
+      if (t !== f._type) {
+        return errorDetails(key, fallback, "TYPE_MISMATCH", `flag "${key}" is of type ${TYPE_NAMES[f._type]}, not ${type}`, f._meta);
       }
     }
     return f;
@@ -652,9 +651,9 @@ export class Engine {
       try {
         d = this._fromPacked(i, packed[i], null, ms, len);
       } catch (e) {
-        d = errorDetails(f.key, null, "GENERAL", messageOf(e), f.metadata);
+        d = errorDetails(f._key, null, "GENERAL", messageOf(e), f._meta);
       }
-      setKey(out, f.key, d);
+      setKey(out, f._key, d);
     }
     return out;
   }
@@ -705,11 +704,10 @@ export class BoundEvaluator {
       const wc = engine._w.newContext();
       this._wc = wc;
       const plan = engine._plan;
-      let cap = plan.minCapacity;
+      let cap = plan._minCap;
       for (;;) {
         const ptr = rawExports.edgeflag_context_ptr(wc.__wbg_ptr, cap) >>> 0;
-        const u8 = mem.u8.byteLength === 0 ? mem.refresh() : mem.u8;
-        const len = encodeContext(plan, ctx, u8, mem.dv, ptr, cap);
+        const len = encodeContext(plan, ctx, mem._bytes(), mem._dv, ptr, cap);
         if (len >= 0) {
           this._ptr = ptr;
           this._len = len;
@@ -717,7 +715,7 @@ export class BoundEvaluator {
           if (!this._ok) this._error = "the context could not be encoded";
           break;
         }
-        cap = Math.max(cap * 2, needed + (needed >>> 1) + 64);
+        cap = grown(cap);
       }
     } catch (e) {
       this._error = messageOf(e);
@@ -744,17 +742,17 @@ export class BoundEvaluator {
     const cap = Math.max(e._cap, len);
     e._ptr = rawExports.edgeflag_scratch_ptr(w.__wbg_ptr, cap) >>> 0; // the scratch buffer holds `cap` bytes (it moves when it grows)
     e._cap = cap;
-    (mem.u8.length === 0 ? mem.refresh() : mem.u8).copyWithin(e._ptr, this._ptr, this._ptr + len);
+    mem._bytes().copyWithin(e._ptr, this._ptr, this._ptr + len);
     return w.detailJson(i, ms, len);
   }
 
   _typed(key, fallback, now, type) {
     const e = this._e;
     const f = e._find(key);
-    if (f === null || f.type !== type) return fallback;
+    if (f === null || f._type !== type) return fallback;
     if (f._constant) return f._constValue;
     if (!this._ok) return fallback;
-    const i = f.index;
+    const i = f._i;
     let p;
     try {
       const ms = f._usesTime ? toMs(now) : 0;
@@ -765,7 +763,7 @@ export class BoundEvaluator {
     }
     const vi = (p >>> 4) & 0xfff;
     if (vi === 0 || (p & 15) === R_ERROR) return fallback;
-    return f.values[vi - 1];
+    return f._values[vi - 1];
   }
 
   boolean(key, fallback, now) {
@@ -787,14 +785,14 @@ export class BoundEvaluator {
     const now = opts == null ? undefined : opts.now;
     const f = e._checked(key, fallback, opts);
     if (f.flagKey !== undefined) return f; // an error result
-    const i = f.index;
+    const i = f._i;
     if (f._constant) return e._fromPacked(i, f._constPacked, fallback, 0, -1);
-    if (!this._ok) return errorDetails(key, fallback, "INVALID_CONTEXT", this._error ?? "invalid context", f.metadata);
+    if (!this._ok) return errorDetails(key, fallback, "INVALID_CONTEXT", this._error ?? "invalid context", f._meta);
     try {
       const ms = f._usesTime ? toMs(now) : 0;
       return e._fromPacked(i, this._packed(i, f, ms), fallback, ms, 0, this);
     } catch (err) {
-      return errorDetails(key, fallback, "GENERAL", messageOf(err), f.metadata);
+      return errorDetails(key, fallback, "GENERAL", messageOf(err), f._meta);
     }
   }
 

@@ -12,7 +12,7 @@ const float = (v) => ({ t: "float", v });
 // Encodes into a plain ArrayBuffer at an offset, growing like the engine does.
 function enc(paths, ctx, { ptr = 16, cap } = {}) {
   const plan = compileAttrs(paths.map((p) => (Array.isArray(p) ? p : p.split("."))));
-  cap = cap ?? plan.minCapacity;
+  cap = cap ?? plan._minCap;
   for (;;) {
     const buf = new ArrayBuffer(ptr + cap + 16);
     const u8 = new Uint8Array(buf);
@@ -190,13 +190,13 @@ test("views follow memory growth", () => {
   const views = new MemoryViews(memory);
   const plan = compileAttrs([["key"]]);
   const encodeAt = (ptr, cap, ctx) => {
-    let u8 = views.u8;
-    if (u8.byteLength === 0) u8 = views.refresh();
-    return encodeContext(plan, ctx, u8, views.dv, ptr, cap);
+    let u8 = views._u8;
+    if (u8.byteLength === 0) u8 = views._refresh();
+    return encodeContext(plan, ctx, u8, views._dv, ptr, cap);
   };
   assert.equal(encodeAt(100, 64, { key: "a" }), 3); // tag 8, length 1, "a"
   memory.grow(6); // detaches the old buffer
-  assert.equal(views.u8.byteLength, 0);
+  assert.equal(views._u8.byteLength, 0);
   const big = "b".repeat(100000);
   const ptr = 65536 * 2;
   assert.equal(encodeAt(ptr, 65536, { key: big }), -1, "worst case 3 bytes per unit does not fit");
