@@ -30,7 +30,6 @@ mod imp {
     use super::SetOp;
     use crate::cidr::{parse_ip, Cidr};
     use crate::semver::{self, VersionBuf};
-    use core::cmp::Ordering;
 
     /// The parsed operands of one condition.
     #[derive(Debug)]
@@ -63,16 +62,7 @@ mod imp {
             match self {
                 Set::Versions(op, ops) => {
                     let v = semver::parse(s)?;
-                    Some(ops.iter().any(|o| {
-                        let c = v.cmp(&o.as_version());
-                        match op {
-                            SetOp::SemverEq => c == Ordering::Equal,
-                            SetOp::SemverLt => c == Ordering::Less,
-                            SetOp::SemverLte => c != Ordering::Greater,
-                            SetOp::SemverGt => c == Ordering::Greater,
-                            _ => c != Ordering::Less,
-                        }
-                    }))
+                    Some(semver::any_satisfies(&v, ops, *op as u32 - SetOp::SemverEq as u32))
                 }
                 Set::Blocks(blocks) => {
                     let ip = parse_ip(s)?;

@@ -82,6 +82,24 @@ pub fn parse(s: &str) -> Option<Version<'_>> {
     sp.version(s)
 }
 
+/// Whether `v` compares with one of `ops` as comparison `cmp` asks: 0 equal (`semver_eq`), 1 less
+/// (`semver_lt`), 2 less or equal (`semver_lte`), 3 greater (`semver_gt`), any other greater or equal
+/// (`semver_gte`): the operators in the format's order. The one place the `semver_*` operators are
+/// decided, natively (`rare::Set`) and in the operators module (`regex-module/`, which numbers its set
+/// kinds in the same order).
+pub fn any_satisfies(v: &Version<'_>, ops: &[VersionBuf], cmp: u32) -> bool {
+    ops.iter().any(|o| {
+        let c = v.cmp(&o.as_version());
+        match cmp {
+            0 => c == Ordering::Equal,
+            1 => c == Ordering::Less,
+            2 => c != Ordering::Greater,
+            3 => c == Ordering::Greater,
+            _ => c != Ordering::Less,
+        }
+    })
+}
+
 impl PartialEq for Version<'_> {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal

@@ -32,7 +32,6 @@ mod semver;
 #[path = "../../src/split.rs"]
 mod split;
 
-use core::cmp::Ordering;
 
 /// What a `kind` of [`edgeflag_regex_compile`] compiles: 0 and 1 a regex (1: case-insensitive); 2 to 6 a
 /// set of versions for `semver_eq`, `semver_lt`, `semver_lte`, `semver_gt`, `semver_gte`; 7 a set of CIDR
@@ -166,16 +165,7 @@ pub extern "C" fn edgeflag_regex_is_match(handle: u32, len: u32) -> u32 {
         Item::Regex(r) => r.is_match(t) as u32,
         Item::Versions(op, ops) => {
             let Some(v) = semver::parse(t) else { return 2 };
-            ops.iter().any(|o| {
-                let c = v.cmp(&o.as_version());
-                match op - KIND_SEMVER_EQ {
-                    0 => c == Ordering::Equal,
-                    1 => c == Ordering::Less,
-                    2 => c != Ordering::Greater,
-                    3 => c == Ordering::Greater,
-                    _ => c != Ordering::Less,
-                }
-            }) as u32
+            semver::any_satisfies(&v, ops, op - KIND_SEMVER_EQ) as u32
         }
         Item::Blocks(blocks) => {
             let Some(ip) = cidr::parse_ip(t) else { return 2 };
