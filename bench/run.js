@@ -243,6 +243,17 @@ function main() {
           `while V8's background threads ran ${q("load", "background")} (compiling hot wasm functions to optimised code); ` +
           `instantiate: JS thread ${q("instantiate", "main")}, background ${q("instantiate", "background")}`,
       );
+      // The two modes of a cold start on a small machine: V8 recompiles the load's hot functions on
+      // background threads either during the load (the JS thread then waits for a core) or after it.
+      if (th.length === e.cold.length) {
+        const slow = e.cold.filter((_, i) => th[i].load.wait >= 1);
+        const fast = e.cold.filter((_, i) => th[i].load.wait < 1);
+        const m = (xs) => (xs.length ? `median ${median(xs).toFixed(1)} ms` : "none");
+        out.push(
+          `edgeflag cold starts by mode: ${slow.length} of ${e.cold.length} had V8's recompiles during the load (the JS thread waited ≥ 1 ms for a core): ${m(slow)}; ` +
+            `the other ${fast.length}: ${m(fast)}`,
+        );
+      }
     }
   }
   for (const l of libs) if (acc[l.id].errors.length) out.push(`! ${l.id}: ${acc[l.id].errors.length} failed run(s): ${acc[l.id].errors[0]}`);
