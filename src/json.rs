@@ -1246,12 +1246,28 @@ impl<'a> Parser<'a> {
     /// it from the input when it has no escape.
     #[inline(always)]
     fn string(&mut self) -> Result<Cow<'a, str>, Fail> {
+        let open = self.pos;
+        match self.plain_string() {
+            Ok(s) => Ok(Cow::Borrowed(s)),
+            Err(i) => match self.src.as_bytes().get(i) {
+                Some(b'\\') => self.escaped_string(open, i),
+                Some(&byte) => Err(Fail::at(i, ParseErrorKind::ControlCharacter { byte })),
+                None => Err(Fail::at(open, ParseErrorKind::UnterminatedString)),
+            },
+        }
+    }
+
+    /// The string literal at the cursor when it has no escape and is closed (the cursor then moves past
+    /// it); otherwise, the cursor unmoved, where its plain run stops (a `\`, a control character or the
+    /// end; a `"` when the cursor is not at a `"`): [`Parser::string`]'s common case, and the reader's
+    /// keys' ([`Reader::next_key`], which needs no [`Fail`]).
+    #[inline(always)]
+    fn plain_string(&mut self) -> Result<&'a str, usize> {
         let bytes = self.src.as_bytes();
         let open = self.pos;
         let i = skip_plain(bytes, open + 1);
         match bytes.get(i) {
-            // (Callers are at a quote; the test of `open` is folded into theirs when inlined. Were it
-            // not a quote, the arm below would refuse the string.)
+            // (Callers are at a quote; the test of `open` is folded into theirs when inlined.)
             Some(b'"') if matches!(bytes.get(open), Some(b'"')) => {
                 // SAFETY: bytes `open` and `i` are quotes, ASCII, with `open < i < src.len()`: `open + 1`
                 // follows a whole (one-byte) character and `i` starts one, so `open + 1..i` is in bounds,
@@ -1259,11 +1275,9 @@ impl<'a> Parser<'a> {
                 #[allow(unsafe_code)]
                 let s = unsafe { self.src.get_unchecked(open + 1..i) };
                 self.pos = i + 1;
-                Ok(Cow::Borrowed(s))
+                Ok(s)
             }
-            Some(b'\\') => self.escaped_string(open, i),
-            Some(&byte) => Err(Fail::at(i, ParseErrorKind::ControlCharacter { byte })),
-            None => Err(Fail::at(open, ParseErrorKind::UnterminatedString)),
+            _ => Err(i),
         }
     }
 
@@ -1917,18 +1931,16 @@ impl<'a> Reader<'a> {
                 return None;
             }
         };
-        let expected = if top.first {
+        if top.first {
             top.first = false;
             if self.p.peek() == Some(b'}') {
                 return self.close_object();
             }
-            Expected::KeyOrEnd
         } else {
             match self.p.skip_ws_peek() {
                 Some(b',') => {
                     self.p.pos += 1;
                     self.p.skip_ws();
-                    Expected::Key
                 }
                 Some(b'}') => return self.close_object(),
                 _ => {
@@ -1936,21 +1948,39 @@ impl<'a> Reader<'a> {
                     return None;
                 }
             }
-        };
-        match self.p.key_and_colon(expected) {
-            Ok((key, open, close)) => {
-                match (u32::try_from(open + 1), u32::try_from(close)) {
-                    (Ok(a), Ok(b)) => self.keys.push((a, b)),
-                    _ => self.fail(),
-                }
-                top_escaped(&mut self.open, matches!(key, Cow::Owned(_)));
-                Some(key)
-            }
-            Err(_) => {
-                self.fail();
-                None
-            }
         }
+        // The key (a plain one here, any other in `escaped_key`) and its `:`, as `Parser::key_and_colon`
+        // reads them, without its `Fail`s: the reader only fails.
+        let open = self.p.pos;
+        let key = match self.p.plain_string() {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => self.escaped_key()?,
+        };
+        let close = self.p.pos.saturating_sub(1);
+        if self.p.skip_ws_peek() != Some(b':') {
+            self.fail();
+            return None;
+        }
+        self.p.pos += 1;
+        self.p.skip_ws();
+        match (u32::try_from(open + 1), u32::try_from(close)) {
+            (Ok(a), Ok(b)) => self.keys.push((a, b)),
+            _ => self.fail(),
+        }
+        top_escaped(&mut self.open, matches!(key, Cow::Owned(_)));
+        Some(key)
+    }
+
+    /// [`Reader::next_key`]'s key when it is not a plain string: one with an escape (decoded), else the
+    /// reader fails (no `"` where a key must begin, a control character, no closing `"`).
+    #[cold]
+    #[inline(never)]
+    fn escaped_key(&mut self) -> Option<Cow<'a, str>> {
+        let key = if self.p.peek() == Some(b'"') { self.p.string_out_of_line() } else { None };
+        if key.is_none() {
+            self.fail();
+        }
+        key
     }
 
     /// Leaves the innermost object at its `}`, checking its keys for duplicates.
