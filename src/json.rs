@@ -1699,7 +1699,13 @@ impl<'a> Reader<'a> {
     /// Reads the next value if it is a string.
     #[inline]
     pub fn string(&mut self) -> Option<Cow<'a, str>> {
-        self.scalar(Peek::String, Parser::string)
+        if self.peek() != Peek::String {
+            return None;
+        }
+        match self.p.plain_string() {
+            Ok(s) => Some(Cow::Borrowed(s)),
+            Err(_) => self.rare_string(),
+        }
     }
 
     /// Reads the next value if it is a number.
@@ -1788,12 +1794,12 @@ impl<'a> Reader<'a> {
         while self.next_element() {
             // Strings (the usual operands) read here, without a call per element.
             let v = match self.p.peek() {
-                Some(b'"') => match self.p.string() {
-                    Ok(s) => Value::String(s),
-                    Err(_) => {
-                        self.fail();
-                        break;
-                    }
+                Some(b'"') => match self.p.plain_string() {
+                    Ok(s) => Value::String(Cow::Borrowed(s)),
+                    Err(_) => match self.rare_string() {
+                        Some(s) => Value::String(s),
+                        None => break,
+                    },
                 },
                 Some(b'[' | b'{') => self.tree(),
                 _ => self.value(),
@@ -1949,12 +1955,12 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-        // The key (a plain one here, any other in `escaped_key`) and its `:`, as `Parser::key_and_colon`
+        // The key (a plain one here, any other in `rare_string`) and its `:`, as `Parser::key_and_colon`
         // reads them, without its `Fail`s: the reader only fails.
         let open = self.p.pos;
         let key = match self.p.plain_string() {
             Ok(s) => Cow::Borrowed(s),
-            Err(_) => self.escaped_key()?,
+            Err(_) => self.rare_string()?,
         };
         let close = self.p.pos.saturating_sub(1);
         if self.p.skip_ws_peek() != Some(b':') {
@@ -1971,11 +1977,10 @@ impl<'a> Reader<'a> {
         Some(key)
     }
 
-    /// [`Reader::next_key`]'s key when it is not a plain string: one with an escape (decoded), else the
-    /// reader fails (no `"` where a key must begin, a control character, no closing `"`).
-    #[cold]
-    #[inline(never)]
-    fn escaped_key(&mut self) -> Option<Cow<'a, str>> {
+    /// The string at the cursor (a key or a value) when it is not a plain one ([`Parser::plain_string`]):
+    /// one with an escape (decoded), else the reader fails (no `"` at the cursor, a control character,
+    /// no closing `"`). Out of line: the reader's hot paths read plain strings, and need no [`Fail`].
+    fn rare_string(&mut self) -> Option<Cow<'a, str>> {
         let key = if self.p.peek() == Some(b'"') { self.p.string_out_of_line() } else { None };
         if key.is_none() {
             self.fail();
