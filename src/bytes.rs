@@ -11,6 +11,8 @@
 //! the wasm-bindgen glue: it skips the validator's call for short ASCII strings (the encoded context's attribute values, decoded on every wasm call),
 //! where `from_utf8` costs more than the evaluation that follows. Its precondition is checked on the
 //! line before, and its result equals `core::str::from_utf8(s).ok()` for every input (tested below).
+//! [`utf8_window`] is the other: the chunked load's check of its window, which runs over every byte of a
+//! snapshot's text and leaves to `from_utf8` only what follows the first non-ASCII byte.
 
 /// Whether `a` and `b` hold the same bytes.
 #[inline(always)]
@@ -88,6 +90,41 @@ pub(crate) fn utf8_inline(s: &[u8]) -> Option<&str> {
         return Some(unsafe { core::str::from_utf8_unchecked(s) });
     }
     core::str::from_utf8(s).ok()
+}
+
+/// The window of a text read in chunks ([`crate::plan::Chunked`]) as text: all of it when it is valid
+/// UTF-8; when `cut` (more text is to come) and its only fault is a character cut short at its end, the
+/// part before that character; else `None`. What `core::str::from_utf8` decides (tested below), but its
+/// ASCII run is scanned by [`ascii_len`], 16 bytes a step: a snapshot's text is mostly or wholly ASCII,
+/// and run over every byte of a long text `from_utf8` (642 B of wasm) grew hot in a cold start's first
+/// load and was recompiled by V8's optimising compiler (docs/ARCHITECTURE.md, "Cold start").
+#[allow(unsafe_code)]
+pub(crate) fn utf8_window(s: &[u8], cut: bool) -> Option<&str> {
+    let ascii = ascii_len(s);
+    let valid = match core::str::from_utf8(s.get(ascii..).unwrap_or_default()) {
+        Ok(_) => s.len(),
+        Err(e) if cut && e.error_len().is_none() => ascii + e.valid_up_to(),
+        Err(_) => return None,
+    };
+    let text = s.get(..valid)?;
+    // SAFETY: the first `ascii` bytes are ASCII (whole characters), and `from_utf8` found the bytes from
+    // there up to `valid` to be valid UTF-8.
+    Some(unsafe { core::str::from_utf8_unchecked(text) })
+}
+
+/// The length of the ASCII run that begins `s`, in whole blocks of 16 bytes (one `u128`: two word loads
+/// in wasm); the rest, under 16 bytes or from the block with a non-ASCII byte, is `from_utf8`'s.
+/// Out of line and short, so that what V8 recompiles when it grows hot is this loop alone.
+#[inline(never)]
+fn ascii_len(s: &[u8]) -> usize {
+    let mut rest = s;
+    while let Some((block, tail)) = rest.split_first_chunk::<16>() {
+        if u128::from_le_bytes(*block) & (u128::MAX / 0xff * 0x80) != 0 {
+            break;
+        }
+        rest = tail;
+    }
+    s.len() - rest.len()
 }
 
 /// Whether every byte of `s` is ASCII, a word at a time (for short strings: no call, no alignment).
@@ -240,6 +277,36 @@ mod tests {
                 assert_eq!(utf8(&v), core::str::from_utf8(&v).ok(), "byte {b:#x} at the end of {n}");
             }
         }
+    }
+
+    #[test]
+    fn utf8_window_agrees_with_the_validator() {
+        // What the chunked load did before: `from_utf8`, and the valid prefix of a window cut short.
+        fn reference(s: &[u8], cut: bool) -> Option<&str> {
+            match core::str::from_utf8(s) {
+                Ok(t) => Some(t),
+                Err(e) if cut && e.error_len().is_none() => core::str::from_utf8(&s[..e.valid_up_to()]).ok(),
+                Err(_) => None,
+            }
+        }
+        let chars: [&[u8]; 10] = [b"a", b"\x7f", "\u{e9}".as_bytes(), "\u{20ac}".as_bytes(), "\u{1f600}".as_bytes(), &[0x80], &[0xc3], &[0xe2, 0x82], &[0xf0, 0x9f, 0x98], &[0xed, 0xa0, 0x80]];
+        for n in [0usize, 1, 7, 15, 16, 17, 31, 32, 33, 40] {
+            for at in 0..=n {
+                for c in chars {
+                    for tail in [0usize, 1, 20] {
+                        let mut v = vec![b'x'; at];
+                        v.extend_from_slice(c);
+                        v.extend(std::iter::repeat(b'y').take(n - at + tail));
+                        for cut in [false, true] {
+                            assert_eq!(utf8_window(&v, cut), reference(&v, cut), "{c:?} at {at}, {cut}");
+                            let ends = &v[..at + c.len()];
+                            assert_eq!(utf8_window(ends, cut), reference(ends, cut), "{c:?} ending {at}, {cut}");
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(utf8_window(b"", true), Some(""));
     }
 
     #[test]

@@ -149,7 +149,7 @@ impl Problems {
     #[cfg_attr(not(all(target_arch = "wasm32", not(feature = "messages"))), inline)]
     pub(crate) fn error(&mut self, path: impl Where, message: impl Into<String>) {
         if crate::message::LEAN {
-            self.push_lean(path.into_text());
+            path.push_lean(self);
         } else {
             self.push(Problem::error(path.into_text(), message));
         }
@@ -271,6 +271,18 @@ impl fmt::Display for Path<'_> {
 pub(crate) trait Where {
     /// The path as text.
     fn into_text(self) -> String;
+
+    /// Adds an error here with the runtime `.wasm`'s fixed text ([`Problems::error`] when
+    /// `message::LEAN`): cold and out of line, one copy per kind of path, so that each report in the
+    /// load's readers is one call (not the path's formatting, then the push).
+    #[cold]
+    #[inline(never)]
+    fn push_lean(self, p: &mut Problems)
+    where
+        Self: Sized,
+    {
+        p.push_lean(self.into_text());
+    }
 }
 
 impl Where for &str {

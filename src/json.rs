@@ -1246,12 +1246,28 @@ impl<'a> Parser<'a> {
     /// it from the input when it has no escape.
     #[inline(always)]
     fn string(&mut self) -> Result<Cow<'a, str>, Fail> {
+        let open = self.pos;
+        match self.plain_string() {
+            Ok(s) => Ok(Cow::Borrowed(s)),
+            Err(i) => match self.src.as_bytes().get(i) {
+                Some(b'\\') => self.escaped_string(open, i),
+                Some(&byte) => Err(Fail::at(i, ParseErrorKind::ControlCharacter { byte })),
+                None => Err(Fail::at(open, ParseErrorKind::UnterminatedString)),
+            },
+        }
+    }
+
+    /// The string literal at the cursor when it has no escape and is closed (the cursor then moves past
+    /// it); otherwise, the cursor unmoved, where its plain run stops (a `\`, a control character or the
+    /// end; a `"` when the cursor is not at a `"`): [`Parser::string`]'s common case, and the reader's
+    /// keys' ([`Reader::next_key`], which needs no [`Fail`]).
+    #[inline(always)]
+    fn plain_string(&mut self) -> Result<&'a str, usize> {
         let bytes = self.src.as_bytes();
         let open = self.pos;
         let i = skip_plain(bytes, open + 1);
         match bytes.get(i) {
-            // (Callers are at a quote; the test of `open` is folded into theirs when inlined. Were it
-            // not a quote, the arm below would refuse the string.)
+            // (Callers are at a quote; the test of `open` is folded into theirs when inlined.)
             Some(b'"') if matches!(bytes.get(open), Some(b'"')) => {
                 // SAFETY: bytes `open` and `i` are quotes, ASCII, with `open < i < src.len()`: `open + 1`
                 // follows a whole (one-byte) character and `i` starts one, so `open + 1..i` is in bounds,
@@ -1259,11 +1275,9 @@ impl<'a> Parser<'a> {
                 #[allow(unsafe_code)]
                 let s = unsafe { self.src.get_unchecked(open + 1..i) };
                 self.pos = i + 1;
-                Ok(Cow::Borrowed(s))
+                Ok(s)
             }
-            Some(b'\\') => self.escaped_string(open, i),
-            Some(&byte) => Err(Fail::at(i, ParseErrorKind::ControlCharacter { byte })),
-            None => Err(Fail::at(open, ParseErrorKind::UnterminatedString)),
+            _ => Err(i),
         }
     }
 
@@ -1685,7 +1699,13 @@ impl<'a> Reader<'a> {
     /// Reads the next value if it is a string.
     #[inline]
     pub fn string(&mut self) -> Option<Cow<'a, str>> {
-        self.scalar(Peek::String, Parser::string)
+        if self.peek() != Peek::String {
+            return None;
+        }
+        match self.p.plain_string() {
+            Ok(s) => Some(Cow::Borrowed(s)),
+            Err(_) => self.rare_string(),
+        }
     }
 
     /// Reads the next value if it is a number.
@@ -1774,12 +1794,12 @@ impl<'a> Reader<'a> {
         while self.next_element() {
             // Strings (the usual operands) read here, without a call per element.
             let v = match self.p.peek() {
-                Some(b'"') => match self.p.string() {
-                    Ok(s) => Value::String(s),
-                    Err(_) => {
-                        self.fail();
-                        break;
-                    }
+                Some(b'"') => match self.p.plain_string() {
+                    Ok(s) => Value::String(Cow::Borrowed(s)),
+                    Err(_) => match self.rare_string() {
+                        Some(s) => Value::String(s),
+                        None => break,
+                    },
                 },
                 Some(b'[' | b'{') => self.tree(),
                 _ => self.value(),
@@ -1917,18 +1937,16 @@ impl<'a> Reader<'a> {
                 return None;
             }
         };
-        let expected = if top.first {
+        if top.first {
             top.first = false;
             if self.p.peek() == Some(b'}') {
                 return self.close_object();
             }
-            Expected::KeyOrEnd
         } else {
             match self.p.skip_ws_peek() {
                 Some(b',') => {
                     self.p.pos += 1;
                     self.p.skip_ws();
-                    Expected::Key
                 }
                 Some(b'}') => return self.close_object(),
                 _ => {
@@ -1936,21 +1954,38 @@ impl<'a> Reader<'a> {
                     return None;
                 }
             }
-        };
-        match self.p.key_and_colon(expected) {
-            Ok((key, open, close)) => {
-                match (u32::try_from(open + 1), u32::try_from(close)) {
-                    (Ok(a), Ok(b)) => self.keys.push((a, b)),
-                    _ => self.fail(),
-                }
-                top_escaped(&mut self.open, matches!(key, Cow::Owned(_)));
-                Some(key)
-            }
-            Err(_) => {
-                self.fail();
-                None
-            }
         }
+        // The key (a plain one here, any other in `rare_string`) and its `:`, as `Parser::key_and_colon`
+        // reads them, without its `Fail`s: the reader only fails.
+        let open = self.p.pos;
+        let key = match self.p.plain_string() {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => self.rare_string()?,
+        };
+        let close = self.p.pos.saturating_sub(1);
+        if self.p.skip_ws_peek() != Some(b':') {
+            self.fail();
+            return None;
+        }
+        self.p.pos += 1;
+        self.p.skip_ws();
+        match (u32::try_from(open + 1), u32::try_from(close)) {
+            (Ok(a), Ok(b)) => self.keys.push((a, b)),
+            _ => self.fail(),
+        }
+        top_escaped(&mut self.open, matches!(key, Cow::Owned(_)));
+        Some(key)
+    }
+
+    /// The string at the cursor (a key or a value) when it is not a plain one ([`Parser::plain_string`]):
+    /// one with an escape (decoded), else the reader fails (no `"` at the cursor, a control character,
+    /// no closing `"`). Out of line: the reader's hot paths read plain strings, and need no [`Fail`].
+    fn rare_string(&mut self) -> Option<Cow<'a, str>> {
+        let key = if self.p.peek() == Some(b'"') { self.p.string_out_of_line() } else { None };
+        if key.is_none() {
+            self.fail();
+        }
+        key
     }
 
     /// Leaves the innermost object at its `}`, checking its keys for duplicates.

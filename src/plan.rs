@@ -718,16 +718,9 @@ impl Chunked {
     fn step(&mut self, last: bool) -> bool {
         let depth = self.sink.c.limits.max_json_depth;
         // A multi-byte character cut by the chunk boundary is left for the next chunk.
-        let text = match core::str::from_utf8(&self.window) {
-            Ok(t) => t,
-            Err(e) if e.error_len().is_none() && !last => match self.window.get(..e.valid_up_to()).map(core::str::from_utf8) {
-                Some(Ok(t)) => t,
-                _ => return self.wait(last),
-            },
-            Err(_) => {
-                self.failed = true;
-                return false;
-            }
+        let Some(text) = crate::bytes::utf8_window(&self.window, !last) else {
+            self.failed = true;
+            return false;
         };
         let Some((base, after)) = self.flags else {
             let Some(start) = crate::snapshot::flags_start(text, depth) else { return self.wait(last) };
