@@ -11,13 +11,12 @@
 import { platform, wasmModule } from "./platform.js";
 import { diagnoseJs, diagnoseNow } from "./on-demand.js";
 
-let js = null; // src/diagnose.js once the module is instantiated
+let js = null; // the module instance's diagnose function (src/diagnose.js) once it is instantiated
 let pending = null;
 const lacking = new WeakSet(); // SnapshotErrors whose problems lack their messages (the module was missing)
 
 function attach(code, module) {
-  code.attach(module);
-  js = code;
+  js ??= code(module);
 }
 
 /**
@@ -69,7 +68,7 @@ export function diagnose(bytes, now, limits) {
       return null;
     }
   }
-  return js.diagnose(bytes, now, limits);
+  return js(bytes, now, limits);
 }
 
 /** Internal (engine.js): marks a SnapshotError whose problems lack their messages (the module was not loaded). */

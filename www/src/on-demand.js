@@ -7,9 +7,9 @@
 import { operators } from "./operators.js";
 import { diagnosis } from "./diagnose.js";
 
-/** The operators module's JS (initRegex; in the browser bundles a Promise of it). */
+/** The operators module's JS, `operators(module)` (initRegex; in the browser bundles a Promise of it). */
 export const operatorsJs = () => operators;
-/** The diagnostics module's JS (initDiagnostics; in the browser bundles a Promise of it). */
+/** The diagnostics module's JS, `diagnosis(module)` (initDiagnostics; in the browser bundles a Promise of it). */
 export const diagnoseJs = () => diagnosis;
 
 /** For initRegexSync: the operators module's JS and the module compiled from `source` (bytes or a Module; null: none here). */

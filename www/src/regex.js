@@ -12,8 +12,7 @@
 import { platform, wasmModule } from "./platform.js";
 import { operatorsJs, operatorsNow } from "./on-demand.js";
 
-let js = null; // src/operators.js once the module is instantiated
-let isMatch = null; // its isMatch (the one import called per evaluation)
+let js = null; // the module instance's JS (src/operators.js) once it is instantiated
 let mainMemory = null; // the runtime's WebAssembly.Memory (set by engine.js)
 let pending = null;
 
@@ -25,10 +24,8 @@ export function regexMemory(memory) {
 
 function attach(code, module) {
   if (js === null) {
-    code.attach(module);
-    code.memory(mainMemory);
-    isMatch = code.isMatch;
-    js = code;
+    js = code(module);
+    js.memory(mainMemory);
   }
 }
 
@@ -108,7 +105,7 @@ export function regexError() {
 
 /** Import of the runtime: tests the text at `ptr` (`len` bytes) with `handle`: 1 it matches, 0 not, 2 not a version (an IP address). */
 export function regexIsMatch(handle, ptr, len) {
-  return js === null ? 0 : isMatch(handle, ptr, len);
+  return js === null ? 0 : js.isMatch(handle, ptr, len);
 }
 
 /** Import of the runtime: releases regex (or set) `handle`. */

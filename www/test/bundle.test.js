@@ -65,6 +65,18 @@ test("the bundle's initRegexSync and initDiagnosticsSync throw while their on-de
   assert.equal(fresh.diagnosticsReady(), true);
   fresh.initDiagnosticsSync(bytes); // loaded: returns at once
   assert.throws(() => fresh.Engine.fromJSON(bad), (e) => e.problems[0].message === 'unknown variant "x" (variants: on, off)');
+  // Two bundle instances (as dist/edgeflag.js and dist/devtools.js in one page) share the chunks, not their state:
+  // each runtime's operators instance copies from its own memory.
+  await fresh.initRegex(fs.readFileSync(path.join(WWW, "pkg", "edgeflag_regex.wasm")));
+  const snap = (pattern) => JSON.stringify({ schema: 1, version: 1, flags: { m: { variants: { on: true, off: false }, default: "off", rules: [{ when: { attr: "email", op: "matches", value: pattern }, serve: "on" }] } } });
+  const a = lib.Engine.fromJSON(snap("@a\\.example$"));
+  const b = fresh.Engine.fromJSON(snap("@b\\.example$"));
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual([a.boolean("m", false, { email: "x@a.example" }), a.boolean("m", true, { email: "x@b.example" })], [true, false]);
+    assert.deepEqual([b.boolean("m", false, { email: "x@b.example" }), b.boolean("m", true, { email: "x@a.example" })], [true, false]);
+  }
+  a.free();
+  b.free();
 });
 
 test("the bundles leave out the glue's unused pieces (GLUE_TRIMS), and refuse a glue of another shape", () => {
