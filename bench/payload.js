@@ -150,10 +150,12 @@ export function payloads(www = WWW) {
     const wasm = join(www, "pkg/edgeflag_bg.wasm");
     if (!existsSync(wasm)) throw new Error("www/pkg/edgeflag_bg.wasm not built (scripts/build-wasm.sh)");
     // The bundle's on-demand chunks (dist/verify-<hash>.js: the signature checks, imported by a client with
-    // publicKeys only), the operators module (fetched only for a snapshot that uses `matches`, `semver_*` or `in_cidr`) and the
+    // publicKeys only; dist/operators-<hash>.js and dist/diagnose-<hash>.js: the JS of the two modules below, fetched
+    // with them), the operators module (fetched only for a snapshot that uses `matches`, `semver_*` or `in_cidr`) and the
     // diagnostics module (only when a snapshot is refused): reported apart, not counted.
     const g = moduleGraph([entry], { lazy: (spec) => /^\.\/[a-z]+-[A-Z0-9]+\.js$/.test(spec) });
-    const onDemand = g.lazy.map((f) => ({ file: f.slice(www.length + 1), when: "by a client with publicKeys", ...sizes([f]) }));
+    const WHEN = { verify: "by a client with publicKeys", operators: "with pkg/edgeflag_regex.wasm", diagnose: "with pkg/edgeflag_diagnostics.wasm" };
+    const onDemand = g.lazy.map((f) => ({ file: f.slice(www.length + 1), when: WHEN[f.slice(f.lastIndexOf("/") + 1).split("-")[0]] ?? "on demand", ...sizes([f]) }));
     for (const [file, when] of [
       ["pkg/edgeflag_regex.wasm", "for a snapshot that uses `matches`, `semver_*` or `in_cidr`"],
       ["pkg/edgeflag_diagnostics.wasm", "when a snapshot is refused (its problems' messages)"],

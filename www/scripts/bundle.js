@@ -4,7 +4,9 @@
 // Browsers: one minified ES module, dist/edgeflag.js, holding what `import … from "edgeflag"` gives a
 // browser app (the wasm-bindgen glue, the engine, the client, the loader, the cache), but for the signature
 // checks (src/verify.js), which the client imports with import() only when it has trusted keys: their own
-// minified chunk beside it (dist/verify-<hash>.js, fetched by such clients only),
+// minified chunk beside it (dist/verify-<hash>.js, fetched by such clients only), and the JS of the operators
+// and diagnostics modules (src/operators.js, src/diagnose.js: chunks dist/operators-<hash>.js and
+// dist/diagnose-<hash>.js, fetched with their .wasm; the plugin onDemandChunks below),
 // and dist/engine.js, the `edgeflag/engine` browser entry, which re-exports the engine's names from that
 // same file (so an app importing both gets one module instance, one wasm instance), and
 // dist/devtools.js, the `edgeflag/devtools` browser entry: the same from src/devtools.js, whose
@@ -50,7 +52,8 @@ export const NODE_ENGINE_BUNDLE = join(DIST, "engine.node.js");
 export const NODE_DEVTOOLS_BUNDLE = join(DIST, "devtools.node.js");
 const NODE_CHUNK = /^[a-z]+-[A-Z0-9]+\.node\.js(\.map)?$/; // shared chunks (chunk-…) and on-demand ones (verify-…)
 // The browser bundles' on-demand chunks: modules the client imports with import() only when a feature needs
-// them (verify.js: signature checks, for clients with publicKeys), each its own file beside the bundle.
+// them (verify.js: signature checks, for clients with publicKeys; operators.js and diagnose.js: with their
+// module), each its own file beside the bundle.
 const LAZY_CHUNK = /^[a-z]+-[A-Z0-9]+\.js$/;
 const GLUE = join(WWW, "pkg", "edgeflag.js");
 // What the bundles leave out of the wasm-bindgen glue (pkg/edgeflag.js, as scripts/build-wasm.sh writes it): code
@@ -244,6 +247,19 @@ const glueTrim = {
     });
   },
 };
+// esbuild plugin for the browser bundles: src/on-demand.browser.js in place of src/on-demand.js, so that the JS of the
+// operators and diagnostics modules (src/operators.js, src/diagnose.js) becomes on-demand chunks, fetched with
+// their module (the other entries import it at once: they may load those modules synchronously).
+const ON_DEMAND = join(WWW, "src", "on-demand.js");
+const onDemandChunks = {
+  name: "on-demand-chunks",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/on-demand\.js$/ }, (args) => {
+      if (resolve(args.resolveDir, args.path) !== ON_DEMAND) return undefined;
+      return { path: join(WWW, "src", "on-demand.browser.js") };
+    });
+  },
+};
 // Settings both builds share.
 const common = (quiet) => ({
   bundle: true,
@@ -272,6 +288,7 @@ async function esbuild(entry, outfile, quiet) {
     platform: "browser",
     target: "es2022",
     mangleProps: /^_[a-z]|^__(wbg_ptr|wrap)$/,
+    plugins: [glueTrim, onDemandChunks],
   });
   for (const out of r.outputFiles) writeFileSync(out.path, await shrink(out.text));
   return r;

@@ -6,15 +6,17 @@
 // Node, Deno and Bun load it from disk, synchronously, on the first refusal (platform-node.js). Browsers and
 // workers cannot: `initDiagnostics()` loads it (the client awaits it on a refusal before reporting it);
 // without it a refusal lists the paths, each with the fixed text. (Its loaders have the shape of regex.js's: one
-// loader shared by both measured 90 B gzip more in the browser bundle.)
+// loader shared by both measured 90 B gzip more in the browser bundle.) The instance's JS is src/diagnose.js (in
+// the browser bundles an on-demand chunk, fetched with the module).
 import { platform, wasmModule } from "./platform.js";
+import { diagnoseJs, diagnoseNow } from "./on-demand.js";
 
-let dx = null; // the module's exports, once instantiated
+let js = null; // the module instance's diagnose function (src/diagnose.js) once it is instantiated
 let pending = null;
 const lacking = new WeakSet(); // SnapshotErrors whose problems lack their messages (the module was missing)
 
-function attach(module) {
-  if (dx === null) dx = new WebAssembly.Instance(module, {}).exports;
+function attach(code, module) {
+  js ??= code(module);
 }
 
 /**
@@ -25,9 +27,13 @@ function attach(module) {
  * "edgeflag/diagnostics.wasm"`).
  */
 export function initDiagnostics(input) {
-  if (dx !== null) return Promise.resolve();
+  if (js !== null) return Promise.resolve();
   if (pending === null) {
-    pending = (async () => attach(await wasmModule(await platform.diagnostics(await input))))();
+    pending = (async () => {
+      // (the browser bundles' chunk and the module at once)
+      const [code, module] = await Promise.all([diagnoseJs(), (async () => wasmModule(await platform.diagnostics(await input)))()]);
+      attach(code, module);
+    })();
     pending.catch(() => {
       pending = null; // a failed load may be retried
     });
@@ -35,17 +41,18 @@ export function initDiagnostics(input) {
   return pending;
 }
 
-/** Loads the diagnostics module synchronously from bytes or a WebAssembly.Module (Node, Deno, Bun: from disk when not given). */
+/**
+ * Loads the diagnostics module synchronously from bytes or a WebAssembly.Module (Node, Deno, Bun: from disk when
+ * not given). The browser bundles hold its JS in an on-demand chunk: there, before initDiagnostics() has loaded
+ * it, this throws (`await initDiagnostics(module)` takes the same argument).
+ */
 export function initDiagnosticsSync(moduleOrBytes) {
-  if (dx !== null) return;
-  const source = moduleOrBytes === undefined ? platform.diagnosticsSync() : moduleOrBytes;
-  if (source == null) throw new Error("edgeflag: initDiagnosticsSync() needs the diagnostics module's bytes or a WebAssembly.Module here");
-  attach(source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source));
+  if (js === null) attach(...diagnoseNow(moduleOrBytes === undefined ? platform.diagnosticsSync() : moduleOrBytes));
 }
 
 /** Whether the diagnostics module is loaded. */
 export function diagnosticsReady() {
-  return dx !== null;
+  return js !== null;
 }
 
 /**
@@ -54,20 +61,14 @@ export function diagnosticsReady() {
  * module is not loaded and cannot be loaded synchronously here (browsers, workers).
  */
 export function diagnose(bytes, now, limits) {
-  if (dx === null) {
+  if (js === null) {
     try {
       initDiagnosticsSync();
     } catch {
       return null;
     }
   }
-  const l = limits === undefined ? new Uint8Array(0) : new TextEncoder().encode(limits);
-  const at = dx.edgeflag_diagnose_buf(bytes.length + l.length); // may grow the module's memory
-  const u8 = new Uint8Array(dx.memory.buffer);
-  u8.set(bytes, at);
-  u8.set(l, at + bytes.length);
-  const n = dx.edgeflag_diagnose(bytes.length, l.length, now);
-  return new TextDecoder().decode(new Uint8Array(dx.memory.buffer, dx.edgeflag_diagnose_out(), n));
+  return js(bytes, now, limits);
 }
 
 /** Internal (engine.js): marks a SnapshotError whose problems lack their messages (the module was not loaded). */

@@ -2,32 +2,31 @@
 // regex-module/: regex-lite for `matches`, edgeflag's semver and CIDR parsers for `semver_*` and `in_cidr`),
 // loaded only when a snapshot may use one of them: the runtime .wasm carries none (docs/ARCHITECTURE.md,
 // "Rare operators on demand"). The runtime calls the four functions below (imports of pkg/edgeflag.js, named
-// in src/regex.rs) with addresses in its own memory; they copy the text into this module's memory.
+// in src/regex.rs) with addresses in its own memory; once the module is loaded, src/operators.js copies the
+// text into its memory and calls it (in the browser bundles an on-demand chunk, fetched with the module).
 //
 // Node, Deno and Bun load it from disk, synchronously, the first time a snapshot needs it (platform-node.js).
 // Browsers and workers cannot: `initRegex()` loads it (the client and the loader
 // await it before a snapshot text that mentions one of these operators); without it such a snapshot is
 // refused with a problem that says so.
 import { platform, wasmModule } from "./platform.js";
+import { operatorsJs, operatorsNow } from "./on-demand.js";
 
-let rx = null; // the module's exports, once instantiated
-let rxU8 = new Uint8Array(0); // a view of its memory (empty: made on first use, and again once the memory grows)
+let js = null; // the module instance's JS (src/operators.js) once it is instantiated
 let mainMemory = null; // the runtime's WebAssembly.Memory (set by engine.js)
-let mainU8 = new Uint8Array(0);
-let bufAt = 0; // the module's text buffer (edgeflag_regex_buf): its address and size, asked again only to grow it
-let bufLen = 0;
 let pending = null;
-let lastError = "";
-let decoder = null;
 
 /** Internal (engine.js): the runtime instance's memory, where the texts to copy are. */
 export function regexMemory(memory) {
   mainMemory = memory;
-  mainU8 = new Uint8Array(0);
+  js?.memory(memory);
 }
 
-function attach(module) {
-  if (rx === null) rx = new WebAssembly.Instance(module, {}).exports;
+function attach(code, module) {
+  if (js === null) {
+    js = code(module);
+    js.memory(mainMemory);
+  }
 }
 
 /**
@@ -38,9 +37,13 @@ function attach(module) {
  * "edgeflag/regex.wasm"`, or "edgeflag/operators.wasm": the same file).
  */
 export function initRegex(input) {
-  if (rx !== null) return Promise.resolve();
+  if (js !== null) return Promise.resolve();
   if (pending === null) {
-    pending = (async () => attach(await wasmModule(await platform.regex(await input))))();
+    pending = (async () => {
+      // (the browser bundles' chunk and the module at once)
+      const [code, module] = await Promise.all([operatorsJs(), (async () => wasmModule(await platform.regex(await input)))()]);
+      attach(code, module);
+    })();
     pending.catch(() => {
       pending = null; // a failed load may be retried
     });
@@ -48,12 +51,13 @@ export function initRegex(input) {
   return pending;
 }
 
-/** Loads the operators module synchronously from bytes or a WebAssembly.Module (Node, Deno, Bun: from disk when not given). */
+/**
+ * Loads the operators module synchronously from bytes or a WebAssembly.Module (Node, Deno, Bun: from disk when
+ * not given). The browser bundles hold its JS in an on-demand chunk: there, before initRegex() has loaded it,
+ * this throws (`await initRegex(module)` takes the same argument).
+ */
 export function initRegexSync(moduleOrBytes) {
-  if (rx !== null) return;
-  const source = moduleOrBytes === undefined ? platform.regexSync() : moduleOrBytes;
-  if (source == null) throw new Error("edgeflag: initRegexSync() needs the regular-expression module's bytes or a WebAssembly.Module here");
-  attach(source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source));
+  if (js === null) attach(...operatorsNow(moduleOrBytes === undefined ? platform.regexSync() : moduleOrBytes));
 }
 
 /**
@@ -70,27 +74,12 @@ export function mayUseRegex(text) {
 
 /** Whether the operators module is loaded. */
 export function regexReady() {
-  return rx !== null;
+  return js !== null;
 }
 
 /** Internal (tests): how many compiled regexes and operand sets are alive in the module. */
 export function regexLive() {
-  return rx === null ? 0 : rx.edgeflag_regex_live();
-}
-
-// Copies `len` bytes at `ptr` of the runtime's memory into the module's text buffer; returns `len`. A view
-// whose memory grew is detached (length 0) and made again; short texts (attributes) are copied by a loop,
-// without the subarray a `set` needs.
-function copy(ptr, len) {
-  if (len > bufLen) {
-    bufAt = rx.edgeflag_regex_buf(len); // may grow the module's memory
-    bufLen = len;
-  }
-  if (rxU8.length === 0) rxU8 = new Uint8Array(rx.memory.buffer);
-  if (mainU8.length === 0) mainU8 = new Uint8Array(mainMemory.buffer);
-  if (len > 64) rxU8.set(mainU8.subarray(ptr, ptr + len), bufAt);
-  else for (let i = 0; i < len; i++) rxU8[bufAt + i] = mainU8[ptr + i];
-  return len;
+  return js === null ? 0 : js.live();
 }
 
 /**
@@ -99,32 +88,27 @@ function copy(ptr, len) {
  * when the module is not loaded.
  */
 export function regexCompile(ptr, len, kind, arg) {
-  if (rx === null) {
+  if (js === null) {
     try {
       initRegexSync();
     } catch {
       return -1; // not loadable synchronously here (browsers, workers): a load problem
     }
   }
-  const h = rx.edgeflag_regex_compile(copy(ptr, len), kind, arg);
-  if (h === 0) {
-    decoder ??= new TextDecoder();
-    lastError = decoder.decode(new Uint8Array(rx.memory.buffer, rx.edgeflag_regex_error_ptr(), rx.edgeflag_regex_error_len()));
-  }
-  return h;
+  return js.compile(ptr, len, kind, arg);
 }
 
 /** Import of the runtime: the message of the last refused pattern (regex-lite's). */
 export function regexError() {
-  return lastError;
+  return js === null ? "" : js.error();
 }
 
 /** Import of the runtime: tests the text at `ptr` (`len` bytes) with `handle`: 1 it matches, 0 not, 2 not a version (an IP address). */
 export function regexIsMatch(handle, ptr, len) {
-  return rx === null ? 0 : rx.edgeflag_regex_is_match(handle, copy(ptr, len));
+  return js === null ? 0 : js.isMatch(handle, ptr, len);
 }
 
 /** Import of the runtime: releases regex (or set) `handle`. */
 export function regexFree(handle) {
-  if (rx !== null) rx.edgeflag_regex_free(handle);
+  js?.free(handle);
 }

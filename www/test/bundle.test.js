@@ -1,7 +1,8 @@
 // The browser bundle (dist/, built here by scripts/bundle.js from the current sources): it must behave as
 // the modules it is built from. In Node: every conformance case through the bundle's Engine. In Chromium:
 // a page imports the bundle and both browser entries, the wasm is fetched from the bundle's default URL
-// (../pkg/edgeflag_bg.wasm), and a client loads a snapshot over HTTP and evaluates.
+// (../pkg/edgeflag_bg.wasm), and a client loads a snapshot over HTTP and evaluates; the on-demand chunks
+// (the signature checks, the JS of the operators and diagnostics modules) are fetched only when needed.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -31,11 +32,15 @@ test("package.json's browser conditions name the bundle", () => {
   assert.ok(pkg.files.includes("dist/"), "dist/ is published");
 });
 
-test("the bundle imports nothing (but its on-demand chunk) and exports what src/index.js exports", async () => {
+test("the bundle imports nothing (but its on-demand chunks) and exports what src/index.js exports", async () => {
   assert.deepEqual(built.imports, [], "esbuild's metafile lists no import of the bundle but its on-demand chunks");
-  assert.deepEqual(built.lazy.map((f) => path.basename(f).replace(/-[A-Z0-9]+\.js$/, "")), ["verify"], "the signature checks are the one on-demand chunk");
-  assert.match(fs.readFileSync(BUNDLE, "utf8"), /import\("\.\/verify-[A-Z0-9]+\.js"\)/, "imported with import(), beside the bundle");
+  assert.deepEqual(built.lazy.map((f) => path.basename(f).replace(/-[A-Z0-9]+\.js$/, "")), ["diagnose", "operators", "verify"],
+    "the on-demand chunks: the JS of the diagnostics and operators modules, the signature checks");
+  for (const name of ["diagnose", "operators", "verify"]) {
+    assert.match(fs.readFileSync(BUNDLE, "utf8"), new RegExp(`import\\("\\./${name}-[A-Z0-9]+\\.js"\\)`), `${name}: imported with import(), beside the bundle`);
+  }
   assert.doesNotMatch(fs.readFileSync(BUNDLE, "utf8"), /crypto\.subtle/, "no signature code in the bundle itself");
+  assert.doesNotMatch(fs.readFileSync(BUNDLE, "utf8"), /edgeflag_regex_compile|edgeflag_diagnose_buf/, "nor the operators' and diagnostics' instance code");
   const src = fs.readFileSync(BUNDLE, "utf8");
   assert.match(src, /new URL\("\.\.\/pkg\/edgeflag_bg\.wasm",import\.meta\.url\)/);
   const mod = await import(pathToFileURL(path.join(WWW, "src", "index.js")).href);
@@ -44,6 +49,34 @@ test("the bundle imports nothing (but its on-demand chunk) and exports what src/
   const engineSrc = await import(pathToFileURL(path.join(WWW, "src", "engine.js")).href);
   assert.deepEqual(Object.keys(engine).sort(), Object.keys(engineSrc).sort());
   assert.equal(engine.Engine, lib.Engine, "one module instance for both entries");
+});
+
+test("the bundle's initRegexSync and initDiagnosticsSync throw while their on-demand JS is not loaded; initRegex and initDiagnostics fetch it with the module", async () => {
+  const fresh = await import(`${pathToFileURL(BUNDLE).href}?sync`); // a module instance of its own
+  await fresh.initWasm(fs.readFileSync(path.join(WWW, "pkg", "edgeflag_bg.wasm")));
+  const bytes = fs.readFileSync(path.join(WWW, "pkg", "edgeflag_diagnostics.wasm"));
+  for (const f of [() => fresh.initDiagnosticsSync(bytes), () => fresh.initRegexSync(new WebAssembly.Module(fs.readFileSync(path.join(WWW, "pkg", "edgeflag_regex.wasm"))))]) {
+    assert.throws(f, /the browser bundle loads the JS of the operators and diagnostics modules on demand: await initRegex\(module\) or initDiagnostics\(module\)/);
+  }
+  assert.equal(fresh.diagnosticsReady(), false);
+  const bad = JSON.stringify({ schema: 1, version: 5, flags: { f: { variants: { on: true, off: false }, default: "x" } } });
+  assert.throws(() => fresh.Engine.fromJSON(bad), (e) => e.problems[0].message.startsWith("refused: load edgeflag's diagnostics module"));
+  await fresh.initDiagnostics(bytes);
+  assert.equal(fresh.diagnosticsReady(), true);
+  fresh.initDiagnosticsSync(bytes); // loaded: returns at once
+  assert.throws(() => fresh.Engine.fromJSON(bad), (e) => e.problems[0].message === 'unknown variant "x" (variants: on, off)');
+  // Two bundle instances (as dist/edgeflag.js and dist/devtools.js in one page) share the chunks, not their state:
+  // each runtime's operators instance copies from its own memory.
+  await fresh.initRegex(fs.readFileSync(path.join(WWW, "pkg", "edgeflag_regex.wasm")));
+  const snap = (pattern) => JSON.stringify({ schema: 1, version: 1, flags: { m: { variants: { on: true, off: false }, default: "off", rules: [{ when: { attr: "email", op: "matches", value: pattern }, serve: "on" }] } } });
+  const a = lib.Engine.fromJSON(snap("@a\\.example$"));
+  const b = fresh.Engine.fromJSON(snap("@b\\.example$"));
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual([a.boolean("m", false, { email: "x@a.example" }), a.boolean("m", true, { email: "x@b.example" })], [true, false]);
+    assert.deepEqual([b.boolean("m", false, { email: "x@b.example" }), b.boolean("m", true, { email: "x@a.example" })], [true, false]);
+  }
+  a.free();
+  b.free();
 });
 
 test("the bundles leave out the glue's unused pieces (GLUE_TRIMS), and refuse a glue of another shape", () => {
@@ -216,4 +249,11 @@ test("Chromium: the bundle fetches the wasm from its default URL and evaluates (
   assert.deepEqual(wasm, ["/pkg/edgeflag_bg.wasm", "/pkg/edgeflag_regex.wasm", "/pkg/edgeflag_diagnostics.wasm"], "each module fetched once, the operators one after /regex.json (semver_gte, in_cidr), the diagnostics one after /bad.json");
   assert.ok(server.requests.indexOf("/pkg/edgeflag_regex.wasm") > server.requests.indexOf("/regex.json"));
   assert.ok(server.requests.indexOf("/pkg/edgeflag_diagnostics.wasm") > server.requests.indexOf("/bad.json"));
+  // The JS of the operators and diagnostics modules: on-demand chunks, each fetched once, with its module.
+  for (const [name, after] of [["operators", "/regex.json"], ["diagnose", "/bad.json"]]) {
+    const chunk = built.lazy.map((f) => `/${path.relative(WWW, f)}`).filter((f) => f.startsWith(`/dist/${name}-`));
+    assert.equal(chunk.length, 1, name);
+    assert.deepEqual(server.requests.filter((p) => p === chunk[0]), chunk, `${name}: fetched once`);
+    assert.ok(server.requests.indexOf(chunk[0]) > server.requests.indexOf(after), `${name}: fetched after ${after}`);
+  }
 });

@@ -28,7 +28,8 @@ export function wasmReady(): boolean;
  * "edgeflag/operators.wasm": the same file). */
 export function initRegex(input?: WasmInput): Promise<void>;
 /** Loads the operators (regular-expression) module synchronously from bytes or a compiled module (Node, Deno, Bun: no
- * argument reads it from disk). */
+ * argument reads it from disk). The browser bundle fetches the module's JS on demand: there it throws until
+ * `initRegex()` has loaded the module (`await initRegex(module)` takes the same argument). */
 export function initRegexSync(moduleOrBytes?: BufferSource | WebAssembly.Module): void;
 /** Whether the operators (regular-expression) module is loaded. */
 export function regexReady(): boolean;
@@ -43,7 +44,8 @@ export function mayUseRegex(text: string): boolean;
  * `import diagnostics from "edgeflag/diagnostics.wasm"`. */
 export function initDiagnostics(input?: WasmInput): Promise<void>;
 /** Loads the diagnostics module synchronously from bytes or a compiled module (Node, Deno, Bun: no argument
- * reads it from disk). */
+ * reads it from disk). The browser bundle fetches the module's JS on demand: there it throws until
+ * `initDiagnostics()` has loaded the module (`await initDiagnostics(module)` takes the same argument). */
 export function initDiagnosticsSync(moduleOrBytes?: BufferSource | WebAssembly.Module): void;
 /** Whether the diagnostics module is loaded. */
 export function diagnosticsReady(): boolean;
