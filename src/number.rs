@@ -494,22 +494,19 @@ fn parse_exponent(exp: &[u8]) -> i64 {
     }
 }
 
-/// The powers of ten that fit in a `u64`: 10^0 to 10^19.
-const POW10: [u64; 20] = {
-    let mut t = [1u64; 20];
-    let mut i = 1;
-    while i < 20 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
-
-/// 10^n, or `None` when it does not fit in a `u64` (a table: `checked_pow` is a loop, and a call in
-/// the wasm build, for every digit read).
+/// 10^n, or `None` when it does not fit in a `u64` (n > 19): a loop of its own (`checked_pow` is a
+/// call in the wasm build) rather than a table of the 20 powers (160 B of data, which compress badly); the
+/// digit loops that call it pass 0 or 1 but for runs of zeros.
 #[inline]
 fn pow10(n: usize) -> Option<u64> {
-    POW10.get(n).copied()
+    if n > 19 {
+        return None;
+    }
+    let mut p = 1u64;
+    for _ in 0..n {
+        p *= 10;
+    }
+    Some(p)
 }
 
 /// The value of the decimal digits `digits` (ASCII digits only, as the caller checked; any other byte
@@ -855,6 +852,10 @@ mod tests {
             assert_eq!(pow10_f64(n), Some(want), "10^{n}");
         }
         assert_eq!(pow10_f64(23), None);
+        for n in 0..=19u32 {
+            assert_eq!(pow10(n as usize), Some(10u64.pow(n)), "10^{n}");
+        }
+        assert_eq!(pow10(20), None);
     }
 
     #[test]
