@@ -292,7 +292,9 @@ impl<T> Collect<T> {
             return;
         }
         if let Some(f) = self.first.take() {
-            self.rest.reserve_exact(self.n.max(2));
+            // `rest` is empty while `first` is kept: a new list (no `reserve_exact`, whose growth
+            // code the wasm build would carry for this call alone)
+            self.rest = Vec::with_capacity(self.n.max(2));
             self.rest.push(f);
         }
         self.rest.push(x);
