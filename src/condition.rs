@@ -292,7 +292,9 @@ impl<T> Collect<T> {
             return;
         }
         if let Some(f) = self.first.take() {
-            self.rest.reserve_exact(self.n.max(2));
+            // `rest` is empty while `first` is kept: a new list (no `reserve_exact`, whose growth
+            // code the wasm build would carry for this call alone)
+            self.rest = Vec::with_capacity(self.n.max(2));
             self.rest.push(f);
         }
         self.rest.push(x);
@@ -750,10 +752,9 @@ pub(crate) fn compile<'v>(
             }
             Kind::Numeric(v.finish())
         }
-        // The other operators, out of line: S3-like snapshots use equality and comparisons, and this
-        // function, hot in a load, stays small for the wasm engine's optimising compiler (through a
-        // pointer, so that wasm-opt does not inline the one call).
-        _ => std::hint::black_box(compile_other as OtherCompiler<'v>)(op, one, many, ignore_case, limits, regex_budget, path, p),
+        // The other operators (a function of their own, inlined: this one is cold since a load tries
+        // `compile_common` first; through a pointer, as when this function was hot, it cost 129 B of gzip).
+        _ => compile_other(op, one, many, ignore_case, limits, regex_budget, path, p),
     };
     (p.list.len() == before).then_some(Matcher { op, ignore_case: ic, kind })
 }
@@ -774,14 +775,9 @@ fn operand_list<'v>(one: Option<&'v Value<'v>>, many: &'v [Value<'v>]) -> &'v [V
     }
 }
 
-/// The type of [`compile_other`].
-type OtherCompiler<'v> =
-    for<'l, 'b, 'x, 'y, 'q> fn(Op, Option<&'v Value<'v>>, &'v [Value<'v>], bool, &'l Limits, &'b mut usize, &'x Path<'y>, &'q mut Problems) -> Kind;
-
 /// The operands of the operators [`compile`] leaves to this function (strings, regexes, versions,
 /// instants, `contains_all`, CIDR blocks), compiled as it would.
 #[allow(clippy::too_many_arguments)]
-#[inline(never)]
 fn compile_other<'v>(
     op: Op,
     one: Option<&'v Value<'v>>,

@@ -115,7 +115,8 @@ impl Engine {
         }
         let mut p = Problems::default();
         let model = snapshot::build(text, opts.limits.max_json_depth, &mut p).map_err(|e| {
-            let path = if matches!(e.kind, json::ParseErrorKind::DuplicateKey(_)) { e.path.clone() } else { "(root)".to_string() };
+            // (a `LEAN` build's parse error is always at `(root)`: `snapshot::parse_error`)
+            let path = if !crate::message::LEAN && matches!(e.kind, json::ParseErrorKind::DuplicateKey(_)) { e.path.clone() } else { "(root)".to_string() };
             LoadError::single(path, why!(&e.message()))
         })?;
         let Some(model) = model else {

@@ -214,11 +214,19 @@ fn short_integer(bytes: &[u8]) -> Option<f64> {
     Some(if negative { -x } else { x })
 }
 
-/// Exact powers of ten as doubles: 10^0 … 10^22 are all exactly representable.
-const POW10_F64: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
+/// 10^`n` as a double for `n` ≤ 22, exactly (each of 10^0 … 10^22 is exactly representable, so each
+/// product of the loop is exact), else `None`. A loop rather than a table of the 23 doubles (184 B of
+/// data in the wasm build, which compress badly): it runs once per number that is not a short integer.
+fn pow10_f64(n: u64) -> Option<f64> {
+    if n > 22 {
+        return None;
+    }
+    let mut p = 1.0;
+    for _ in 0..n {
+        p *= 10.0;
+    }
+    Some(p)
+}
 
 /// Clinger's fast path: the nearest `f64` to a JSON number `bytes`, when it
 /// can be computed with one exact operation, else `None`.
@@ -317,11 +325,8 @@ pub fn fast_f64(bytes: &[u8]) -> Option<f64> {
         exp10 = 22;
     }
     let x = digits as f64; // exact: digits ≤ 2^53
-    let value = if exp10 >= 0 {
-        x * *POW10_F64.get(usize::try_from(exp10).ok()?)?
-    } else {
-        x / *POW10_F64.get(usize::try_from(-exp10).ok()?)?
-    };
+    let p = pow10_f64(exp10.unsigned_abs())?;
+    let value = if exp10 >= 0 { x * p } else { x / p };
     Some(sign(value))
 }
 
@@ -402,7 +407,7 @@ pub fn decimal_thousandths(text: &str) -> Result<u64, DecimalError> {
         Some((m, e)) => (m, parse_exponent(e)),
         None => (rest, 0),
     };
-    let (int_digits, frac_digits) = split_once(mantissa, |b| b == b'.').unwrap_or((mantissa, &[]));
+    let frac_digits = split_once(mantissa, |b| b == b'.').map_or(&[][..], |(_, f)| f);
 
     // The mantissa's digits, read as one integer D, with the value being
     // D × 10^(exponent - frac_digits.len()). Leading zeros are skipped and
@@ -413,7 +418,12 @@ pub fn decimal_thousandths(text: &str) -> Result<u64, DecimalError> {
     let mut significand: u64 = 0;
     let mut sig_len: usize = 0; // digits from the first to the last non-zero digit
     let mut trailing_zeros: usize = 0; // zeros after the last non-zero digit
-    for &b in int_digits.iter().chain(frac_digits) {
+    // (the mantissa's bytes but its `.`: the integer digits, then the fraction's; no `Chain`, whose
+    // `next` in the loop is larger code in the wasm build)
+    for &b in mantissa {
+        if b == b'.' {
+            continue;
+        }
         let digit = u64::from(b.wrapping_sub(b'0'));
         if digit == 0 {
             if sig_len > 0 {
@@ -489,22 +499,19 @@ fn parse_exponent(exp: &[u8]) -> i64 {
     }
 }
 
-/// The powers of ten that fit in a `u64`: 10^0 to 10^19.
-const POW10: [u64; 20] = {
-    let mut t = [1u64; 20];
-    let mut i = 1;
-    while i < 20 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
-
-/// 10^n, or `None` when it does not fit in a `u64` (a table: `checked_pow` is a loop, and a call in
-/// the wasm build, for every digit read).
+/// 10^n, or `None` when it does not fit in a `u64` (n > 19): a loop of its own (`checked_pow` is a
+/// call in the wasm build) rather than a table of the 20 powers (160 B of data, which compress badly); the
+/// digit loops that call it pass 0 or 1 but for runs of zeros.
 #[inline]
 fn pow10(n: usize) -> Option<u64> {
-    POW10.get(n).copied()
+    if n > 19 {
+        return None;
+    }
+    let mut p = 1u64;
+    for _ in 0..n {
+        p *= 10;
+    }
+    Some(p)
 }
 
 /// The value of the decimal digits `digits` (ASCII digits only, as the caller checked; any other byte
@@ -841,6 +848,19 @@ mod tests {
         for t in ["", "-", "1.5", "1e3", "1000000000000000", "-1000000000000000", "12a", "+1", "0.0"] {
             assert_eq!(short_integer(t.as_bytes()), None, "{t}");
         }
+    }
+
+    #[test]
+    fn powers_of_ten_are_exact() {
+        for n in 0..=22u64 {
+            let want: f64 = format!("1e{n}").parse().unwrap_or(f64::NAN);
+            assert_eq!(pow10_f64(n), Some(want), "10^{n}");
+        }
+        assert_eq!(pow10_f64(23), None);
+        for n in 0..=19u32 {
+            assert_eq!(pow10(n as usize), Some(10u64.pow(n)), "10^{n}");
+        }
+        assert_eq!(pow10(20), None);
     }
 
     #[test]

@@ -791,12 +791,9 @@ impl Chunked {
     fn segments(&mut self) {
         let mut head = self.head.clone();
         head.extend_from_slice(b"{}}");
-        let Ok(text) = core::str::from_utf8(&head) else {
-            self.failed = true;
-            return;
-        };
         let mut p = Problems::default();
-        if let Ok(Some(model)) = crate::snapshot::build(text, self.sink.c.limits.max_json_depth, &mut p) {
+        // (the head is text of a window read before, cut at the flags' `{`: UTF-8; else `finish` fails)
+        if let Some(model) = skeleton(&head, self.sink.c.limits.max_json_depth, &mut p) {
             if !model.segments.is_empty() {
                 let c = &mut self.sink.c;
                 c.segment_index = segment_keys(&model.segments);
@@ -815,11 +812,18 @@ impl Chunked {
         let Chunked { sink, window, mut head, .. } = self;
         head.extend_from_slice(b"{}");
         head.extend_from_slice(&window);
-        let text = core::str::from_utf8(&head).ok()?;
         let mut p = Problems::default();
-        let model = crate::snapshot::build(text, sink.c.limits.max_json_depth, &mut p).ok()??;
+        let model = skeleton(&head, sink.c.limits.max_json_depth, &mut p)?;
         sink.finish(model, p)
     }
+}
+
+/// The model of a chunked load's skeleton (the root members with `"flags":{}`, [`Chunked`]), or `None`
+/// when it is not UTF-8, not JSON or of an unknown schema (one function for [`Chunked::segments`] and
+/// [`Chunked::finish`]).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the wasm loader's (and tests')
+fn skeleton<'t>(text: &'t [u8], max_depth: usize, p: &mut Problems) -> Option<Snapshot<'t>> {
+    crate::snapshot::build(core::str::from_utf8(text).ok()?, max_depth, p).ok()?
 }
 
 /// Compiles the segments, in order.

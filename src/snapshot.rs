@@ -1079,6 +1079,12 @@ fn keys_present(r: &Reader<'_>, names: &[&str]) -> u32 {
 #[cold]
 #[inline(never)]
 fn shape_error(present: [bool; 5], path: &Path<'_>, p: &mut Problems) {
+    // (the message built inside `why!`: a build without messages, `message::LEAN`, lists nothing)
+    p.error(path, why!(&shape_message(present)));
+}
+
+/// [`shape_error`]'s message: the shape keys `present` marks.
+fn shape_message(present: [bool; 5]) -> String {
     let mut found: Vec<&str> = Vec::new();
     let mut i = 0;
     while let (Some(&here), Some(s)) = (present.get(i), SHAPES.get(i)) {
@@ -1088,9 +1094,9 @@ fn shape_error(present: [bool; 5], path: &Path<'_>, p: &mut Problems) {
         i += 1;
     }
     if found.is_empty() {
-        p.error(path, "a condition needs exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"");
+        String::from("a condition needs exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"")
     } else {
-        p.error(path, why!("a condition takes exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"; found ", &crate::message::join(&found, ", ")));
+        crate::message::msg!("a condition takes exactly one of \"all\", \"any\", \"not\", \"segment\" or \"attr\"; found ", &crate::message::join(&found, ", "))
     }
 }
 

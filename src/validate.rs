@@ -543,15 +543,8 @@ fn find_cycles(names: &[&str], edges: &[Vec<(usize, String)>], what: &str, p: &m
                         mark[*target] = ACTIVE;
                         stack.push((*target, 0));
                     }
-                    Some(ACTIVE) => {
-                        let from = stack.iter().position(|(n, _)| n == target).unwrap_or(0);
-                        let mut chain: Vec<&str> = Vec::new();
-                        for (n, _) in stack.get(from..).unwrap_or_default() {
-                            chain.push(names.get(*n).copied().unwrap_or("?"));
-                        }
-                        chain.push(names.get(*target).copied().unwrap_or("?"));
-                        p.error(path, why!(what, " cycle: ", &crate::message::join(&chain, " → ")));
-                    }
+                    // (the chain written inside `why!`: a build without messages, `message::LEAN`, names nothing)
+                    Some(ACTIVE) => p.error(path, why!(what, " cycle: ", &cycle_text(&stack, *target, names))),
                     _ => {}
                 }
             } else {
@@ -560,6 +553,17 @@ fn find_cycles(names: &[&str], edges: &[Vec<(usize, String)>], what: &str, p: &m
             }
         }
     }
+}
+
+/// The names of a cycle's nodes, ` → ` between them: `stack`'s nodes from `target` on, then `target` again.
+fn cycle_text(stack: &[(usize, usize)], target: usize, names: &[&str]) -> String {
+    let from = stack.iter().position(|(n, _)| *n == target).unwrap_or(0);
+    let mut chain: Vec<&str> = Vec::new();
+    for (n, _) in stack.get(from..).unwrap_or_default() {
+        chain.push(names.get(*n).copied().unwrap_or("?"));
+    }
+    chain.push(names.get(target).copied().unwrap_or("?"));
+    crate::message::join(&chain, " → ")
 }
 
 /// Reports segment cycles; returns the reference graph when there is none.

@@ -75,11 +75,13 @@ fn with_slots<R>(bytes: &[u8], n: usize, f: impl FnOnce(&[Attr<'_>]) -> R) -> Op
     }
 }
 
-/// Grows `v` to at least `capacity` bytes (zeroed); its address in memory (the scratch and bound-context buffers).
+/// Grows `v` to at least `capacity` bytes (zeroed); its address in memory (the scratch, bound-context and
+/// loader buffers). A grown buffer is a new one: what it held is not kept (JS writes it after each call), so
+/// a zeroed allocation rather than `resize`, whose fill loop (`Vec<u8>::extend_with`) only this used.
 #[inline(never)]
 fn buffer(v: &mut Vec<u8>, capacity: usize) -> usize {
     if v.len() < capacity {
-        v.resize(capacity, 0);
+        *v = vec![0; capacity];
     }
     v.as_ptr() as usize
 }
