@@ -39,6 +39,7 @@ import { build } from "esbuild";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { renameGlue } from "../../tools/wasm-names.js";
 
 const WWW = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const DIST = join(WWW, "dist");
@@ -222,9 +223,12 @@ function passStringToWasm0(arg) {
   })),
 ];
 
-// The glue with GLUE_TRIMS applied; throws when a piece is not in it exactly once.
+// The glue with GLUE_TRIMS applied; throws when a piece is not in it exactly once. The pieces quote the glue
+// as wasm-bindgen writes it; scripts/build-wasm.sh then shortens the wasm's names in it (tools/wasm-names.js):
+// the same renaming here.
 export function trimmedGlue(text) {
-  for (const { why, from, to } of GLUE_TRIMS) {
+  for (const trim of GLUE_TRIMS) {
+    const { why } = trim, from = renameGlue(trim.from), to = renameGlue(trim.to);
     const n = text.split(from).length - 1;
     if (n !== 1) {
       throw new Error(`www/pkg/edgeflag.js changed shape: a piece that scripts/bundle.js leaves out (${why}) occurs ${n} times, not once: update GLUE_TRIMS`);
