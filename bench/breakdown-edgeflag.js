@@ -57,7 +57,7 @@ await initWasm();
 const glue = await import(`${WWW}pkg/edgeflag.js`);
 const wasm = glue.initSync({ module: readFileSync(`${WWW}pkg/edgeflag_bg.wasm`) }); // the live instance's exports
 // the raw exports' names: the short ones of src/wasm-names.js (a www/ from before it: their own)
-const N = await import(`${WWW}src/wasm-names.js`).then((m) => m.EXPORTS, () => new Proxy({}, { get: (_, n) => n }));
+const N = await import(`${WWW}src/wasm-names.js`).then((m) => m, () => new Proxy({}, { get: (_, n) => n }));
 
 const ctxs = users().map(sc.context);
 const N = ctxs.length;

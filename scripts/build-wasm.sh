@@ -236,7 +236,7 @@ if command -v node >/dev/null 2>&1; then
     const regexJs = new URL(process.argv[2] + "/www/src/regex.js", "file://").href;
     writeFileSync(dir + "/smoke.js", readFileSync(dir + "/edgeflag.js", "utf8").replace(/(["'"'"'])\.\.\/src\/regex\.js\1/, JSON.stringify(regexJs)));
     const regex = await import(regexJs);
-    const { EXPORTS: N } = await import(new URL(process.argv[2] + "/www/src/wasm-names.js", "file://").href); // the short names
+    const N = await import(new URL(process.argv[2] + "/www/src/wasm-names.js", "file://").href); // the short names
     regex.initRegexSync(readFileSync(dir + "/edgeflag_regex.wasm"));
     const rareOps = "{\"schema\":1,\"version\":1,\"flags\":{\"f\":{\"variants\":{\"on\":true,\"off\":false},\"default\":\"off\",\"rules\":[{\"when\":{\"all\":[{\"attr\":\"v\",\"op\":\"semver_gte\",\"value\":\"2.3\"},{\"attr\":\"ip\",\"op\":\"in_cidr\",\"value\":\"10.0.0.0/8\"}]},\"serve\":\"on\"}]}}}";
     const matching = "{\"schema\":1,\"version\":1,\"flags\":{\"f\":{\"variants\":{\"on\":true,\"off\":false},\"default\":\"off\",\"rules\":[{\"when\":{\"attr\":\"k\",\"op\":\"matches\",\"value\":\"^a\"},\"serve\":\"on\"}]}}}";

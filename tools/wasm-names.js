@@ -13,7 +13,10 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { EXPORTS, IMPORTS, IMPORT_MODULE } from "../www/src/wasm-names.js";
+import * as names from "../www/src/wasm-names.js";
+
+/** The table: the imports' module name, the imports and (every other constant of the module) the exports. */
+export const { IMPORT_MODULE, IMPORTS, ...EXPORTS } = names;
 
 /** wasm-bindgen's import module name, which IMPORT_MODULE replaces. */
 export const GLUE_MODULE = "./edgeflag_bg.js";

@@ -1,8 +1,8 @@
 // The short names of the wasm-bindgen module's imports and exports (pkg/edgeflag_bg.wasm and
 // pkg/edgeflag_devtools_bg.wasm, which share the glue pkg/edgeflag.js): one table, read by
 // tools/wasm-names.js, which scripts/build-wasm.sh runs after wasm-bindgen to rename them in both .wasm
-// files and in the glue, and by engine.js for the raw exports it calls (EXPORTS.edgeflag_eval…; the
-// bundles' minifier inlines the one-letter strings). The readable name is the key: the name rustc and
+// files and in the glue, and by engine.js for the raw exports it calls (`names.edgeflag_eval`…: constants,
+// which the bundlers inline). The readable name is the key: the name rustc and
 // wasm-bindgen give (imports without wasm-bindgen's hash suffix), the value the name that ships. Names ship
 // twice, in the .wasm's import and export sections and in the JS that calls them (property names no
 // minifier may shorten): about 0.6 KB raw, docs/wasm-size.md. A name missing here stops the build.
@@ -22,36 +22,35 @@ export const IMPORTS = {
   __wbindgen_init_externref_table: "i", // fills wasm-bindgen's externref table at start
 };
 
-/** The exports: the raw entries engine.js calls, then the glue's. */
-export const EXPORTS = {
-  memory: "memory", // kept: read by every JS module that views the memory (engine.js, regex.js, tests)
-  edgeflag_eval: "e",
-  edgeflag_eval_all: "a",
-  edgeflag_eval_bound: "b",
-  edgeflag_context_ptr: "p",
-  edgeflag_context_commit: "q",
-  edgeflag_flag_table: "t",
-  edgeflag_scratch_ptr: "s",
-  edgeflag_loader_new: "l",
-  edgeflag_loader_limit: "k",
-  edgeflag_loader_buffer: "u",
-  edgeflag_loader_push: "v",
-  edgeflag_loader_free: "w",
-  finish: "f",
-  loadError: "E",
-  bucket: "B",
-  wasmengine_meta: "M",
-  wasmengine_flagsJson: "F",
-  wasmengine_detailJson: "D",
-  wasmengine_explainJson: "X", // the devtools build only
-  wasmengine_newContext: "N",
-  __wbg_wasmengine_free: "W",
-  __wbg_wasmcontext_free: "C",
-  __wbindgen_malloc: "m",
-  __wbindgen_realloc: "r",
-  __wbindgen_free: "d",
-  __wbindgen_externrefs: "x",
-  __wbindgen_start: "S",
-  __abort_handler: "h",
-  __instance_terminated: "i",
-};
+// The exports, one constant each, named by the export's readable name (every other export of this module is one):
+// the raw entries engine.js calls, then the glue's.
+export const memory = "memory"; // kept: read by every JS module that views the memory (engine.js, regex.js, tests)
+export const edgeflag_eval = "e";
+export const edgeflag_eval_all = "a";
+export const edgeflag_eval_bound = "b";
+export const edgeflag_context_ptr = "p";
+export const edgeflag_context_commit = "q";
+export const edgeflag_flag_table = "t";
+export const edgeflag_scratch_ptr = "s";
+export const edgeflag_loader_new = "l";
+export const edgeflag_loader_limit = "k";
+export const edgeflag_loader_buffer = "u";
+export const edgeflag_loader_push = "v";
+export const edgeflag_loader_free = "w";
+export const finish = "f";
+export const loadError = "E";
+export const bucket = "B";
+export const wasmengine_meta = "M";
+export const wasmengine_flagsJson = "F";
+export const wasmengine_detailJson = "D";
+export const wasmengine_explainJson = "X"; // the devtools build only
+export const wasmengine_newContext = "N";
+export const __wbg_wasmengine_free = "W";
+export const __wbg_wasmcontext_free = "C";
+export const __wbindgen_malloc = "m";
+export const __wbindgen_realloc = "r";
+export const __wbindgen_free = "d";
+export const __wbindgen_externrefs = "x";
+export const __wbindgen_start = "S";
+export const __abort_handler = "h";
+export const __instance_terminated = "i";

@@ -460,7 +460,7 @@ test("wasm memory stays flat over 1,000 loads and frees of a large snapshot (src
 test("the raw eval entry (edgeflag_eval) gives what the raw edgeflag_eval_all gives; a freed or null engine gives 0xFFFFFFFF", async () => {
   const { initSync } = await import("../pkg/edgeflag.js");
   const exports = initSync(); // the instance engine.js uses (the glue keeps one)
-  const { EXPORTS: N } = await import("../src/wasm-names.js"); // the raw exports' short names
+  const N = await import("../src/wasm-names.js"); // the raw exports' short names
   assert.equal(typeof exports[N.edgeflag_eval], "function");
   const e = Engine.fromJSON(TEXT);
   const w = e._w;

@@ -7,8 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { EXPORTS, IMPORTS, IMPORT_MODULE } from "../src/wasm-names.js";
-import { checkGlue, renameGlue, renameWasm } from "../../tools/wasm-names.js";
+import { EXPORTS, IMPORTS, IMPORT_MODULE, checkGlue, renameGlue, renameWasm } from "../../tools/wasm-names.js";
 
 const PKG = join(dirname(fileURLToPath(import.meta.url)), "..", "pkg");
 const moduleOf = (f) => new WebAssembly.Module(readFileSync(join(PKG, f)));
