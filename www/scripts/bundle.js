@@ -261,7 +261,7 @@ const common = (quiet) => ({
 
 // One minified ES module for browsers from `entry`. Also minified: the names of internal properties
 // (`this._flags`…: an underscore then a lower-case letter; and the glue's own `__wbg_ptr` and `__wrap`, which
-// only the glue and engine.js use (its `__destroy_into_raw` is inlined by GLUE_TRIMS); the wasm exports keep theirs), each bundle
+// only the glue and engine.js use (its `__destroy_into_raw` is inlined by GLUE_TRIMS); the wasm exports keep theirs, one or two letters already: src/wasm-names.js), each bundle
 // on its own (no object crosses from one bundle to another). Then terser
 // (safe settings: two compress passes, names mangled by frequency, which gzip likes) rewrites esbuild's
 // output: about 460 B gzip less (3 %) than esbuild alone.
