@@ -56,6 +56,8 @@ const { initWasm, Engine } = await import(`${WWW}src/engine.node.js`);
 await initWasm();
 const glue = await import(`${WWW}pkg/edgeflag.js`);
 const wasm = glue.initSync({ module: readFileSync(`${WWW}pkg/edgeflag_bg.wasm`) }); // the live instance's exports
+// the raw exports' names: the short ones of src/wasm-names.js (a www/ from before it: their own)
+const names = await import(`${WWW}src/wasm-names.js`).then((m) => m, () => Object.fromEntries(Object.keys(wasm).map((k) => [k, k])));
 
 const ctxs = users().map(sc.context);
 const N = ctxs.length;
@@ -99,7 +101,7 @@ add("  wasm eval only (decode slots + evaluate + pack), one ctx", timeOps((n) =>
 add("  empty wasm call (edgeflag_scratch_ptr export, raw)", timeOps((n) => {
   let c = 0;
   const p = e2._w.__wbg_ptr;
-  for (let i = 0; i < n; i++) c += wasm.edgeflag_scratch_ptr(p, 16);
+  for (let i = 0; i < n; i++) c += wasm[names.edgeflag_scratch_ptr](p, 16);
   return c;
 }, opt));
 add("  Date.now()", timeOps((n) => {
@@ -145,7 +147,7 @@ add("S3 all(ctx) (µs → ns)", timeOps((n) => {
 const len3 = e3._encode(ctx3);
 add("  wasm evalAll only (1,000 flags)", timeOps((n) => {
   let c = 0;
-  for (let i = 0; i < n; i++) c += wasm.edgeflag_eval_all(e3._w.__wbg_ptr, 0, len3);
+  for (let i = 0; i < n; i++) c += wasm[names.edgeflag_eval_all](e3._w.__wbg_ptr, 0, len3);
   return c;
 }, o3));
 add("  1,000 × wasm eval (one call per flag)", timeOps((n) => {
@@ -159,11 +161,11 @@ add("S3 Engine.fromJSON(text) (ms)", timeEach(() => Engine.fromJSON(text3), { ..
 // short text; a long one goes in chunks).
 const bytes3 = new TextEncoder().encode(text3);
 const load3 = () => {
-  const l = wasm.edgeflag_loader_new(Date.now());
-  const at = wasm.edgeflag_loader_buffer(l, bytes3.length) >>> 0; // may grow the memory: the view after it
+  const l = wasm[names.edgeflag_loader_new](Date.now());
+  const at = wasm[names.edgeflag_loader_buffer](l, bytes3.length) >>> 0; // may grow the memory: the view after it
   new Uint8Array(wasm.memory.buffer).set(bytes3, at);
   const w = glue.finish(l, bytes3.length);
-  wasm.edgeflag_loader_free(l);
+  wasm[names.edgeflag_loader_free](l);
   return w;
 };
 add("  the wasm load, whole text (loader): parse + validate + compile (ms)", timeEach(load3, { ...loadOpt, after: (w) => w.free() }));
@@ -171,7 +173,7 @@ const w3 = load3();
 add("  meta() text out of wasm (ms)", timeEach(() => w3.meta(), loadOpt));
 const metaText = w3.meta();
 add("  JSON.parse(meta) (ms)", timeEach(() => JSON.parse(metaText), loadOpt));
-add("  edgeflag_flag_table (ms)", timeEach(() => wasm.edgeflag_flag_table(w3.__wbg_ptr), loadOpt));
+add("  edgeflag_flag_table (ms)", timeEach(() => wasm[names.edgeflag_flag_table](w3.__wbg_ptr), loadOpt));
 process.stderr.write(`meta() is ${metaText.length} chars for ${text3.length} chars of snapshot\n`);
 // JS work of a load beyond the wasm constructor, and of the first all() (which reads per-flag details
 // lazily, where the package does that)

@@ -9,6 +9,7 @@
 #   4. wasm-bindgen --target web (no TypeScript: www/types/ has the declarations), both with the out-name
 #      `edgeflag`, so that one glue, the devtools build's (checked to differ from the runtime's only by
 #      `explainJson`), serves both: pkg/edgeflag.js, pkg/edgeflag_bg.wasm, pkg/edgeflag_devtools_bg.wasm;
+#   4b. the imports and exports renamed to the short names of www/src/wasm-names.js (tools/wasm-names.js);
 #   5. wasm-opt -Oz --converge (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
 #      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), then a smoke test;
 #      (also the operators module, regex-module/ → pkg/edgeflag_regex.wasm, and the diagnostics
@@ -162,6 +163,11 @@ cp "$WASM_IN" "$TMP/edgeflag_diagnostics.wasm"
 cp "$TMP/devtools/edgeflag.js" "$TMP/edgeflag.js"
 cp "$TMP/runtime/edgeflag_bg.wasm" "$TMP/edgeflag_bg.wasm"
 cp "$TMP/devtools/edgeflag_bg.wasm" "$TMP/edgeflag_devtools_bg.wasm"
+# The short import and export names (www/src/wasm-names.js, the one table; engine.js calls the raw exports by
+# them): tools/wasm-names.js renames both .wasm files that import from the glue, and the glue (about 0.5 KB
+# gzip of .wasm and 0.2 KB of JS less, docs/wasm-size.md). wasm-opt keeps the names.
+command -v node >/dev/null 2>&1 || { log "error: node is needed to rename the wasm's imports and exports"; exit 1; }
+node "$ROOT/tools/wasm-names.js" "$TMP" >&2 || { log "error: tools/wasm-names.js failed"; exit 1; }
 
 # (everything is written into a temporary folder, then moved: www/pkg never holds a half-written package)
 
@@ -230,6 +236,7 @@ if command -v node >/dev/null 2>&1; then
     const regexJs = new URL(process.argv[2] + "/www/src/regex.js", "file://").href;
     writeFileSync(dir + "/smoke.js", readFileSync(dir + "/edgeflag.js", "utf8").replace(/(["'"'"'])\.\.\/src\/regex\.js\1/, JSON.stringify(regexJs)));
     const regex = await import(regexJs);
+    const N = await import(new URL(process.argv[2] + "/www/src/wasm-names.js", "file://").href); // the short names
     regex.initRegexSync(readFileSync(dir + "/edgeflag_regex.wasm"));
     const rareOps = "{\"schema\":1,\"version\":1,\"flags\":{\"f\":{\"variants\":{\"on\":true,\"off\":false},\"default\":\"off\",\"rules\":[{\"when\":{\"all\":[{\"attr\":\"v\",\"op\":\"semver_gte\",\"value\":\"2.3\"},{\"attr\":\"ip\",\"op\":\"in_cidr\",\"value\":\"10.0.0.0/8\"}]},\"serve\":\"on\"}]}}}";
     const matching = "{\"schema\":1,\"version\":1,\"flags\":{\"f\":{\"variants\":{\"on\":true,\"off\":false},\"default\":\"off\",\"rules\":[{\"when\":{\"attr\":\"k\",\"op\":\"matches\",\"value\":\"^a\"},\"serve\":\"on\"}]}}}";
@@ -240,16 +247,16 @@ if command -v node >/dev/null 2>&1; then
       // The whole text through the raw exports of the loader, as engine.js loads a short one.
       const load = (text) => {
         const bytes = new TextEncoder().encode(text);
-        const l = exports.edgeflag_loader_new(0);
-        const at = exports.edgeflag_loader_buffer(l, bytes.length) >>> 0; // may grow the memory: the view after it
+        const l = exports[N.edgeflag_loader_new](0);
+        const at = exports[N.edgeflag_loader_buffer](l, bytes.length) >>> 0; // may grow the memory: the view after it
         new Uint8Array(exports.memory.buffer).set(bytes, at);
         const w = glue.finish(l, bytes.length);
-        exports.edgeflag_loader_free(l);
+        exports[N.edgeflag_loader_free](l);
         return w;
       };
       const e = load(snapshot);
       if (!JSON.parse(e.meta()).flags.length) throw new Error(file + ": no flags");
-      if ((typeof exports.wasmengine_explainJson === "function") !== explain) throw new Error(file + ": explainJson " + (explain ? "missing" : "present"));
+      if ((typeof exports[N.wasmengine_explainJson] === "function") !== explain) throw new Error(file + ": explainJson " + (explain ? "missing" : "present"));
       if (explain && !JSON.parse(e.explainJson(0, 0, 0))) throw new Error(file + ": no trace");
       e.free();
       load(matching).free(); // compiles a regex in the operators (regular-expression) module

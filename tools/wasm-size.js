@@ -7,7 +7,7 @@
 // Builds the `wasm` profile as the shipped one (std rebuilt with -Z build-std and panic=immediate-abort, as
 // scripts/build-wasm.sh does when the rust-src component is there, with its `--cfg edgeflag_unstable`) but keeping symbol names
 // (CARGO_PROFILE_WASM_STRIP=false), into its own target dir (target/wasm-size/, so the real build is not disturbed), with a linker map for
-// the data segment; runs wasm-bindgen as scripts/build-wasm.sh does, without wasm-opt (wasm-opt renames
+// the data segment; runs wasm-bindgen and tools/wasm-names.js as scripts/build-wasm.sh does, without wasm-opt (wasm-opt renames
 // nothing but inlines and merges, which blurs who costs what); then `twiggy top` / `twiggy dominators`.
 // Every function is charged to the first `edgeflag::module` its name mentions (so `Vec<edgeflag::json::Value>`
 // drop glue is json's), else to its crate (std crates by their second path segment, e.g. core::fmt).
@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { renamePackage } from "./wasm-names.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const TARGET_DIR = join(ROOT, "target/wasm-size");
@@ -72,6 +73,7 @@ if (!has("twiggy")) {
 const tmp = mkdtempSync(join(tmpdir(), "edgeflag-wasm-size-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 run("wasm-bindgen", ["--target", "web", "--out-dir", tmp, "--out-name", "edgeflag", "--no-typescript", WASM_IN]);
+renamePackage(tmp); // the short import and export names, as shipped (scripts/build-wasm.sh, www/src/wasm-names.js)
 const WASM = join(tmp, "edgeflag_bg.wasm");
 
 // ---------------------------------------------------------------------------------------------- twiggy

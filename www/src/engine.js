@@ -15,6 +15,7 @@ import { regexMemory } from "./regex.js";
 import { diagnose, markLacking } from "./diagnostics.js";
 import { MemoryViews, compileAttrs, encodeContext, grown } from "./encode.js";
 import { details, errorDetails } from "./details.js";
+import * as names from "./wasm-names.js"; // the raw exports' short names (names.edgeflag_eval…)
 
 const T_BOOLEAN = 0;
 const T_STRING = 1;
@@ -50,8 +51,8 @@ function attach(exports) {
   if (mem === null) {
     mem = new MemoryViews(exports.memory);
     regexMemory(exports.memory);
-    explainable = typeof exports.wasmengine_explainJson === "function";
-    rawEval = exports.edgeflag_eval;
+    explainable = typeof exports[names.wasmengine_explainJson] === "function";
+    rawEval = exports[names.edgeflag_eval];
     rawExports = exports;
   }
 }
@@ -209,14 +210,14 @@ function bytesOf(input) {
 // whole: that load reports every problem. undefined: refused, loadError() is the problems' JSON.
 const CHUNK = 16384;
 function load(json, now, limits) {
-  const l = rawExports.edgeflag_loader_new(now);
+  const l = rawExports[names.edgeflag_loader_new](now);
   try {
-    for (let i = 0; i < limits.length; i += 2) rawExports.edgeflag_loader_limit(l, limits[i], limits[i + 1]);
+    for (let i = 0; i < limits.length; i += 2) rawExports[names.edgeflag_loader_limit](l, limits[i], limits[i + 1]);
     const n = json.length;
     let w;
     if (n > CHUNK) {
       for (let at = 0; at < n; at += CHUNK) {
-        if (!rawExports.edgeflag_loader_push(l, n, copyIn(l, json.subarray(at, at + CHUNK)))) break;
+        if (!rawExports[names.edgeflag_loader_push](l, n, copyIn(l, json.subarray(at, at + CHUNK)))) break;
       }
       w = wasmFinish(l, 0); // the chunked load's engine, if it gave one
     }
@@ -229,13 +230,13 @@ function load(json, now, limits) {
     }
     return w;
   } finally {
-    rawExports.edgeflag_loader_free(l);
+    rawExports[names.edgeflag_loader_free](l);
   }
 }
 
 // Copies `bytes` into loader `l`'s buffer; their length.
 function copyIn(l, bytes) {
-  const at = rawExports.edgeflag_loader_buffer(l, bytes.length) >>> 0; // may grow the memory
+  const at = rawExports[names.edgeflag_loader_buffer](l, bytes.length) >>> 0; // may grow the memory
   mem._bytes().set(bytes, at);
   return bytes.length;
 }
@@ -314,7 +315,7 @@ export class Engine {
     try {
       meta = JSON.parse(w.meta());
       const n = meta.flags.length;
-      table = readU32s(rawExports.edgeflag_flag_table(w.__wbg_ptr) >>> 0, 2 * n);
+      table = readU32s(rawExports[names.edgeflag_flag_table](w.__wbg_ptr) >>> 0, 2 * n);
     } catch (e) {
       w.free();
       throw e;
@@ -346,7 +347,7 @@ export class Engine {
     this._metadata = deepFreeze(meta.metadata || {});
     this._warnings = deepFreeze((meta.warnings || []).map((p) => ({ path: p.path, message: p.message })));
     this._cap = this._plan._minCap;
-    this._ptr = rawExports.edgeflag_scratch_ptr(w.__wbg_ptr, this._cap) >>> 0;
+    this._ptr = rawExports[names.edgeflag_scratch_ptr](w.__wbg_ptr, this._cap) >>> 0;
   }
 
   get schema() {
@@ -472,7 +473,7 @@ export class Engine {
   _encodeGrow(ctx) {
     for (;;) {
       const cap = grown(this._cap);
-      this._ptr = rawExports.edgeflag_scratch_ptr(this._w.__wbg_ptr, cap) >>> 0;
+      this._ptr = rawExports[names.edgeflag_scratch_ptr](this._w.__wbg_ptr, cap) >>> 0;
       this._cap = cap;
       const u8 = mem._refresh();
       const len = encodeContext(this._plan, ctx, u8, mem._dv, this._ptr, cap);
@@ -637,7 +638,7 @@ export class Engine {
     try {
       len = this._encode(ctx);
       if (this._anyTime) ms = toMs(now);
-      packed = readU32s(rawExports.edgeflag_eval_all(this._w.__wbg_ptr, ms, len) >>> 0, n);
+      packed = readU32s(rawExports[names.edgeflag_eval_all](this._w.__wbg_ptr, ms, len) >>> 0, n);
       this._allFlags();
     } catch (e) {
       const msg = messageOf(e);
@@ -706,12 +707,12 @@ export class BoundEvaluator {
       const plan = engine._plan;
       let cap = plan._minCap;
       for (;;) {
-        const ptr = rawExports.edgeflag_context_ptr(wc.__wbg_ptr, cap) >>> 0;
+        const ptr = rawExports[names.edgeflag_context_ptr](wc.__wbg_ptr, cap) >>> 0;
         const len = encodeContext(plan, ctx, mem._bytes(), mem._dv, ptr, cap);
         if (len >= 0) {
           this._ptr = ptr;
           this._len = len;
-          this._ok = rawExports.edgeflag_context_commit(wc.__wbg_ptr, len) !== 0;
+          this._ok = rawExports[names.edgeflag_context_commit](wc.__wbg_ptr, len) !== 0;
           if (!this._ok) this._error = "the context could not be encoded";
           break;
         }
@@ -724,10 +725,10 @@ export class BoundEvaluator {
 
   // The packed result of flag `i` through the raw export (as Engine#_eval). Throws once the engine or this is freed.
   _packed(i, f, ms) {
-    if (f._usesTime) return rawExports.edgeflag_eval_bound(this._e._w.__wbg_ptr, this._wc.__wbg_ptr, i, ms) >>> 0;
+    if (f._usesTime) return rawExports[names.edgeflag_eval_bound](this._e._w.__wbg_ptr, this._wc.__wbg_ptr, i, ms) >>> 0;
     let p = this._cache[i];
     if (p === 0) {
-      p = rawExports.edgeflag_eval_bound(this._e._w.__wbg_ptr, this._wc.__wbg_ptr, i, 0) >>> 0;
+      p = rawExports[names.edgeflag_eval_bound](this._e._w.__wbg_ptr, this._wc.__wbg_ptr, i, 0) >>> 0;
       this._cache[i] = p;
     }
     return p;
@@ -740,7 +741,7 @@ export class BoundEvaluator {
     const w = e._w;
     const len = this._len;
     const cap = Math.max(e._cap, len);
-    e._ptr = rawExports.edgeflag_scratch_ptr(w.__wbg_ptr, cap) >>> 0; // the scratch buffer holds `cap` bytes (it moves when it grows)
+    e._ptr = rawExports[names.edgeflag_scratch_ptr](w.__wbg_ptr, cap) >>> 0; // the scratch buffer holds `cap` bytes (it moves when it grows)
     e._cap = cap;
     mem._bytes().copyWithin(e._ptr, this._ptr, this._ptr + len);
     return w.detailJson(i, ms, len);

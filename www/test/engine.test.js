@@ -460,7 +460,8 @@ test("wasm memory stays flat over 1,000 loads and frees of a large snapshot (src
 test("the raw eval entry (edgeflag_eval) gives what the raw edgeflag_eval_all gives; a freed or null engine gives 0xFFFFFFFF", async () => {
   const { initSync } = await import("../pkg/edgeflag.js");
   const exports = initSync(); // the instance engine.js uses (the glue keeps one)
-  assert.equal(typeof exports.edgeflag_eval, "function");
+  const N = await import("../src/wasm-names.js"); // the raw exports' short names
+  assert.equal(typeof exports[N.edgeflag_eval], "function");
   const e = Engine.fromJSON(TEXT);
   const w = e._w;
   const contexts = [{}, { key: "u-1", country: "DE", plan: "pro" }, { key: "u-2", country: "US", plan: "pro" }, { key: "u-beta" }];
@@ -469,31 +470,31 @@ test("the raw eval entry (edgeflag_eval) gives what the raw edgeflag_eval_all gi
   for (const ctx of contexts) {
     const len = e._encode(ctx);
     // the glue has no per-flag eval (engine.js calls edgeflag_eval): edgeflag_eval_all packs every flag the same way
-    const all = new Uint32Array(exports.memory.buffer, exports.edgeflag_eval_all(w.__wbg_ptr, NOW, len) >>> 0, e._keys.length).slice();
+    const all = new Uint32Array(exports.memory.buffer, exports[N.edgeflag_eval_all](w.__wbg_ptr, NOW, len) >>> 0, e._keys.length).slice();
     for (let i = 0; i < e._keys.length; i++) {
-      const p = exports.edgeflag_eval(w.__wbg_ptr, i, NOW, len) >>> 0; // an i32 (as engine.js reads it)
+      const p = exports[N.edgeflag_eval](w.__wbg_ptr, i, NOW, len) >>> 0; // an i32 (as engine.js reads it)
       assert.equal(p, all[i], `${e._keys[i]} ${JSON.stringify(ctx)}`);
       if (p !== 0xffffffff) seen++;
     }
   }
   assert.ok(seen > 0);
-  assert.equal(exports.edgeflag_eval(0, 0, NOW, 0) >>> 0, 0xffffffff);
-  assert.equal(exports.edgeflag_eval_all(0, NOW, 0), 0);
-  assert.equal(exports.edgeflag_eval_bound(0, 0, 0, NOW) >>> 0, 0xffffffff);
-  assert.equal(exports.edgeflag_context_ptr(0, 8), 0);
-  assert.equal(exports.edgeflag_context_commit(0, 0), 0);
+  assert.equal(exports[N.edgeflag_eval](0, 0, NOW, 0) >>> 0, 0xffffffff);
+  assert.equal(exports[N.edgeflag_eval_all](0, NOW, 0), 0);
+  assert.equal(exports[N.edgeflag_eval_bound](0, 0, 0, NOW) >>> 0, 0xffffffff);
+  assert.equal(exports[N.edgeflag_context_ptr](0, 8), 0);
+  assert.equal(exports[N.edgeflag_context_commit](0, 0), 0);
   const ctx = { key: "u-1", country: "DE", plan: "pro" };
   assert.equal(e.boolean("targeted", false, ctx), true);
   e.free();
   assert.equal(w.__wbg_ptr, 0);
-  assert.equal(exports.edgeflag_eval(w.__wbg_ptr, 0, NOW, 0) >>> 0, 0xffffffff);
+  assert.equal(exports[N.edgeflag_eval](w.__wbg_ptr, 0, NOW, 0) >>> 0, 0xffffffff);
   assert.equal(e.boolean("targeted", "fb", ctx), "fb");
   // a result that does not pack (variant index over 0xFFF): typed reads take it from detailJson
   const variants = {};
   for (let v = 0; v < 4100; v++) variants[`v${v}`] = `value-${v}`;
   const big = Engine.fromJSON(JSON.stringify({ schema: 1, version: 1, flags: { many: { variants, default: "v4099", rules: [{ when: { attr: "plan", op: "eq", value: "pro" }, serve: "v4098" }] } } }));
   const len = big._encode({ plan: "pro" });
-  assert.equal(exports.edgeflag_eval(big._w.__wbg_ptr, 0, NOW, len), -1); // 0xFFFFFFFF as an i32
+  assert.equal(exports[N.edgeflag_eval](big._w.__wbg_ptr, 0, NOW, len), -1); // 0xFFFFFFFF as an i32
   assert.equal(big.string("many", "fb", { plan: "pro" }), "value-4098");
   assert.equal(big.string("many", "fb", { plan: "free" }), "value-4099");
   big.free();
