@@ -491,6 +491,19 @@ fn member(r: &mut Reader<'_>, k: &Str<'_>, names: &[&str], seen: &mut u32) -> us
     i
 }
 
+/// Reports field `key` of the object at `path` missing (`message`, the problem's text), unless a problem
+/// is reported there already (the field is there, of the wrong type). (Cold, out of line: the readers
+/// that run per flag, rule and condition make one short call instead of building the field's path
+/// themselves.)
+#[cold]
+#[inline(never)]
+fn missing(path: &Path<'_>, key: &str, message: &'static str, p: &mut Problems) {
+    let at = path.key(key);
+    if !p.at(&at) {
+        p.error(&at, message);
+    }
+}
+
 /// [`open_object`] for an object whose keys are fields of the format, checked with [`found`].
 fn open_fields(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> bool {
     let open = open_object(r, path, p);
@@ -731,10 +744,10 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut S
         }
     }
     if !has_variants {
-        p.error(&path.key("variants"), "required field missing (a map of variant key to value)");
+        missing(path, "variants", "required field missing (a map of variant key to value)", p);
     }
     if !has_default {
-        p.error(&path.key("default"), "required field missing (the variant served when no rule applies)");
+        missing(path, "default", "required field missing (the variant served when no rule applies)", p);
     }
     f
 }
@@ -806,21 +819,32 @@ fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut S
         let fp = path.key(key_text(&k));
         let i = member(r, &k, &RULE_FIELDS, &mut seen);
         match i {
-            2 /* id */ => out.id = string(r, &fp, p),
             0 /* when */ => out.when = Some(condition(r, &fp, p, spare)),
-            3 /* from */ => out.from = string(r, &fp, p),
-            4 /* until */ => out.until = string(r, &fp, p),
             1 /* serve */ => {
                 has_serve = true;
                 out.serve = serve(r, &fp, p);
             }
-            _ => unknown(r, &fp, p),
+            _ => rule_field(r, i, &fp, p, &mut out),
         }
     }
     if !has_serve {
-        p.error(&path.key("serve"), "required field missing (a variant key, or a split, percent or ramp)");
+        missing(path, "serve", "required field missing (a variant key, or a split, percent or ramp)", p);
     }
     out
+}
+
+/// Reads field `i` (a position in [`RULE_FIELDS`]) of a rule other than `when` and `serve`, which [`rule`]
+/// reads itself: `id` and the window, or reports an unknown one (cold, out of line: most rules have
+/// neither, and `rule`, run per rule in a load, stays short; docs/ARCHITECTURE.md, "Cold start").
+#[cold]
+#[inline(never)]
+fn rule_field<'a>(r: &mut Reader<'a>, i: usize, fp: &Path<'_>, p: &mut Problems, out: &mut Rule<'a>) {
+    match i {
+        2 /* id */ => out.id = string(r, fp, p),
+        3 /* from */ => out.from = string(r, fp, p),
+        4 /* until */ => out.until = string(r, fp, p),
+        _ => unknown(r, fp, p),
+    }
 }
 
 /// The entries of a `split` or the steps of a `ramp`: objects of two required fields, a string and a
@@ -961,8 +985,8 @@ fn serve_object<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, is_sp
     if is_split {
         Serve::Split { split, by }
     } else {
-        if variant.is_none() && !p.at(&path.key("variant")) {
-            p.error(&path.key("variant"), "required field missing (the variant served to units in the rollout)");
+        if variant.is_none() {
+            missing(path, "variant", "required field missing (the variant served to units in the rollout)", p);
         }
         if forms[2] {
             Serve::Ramp { variant, ramp, by }
@@ -1172,7 +1196,7 @@ fn attr_body<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, present:
         }
     }
     if !has_op {
-        p.error(&path.key("op"), "required field missing (the operator)");
+        missing(path, "op", "required field missing (the operator)", p);
         ok = false;
     }
     if ok { Condition::Attr(c) } else { Condition::Invalid }
