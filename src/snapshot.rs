@@ -690,7 +690,7 @@ impl<'a> Spare<'a> {
                 for c in items.iter_mut() {
                     self.condition(c);
                 }
-                items.clear();
+                // (`keep` empties the list: no `clear` of its own here)
                 Self::keep(&mut self.items, core::mem::take(items));
             }
             Condition::Not(c) => self.condition(c),
@@ -1175,18 +1175,16 @@ fn attr_body<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, present:
                 }
             }
             2 /* values */ => {
-                if r.peek() == Peek::Array {
-                    let start = r.offset();
-                    let mut a = Spare::take(&mut spare.operands);
-                    if r.array_into(&mut a) {
-                        c.values = Some(a);
-                        if KEEPS_OPERANDS {
-                            c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
-                        }
-                    } else {
-                        ok = false;
+                let start = r.offset();
+                let mut a = Spare::take(&mut spare.operands);
+                if r.array_into(&mut a) {
+                    c.values = Some(a);
+                    if KEEPS_OPERANDS {
+                        c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
                     }
                 } else {
+                    // Not an array (`array_into` read nothing), or not JSON: the reader has failed, and the
+                    // load with it, whatever is reported here.
                     wrong(r, "an array of operands", &fp, p);
                     ok = false;
                 }
