@@ -819,32 +819,21 @@ fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut S
         let fp = path.key(key_text(&k));
         let i = member(r, &k, &RULE_FIELDS, &mut seen);
         match i {
+            2 /* id */ => out.id = string(r, &fp, p),
             0 /* when */ => out.when = Some(condition(r, &fp, p, spare)),
+            3 /* from */ => out.from = string(r, &fp, p),
+            4 /* until */ => out.until = string(r, &fp, p),
             1 /* serve */ => {
                 has_serve = true;
                 out.serve = serve(r, &fp, p);
             }
-            _ => rule_field(r, i, &fp, p, &mut out),
+            _ => unknown(r, &fp, p),
         }
     }
     if !has_serve {
         missing(path, "serve", "required field missing (a variant key, or a split, percent or ramp)", p);
     }
     out
-}
-
-/// Reads field `i` (a position in [`RULE_FIELDS`]) of a rule other than `when` and `serve`, which [`rule`]
-/// reads itself: `id` and the window, or reports an unknown one (cold, out of line: most rules have
-/// neither, and `rule`, run per rule in a load, stays short; docs/ARCHITECTURE.md, "Cold start").
-#[cold]
-#[inline(never)]
-fn rule_field<'a>(r: &mut Reader<'a>, i: usize, fp: &Path<'_>, p: &mut Problems, out: &mut Rule<'a>) {
-    match i {
-        2 /* id */ => out.id = string(r, fp, p),
-        3 /* from */ => out.from = string(r, fp, p),
-        4 /* until */ => out.until = string(r, fp, p),
-        _ => unknown(r, fp, p),
-    }
 }
 
 /// The entries of a `split` or the steps of a `ramp`: objects of two required fields, a string and a
