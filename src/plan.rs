@@ -478,19 +478,11 @@ struct Variants<'f, 'a> {
 
 impl<'f, 'a> Variants<'f, 'a> {
     fn new(f: &'f Flag<'a>) -> Self {
-        let index = (f.variants.len() > 16).then(|| StrIndex::new(f.variants.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32))));
-        Variants { f, index }
-    }
-
-    fn position(&self, name: &str) -> Option<u32> {
-        match &self.index {
-            Some(ix) => ix.get(name),
-            None => self.f.variants.iter().position(|(k, _)| crate::snapshot::same(k, name)).map(|i| i as u32),
-        }
+        Variants { f, index: crate::validate::variant_set(f) }
     }
 
     fn get(&self, name: Option<&str>) -> u32 {
-        name.and_then(|n| self.position(n)).unwrap_or(0)
+        name.and_then(|n| crate::validate::variant_position(self.f, self.index.as_ref(), n)).unwrap_or(0)
     }
 }
 

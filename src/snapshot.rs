@@ -491,6 +491,19 @@ fn member(r: &mut Reader<'_>, k: &Str<'_>, names: &[&str], seen: &mut u32) -> us
     i
 }
 
+/// Reports field `key` of the object at `path` missing (`message`, the problem's text), unless a problem
+/// is reported there already (the field is there, of the wrong type). (Cold, out of line: the readers
+/// that run per flag, rule and condition make one short call instead of building the field's path
+/// themselves.)
+#[cold]
+#[inline(never)]
+fn missing(path: &Path<'_>, key: &str, message: &'static str, p: &mut Problems) {
+    let at = path.key(key);
+    if !p.at(&at) {
+        p.error(&at, message);
+    }
+}
+
 /// [`open_object`] for an object whose keys are fields of the format, checked with [`found`].
 fn open_fields(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> bool {
     let open = open_object(r, path, p);
@@ -677,7 +690,7 @@ impl<'a> Spare<'a> {
                 for c in items.iter_mut() {
                     self.condition(c);
                 }
-                items.clear();
+                // (`keep` empties the list: no `clear` of its own here)
                 Self::keep(&mut self.items, core::mem::take(items));
             }
             Condition::Not(c) => self.condition(c),
@@ -731,10 +744,10 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut S
         }
     }
     if !has_variants {
-        p.error(&path.key("variants"), "required field missing (a map of variant key to value)");
+        missing(path, "variants", "required field missing (a map of variant key to value)", p);
     }
     if !has_default {
-        p.error(&path.key("default"), "required field missing (the variant served when no rule applies)");
+        missing(path, "default", "required field missing (the variant served when no rule applies)", p);
     }
     f
 }
@@ -818,7 +831,7 @@ fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut S
         }
     }
     if !has_serve {
-        p.error(&path.key("serve"), "required field missing (a variant key, or a split, percent or ramp)");
+        missing(path, "serve", "required field missing (a variant key, or a split, percent or ramp)", p);
     }
     out
 }
@@ -961,8 +974,8 @@ fn serve_object<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, is_sp
     if is_split {
         Serve::Split { split, by }
     } else {
-        if variant.is_none() && !p.at(&path.key("variant")) {
-            p.error(&path.key("variant"), "required field missing (the variant served to units in the rollout)");
+        if variant.is_none() {
+            missing(path, "variant", "required field missing (the variant served to units in the rollout)", p);
         }
         if forms[2] {
             Serve::Ramp { variant, ramp, by }
@@ -1157,18 +1170,16 @@ fn attr_body<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, present:
                 }
             }
             2 /* values */ => {
-                if r.peek() == Peek::Array {
-                    let start = r.offset();
-                    let mut a = Spare::take(&mut spare.operands);
-                    if r.array_into(&mut a) {
-                        c.values = Some(a);
-                        if KEEPS_OPERANDS {
-                            c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
-                        }
-                    } else {
-                        ok = false;
+                let start = r.offset();
+                let mut a = Spare::take(&mut spare.operands);
+                if r.array_into(&mut a) {
+                    c.values = Some(a);
+                    if KEEPS_OPERANDS {
+                        c.compact = Some(r.since(start)).filter(|t| json::is_compact(t));
                     }
                 } else {
+                    // Not an array (`array_into` read nothing), or not JSON: the reader has failed, and the
+                    // load with it, whatever is reported here.
                     wrong(r, "an array of operands", &fp, p);
                     ok = false;
                 }
@@ -1178,7 +1189,7 @@ fn attr_body<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, present:
         }
     }
     if !has_op {
-        p.error(&path.key("op"), "required field missing (the operator)");
+        missing(path, "op", "required field missing (the operator)", p);
         ok = false;
     }
     if ok { Condition::Attr(c) } else { Condition::Invalid }

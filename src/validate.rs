@@ -413,15 +413,24 @@ fn serve_rare(serve: &Serve<'_>, vs: &Variants<'_, '_>, sp: &Path<'_>, p: &mut P
 /// Up to this many variants are searched linearly; more get a hash index (no quadratic load).
 const SMALL: usize = 16;
 
-fn variant_set(f: &Flag<'_>) -> Option<StrIndex> {
-    (f.variants.len() > SMALL).then(|| StrIndex::new(f.variants.iter().map(|(k, _)| (&**k, 0))))
+/// A flag's variant index (key → position, the first of a key written twice), built only past [`SMALL`]
+/// variants. (One for validation and compilation: [`crate::plan`] finds positions through it too.)
+pub(crate) fn variant_set(f: &Flag<'_>) -> Option<StrIndex> {
+    (f.variants.len() > SMALL).then(|| StrIndex::new(f.variants.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32))))
+}
+
+/// The position of variant `v` in flag `f` (`index`: its [`variant_set`]). (One routine for validation and
+/// compilation.)
+#[inline(never)]
+pub(crate) fn variant_position(f: &Flag<'_>, index: Option<&StrIndex>, v: &str) -> Option<u32> {
+    match index {
+        Some(ix) => ix.get(v),
+        None => f.variants.iter().position(|(k, _)| crate::snapshot::same(k, v)).map(|i| i as u32),
+    }
 }
 
 fn in_variants(f: &Flag<'_>, index: Option<&StrIndex>, v: &str) -> bool {
-    match index {
-        Some(ix) => ix.contains(v),
-        None => f.variants.iter().any(|(k, _)| crate::snapshot::same(k, v)),
-    }
+    variant_position(f, index, v).is_some()
 }
 
 fn known_list(f: &Flag<'_>) -> String {
