@@ -11,15 +11,15 @@
 // reference) and re-encode the module with its stack-IR optimisations (the levels of the build's -Oz: without
 // them the re-encode is larger) and without the names. The flags after `--` are passed to that wasm-opt run
 // (scripts/build-wasm.sh passes its --enable-* features). It tries a few windows (CANDIDATES) and keeps the
-// order that gives the smallest gzip -9 (zlib, as the size budget counts); when none is smaller than IN, IN is
-// copied to OUT unchanged. Deterministic: the same input gives the same bytes. About 2.5 s a candidate for
-// the runtime .wasm (wasm-opt's run). Prints the sizes to stderr. Figures: docs/wasm-size.md ("Choices, measured").
+// order whose bodies deflate smallest (orderCost); when the module it gives is not smaller in gzip -9 (zlib, as
+// the size budget counts) than IN, IN is copied to OUT unchanged. Deterministic: the same input gives the same
+// bytes. About 4 s for the runtime .wasm (most of it wasm-opt's run). Prints the sizes to stderr. Figures: docs/wasm-size.md ("Choices, measured").
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
+import { deflateRawSync, gzipSync } from "node:zlib";
 
 /** The wasm-opt flags of the re-encoding pass (before the caller's features). */
 export const PASS_FLAGS = [
@@ -221,26 +221,42 @@ export function applyOrder(bytes, order, { wasmOpt, flags = [] }) {
 export const gzipSize = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
 /**
- * The chooseOrder options tried by reorder, the first preferred on a tie: the best of a few windows, as
- * which one wins moves by about 100 B from module to module and build to build (docs/wasm-size.md).
+ * The chooseOrder options tried by reorder, the first preferred on a tie: which window wins moves by about
+ * 100 B from module to module and build to build (docs/wasm-size.md).
  */
-export const CANDIDATES = [{ recent: 8 }, { recent: 2 }, { recent: 16 }];
+export const CANDIDATES = [2, 4, 8, 12, 16].map((recent) => ({ recent }));
 
 /**
- * `bytes` in the order (chooseOrder with each of `candidates`, applyOrder) that makes it smallest in
- * gzip -9, or `bytes` itself when none makes it smaller; with the sizes (`before`, `after`) and `kept`:
- * whether it was reordered.
+ * How well deflate compresses `bodies` placed in `order`: the deflate (zlib level 9) size of their
+ * concatenation. It ranks the candidate orders as the gzip of the renumbered module does (the module's other
+ * sections do not move, its call operands a little), at a fraction of a wasm-opt run.
+ */
+export function orderCost(bodies, order) {
+  return deflateRawSync(Buffer.concat(order.map((f) => bodies[f])), { level: 9 }).length;
+}
+
+/**
+ * `bytes` in the best order of `candidates` (chooseOrder with each; the one of least orderCost, then
+ * applyOrder), or `bytes` itself when that is not smaller in gzip -9; with the sizes (`before`, `after`)
+ * and `kept`: whether it was reordered.
  */
 export function reorder(bytes, { candidates = CANDIDATES, ...options }) {
   const { bodies } = parseModule(bytes);
   const before = gzipSize(bytes);
-  let best = { bytes, before, after: before, kept: false };
+  let best = null;
+  let bestCost = Infinity;
   for (const c of candidates) {
-    const out = applyOrder(bytes, chooseOrder(bodies, c), options);
-    const size = gzipSize(out);
-    if (size < best.after) best = { bytes: out, before, after: size, kept: true };
+    const order = chooseOrder(bodies, c);
+    const cost = orderCost(bodies, order);
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = order;
+    }
   }
-  return best;
+  if (best === null) return { bytes, before, after: before, kept: false };
+  const out = applyOrder(bytes, best, options);
+  const after = gzipSize(out);
+  return after < before ? { bytes: out, before, after, kept: true } : { bytes, before, after, kept: false };
 }
 
 function main(argv) {

@@ -14,6 +14,7 @@ import {
   withOrderNames,
   applyOrder,
   reorder,
+  orderCost,
   WasmOrderError,
 } from "../../tools/wasm-order.js";
 import { Engine, initWasmSync } from "../src/engine.node.js";
@@ -77,6 +78,16 @@ test("chooseOrder: a deterministic permutation that puts alike bodies together",
   assert.deepEqual(new Set(order.slice(0, 3)), new Set([0, 2, 4]));
   assert.deepEqual(new Set(order.slice(3)), new Set([1, 3]));
   assert.deepEqual(chooseOrder([]), []);
+});
+
+test("orderCost: alike bodies placed together cost less than apart", () => {
+  const noise = (seed) => {
+    let x = seed;
+    return Buffer.from(Array.from({ length: 20000 }, () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24)));
+  };
+  const bodies = [noise(1), noise(2), noise(1), noise(3)];
+  // deflate's window is 32 KB: body 2 repeats body 0, within reach only right after it
+  assert.ok(orderCost(bodies, [0, 2, 1, 3]) < orderCost(bodies, [0, 1, 3, 2]) - 10000);
 });
 
 test("parseModule refuses what is not a module", () => {
