@@ -200,6 +200,8 @@ if [ -n "$WASM_OPT" ]; then
   log "wasm-opt -Oz --converge -ocimfs $ONE_CALLER_INLINE ($("$WASM_OPT" --version))"
   # Features rustc enables by default for wasm32 (bulk memory, non-trapping float-to-int, sign
   # extension, mutable globals, multi-value, reference types): wasm-opt must accept what it finds.
+  WASM_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+    --enable-mutable-globals --enable-multivalue --enable-reference-types)
   # --one-caller-inline-max-function-size (-ocimfs): a function called from one place is inlined there only
   # when it is small (binaryen's default inlines it whatever its size). Merged, the load's per-flag readers
   # make a few long functions (snapshot::flag 6.2 KB of code, plan::Stream::add 3.8 KB, …) that V8 finds hot
@@ -209,18 +211,14 @@ if [ -n "$WASM_OPT" ]; then
   # 32.8 KB recompiled) and the .wasm is 3.4 KB smaller in gzip (docs/wasm-size.md).
   for w in edgeflag_bg edgeflag_devtools_bg edgeflag_regex edgeflag_diagnostics; do
     "$WASM_OPT" -Oz --converge --one-caller-inline-max-function-size "$ONE_CALLER_INLINE" \
-      --strip-debug --strip-producers --strip-target-features \
-      --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-      --enable-mutable-globals --enable-multivalue --enable-reference-types \
+      --strip-debug --strip-producers --strip-target-features "${WASM_FEATURES[@]}" \
       -o "$TMP/$w.opt.wasm" "$TMP/$w.wasm"
     mv "$TMP/$w.opt.wasm" "$TMP/$w.wasm"
     # The function bodies in the order gzip compresses best (tools/wasm-order.js: each body after those
     # that share most short byte strings with it, renumbered by a second wasm-opt pass; −653 B gzip on the
     # runtime .wasm, docs/wasm-size.md). Kept as it was when no order is smaller.
     if command -v node >/dev/null 2>&1; then
-      node "$ROOT/tools/wasm-order.js" --wasm-opt "$WASM_OPT" "$TMP/$w.wasm" "$TMP/$w.ord.wasm" -- \
-        --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-        --enable-mutable-globals --enable-multivalue --enable-reference-types
+      node "$ROOT/tools/wasm-order.js" --wasm-opt "$WASM_OPT" "$TMP/$w.wasm" "$TMP/$w.ord.wasm" -- "${WASM_FEATURES[@]}"
       mv "$TMP/$w.ord.wasm" "$TMP/$w.wasm"
     else
       log "warning: no node: the functions of $w.wasm were not reordered for gzip"

@@ -13,7 +13,8 @@
 // (scripts/build-wasm.sh passes its --enable-* features). It tries a few windows (CANDIDATES) and keeps the
 // order whose bodies deflate smallest (orderCost); when the module it gives is not smaller in gzip -9 (zlib, as
 // the size budget counts) than IN, IN is copied to OUT unchanged. Deterministic: the same input gives the same
-// bytes. About 4 s for the runtime .wasm (most of it wasm-opt's run). Prints the sizes to stderr. Figures: docs/wasm-size.md ("Choices, measured").
+// bytes. A few seconds for the runtime .wasm (most of it wasm-opt's run). Prints the sizes to stderr.
+// Figures: docs/wasm-size.md ("Choices, measured").
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
