@@ -10,10 +10,10 @@
 // functions by name (wasm-opt --reorder-functions-by-name, which rewrites every call, table entry, export and
 // reference) and re-encode the module with its stack-IR optimisations (the levels of the build's -Oz: without
 // them the re-encode is larger) and without the names. The flags after `--` are passed to that wasm-opt run
-// (scripts/build-wasm.sh passes its --enable-* features). It tries a few windows (CANDIDATES) and keeps the
-// order whose bodies deflate smallest (orderCost); when the module it gives is not smaller in gzip -9 (zlib, as
-// the size budget counts) than IN, IN is copied to OUT unchanged. Deterministic: the same input gives the same
-// bytes. A few seconds for the runtime .wasm (most of it wasm-opt's run). Prints the sizes to stderr.
+// (scripts/build-wasm.sh passes its --enable-* features). It tries a few windows and first bodies
+// (CANDIDATES) and keeps the order whose bodies deflate smallest (orderCost); when the module it gives is not
+// smaller in gzip -9 (zlib, as the size budget counts) than IN, IN is copied to OUT unchanged. Deterministic:
+// the same input gives the same bytes. A few seconds for the runtime .wasm. Prints the sizes to stderr.
 // Figures: docs/wasm-size.md ("Choices, measured").
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -107,18 +107,14 @@ export function parseModule(bytes) {
   return { imports, bodies, nameSection };
 }
 
-/**
- * The order in which to place `bodies` (an array of byte arrays): a permutation of their indices. Greedy:
- * starting from the first body, the next is always the unplaced body with the largest share of its distinct
- * `shingle`-byte strings present in the last `recent` bodies placed (what deflate can best express as
- * matches of what it has just seen); ties go to the lower index. Measured (docs/wasm-size.md): a window of
- * a few bodies beats one of deflate's 32 KB (which favours bodies that share bytes with anything before
- * them over ones that share them with their neighbours), and the share beats the plain count (which
- * favours long bodies).
- */
-export function chooseOrder(bodies, { shingle = 4, recent = 8 } = {}) {
-  const n = bodies.length;
-  // Each body's distinct shingles as dense ids.
+// Each body's distinct `shingle`-byte strings as dense ids, per bodies array and length (reorder's candidates
+// share them).
+const shingleCache = new WeakMap();
+function shingleSets(bodies, shingle) {
+  let byLength = shingleCache.get(bodies);
+  if (!byLength) shingleCache.set(bodies, (byLength = new Map()));
+  let r = byLength.get(shingle);
+  if (r) return r;
   const ids = new Map();
   const sets = bodies.map((body) => {
     const seen = new Set();
@@ -131,7 +127,24 @@ export function chooseOrder(bodies, { shingle = 4, recent = 8 } = {}) {
     }
     return Int32Array.from(seen);
   });
-  const present = new Int32Array(ids.size); // per shingle: how many of the last `recent` bodies hold it
+  r = { sets, count: ids.size };
+  byLength.set(shingle, r);
+  return r;
+}
+
+/**
+ * The order in which to place `bodies` (an array of byte arrays): a permutation of their indices. Greedy:
+ * starting from body `first`, the next is always the unplaced body with the largest share of its distinct
+ * `shingle`-byte strings present in the last `recent` bodies placed (what deflate can best express as
+ * matches of what it has just seen); ties go to the lower index. Measured (docs/wasm-size.md): a window of
+ * a few bodies beats one of deflate's 32 KB (which favours bodies that share bytes with anything before
+ * them over ones that share them with their neighbours), and the share beats the plain count (which
+ * favours long bodies).
+ */
+export function chooseOrder(bodies, { shingle = 4, recent = 8, first = 0 } = {}) {
+  const n = bodies.length;
+  const { sets, count } = shingleSets(bodies, shingle);
+  const present = new Int32Array(count); // per shingle: how many of the last `recent` bodies hold it
   const placed = new Uint8Array(n);
   const order = [];
   const place = (f) => {
@@ -140,7 +153,7 @@ export function chooseOrder(bodies, { shingle = 4, recent = 8 } = {}) {
     for (const s of sets[f]) present[s]++;
     if (order.length > recent) for (const s of sets[order[order.length - recent - 1]]) present[s]--;
   };
-  if (n) place(0);
+  if (n) place(Math.min(first, n - 1));
   while (order.length < n) {
     let best = -1;
     let bestScore = -1;
@@ -222,10 +235,11 @@ export function applyOrder(bytes, order, { wasmOpt, flags = [] }) {
 export const gzipSize = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
 /**
- * The chooseOrder options tried by reorder, the first preferred on a tie: which window wins moves by about
- * 100 B from module to module and build to build (docs/wasm-size.md).
+ * The chooseOrder options tried by reorder, the first preferred on a tie: windows of 2 to 16 bodies, each
+ * starting from the first body and from the ones a quarter, half and three quarters into the module. Which
+ * wins moves by about 100 B from module to module and build to build (docs/wasm-size.md).
  */
-export const CANDIDATES = [2, 4, 8, 12, 16].map((recent) => ({ recent }));
+export const CANDIDATES = [2, 4, 8, 12, 16].flatMap((recent) => [0, 1, 2, 3].map((quarter) => ({ recent, quarter })));
 
 /**
  * How well deflate compresses `bodies` placed in `order`: the deflate (zlib level 9) size of their
@@ -246,8 +260,8 @@ export function reorder(bytes, { candidates = CANDIDATES, ...options }) {
   const before = gzipSize(bytes);
   let best = null;
   let bestCost = Infinity;
-  for (const c of candidates) {
-    const order = chooseOrder(bodies, c);
+  for (const { quarter = 0, ...c } of candidates) {
+    const order = chooseOrder(bodies, { ...c, first: Math.floor((bodies.length * quarter) / 4) });
     const cost = orderCost(bodies, order);
     if (cost < bestCost) {
       bestCost = cost;
