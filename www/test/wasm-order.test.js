@@ -74,6 +74,7 @@ test("chooseOrder: a deterministic permutation that puts alike bodies together",
   assert.deepEqual([...order].sort(), [0, 1, 2, 3, 4]);
   assert.deepEqual(chooseOrder(bodies, { recent: 1 }), order);
   assert.equal(order[0], 0, "starts with the first body");
+  assert.equal(chooseOrder(bodies, { recent: 1, first: 3 })[0], 3, "or the one asked for");
   // the other fox sentences next to the first, the digits together
   assert.deepEqual(new Set(order.slice(0, 3)), new Set([0, 2, 4]));
   assert.deepEqual(new Set(order.slice(3)), new Set([1, 3]));
