@@ -11,7 +11,8 @@
 #      `explainJson`), serves both: pkg/edgeflag.js, pkg/edgeflag_bg.wasm, pkg/edgeflag_devtools_bg.wasm;
 #   4b. the imports and exports renamed to the short names of www/src/wasm-names.js (tools/wasm-names.js);
 #   5. wasm-opt -Oz --converge (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
-#      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), then a smoke test;
+#      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), then the function
+#      bodies reordered for gzip (tools/wasm-order.js: a second wasm-opt pass renumbers them), then a smoke test;
 #      (also the operators module, regex-module/ → pkg/edgeflag_regex.wasm, and the diagnostics
 #      module, diagnose-module/ → pkg/edgeflag_diagnostics.wasm, both loaded on demand);
 #   6. prints the sizes: the .wasm files and the JS entry, raw and gzip -9;
@@ -205,6 +206,8 @@ if [ -n "$WASM_OPT" ]; then
   log "wasm-opt -Oz --converge -ocimfs $ONE_CALLER_INLINE ($("$WASM_OPT" --version))"
   # Features rustc enables by default for wasm32 (bulk memory, non-trapping float-to-int, sign
   # extension, mutable globals, multi-value, reference types): wasm-opt must accept what it finds.
+  WASM_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+    --enable-mutable-globals --enable-multivalue --enable-reference-types)
   # --one-caller-inline-max-function-size (-ocimfs): a function called from one place is inlined there only
   # when it is small (binaryen's default inlines it whatever its size). Merged, the load's per-flag readers
   # make a few long functions (snapshot::flag 6.2 KB of code, plan::Stream::add 3.8 KB, …) that V8 finds hot
@@ -214,11 +217,18 @@ if [ -n "$WASM_OPT" ]; then
   # 32.8 KB recompiled) and the .wasm is 3.4 KB smaller in gzip (docs/wasm-size.md).
   for w in edgeflag_bg edgeflag_devtools_bg edgeflag_regex edgeflag_diagnostics; do
     "$WASM_OPT" -Oz --converge --one-caller-inline-max-function-size "$ONE_CALLER_INLINE" \
-      --strip-debug --strip-producers --strip-target-features \
-      --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-      --enable-mutable-globals --enable-multivalue --enable-reference-types \
+      --strip-debug --strip-producers --strip-target-features "${WASM_FEATURES[@]}" \
       -o "$TMP/$w.opt.wasm" "$TMP/$w.wasm"
     mv "$TMP/$w.opt.wasm" "$TMP/$w.wasm"
+    # The function bodies in the order gzip compresses best (tools/wasm-order.js: each body after those
+    # that share most short byte strings with it, renumbered by a second wasm-opt pass; −676 B gzip on the
+    # runtime .wasm, docs/wasm-size.md). Kept as it was when no order is smaller.
+    if command -v node >/dev/null 2>&1; then
+      node "$ROOT/tools/wasm-order.js" --wasm-opt "$WASM_OPT" "$TMP/$w.wasm" "$TMP/$w.ord.wasm" -- "${WASM_FEATURES[@]}"
+      mv "$TMP/$w.ord.wasm" "$TMP/$w.wasm"
+    else
+      log "warning: no node: the functions of $w.wasm were not reordered for gzip"
+    fi
   done
 else
   log "warning: no usable wasm-opt (>= $WASM_OPT_MIN): the .wasm is not post-optimized"
