@@ -215,8 +215,13 @@ if [ -n "$WASM_OPT" ]; then
   # take the 2 cores of an edge worker from the load itself (a cold start's load waits for a core for most of
   # its time; docs/ARCHITECTURE.md, "Cold start"). Apart, fewer bytes reach V8's tier-up threshold (S3: 42.1 →
   # 32.8 KB recompiled) and the .wasm is 3.4 KB smaller in gzip (docs/wasm-size.md).
+  # --low-memory-unused: binaryen folds `x + C` (C < 1 KiB) into a load's or store's offset, which does not
+  # wrap where the add did, so the two differ only for an address that wraps past 4 GiB into the first KiB of
+  # memory. Rust forms no such address but around an object in that first KiB, which is here the bottom of
+  # the 1 MiB stack (rustc links with --stack-first): at worst the stack's last KiB traps, as if the stack were
+  # 1 KiB smaller, and the load's depth limits keep it far from there. −119 B gzip (docs/wasm-size.md).
   for w in edgeflag_bg edgeflag_devtools_bg edgeflag_regex edgeflag_diagnostics; do
-    "$WASM_OPT" -Oz --converge --one-caller-inline-max-function-size "$ONE_CALLER_INLINE" \
+    "$WASM_OPT" -Oz --converge --one-caller-inline-max-function-size "$ONE_CALLER_INLINE" --low-memory-unused \
       --strip-debug --strip-producers --strip-target-features "${WASM_FEATURES[@]}" \
       -o "$TMP/$w.opt.wasm" "$TMP/$w.wasm"
     mv "$TMP/$w.opt.wasm" "$TMP/$w.wasm"
