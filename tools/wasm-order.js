@@ -251,11 +251,43 @@ export function orderCost(bodies, order) {
 }
 
 /**
- * `bytes` in the best order of `candidates` (chooseOrder with each; the one of least orderCost, then
- * applyOrder), or `bytes` itself when that is not smaller in gzip -9; with the sizes (`before`, `after`)
- * and `kept`: whether it was reordered.
+ * `order` improved by `tries` random moves (a run of one to four bodies taken out and put back elsewhere),
+ * each kept when it lowers orderCost: a local search after the greedy, which sees only a few bodies back.
+ * Deterministic: the moves come from a fixed pseudo-random sequence (`seed`), and a fixed number of them
+ * is tried (not a time budget), so the same bodies give the same order. Returns `{ order, cost }`.
+ * Measured (docs/wasm-size.md): 6,000 tries on the runtime .wasm, about 15 s, −292 B gzip -9 after the greedy.
  */
-export function reorder(bytes, { candidates = CANDIDATES, ...options }) {
+export function improveOrder(bodies, order, { tries = 0, seed = 12345 } = {}) {
+  let best = order;
+  let bestCost = orderCost(bodies, best);
+  const n = best.length;
+  let state = seed >>> 0;
+  const random = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0; // the C library's LCG
+    return state / 2 ** 32;
+  };
+  for (let t = 0; t < tries && n > 4; t++) {
+    const length = 1 + Math.floor(random() * 4);
+    const from = Math.floor(random() * (n - length));
+    const to = Math.floor(random() * (n - length));
+    if (from === to) continue;
+    const moved = best.slice();
+    moved.splice(to, 0, ...moved.splice(from, length));
+    const cost = orderCost(bodies, moved);
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = moved;
+    }
+  }
+  return { order: best, cost: bestCost };
+}
+
+/**
+ * `bytes` in the best order of `candidates` (chooseOrder with each; the one of least orderCost, improved
+ * by `tries` moves of improveOrder, then applyOrder), or `bytes` itself when that is not smaller in gzip -9;
+ * with the sizes (`before`, `after`) and `kept`: whether it was reordered.
+ */
+export function reorder(bytes, { candidates = CANDIDATES, tries = 0, ...options }) {
   const { bodies } = parseModule(bytes);
   const before = gzipSize(bytes);
   let best = null;
@@ -269,6 +301,7 @@ export function reorder(bytes, { candidates = CANDIDATES, ...options }) {
     }
   }
   if (best === null) return { bytes, before, after: before, kept: false };
+  if (tries > 0) best = improveOrder(bodies, best, { tries }).order;
   const out = applyOrder(bytes, best, options);
   const after = gzipSize(out);
   return after < before ? { bytes: out, before, after, kept: true } : { bytes, before, after, kept: false };
@@ -279,13 +312,16 @@ function main(argv) {
   const flags = dash < 0 ? [] : argv.slice(dash + 1);
   const args = dash < 0 ? argv : argv.slice(0, dash);
   const at = args.indexOf("--wasm-opt");
-  if (at < 0 || args.length !== 4) {
-    process.stderr.write("usage: node tools/wasm-order.js --wasm-opt PATH IN.wasm OUT.wasm [-- WASM_OPT_FLAGS...]\n");
+  const search = args.indexOf("--search");
+  const tries = search < 0 ? 0 : Number(args[search + 1]);
+  if (at < 0 || args.length !== (search < 0 ? 4 : 6) || !(Number.isInteger(tries) && tries >= 0)) {
+    process.stderr.write("usage: node tools/wasm-order.js --wasm-opt PATH [--search TRIES] IN.wasm OUT.wasm [-- WASM_OPT_FLAGS...]\n");
     return 2;
   }
   const wasmOpt = args[at + 1];
-  const [input, output] = args.filter((_, i) => i !== at && i !== at + 1);
-  const r = reorder(readFileSync(input), { wasmOpt, flags });
+  const skip = new Set([at, at + 1, ...(search < 0 ? [] : [search, search + 1])]);
+  const [input, output] = args.filter((_, i) => !skip.has(i));
+  const r = reorder(readFileSync(input), { wasmOpt, flags, tries });
   writeFileSync(output, r.bytes);
   const what = r.kept ? "reordered" : "kept as it was (the order gained nothing)";
   process.stderr.write(`[wasm-order] ${input}: gzip -9 ${r.before} -> ${r.after} B: ${what}\n`);
