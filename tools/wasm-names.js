@@ -14,6 +14,7 @@ import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as names from "../www/src/wasm-names.js";
+import { Reader, name, sections, u32 } from "./wasm-binary.js";
 
 /** The table: the imports' module name, the imports and (every other constant of the module) the exports. */
 export const { IMPORT_MODULE, IMPORTS, ...EXPORTS } = names;
@@ -35,95 +36,42 @@ export function exportName(name) {
   return EXPORTS[name];
 }
 
-// LEB128 (unsigned) and the name encoding of the binary format.
-function readU32(b, at) {
-  let v = 0, shift = 0, byte;
-  do {
-    byte = b[at.i++];
-    v += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return v;
-}
-function u32(v) {
-  const out = [];
-  do {
-    let byte = v % 128;
-    v = Math.floor(v / 128);
-    if (v) byte |= 0x80;
-    out.push(byte);
-  } while (v);
-  return Buffer.from(out);
-}
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-function readName(b, at) {
-  const n = readU32(b, at);
-  const s = utf8.decode(b.subarray(at.i, at.i + n));
-  at.i += n;
-  return s;
-}
-function name(s) {
-  const bytes = Buffer.from(s, "utf8");
-  return Buffer.concat([u32(bytes.length), bytes]);
-}
-// An import's description (after its names): its kind and the bytes that follow it.
-function skipImportDesc(b, at) {
-  const kind = b[at.i++];
-  const limits = () => {
-    const flags = b[at.i++];
-    readU32(b, at);
-    if (flags & 1) readU32(b, at);
-  };
-  if (kind === 0) readU32(b, at); // function: type index
-  else if (kind === 1) { at.i++; limits(); } // table: reference type, limits
-  else if (kind === 2) limits(); // memory
-  else if (kind === 3) at.i += 2; // global: value type, mutability
-  else if (kind === 4) { at.i++; readU32(b, at); } // tag: attribute, type index
-  else throw new Error(`import of unknown kind ${kind}`);
-}
-
 /**
  * The .wasm `bytes` with its imports from the glue and its exports renamed; `null` when it imports nothing
  * from the glue (a module of its own, as the operators module). Throws on a name the table lacks.
  */
 export function renameWasm(bytes) {
   const b = Buffer.from(bytes);
-  if (b.readUInt32LE(0) !== 0x6d736100) throw new Error("not a .wasm file");
   const out = [b.subarray(0, 8)];
   let fromGlue = false;
-  const at = { i: 8 };
-  while (at.i < b.length) {
-    const id = b[at.i++];
-    const size = readU32(b, at);
-    const start = at.i, end = start + size;
-    let body = b.subarray(start, end);
+  for (const { id, body, end } of sections(b)) {
     if (id === 7 && !fromGlue) return null; // (the import section comes first)
+    let contents = b.subarray(body, end);
     if (id === 2 || id === 7) {
-      const parts = [];
-      const n = readU32(b, at);
-      parts.push(u32(n));
+      const r = new Reader(b, body);
+      const n = r.u32();
+      const parts = [u32(n)];
       for (let k = 0; k < n; k++) {
         if (id === 2) {
-          const module = readName(b, at);
-          const field = readName(b, at);
-          const d = at.i;
-          skipImportDesc(b, at);
+          const module = r.name();
+          const field = r.name();
+          const d = r.at;
+          r.skipImportDesc();
           const glue = module === GLUE_MODULE;
           fromGlue ||= glue;
-          parts.push(name(glue ? IMPORT_MODULE : module), name(glue ? importName(field) : field), b.subarray(d, at.i));
+          parts.push(name(glue ? IMPORT_MODULE : module), name(glue ? importName(field) : field), b.subarray(d, r.at));
         } else {
-          const field = readName(b, at);
-          const d = at.i;
-          at.i += 1; // kind
-          readU32(b, at); // index
-          parts.push(name(exportName(field)), b.subarray(d, at.i));
+          const field = r.name();
+          const d = r.at;
+          r.byte(); // kind
+          r.u32(); // index
+          parts.push(name(exportName(field)), b.subarray(d, r.at));
         }
       }
-      if (at.i !== end) throw new Error(`section ${id} has ${end - at.i} bytes after its entries`);
-      body = Buffer.concat(parts);
+      if (r.at !== end) throw new Error(`section ${id} has ${end - r.at} bytes after its entries`);
+      contents = Buffer.concat(parts);
     }
-    out.push(Buffer.from([id]), u32(body.length), body);
-    at.i = end;
+    out.push(Buffer.from([id]), u32(contents.length), contents);
   }
   return fromGlue ? Buffer.concat(out) : null;
 }

@@ -21,6 +21,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateRawSync, gzipSync } from "node:zlib";
+import { Reader, sections, u32 } from "./wasm-binary.js";
 
 /** The wasm-opt flags of the re-encoding pass (before the caller's features). */
 export const PASS_FLAGS = [
@@ -44,65 +45,26 @@ export class WasmOrderError extends Error {}
  * { start, end } byte offsets, or null.
  */
 export function parseModule(bytes) {
-  const b = bytes;
-  if (b.length < 8 || b.readUInt32LE(0) !== 0x6d736100) throw new WasmOrderError("not a WebAssembly module");
-  let p = 8;
-  const leb = () => {
-    let r = 0;
-    let s = 0;
-    let x;
-    do {
-      if (p >= b.length) throw new WasmOrderError("truncated module");
-      x = b[p++];
-      r += (x & 127) * 2 ** s;
-      s += 7;
-    } while (x & 128);
-    return r;
-  };
-  const skipLimits = () => {
-    const flags = b[p++];
-    leb();
-    if (flags & 1) leb();
-  };
   let imports = 0;
   const bodies = [];
   let nameSection = null;
-  while (p < b.length) {
-    const start = p;
-    const id = b[p++];
-    const size = leb();
-    const end = p + size;
-    if (end > b.length) throw new WasmOrderError("truncated section");
+  for (const { id, start, body, end } of sections(bytes, WasmOrderError)) {
+    const r = new Reader(bytes, body, WasmOrderError);
     if (id === 2) {
-      const n = leb();
-      for (let i = 0; i < n; i++) {
-        for (let k = 0; k < 2; k++) {
-          const length = leb(); // the module name, then the field name
-          p += length;
-        }
-        const kind = b[p++];
-        if (kind === 0) {
-          leb();
-          imports++;
-        } else if (kind === 1) {
-          p++; // element type
-          skipLimits();
-        } else if (kind === 2) skipLimits();
-        else if (kind === 3) p += 2; // value type, mutability
-        else throw new WasmOrderError(`unknown import kind ${kind}`);
+      for (let n = r.u32(); n > 0; n--) {
+        r.name(); // the module name
+        r.name(); // the field name
+        if (r.skipImportDesc() === 0) imports++;
       }
     } else if (id === 10) {
-      const n = leb();
-      for (let i = 0; i < n; i++) {
-        const s = leb();
-        bodies.push(b.subarray(p, p + s));
-        p += s;
+      for (let n = r.u32(); n > 0; n--) {
+        const size = r.u32();
+        bodies.push(bytes.subarray(r.at, r.at + size));
+        r.at += size;
       }
-    } else if (id === 0) {
-      const l = leb();
-      if (b.subarray(p, p + l).toString() === "name") nameSection = { start, end };
+    } else if (id === 0 && r.name() === "name") {
+      nameSection = { start, end };
     }
-    p = end;
   }
   return { imports, bodies, nameSection };
 }
@@ -173,17 +135,6 @@ export function chooseOrder(bodies, { shingle = 4, recent = 8, first = 0 } = {})
   return order;
 }
 
-const uleb = (v) => {
-  const out = [];
-  do {
-    let x = v & 127;
-    v = Math.floor(v / 128);
-    if (v) x |= 128;
-    out.push(x);
-  } while (v);
-  return out;
-};
-
 /**
  * `bytes` with its name section replaced by one that names the imported functions `i00000…` and each
  * defined function `f` followed by its rank in `order` (zero-padded: names sort as the ranks), so that
@@ -196,18 +147,18 @@ export function withOrderNames(bytes, order) {
   order.forEach((f, r) => (rank[f] = r));
   const width = Math.max(5, String(Math.max(imports, bodies.length)).length);
   const name = (prefix, i) => Buffer.from(prefix + String(i).padStart(width, "0"));
-  const sub = uleb(imports + bodies.length);
+  const sub = [...u32(imports + bodies.length)];
   for (let i = 0; i < imports; i++) {
     const nm = name("i", i);
-    sub.push(...uleb(i), ...uleb(nm.length), ...nm);
+    sub.push(...u32(i), ...u32(nm.length), ...nm);
   }
   for (let i = 0; i < bodies.length; i++) {
     if (rank[i] === undefined) throw new WasmOrderError("the order is not a permutation");
     const nm = name("f", rank[i]);
-    sub.push(...uleb(imports + i), ...uleb(nm.length), ...nm);
+    sub.push(...u32(imports + i), ...u32(nm.length), ...nm);
   }
-  const payload = [...uleb(4), ...Buffer.from("name"), 1, ...uleb(sub.length), ...sub];
-  const section = Buffer.from([0, ...uleb(payload.length), ...payload]);
+  const payload = [...u32(4), ...Buffer.from("name"), 1, ...u32(sub.length), ...sub];
+  const section = Buffer.from([0, ...u32(payload.length), ...payload]);
   return nameSection
     ? Buffer.concat([bytes.subarray(0, nameSection.start), section, bytes.subarray(nameSection.end)])
     : Buffer.concat([bytes, section]);
