@@ -74,7 +74,19 @@ export function timeOps(fn, { samples = 9, sampleMs = 40, warmupMs = 300 } = {})
 }
 
 /**
- * Wall time of one call of `fn()` (for millisecond-scale operations such as loading a snapshot), `samples`
+ * The S3 load's timing, the same for every library: 10 loads before the 15 timed. A load is timed in a warm
+ * process (a client's later snapshot updates); the first loads are the cold start's row. V8 recompiles a
+ * function with its optimising compiler, on background threads, once it has run enough: edgeflag's wasm
+ * load functions get there over its first ~8 loads in a process, each of which costs ~4 ms of that CPU
+ * beside its own ~3 ms (process CPU is what the samples measure); the JS libraries' loads are steady from
+ * the second. With 3 loads before the timed ones, the first timed loads held that one-time CPU.
+ */
+export const LOAD_TIMING = { samples: 15, warmup: 10 };
+/** `LOAD_TIMING` for `--quick`. */
+export const LOAD_TIMING_QUICK = { samples: 3, warmup: 1 };
+
+/**
+ * Time of one call of `fn()` (for millisecond-scale operations such as loading a snapshot), `samples`
  * times after `warmup` calls. `after(result)` runs outside the timed part (e.g. to free what was loaded).
  */
 export function timeEach(fn, { samples = 15, warmup = 3, after = () => {} } = {}) {

@@ -2,7 +2,7 @@
 // One process; prints one JSON line. Build the wasm first: scripts/build-wasm.sh (make wasm).
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { args, run, emit, timeOps, timeEach, retained, now, consume, threadTimes } from "./harness.js";
+import { args, run, emit, timeOps, timeEach, retained, now, consume, threadTimes, LOAD_TIMING, LOAD_TIMING_QUICK } from "./harness.js";
 import { users, S1_KEY, S2_KEY, S3_USER, s2Targeted } from "./scenarios/common.js";
 import * as sc from "./scenarios/edgeflag.js";
 
@@ -107,7 +107,7 @@ run(LIB, async () => {
   }, opt);
 
   const load = timeEach(() => Engine.fromJSON(text3), {
-    ...(quick ? { samples: 3, warmup: 1 } : { samples: 15, warmup: 3 }),
+    ...(quick ? LOAD_TIMING_QUICK : LOAD_TIMING),
     after: (e) => e.free(),
   });
 

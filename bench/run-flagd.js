@@ -1,5 +1,5 @@
 // @openfeature/flagd-core 4.0.1 on the scenarios of scenarios/common.js. One process; prints one JSON line.
-import { args, run, emit, timeOps, timeEach, retained, now, consume } from "./harness.js";
+import { args, run, emit, timeOps, timeEach, retained, now, consume, LOAD_TIMING, LOAD_TIMING_QUICK } from "./harness.js";
 import { users, S1_KEY, S2_KEY, S3_USER, s2Targeted } from "./scenarios/common.js";
 import * as sc from "./scenarios/flagd.js";
 
@@ -70,7 +70,7 @@ run(LIB, async () => {
       c.setConfigurations(text3);
       return c;
     },
-    quick ? { samples: 3, warmup: 1 } : { samples: 10, warmup: 2 },
+    quick ? LOAD_TIMING_QUICK : LOAD_TIMING,
   );
 
   const c3 = new FlagdCore();

@@ -1,7 +1,7 @@
 // @flipt-io/flipt-client-js 0.5.1 (Rust compiled to WebAssembly) on the scenarios of scenarios/common.js.
 // No Flipt server: the client's `fetcher` option serves the snapshot from memory. One process; prints one
 // JSON line.
-import { args, run, emit, timeOps, timeEach, retained, now, consume } from "./harness.js";
+import { args, run, emit, timeOps, timeEach, retained, now, consume, LOAD_TIMING, LOAD_TIMING_QUICK } from "./harness.js";
 import { users, S1_KEY, S2_KEY, S3_USER, s2Targeted, s3Flags } from "./scenarios/common.js";
 import * as sc from "./scenarios/flipt.js";
 
@@ -75,7 +75,7 @@ run(LIB, async () => {
 
   // Loading: what refresh() does with a fetched body (JSON.parse + engine.snapshot), on the live client.
   const c3 = await client(FliptClient, text3);
-  const load = timeEach(() => c3.engine.snapshot(JSON.parse(text3)), quick ? { samples: 3, warmup: 1 } : { samples: 15, warmup: 3 });
+  const load = timeEach(() => c3.engine.snapshot(JSON.parse(text3)), quick ? LOAD_TIMING_QUICK : LOAD_TIMING);
 
   const batch = s3Flags().map((f) => sc.request(f.key, S3_USER));
   const evalAll = timeOps((n) => {

@@ -1,6 +1,6 @@
 // @growthbook/growthbook 1.8.0 (GrowthBookClient: one instance, the user context passed per call) on the
 // scenarios of scenarios/common.js. One process; prints one JSON line.
-import { args, run, emit, timeOps, timeEach, retained, now, consume } from "./harness.js";
+import { args, run, emit, timeOps, timeEach, retained, now, consume, LOAD_TIMING, LOAD_TIMING_QUICK } from "./harness.js";
 import { users, S1_KEY, S2_KEY, S3_USER, s2Targeted } from "./scenarios/common.js";
 import * as sc from "./scenarios/growthbook.js";
 
@@ -77,7 +77,7 @@ run(LIB, async () => {
     return c;
   }, opt);
 
-  const load = timeEach(() => client(GrowthBookClient, text3), quick ? { samples: 3, warmup: 1, after: (g) => g.destroy() } : { samples: 15, warmup: 3, after: (g) => g.destroy() });
+  const load = timeEach(() => client(GrowthBookClient, text3), { ...(quick ? LOAD_TIMING_QUICK : LOAD_TIMING), after: (g) => g.destroy() });
 
   const g3 = client(GrowthBookClient, text3);
   const keys = Object.keys(g3.getFeatures());
