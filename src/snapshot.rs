@@ -435,9 +435,26 @@ const SEGMENT_FIELDS: [&str; 7] = ["description", "include", "exclude", "include
 /// The position of key `k` in `names` (`names.len()` when it is not there). One small loop for every
 /// object of the format: a `match` on byte strings compiles to a decision tree per object (code
 /// size), one on `&str` to a comparison call per arm (time).
+///
+/// The loop compares lengths only, and calls [`same_bytes`] for a name of the key's length: with
+/// `bytes::eq` inlined into it, the loop carried a dozen values worked out from the key before it
+/// started, which the wasm build's baseline code (Liftoff) keeps in memory and reloads at each name.
 #[inline(never)]
 fn field(k: &[u8], names: &[&str]) -> usize {
-    names.iter().position(|n| crate::bytes::eq(n.as_bytes(), k)).unwrap_or(names.len())
+    let mut i = 0;
+    while let Some(n) = names.get(i) {
+        if n.len() == k.len() && same_bytes(n.as_bytes(), k) {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// `bytes::eq`, out of line: for [`field`].
+#[inline(never)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    crate::bytes::eq(a, b)
 }
 
 // A key's text: [`json::text`] (not `Deref`, a call in the wasm build).
