@@ -2012,23 +2012,34 @@ impl<'a> Reader<'a> {
         key
     }
 
-    /// Leaves the innermost object at its `}`, checking its keys for duplicates.
+    /// Leaves the innermost object at its `}`, checking its keys for duplicates: those of an object read
+    /// with [`Reader::keys_checked`] are not compared (the caller noted each field as it was read); any
+    /// other's are, out of line ([`Reader::close_compared`]), so that this, run as most objects close,
+    /// stays short (in the wasm build's baseline code, which zeroes every local on entry).
     fn close_object(&mut self) -> Option<Cow<'a, str>> {
         self.p.pos += 1;
-        let (start, escaped, checked) = self.open.pop().map_or((0, false, false), |o| (o.keys, o.escaped, o.checked));
+        match self.open.pop() {
+            Some(o) if o.checked => self.keys.truncate(o.keys),
+            o => self.close_compared(o),
+        }
+        None
+    }
+
+    /// [`Reader::close_object`] for an object whose keys are compared (`o`: the object left).
+    #[inline(never)]
+    fn close_compared(&mut self, o: Option<Open>) {
+        let (start, escaped) = o.map_or((0, false), |o| (o.keys, o.escaped));
         let keys = self.keys.get(start..).unwrap_or_default();
         let dup = match keys {
-            _ if checked => false,
             [] | [_] => false,
             // Through a pointer the optimizers cannot see through: wasm-opt would inline this, the one
-            // call of it, making this function (called per key) several times larger.
+            // call of it, making this function (run as each flag's `variants` closes) several times larger.
             _ => std::hint::black_box(has_duplicate as fn(&str, &[(u32, u32)], bool) -> bool)(self.p.src, keys, escaped),
         };
         if dup {
             self.fail();
         }
         self.keys.truncate(start);
-        None
     }
 
     /// In an array entered with [`Reader::array`]: `true` when another element follows (the reader is
