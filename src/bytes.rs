@@ -37,8 +37,18 @@ pub(crate) fn eq(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// [`eq`], out of line: one copy of its code for the load's lookups of names (`snapshot::field`, which
+/// compares the lengths first and calls this for a name of the same length, and `snapshot::same`). In
+/// the wasm build's baseline code (V8's Liftoff, a cold start's load) a byte loop costs at each byte,
+/// and [`eq`] inlined into a loop over names left a dozen values worked out before it, reloaded at each
+/// name.
+#[inline(never)]
+pub(crate) fn eq_out_of_line(a: &[u8], b: &[u8]) -> bool {
+    eq(a, b)
+}
+
 /// Whether `a` and `b` hold the same bytes, by a plain loop: for names of a few bytes on the load path
-/// (operators, variant names), where `==` is a call to `memcmp` in the wasm build (opt-level "z") and
+/// (operators), where `==` is a call to `memcmp` in the wasm build (opt-level "z") and
 /// [`eq`], inlined, takes more code.
 #[inline(always)]
 pub(crate) fn eq_short(a: &[u8], b: &[u8]) -> bool {

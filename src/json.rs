@@ -1126,6 +1126,16 @@ fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// The end of the whitespace (JSON's: space, tab, line feed, carriage return) from byte `i` of `bytes`: the
+/// position of the first other byte, or the length. [`Parser::skip_ws_peek`]'s loop, out of line.
+#[inline(never)]
+fn ws_end(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(i) {
+        i += 1;
+    }
+    i
+}
+
 /// The parser's cursor.
 ///
 /// Invariant: `pos <= src.len()` and `pos` is on a char boundary: it only ever
@@ -1151,15 +1161,18 @@ impl<'a> Parser<'a> {
     }
 
     /// [`Parser::skip_ws`], then [`Parser::peek`]: the byte after the whitespace, read once.
+    ///
+    /// A byte above `' '` is never whitespace: it is returned at once, and only a byte at or below it (or
+    /// the end) has the whitespace skipped, out of line ([`ws_end`]). In the wasm build's baseline code
+    /// (V8's Liftoff, which runs a cold start's load) a loop costs at each entry, even one that ends at
+    /// once: the reader skips whitespace 3 times per key, and compact JSON has none.
     #[inline(always)]
     fn skip_ws_peek(&mut self) -> Option<u8> {
         let bytes = self.src.as_bytes();
-        loop {
-            match bytes.get(self.pos) {
-                Some(b' ' | b'\n' | b'\r' | b'\t') => self.pos += 1,
-                b => return b.copied(),
-            }
+        if !matches!(bytes.get(self.pos), Some(&b) if b > b' ') {
+            self.pos = ws_end(bytes, self.pos);
         }
+        bytes.get(self.pos).copied()
     }
 
     /// `src[start..end]`. The parser only cuts next to ASCII bytes, so this
@@ -1999,23 +2012,34 @@ impl<'a> Reader<'a> {
         key
     }
 
-    /// Leaves the innermost object at its `}`, checking its keys for duplicates.
+    /// Leaves the innermost object at its `}`, checking its keys for duplicates: those of an object read
+    /// with [`Reader::keys_checked`] are not compared (the caller noted each field as it was read); any
+    /// other's are, out of line ([`Reader::close_compared`]), so that this, run as most objects close,
+    /// stays short (in the wasm build's baseline code, which zeroes every local on entry).
     fn close_object(&mut self) -> Option<Cow<'a, str>> {
         self.p.pos += 1;
-        let (start, escaped, checked) = self.open.pop().map_or((0, false, false), |o| (o.keys, o.escaped, o.checked));
+        match self.open.pop() {
+            Some(o) if o.checked => self.keys.truncate(o.keys),
+            o => self.close_compared(o),
+        }
+        None
+    }
+
+    /// [`Reader::close_object`] for an object whose keys are compared (`o`: the object left).
+    #[inline(never)]
+    fn close_compared(&mut self, o: Option<Open>) {
+        let (start, escaped) = o.map_or((0, false), |o| (o.keys, o.escaped));
         let keys = self.keys.get(start..).unwrap_or_default();
         let dup = match keys {
-            _ if checked => false,
             [] | [_] => false,
             // Through a pointer the optimizers cannot see through: wasm-opt would inline this, the one
-            // call of it, making this function (called per key) several times larger.
+            // call of it, making this function (run as each flag's `variants` closes) several times larger.
             _ => std::hint::black_box(has_duplicate as fn(&str, &[(u32, u32)], bool) -> bool)(self.p.src, keys, escaped),
         };
         if dup {
             self.fail();
         }
         self.keys.truncate(start);
-        None
     }
 
     /// In an array entered with [`Reader::array`]: `true` when another element follows (the reader is

@@ -877,10 +877,12 @@ impl Stream {
             return None;
         }
         // Segments are compiled before the first flag (their slots come first, as in `compile`); a
-        // snapshot without flags has them compiled here.
+        // snapshot without flags has them compiled here. (Nothing to compile, nothing called: the wasm
+        // build compiles a function on its first call, see `resolve` below.)
         let segments = match self.segments.take() {
             Some((n, plans)) if n == model.segments.len() => plans,
             Some(_) => return None,
+            None if model.segments.is_empty() => Vec::new(),
             None => {
                 self.c.segment_index = segment_keys(&model.segments);
                 segment_plans(&mut self.c, &model.segments, &mut p)
@@ -891,7 +893,10 @@ impl Stream {
         let keys = Keys { segments: core::mem::take(&mut self.c.segment_index), flags: StrIndex::default() };
         let limits = self.c.limits;
         crate::validate::validate(&model, &keys, &limits, self.now_ms, &mut p);
-        if !p.list.is_empty() || !self.resolve(true) {
+        // (`resolve` returns at once without prerequisites; not called then: in the wasm build each
+        // function is compiled on its first call, by V8's baseline compiler during a cold start's load,
+        // and this one is 1.2 KB.)
+        if !p.list.is_empty() || !(self.pending.is_empty() || self.resolve(true)) {
             return None;
         }
         let head = Snapshot { segments: Vec::new(), ..model };

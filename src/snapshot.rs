@@ -435,19 +435,49 @@ const SEGMENT_FIELDS: [&str; 7] = ["description", "include", "exclude", "include
 /// The position of key `k` in `names` (`names.len()` when it is not there). One small loop for every
 /// object of the format: a `match` on byte strings compiles to a decision tree per object (code
 /// size), one on `&str` to a comparison call per arm (time).
+///
+/// The loop compares lengths only, and calls [`crate::bytes::eq_out_of_line`] for a name of the key's length: with
+/// `bytes::eq` inlined into it, the loop carried a dozen values worked out from the key before it
+/// started, which the wasm build's baseline code (Liftoff) keeps in memory and reloads at each name.
 #[inline(never)]
 fn field(k: &[u8], names: &[&str]) -> usize {
-    names.iter().position(|n| crate::bytes::eq(n.as_bytes(), k)).unwrap_or(names.len())
+    let mut i = 0;
+    while let Some(n) = names.get(i) {
+        if n.len() == k.len() && crate::bytes::eq_out_of_line(n.as_bytes(), k) {
+            break;
+        }
+        i += 1;
+    }
+    i
 }
 
 // A key's text: [`json::text`] (not `Deref`, a call in the wasm build).
 pub(crate) use crate::json::text as key_text;
 
-/// Whether `a` is `b` (variant names), without the call to `Deref` that `a == b` makes in the wasm build.
+/// Whether `a` is `b` (variant names), without the call to `Deref` that `a == b` makes in the wasm build,
+/// and without a byte loop (`bytes::eq_short`: in baseline code a loop costs at each byte).
 #[allow(clippy::ptr_arg)]
 #[inline(never)]
 pub(crate) fn same(a: &Str<'_>, b: &str) -> bool {
-    crate::bytes::eq_short(key_text(a).as_bytes(), b.as_bytes())
+    crate::bytes::eq_out_of_line(key_text(a).as_bytes(), b.as_bytes())
+}
+
+/// The end of key `k`, at the end of a per-flag reader's loop: a borrowed key (every key but an escaped
+/// one) needs nothing, and is not passed to `Cow`'s drop glue, a call per key in the wasm build.
+#[inline(always)]
+fn done(k: Str<'_>) {
+    if matches!(k, Cow::Owned(_)) {
+        drop_owned(k);
+    } else {
+        core::mem::forget(k);
+    }
+}
+
+/// Drops an owned key ([`done`]), out of line.
+#[cold]
+#[inline(never)]
+fn drop_owned(k: Str<'_>) {
+    drop(k);
 }
 
 /// A key's bytes, for [`field`].
@@ -742,6 +772,7 @@ fn flag<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut S
             }
             _ => flag_field(r, i, &fp, p, &mut f),
         }
+        done(k);
     }
     if !has_variants {
         missing(path, "variants", "required field missing (a map of variant key to value)", p);
@@ -829,6 +860,7 @@ fn rule<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut S
             }
             _ => unknown(r, &fp, p),
         }
+        done(k);
     }
     if !has_serve {
         missing(path, "serve", "required field missing (a variant key, or a split, percent or ramp)", p);
@@ -969,6 +1001,7 @@ fn serve_object<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, is_sp
                 }
                 _ => serve_field(r, i, &fp, p, &mut split, &mut ramp),
             }
+            done(k);
         }
     }
     if is_split {
@@ -1187,6 +1220,7 @@ fn attr_body<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, present:
             4 /* ignoreCase */ => c.ignore_case = boolean(r, &fp, p).unwrap_or(false),
             _ => unknown(r, &fp, p),
         }
+        done(k);
     }
     if !has_op {
         missing(path, "op", "required field missing (the operator)", p);
