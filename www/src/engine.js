@@ -9,7 +9,7 @@
 // type/time/constant word per flag, and the encoder. A flag's variants, values and metadata are read
 // from wasm on its first use (`_flag`), then kept.
 
-import { initSync as glueInitSync, finish as wasmFinish, bucket as wasmBucket, loadError } from "../pkg/edgeflag.js";
+import { initSync as glueInitSync, finish as wasmFinish, bucket as wasmBucket, text as wasmText } from "../pkg/edgeflag.js";
 import { platform, wasmModule } from "./platform.js";
 import { regexMemory } from "./regex.js";
 import { diagnose, markLacking } from "./diagnostics.js";
@@ -121,7 +121,7 @@ export class SnapshotError extends Error {
   }
 }
 
-// A refusal of the runtime (loadError()'s JSON). The runtime build ("lean": the fixed text) gives each error's
+// A refusal of the runtime (loadError()'s JSON: the export `text`, what 3). The runtime build ("lean": the fixed text) gives each error's
 // path with that text; the diagnostics module, when loaded or loadable synchronously, the problems with their
 // messages, which are taken unless a problem of the runtime's has a message of its own: one every build keeps,
 // a `matches`, `semver_*` or `in_cidr` refused for want of the operators (regular-expression) module, which the
@@ -309,11 +309,11 @@ export class Engine {
     const now = opts == null || opts.now == null ? Date.now() : toMs(opts.now);
     const limits = opts && opts.limits != null ? JSON.stringify(opts.limits) : undefined;
     const w = load(json, now, limitPairs(limits));
-    if (w === undefined) throw refusal(loadError(), json, now, limits);
+    if (w === undefined) throw refusal(wasmText(0, 3), json, now, limits);
     let meta;
     let table;
     try {
-      meta = JSON.parse(w.meta());
+      meta = JSON.parse(wasmText(w.__wbg_ptr, 0)); // meta (missing arguments are 0 in wasm)
       const n = meta.flags.length;
       table = readU32s(rawExports[names.edgeflag_flag_table](w.__wbg_ptr) >>> 0, 2 * n);
     } catch (e) {
@@ -382,7 +382,17 @@ export class Engine {
   // (deep-frozen for json flags), metadata (deep-frozen), rule ids, whether it uses the time, and for
   // a constant flag its packed result and value.
   _flag(i) {
-    return this._makeFlag(i, JSON.parse(this._w.flagsJson(i, i + 1))[0]);
+    return this._makeFlag(i, JSON.parse(this._flagsJson(i, i + 1))[0]);
+  }
+
+  // The details of flags start..end as a JSON array (flagsJson: the export `text`, what 1).
+  _flagsJson(start, end) {
+    return wasmText(this._w.__wbg_ptr, 1, start, end);
+  }
+
+  // Flag i's full result for the context in scratch[..len] as JSON (detailJson: the export `text`, what 2).
+  _detailJson(i, ms, len) {
+    return wasmText(this._w.__wbg_ptr, 2, i, len, ms);
   }
 
   // _flag(i), or null when it cannot be read (typed reads then serve the fallback: they never throw).
@@ -413,7 +423,7 @@ export class Engine {
     const flags = this._flags;
     const n = flags.length;
     if (this._made === n) return flags;
-    const ds = JSON.parse(this._w.flagsJson(0, n));
+    const ds = JSON.parse(this._flagsJson(0, n));
     for (let i = 0; i < n; i++) if (flags[i] === null) this._makeFlag(i, ds[i]);
     return flags;
   }
@@ -497,7 +507,7 @@ export class Engine {
       const len = this._encode(ctx);
       const ms = f._usesTime ? toMs(now) : 0;
       p = this._eval(i, ms, len);
-      if (p === PACKED_ASK) return this._fromJson(i, this._w.detailJson(i, ms, len), fallback).value;
+      if (p === PACKED_ASK) return this._fromJson(i, this._detailJson(i, ms, len), fallback).value;
     } catch {
       return fallback;
     }
@@ -533,7 +543,7 @@ export class Engine {
     if (p === PACKED_ASK || r >= R_PREREQUISITE_FAILED || (ri > 0 && f._ruleIds[ri - 1] === undefined)) {
       if (bound) return this._fromJson(i, bound._detailJson(i, ms), fallback);
       if (len < 0) len = this._encode(null);
-      return this._fromJson(i, this._w.detailJson(i, ms, len), fallback);
+      return this._fromJson(i, this._detailJson(i, ms, len), fallback);
     }
     const vi = (p >>> 4) & 0xfff;
     if (vi === 0 || vi > f._values.length) {
@@ -744,7 +754,7 @@ export class BoundEvaluator {
     e._ptr = rawExports[names.edgeflag_scratch_ptr](w.__wbg_ptr, cap) >>> 0; // the scratch buffer holds `cap` bytes (it moves when it grows)
     e._cap = cap;
     mem._bytes().copyWithin(e._ptr, this._ptr, this._ptr + len);
-    return w.detailJson(i, ms, len);
+    return e._detailJson(i, ms, len);
   }
 
   _typed(key, fallback, now, type) {
