@@ -263,13 +263,15 @@ if command -v node >/dev/null 2>&1; then
       const glue = await import(dir + "/smoke.js?" + file);
       const exports = glue.initSync({ module: readFileSync(dir + "/" + file) });
       regex.regexMemory(exports.memory); // as engine.js does
-      // The whole text through the raw exports of the loader, as engine.js loads a short one.
+      // The text through the raw exports of the loader, as engine.js loads a short one: pushed as one chunk,
+      // then, when that gives no engine, whole (that load reports the problems).
       const load = (text) => {
         const bytes = new TextEncoder().encode(text);
         const l = exports[N.edgeflag_loader_new](0);
         const at = exports[N.edgeflag_loader_buffer](l, bytes.length) >>> 0; // may grow the memory: the view after it
         new Uint8Array(exports.memory.buffer).set(bytes, at);
-        const w = glue.finish(l, bytes.length);
+        exports[N.edgeflag_loader_push](l, bytes.length, bytes.length);
+        const w = glue.finish(l, 0) ?? glue.finish(l, bytes.length);
         exports[N.edgeflag_loader_free](l);
         return w;
       };

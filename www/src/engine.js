@@ -205,9 +205,10 @@ function bytesOf(input) {
 }
 
 // The runtime's load (src/wasm.rs, Loader): the limits set as numbers, the text copied into the loader's
-// buffer, a long one in chunks of CHUNK bytes (wasm memory never shrinks, and the whole text copied into it
-// beside the plan being built would stay as the memory's size), then, when that gives no engine (a problem),
-// whole: that load reports every problem. undefined: refused, loadError() is the problems' JSON.
+// buffer in chunks of CHUNK bytes, a short one in one (wasm memory never shrinks, and the whole text copied into it
+// beside the plan being built would stay as the memory's size; the runtime's one-pass load is this chunked one), then,
+// when that gives no engine (a problem), whole: that load reports every problem. undefined: refused, loadError() is
+// the problems' JSON.
 const CHUNK = 16384;
 function load(json, now, limits) {
   const l = rawExports[names.edgeflag_loader_new](now);
@@ -215,7 +216,7 @@ function load(json, now, limits) {
     for (let i = 0; i < limits.length; i += 2) rawExports[names.edgeflag_loader_limit](l, limits[i], limits[i + 1]);
     const n = json.length;
     let w;
-    if (n > CHUNK) {
+    if (n > 0) {
       for (let at = 0; at < n; at += CHUNK) {
         if (!rawExports[names.edgeflag_loader_push](l, n, copyIn(l, json.subarray(at, at + CHUNK)))) break;
       }
