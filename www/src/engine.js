@@ -9,7 +9,7 @@
 // type/time/constant word per flag, and the encoder. A flag's variants, values and metadata are read
 // from wasm on its first use (`_flag`), then kept.
 
-import { initSync as glueInitSync, finish as wasmFinish, bucket as wasmBucket, text as wasmText } from "../pkg/edgeflag.js";
+import { initSync as glueInitSync, finish as wasmFinish, bucket as wasmBucket, text as wasmText, newContext as wasmNewContext } from "../pkg/edgeflag.js";
 import { platform, wasmModule } from "./platform.js";
 import { regexMemory } from "./regex.js";
 import { diagnose, markLacking } from "./diagnostics.js";
@@ -713,9 +713,9 @@ export class BoundEvaluator {
     this._ptr = 0; // the encoded context: its address in wasm memory and its length
     this._len = 0;
     try {
-      const wc = engine._w.newContext();
-      this._wc = wc;
       const plan = engine._plan;
+      const wc = wasmNewContext(plan.n); // for the engine's n attribute slots
+      this._wc = wc;
       let cap = plan._minCap;
       for (;;) {
         const ptr = rawExports[names.edgeflag_context_ptr](wc.__wbg_ptr, cap) >>> 0;
