@@ -96,9 +96,9 @@ impl Engine {
         if bytes.len() > opts.limits.max_bytes {
             return Err(too_big(bytes.len(), &opts.limits));
         }
-        match core::str::from_utf8(bytes) {
-            Ok(t) => Engine::from_json_with(t, opts),
-            Err(e) => Err(LoadError::single("(root)", why!("the snapshot is not valid UTF-8 (at byte ", e.valid_up_to(), ")"))),
+        match crate::bytes::from_utf8(bytes) {
+            Some(t) => Engine::from_json_with(t, opts),
+            None => Err(LoadError::single("(root)", why!("the snapshot is not valid UTF-8 (at byte ", crate::bytes::utf8_prefix(bytes).0, ")"))),
         }
     }
 

@@ -816,7 +816,7 @@ impl Chunked {
 /// [`Chunked::finish`]).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the wasm loader's (and tests')
 fn skeleton<'t>(text: &'t [u8], max_depth: usize, p: &mut Problems) -> Option<Snapshot<'t>> {
-    crate::snapshot::build(core::str::from_utf8(text).ok()?, max_depth, p).ok()?
+    crate::snapshot::build(crate::bytes::from_utf8(text)?, max_depth, p).ok()?
 }
 
 /// Compiles the segments, in order.
