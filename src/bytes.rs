@@ -11,8 +11,9 @@
 //! the wasm-bindgen glue: it skips the validator's call for short ASCII strings (the encoded context's attribute values, decoded on every wasm call),
 //! where `from_utf8` costs more than the evaluation that follows. Its precondition is checked on the
 //! line before, and its result equals `core::str::from_utf8(s).ok()` for every input (tested below).
-//! [`utf8_window`] is the other: the chunked load's check of its window, which runs over every byte of a
-//! snapshot's text and leaves to `from_utf8` only what follows the first non-ASCII byte.
+//! [`utf8_window`] is another: the chunked load's check of its window, which runs over every byte of a
+//! snapshot's text. And the wasm build's [`from_utf8`], the text [`utf8_prefix`] (its own check, tested
+//! against core's on every sequence of up to two bytes and many more) found valid.
 
 /// Whether `a` and `b` hold the same bytes.
 #[inline(always)]
