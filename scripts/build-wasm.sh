@@ -263,29 +263,32 @@ if command -v node >/dev/null 2>&1; then
       const glue = await import(dir + "/smoke.js?" + file);
       const exports = glue.initSync({ module: readFileSync(dir + "/" + file) });
       regex.regexMemory(exports.memory); // as engine.js does
-      // The whole text through the raw exports of the loader, as engine.js loads a short one.
+      // The text through the raw exports of the loader, as engine.js loads a short one: pushed as one chunk,
+      // then, when that gives no engine, whole (that load reports the problems).
       const load = (text) => {
         const bytes = new TextEncoder().encode(text);
         const l = exports[N.edgeflag_loader_new](0);
         const at = exports[N.edgeflag_loader_buffer](l, bytes.length) >>> 0; // may grow the memory: the view after it
         new Uint8Array(exports.memory.buffer).set(bytes, at);
-        const w = glue.finish(l, bytes.length);
+        exports[N.edgeflag_loader_push](l, bytes.length, bytes.length);
+        const w = glue.finish(l, 0) ?? glue.finish(l, bytes.length);
         exports[N.edgeflag_loader_free](l);
         return w;
       };
+      const loadError = () => glue.text(0, 3, 0, 0, 0); // the export text, what 3: the last refusal as JSON
       const e = load(snapshot);
-      if (!JSON.parse(e.meta()).flags.length) throw new Error(file + ": no flags");
+      if (!JSON.parse(glue.text(e.__wbg_ptr, 0, 0, 0, 0)).flags.length) throw new Error(file + ": no flags");
       if ((typeof exports[N.wasmengine_explainJson] === "function") !== explain) throw new Error(file + ": explainJson " + (explain ? "missing" : "present"));
       if (explain && !JSON.parse(e.explainJson(0, 0, 0))) throw new Error(file + ": no trace");
       e.free();
       load(matching).free(); // compiles a regex in the operators (regular-expression) module
       const rare = load(rareOps); // a semver and a CIDR set in the same module
-      if (rare === undefined) throw new Error(file + ": the semver/CIDR snapshot was refused: " + glue.loadError());
+      if (rare === undefined) throw new Error(file + ": the semver/CIDR snapshot was refused: " + loadError());
       rare.free();
-      if (load("{") !== undefined || !JSON.parse(glue.loadError()).message) throw new Error(file + ": a refused text gives no loadError");
+      if (load("{") !== undefined || !JSON.parse(loadError()).message) throw new Error(file + ": a refused text gives no loadError");
       // The runtime reports refusals lean (paths, a fixed text), the devtools build with the messages.
       load("{\"schema\":2}");
-      const refused = JSON.parse(glue.loadError());
+      const refused = JSON.parse(loadError());
       if ((explain ? refused.lean !== undefined : typeof refused.lean !== "string") || refused.problems[0]?.path !== "schema") throw new Error(file + ": refusal " + JSON.stringify(refused));
       if (explain) {
         const d = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(dir + "/edgeflag_diagnostics.wasm")), {}).exports;

@@ -11,8 +11,9 @@
 //! the wasm-bindgen glue: it skips the validator's call for short ASCII strings (the encoded context's attribute values, decoded on every wasm call),
 //! where `from_utf8` costs more than the evaluation that follows. Its precondition is checked on the
 //! line before, and its result equals `core::str::from_utf8(s).ok()` for every input (tested below).
-//! [`utf8_window`] is the other: the chunked load's check of its window, which runs over every byte of a
-//! snapshot's text and leaves to `from_utf8` only what follows the first non-ASCII byte.
+//! [`utf8_window`] is another: the chunked load's check of its window, which runs over every byte of a
+//! snapshot's text. And the wasm build's [`from_utf8`], the text [`utf8_prefix`] (its own check, tested
+//! against core's on every sequence of up to two bytes and many more) found valid.
 
 /// Whether `a` and `b` hold the same bytes.
 #[inline(always)]
@@ -99,7 +100,62 @@ pub(crate) fn utf8_inline(s: &[u8]) -> Option<&str> {
         // SAFETY: every byte is below 0x80, i.e. ASCII, and ASCII text is valid UTF-8.
         return Some(unsafe { core::str::from_utf8_unchecked(s) });
     }
-    core::str::from_utf8(s).ok()
+    from_utf8(s)
+}
+
+/// `core::str::from_utf8(s).ok()`: in the wasm build by [`utf8_prefix`] (core's validator, 645 B of
+/// code and a 256-byte table, is the larger; docs/wasm-size.md), natively core's (vectorised).
+#[allow(unsafe_code)]
+pub(crate) fn from_utf8(s: &[u8]) -> Option<&str> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        if utf8_prefix(s).0 != s.len() {
+            return None;
+        }
+        // SAFETY: `utf8_prefix` found all of `s` to be valid UTF-8.
+        Some(unsafe { core::str::from_utf8_unchecked(s) })
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        core::str::from_utf8(s).ok()
+    }
+}
+
+/// How much of `s` is valid UTF-8, as `core::str::from_utf8` judges it (tested against it): the length
+/// of the longest valid prefix (`valid_up_to`, all of `s` when it is valid), and whether what follows is
+/// a character cut short by the end of `s` (a lead byte and fewer continuation bytes than it needs, each
+/// in range: `error_len()` is `None`). The ASCII run at the start is skipped 16 bytes a step
+/// ([`ascii_len`]); then the ranges of the Unicode standard's table 3-7, a byte at a time (no
+/// overlong forms, no surrogates, nothing above U+10FFFF).
+pub(crate) fn utf8_prefix(s: &[u8]) -> (usize, bool) {
+    let mut i = ascii_len(s);
+    while let Some(&b) = s.get(i) {
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        // the character's length and the range of its second byte (the others: 0x80..=0xBF)
+        let (n, lo, hi) = match b {
+            0xC2..=0xDF => (2, 0x80, 0xBF),
+            0xE0 => (3, 0xA0, 0xBF),
+            0xED => (3, 0x80, 0x9F),
+            0xE1..=0xEF => (3, 0x80, 0xBF),
+            0xF0 => (4, 0x90, 0xBF),
+            0xF4 => (4, 0x80, 0x8F),
+            0xF1..=0xF3 => (4, 0x80, 0xBF),
+            _ => return (i, false),
+        };
+        for k in 1..n {
+            let (lo, hi) = if k == 1 { (lo, hi) } else { (0x80, 0xBF) };
+            match s.get(i + k) {
+                None => return (i, true),
+                Some(&c) if c < lo || c > hi => return (i, false),
+                Some(_) => {}
+            }
+        }
+        i += n;
+    }
+    (i, false)
 }
 
 /// The window of a text read in chunks ([`crate::plan::Chunked`]) as text: all of it when it is valid
@@ -110,20 +166,17 @@ pub(crate) fn utf8_inline(s: &[u8]) -> Option<&str> {
 /// load and was recompiled by V8's optimising compiler (docs/ARCHITECTURE.md, "Cold start").
 #[allow(unsafe_code)]
 pub(crate) fn utf8_window(s: &[u8], cut: bool) -> Option<&str> {
-    let ascii = ascii_len(s);
-    let valid = match core::str::from_utf8(s.get(ascii..).unwrap_or_default()) {
-        Ok(_) => s.len(),
-        Err(e) if cut && e.error_len().is_none() => ascii + e.valid_up_to(),
-        Err(_) => return None,
-    };
+    let (valid, short) = utf8_prefix(s);
+    if valid != s.len() && !(cut && short) {
+        return None;
+    }
     let text = s.get(..valid)?;
-    // SAFETY: the first `ascii` bytes are ASCII (whole characters), and `from_utf8` found the bytes from
-    // there up to `valid` to be valid UTF-8.
+    // SAFETY: `utf8_prefix` found the bytes up to `valid` to be valid UTF-8.
     Some(unsafe { core::str::from_utf8_unchecked(text) })
 }
 
 /// The length of the ASCII run that begins `s`, in whole blocks of 16 bytes (one `u128`: two word loads
-/// in wasm); the rest, under 16 bytes or from the block with a non-ASCII byte, is `from_utf8`'s.
+/// in wasm); the rest, under 16 bytes or from the block with a non-ASCII byte, is [`utf8_prefix`]'s.
 /// Out of line and short, so that what V8 recompiles when it grows hot is this loop alone.
 #[inline(never)]
 fn ascii_len(s: &[u8]) -> usize {
@@ -286,6 +339,55 @@ mod tests {
                 v[n - 1] = b;
                 assert_eq!(utf8(&v), core::str::from_utf8(&v).ok(), "byte {b:#x} at the end of {n}");
             }
+        }
+    }
+
+    #[test]
+    fn utf8_prefix_is_what_core_decides() {
+        let core = |s: &[u8]| match core::str::from_utf8(s) {
+            Ok(_) => (s.len(), false),
+            Err(e) => (e.valid_up_to(), e.error_len().is_none()),
+        };
+        // every sequence of up to three bytes, after 0 or 17 bytes of ASCII (the 16-byte skip)
+        let mut v = Vec::new();
+        for pad in [0usize, 17] {
+            for a in 0..=255u8 {
+                for b in 0..=255u8 {
+                    for n in 1..=2usize {
+                        v.clear();
+                        v.resize(pad, b'x');
+                        v.push(a);
+                        if n == 2 {
+                            v.push(b);
+                        }
+                        assert_eq!(utf8_prefix(&v), core(&v), "{v:x?}");
+                    }
+                    if pad == 0 {
+                        for c in [0x00u8, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2, 0xe0, 0xf0, 0xff] {
+                            let w = [a, b, c];
+                            assert_eq!(utf8_prefix(&w), core(&w), "{w:x?}");
+                            for d in [0x00u8, 0x41, 0x80, 0xbf, 0xc0, 0xf4] {
+                                let w = [a, b, c, d, b'z'];
+                                assert_eq!(utf8_prefix(&w), core(&w), "{w:x?}");
+                                assert_eq!(utf8_prefix(&w[..4]), core(&w[..4]), "{w:x?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 24) as usize;
+            let w: Vec<u8> = (0..len).map(|i| [b'a', 0x80, 0xbf, 0xc3, 0xe2, 0xed, 0xf0, 0xf4, 0x9f, 0xa0][((x >> (2 * i)) % 10) as usize]).collect();
+            assert_eq!(utf8_prefix(&w), core(&w), "{w:x?}");
+            assert_eq!(from_utf8(&w), core::str::from_utf8(&w).ok());
+        }
+        for t in ["", "plain", "é", "日本語", "😀 emoji", "\u{10ffff}", "mixed ascii and ünïcödé text of some length"] {
+            assert_eq!(utf8_prefix(t.as_bytes()), (t.len(), false), "{t}");
         }
     }
 

@@ -96,9 +96,9 @@ impl Engine {
         if bytes.len() > opts.limits.max_bytes {
             return Err(too_big(bytes.len(), &opts.limits));
         }
-        match core::str::from_utf8(bytes) {
-            Ok(t) => Engine::from_json_with(t, opts),
-            Err(e) => Err(LoadError::single("(root)", why!("the snapshot is not valid UTF-8 (at byte ", e.valid_up_to(), ")"))),
+        match crate::bytes::from_utf8(bytes) {
+            Some(t) => Engine::from_json_with(t, opts),
+            None => Err(LoadError::single("(root)", why!("the snapshot is not valid UTF-8 (at byte ", crate::bytes::utf8_prefix(bytes).0, ")"))),
         }
     }
 
@@ -109,9 +109,13 @@ impl Engine {
             return Err(too_big(text.len(), &opts.limits));
         }
         // The one-pass load; a text it does not take (a problem, a warning) is loaded the ordinary way,
-        // which reports every problem.
-        if let Some(plan) = plan::stream(text, &opts.limits, opts.now_ms) {
-            return Ok(Engine::new(plan, Vec::new()));
+        // which reports every problem. Not in the wasm build: there JS hands every text to the chunked
+        // load first (`wasm::Loader`, `plan::Chunked`: the one-pass load in pieces, the same plan), and a
+        // whole text comes here only after that gave no engine (or, in the diagnostics module, refused).
+        if cfg!(not(target_arch = "wasm32")) {
+            if let Some(plan) = plan::stream(text, &opts.limits, opts.now_ms) {
+                return Ok(Engine::new(plan, Vec::new()));
+            }
         }
         let mut p = Problems::default();
         let model = snapshot::build(text, opts.limits.max_json_depth, &mut p).map_err(|e| {

@@ -453,7 +453,7 @@ fn in_segment<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, seg: u32, ctx: &A,
     let key = read_attr(plan, KEY_SLOT, ctx);
     let listed = with_unit(&key, |k| {
         let hashed = |set: &crate::set::U64Set| !set.is_empty() && set.contains(segment_hash(&s.hash_prefix, k));
-        let k = core::str::from_utf8(k).unwrap_or("");
+        let k = crate::bytes::from_utf8(k).unwrap_or("");
         if s.include.contains(k) || hashed(&s.include_hashed) {
             Some(true)
         } else if s.exclude.contains(k) || hashed(&s.exclude_hashed) {

@@ -625,6 +625,7 @@ fn assemble(
 /// segments after its flags: the caller then loads the text the ordinary way
 /// ([`snapshot::build`](crate::snapshot::build), [`crate::validate::validate`], [`compile`]), which
 /// reports every problem, in order. On success the plan equals what that way builds.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))] // the wasm build loads through `Chunked` (`Engine::from_json_with`)
 pub(crate) fn stream(text: &str, limits: &Limits, now_ms: Option<i64>) -> Option<Plan> {
     let mut p = Problems::default();
     let mut sink = Stream::new(limits, now_ms, text.len());
@@ -815,7 +816,7 @@ impl Chunked {
 /// [`Chunked::finish`]).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the wasm loader's (and tests')
 fn skeleton<'t>(text: &'t [u8], max_depth: usize, p: &mut Problems) -> Option<Snapshot<'t>> {
-    crate::snapshot::build(core::str::from_utf8(text).ok()?, max_depth, p).ok()?
+    crate::snapshot::build(crate::bytes::from_utf8(text)?, max_depth, p).ok()?
 }
 
 /// Compiles the segments, in order.

@@ -116,11 +116,8 @@ export const GLUE_TRIMS = [
   // The glue's strings from wasm (a pointer and length it frees after decoding): each export's own try/finally
   // with two variables becomes one call of takeString (the same decode and free).
   ...[
-    ["        ", "wasmengine_detailJson(this.__wbg_ptr, flag, now_ms, len)"],
     ["        ", "wasmengine_explainJson(this.__wbg_ptr, flag, now_ms, len)"],
-    ["        ", "wasmengine_flagsJson(this.__wbg_ptr, start, end)"],
-    ["        ", "wasmengine_meta(this.__wbg_ptr)"],
-    ["    ", "loadError()"],
+    ["    ", "text(engine, what, a, b, now_ms)"],
   ].map(([i, call]) => ({
     why: `the string of ${call.slice(0, call.indexOf("("))} taken by takeString`,
     from: `${i}let deferred1_0;

@@ -9,7 +9,7 @@
 // type/time/constant word per flag, and the encoder. A flag's variants, values and metadata are read
 // from wasm on its first use (`_flag`), then kept.
 
-import { initSync as glueInitSync, finish as wasmFinish, bucket as wasmBucket, loadError } from "../pkg/edgeflag.js";
+import { initSync as glueInitSync, finish as wasmFinish, bucket as wasmBucket, text as wasmText, newContext as wasmNewContext } from "../pkg/edgeflag.js";
 import { platform, wasmModule } from "./platform.js";
 import { regexMemory } from "./regex.js";
 import { diagnose, markLacking } from "./diagnostics.js";
@@ -121,7 +121,7 @@ export class SnapshotError extends Error {
   }
 }
 
-// A refusal of the runtime (loadError()'s JSON). The runtime build ("lean": the fixed text) gives each error's
+// A refusal of the runtime (loadError()'s JSON: the export `text`, what 3). The runtime build ("lean": the fixed text) gives each error's
 // path with that text; the diagnostics module, when loaded or loadable synchronously, the problems with their
 // messages, which are taken unless a problem of the runtime's has a message of its own: one every build keeps,
 // a `matches`, `semver_*` or `in_cidr` refused for want of the operators (regular-expression) module, which the
@@ -205,9 +205,10 @@ function bytesOf(input) {
 }
 
 // The runtime's load (src/wasm.rs, Loader): the limits set as numbers, the text copied into the loader's
-// buffer, a long one in chunks of CHUNK bytes (wasm memory never shrinks, and the whole text copied into it
-// beside the plan being built would stay as the memory's size), then, when that gives no engine (a problem),
-// whole: that load reports every problem. undefined: refused, loadError() is the problems' JSON.
+// buffer in chunks of CHUNK bytes, a short one in one (wasm memory never shrinks, and the whole text copied into it
+// beside the plan being built would stay as the memory's size; the runtime's one-pass load is this chunked one), then,
+// when that gives no engine (a problem), whole: that load reports every problem. undefined: refused, loadError() is
+// the problems' JSON.
 const CHUNK = 16384;
 function load(json, now, limits) {
   const l = rawExports[names.edgeflag_loader_new](now);
@@ -215,7 +216,7 @@ function load(json, now, limits) {
     for (let i = 0; i < limits.length; i += 2) rawExports[names.edgeflag_loader_limit](l, limits[i], limits[i + 1]);
     const n = json.length;
     let w;
-    if (n > CHUNK) {
+    if (n > 0) {
       for (let at = 0; at < n; at += CHUNK) {
         if (!rawExports[names.edgeflag_loader_push](l, n, copyIn(l, json.subarray(at, at + CHUNK)))) break;
       }
@@ -309,11 +310,11 @@ export class Engine {
     const now = opts == null || opts.now == null ? Date.now() : toMs(opts.now);
     const limits = opts && opts.limits != null ? JSON.stringify(opts.limits) : undefined;
     const w = load(json, now, limitPairs(limits));
-    if (w === undefined) throw refusal(loadError(), json, now, limits);
+    if (w === undefined) throw refusal(wasmText(0, 3), json, now, limits);
     let meta;
     let table;
     try {
-      meta = JSON.parse(w.meta());
+      meta = JSON.parse(wasmText(w.__wbg_ptr, 0)); // meta (missing arguments are 0 in wasm)
       const n = meta.flags.length;
       table = readU32s(rawExports[names.edgeflag_flag_table](w.__wbg_ptr) >>> 0, 2 * n);
     } catch (e) {
@@ -382,7 +383,17 @@ export class Engine {
   // (deep-frozen for json flags), metadata (deep-frozen), rule ids, whether it uses the time, and for
   // a constant flag its packed result and value.
   _flag(i) {
-    return this._makeFlag(i, JSON.parse(this._w.flagsJson(i, i + 1))[0]);
+    return this._makeFlag(i, JSON.parse(this._flagsJson(i, i + 1))[0]);
+  }
+
+  // The details of flags start..end as a JSON array (flagsJson: the export `text`, what 1).
+  _flagsJson(start, end) {
+    return wasmText(this._w.__wbg_ptr, 1, start, end);
+  }
+
+  // Flag i's full result for the context in scratch[..len] as JSON (detailJson: the export `text`, what 2).
+  _detailJson(i, ms, len) {
+    return wasmText(this._w.__wbg_ptr, 2, i, len, ms);
   }
 
   // _flag(i), or null when it cannot be read (typed reads then serve the fallback: they never throw).
@@ -413,7 +424,7 @@ export class Engine {
     const flags = this._flags;
     const n = flags.length;
     if (this._made === n) return flags;
-    const ds = JSON.parse(this._w.flagsJson(0, n));
+    const ds = JSON.parse(this._flagsJson(0, n));
     for (let i = 0; i < n; i++) if (flags[i] === null) this._makeFlag(i, ds[i]);
     return flags;
   }
@@ -497,7 +508,7 @@ export class Engine {
       const len = this._encode(ctx);
       const ms = f._usesTime ? toMs(now) : 0;
       p = this._eval(i, ms, len);
-      if (p === PACKED_ASK) return this._fromJson(i, this._w.detailJson(i, ms, len), fallback).value;
+      if (p === PACKED_ASK) return this._fromJson(i, this._detailJson(i, ms, len), fallback).value;
     } catch {
       return fallback;
     }
@@ -533,7 +544,7 @@ export class Engine {
     if (p === PACKED_ASK || r >= R_PREREQUISITE_FAILED || (ri > 0 && f._ruleIds[ri - 1] === undefined)) {
       if (bound) return this._fromJson(i, bound._detailJson(i, ms), fallback);
       if (len < 0) len = this._encode(null);
-      return this._fromJson(i, this._w.detailJson(i, ms, len), fallback);
+      return this._fromJson(i, this._detailJson(i, ms, len), fallback);
     }
     const vi = (p >>> 4) & 0xfff;
     if (vi === 0 || vi > f._values.length) {
@@ -702,9 +713,9 @@ export class BoundEvaluator {
     this._ptr = 0; // the encoded context: its address in wasm memory and its length
     this._len = 0;
     try {
-      const wc = engine._w.newContext();
-      this._wc = wc;
       const plan = engine._plan;
+      const wc = wasmNewContext(plan.n); // for the engine's n attribute slots
+      this._wc = wc;
       let cap = plan._minCap;
       for (;;) {
         const ptr = rawExports[names.edgeflag_context_ptr](wc.__wbg_ptr, cap) >>> 0;
@@ -744,7 +755,7 @@ export class BoundEvaluator {
     e._ptr = rawExports[names.edgeflag_scratch_ptr](w.__wbg_ptr, cap) >>> 0; // the scratch buffer holds `cap` bytes (it moves when it grows)
     e._cap = cap;
     mem._bytes().copyWithin(e._ptr, this._ptr, this._ptr + len);
-    return w.detailJson(i, ms, len);
+    return e._detailJson(i, ms, len);
   }
 
   _typed(key, fallback, now, type) {

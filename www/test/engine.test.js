@@ -545,16 +545,15 @@ test("constant flags decided by a rule report its id, first read included", () =
 
 test("a load reads no flag's details; first use reads that flag's alone, all() the rest at once", () => {
   const e = Engine.fromJSON(TEXT);
-  const w = e._w;
   const calls = { one: [], many: 0, detail: 0 };
-  const real = { many: w.flagsJson, detail: w.detailJson };
+  const real = { many: e._flagsJson, detail: e._detailJson };
   // flagsJson(i, i + 1): flag i's details on its first use; any other range: many at once
-  w.flagsJson = function (start, end) {
+  e._flagsJson = function (start, end) {
     if (end === start + 1) calls.one.push(start);
     else calls.many++;
     return real.many.call(this, start, end);
   };
-  w.detailJson = function (...args) {
+  e._detailJson = function (...args) {
     calls.detail++;
     return real.detail.apply(this, args);
   };
@@ -589,7 +588,7 @@ test("reads never throw when a flag's details cannot be read from wasm", () => {
   const boom = () => {
     throw new Error("boom");
   };
-  e._w.flagsJson = boom;
+  e._flagsJson = boom;
   try {
     const ctx = { key: "u-1", country: "DE", plan: "pro" };
     assert.equal(e.boolean("targeted", false, ctx), false);
@@ -646,7 +645,7 @@ test("a bound context's full result: its bytes copied into the engine's scratch 
     const i = e.flagKeys().indexOf("targeted");
     const bound = b._detailJson(i, NOW);
     assert.ok(e._cap >= 100000);
-    assert.equal(bound, e._w.detailJson(i, NOW, e._encode(big)));
+    assert.equal(bound, e._detailJson(i, NOW, e._encode(big)));
     for (const k of e.flagKeys()) assert.deepEqual(b.details(k, null, { now: NOW }), e.details(k, null, big, { now: NOW }), k);
     b.free();
   } finally {
