@@ -97,7 +97,7 @@ export function signatureChecks({ LoadError, loadSnapshot }) {
     if (usable.length === 0) {
       const ids = [...new Set(signatures.map((s) => s.keyId))].map((k) => JSON.stringify(k)).join(', ');
       throw new LoadError('signature', `refused the snapshot${url ? ` from ${url}` : ''}: it is signed with key ${ids}, ` +
-        `none of the trusted keys (${ring.keyIds.map((k) => JSON.stringify(k)).join(', ')})`, { url });
+        `none of the trusted keys (${[...new Set(ring.entries.map((e) => JSON.stringify(e.keyId)))].join(', ')})`, { url });
     }
     for (const { keyId, sig } of usable) {
       for (const key of keys.get(keyId)) {
