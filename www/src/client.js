@@ -6,7 +6,7 @@ import { Engine, initWasm, initWasmSync, wasmReady, initRegex, initRegexSync, re
 import { lacksMessages } from './diagnostics.js';
 import { LoadError, loadSnapshot, DEFAULT_TIMEOUT, DEFAULT_MAX_BYTES, retryPolicy } from './loader.js';
 import { selectStorage, guardStorage, noStorage } from './cache.js';
-import { keyRing, decodeBase64 } from './keyring.js';
+import { keyRing } from './keyring.js';
 import { changedFlags } from './changes.js';
 import { errorDetails } from './details.js';
 
@@ -329,7 +329,7 @@ export function createClient(options = {}) {
    */
   function signatureChecks() {
     checks ??= import('./verify.js').then(
-      (m) => m.signatureChecks({ LoadError, loadSnapshot, decodeBase64 }),
+      (m) => m.signatureChecks({ LoadError, loadSnapshot }),
       (err) => {
         checks = null;
         throw new LoadError('network', `cannot load edgeflag's signature checks (verify.js): ${err?.message ?? err}`, { cause: err });
@@ -655,13 +655,11 @@ function closeSignal() {
   const listeners = new Set();
   return {
     aborted: false,
-    reason: undefined,
-    addEventListener(type, fn) { if (type === 'abort') listeners.add(fn); },
-    removeEventListener(type, fn) { if (type === 'abort') listeners.delete(fn); },
-    abort(reason) {
+    addEventListener(_abort, fn) { listeners.add(fn); }, // the loader subscribes to 'abort' only
+    removeEventListener(_abort, fn) { listeners.delete(fn); },
+    abort() {
       if (this.aborted) return;
       this.aborted = true;
-      this.reason = reason;
       for (const fn of [...listeners]) {
         try { fn(); } catch { /* a listener's failure must not stop close() */ }
       }
@@ -724,10 +722,7 @@ function notReady(key, fallback, closed) {
 }
 
 function failure(key, fallback, err) {
-  return {
-    value: fallback, variant: null, reason: 'ERROR', ruleId: null, ruleIndex: null,
-    errorCode: 'GENERAL', errorMessage: String(err?.message ?? err), metadata: {},
-  };
+  return errorDetails(key, fallback, 'GENERAL', String(err?.message ?? err), {});
 }
 
 function closedError(url) {

@@ -6,8 +6,8 @@
 export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
 /** Default time allowed for one attempt (headers and body), in milliseconds. */
 export const DEFAULT_TIMEOUT = 10_000;
-/** Default retry policy: 2 retries after the first attempt, delays drawn from [0, 250 ms · 2^n], never over 5 s. */
-export const DEFAULT_RETRIES = Object.freeze({ retries: 2, baseDelay: 250, maxDelay: 5_000 });
+// The default retry policy (retryPolicy): 2 retries after the first attempt, delays drawn from [0, 250 ms · 2^n],
+// never over 5 s.
 
 const MAX_RETRIES = 10;
 const MAX_DELAY = 60_000;
@@ -68,10 +68,10 @@ export class LoadError extends Error {
 export function retryPolicy(option) {
   const o = typeof option === 'number' ? { retries: option } : (option ?? {});
   const num = (v, d, max) => (Number.isFinite(v) && v >= 0 ? Math.min(v, max) : d);
-  const maxDelay = num(o.maxDelay, DEFAULT_RETRIES.maxDelay, MAX_DELAY);
+  const maxDelay = num(o.maxDelay, 5_000, MAX_DELAY);
   return {
-    retries: Math.floor(num(o.retries, DEFAULT_RETRIES.retries, MAX_RETRIES)),
-    baseDelay: Math.min(num(o.baseDelay, DEFAULT_RETRIES.baseDelay, MAX_DELAY), maxDelay),
+    retries: Math.floor(num(o.retries, 2, MAX_RETRIES)),
+    baseDelay: Math.min(num(o.baseDelay, 250, MAX_DELAY), maxDelay),
     maxDelay,
   };
 }

@@ -11,7 +11,7 @@
 //
 // Loaded on demand: the client imports this module (`import()`) only when it has trusted keys, so a page
 // that does not verify signatures does not download it. For the same reason it imports nothing: what it
-// needs from the entry's modules (the loader's LoadError and loadSnapshot, keyring.js's decodeBase64) is
+// needs from the entry's modules (the loader's LoadError and loadSnapshot) is
 // passed to `signatureChecks` (an import would make bundlers move those modules into a chunk shared by the
 // entry and this one: one more request on every page).
 
@@ -30,10 +30,9 @@ export function signatureUrl(url) {
 
 /**
  * The signature checks, over what they need from the entry's modules.
- * @param {{LoadError: typeof import('./loader.js').LoadError, loadSnapshot: typeof import('./loader.js').loadSnapshot,
- *   decodeBase64: typeof import('./keyring.js').decodeBase64}} deps
+ * @param {{LoadError: typeof import('./loader.js').LoadError, loadSnapshot: typeof import('./loader.js').loadSnapshot}} deps
  */
-export function signatureChecks({ LoadError, loadSnapshot, decodeBase64 }) {
+export function signatureChecks({ LoadError, loadSnapshot }) {
   /** The ring's WebCrypto keys by keyId, imported once (again after a failure). Rejects with a LoadError of kind 'signature'. */
   function keysOf(ring) {
     ring.imported ??= importAll(ring.entries).catch((err) => { ring.imported = null; throw err; });
@@ -48,7 +47,7 @@ export function signatureChecks({ LoadError, loadSnapshot, decodeBase64 }) {
       let key;
       try {
         key = material.kind === 'crypto' ? material.key
-          : await subtle.importKey(material.kind, material.key, { name: ALG }, false, ['verify']);
+          : await subtle.importKey(material.kind, material.key ?? decodeBase64(material.text), { name: ALG }, false, ['verify']);
       } catch (err) {
         throw new LoadError('signature', `cannot import public key "${keyId}" for Ed25519 verification: ${err?.message ?? err}` +
           ' (does this runtime\'s WebCrypto support Ed25519?)', { cause: err });
@@ -98,7 +97,7 @@ export function signatureChecks({ LoadError, loadSnapshot, decodeBase64 }) {
     if (usable.length === 0) {
       const ids = [...new Set(signatures.map((s) => s.keyId))].map((k) => JSON.stringify(k)).join(', ');
       throw new LoadError('signature', `refused the snapshot${url ? ` from ${url}` : ''}: it is signed with key ${ids}, ` +
-        `none of the trusted keys (${ring.keyIds.map((k) => JSON.stringify(k)).join(', ')})`, { url });
+        `none of the trusted keys (${[...new Set(ring.entries.map((e) => JSON.stringify(e.keyId)))].join(', ')})`, { url });
     }
     for (const { keyId, sig } of usable) {
       for (const key of keys.get(keyId)) {
@@ -133,4 +132,16 @@ export function signatureChecks({ LoadError, loadSnapshot, decodeBase64 }) {
   }
 
   return { parseSignatures, verifySnapshot, fetchSignature };
+}
+
+/** base64 or base64url (padding optional) → bytes, or null when it is neither. */
+export function decodeBase64(text) {
+  if (typeof text !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(text)) return null;
+  const s = text.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
+  if (s.length % 4 === 1) return null;
+  let bin;
+  try { bin = atob(s + '='.repeat((4 - (s.length % 4)) % 4)); } catch { return null; }
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
 }

@@ -9,11 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient, initWasm, memoryStorage, LoadError } from '../src/index.node.js';
-import { signatureUrl, signatureChecks } from '../src/verify.js';
-import { decodeBase64 } from '../src/keyring.js';
+import { signatureUrl, signatureChecks, decodeBase64 } from '../src/verify.js';
+import { KEY_TEXT } from '../src/keyring.js';
 import { loadSnapshot } from '../src/loader.js';
 
-const { parseSignatures } = signatureChecks({ LoadError, loadSnapshot, decodeBase64 });
+const { parseSignatures } = signatureChecks({ LoadError, loadSnapshot });
 import { startCdn, fault, etagOf } from './helpers/cdn-server.js';
 import { cdnFor, clientFor, record } from './helpers/client-fixtures.js';
 import { cli } from './helpers/demo.js';
@@ -214,6 +214,16 @@ test('signatureUrl and parseSignatures', () => {
     JSON.stringify({ signatures: Array.from({ length: 17 }, () => ({ alg: 'Ed25519', keyId: 'k', sig: b64(new Uint8Array(64)) })) })]) {
     assert.throws(() => parseSignatures(bad), (e) => e instanceof LoadError && e.kind === 'signature', bad.slice(0, 40));
   }
+});
+
+test('a key as text: KEY_TEXT accepts exactly the texts that decodeBase64 decodes to 32 bytes', () => {
+  const enc = (n, fill) => Buffer.alloc(n, fill).toString('base64');
+  const texts = ['', 'AAAA', enc(31, 1), enc(32, 1), enc(33, 1), enc(32, 255).replace(/=+$/, ''), `${enc(32, 7)}=`,
+    `${enc(32, 7)}==`.replace('=', ''), `${enc(32, 7).slice(0, 43)}===`, enc(32, 251).replace(/\+/g, '-').replace(/\//g, '_'),
+    `${enc(32, 2).slice(0, 42)}-+=`, `${enc(32, 2).slice(0, 42)}B`, `${enc(32, 2).slice(0, 43)}A`, `${enc(32, 2).slice(0, 42)}*`,
+    ` ${enc(32, 2)}`, `${enc(32, 2).slice(0, 20)}=${enc(32, 2).slice(21)}`, enc(32, 2).slice(0, 42), `${enc(32, 2).slice(0, 43)}=x`];
+  for (let i = 0; i < 64; i++) texts.push(enc(32, i * 4).slice(0, 43).replace(/.$/, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'[i]));
+  for (const t of texts) assert.equal(KEY_TEXT.test(t), decodeBase64(t)?.length === 32, JSON.stringify(t));
 });
 
 test('createClient checks publicKeys synchronously', () => {
@@ -477,9 +487,9 @@ test('signed: verify.js runs on WebCrypto Ed25519 in workerd and in Chromium too
   const page = await browser.context.newPage();
   await page.goto(`http://127.0.0.1:${server.address().port}/`);
   const results = await page.evaluate(async ({ cases, publicKeys }) => {
-    const [{ signatureChecks }, { keyRing, decodeBase64 }, { LoadError, loadSnapshot }] =
+    const [{ signatureChecks }, { keyRing }, { LoadError, loadSnapshot }] =
       await Promise.all(['/src/verify.js', '/src/keyring.js', '/src/loader.js'].map((m) => import(m)));
-    const { verifySnapshot } = signatureChecks({ LoadError, loadSnapshot, decodeBase64 });
+    const { verifySnapshot } = signatureChecks({ LoadError, loadSnapshot });
     const out = [];
     for (const c of cases) {
       try {
