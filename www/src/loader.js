@@ -6,8 +6,6 @@
 export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
 /** Default time allowed for one attempt (headers and body), in milliseconds. */
 export const DEFAULT_TIMEOUT = 10_000;
-// The default retry policy (retryPolicy): 2 retries after the first attempt, delays drawn from [0, 250 ms · 2^n],
-// never over 5 s.
 
 const MAX_RETRIES = 10;
 const MAX_DELAY = 60_000;
@@ -61,7 +59,8 @@ export class LoadError extends Error {
 
 /**
  * Normalises the `retries` option: a number of retries, or `{ retries, baseDelay, maxDelay }`.
- * Values are clamped: at most 10 retries, delays at most 60 s.
+ * Values are clamped: at most 10 retries, delays at most 60 s. The defaults: 2 retries after the first
+ * attempt, delays drawn from [0, 250 ms · 2^n], never over 5 s.
  * @param {number | {retries?: number, baseDelay?: number, maxDelay?: number} | undefined} option
  * @returns {{retries: number, baseDelay: number, maxDelay: number}}
  */
