@@ -132,15 +132,6 @@ pub(crate) fn validate_head(s: &Snapshot<'_>, segment_keys: &StrIndex, limits: &
     for (k, _) in &s.metadata {
         check_key(k, &Path::Root.key("metadata").key(k), "a metadata key", p);
     }
-    if !s.segments.is_empty() {
-        segments(s, segment_keys, limits, p);
-    }
-}
-
-/// The segments' checks of [`validate_head`]: keys, hashed keys, conditions, then cycles and chains (out
-/// of line: not compiled for a snapshot without segments).
-#[inline(never)]
-fn segments(s: &Snapshot<'_>, segment_keys: &StrIndex, limits: &Limits, p: &mut Problems) {
     let root = Path::Root;
     let segments_path = root.key("segments");
     for (key, seg) in &s.segments {
@@ -156,6 +147,10 @@ fn segments(s: &Snapshot<'_>, segment_keys: &StrIndex, limits: &Limits, p: &mut 
         if let Some(c) = &seg.when {
             condition(c, &path.key("when"), 1, limits, segment_keys, p);
         }
+    }
+    // (no segments, no graph: nothing to search)
+    if s.segments.is_empty() {
+        return;
     }
     if let Some(edges) = segment_cycles(s, segment_keys, p) {
         segment_depth(&edges, limits, p);
