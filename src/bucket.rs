@@ -115,7 +115,7 @@ fn put(dst: &mut [u8; 64], at: usize, src: &[u8]) {
 }
 
 /// Inputs up to this many bytes are hashed by [`xxh3_joined`].
-const SHORT_INPUT: usize = 128;
+pub(crate) const SHORT_INPUT: usize = 128;
 
 /// XXH3-64 (seed 0) of `input`, of any length. Natively the reference (`xxhash_rust::xxh3::xxh3_64`,
 /// vectorised); in the wasm build [`xxh3_compact`], which gives the same hashes with a third of the

@@ -891,9 +891,9 @@ impl Stream {
         };
         // What `validate` checks beyond the flags (the flags were checked one by one, but for their
         // prerequisites, checked by `resolve`).
-        let keys = Keys { segments: core::mem::take(&mut self.c.segment_index), flags: StrIndex::default() };
+        let segment_index = core::mem::take(&mut self.c.segment_index);
         let limits = self.c.limits;
-        crate::validate::validate(&model, &keys, &limits, self.now_ms, &mut p);
+        crate::validate::validate_head(&model, &segment_index, &limits, &mut p);
         // (`resolve` returns at once without prerequisites; not called then: in the wasm build each
         // function is compiled on its first call, by V8's baseline compiler during a cold start's load,
         // and this one is 1.2 KB.)
@@ -1016,8 +1016,12 @@ impl<'a> FlagSink<'a> for Stream {
         }
         let c = &mut self.c;
         if self.segments.is_none() {
-            c.segment_index = segment_keys(segments);
-            let plans = segment_plans(c, segments, p);
+            // (no segments, nothing compiled: not even a call, see `finish`)
+            let mut plans = Vec::new();
+            if !segments.is_empty() {
+                c.segment_index = segment_keys(segments);
+                plans = segment_plans(c, segments, p);
+            }
             self.segments = Some((segments.len(), plans));
         }
         let k = key_text(&key);
@@ -1187,6 +1191,14 @@ fn evaluation_steps(plan: &Plan, limits: &Limits, p: &mut Problems) {
     if steps_bound(plan).is_some_and(|b| b <= limits.max_evaluation_steps as u64) {
         return;
     }
+    steps_over(plan, limits, p);
+}
+
+/// [`evaluation_steps`] past the bound: the walk, and the report (cold, out of line: `assemble`, run once per
+/// load and compiled on its first call in a cold start's wasm, stays short).
+#[cold]
+#[inline(never)]
+fn steps_over(plan: &Plan, limits: &Limits, p: &mut Problems) {
     let (total, costliest) = steps_walk(plan);
     if total > limits.max_evaluation_steps as u64 {
         if let Some((i, cost)) = costliest {

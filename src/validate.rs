@@ -103,6 +103,27 @@ fn key_error(key: &str, path: &Path<'_>, what: &str, p: &mut Problems) {
 /// Validates the model. `now_ms`, when given, enables warnings about expired flags. `keys` index the
 /// segment and flag keys of `s` ([`Keys::new`]).
 pub(crate) fn validate(s: &Snapshot<'_>, keys: &Keys, limits: &Limits, now_ms: Option<i64>, p: &mut Problems) {
+    validate_head(s, &keys.segments, limits, p);
+    let flag_keys = &keys.flags;
+    let root = Path::Root;
+    let flags_path = root.key("flags");
+    for (key, f) in &s.flags {
+        let path = flags_path.key(key);
+        check_key(key, &path, "a flag key", p);
+        flag(f, &path, Some((s, flag_keys)), &keys.segments, limits, now_ms, p);
+    }
+    prerequisite_graph(s, flag_keys, limits, p);
+    // The work of an evaluation (`Limits::max_evaluation_steps`) is checked on the compiled plan, where
+    // each operator's cost is known: plan::evaluation_steps.
+}
+
+/// What [`validate`] checks but the flags: `publishedAt`, the metadata keys and the segments (their keys,
+/// hashed keys, conditions, cycles and chains; `segment_keys` index them). The whole check of a model
+/// without flags, as a one-pass load's is once its flags were checked one by one ([`flag_alone`]): that
+/// load calls this alone, and a cold start's wasm compiles neither the flags' part nor, without
+/// segments, the graph searches (each function is compiled on its first call: docs/ARCHITECTURE.md,
+/// "Cold start").
+pub(crate) fn validate_head(s: &Snapshot<'_>, segment_keys: &StrIndex, limits: &Limits, p: &mut Problems) {
     if let Some(t) = &s.published_at {
         if time::parse_rfc3339_ms(t).is_none() {
             p.error("publishedAt", why!("\"", t, "\" is not an RFC 3339 date-time"));
@@ -111,8 +132,6 @@ pub(crate) fn validate(s: &Snapshot<'_>, keys: &Keys, limits: &Limits, now_ms: O
     for (k, _) in &s.metadata {
         check_key(k, &Path::Root.key("metadata").key(k), "a metadata key", p);
     }
-    let (segment_keys, flag_keys) = (&keys.segments, &keys.flags);
-
     let root = Path::Root;
     let segments_path = root.key("segments");
     for (key, seg) in &s.segments {
@@ -129,19 +148,13 @@ pub(crate) fn validate(s: &Snapshot<'_>, keys: &Keys, limits: &Limits, now_ms: O
             condition(c, &path.key("when"), 1, limits, segment_keys, p);
         }
     }
+    // (no segments, no graph: nothing to search)
+    if s.segments.is_empty() {
+        return;
+    }
     if let Some(edges) = segment_cycles(s, segment_keys, p) {
         segment_depth(&edges, limits, p);
     }
-
-    let flags_path = root.key("flags");
-    for (key, f) in &s.flags {
-        let path = flags_path.key(key);
-        check_key(key, &path, "a flag key", p);
-        flag(f, &path, Some((s, flag_keys)), segment_keys, limits, now_ms, p);
-    }
-    prerequisite_graph(s, flag_keys, limits, p);
-    // The work of an evaluation (`Limits::max_evaluation_steps`) is checked on the compiled plan, where
-    // each operator's cost is known: plan::evaluation_steps.
 }
 
 /// Validates flag `key` alone, as a load that compiles each flag as it is read does
@@ -648,9 +661,18 @@ fn report_chains(edges: &[Vec<(usize, String)>], limit: usize, what: &str, p: &m
         *o = *d > limit;
         any |= *o;
     }
-    if !any {
-        return true;
+    if any {
+        chains_over(edges, &depth, &over, limit, what, p);
     }
+    !any
+}
+
+/// The reports of [`report_chains`], for the chains over `limit` (`depth`: each node's longest chain,
+/// `over`: whether it is over the limit). Cold, out of line: a usual graph has none, and a cold start's
+/// wasm compiles each function on its first call.
+#[cold]
+#[inline(never)]
+fn chains_over(edges: &[Vec<(usize, String)>], depth: &[usize], over: &[bool], limit: usize, what: &str, p: &mut Problems) {
     let mut below_over = vec![false; edges.len()];
     for (j, es) in edges.iter().enumerate() {
         if over[j] {
@@ -676,7 +698,6 @@ fn report_chains(edges: &[Vec<(usize, String)>], limit: usize, what: &str, p: &m
             }
         }
     }
-    false
 }
 
 /// Segment reference chains (spec §8 does not bound them; see `Limits::max_segment_depth`). Returns
@@ -728,6 +749,57 @@ mod tests {
         for text in ["05", "1.5", "100.0", "1e2", "-1", "0.001", "", "1a"] {
             assert_eq!(percent_buckets(text).is_ok(), matches!(decimal_thousandths(text), Ok(t) if t <= 100_000), "{text}");
         }
+    }
+
+    /// The problems of `validate` and of `validate_head` (the one-pass load's check of a model without
+    /// flags) for `text`.
+    fn both(text: &str, limits: &Limits) -> (Vec<(String, String)>, Vec<(String, String)>) {
+        let mut p = Problems::default();
+        let model = crate::snapshot::build(text, 64, &mut p).unwrap().unwrap();
+        let keys = Keys::new(&model);
+        let list = |p: Problems| p.list.into_iter().map(|q| (q.path, q.message)).collect::<Vec<_>>();
+        let (mut a, mut b) = (Problems::default(), Problems::default());
+        validate(&model, &keys, limits, None, &mut a);
+        validate_head(&model, &keys.segments, limits, &mut b);
+        (list(a), list(b))
+    }
+
+    /// Segments are checked, their graph searched, whenever there are segments (the early exit is for
+    /// none): a cycle, a chain over the limit, a wrong hashed key, by both checks alike.
+    #[test]
+    fn segment_graphs_are_searched_when_there_are_segments() {
+        let cycle = r#"{"schema":1,"version":1,"segments":{"a":{"when":{"segment":"b"}},"b":{"when":{"segment":"a"}}},"flags":{}}"#;
+        let (a, b) = both(cycle, &Limits::default());
+        assert_eq!(a, vec![("segments.b.when.segment".to_string(), "segment cycle: a → b → a".to_string())]);
+        assert_eq!(a, b);
+        let chain = r#"{"schema":1,"version":1,"segments":{"a":{"when":{"segment":"b"}},"b":{"when":{"segment":"c"}},"c":{"includeHashed":["x"]}},"flags":{}}"#;
+        let limits = Limits { max_segment_depth: 1, ..Limits::default() };
+        let (a, b) = both(chain, &limits);
+        assert_eq!(a.len(), 2, "{a:?}");
+        assert!(a[0].0 == "segments.c.includeHashed[0]" && a[1].0 == "segments.a.when.segment", "{a:?}");
+        assert_eq!(a[1].1, "segment reference chain of 2 steps is longer than the limit of 1");
+        assert_eq!(a, b);
+        let (a, b) = both(r#"{"schema":1,"version":1,"flags":{}}"#, &Limits::default());
+        assert!(a.is_empty() && b.is_empty());
+    }
+
+    /// Prerequisite graphs with edges are still searched: a cycle, and a chain over the limit (reported
+    /// by the cold `chains_over`), at the reference that closes or starts them.
+    #[test]
+    fn prerequisite_graphs_report_cycles_and_chains() {
+        let flag = |k: &str, req: &str| {
+            let requires = if req.is_empty() { String::new() } else { format!(r#","requires":[{{"flag":"{req}","variants":["on"]}}]"#) };
+            format!(r#""{k}":{{"variants":{{"on":true}},"default":"on"{requires}}}"#)
+        };
+        let cycle = format!(r#"{{"schema":1,"version":1,"flags":{{{},{}}}}}"#, flag("a", "b"), flag("b", "a"));
+        let (a, _) = both(&cycle, &Limits::default());
+        assert_eq!(a, vec![("flags.b.requires[0].flag".to_string(), "prerequisite cycle: a → b → a".to_string())]);
+        let chain = format!(r#"{{"schema":1,"version":1,"flags":{{{},{},{}}}}}"#, flag("a", "b"), flag("b", "c"), flag("c", ""));
+        let limits = Limits { max_prerequisite_depth: 1, ..Limits::default() };
+        let (a, _) = both(&chain, &limits);
+        assert_eq!(a, vec![("flags.a.requires[0].flag".to_string(), "prerequisite chain of 2 steps is longer than the limit of 1".to_string())]);
+        let (a, _) = both(&chain, &Limits::default());
+        assert!(a.is_empty(), "{a:?}");
     }
 
     #[test]

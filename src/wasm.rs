@@ -444,6 +444,14 @@ impl Loader {
         if let Some(load) = self.chunked.take() {
             return Ok(load.finish().map(Engine::from_plan));
         }
+        self.finish_whole(len)
+    }
+
+    /// [`Loader::finish`] of the whole text (cold, out of line: a cold start's wasm compiles each function
+    /// on its first call, and a usual load, chunked, gives its engine without this path).
+    #[cold]
+    #[inline(never)]
+    fn finish_whole(&mut self, len: usize) -> Result<Option<Engine>, String> {
         match Engine::from_slice(self.buf.get(..len).unwrap_or_default(), &self.opts) {
             Ok(engine) => Ok(Some(engine)),
             Err(e) if crate::message::LEAN => {
