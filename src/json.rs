@@ -1095,22 +1095,24 @@ fn error_at(
 /// control character (below 0x20), or `bytes.len()` if there is none: the end
 /// of a run of characters that a string holds as they are.
 ///
-/// Reads eight bytes at a time ("SWAR"). For a word `x` and a byte value `c`,
-/// `(y - 0x01..01) & !y & 0x80..80` with `y = x ^ c*0x01..01` flags the bytes
-/// of `x` equal to `c`, and `(x - 0x20..20) & !x & 0x80..80` the bytes below
-/// 0x20. Borrows can flag extra bytes, but only above a true match, so the
-/// lowest flag (the first byte, as the word is read little-endian) is exact.
+/// Reads eight bytes at a time ("SWAR"). For a word `y` and a byte value `n`
+/// (at most 0x80), `(y - n*0x01..01) & !y & 0x80..80` flags the bytes of `y`
+/// below `n`. With `y = x ^ 0x02..02` (which swaps `"`, 0x22, with 0x20, and
+/// keeps the bytes below 0x20 below it) the bytes of `y` below 0x21 are those
+/// of `x` that are `"` or below 0x20: one test for both. With `y = x ^ '\\'*0x01..01`
+/// the bytes below 1 are the backslashes. Borrows can flag extra bytes, but only
+/// above a true match, so the lowest flag (the first byte, as the word is read
+/// little-endian) is exact.
 #[inline]
 fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     while let Some(Ok(word)) = bytes.get(i..i + 8).map(<[u8; 8]>::try_from) {
         let x = u64::from_le_bytes(word);
-        let quote = x ^ (ONES * u64::from(b'"'));
+        let quote_or_control = x ^ (ONES * 0x02);
         let backslash = x ^ (ONES * u64::from(b'\\'));
-        let flags = ((quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            | (x.wrapping_sub(ONES * 0x20) & !x))
+        let flags = ((quote_or_control.wrapping_sub(ONES * 0x21) & !quote_or_control)
+            | (backslash.wrapping_sub(ONES) & !backslash))
             & HIGH;
         if flags != 0 {
             return i + (flags.trailing_zeros() / 8) as usize;
@@ -2340,6 +2342,31 @@ mod tests {
     use super::*;
 
     /// Parses, failing the test with the error's text if it does not parse.
+    #[test]
+    fn skip_plain_stops_at_the_first_quote_backslash_or_control_character() {
+        // Every byte value at every place of a word and of the tail, after every other byte as filler:
+        // the word scan must agree with a byte loop.
+        let naive = |b: &[u8], mut i: usize| {
+            while matches!(b.get(i), Some(&c) if c != b'"' && c != b'\\' && c >= 0x20) {
+                i += 1;
+            }
+            i
+        };
+        for filler in 0..=255u8 {
+            for stop in 0..=255u8 {
+                for at in 0..12 {
+                    let mut b = vec![filler; 12];
+                    if let Some(x) = b.get_mut(at) {
+                        *x = stop;
+                    }
+                    for from in [0, 1, 5] {
+                        assert_eq!(skip_plain(&b, from), naive(&b, from), "filler {filler:#x}, {stop:#x} at {at}, from {from}");
+                    }
+                }
+            }
+        }
+    }
+
     fn ok(text: &str) -> Value<'_> {
         match parse(text) {
             Ok(v) => v,
