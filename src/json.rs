@@ -1103,17 +1103,28 @@ fn error_at(
 /// the bytes below 1 are the backslashes. Borrows can flag extra bytes, but only
 /// above a true match, so the lowest flag (the first byte, as the word is read
 /// little-endian) is exact.
+///
+/// The first word is looked at here, the rest by a loop out of line ([`skip_plain_rest`]): most of a
+/// snapshot's strings (keys, operators, variant names, short operands) end within it, and in the wasm
+/// build's baseline code (V8's Liftoff, a cold start's load) a loop costs at each entry even when it
+/// ends at once.
 #[inline]
-fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    while let Some(Ok(word)) = bytes.get(i..i + 8).map(<[u8; 8]>::try_from) {
-        let x = u64::from_le_bytes(word);
-        let quote_or_control = x ^ (ONES * 0x02);
-        let backslash = x ^ (ONES * u64::from(b'\\'));
-        let flags = ((quote_or_control.wrapping_sub(ONES * 0x21) & !quote_or_control)
-            | (backslash.wrapping_sub(ONES) & !backslash))
-            & HIGH;
+fn skip_plain(bytes: &[u8], i: usize) -> usize {
+    let rest = match bytes.get(i..i + 8) {
+        Some(&[a, b, c, d, e, f, g, h]) => match stops(u64::from_le_bytes([a, b, c, d, e, f, g, h])) {
+            0 => i + 8,
+            flags => return i + (flags.trailing_zeros() / 8) as usize,
+        },
+        _ => i,
+    };
+    skip_plain_rest(bytes, rest)
+}
+
+/// [`skip_plain`] past its first word: a word at a time, then a byte at a time.
+#[inline(never)]
+fn skip_plain_rest(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(&[a, b, c, d, e, f, g, h]) = bytes.get(i..i + 8) {
+        let flags = stops(u64::from_le_bytes([a, b, c, d, e, f, g, h]));
         if flags != 0 {
             return i + (flags.trailing_zeros() / 8) as usize;
         }
@@ -1126,6 +1137,17 @@ fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// The bytes of `x` that end a plain run ([`skip_plain`]), each flagged by its top bit: exact for the
+/// lowest flagged byte (the first, read little-endian); bytes above it may be flagged wrongly.
+#[inline(always)]
+fn stops(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let quote_or_control = x ^ (ONES * 0x02);
+    let backslash = x ^ (ONES * u64::from(b'\\'));
+    ((quote_or_control.wrapping_sub(ONES * 0x21) & !quote_or_control) | (backslash.wrapping_sub(ONES) & !backslash)) & HIGH
 }
 
 /// The end of the whitespace (JSON's: space, tab, line feed, carriage return) from byte `i` of `bytes`: the
