@@ -2366,8 +2366,8 @@ mod tests {
     /// Parses, failing the test with the error's text if it does not parse.
     #[test]
     fn skip_plain_stops_at_the_first_quote_backslash_or_control_character() {
-        // Every byte value at every place of a word and of the tail, after every other byte as filler:
-        // the word scan must agree with a byte loop.
+        // Every byte value at every place of the first word, of the next (`skip_plain_rest`'s word loop)
+        // and of the tail, among every other byte as filler: the word scan must agree with a byte loop.
         let naive = |b: &[u8], mut i: usize| {
             while matches!(b.get(i), Some(&c) if c != b'"' && c != b'\\' && c >= 0x20) {
                 i += 1;
@@ -2376,12 +2376,12 @@ mod tests {
         };
         for filler in 0..=255u8 {
             for stop in 0..=255u8 {
-                for at in 0..12 {
-                    let mut b = vec![filler; 12];
+                for at in 0..20 {
+                    let mut b = vec![filler; 20];
                     if let Some(x) = b.get_mut(at) {
                         *x = stop;
                     }
-                    for from in [0, 1, 5] {
+                    for from in [0, 1, 5, 13, 20, 21] {
                         assert_eq!(skip_plain(&b, from), naive(&b, from), "filler {filler:#x}, {stop:#x} at {at}, from {from}");
                     }
                 }
