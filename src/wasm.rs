@@ -2,8 +2,9 @@
 //!
 //! No evaluation logic lives here. Contexts arrive as bytes in the engine's scratch buffer (encoded by
 //! the JS client, format in `docs/ARCHITECTURE.md`), results leave as one packed `u32`, and everything
-//! JS needs once per snapshot (flag keys, attribute paths) is handed over as one JSON text by `meta()`,
-//! per-flag facts (type, time, constant results) as a `u32` table (`edgeflag_flag_table`), and each flag's variants,
+//! JS needs once per snapshot (attribute paths, the flag count) is handed over as one JSON text by `meta()`,
+//! a flag's index by key on the first read of that key (`edgeflag_flag_index`), the keys in that text
+//! when JS needs their list (`TEXT_KEYS`), per-flag facts (type, time, constant results) as a `u32` table (`edgeflag_flag_table`), and each flag's variants,
 //! values and metadata as JSON on its first use (`flagsJson`), so loading costs JS little however many
 //! flags the snapshot holds. Rich results (`detailJson`, `explainJson`) are JSON text. The JSON texts
 //! but `explainJson` leave through one export, [`text`].
@@ -115,11 +116,15 @@ fn invalid_context_json() -> String {
 
 impl WasmEngine {
     /// What JS needs at once per snapshot, as JSON (see `docs/ARCHITECTURE.md`): schema, version,
-    /// environment, publishedAt, metadata, attribute paths, flag keys (`flags`, by index) and warnings. Per-flag
-    /// facts are in `edgeflag_flag_table`, per-flag details (variants, values, metadata) in `flagsJson`.
-    pub fn meta(&self) -> String {
+    /// environment, publishedAt, metadata, attribute paths, the number of flags (`flagCount`) and warnings:
+    /// nothing per flag, so that a load's text out of wasm does not grow with the snapshot. With `keys`, the
+    /// flag keys by index too (`flags`): JS asks for them only when it needs their list (`flagKeys()`,
+    /// `all()`, `free()`; [`TEXT_KEYS`]), and has a key it reads by looked up alone ([`edgeflag_flag_index`]).
+    /// (One function for both texts: a second one, `keysJson`, cost 113 B of .wasm.) Per-flag facts are in
+    /// `edgeflag_flag_table`, per-flag details (variants, values, metadata) in `flagsJson`.
+    pub fn meta(&self, keys: bool) -> String {
         let e = &self.engine;
-        let mut out = String::with_capacity(16 * e.flag_count() + 256);
+        let mut out = String::with_capacity(256);
         out.push_str("{\"schema\":");
         crate::message::push_int(&mut out, e.schema());
         out.push_str(",\"version\":");
@@ -144,17 +149,29 @@ impl WasmEngine {
             }
             out.push(']');
         }
-        out.push_str("],\"flags\":[");
-        for (i, key) in e.flag_keys().enumerate() {
-            if i > 0 {
-                out.push(',');
+        out.push_str("],\"flagCount\":");
+        crate::message::push_int(&mut out, e.flag_count() as u64);
+        if keys {
+            out.push_str(",\"flags\":[");
+            for (i, key) in e.flag_keys().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(&mut out, key);
             }
-            write_string(&mut out, key);
+            out.push(']');
         }
-        out.push_str("],\"warnings\":");
+        out.push_str(",\"warnings\":");
         crate::error::write_problems(&mut out, e.warnings(), None);
         out.push('}');
         out
+    }
+
+    /// The index of the flag whose key is the UTF-8 text `scratch[at..end]` ([`Engine::flag_index`]), or
+    /// `None` (no such flag, a range outside the buffer, bytes that are not UTF-8).
+    pub fn flag_index(&self, at: usize, end: usize) -> Option<u32> {
+        let key = crate::bytes::from_utf8(self.scratch.get(at..end)?)?;
+        self.engine.flag_index(key)
     }
 
     /// The details of flags `start..end` (clamped to the flag count), as a JSON array of one object per
@@ -541,6 +558,16 @@ pub extern "C" fn edgeflag_flag_table(engine: usize) -> usize {
     unsafe { live::<WasmEngine>(engine) }.and_then(|e| e.try_borrow_mut()).map_or(0, |mut e| e.flag_table())
 }
 
+/// [`WasmEngine::flag_index`] without wasm-bindgen's wrapper (`Engine#_lookup`: a key read by that the JS
+/// cache does not hold, written into the scratch buffer): the flag's index, or -1 (no such flag; `engine` 0
+/// or an engine borrowed).
+#[no_mangle]
+#[allow(unsafe_code)]
+pub extern "C" fn edgeflag_flag_index(engine: usize, at: usize, end: usize) -> i32 {
+    // SAFETY: `engine` is the `__wbg_ptr` of a live JS `WasmEngine` (`Engine`'s own).
+    unsafe { live::<WasmEngine>(engine) }.and_then(|e| e.try_borrow()).and_then(|e| e.flag_index(at, end)).map_or(-1, |i| i as i32)
+}
+
 /// [`WasmEngine::scratch_ptr`] without wasm-bindgen's wrapper; 0 for `engine` 0 or an engine borrowed.
 #[no_mangle]
 #[allow(unsafe_code)]
@@ -582,6 +609,8 @@ pub const TEXT_FLAGS: u32 = 1;
 pub const TEXT_DETAIL: u32 = 2;
 /// [`text`]: [`load_error`] (no engine).
 pub const TEXT_LOAD_ERROR: u32 = 3;
+/// [`text`]: [`WasmEngine::meta`] with the flag keys (`flags`).
+pub const TEXT_KEYS: u32 = 4;
 
 /// The JSON texts JS asks for, through one export (`what`: `TEXT_*`): wasm-bindgen's wrapper of a
 /// method returning a `String` (the class borrow, the string's return) was one copy per method, 913 B
@@ -598,7 +627,7 @@ pub fn text(engine: usize, what: u32, a: u32, b: usize, now_ms: f64) -> String {
         return String::new();
     };
     match what {
-        TEXT_META => e.meta(),
+        TEXT_META | TEXT_KEYS => e.meta(what == TEXT_KEYS),
         TEXT_FLAGS => e.flags_json(a, b as u32),
         TEXT_DETAIL => e.detail_json(a, now_ms, b),
         _ => String::new(),
