@@ -44,6 +44,7 @@ const NO_KEY = Symbol(); // Engine#_lastKey before any lookup (equal to no key a
 // A flag key's most UTF-8 bytes (src/validate.rs, MAX_KEY_BYTES): a key of more UTF-16 units has more bytes, and names
 // no flag without being written into wasm memory (which never shrinks).
 const MAX_KEY = 256;
+const KEY_ROOM = 5 + 3 * MAX_KEY; // the most bytes writeString writes such a key as: the scratch buffer holds at least that
 const MISSES = 1024; // Engine#_index holds at most this many keys more than the flags (callers may pass any number of distinct keys)
 
 let mem = null; // MemoryViews over the instance's memory, once initialized
@@ -356,7 +357,7 @@ export class Engine {
     this._publishedAt = meta.publishedAt ?? null;
     this._metadata = deepFreeze(meta.metadata || {});
     this._warnings = deepFreeze((meta.warnings || []).map((p) => ({ path: p.path, message: p.message })));
-    this._cap = this._plan._minCap;
+    this._cap = Math.max(this._plan._minCap, KEY_ROOM); // it only grows
     this._ptr = rawExports[names.edgeflag_scratch_ptr](w.__wbg_ptr, this._cap) >>> 0;
   }
 
@@ -408,8 +409,8 @@ export class Engine {
     let i = this._index.get(key);
     if (i !== undefined) return i;
     if (this._w === null || typeof key !== "string" || key.length > MAX_KEY || illFormed(key)) return -1;
-    while ((i = writeString(mem._bytes(), mem._dv, this._ptr, this._ptr + this._cap, key)) < 0) this._grow();
-    i = rawExports[names.edgeflag_flag_index](this._w.__wbg_ptr, 5, i - this._ptr);
+    const end = writeString(mem._bytes(), mem._dv, this._ptr, this._ptr + this._cap, key); // fits: KEY_ROOM
+    i = rawExports[names.edgeflag_flag_index](this._w.__wbg_ptr, 5, end - this._ptr);
     if (this._index.size >= this._info.length + MISSES) this._index = new Map();
     this._index.set(key, i);
     return i;
@@ -521,17 +522,13 @@ export class Engine {
 
   _encodeGrow(ctx) {
     for (;;) {
-      const len = encodeContext(this._plan, ctx, this._grow(), mem._dv, this._ptr, this._cap);
+      const cap = grown(this._cap);
+      this._ptr = rawExports[names.edgeflag_scratch_ptr](this._w.__wbg_ptr, cap) >>> 0;
+      this._cap = cap;
+      const u8 = mem._refresh();
+      const len = encodeContext(this._plan, ctx, u8, mem._dv, this._ptr, cap);
       if (len >= 0) return len;
     }
-  }
-
-  // Grows the scratch buffer after a write that did not fit (to grown(): what the write needed); the memory's bytes.
-  _grow() {
-    const cap = grown(this._cap);
-    this._ptr = rawExports[names.edgeflag_scratch_ptr](this._w.__wbg_ptr, cap) >>> 0;
-    this._cap = cap;
-    return mem._refresh();
   }
 
   // The packed result of flag `i` for the context in scratch[0..len]: WasmEngine#eval through the raw export
