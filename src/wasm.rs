@@ -168,10 +168,10 @@ impl WasmEngine {
         out
     }
 
-    /// The index of the flag whose key is the UTF-8 text `scratch[at..end]` ([`Engine::flag_index`]), or
-    /// `None` (no such flag, a range outside the buffer, bytes that are not UTF-8).
-    pub fn flag_index(&self, at: usize, end: usize) -> Option<u32> {
-        let key = crate::bytes::from_utf8(self.scratch.get(at..end)?)?;
+    /// The index of the flag whose key is the UTF-8 text `scratch[..len]` ([`Engine::flag_index`]), or
+    /// `None` (no such flag, a length past the buffer, bytes that are not UTF-8).
+    pub fn flag_index(&self, len: usize) -> Option<u32> {
+        let key = crate::bytes::from_utf8(self.scratch.get(..len)?)?;
         self.engine.flag_index(key)
     }
 
@@ -564,9 +564,9 @@ pub extern "C" fn edgeflag_flag_table(engine: usize) -> usize {
 /// or an engine borrowed).
 #[no_mangle]
 #[allow(unsafe_code)]
-pub extern "C" fn edgeflag_flag_index(engine: usize, at: usize, end: usize) -> i32 {
+pub extern "C" fn edgeflag_flag_index(engine: usize, len: usize) -> i32 {
     // SAFETY: `engine` is the `__wbg_ptr` of a live JS `WasmEngine` (`Engine`'s own).
-    unsafe { live::<WasmEngine>(engine) }.and_then(|e| e.try_borrow()).and_then(|e| e.flag_index(at, end)).map_or(-1, |i| i as i32)
+    unsafe { live::<WasmEngine>(engine) }.and_then(|e| e.try_borrow()).and_then(|e| e.flag_index(len)).map_or(-1, |i| i as i32)
 }
 
 /// [`WasmEngine::scratch_ptr`] without wasm-bindgen's wrapper; 0 for `engine` 0 or an engine borrowed.

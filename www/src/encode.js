@@ -80,7 +80,7 @@ function walk(ctx, segs, own) {
 
 // Writes string `s` at `pos` (tag, u32 length, UTF-8). Returns the new position, or -1 when the
 // buffer (ending at `end`) might be too small.
-export function writeString(u8, dv, pos, end, s) {
+function writeString(u8, dv, pos, end, s) {
   const n = s.length;
   if (pos + 5 + 3 * n > end) {
     needed = pos + 5 + 3 * n;

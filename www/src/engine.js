@@ -15,7 +15,7 @@ import { initSync as glueInitSync, finish as wasmFinish, bucket as wasmBucket, t
 import { platform, wasmModule } from "./platform.js";
 import { regexMemory } from "./regex.js";
 import { diagnose, markLacking } from "./diagnostics.js";
-import { MemoryViews, compileAttrs, encodeContext, grown, writeString } from "./encode.js";
+import { MemoryViews, compileAttrs, encodeContext, grown } from "./encode.js";
 import { details, errorDetails } from "./details.js";
 import * as names from "./wasm-names.js"; // the raw exports' short names (names.edgeflag_eval…)
 
@@ -44,7 +44,7 @@ const NO_KEY = Symbol(); // Engine#_lastKey before any lookup (equal to no key a
 // A flag key's most UTF-8 bytes (src/validate.rs, MAX_KEY_BYTES): a key of more UTF-16 units has more bytes, and names
 // no flag without being written into wasm memory (which never shrinks).
 const MAX_KEY = 256;
-const KEY_ROOM = 5 + 3 * MAX_KEY; // the most bytes writeString writes such a key as: the scratch buffer holds at least that
+const KEY_ROOM = 3 * MAX_KEY; // the most UTF-8 bytes of such a key: the scratch buffer holds at least that
 const MISSES = 1024; // Engine#_index holds at most this many keys more than the flags (callers may pass any number of distinct keys)
 
 let mem = null; // MemoryViews over the instance's memory, once initialized
@@ -212,8 +212,7 @@ function bytesOf(input) {
     return input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   }
   const text = textOf(input);
-  if (utf8Encoder === null) utf8Encoder = new TextEncoder();
-  return utf8Encoder.encode(text);
+  return (utf8Encoder ??= new TextEncoder()).encode(text);
 }
 
 // The runtime's load (src/wasm.rs, Loader): the limits set as numbers, the text copied into the loader's
@@ -401,16 +400,18 @@ export class Engine {
   }
 
   // The index of flag `key`, or -1 (no such flag, the engine freed): from _index, else as wasm finds it
-  // (edgeflag_flag_index: the key's UTF-8 written into the scratch buffer as an encoded string, tag and length first),
-  // then kept in _index; keys of no flag too, up to about MISSES of them: when _index holds MISSES keys more than
-  // there are flags, it starts again empty. A key that is not a string, or holds a lone surrogate (it has no UTF-8
-  // form: written, it would read as U+FFFD), or is too long (MAX_KEY), names no flag, and is not kept.
+  // (edgeflag_flag_index: the key's UTF-8 written into the scratch buffer), then kept in _index; keys of no flag too,
+  // up to about MISSES of them: when _index holds MISSES keys more than there are flags, it starts again empty. A key
+  // that is not a string, is too long (MAX_KEY) or holds a lone surrogate (it has no UTF-8 form: TextEncoder would
+  // write U+FFFD) names no flag, and is not kept.
   _at(key) {
     let i = this._index.get(key);
     if (i !== undefined) return i;
     if (this._w === null || typeof key !== "string" || key.length > MAX_KEY || illFormed(key)) return -1;
-    const end = writeString(mem._bytes(), mem._dv, this._ptr, this._ptr + this._cap, key); // fits: KEY_ROOM
-    i = rawExports[names.edgeflag_flag_index](this._w.__wbg_ptr, 5, end - this._ptr);
+    // TextEncoder (native code): encode.js's writeString, JS, cost a cold process's first read ~60 µs to compile
+    const at = this._ptr;
+    const end = (utf8Encoder ??= new TextEncoder()).encodeInto(key, mem._bytes().subarray(at, at + this._cap)).written; // fits: KEY_ROOM
+    i = rawExports[names.edgeflag_flag_index](this._w.__wbg_ptr, end);
     if (this._index.size >= this._info.length + MISSES) this._index = new Map();
     this._index.set(key, i);
     return i;
