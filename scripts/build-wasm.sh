@@ -277,7 +277,8 @@ if command -v node >/dev/null 2>&1; then
       };
       const loadError = () => glue.text(0, 3, 0, 0, 0); // the export text, what 3: the last refusal as JSON
       const e = load(snapshot);
-      if (!JSON.parse(glue.text(e.__wbg_ptr, 0, 0, 0, 0)).flags.length) throw new Error(file + ": no flags");
+      if (!JSON.parse(glue.text(e.__wbg_ptr, 0, 0, 0, 0)).flagCount) throw new Error(file + ": no flags");
+      if (!JSON.parse(glue.text(e.__wbg_ptr, 4, 0, 0, 0)).flags.length) throw new Error(file + ": no flag keys"); // what 4: meta with the keys
       if ((typeof exports[N.wasmengine_explainJson] === "function") !== explain) throw new Error(file + ": explainJson " + (explain ? "missing" : "present"));
       if (explain && !JSON.parse(e.explainJson(0, 0, 0))) throw new Error(file + ": no trace");
       e.free();

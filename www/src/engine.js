@@ -1,13 +1,15 @@
 // The low-level engine: one loaded snapshot, evaluated in WebAssembly.
 //
-// Hot path (typed reads): Map lookup of the flag index → (constant flags: a prebuilt value, no wasm
+// Hot path (typed reads): Map lookup of the flag index (a key not in the Map yet: asked of wasm once,
+// edgeflag_flag_index, then cached) → (constant flags: a prebuilt value, no wasm
 // call) → encode the context's used attributes straight into wasm memory → one wasm call returning a
 // packed u32 → a prebuilt JS value. Nothing is allocated per call. Variant values of `json` flags are
 // deep-frozen and shared by every read (never copied); so are flag metadata objects.
 //
-// Loading builds little in JS whatever the snapshot's size: the flag keys (one Map), a table of one
-// type/time/constant word per flag, and the encoder. A flag's variants, values and metadata are read
-// from wasm on its first use (`_flag`), then kept.
+// Loading does no per-flag work in JS whatever the snapshot's size: it copies a table of one type/time/constant
+// word per flag and compiles the encoder. A key's index is asked of wasm on its first read (`_at`), the key
+// list only when something needs it (`_keyList`: flagKeys(), all(), free()), a flag's variants, values and
+// metadata on its first use (`_flag`); each is then kept.
 
 import { initSync as glueInitSync, finish as wasmFinish, bucket as wasmBucket, text as wasmText, newContext as wasmNewContext } from "../pkg/edgeflag.js";
 import { platform, wasmModule } from "./platform.js";
@@ -39,6 +41,11 @@ const EMPTY = Object.freeze({});
 const EMPTY_MAP = new Map();
 const CONSTRUCT = Symbol(); // the constructor's token (Engine.fromJSON); internal symbols go without a description
 const NO_KEY = Symbol(); // Engine#_lastKey before any lookup (equal to no key a caller passes)
+// A flag key's most UTF-8 bytes (src/validate.rs, MAX_KEY_BYTES): a key of more UTF-16 units has more bytes, and names
+// no flag without being written into wasm memory (which never shrinks).
+const MAX_KEY = 256;
+const KEY_ROOM = 3 * MAX_KEY; // the most UTF-8 bytes of such a key: the scratch buffer holds at least that
+const MISSES = 1024; // Engine#_index holds at most this many keys more than the flags (callers may pass any number of distinct keys)
 
 let mem = null; // MemoryViews over the instance's memory, once initialized
 let pending = null;
@@ -191,6 +198,11 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 let utf8Encoder = null;
 
+// Whether string `s` holds a lone surrogate (is not well-formed UTF-16: it has no UTF-8 form).
+function illFormed(s) {
+  return typeof s.isWellFormed === "function" ? !s.isWellFormed() : LONE_SURROGATE.test(s);
+}
+
 // The snapshot's UTF-8 bytes. A string is encoded by TextEncoder (native code): the glue's own string
 // copy is a JS loop over every character, ~15 ms for 350 KB in a cold process. Bytes are checked here
 // (the error names the problem as for text) and passed on as they are.
@@ -200,8 +212,7 @@ function bytesOf(input) {
     return input instanceof ArrayBuffer ? new Uint8Array(input) : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   }
   const text = textOf(input);
-  if (utf8Encoder === null) utf8Encoder = new TextEncoder();
-  return utf8Encoder.encode(text);
+  return (utf8Encoder ??= new TextEncoder()).encode(text);
 }
 
 // The runtime's load (src/wasm.rs, Loader): the limits set as numbers, the text copied into the loader's
@@ -266,7 +277,7 @@ function limitPairs(text) {
 function textOf(input) {
   if (typeof input === "string") {
     // A lone surrogate cannot be UTF-8: passing it on would silently turn it into U+FFFD.
-    if (typeof input.isWellFormed === "function" ? !input.isWellFormed() : LONE_SURROGATE.test(input)) {
+    if (illFormed(input)) {
       const at = input.search(LONE_SURROGATE);
       const unit = input.charCodeAt(at).toString(16).toUpperCase();
       const message = `the text holds a lone surrogate (\\u${unit} at index ${at}): it is not valid Unicode`;
@@ -315,7 +326,7 @@ export class Engine {
     let table;
     try {
       meta = JSON.parse(wasmText(w.__wbg_ptr, 0)); // meta (missing arguments are 0 in wasm)
-      const n = meta.flags.length;
+      const n = meta.flagCount;
       table = readU32s(rawExports[names.edgeflag_flag_table](w.__wbg_ptr) >>> 0, 2 * n);
     } catch (e) {
       w.free();
@@ -328,26 +339,24 @@ export class Engine {
     if (token !== CONSTRUCT) throw new TypeError("edgeflag: use Engine.fromJSON(text)");
     this._w = w;
     this._plan = compileAttrs(meta.attrs || []);
-    const keys = meta.flags;
-    const n = keys.length;
-    this._keys = keys;
-    this._index = new Map();
-    for (let i = 0; i < n; i++) this._index.set(keys[i], i);
+    const n = meta.flagCount;
+    this._keys = null; // the flag keys by index, once asked of wasm (_keyList)
+    this._index = new Map(); // key → flag index (-1: no flag), as asked of wasm (_at) or from _keyList
     // Per flag: bits 0-1 type code, F_TIME, F_CONSTANT (wasm edgeflag_flag_table); then the constants' packed results.
     this._info = table.subarray(0, n);
     this._constants = table.subarray(n, 2 * n);
-    this._flags = new Array(n).fill(null); // filled by _flag(i) on first use
+    this._flags = new Array(n); // filled by _flag(i) on first use (a hole until then)
     this._lastKey = NO_KEY; // the key _find last resolved, and its flag's facts
     this._lastFlag = null;
     this._made = 0; // flags filled in
-    this._anyTime = this._info.some((word) => (word & F_TIME) !== 0);
+    this._anyTime = null; // whether some flag may depend on the time (all(): found on its first call)
     this._schema = meta.schema;
     this._version = meta.version;
     this._environment = meta.environment ?? null;
     this._publishedAt = meta.publishedAt ?? null;
     this._metadata = deepFreeze(meta.metadata || {});
     this._warnings = deepFreeze((meta.warnings || []).map((p) => ({ path: p.path, message: p.message })));
-    this._cap = this._plan._minCap;
+    this._cap = Math.max(this._plan._minCap, KEY_ROOM); // it only grows
     this._ptr = rawExports[names.edgeflag_scratch_ptr](w.__wbg_ptr, this._cap) >>> 0;
   }
 
@@ -371,19 +380,48 @@ export class Engine {
   }
   /** Flag keys in snapshot order. */
   flagKeys() {
-    return this._keys.slice();
+    return this._keyList().slice();
   }
   /** "boolean" | "string" | "number" | "json", or undefined for an unknown key. */
   flagType(key) {
-    const i = this._index.get(key);
-    return i === undefined ? undefined : TYPE_NAMES[this._info[i] & 3];
+    const i = this._at(key);
+    return i < 0 ? undefined : TYPE_NAMES[this._info[i] & 3];
   }
 
-  // Flag `i`'s evaluation facts, read from wasm on its first use: key, type, variants, values
-  // (deep-frozen for json flags), metadata (deep-frozen), rule ids, whether it uses the time, and for
-  // a constant flag its packed result and value.
-  _flag(i) {
-    return this._makeFlag(i, JSON.parse(this._flagsJson(i, i + 1))[0]);
+  // The flag keys by index: asked of wasm on first need (meta with the keys: the export `text`, what 4; free() asks
+  // before it frees), and then every key's index kept in _index.
+  _keyList() {
+    if (this._keys === null) {
+      const keys = JSON.parse(wasmText(this._w.__wbg_ptr, 4)).flags;
+      for (let i = 0; i < keys.length; i++) this._index.set(keys[i], i);
+      this._keys = keys;
+    }
+    return this._keys;
+  }
+
+  // The index of flag `key`, or -1 (no such flag, the engine freed): from _index, else as wasm finds it
+  // (edgeflag_flag_index: the key's UTF-8 written into the scratch buffer), then kept in _index; keys of no flag too,
+  // up to about MISSES of them: when _index holds MISSES keys more than there are flags, it starts again empty. A key
+  // that is not a string, is too long (MAX_KEY) or holds a lone surrogate (it has no UTF-8 form: TextEncoder would
+  // write U+FFFD) names no flag, and is not kept.
+  _at(key) {
+    let i = this._index.get(key);
+    if (i !== undefined) return i;
+    if (this._w === null || typeof key !== "string" || key.length > MAX_KEY || illFormed(key)) return -1;
+    // TextEncoder (native code): encode.js's writeString, JS, cost a cold process's first read ~60 µs to compile
+    const at = this._ptr;
+    const end = (utf8Encoder ??= new TextEncoder()).encodeInto(key, mem._bytes().subarray(at, at + this._cap)).written; // fits: KEY_ROOM
+    i = rawExports[names.edgeflag_flag_index](this._w.__wbg_ptr, end);
+    if (this._index.size >= this._info.length + MISSES) this._index = new Map();
+    this._index.set(key, i);
+    return i;
+  }
+
+  // Flag `i`'s evaluation facts, read from wasm on its first use: key (`key`, else from the key list), type, variants,
+  // values (deep-frozen for json flags), metadata (deep-frozen), rule ids, whether it uses the time, and for a constant
+  // flag its packed result and value.
+  _flag(i, key) {
+    return this._makeFlag(i, JSON.parse(this._flagsJson(i, i + 1))[0], key ?? this._keyList()[i]);
   }
 
   // The details of flags start..end as a JSON array (flagsJson: the export `text`, what 1).
@@ -397,9 +435,9 @@ export class Engine {
   }
 
   // _flag(i), or null when it cannot be read (typed reads then serve the fallback: they never throw).
-  _flagOrNull(i) {
+  _flagOrNull(i, key) {
     try {
-      return this._flag(i);
+      return this._flag(i, key);
     } catch {
       return null;
     }
@@ -409,9 +447,10 @@ export class Engine {
   // remembered: a caller reading one flag in a loop skips the Map lookup.
   _find(key) {
     if (key === this._lastKey) return this._lastFlag;
-    const i = this._index.get(key);
-    if (i === undefined) return null;
-    const f = this._flags[i] ?? this._flagOrNull(i);
+    let i = this._index.get(key);
+    if (i === undefined) i = this._at(key);
+    if (i < 0) return null;
+    const f = this._flags[i] ?? this._flagOrNull(i, key);
     if (f !== null) {
       this._lastKey = key;
       this._lastFlag = f;
@@ -425,17 +464,18 @@ export class Engine {
     const n = flags.length;
     if (this._made === n) return flags;
     const ds = JSON.parse(this._flagsJson(0, n));
-    for (let i = 0; i < n; i++) if (flags[i] === null) this._makeFlag(i, ds[i]);
+    const keys = this._keyList();
+    for (let i = 0; i < n; i++) if (flags[i] === undefined) this._makeFlag(i, ds[i], keys[i]);
     return flags;
   }
 
-  _makeFlag(i, d) {
+  _makeFlag(i, d, key) {
     const word = this._info[i];
     const type = word & 3;
     const values = type === T_JSON ? d.values.map(deepFreeze) : d.values;
     const f = {
       _i: i,
-      _key: this._keys[i],
+      _key: key,
       _type: type,
       _variants: d.variants,
       _values: values,
@@ -616,12 +656,12 @@ export class Engine {
   _checked(key, fallback, opts) {
     const type = opts == null ? undefined : opts.type;
     if (this._w === null) return errorDetails(key, fallback, "PROVIDER_NOT_READY", "the engine was freed", EMPTY);
-    const i = this._index.get(key);
-    if (i === undefined) return errorDetails(key, fallback, "FLAG_NOT_FOUND", `flag "${key}" not found`, EMPTY);
+    const i = this._at(key);
+    if (i < 0) return errorDetails(key, fallback, "FLAG_NOT_FOUND", `flag "${key}" not found`, EMPTY);
     let f = this._flags[i];
-    if (f === null) {
+    if (f === undefined) {
       try {
-        f = this._flag(i);
+        f = this._flag(i, key);
       } catch (e) {
         return errorDetails(key, fallback, "GENERAL", messageOf(e), EMPTY);
       }
@@ -641,19 +681,21 @@ export class Engine {
   /** Details for every flag, keyed by flag key (one wasm call for all). Values of errors are null. */
   all(ctx, now) {
     const out = {};
-    const n = this._keys.length;
+    const n = this._info.length;
     if (this._w === null || n === 0) return out;
+    const keys = this._keyList();
     let packed;
     let ms = 0;
     let len = 0;
     try {
       len = this._encode(ctx);
+      this._anyTime ??= this._info.some((word) => (word & F_TIME) !== 0);
       if (this._anyTime) ms = toMs(now);
       packed = readU32s(rawExports[names.edgeflag_eval_all](this._w.__wbg_ptr, ms, len) >>> 0, n);
       this._allFlags();
     } catch (e) {
       const msg = messageOf(e);
-      for (let i = 0; i < n; i++) setKey(out, this._keys[i], errorDetails(this._keys[i], null, "GENERAL", msg, this._metadataOf(i)));
+      for (let i = 0; i < n; i++) setKey(out, keys[i], errorDetails(keys[i], null, "GENERAL", msg, this._metadataOf(i)));
       return out;
     }
     const flags = this._flags;
@@ -684,8 +726,8 @@ export class Engine {
    */
   explain(key, ctx, now) {
     if (!explainable) throw new Error(EXPLAIN_HINT);
-    const i = this._index.get(key);
-    if (i === undefined || this._w === null) return null;
+    const i = this._at(key);
+    if (i < 0) return null;
     const len = this._encode(ctx);
     return JSON.parse(this._w.explainJson(i, toMs(now), len));
   }
@@ -693,6 +735,7 @@ export class Engine {
   /** Releases the wasm memory. Later reads return their fallback (details: PROVIDER_NOT_READY). */
   free() {
     if (this._w === null) return;
+    this._keyList(); // kept: flagKeys() and a bound evaluator's all() give them after free() too
     const w = this._w;
     this._w = null;
     this._index = EMPTY_MAP;
@@ -708,7 +751,7 @@ export class BoundEvaluator {
     this._e = engine;
     this._wc = null;
     this._ok = false;
-    this._cache = new Uint32Array(engine._keys.length);
+    this._cache = new Uint32Array(engine._info.length);
     this._error = null;
     this._ptr = 0; // the encoded context: its address in wasm memory and its length
     this._len = 0;
@@ -816,7 +859,7 @@ export class BoundEvaluator {
     } catch {
       // each details() below reads its flag alone (and reports what goes wrong)
     }
-    for (const key of this._e._keys) setKey(out, key, this.details(key, null, { now }));
+    for (const key of this._e._keyList()) setKey(out, key, this.details(key, null, { now }));
     return out;
   }
 

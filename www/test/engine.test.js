@@ -470,10 +470,11 @@ test("the raw eval entry (edgeflag_eval) gives what the raw edgeflag_eval_all gi
   for (const ctx of contexts) {
     const len = e._encode(ctx);
     // the glue has no per-flag eval (engine.js calls edgeflag_eval): edgeflag_eval_all packs every flag the same way
-    const all = new Uint32Array(exports.memory.buffer, exports[N.edgeflag_eval_all](w.__wbg_ptr, NOW, len) >>> 0, e._keys.length).slice();
-    for (let i = 0; i < e._keys.length; i++) {
+    const keys = e.flagKeys();
+    const all = new Uint32Array(exports.memory.buffer, exports[N.edgeflag_eval_all](w.__wbg_ptr, NOW, len) >>> 0, keys.length).slice();
+    for (let i = 0; i < keys.length; i++) {
       const p = exports[N.edgeflag_eval](w.__wbg_ptr, i, NOW, len) >>> 0; // an i32 (as engine.js reads it)
-      assert.equal(p, all[i], `${e._keys[i]} ${JSON.stringify(ctx)}`);
+      assert.equal(p, all[i], `${keys[i]} ${JSON.stringify(ctx)}`);
       if (p !== 0xffffffff) seen++;
     }
   }
@@ -748,6 +749,181 @@ test("free(): reads give the fallback, details PROVIDER_NOT_READY", () => {
   assert.deepEqual(e.all({}), {});
   assert.equal(b.boolean("plain", "fb"), "fb");
   assert.equal(b.details("plain", "fb").errorCode, "PROVIDER_NOT_READY");
+});
+
+// Counts the engine's key lookups in wasm (Engine#_at of a string key not in its cache) and its fetches of the key list.
+function counted(e) {
+  const calls = { lookups: [], lists: 0 };
+  const at = e._at;
+  e._at = function (key) {
+    if (typeof key === "string" && !this._index.has(key) && this._w !== null) calls.lookups.push(key);
+    return at.call(this, key);
+  };
+  const text = e._keyList;
+  e._keyList = function () {
+    if (this._keys === null) calls.lists++;
+    return text.call(this);
+  };
+  return calls;
+}
+
+test("a load reads no key: a key is asked of wasm on its first read, then cached; the key list only when needed", () => {
+  const e = Engine.fromJSON(TEXT);
+  const calls = counted(e);
+  try {
+    const ctx = { key: "u-1", country: "DE", plan: "pro" };
+    assert.equal(e.boolean("targeted", "fb", ctx), true);
+    assert.equal(e.boolean("targeted", "fb", ctx), true);
+    assert.equal(e.boolean("plain", "fb", ctx), true);
+    assert.equal(e.boolean("targeted", "fb", ctx), true);
+    assert.equal(e.string("color", "fb", ctx), "red");
+    assert.equal(e.details("plain", "fb", ctx).value, true);
+    assert.equal(e.bind(ctx).boolean("plain", "fb"), true);
+    assert.equal(e.flagType("limit"), "number");
+    assert.equal(e.flagType("limit"), "number");
+    assert.deepEqual(calls.lookups, ["targeted", "plain", "color", "limit"], "each key once");
+    // unknown keys: one wasm lookup each, then cached
+    for (let r = 0; r < 3; r++) {
+      assert.equal(e.boolean("nope", "fb", ctx), "fb");
+      assert.equal(e.details("nope", "fb", ctx).errorCode, "FLAG_NOT_FOUND");
+      assert.equal(e.flagType("nope"), undefined);
+      assert.equal(e.bind(ctx).boolean("nope", "fb"), "fb");
+    }
+    assert.deepEqual(calls.lookups.slice(4), ["nope"]);
+    assert.equal(calls.lists, 0, "no key list for reads by key");
+    assert.equal(e._keys, null);
+    // keys that are not strings name no flag (a Map of keys never matched them either), and are not asked of wasm
+    for (const k of [1, undefined, null, { toString: () => "plain" }, ["plain"], Symbol("plain")]) {
+      assert.equal(e.boolean(k, "fb", ctx), "fb");
+      assert.equal(e.flagType(k), undefined);
+      // (details() of undefined, whose error result has no flagKey, and of a symbol, which its message cannot name,
+      // go wrong as they did with the Map of every key)
+      if (k !== undefined && typeof k !== "symbol") assert.equal(e.details(k, "fb", ctx).errorCode, "FLAG_NOT_FOUND");
+    }
+    assert.equal(e._index.size, 5, "not kept either");
+    // the key list: asked once, by flagKeys(), all() or a bound all(); every key's index is then known
+    assert.deepEqual(e.flagKeys(), Object.keys(SNAPSHOT.flags));
+    assert.equal(calls.lists, 1);
+    assert.deepEqual(Object.keys(e.all(ctx, NOW)), Object.keys(SNAPSHOT.flags));
+    assert.deepEqual(Object.keys(e.bind(ctx).all(NOW)), Object.keys(SNAPSHOT.flags));
+    assert.equal(e.boolean("needs", "fb", ctx), true);
+    assert.equal(calls.lists, 1);
+    assert.equal(calls.lookups.length, 5, "every key's index came with the list");
+    const f = Engine.fromJSON(TEXT);
+    const fc = counted(f);
+    assert.deepEqual(Object.keys(f.all(ctx, NOW)), Object.keys(SNAPSHOT.flags));
+    assert.deepEqual(Object.keys(f.bind(ctx).all(NOW)), Object.keys(SNAPSHOT.flags));
+    assert.deepEqual([fc.lists, fc.lookups.length], [1, 0]);
+    f.free();
+  } finally {
+    e.free();
+  }
+});
+
+test("keys with a lone surrogate match no flag, not even one whose key has U+FFFD; others match by their UTF-8", () => {
+  const keys = ["\uFFFD", "a\uFFFDb", "x😀", "Zoë", "\uFFFD\uFFFD"];
+  const flags = {};
+  keys.forEach((k, i) => (flags[k] = { variants: { v: i }, default: "v" }));
+  const e = Engine.fromJSON({ schema: 1, version: 1, flags });
+  try {
+    const lone = ["\uD800", "\uDC00", "a\uD800b", "a\uDFFFb", "x\uD83D", "\uDE00", "\uDE00\uD83D", "\uD800\uD800"];
+    for (const pass of ["before", "after"]) {
+      for (const k of lone) {
+        assert.equal(e.number(k, -1, {}), -1, `${pass}: ${escape(k)}`);
+        assert.equal(e.details(k, -1, {}).errorCode, "FLAG_NOT_FOUND");
+        assert.equal(e.flagType(k), undefined);
+        assert.equal(e.bind({}).number(k, -1), -1);
+      }
+      keys.forEach((k, i) => {
+        assert.equal(e.number(k, -1, {}), i, `${pass}: ${escape(k)}`);
+        assert.equal(e.flagType(k), "number");
+      });
+    }
+    assert.equal(e.number("x\uD83D\uDE00", -1, {}), 2, "a surrogate pair is one character");
+  } finally {
+    e.free();
+  }
+});
+
+test("keys up to a flag key's most bytes are written into the scratch buffer, which holds them from the start", () => {
+  const long = "é".repeat(127) + "k"; // 255 bytes (a key has at most 256)
+  const e = Engine.fromJSON({ ...SNAPSHOT, flags: { [long]: { variants: { on: true, off: false }, default: "on" }, ...SNAPSHOT.flags } });
+  try {
+    const ctx = { key: "u-1", country: "DE", plan: "pro" };
+    const cap = e._cap;
+    assert.ok(cap >= 3 * 256, "room for a key of 256 UTF-16 units");
+    assert.equal(e.boolean("é".repeat(127), "fb", ctx), "fb");
+    assert.equal(e.boolean(long, "fb", ctx), true);
+    assert.equal(e.boolean("targeted", "fb", ctx), true);
+    assert.equal(e.boolean("\u0800".repeat(256), "fb", ctx), "fb"); // 768 bytes: the most a key of 256 units takes
+    assert.equal(e.boolean("x".repeat(100_000), "fb", ctx), "fb"); // longer than any flag's key: not written
+    assert.equal(e._cap, cap);
+    assert.equal(e.boolean("targeted", "fb", { ...ctx, plan: "free" }), engine.boolean("targeted", "fb", { ...ctx, plan: "free" }));
+    assert.deepEqual(e.details("needs", "fb", ctx, { now: NOW }), engine.details("needs", "fb", ctx, { now: NOW }));
+    const flags = {};
+    for (const k of ["k".repeat(256), "é".repeat(128), "😀".repeat(64)]) flags[k] = { variants: { v: k.length }, default: "v" };
+    const f = Engine.fromJSON({ schema: 1, version: 1, flags });
+    for (const k of Object.keys(flags)) assert.equal(f.number(k, -1, {}), k.length);
+    assert.equal(f.number("k".repeat(257), -1, {}), -1);
+    f.free();
+  } finally {
+    e.free();
+  }
+});
+
+test("a key read before and after free(): the fallback after it; flagKeys() and a bound all() keep the keys", () => {
+  for (const readFirst of [true, false]) {
+    const e = Engine.fromJSON(TEXT);
+    const b = e.bind({ key: "u-1" });
+    if (readFirst) {
+      assert.equal(e.boolean("plain", "fb", {}), true);
+      assert.equal(e.flagType("plain"), "boolean");
+      assert.equal(e.boolean("nope", "fb", {}), "fb");
+    }
+    e.free();
+    for (const key of ["plain", "targeted", "nope"]) {
+      assert.equal(e.boolean(key, "fb", {}), "fb");
+      assert.equal(e.flagType(key), undefined);
+      assert.equal(e.details(key, "fb", {}).errorCode, "PROVIDER_NOT_READY");
+      assert.equal(b.boolean(key, "fb"), "fb");
+    }
+    assert.deepEqual(e.flagKeys(), Object.keys(SNAPSHOT.flags), `read first: ${readFirst}`);
+    const all = b.all();
+    assert.deepEqual(Object.keys(all), Object.keys(SNAPSHOT.flags));
+    assert.ok(Object.values(all).every((d) => d.errorCode === "PROVIDER_NOT_READY"));
+    assert.deepEqual(e.all({}), {});
+    assert.equal(e._index.size, 0, "a freed engine keeps no key");
+  }
+});
+
+test("many distinct unknown keys: each asked of wasm once while kept, at most MISSES (1,024) more keys kept than flags", () => {
+  const e = Engine.fromJSON(TEXT);
+  const calls = counted(e);
+  const n = Object.keys(SNAPSHOT.flags).length;
+  try {
+    const ctx = { key: "u-1", country: "DE", plan: "pro" };
+    assert.equal(e.boolean("targeted", "fb", ctx), true);
+    let most = 0;
+    for (let i = 0; i < 5000; i++) {
+      assert.equal(e.boolean(`missing-${i}`, "fb", ctx), "fb");
+      assert.equal(e.boolean(`missing-${i}`, "fb", ctx), "fb");
+      most = Math.max(most, e._index.size);
+      if (i % 500 === 0) assert.equal(e.flagType("targeted"), "boolean"); // by the cache or wasm, not the last key
+    }
+    assert.equal(most, n + 1024, "the cache empties when it holds MISSES keys more than there are flags");
+    const of = (key) => calls.lookups.filter((k) => k === key).length;
+    assert.equal(calls.lookups.length - of("targeted"), 5000, "each unknown key asked once");
+    assert.ok(of("targeted") > 1, "a flag's key asked again after the cache emptied");
+    const before = calls.lookups.length;
+    assert.equal(e.boolean("missing-4999", "fb", ctx), "fb");
+    assert.equal(calls.lookups.length, before, "the latest misses are kept");
+    assert.equal(e.boolean("missing-0", "fb", ctx), "fb");
+    assert.equal(calls.lookups.length, before + 1, "the earliest went with the cache");
+    for (const key of Object.keys(SNAPSHOT.flags)) assert.equal(e.flagType(key), engine.flagType(key));
+    assert.deepEqual(Object.keys(e.all(ctx, NOW)), Object.keys(SNAPSHOT.flags));
+  } finally {
+    e.free();
+  }
 });
 
 test("flag keys that are Object.prototype names", () => {
