@@ -164,7 +164,7 @@ const load3 = () => {
   const l = wasm[names.edgeflag_loader_new](Date.now());
   const at = wasm[names.edgeflag_loader_buffer](l, bytes3.length) >>> 0; // may grow the memory: the view after it
   new Uint8Array(wasm.memory.buffer).set(bytes3, at);
-  wasm[names.edgeflag_loader_push](l, bytes3.length, bytes3.length);
+  wasm[names.edgeflag_loader_push](l, bytes3.length, bytes3.length, true); // (size, length, last)
   const w = glue.finish(l, 0);
   wasm[names.edgeflag_loader_free](l);
   return w;

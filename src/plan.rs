@@ -657,9 +657,9 @@ pub(crate) struct Chunked {
     flags: Option<(usize, bool)>,
     /// The `flags` object was closed: `window` holds the text after it.
     ended: bool,
-    /// Bytes received, and the whole text's length.
+    /// Bytes received; the last chunk was pushed (the text is complete).
     received: usize,
-    len: usize,
+    complete: bool,
     /// A window that could not be read is read again only once it is twice as long (no quadratic work
     /// over a long flag, or a wrong one).
     retry_at: usize,
@@ -668,18 +668,20 @@ pub(crate) struct Chunked {
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the wasm loader's (and tests')
 impl Chunked {
-    /// A chunked load of a text of `len` bytes.
-    pub(crate) fn new(len: usize, limits: &Limits, now_ms: Option<i64>) -> Chunked {
+    /// A chunked load of a text of about `size` bytes (the arenas are sized by it: JS encodes a string
+    /// chunk by chunk, and knows its length in UTF-8 only at its end; a string's length in UTF-16 units
+    /// is that of an ASCII text).
+    pub(crate) fn new(size: usize, limits: &Limits, now_ms: Option<i64>) -> Chunked {
         Chunked {
-            sink: Stream::new(limits, now_ms, len),
+            sink: Stream::new(limits, now_ms, size),
             window: Vec::new(),
             head: Vec::new(),
             flags: None,
             ended: false,
             received: 0,
-            len,
+            complete: false,
             retry_at: 0,
-            failed: len > limits.max_bytes || limits.max_json_depth < 2,
+            failed: limits.max_json_depth < 2,
         }
     }
 
@@ -688,18 +690,19 @@ impl Chunked {
         self.failed || self.sink.failed
     }
 
-    /// Takes the next bytes of the text and reads what they complete.
-    pub(crate) fn push(&mut self, chunk: &[u8]) {
+    /// Takes the next bytes of the text (`last`: the text ends with them) and reads what they complete.
+    /// A text longer than the limit `max_bytes`, or bytes pushed after the last, fail the load.
+    pub(crate) fn push(&mut self, chunk: &[u8], last: bool) {
         if self.failed() {
             return;
         }
         self.received = self.received.saturating_add(chunk.len());
-        if self.received > self.len {
+        if self.complete || self.received > self.sink.c.limits.max_bytes {
             self.failed = true;
             return;
         }
+        self.complete = last;
         self.window.extend_from_slice(chunk);
-        let last = self.received == self.len;
         while !self.failed() && !self.ended && (last || self.window.len() >= self.retry_at) {
             if !self.step(last) {
                 break;
@@ -799,7 +802,7 @@ impl Chunked {
 
     /// The plan, once the whole text was pushed; `None`: load the text the ordinary way.
     pub(crate) fn finish(self) -> Option<Plan> {
-        if self.failed() || !self.ended || self.received != self.len {
+        if self.failed() || !self.ended || !self.complete {
             return None;
         }
         let Chunked { sink, window, mut head, .. } = self;
@@ -1459,8 +1462,9 @@ mod tests {
     /// A chunked load of `text` in chunks of `size` bytes.
     fn chunked(text: &[u8], size: usize, limits: &Limits) -> Option<Plan> {
         let mut c = Chunked::new(text.len(), limits, None);
-        for chunk in text.chunks(size.max(1)) {
-            c.push(chunk);
+        let n = text.chunks(size.max(1)).len();
+        for (i, chunk) in text.chunks(size.max(1)).enumerate() {
+            c.push(chunk, i + 1 == n);
         }
         c.finish()
     }
@@ -1531,13 +1535,28 @@ mod tests {
                 assert_eq!(one, two, "chunks of {size}: {}", String::from_utf8_lossy(b));
             }
         }
-        // A length that is not the text's.
-        let mut c = Chunked::new(good.len() + 1, &limits, None);
-        c.push(good.as_bytes());
+        // The size is a hint (the arenas'): a text pushed whole loads whatever it says.
+        for size in [0, good.len() / 2, good.len(), 3 * good.len()] {
+            let mut c = Chunked::new(size, &limits, None);
+            c.push(good.as_bytes(), true);
+            assert!(c.finish().is_some(), "{size}");
+        }
+        // A text not ended (no last chunk), bytes after the last chunk.
+        let mut c = Chunked::new(good.len(), &limits, None);
+        c.push(good.as_bytes(), false);
         assert!(c.finish().is_none());
-        let mut c = Chunked::new(good.len() - 1, &limits, None);
-        c.push(good.as_bytes());
+        let mut c = Chunked::new(good.len(), &limits, None);
+        c.push(good.as_bytes(), true);
+        c.push(b" ", true);
         assert!(c.failed() && c.finish().is_none());
+        // The limit on the text's length, in bytes (`Engine::from_json_with` checks it before `stream`),
+        // counted as they come: the length is not told first.
+        for (max_bytes, loads) in [(good.len(), true), (good.len() - 1, false)] {
+            let limits = Limits { max_bytes, ..Limits::default() };
+            for size in [1, 7, usize::MAX] {
+                assert_eq!(chunked(good.as_bytes(), size, &limits).is_some(), loads, "{max_bytes} {size}");
+            }
+        }
         // Nesting: the same limit as the one-pass load, counted from the document's root.
         let deep = |n: usize| format!(r#"{{"schema":1,"version":1,"flags":{{"a":{{"variants":{{"x":{}1{}}},"default":"x"}}}}}}"#, "[".repeat(n), "]".repeat(n));
         for n in [0, 1, 2, 3, 4] {

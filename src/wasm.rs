@@ -443,12 +443,13 @@ impl Loader {
         Loader { opts: crate::LoadOptions { limits: crate::Limits::default(), now_ms: Some(ms(now_ms)) }, buf: Vec::new(), chunked: None }
     }
 
-    /// Pushes the buffer's first `len` bytes, the next chunk of a text of `total` bytes; `false`: the
-    /// chunked load failed (stop, and load the text whole).
-    fn push(&mut self, total: usize, len: usize) -> bool {
+    /// Pushes the buffer's first `len` bytes, the next chunk of a text of about `size` bytes (a hint,
+    /// `plan::Chunked::new`); `last`: the text ends with them. `false`: the chunked load failed (stop,
+    /// and load the text whole).
+    fn push(&mut self, size: usize, len: usize, last: bool) -> bool {
         let opts = &self.opts;
-        let load = self.chunked.get_or_insert_with(|| crate::plan::Chunked::new(total, &opts.limits, opts.now_ms));
-        load.push(self.buf.get(..len).unwrap_or_default());
+        let load = self.chunked.get_or_insert_with(|| crate::plan::Chunked::new(size, &opts.limits, opts.now_ms));
+        load.push(self.buf.get(..len).unwrap_or_default(), last);
         !load.failed()
     }
 
@@ -520,12 +521,13 @@ pub extern "C" fn edgeflag_loader_buffer(ptr: usize, len: usize) -> usize {
     unsafe { loader(ptr) }.map_or(0, |l| buffer(&mut l.buf, len))
 }
 
-/// Pushes the buffer's first `len` bytes as the next chunk of a text of `total` bytes (`Loader::push`).
+/// Pushes the buffer's first `len` bytes as the next chunk of a text of about `size` bytes, the last
+/// one when `last` (`Loader::push`).
 #[no_mangle]
 #[allow(unsafe_code)]
-pub extern "C" fn edgeflag_loader_push(ptr: usize, total: usize, len: usize) -> bool {
+pub extern "C" fn edgeflag_loader_push(ptr: usize, size: usize, len: usize, last: bool) -> bool {
     // SAFETY: as in `edgeflag_loader_limit`.
-    unsafe { loader(ptr) }.is_some_and(|l| l.push(total, len))
+    unsafe { loader(ptr) }.is_some_and(|l| l.push(size, len, last))
 }
 
 /// Frees a loader of `edgeflag_loader_new` (0: nothing).

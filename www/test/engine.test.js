@@ -260,6 +260,36 @@ test("long texts are handed to wasm in chunks: the same engine, and the same err
   assert.deepEqual(err.problems.map((p) => p.path).sort(), ["flags.flag-3-ü€😀.default", "flags.flag-390-ü€😀.rules[0].when.any[0].segment"]);
 });
 
+test("a string is encoded chunk by chunk into wasm: characters cut by no chunk end, its UTF-8 length judged by maxBytes", () => {
+  // Multi-byte characters (2, 3, 4 bytes: a surrogate pair) across the 16 KiB chunk ends at every offset, from a
+  // string and from its bytes: the same engine.
+  for (let pad = 0; pad < 4; pad++) {
+    const value = "x".repeat(pad) + "é€😀".repeat(6000);
+    const text = JSON.stringify({ schema: 1, version: 1, flags: { f: { variants: { a: value, b: "😀" }, default: "a" } }, metadata: { m: value } });
+    for (const input of [text, new TextEncoder().encode(text)]) {
+      const e = Engine.fromJSON(input);
+      try {
+        assert.equal(e.string("f", "?", {}), value);
+        assert.equal(e.metadata.m, value);
+      } finally {
+        e.free();
+      }
+    }
+  }
+  // maxBytes counts UTF-8 bytes, not UTF-16 units: a text of 3-byte characters between the two is refused.
+  const text = JSON.stringify({ schema: 1, version: 1, flags: { f: { variants: { a: "€".repeat(30000) }, default: "a" } } });
+  const bytes = new TextEncoder().encode(text).length;
+  assert.ok(bytes > 2 * text.length && bytes > 4 * 16384);
+  for (const input of [text, new TextEncoder().encode(text)]) {
+    Engine.fromJSON(input, { limits: { maxBytes: bytes } }).free();
+    for (const maxBytes of [bytes - 1, text.length, 16384]) {
+      const err = thrown(() => Engine.fromJSON(input, { limits: { maxBytes } }), SnapshotError);
+      assert.deepEqual(err.problems.map((p) => p.path), ["(root)"]);
+      assert.match(err.message, new RegExp(`${bytes} bytes`));
+    }
+  }
+});
+
 test("typed reads", () => {
   const ctx = { key: "u-1", country: "DE", plan: "pro" };
   assert.equal(engine.boolean("plain", false, ctx), true);
