@@ -11,7 +11,8 @@
 #      `explainJson`), serves both: pkg/edgeflag.js, pkg/edgeflag_bg.wasm, pkg/edgeflag_devtools_bg.wasm;
 #   4b. the imports and exports renamed to the short names of www/src/wasm-names.js (tools/wasm-names.js);
 #   5. wasm-opt -Oz --converge (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
-#      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), then the function
+#      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), for the runtime its
+#      control flow rebuilt but on the evaluation path (tools/wasm-flatten.js), then the function
 #      bodies reordered for gzip (tools/wasm-order.js: a second wasm-opt pass renumbers them), then a smoke test;
 #      (also the operators module, regex-module/ → pkg/edgeflag_regex.wasm, and the diagnostics
 #      module, diagnose-module/ → pkg/edgeflag_diagnostics.wasm, both loaded on demand);
@@ -230,14 +231,15 @@ if [ -n "$WASM_OPT" ]; then
       -o "$TMP/$w.opt.wasm" "$TMP/$w.wasm"
     mv "$TMP/$w.opt.wasm" "$TMP/$w.wasm"
     # The runtime's control flow rebuilt by binaryen's relooper (`--flatten --rereloop`, then -Oz again): smaller
-    # and in fewer shapes for gzip (−347 B zlib for the whole module), but for the evaluation path, whose
-    # functions keep their -Oz code (S2 +0.3 % instructions per read with theirs rewritten too); writes the
-    # module without names (tools/wasm-flatten.js, docs/wasm-size.md). Not on the on-demand modules (not counted).
+    # and in fewer shapes for gzip (−347 B zlib for the whole module), but for the functions named here, which
+    # keep their -Oz code: the evaluation path's (with theirs rewritten too, S2 +0.3 % instructions per read,
+    # all() +0.08 %) and json::has_duplicate (rewritten, it joined the functions V8 recompiles during a cold
+    # start's load). Writes the module without names (tools/wasm-flatten.js; docs/ARCHITECTURE.md, "The
+    # runtime's control flow rebuilt"; docs/wasm-size.md). Not on the on-demand modules (not counted).
     if [ "$w" = edgeflag_bg ]; then
       KEEP=()
-      for k in ::wasm::packed ::context::decode_slots_into ::eval::decide:: ::eval::eval_cond:: \
-        ::eval::rollout:: '::condition::Matcher>::test' '::condition::StrSet>::contains' ::bucket::xxh3_joined \
-        ::bucket::bucket_with_prefix '::bucket::Joined>::straddling'; do KEEP+=(--keep "$k"); done
+      for k in ::wasm::packed ::eval::decide:: ::eval::eval_cond:: ::eval::rollout:: '::condition::Matcher>::test' \
+        '::wasm::WasmEngine>::eval_all' ::json::has_duplicate; do KEEP+=(--keep "$k"); done
       node "$ROOT/tools/wasm-flatten.js" --wasm-opt "$WASM_OPT" "${KEEP[@]}" "$TMP/$w.wasm" "$TMP/$w.flat.wasm" -- \
         "${OZ_OPTIONS[@]}" --strip-producers --strip-target-features "${WASM_FEATURES[@]}"
       mv "$TMP/$w.flat.wasm" "$TMP/$w.wasm"

@@ -102,6 +102,35 @@ const STRIP_PASSES = ["--strip-debug", "--optimize-level=2", "--shrink-level=2",
 
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
+/**
+ * Module `bytes` (after -Oz, with its name section) rewritten by `wasm-opt` (path `wasmOpt`, with `flags`) but
+ * for the functions named by `keep` (mixBodies), without names: `{ bytes, rewritten, before, after }`, where
+ * `before`/`after` are the gzip -9 sizes of `bytes` and of the mix, both without names, and `bytes` is the
+ * smaller of the two (`rewritten` when the mix).
+ */
+export function flattenExcept(bytes, { wasmOpt = "wasm-opt", keep = [], flags = [] } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "wasm-flatten-"));
+  try {
+    const opt = (input, args, name) => {
+      const inPath = join(dir, name + ".in.wasm");
+      const outPath = join(dir, name + ".wasm");
+      writeFileSync(inPath, input);
+      const run = spawnSync(wasmOpt, [inPath, ...args, ...flags, "-o", outPath], { stdio: ["ignore", "inherit", "inherit"] });
+      if (run.status !== 0) throw new WasmFlattenError(`wasm-opt failed (${run.status ?? run.signal})`);
+      return readFileSync(outPath);
+    };
+    const mixed = mixBodies(bytes, opt(bytes, [...FLATTEN_PASSES, "-g"], "flat"), keep);
+    const base = opt(bytes, STRIP_PASSES, "base");
+    const mix = opt(mixed, STRIP_PASSES, "mixed");
+    const before = gz(base);
+    const after = gz(mix);
+    const rewritten = after < before;
+    return { bytes: rewritten ? mix : base, rewritten, before, after };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function main(argv) {
   const keep = [];
   let wasmOpt = "wasm-opt";
@@ -112,32 +141,13 @@ function main(argv) {
     else if (argv[i] === "--keep") keep.push(argv[++i]);
     else files.push(argv[i]);
   }
-  const flags = argv.slice(i + 1);
-  if (files.length !== 2 || !wasmOpt) throw new WasmFlattenError("usage: wasm-flatten.js --wasm-opt PATH [--keep TEXT]... IN OUT [-- FLAGS]");
-  const [input, output] = files.map((f) => resolve(f));
-  const base = readFileSync(input);
-  const dir = mkdtempSync(join(tmpdir(), "wasm-flatten-"));
-  try {
-    const flatPath = join(dir, "flat.wasm");
-    const run = spawnSync(wasmOpt, [input, ...FLATTEN_PASSES, ...flags, "-g", "-o", flatPath], { stdio: ["ignore", "inherit", "inherit"] });
-    if (run.status !== 0) throw new WasmFlattenError(`wasm-opt failed (${run.status ?? run.signal})`);
-    const mixed = mixBodies(base, readFileSync(flatPath), keep);
-    // Both without their name sections (the build ships none).
-    const strip = (bytes, name) => {
-      const p = join(dir, name);
-      writeFileSync(p + ".in", bytes);
-      const r = spawnSync(wasmOpt, [p + ".in", ...STRIP_PASSES, ...flags, "-o", p], { stdio: ["ignore", "inherit", "inherit"] });
-      if (r.status !== 0) throw new WasmFlattenError(`wasm-opt failed (${r.status ?? r.signal})`);
-      return readFileSync(p);
-    };
-    const before = strip(base, "base.wasm");
-    const after = strip(mixed, "mixed.wasm");
-    const smaller = gz(after) < gz(before);
-    writeFileSync(output, smaller ? after : before);
-    process.stderr.write(`[wasm-flatten] ${input}: gzip -9 ${gz(before)} -> ${gz(after)} B: ${smaller ? "rewritten" : "kept as it was"}\n`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  if (files.length !== 2 || !wasmOpt) {
+    throw new WasmFlattenError("usage: wasm-flatten.js --wasm-opt PATH [--keep TEXT]... IN OUT [-- FLAGS]");
   }
+  const [input, output] = files.map((f) => resolve(f));
+  const r = flattenExcept(readFileSync(input), { wasmOpt, keep, flags: argv.slice(i + 1) });
+  writeFileSync(output, r.bytes);
+  process.stderr.write(`[wasm-flatten] ${input}: gzip -9 ${r.before} -> ${r.after} B: ${r.rewritten ? "rewritten" : "kept as it was"}\n`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
