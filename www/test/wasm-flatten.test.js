@@ -29,11 +29,18 @@ const WAT = `(module
         (br $next)))
     (local.get $acc))
   (func $edgeflag::snapshot::pick (export "pick") (param $k i32) (result i32)
-    (block $c (block $b (block $a
-      (br_table $a $b $c (local.get $k)))
-      (return (i32.const 10)))
-      (return (i32.add (local.get $k) (i32.const 20))))
-    (i32.mul (local.get $k) (i32.const 7))))`;
+    (local $r i32)
+    (block $out
+      (block $c (block $b (block $a
+        (br_table $a $b $c (local.get $k)))
+        (local.set $r (i32.const 10))
+        (br_if $out (i32.gt_u (local.get $k) (i32.const 50))))
+        (local.set $r (i32.add (local.get $r) (i32.add (local.get $k) (i32.const 20))))
+        (br_if $out (i32.eq (local.get $k) (i32.const 17))))
+      (local.set $r (i32.add (local.get $r) (i32.mul (local.get $k) (i32.const 7))))
+      (if (i32.lt_u (local.get $r) (i32.const 100))
+        (then (local.set $r (i32.shl (local.get $r) (i32.const 1))))))
+    (local.get $r)))`;
 
 // The module of WAT, after -Oz with its names (as the build gives the tool).
 function optimised(dir) {
