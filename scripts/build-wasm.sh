@@ -231,16 +231,18 @@ if [ -n "$WASM_OPT" ]; then
       -o "$TMP/$w.opt.wasm" "$TMP/$w.wasm"
     mv "$TMP/$w.opt.wasm" "$TMP/$w.wasm"
     # The runtime's control flow rebuilt by binaryen's relooper (`--flatten --rereloop`, then -Oz again, twice,
-    # then the locals coalesced): smaller and in fewer shapes for gzip (−369 B zlib), but for the functions
+    # then the locals coalesced and -Oz): smaller and in fewer shapes for gzip (−412 B zlib), but for the functions
     # named here, which keep their -Oz code: the evaluation path's (with theirs rewritten too, S2 +0.3 %
     # instructions per read and all() +0.08 % after one round; decode_slots_into rewritten by two, S2 +0.5 %)
-    # and json::has_duplicate (rewritten, it joined the functions V8 recompiles during a cold start's load).
+    # and json::has_duplicate and the allocator's alloc (rewritten, each joined the functions V8 recompiles
+    # during a cold start's load).
     # Writes the module without names (tools/wasm-flatten.js; docs/ARCHITECTURE.md, "The runtime's control
     # flow rebuilt"; docs/wasm-size.md). Not on the on-demand modules (not counted).
     if [ "$w" = edgeflag_bg ]; then
       KEEP=()
       for k in ::wasm::packed ::context::decode_slots_into ::eval::decide:: ::eval::eval_cond:: ::eval::rollout:: \
-        '::condition::Matcher>::test' '::wasm::WasmEngine>::eval_all' ::json::has_duplicate; do KEEP+=(--keep "$k"); done
+        '::condition::Matcher>::test' '::wasm::WasmEngine>::eval_all' ::json::has_duplicate \
+        '::heap::WasmMemory>>::alloc'; do KEEP+=(--keep "$k"); done
       node "$ROOT/tools/wasm-flatten.js" --wasm-opt "$WASM_OPT" "${KEEP[@]}" "$TMP/$w.wasm" "$TMP/$w.flat.wasm" -- \
         "${OZ_OPTIONS[@]}" --strip-producers --strip-target-features "${WASM_FEATURES[@]}"
       mv "$TMP/$w.flat.wasm" "$TMP/$w.wasm"

@@ -5,8 +5,8 @@
 //
 // IN is a module after `wasm-opt -Oz`, with its name section. binaryen's `--flatten --rereloop` rebuilds each
 // function's control flow from its blocks (the relooper), and `-Oz --converge` after it shrinks the result
-// again (twice, then the locals coalesced: FLATTEN_PASSES): the code comes out smaller and in fewer distinct
-// shapes, which deflate compresses better (the runtime .wasm −369 B zlib level 9 after the function order, with
+// again (twice, then the locals coalesced and -Oz: FLATTEN_PASSES): the code comes out smaller and in fewer distinct
+// shapes, which deflate compresses better (the runtime .wasm −412 B zlib level 9 after the function order, with
 // the functions below kept; docs/wasm-size.md). It changes no behaviour,
 // but the evaluation path's functions came out slower (S2 +0.3 % instructions per read under V8's optimising
 // compiler), so a function whose name contains one of the `--keep` texts keeps IN's body: the code section is
@@ -29,14 +29,16 @@ export class WasmFlattenError extends Error {}
 
 /** The passes of the rewriting run (before the caller's flags). */
 // Twice: the second round finds more to fold in the first one's output; then the locals renumbered by use and
-// coalesced by binaryen's search (deterministic). Zlib level 9 of the runtime after the order (the function
+// coalesced by binaryen's search (deterministic), and -Oz once more over what that leaves. Zlib level 9 of the runtime after the order (the function
 // order's search moves such figures by tens of bytes): once 45,410 B, twice 45,313, twice and the locals 45,249,
-// three times 45,395 (docs/wasm-size.md).
+// three times 45,395; with the keep list of scripts/build-wasm.sh, twice and the locals 45,350, then -Oz 45,307
+// (docs/wasm-size.md).
 export const FLATTEN_PASSES = [
   ...["--flatten", "--rereloop", "-Oz", "--converge"],
   ...["--flatten", "--rereloop", "-Oz", "--converge"],
   "--reorder-locals",
   "--coalesce-locals-learning",
+  ...["-Oz", "--converge"],
 ];
 
 /**
