@@ -236,7 +236,7 @@ md.push("| | raw | gzip -9 |");
 md.push("|---|---:|---:|");
 if (measured) md.push(`| this measurement (names kept, no wasm-opt) | ${measured.raw} B | ${measured.gzip} B |`);
 md.push(`| … of which the names section (not shipped) | ${namesBytes} B | |`);
-if (pkgWasm) md.push(`| shipped \`www/pkg/edgeflag_bg.wasm\` (stripped, wasm-opt -Oz --converge --low-memory-unused, functions ordered for gzip) | ${pkgWasm.raw} B | ${pkgWasm.gzip} B |`);
+if (pkgWasm) md.push(`| shipped \`www/pkg/edgeflag_bg.wasm\` (stripped, wasm-opt -Oz --converge --low-memory-unused, control flow rebuilt by the relooper but on the evaluation path, functions ordered for gzip) | ${pkgWasm.raw} B | ${pkgWasm.gzip} B |`);
 if (pkgJs) md.push(`| shipped \`www/pkg/edgeflag.js\` (wasm-bindgen glue) | ${pkgJs.raw} B | ${pkgJs.gzip} B |`);
 md.push("");
 md.push(CHOICES.trim());
