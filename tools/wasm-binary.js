@@ -1,6 +1,6 @@
 // The few pieces of the WebAssembly binary format that the build's tools read and write
-// (tools/wasm-order.js, tools/wasm-names.js): unsigned LEB128 numbers, names, the sections of a module and an
-// import's description. Nothing here knows what a tool does with them.
+// (tools/wasm-order.js, tools/wasm-names.js, tools/wasm-flatten.js): unsigned LEB128 numbers, names, the sections
+// of a module, an import's description and a module's function bodies. Nothing here knows what a tool does with them.
 
 /** A module that is not one, or is cut short. */
 export class WasmBinaryError extends Error {}
@@ -85,6 +85,48 @@ export function* sections(bytes, Err = WasmBinaryError) {
     yield { id, start, body, end };
     r.at = end;
   }
+}
+
+/**
+ * The function bodies of module `bytes` and what locates them: `imports`, the number of imported functions (they
+ * come first in the function index space); `bodies`, each defined function's body (its code section entry without
+ * the size) as a view of `bytes`; `code` and `nameSection`, the code section and the custom section "name" as
+ * `{ start, end }` byte offsets, or null; `names`, the function names of the name section (index → name).
+ * Throws `Err` on what is not a module or a part cut short.
+ */
+export function functions(bytes, Err = WasmBinaryError) {
+  let imports = 0;
+  const bodies = [];
+  let code = null;
+  let nameSection = null;
+  const names = new Map();
+  for (const { id, start, body, end } of sections(bytes, Err)) {
+    const r = new Reader(bytes, body, Err);
+    if (id === 2) {
+      for (let n = r.u32(); n > 0; n--) {
+        r.name(); // the module name
+        r.name(); // the field name
+        if (r.skipImportDesc() === 0) imports++;
+      }
+    } else if (id === 10) {
+      code = { start, end };
+      for (let n = r.u32(); n > 0; n--) {
+        const size = r.u32();
+        bodies.push(bytes.subarray(r.at, r.at + size));
+        r.at += size;
+      }
+    } else if (id === 0 && r.name() === "name") {
+      nameSection = { start, end };
+      while (r.at < end) {
+        const sub = r.byte();
+        const size = r.u32();
+        const next = r.at + size;
+        if (sub === 1) for (let n = r.u32(); n > 0; n--) names.set(r.u32(), r.name());
+        r.at = next;
+      }
+    }
+  }
+  return { imports, bodies, code, nameSection, names };
 }
 
 /** `v` as an unsigned LEB128 number. */

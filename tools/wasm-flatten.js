@@ -22,7 +22,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { Reader, sections, u32 } from "./wasm-binary.js";
+import { functions, u32 } from "./wasm-binary.js";
 
 /** What this tool refuses: a module it cannot mix, a `--keep` text that names nothing. */
 export class WasmFlattenError extends Error {}
@@ -42,41 +42,12 @@ export const FLATTEN_PASSES = [
 ];
 
 /**
- * Module `bytes` as `{ imports, bodies, code, names }`: the number of imported functions, each function body
- * as its bytes with its size prefix, the code section's `{ start, end }` and the function names (index → name)
- * of the name section.
+ * Module `bytes` as `{ imports, bodies, code, names }` (tools/wasm-binary.js, `functions`): the number of imported
+ * functions, each function body (without its size), the code section's `{ start, end }` and the function names
+ * (index → name) of the name section.
  */
 export function readModule(bytes) {
-  let imports = 0;
-  const bodies = [];
-  let code = null;
-  const names = new Map();
-  for (const s of sections(bytes, WasmFlattenError)) {
-    const r = new Reader(bytes, s.body, WasmFlattenError);
-    if (s.id === 2) {
-      for (let n = r.u32(); n > 0; n--) {
-        r.name();
-        r.name();
-        if (r.skipImportDesc() === 0) imports++;
-      }
-    } else if (s.id === 10) {
-      code = { start: s.start, end: s.end };
-      for (let n = r.u32(); n > 0; n--) {
-        const at = r.at;
-        const size = r.u32();
-        bodies.push(bytes.subarray(at, r.at + size));
-        r.at += size;
-      }
-    } else if (s.id === 0 && r.name() === "name") {
-      while (r.at < s.end) {
-        const sub = r.byte();
-        const size = r.u32();
-        const end = r.at + size;
-        if (sub === 1) for (let n = r.u32(); n > 0; n--) names.set(r.u32(), r.name());
-        r.at = end;
-      }
-    }
-  }
+  const { imports, bodies, code, names } = functions(bytes, WasmFlattenError);
   if (!code) throw new WasmFlattenError("no code section");
   return { imports, bodies, code, names };
 }
@@ -105,7 +76,7 @@ export function mixBodies(base, flat, keep) {
   });
   const unused = keep.filter((t) => !used.has(t));
   if (unused.length) throw new WasmFlattenError(`no function named by --keep ${unused.join(", ")}`);
-  const payload = Buffer.concat([u32(bodies.length), ...bodies]);
+  const payload = Buffer.concat([u32(bodies.length), ...bodies.flatMap((body) => [u32(body.length), body])]);
   return Buffer.concat([b0, Buffer.from([10]), u32(payload.length), payload, b1]);
 }
 

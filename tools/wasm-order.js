@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { deflateRawSync, gzipSync } from "node:zlib";
-import { Reader, sections, u32 } from "./wasm-binary.js";
+import { functions, u32 } from "./wasm-binary.js";
 
 /** The wasm-opt flags of the re-encoding pass (before the caller's features). */
 export const PASS_FLAGS = [
@@ -45,27 +45,7 @@ export class WasmOrderError extends Error {}
  * { start, end } byte offsets, or null.
  */
 export function parseModule(bytes) {
-  let imports = 0;
-  const bodies = [];
-  let nameSection = null;
-  for (const { id, start, body, end } of sections(bytes, WasmOrderError)) {
-    const r = new Reader(bytes, body, WasmOrderError);
-    if (id === 2) {
-      for (let n = r.u32(); n > 0; n--) {
-        r.name(); // the module name
-        r.name(); // the field name
-        if (r.skipImportDesc() === 0) imports++;
-      }
-    } else if (id === 10) {
-      for (let n = r.u32(); n > 0; n--) {
-        const size = r.u32();
-        bodies.push(bytes.subarray(r.at, r.at + size));
-        r.at += size;
-      }
-    } else if (id === 0 && r.name() === "name") {
-      nameSection = { start, end };
-    }
-  }
+  const { imports, bodies, nameSection } = functions(bytes, WasmOrderError);
   return { imports, bodies, nameSection };
 }
 
