@@ -670,10 +670,11 @@ pub(crate) struct Chunked {
 impl Chunked {
     /// A chunked load of a text of about `size` bytes (the arenas are sized by it: JS encodes a string
     /// chunk by chunk, and knows its length in UTF-8 only at its end; a string's length in UTF-16 units
-    /// is that of an ASCII text).
+    /// is that of an ASCII text). The hint counts up to the limit `max_bytes` only: a longer text fails
+    /// when its bytes pass the limit, and the arenas are never sized for more than a text can be.
     pub(crate) fn new(size: usize, limits: &Limits, now_ms: Option<i64>) -> Chunked {
         Chunked {
-            sink: Stream::new(limits, now_ms, size),
+            sink: Stream::new(limits, now_ms, size.min(limits.max_bytes)),
             window: Vec::new(),
             head: Vec::new(),
             flags: None,
@@ -1541,6 +1542,9 @@ mod tests {
             c.push(good.as_bytes(), true);
             assert!(c.finish().is_some(), "{size}");
         }
+        // A hint past the limit sizes the arenas for the limit at most (the text fails at the limit).
+        assert_eq!(Chunked::new(usize::MAX, &limits, None).sink.text_len, limits.max_bytes);
+        assert_eq!(Chunked::new(good.len(), &limits, None).sink.text_len, good.len());
         // A text not ended (no last chunk), bytes after the last chunk.
         let mut c = Chunked::new(good.len(), &limits, None);
         c.push(good.as_bytes(), false);
