@@ -171,8 +171,16 @@ const load3 = () => {
 };
 add("  the wasm load, the text as one chunk (loader): parse + validate + compile (ms)", timeEach(load3, { ...loadOpt, after: (w) => w.free() }));
 const w3 = load3();
-// meta(): the export `text` (what 0) since it took the glue's string methods' place; WasmEngine#meta before
-const meta3 = () => (glue.text ? glue.text(w3.__wbg_ptr, 0, 0, 0, 0) : w3.meta());
+// meta(): the raw export `edgeflag_text` (what 0: the address of the text's address and length; branch `textret`),
+// before it the glue's `text`, before that WasmEngine#meta
+const rawText = (what) => {
+  const at = wasm[names.edgeflag_text](w3.__wbg_ptr, what, 0, 0, 0) >>> 0;
+  const [ptr, len] = new Uint32Array(wasm.memory.buffer, at, 2);
+  const t = new TextDecoder().decode(new Uint8Array(wasm.memory.buffer, ptr, len));
+  wasm[names.__wbindgen_free](ptr, len, 1);
+  return t;
+};
+const meta3 = () => (names.edgeflag_text ? rawText(0) : glue.text ? glue.text(w3.__wbg_ptr, 0, 0, 0, 0) : w3.meta());
 add("  meta() text out of wasm (ms)", timeEach(meta3, loadOpt));
 const metaText = meta3();
 add("  JSON.parse(meta) (ms)", timeEach(() => JSON.parse(metaText), loadOpt));

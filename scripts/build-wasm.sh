@@ -297,10 +297,17 @@ if command -v node >/dev/null 2>&1; then
         exports[N.edgeflag_loader_free](l);
         return w;
       };
-      const loadError = () => glue.text(0, 3, 0, 0, 0); // the export text, what 3: the last refusal as JSON
+      // A JSON text through the raw export edgeflag_text (as wasmText in engine.js): the address of its address and length.
+      const text = (engine, what) => {
+        const [ptr, len] = new Uint32Array(exports.memory.buffer, exports[N.edgeflag_text](engine, what, 0, 0, 0) >>> 0, 2);
+        const t = new TextDecoder().decode(new Uint8Array(exports.memory.buffer, ptr, len));
+        exports[N.__wbindgen_free](ptr, len, 1);
+        return t;
+      };
+      const loadError = () => text(0, 3); // what 3: the last refusal as JSON
       const e = load(snapshot);
-      if (!JSON.parse(glue.text(e.__wbg_ptr, 0, 0, 0, 0)).flagCount) throw new Error(file + ": no flags");
-      if (!JSON.parse(glue.text(e.__wbg_ptr, 4, 0, 0, 0)).flags.length) throw new Error(file + ": no flag keys"); // what 4: meta with the keys
+      if (!JSON.parse(text(e.__wbg_ptr, 0)).flagCount) throw new Error(file + ": no flags");
+      if (!JSON.parse(text(e.__wbg_ptr, 4)).flags.length) throw new Error(file + ": no flag keys"); // what 4: meta with the keys
       if ((typeof exports[N.wasmengine_explainJson] === "function") !== explain) throw new Error(file + ": explainJson " + (explain ? "missing" : "present"));
       if (explain && !JSON.parse(e.explainJson(0, 0, 0))) throw new Error(file + ": no trace");
       e.free();

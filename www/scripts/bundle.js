@@ -117,7 +117,6 @@ export const GLUE_TRIMS = [
   // with two variables becomes one call of takeString (the same decode and free).
   ...[
     ["        ", "wasmengine_explainJson(this.__wbg_ptr, flag, now_ms, len)"],
-    ["    ", "text(engine, what, a, b, now_ms)"],
   ].map(([i, call]) => ({
     why: `the string of ${call.slice(0, call.indexOf("("))} taken by takeString`,
     from: `${i}let deferred1_0;

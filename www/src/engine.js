@@ -11,7 +11,7 @@
 // list only when something needs it (`_keyList`: flagKeys(), all(), free()), a flag's variants, values and
 // metadata on its first use (`_flag`); each is then kept.
 
-import { initSync as glueInitSync, finish as wasmFinish, bucket as wasmBucket, text as wasmText, newContext as wasmNewContext } from "../pkg/edgeflag.js";
+import { initSync as glueInitSync, finish as wasmFinish, bucket as wasmBucket, newContext as wasmNewContext } from "../pkg/edgeflag.js";
 import { platform, wasmModule } from "./platform.js";
 import { regexMemory } from "./regex.js";
 import { diagnose, markLacking } from "./diagnostics.js";
@@ -128,7 +128,7 @@ export class SnapshotError extends Error {
   }
 }
 
-// A refusal of the runtime (loadError()'s JSON: the export `text`, what 3). The runtime build ("lean": the fixed text) gives each error's
+// A refusal of the runtime (loadError()'s JSON: wasmText, what 3). The runtime build ("lean": the fixed text) gives each error's
 // path with that text; the diagnostics module, when loaded or loadable synchronously, the problems with their
 // messages, which are taken unless a problem of the runtime's has a message of its own: one every build keeps,
 // a `matches`, `semver_*` or `in_cidr` refused for want of the operators (regular-expression) module, which the
@@ -185,6 +185,26 @@ function deepFreeze(v) {
 // `WasmEngine::all`), so a multiple of 4 (a byte-wise path for other offsets was never taken).
 function readU32s(off, n) {
   return new Uint32Array(mem._bytes().buffer, off, n).slice();
+}
+
+// A JSON text of wasm (the raw export edgeflag_text: `what` 0 meta, 1 flagsJson, 2 detailJson, 3 loadError, 4 meta with
+// the keys; arguments left out are 0 in wasm): it gives the address of the text's address and length; the text is
+// decoded, then freed. (The glue's `text`, which returned the pair as two values, made V8 compile a wrapper at
+// instantiate.) The decoder is made anew every ~2 GB decoded, as the glue's (Safari's TextDecoder fails past 2 GiB).
+let utf8Decoder = null;
+let decodedBytes = 0;
+function wasmText(engine, what, a, b, ms) {
+  const at = rawExports[names.edgeflag_text](engine, what, a, b, ms) >>> 0;
+  const u8 = mem._bytes(); // after the call: it may have grown the memory
+  const ptr = mem._dv.getUint32(at, true);
+  const len = mem._dv.getUint32(at + 4, true);
+  if (utf8Decoder === null || (decodedBytes += len) >= 2146435072) {
+    utf8Decoder = new TextDecoder();
+    decodedBytes = len;
+  }
+  const text = utf8Decoder.decode(u8.subarray(ptr, ptr + len));
+  rawExports[names.__wbindgen_free](ptr, len, 1);
+  return text;
 }
 
 function toMs(now) {
@@ -400,7 +420,7 @@ export class Engine {
     return i < 0 ? undefined : TYPE_NAMES[this._info[i] & 3];
   }
 
-  // The flag keys by index: asked of wasm on first need (meta with the keys: the export `text`, what 4; free() asks
+  // The flag keys by index: asked of wasm on first need (meta with the keys: wasmText, what 4; free() asks
   // before it frees), and then every key's index kept in _index.
   _keyList() {
     if (this._keys === null) {
@@ -436,12 +456,12 @@ export class Engine {
     return this._makeFlag(i, JSON.parse(this._flagsJson(i, i + 1))[0], key ?? this._keyList()[i]);
   }
 
-  // The details of flags start..end as a JSON array (flagsJson: the export `text`, what 1).
+  // The details of flags start..end as a JSON array (flagsJson: wasmText, what 1).
   _flagsJson(start, end) {
     return wasmText(this._w.__wbg_ptr, 1, start, end);
   }
 
-  // Flag i's full result for the context in scratch[..len] as JSON (detailJson: the export `text`, what 2).
+  // Flag i's full result for the context in scratch[..len] as JSON (detailJson: wasmText, what 2).
   _detailJson(i, ms, len) {
     return wasmText(this._w.__wbg_ptr, 2, i, len, ms);
   }

@@ -34,7 +34,7 @@ test("the glue names every wasm export and import by its short name, none by its
   assert.equal(renameGlue(glue), glue, "renaming again changes nothing");
   assert.ok(glue.includes(`${JSON.stringify(IMPORT_MODULE)}: import0`));
   for (const short of Object.values(IMPORTS)) assert.match(glue, new RegExp(`\\n {8}${short}: function\\(`));
-  for (const n of ["text", "__wbindgen_free", "__wbindgen_start", "finish"]) assert.ok(glue.includes(`wasm.${EXPORTS[n]}(`), n);
+  for (const n of ["__wbindgen_free", "__wbindgen_start", "finish"]) assert.ok(glue.includes(`wasm.${EXPORTS[n]}(`), n);
 });
 
 // A module by hand: (import "./edgeflag_bg.js" "<name>" (func)), (memory 1), exports `memory` and the func.
