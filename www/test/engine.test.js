@@ -487,6 +487,28 @@ test("wasm memory stays flat over 1,000 loads and frees of a large snapshot (src
   a.free();
 });
 
+test("the raw text entry (edgeflag_text): each text freed once read (the memory does not grow over 5,000 reads), \"\" for a null engine or another `what`", async () => {
+  const { initSync } = await import("../pkg/edgeflag.js");
+  const exports = initSync(); // the instance engine.js uses (the glue keeps one)
+  const N = await import("../src/wasm-names.js");
+  const e = Engine.fromJSON(TEXT);
+  const n = e.flagKeys().length;
+  const all = e._flagsJson(0, n); // every flag's details: the longest text
+  assert.ok(all.length > 100 && JSON.parse(all).length === n);
+  const before = exports.memory.buffer.byteLength;
+  for (let i = 0; i < 5000; i++) assert.equal(e._flagsJson(0, n).length, all.length);
+  assert.equal(exports.memory.buffer.byteLength, before, "a text not freed grows the memory");
+  const text = (engine, what) => {
+    const [ptr, len] = new Uint32Array(exports.memory.buffer, exports[N.edgeflag_text](engine, what) >>> 0, 2);
+    exports[N.__wbindgen_free](ptr, len, 1);
+    return len;
+  };
+  assert.equal(text(0, 0), 0);
+  assert.equal(text(e._w.__wbg_ptr, 9), 0);
+  assert.ok(text(e._w.__wbg_ptr, 0) > 0);
+  e.free();
+});
+
 test("the raw eval entry (edgeflag_eval) gives what the raw edgeflag_eval_all gives; a freed or null engine gives 0xFFFFFFFF", async () => {
   const { initSync } = await import("../pkg/edgeflag.js");
   const exports = initSync(); // the instance engine.js uses (the glue keeps one)
