@@ -260,6 +260,45 @@ test("long texts are handed to wasm in chunks: the same engine, and the same err
   assert.deepEqual(err.problems.map((p) => p.path).sort(), ["flags.flag-3-ü€😀.default", "flags.flag-390-ü€😀.rules[0].when.any[0].segment"]);
 });
 
+test("a flag ending exactly at a 16 KiB chunk's end, or a byte either side: the same engine, and the same errors", () => {
+  const CHUNK = 16384; // engine.js's
+  const flag = (i, pad) => ({
+    variants: { on: `on-${i}`, off: "off" },
+    default: "off",
+    description: "d".repeat(pad),
+    rules: [{ when: { attr: "n", op: "gte", value: i }, serve: "on" }],
+  });
+  const build = (pad, bad) => {
+    const flags = {};
+    for (let i = 0; i < 150; i++) flags[`f${i}`] = flag(i, i === 0 ? pad : i % 7);
+    if (bad) flags[bad].default = "nope";
+    return JSON.stringify({ schema: 1, version: 1, flags, environment: "e" });
+  };
+  // f0's description moves the end of f40 (then of f41) onto the first chunk's end (ASCII: a byte a character).
+  const pad = CHUNK - build(0).indexOf(',"f41":');
+  let message;
+  for (const shift of [-2, -1, 0, 1, 2, 3]) {
+    const text = build(pad + shift);
+    assert.equal(text.indexOf(',"f41":'), CHUNK + shift);
+    const e = Engine.fromJSON(text);
+    try {
+      assert.equal(e.flagKeys().length, 150);
+      for (const i of [0, 40, 41, 149]) {
+        assert.equal(e.string(`f${i}`, "?", { n: i }), `on-${i}`);
+        assert.equal(e.string(`f${i}`, "?", { n: i - 1 }), "off");
+      }
+    } finally {
+      e.free();
+    }
+    for (const bad of ["f40", "f41"]) {
+      const err = thrown(() => Engine.fromJSON(build(pad + shift, bad)), SnapshotError);
+      assert.deepEqual(err.problems.map((p) => p.path), [`flags.${bad}.default`], `${shift} ${bad}`);
+      message ??= err.problems[0].message;
+      assert.equal(err.problems[0].message, message);
+    }
+  }
+});
+
 test("a string is encoded chunk by chunk into wasm: characters cut by no chunk end, its UTF-8 length judged by maxBytes", () => {
   // Multi-byte characters (2, 3, 4 bytes: a surrogate pair) across the 16 KiB chunk ends at every offset, from a
   // string and from its bytes: the same engine.
