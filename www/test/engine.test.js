@@ -517,12 +517,17 @@ test("wasm memory stays flat over 1,000 loads and frees of a large snapshot (src
   for (let i = 0; i < 990; i++) Engine.fromJSON(text).free();
   assert.equal(pages(), after10, "1,000 loads and frees");
   // A client replacing its snapshot: the new engine is loaded before the old one is freed. The two engines'
-  // blocks settle in the first replacements (43 pages here, talc 45), then stay.
+  // blocks settle in the first replacements (43 pages here, talc 45), then stay. Where the last page is taken
+  // depends on the heap's state before the first load (best-fit blocks, the two engines interleaved), not on
+  // what a load keeps: on branch `chunks` (2026-11-29, replacements 100 to 2,000 logged) main's build took its
+  // last page at the 305th replacement when this test ran alone (41 → 42 pages) and none after this file's
+  // tests (44); that branch's build at the 600th alone (41 → 42) and the 221st here (44 → 45); none took one
+  // after the 600th. Settled: after 700.
   a = Engine.fromJSON(text);
-  for (let i = 0; i < 100; i++) { const b = Engine.fromJSON(text); a.free(); a = b; }
+  for (let i = 0; i < 700; i++) { const b = Engine.fromJSON(text); a.free(); a = b; }
   const settled = pages();
   for (let i = 0; i < 400; i++) { const b = Engine.fromJSON(text); a.free(); a = b; }
-  assert.equal(pages(), settled, "500 replacements");
+  assert.equal(pages(), settled, "1,100 replacements");
   a.free();
 });
 
