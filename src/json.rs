@@ -1153,7 +1153,7 @@ fn stops(x: u64) -> u64 {
 /// The end of the whitespace (JSON's: space, tab, line feed, carriage return) from byte `i` of `bytes`: the
 /// position of the first other byte, or the length. [`Parser::skip_ws_peek`]'s loop, out of line.
 #[inline(never)]
-fn ws_end(bytes: &[u8], mut i: usize) -> usize {
+pub(crate) fn ws_end(bytes: &[u8], mut i: usize) -> usize {
     while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(i) {
         i += 1;
     }

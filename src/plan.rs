@@ -663,6 +663,9 @@ pub(crate) struct Chunked {
     /// A window that could not be read is read again only once it is twice as long (no quadratic work
     /// over a long flag, or a wrong one).
     retry_at: usize,
+    /// The most bytes a flag's value took so far: a flag with fewer bytes after its key is left for the
+    /// next window rather than read and cut by this one's end ([`crate::snapshot::read_flags`]).
+    longest: usize,
     failed: bool,
 }
 
@@ -682,6 +685,7 @@ impl Chunked {
             received: 0,
             complete: false,
             retry_at: 0,
+            longest: 0,
             failed: limits.max_json_depth < 2,
         }
     }
@@ -703,6 +707,12 @@ impl Chunked {
             return;
         }
         self.complete = last;
+        if self.window.capacity() == 0 && !last {
+            // Room for two chunks from the first on: the rest of a window (a cut flag, or one left for the
+            // next window) and the next chunk fit it, and it is not reallocated at the second push (which
+            // freed a block of one chunk in every load, between the plan's arenas).
+            self.window.reserve(chunk.len().saturating_mul(2));
+        }
         self.window.extend_from_slice(chunk);
         while !self.failed() && !self.ended && (last || self.window.len() >= self.retry_at) {
             if !self.step(last) {
@@ -732,7 +742,7 @@ impl Chunked {
         };
         if after {
             // Just after a flag: a `,` (which becomes the window's `{`) or the `}` closing the flags.
-            let at = crate::snapshot::whitespace(text.as_bytes());
+            let at = crate::json::ws_end(text.as_bytes(), 0);
             match self.window.get_mut(at) {
                 Some(b @ b',') => *b = b'{',
                 Some(b'}') => {
@@ -750,17 +760,22 @@ impl Chunked {
             self.flags = Some((base + at, false));
             return true;
         }
-        match crate::snapshot::read_flags(text, depth - 1, base, &mut self.sink) {
+        // Bytes left for the next window: at most half the window's allocation (with the next chunk they
+        // fit it, see `flags_left_for_the_next_window_do_not_grow_it`), none from the last.
+        let most = if last { 0 } else { self.window.capacity() / 2 };
+        match crate::snapshot::read_flags(text, depth - 1, base, &mut self.sink, &mut self.longest, most) {
             crate::snapshot::FlagsRead::End(end) => {
                 self.consume(end);
                 self.ended = true;
                 true
             }
             crate::snapshot::FlagsRead::More(mark) if mark > 1 => {
+                // The rest (a flag cut by the window's end, or left for the next window) is read with the
+                // next chunk; in the last window it is not JSON.
                 self.consume(mark);
                 self.flags = Some((base + mark, true));
                 self.retry_at = 0;
-                true
+                last
             }
             crate::snapshot::FlagsRead::More(_) => self.wait(last),
             crate::snapshot::FlagsRead::Failed => {
@@ -1504,6 +1519,88 @@ mod tests {
             taken += usize::from(one.is_some());
         }
         assert!(taken > 14, "{taken}");
+    }
+
+    /// Flags of lengths that vary, with segments before them and members after (`bad`: the flag at
+    /// `bad` of `n` has an unknown field, which the one-pass load refuses).
+    fn varied(n: usize, bad: Option<usize>) -> String {
+        let mut t = String::from("{\"schema\":1,\"version\":3,\"segments\":{\"s\":{\"include\":[\"u1\",\"u2\"]}},\"flags\":{");
+        for i in 0..n {
+            if i > 0 {
+                t.push_str(if i % 5 == 0 { " ,\n " } else { "," });
+            }
+            t.push_str(&format!("\"f{i}\":{{\"variants\":{{\"on\":true,\"off\":false}},\"default\":\"off\",\"rules\":["));
+            for j in 0..(i * 7) % 5 {
+                if j > 0 {
+                    t.push(',');
+                }
+                t.push_str(&format!("{{\"when\":{{\"any\":[{{\"segment\":\"s\"}},{{\"attr\":\"a{j}\",\"op\":\"in\",\"values\":[\"x{i}\",\"日本\"]}}]}},\"serve\":\"on\"}}"));
+            }
+            t.push_str("],\"description\":\"");
+            t.push_str(&"d".repeat((i * 37) % 120));
+            t.push('"');
+            if bad == Some(i) {
+                t.push_str(",\"colour\":1");
+            }
+            t.push('}');
+        }
+        t.push_str("},\"environment\":\"prod\"}");
+        t
+    }
+
+    /// A chunked load whose windows are cut at every byte of the text (in two chunks, and in three with a
+    /// window between that is not the last, from which flags are left for the next) builds the plan the
+    /// one-pass load builds, and refuses what it refuses: the same errors whatever the cuts.
+    #[test]
+    fn chunked_load_cut_at_every_byte() {
+        let limits = Limits::default();
+        for t in [varied(24, None), varied(24, Some(17)), varied(12, Some(0))] {
+            let one = stream(&t, &limits, None).map(|p| format!("{p:?}"));
+            let b = t.as_bytes();
+            for cut in 0..=b.len() {
+                for width in [0, 97, 700] {
+                    let mid = (cut + width).min(b.len());
+                    let mut c = Chunked::new(b.len(), &limits, None);
+                    for (chunk, last) in [(&b[..cut], false), (&b[cut..mid], false), (&b[mid..], true)] {
+                        c.push(chunk, last);
+                    }
+                    assert_eq!(one, c.finish().map(|p| format!("{p:?}")), "cut at {cut}, then {width}");
+                }
+            }
+        }
+        assert!(stream(&varied(24, None), &limits, None).is_some());
+        assert!(stream(&varied(24, Some(17)), &limits, None).is_none());
+    }
+
+    /// Flags left for the next window (fewer bytes follow their key than the longest flag took) do not
+    /// make the window outgrow two chunks (JS pushes 16 KiB ones), though a flag longer than a chunk was
+    /// read (left for the next window up to its length, they would: the cap, half the window's
+    /// allocation); the plan is the one-pass load's.
+    #[test]
+    fn flags_left_for_the_next_window_do_not_grow_it() {
+        const CHUNK: usize = 16384;
+        let mut t = varied(600, None);
+        // Long flags (over half a chunk, and one over a chunk) early and late.
+        for (at, len) in [(2, 9000), (300, 18000), (450, 12000)] {
+            let key = format!("\"f{at}\":{{\"variants\"");
+            let i = t.find(&key).unwrap() + key.len() - "\"variants\"".len();
+            t.insert_str(i, &format!("\"metadata\":{{\"note\":\"{}\"}},", "l".repeat(len)));
+        }
+        let limits = Limits::default();
+        let b = t.as_bytes();
+        assert!(b.len() > 12 * CHUNK, "{}", b.len());
+        let mut c = Chunked::new(b.len(), &limits, None);
+        let (mut most, mut left) = (0, 0);
+        let n = b.chunks(CHUNK).len();
+        for (i, chunk) in b.chunks(CHUNK).enumerate() {
+            c.push(chunk, i + 1 == n);
+            most = most.max(c.window.capacity());
+            left += usize::from(!c.window.is_empty());
+        }
+        assert!(most <= 2 * CHUNK, "{most}");
+        assert!(left > 10, "{left}");
+        assert!(c.longest > CHUNK, "{}", c.longest);
+        assert_eq!(c.finish().map(|p| format!("{p:?}")), stream(&t, &limits, None).map(|p| format!("{p:?}")));
     }
 
     /// What the one-pass load refuses, the chunked load refuses (then the text is loaded the ordinary

@@ -333,18 +333,12 @@ pub(crate) fn flags_start(text: &str, max_depth: usize) -> Option<usize> {
     while let Some(k) = r.next_key() {
         if bytes(&k) == b"flags" {
             let at = r.offset();
-            let at = at + whitespace(text.as_bytes().get(at..)?);
+            let at = crate::json::ws_end(text.as_bytes(), at);
             return (text.as_bytes().get(at) == Some(&b'{')).then_some(at + 1);
         }
         r.skip();
     }
     None
-}
-
-/// The length of the JSON whitespace `b` starts with.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the wasm loader's (and tests')
-pub(crate) fn whitespace(b: &[u8]) -> usize {
-    b.iter().position(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r')).unwrap_or(b.len())
 }
 
 /// What [`read_flags`] reached.
@@ -364,8 +358,14 @@ pub(crate) enum FlagsRead {
 /// object, from a member's key on (the text may end anywhere). Each complete flag goes to `sink`
 /// (`base`: the window's position in the whole text), as [`build_with`] hands them. `max_depth` counts
 /// from the window's `{` (the `flags` object's depth in the whole text).
+///
+/// `longest`: the most bytes a flag's value took so far (after its key; raised here). A flag after the
+/// window's first followed by fewer bytes than that, and than `most`, is not read but left for the next
+/// window (`More` just before it): read, it would likely be cut by the window's end, fail, and be read
+/// again. `most` caps the bytes so left (half the window's allocation: with the next chunk they fit it);
+/// 0 in the last window, which must read everything.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the wasm loader's (and tests')
-pub(crate) fn read_flags<'a>(window: &'a str, max_depth: usize, base: usize, sink: &mut dyn FlagSink<'a>) -> FlagsRead {
+pub(crate) fn read_flags<'a>(window: &'a str, max_depth: usize, base: usize, sink: &mut dyn FlagSink<'a>, longest: &mut usize, most: usize) -> FlagsRead {
     let mut r = Reader::new(window, max_depth);
     if !r.object() {
         return FlagsRead::More(0);
@@ -378,6 +378,10 @@ pub(crate) fn read_flags<'a>(window: &'a str, max_depth: usize, base: usize, sin
     loop {
         match r.next_key() {
             Some(key) => {
+                let start = r.offset();
+                if mark > 1 && window.len().saturating_sub(start) < (*longest).min(most) {
+                    return FlagsRead::More(mark);
+                }
                 let mut p = Problems::default();
                 let mut f = read_flag(&mut r, &path.key(key_text(&key)), &mut p, &mut spare);
                 if r.failed() {
@@ -387,6 +391,7 @@ pub(crate) fn read_flags<'a>(window: &'a str, max_depth: usize, base: usize, sin
                 if !p.list.is_empty() {
                     return FlagsRead::Failed;
                 }
+                *longest = (*longest).max(r.offset().saturating_sub(start));
                 let _ = sink.flag(&[], key, &mut f, base.saturating_add(r.offset()), &mut p);
                 spare.recycle(f);
                 if !p.list.is_empty() {
@@ -1534,5 +1539,54 @@ mod tests {
                 "flags.f.rules[3].when.not.x: unknown field",
             ]
         );
+    }
+
+    /// The keys a window's flags reach a sink with.
+    struct Keys(Vec<String>);
+
+    impl<'a> FlagSink<'a> for Keys {
+        fn flag(&mut self, _: &[(Str<'a>, Segment<'a>)], key: Str<'a>, _: &mut Flag<'a>, _: usize, _: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
+            self.0.push(key.into_owned());
+            None
+        }
+    }
+
+    /// A flag followed by fewer bytes than the longest flag read so far (and than `most`) is left for the
+    /// next window, at its key; `longest` grows with the flags read; `most` 0 (the last window) reads all.
+    #[test]
+    fn read_flags_leaves_a_short_rest_for_the_next_window() {
+        let a = r#""a":{"variants":{"on":true,"off":false},"default":"off","rules":[{"serve":"on"},{"serve":"off"}]}"#;
+        let b = r#""b":{"variants":{"x":1},"default":"x"}"#;
+        let c = r#""c":{"variants":{"on":true"#; // cut by the window's end
+        let window = format!("{{{a},{b},{c}");
+        let (la, lb) = (a.len() - 4, b.len() - 4); // the values' lengths (after `"a":`)
+        let after_b = lb + 1 + c.len(); // the bytes after `b`'s key
+        assert!(after_b < la);
+        let read = |longest: &mut usize, most: usize| {
+            let mut keys = Keys(Vec::new());
+            let got = read_flags(&window, 10, 0, &mut keys, longest, most);
+            (got, keys.0.join(","))
+        };
+        // `a` read, then `b` left: fewer bytes follow its key than `a` took.
+        let mut longest = 0;
+        assert_eq!(read(&mut longest, 1 << 20), (FlagsRead::More(1 + a.len()), "a".to_string()));
+        assert_eq!(longest, la);
+        // The last window (`most` 0) reads every flag: `c` is cut, and does not count.
+        let mut longest = 0;
+        assert_eq!(read(&mut longest, 0), (FlagsRead::More(window.len() - c.len() - 1), "a,b".to_string()));
+        assert_eq!(longest, la);
+        // Capped by `most`: a rest of `most` bytes or more is read.
+        assert_eq!(read(&mut longest, after_b).0, FlagsRead::More(window.len() - c.len() - 1));
+        assert_eq!(read(&mut longest, after_b + 1).0, FlagsRead::More(1 + a.len()));
+        // The window's first flag is read whatever follows it (it is left only when cut).
+        let mut huge = usize::MAX;
+        assert_eq!(read(&mut huge, usize::MAX), (FlagsRead::More(1 + a.len()), "a".to_string()));
+        // The last flag of a complete `flags` object is left as well (its end is not known before it is
+        // read), but not from the last window.
+        let whole = format!("{{{a},{b}}}");
+        let mut keys = Keys(Vec::new());
+        assert_eq!(read_flags(&whole, 10, 0, &mut keys, &mut longest, usize::MAX), FlagsRead::More(1 + a.len()));
+        assert_eq!(read_flags(&whole, 10, 0, &mut keys, &mut longest, 0), FlagsRead::End(whole.len()));
+        assert_eq!(keys.0, ["a", "a", "b"]);
     }
 }

@@ -260,6 +260,45 @@ test("long texts are handed to wasm in chunks: the same engine, and the same err
   assert.deepEqual(err.problems.map((p) => p.path).sort(), ["flags.flag-3-ü€😀.default", "flags.flag-390-ü€😀.rules[0].when.any[0].segment"]);
 });
 
+test("a flag ending exactly at a 16 KiB chunk's end, or a byte either side: the same engine, and the same errors", () => {
+  const CHUNK = 16384; // engine.js's
+  const flag = (i, pad) => ({
+    variants: { on: `on-${i}`, off: "off" },
+    default: "off",
+    description: "d".repeat(pad),
+    rules: [{ when: { attr: "n", op: "gte", value: i }, serve: "on" }],
+  });
+  const build = (pad, bad) => {
+    const flags = {};
+    for (let i = 0; i < 150; i++) flags[`f${i}`] = flag(i, i === 0 ? pad : i % 7);
+    if (bad) flags[bad].default = "nope";
+    return JSON.stringify({ schema: 1, version: 1, flags, environment: "e" });
+  };
+  // f0's description moves the end of f40 (then of f41) onto the first chunk's end (ASCII: a byte a character).
+  const pad = CHUNK - build(0).indexOf(',"f41":');
+  let message;
+  for (const shift of [-2, -1, 0, 1, 2, 3]) {
+    const text = build(pad + shift);
+    assert.equal(text.indexOf(',"f41":'), CHUNK + shift);
+    const e = Engine.fromJSON(text);
+    try {
+      assert.equal(e.flagKeys().length, 150);
+      for (const i of [0, 40, 41, 149]) {
+        assert.equal(e.string(`f${i}`, "?", { n: i }), `on-${i}`);
+        assert.equal(e.string(`f${i}`, "?", { n: i - 1 }), "off");
+      }
+    } finally {
+      e.free();
+    }
+    for (const bad of ["f40", "f41"]) {
+      const err = thrown(() => Engine.fromJSON(build(pad + shift, bad)), SnapshotError);
+      assert.deepEqual(err.problems.map((p) => p.path), [`flags.${bad}.default`], `${shift} ${bad}`);
+      message ??= err.problems[0].message;
+      assert.equal(err.problems[0].message, message);
+    }
+  }
+});
+
 test("a string is encoded chunk by chunk into wasm: characters cut by no chunk end, its UTF-8 length judged by maxBytes", () => {
   // Multi-byte characters (2, 3, 4 bytes: a surrogate pair) across the 16 KiB chunk ends at every offset, from a
   // string and from its bytes: the same engine.
@@ -478,12 +517,17 @@ test("wasm memory stays flat over 1,000 loads and frees of a large snapshot (src
   for (let i = 0; i < 990; i++) Engine.fromJSON(text).free();
   assert.equal(pages(), after10, "1,000 loads and frees");
   // A client replacing its snapshot: the new engine is loaded before the old one is freed. The two engines'
-  // blocks settle in the first replacements (43 pages here, talc 45), then stay.
+  // blocks settle in the first replacements (43 pages here, talc 45), then stay. Where the last page is taken
+  // depends on the heap's state before the first load (best-fit blocks, the two engines interleaved), not on
+  // what a load keeps: on branch `chunks` (2026-11-29, replacements 100 to 2,000 logged) main's build took its
+  // last page at the 305th replacement when this test ran alone (41 → 42 pages) and none after this file's
+  // tests (44); that branch's build at the 600th alone (41 → 42) and the 221st here (44 → 45); none took one
+  // after the 600th. Settled: after 700.
   a = Engine.fromJSON(text);
-  for (let i = 0; i < 100; i++) { const b = Engine.fromJSON(text); a.free(); a = b; }
+  for (let i = 0; i < 700; i++) { const b = Engine.fromJSON(text); a.free(); a = b; }
   const settled = pages();
   for (let i = 0; i < 400; i++) { const b = Engine.fromJSON(text); a.free(); a = b; }
-  assert.equal(pages(), settled, "500 replacements");
+  assert.equal(pages(), settled, "1,100 replacements");
   a.free();
 });
 
