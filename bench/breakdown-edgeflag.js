@@ -5,7 +5,8 @@
 //   node bench/breakdown-edgeflag.js --cold 15         the cold start instead (below)
 import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import { timeOps, timeEach, consume } from "./harness.js";
 import { users, S1_KEY, S2_KEY, S3_USER } from "./scenarios/common.js";
@@ -16,6 +17,8 @@ import * as sc from "./scenarios/edgeflag.js";
 // time and, on Linux, of the load's CPU time on the JS thread and on V8's background threads. The V8 flags
 // are diagnostics (a package cannot set them for its users): they show what the background compiles of hot
 // wasm functions to optimised code (tier-up) cost a load that runs, in a fresh process, in baseline code.
+// First the files the import reads: run-edgeflag.js's entry (package.json's exports["./engine"].node) and every
+// module it imports statically, with their sizes (import() of on-demand chunks is not followed: not read then).
 const coldAt = process.argv.indexOf("--cold");
 if (coldAt >= 0) {
   const n = Number(process.argv[coldAt + 1]) || 15;
@@ -25,6 +28,10 @@ if (coldAt >= 0) {
     ["no tier-up (--liftoff-only)", ["--liftoff-only"]],
     ["one V8 background thread (--v8-pool-size=1)", ["--v8-pool-size=1"]],
   ];
+  const www = process.env.EDGEFLAG_WWW ? pathToFileURL(`${resolve(process.env.EDGEFLAG_WWW)}/`) : new URL("../www/", import.meta.url);
+  const read = importedFiles(new URL(JSON.parse(readFileSync(new URL("package.json", www), "utf8")).exports["./engine"].node, www));
+  const total = read.reduce((a, [, b]) => a + b, 0);
+  console.log(`the import reads ${read.length} file(s), ${total} B: ${read.map(([u, b]) => `${u.href.slice(www.href.length)} ${b} B`).join(", ")}`);
   const runs = variants.map(() => []);
   for (let r = 0; r < n; r++) {
     variants.forEach(([, flags], v) => {
@@ -49,6 +56,22 @@ if (coldAt >= 0) {
     console.log(`${name.padEnd(46)} ${f(med(os.map((o) => o.coldMs)))} ${p("import")} ${p("instantiate")} ${p("load")} ${p("firstEval")}  |        ${t("main")}  ${t("wait")}     ${t("background")}`);
   });
   process.exit(0);
+}
+
+// The module `entry` (a file: URL) and those it imports or re-exports statically (relative specifiers), each once:
+// [[URL, bytes]] in the order found.
+function importedFiles(entry) {
+  const seen = new Map([[entry.href, entry]]);
+  const out = [];
+  for (const url of seen.values()) {
+    const text = readFileSync(url, "utf8");
+    out.push([url, Buffer.byteLength(text)]);
+    for (const m of text.matchAll(/\b(?:import|export)\s*(?:[^"'();]*?from\s*)?["'](\.{1,2}\/[^"']+)["']/g)) {
+      const u = new URL(m[1], url);
+      if (!seen.has(u.href)) seen.set(u.href, u);
+    }
+  }
+  return out;
 }
 
 const WWW = process.env.EDGEFLAG_WWW ? `${process.env.EDGEFLAG_WWW.replace(/\/$/, "")}/` : new URL("../www/", import.meta.url).pathname;

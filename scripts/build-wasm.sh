@@ -359,7 +359,7 @@ size_row "pkg/edgeflag.js (wasm-bindgen glue)" "$OUT/edgeflag.js"
 size_row "pkg/edgeflag_regex.wasm (on demand: matches, semver_*, in_cidr)" "$OUT/edgeflag_regex.wasm"
 size_row "pkg/edgeflag_diagnostics.wasm (on demand: refusals)" "$OUT/edgeflag_diagnostics.wasm"
 # 7. the bundles (www/dist: glue + engine + client, minified; package.json's browser conditions, and the Node
-# entries dist/*.node.js with their shared chunks, its node conditions), when www/'s devDependencies (esbuild)
+# entries dist/*.node.js, dist/engine.node.js the whole engine, its node conditions), when www/'s devDependencies (esbuild)
 # are installed
 if [ -x "$ROOT/www/node_modules/.bin/esbuild" ] && command -v node >/dev/null 2>&1; then
   (cd "$ROOT/www" && node scripts/bundle.js >/dev/null) || { log "error: the bundles (www/scripts/bundle.js) failed"; exit 1; }

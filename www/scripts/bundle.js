@@ -14,13 +14,13 @@
 // instance (a page that explains imports everything from it). package.json's "browser" conditions point
 // here.
 //
-// Node, Deno and Bun ("node" conditions): dist/edgeflag.node.js, dist/engine.node.js and
-// dist/devtools.node.js, built together from src/*.node.js with code splitting, so the three entries share
-// their code through chunks (dist/chunk-*.node.js): one module instance, one wasm instance, one Engine
-// class whichever entries an app imports (as with src/, where "edgeflag/devtools" switches the default
-// .wasm of the instance "edgeflag" uses). Minified: a cold `import` reads and compiles 2 files of ~25 KB
-// instead of 10 source modules of ~150 KB (≈ 10 → 5 ms). Linked source maps point back to src/
-// (node --enable-source-maps). Cloudflare Workers ("workerd") keep src/.
+// Node, Deno and Bun ("node" conditions): dist/engine.node.js, the whole engine in one file (src/engine.node.js);
+// dist/edgeflag.node.js, the client, importing it; dist/devtools.node.js, importing both (esbuildNode below): one
+// module instance, one wasm instance, one Engine class whichever entries an app imports (as with src/, where
+// "edgeflag/devtools" switches the default .wasm of the instance "edgeflag" uses). Minified: a cold import of
+// `edgeflag/engine` reads and compiles 1 file of ~25 KB (before: 2 files, a 0.4 KB entry and a shared chunk;
+// earlier 10 source modules of ~150 KB). Linked source maps point back to src/ (node --enable-source-maps).
+// Cloudflare Workers ("workerd") keep src/.
 //
 // Every bundle takes the wasm-bindgen glue without the pieces engine.js never reaches (GLUE_TRIMS below: exact
 // texts, each required once, so that a glue of another shape stops the build instead of being cut wrongly).
@@ -34,7 +34,7 @@
 //   npm run bundle            (after scripts/build-wasm.sh: the glue in pkg/ must exist)
 //   import { bundle } from "./scripts/bundle.js"; await bundle()
 //     → { entry, engine, devtools, lazy: [the browser bundles' on-demand chunks], node: {entry, engine, devtools,
-//         chunks}, files: [every path written], imports: [modules the browser bundles still import, but their
+//         chunks: [on-demand: verify], inputs: {entry, engine, devtools: [source files]}}, files: [every path written], imports: [modules the browser bundles still import, but their
 //         on-demand chunks: none], nodeImports: [the Node bundles': node: built-ins] }
 
 import { build } from "esbuild";
@@ -305,23 +305,94 @@ async function shrink(code) {
   return r.code + "\n";
 }
 
-// The three Node entries, split into shared chunks (one module instance whatever an app imports).
-function esbuildNode(quiet) {
-  for (const f of readdirSync(DIST)) if (NODE_CHUNK.test(f)) rmSync(join(DIST, f)); // chunks of earlier builds
-  return build({
-    ...common(quiet),
-    entryPoints: {
-      "edgeflag.node": join(WWW, "src", "index.node.js"),
-      "engine.node": join(WWW, "src", "engine.node.js"),
-      "devtools.node": join(WWW, "src", "devtools.node.js"),
+// The Node entries' internals: what src/engine.node.js puts on its Engine under this symbol (non-enumerable), for
+// the other Node bundles' shims (NODE_SHIMS) to reach without more exports or module files.
+const INTERNALS = 'Engine[Symbol.for("edgeflag.node.internals")]';
+// The modules of an earlier Node bundle that a later one reaches, each replaced by a shim importing that bundle
+// (`from`: dist/engine.node.js or dist/edgeflag.node.js, left external): `exports` re-exports every name the bundle
+// exports (named, as its build's metafile lists them: `export *` of an external module would make esbuild copy a
+// namespace at run time, with helpers in one more file), `names` takes those internals from INTERNALS, `bare` only
+// runs the bundle (a side-effect import). A module of an earlier bundle without a shim here stops the build: bundled
+// twice, it would be a second module instance (a second `platform`, a second WeakSet of refusals lacking their
+// messages).
+export const NODE_SHIMS = [
+  { file: "engine.js", from: "engine.node.js", exports: true },
+  { file: "platform-node.js", from: "engine.node.js", bare: true },
+  { file: "platform.js", from: "engine.node.js", names: ["platform"] },
+  { file: "diagnostics.js", from: "engine.node.js", names: ["lacksMessages"] },
+  { file: "details.js", from: "engine.node.js", names: ["errorDetails"] },
+  { file: "index.js", from: "edgeflag.node.js", exports: true },
+];
+
+// A shim's text; `exported`: each built bundle's export names (by file name).
+function shimText({ from, exports, bare, names }, exported) {
+  if (bare) return `import "./${from}";\n`;
+  if (exports) return `export { ${exported.get(from).join(", ")} } from "./${from}";\n`;
+  return `import { Engine } from "./engine.node.js";\nexport const { ${names.join(", ")} } = ${INTERNALS};\n`;
+}
+
+// esbuild plugin for the Node bundles after the first: each import of a module that the bundles built before hold
+// (`earlier.files`: their source files) resolves to its shim (NODE_SHIMS), whose imports of those bundles
+// (`earlier.exported`: their export names) stay external.
+function nodeShims(earlier) {
+  return {
+    name: "node-shims",
+    setup(b) {
+      b.onResolve({ filter: /\.node\.js$/, namespace: "node-shim" }, (args) => ({ path: args.path, external: true }));
+      b.onResolve({ filter: /^\./ }, (args) => {
+        if (args.namespace !== "file") return undefined;
+        const file = resolve(args.resolveDir, args.path);
+        if (!earlier.files.has(file)) return undefined;
+        const shim = NODE_SHIMS.find((s) => join(WWW, "src", s.file) === file);
+        if (shim === undefined) {
+          return { errors: [{ text: `${args.path} is in an earlier Node bundle but has no shim in NODE_SHIMS (scripts/bundle.js): add one, else it would be bundled twice` }] };
+        }
+        return { path: shim.file, namespace: "node-shim", pluginData: shim };
+      });
+      b.onLoad({ filter: /.*/, namespace: "node-shim" }, (args) => ({
+        contents: shimText(args.pluginData, earlier.exported),
+        loader: "js",
+        resolveDir: join(WWW, "src"),
+      }));
     },
+  };
+}
+
+// One Node entry: `src` (a file of src/) into dist/`name`.js, with the modules of `earlier` (the bundles built before:
+// their source files and export names) taken from those bundles through nodeShims. Chunks: only the client's import() of
+// src/verify.js (dist/verify-<hash>.node.js).
+async function esbuildNodeEntry(name, src, earlier, quiet) {
+  const r = await build({
+    ...common(quiet),
+    entryPoints: { [name]: join(WWW, "src", src) },
     outdir: DIST,
     splitting: true,
     chunkNames: "[name]-[hash].node",
     platform: "node",
     target: "node20",
     sourcemap: "linked",
+    absWorkingDir: WWW, // the metafile's paths relative to www/
+    plugins: [glueTrim, nodeShims(earlier)],
   });
+  for (const f of Object.keys(r.metafile.inputs)) if (!f.includes(":")) earlier.files.add(resolve(WWW, f));
+  earlier.exported.set(`${name}.js`, r.metafile.outputs[`dist/${name}.js`].exports);
+  return r;
+}
+
+// The three Node entries, one after another: dist/engine.node.js holds the whole engine (one file to read, link and
+// evaluate for `edgeflag/engine`), dist/edgeflag.node.js the client importing it, dist/devtools.node.js both. One
+// module instance of the engine whatever entries an app imports.
+async function esbuildNode(quiet) {
+  for (const f of readdirSync(DIST)) if (NODE_CHUNK.test(f)) rmSync(join(DIST, f)); // chunks of earlier builds
+  const earlier = { files: new Set(), exported: new Map() };
+  const outputs = {};
+  const inputs = {}; // each entry's source files (of src/ and pkg/)
+  for (const [key, name, src] of [["engine", "engine.node", "engine.node.js"], ["entry", "edgeflag.node", "index.node.js"], ["devtools", "devtools.node", "devtools.node.js"]]) {
+    const r = await esbuildNodeEntry(name, src, earlier, quiet);
+    Object.assign(outputs, r.metafile.outputs);
+    inputs[key] = Object.keys(r.metafile.inputs).filter((f) => !f.includes(":")).sort();
+  }
+  return { metafile: { outputs }, inputs };
 }
 
 /** Builds the browser bundles and the Node bundles of dist/; returns their paths. Throws when the glue is missing. */
@@ -339,7 +410,8 @@ export async function bundle({ quiet = true } = {}) {
   // What the bundles import, but their own on-demand chunks (fetched by import() when a feature needs them).
   const imports = browserOutputs.flatMap(([, o]) => o.imports.filter((i) => !(i.kind === "dynamic-import" && LAZY_CHUNK.test(basename(i.path)))).map((i) => i.path));
   const nodeOutputs = Object.entries(node.metafile.outputs).filter(([f]) => f.endsWith(".js"));
-  const nodeImports = [...new Set(nodeOutputs.flatMap(([, o]) => o.imports.filter((i) => i.external).map((i) => i.path)))].sort();
+  // (but the bundles' imports of one another: ./engine.node.js, ./edgeflag.node.js)
+  const nodeImports = [...new Set(nodeOutputs.flatMap(([, o]) => o.imports.filter((i) => i.external && !i.path.startsWith("./")).map((i) => i.path)))].sort();
   const chunks = nodeOutputs.map(([f]) => resolve(WWW, f)).filter((f) => NODE_CHUNK.test(f.slice(DIST.length + 1))).sort();
   // The engine entry: the engine module's own export names, taken from the bundle.
   const engine = await import(pathToFileURL(join(WWW, "src", "engine.js")).href);
@@ -348,7 +420,7 @@ export async function bundle({ quiet = true } = {}) {
     ENGINE_BUNDLE,
     `// edgeflag/engine for browsers: the engine's exports of the bundle (one module instance with "edgeflag").\nexport { ${names.join(", ")} } from "./edgeflag.js";\n`,
   );
-  const nodeFiles = { entry: NODE_BUNDLE, engine: NODE_ENGINE_BUNDLE, devtools: NODE_DEVTOOLS_BUNDLE, chunks };
+  const nodeFiles = { entry: NODE_BUNDLE, engine: NODE_ENGINE_BUNDLE, devtools: NODE_DEVTOOLS_BUNDLE, chunks, inputs: node.inputs };
   return {
     entry: BUNDLE,
     engine: ENGINE_BUNDLE,

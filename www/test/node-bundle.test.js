@@ -1,6 +1,7 @@
 // The Node bundles (dist/*.node.js, built here by scripts/bundle.js from the current sources): what
 // package.json's "node" conditions give Node, Deno and Bun. They must export what the src/*.node.js entries
-// export, import nothing but Node built-ins and their own chunks, and share one module instance: an app
+// export, import nothing but Node built-ins and one another (dist/engine.node.js the whole engine in one file),
+// and share one module instance: an app
 // importing "edgeflag", "edgeflag/engine" and "edgeflag/devtools" gets one Engine class and one wasm
 // instance, which the devtools entry switches to the devtools .wasm (checked in Node, Deno and Bun).
 // runtimes.test.js runs the conformance cases through them in Node, Deno and Bun.
@@ -50,11 +51,35 @@ test("package.json's node conditions and main name the Node bundles; they are pu
   assert.equal(pkg.main, rel(built.node.entry));
   assert.ok(pkg.files.includes("dist/"), "dist/ is published");
   assert.ok(pkg.sideEffects.includes("./dist/*.node.js"), "the Node entries and chunks set up the platform");
-  assert.ok(built.node.chunks.length > 0, "the entries share chunks");
-  // Shared chunks (chunk-…), and the signature checks (verify-…), which the client imports with import() only
+  // No shared chunks: the one chunk is the signature checks (verify-…), which the client imports with import() only
   // when it has publicKeys.
-  for (const f of built.node.chunks) assert.match(path.basename(f), /^(chunk|verify)-[A-Z0-9]+\.node\.js$/);
-  assert.equal(built.node.chunks.filter((f) => path.basename(f).startsWith("verify-")).length, 1);
+  assert.deepEqual(built.node.chunks.map((f) => path.basename(f).replace(/-[A-Z0-9]+\./, "-HASH.")), ["verify-HASH.node.js"]);
+});
+
+// The static imports of a bundle's text (esbuild's minified `import … from"./x.js"` and `import"./x.js"`).
+const staticImports = (f) => [...fs.readFileSync(f, "utf8").matchAll(/\bimport\s*(?:[^"'();]*?from\s*)?"(\.\/[^"]+)"/g)].map((m) => m[1]);
+
+test("dist/engine.node.js holds the whole engine; edgeflag.node.js and devtools.node.js import it, not their own copies", () => {
+  assert.deepEqual(staticImports(built.node.engine), [], "the engine imports no other file");
+  assert.deepEqual([...new Set(staticImports(built.node.entry))], ["./engine.node.js"]);
+  assert.deepEqual([...new Set(staticImports(built.node.devtools))].sort(), ["./edgeflag.node.js", "./engine.node.js"]);
+  // No source module in two bundles (each would be a second module instance: its own state).
+  const { engine, entry, devtools } = built.node.inputs;
+  assert.ok(engine.includes("src/engine.js") && engine.includes("src/platform.js") && engine.includes("pkg/edgeflag.js"), engine.join());
+  assert.ok(entry.includes("src/client.js"), entry.join());
+  for (const [a, b] of [[engine, entry], [engine, devtools], [entry, devtools]]) {
+    assert.deepEqual(a.filter((f) => b.includes(f)), []);
+  }
+});
+
+test("the other Node bundles reach the engine's internals through a non-enumerable symbol of Engine", async () => {
+  const m = await import(pathToFileURL(built.node.engine).href);
+  const key = Symbol.for("edgeflag.node.internals");
+  const d = Object.getOwnPropertyDescriptor(m.Engine, key);
+  assert.equal(d.enumerable, false);
+  assert.deepEqual(Object.keys(d.value).sort(), ["errorDetails", "lacksMessages", "platform"]);
+  assert.equal(typeof d.value.platform.loadSync, "function");
+  assert.ok(!Object.keys(m).some((k) => k.includes("internals")));
 });
 
 test("the Node bundles import only node: built-ins and their own chunks", () => {
