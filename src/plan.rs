@@ -317,6 +317,11 @@ struct Compiler {
     conds: Vec<Cond>,
     leaves: Vec<Leaf>,
     text: String,
+    /// No problem met since it was last set: the checks validation makes of a usual flag
+    /// ([`crate::validate::usual`]) are made as it is compiled, each clearing this where validation reports
+    /// a problem. The one-pass load sets it before each flag and refuses the text when a flag clears it;
+    /// the ordinary load, which validated the model first, ignores it.
+    clean: bool,
 }
 
 impl Compiler {
@@ -332,6 +337,7 @@ impl Compiler {
             conds: Vec::new(),
             leaves: Vec::new(),
             text: String::new(),
+            clean: true,
         };
         c.slot("key");
         c
@@ -375,6 +381,13 @@ impl Compiler {
         s
     }
 
+    /// The slot of a serve's `by` (default: `key`). An empty `by` is a problem (`validate::by_attr`).
+    fn by(&mut self, by: &Option<std::borrow::Cow<'_, str>>) -> u32 {
+        let path = opt_text(by).unwrap_or("key");
+        self.clean &= !path.is_empty();
+        self.slot(path)
+    }
+
     /// Appends `s` to the text; its span.
     fn text(&mut self, s: &str) -> Span {
         let start = self.text.len();
@@ -405,21 +418,28 @@ impl Compiler {
         Span::new(start, operand.len())
     }
 
-    /// Compiles a condition tree into `conds`; the index of its root there.
-    fn root(&mut self, c: &Condition<'_>, path: &Path<'_>, p: &mut Problems) -> u32 {
-        let node = self.cond(c, path, p);
+    /// Compiles a condition tree into `conds`; the index of its root there. `depth`: its nesting level
+    /// (a rule's or a segment's `when` is at 1).
+    fn root(&mut self, c: &Condition<'_>, path: &Path<'_>, depth: usize, p: &mut Problems) -> u32 {
+        let node = self.cond(c, path, depth, p);
         self.conds.push(node);
         index(self.conds.len() - 1)
     }
 
     /// Compiles a condition node: its children are placed in `conds`, the node itself is returned
-    /// (its parent places it, so that siblings are contiguous).
-    fn cond(&mut self, c: &Condition<'_>, path: &Path<'_>, p: &mut Problems) -> Cond {
+    /// (its parent places it, so that siblings are contiguous). Nested deeper than the limit, or naming an
+    /// unknown segment, it is a problem (`validate::condition`: clears `clean`).
+    fn cond(&mut self, c: &Condition<'_>, path: &Path<'_>, depth: usize, p: &mut Problems) -> Cond {
+        self.clean &= depth <= self.limits.max_condition_depth;
         match c {
-            Condition::All(items) => Cond::All(self.children(items, &path.key("all"), p)),
-            Condition::Any(items) => Cond::Any(self.children(items, &path.key("any"), p)),
-            Condition::Not(inner) => Cond::Not(self.root(inner, &path.key("not"), p)),
-            Condition::Segment(s) => Cond::Segment(self.segment_index.get(s).unwrap_or(NONE)),
+            Condition::All(items) => Cond::All(self.children(items, &path.key("all"), depth + 1, p)),
+            Condition::Any(items) => Cond::Any(self.children(items, &path.key("any"), depth + 1, p)),
+            Condition::Not(inner) => Cond::Not(self.root(inner, &path.key("not"), depth + 1, p)),
+            Condition::Segment(s) => {
+                let i = self.segment_index.get(s);
+                self.clean &= i.is_some();
+                Cond::Segment(i.unwrap_or(NONE))
+            }
             Condition::Attr(a) => self.leaf(a, path, p),
             Condition::Invalid => Cond::Any(Span(0, 0)),
         }
@@ -427,11 +447,13 @@ impl Compiler {
 
     /// Compiles an `attr` condition into a leaf of `leaves` (its matcher from [`condition::compile_common`]
     /// or else [`condition::compile`], its slot); one that does not compile is a node that never matches.
+    /// An empty `attr` is a problem (`validate::condition`: clears `clean`).
     /// (Out of line: `cond`, which also runs for every `all`, `any` and `not`, stays short; see
     /// docs/ARCHITECTURE.md, "Cold start".)
     #[inline(never)]
     fn leaf(&mut self, a: &crate::snapshot::AttrCondition<'_>, path: &Path<'_>, p: &mut Problems) -> Cond {
         let (op, value, values) = (key_text(&a.op), a.value.as_ref(), a.values.as_deref());
+        self.clean &= !key_text(&a.attr).is_empty();
         let matcher = match condition::compile_common(op, value, values, a.ignore_case) {
             Some(m) => Some(m),
             None => condition::compile(op, value, values, a.ignore_case, &self.limits, &mut self.regex_budget, path, p),
@@ -454,13 +476,13 @@ impl Compiler {
     }
 
     /// Places the nodes of `items` side by side in `conds` (their own children after them).
-    fn children(&mut self, items: &[Condition<'_>], base: &Path<'_>, p: &mut Problems) -> Span {
+    fn children(&mut self, items: &[Condition<'_>], base: &Path<'_>, depth: usize, p: &mut Problems) -> Span {
         let start = self.conds.len();
         for _ in items {
             self.conds.push(Cond::Any(Span(0, 0)));
         }
         for (i, c) in items.iter().enumerate() {
-            let node = self.cond(c, &base.index(i), p);
+            let node = self.cond(c, &base.index(i), depth, p);
             if let Some(slot) = self.conds.get_mut(start + i) {
                 *slot = node;
             }
@@ -474,15 +496,21 @@ impl Compiler {
 struct Variants<'f, 'a> {
     f: &'f Flag<'a>,
     index: Option<StrIndex>,
+    /// A name that is not a variant of the flag was looked up (a problem: `validate::Variants::check`).
+    unknown: core::cell::Cell<bool>,
 }
 
 impl<'f, 'a> Variants<'f, 'a> {
     fn new(f: &'f Flag<'a>) -> Self {
-        Variants { f, index: crate::validate::variant_set(f) }
+        Variants { f, index: crate::validate::variant_set(f), unknown: core::cell::Cell::new(false) }
     }
 
+    /// The position of variant `name`; 0 when there is no name, or when it is unknown (noted in `unknown`).
     fn get(&self, name: Option<&str>) -> u32 {
-        name.and_then(|n| crate::validate::variant_position(self.f, self.index.as_ref(), n)).unwrap_or(0)
+        let Some(n) = name else { return 0 };
+        let i = crate::validate::variant_position(self.f, self.index.as_ref(), n);
+        self.unknown.set(self.unknown.get() | i.is_none());
+        i.unwrap_or(0)
     }
 }
 
@@ -525,7 +553,7 @@ fn prefix(salt: &str) -> Box<[u8]> {
 
 fn segment_plan(c: &mut Compiler, key: &str, s: &Segment<'_>, p: &mut Problems) -> SegmentPlan {
     let (root, segments) = (Path::Root, "segments");
-    let when = s.when.as_ref().map(|w| c.cond(w, &root.key(segments).key(key).key("when"), p));
+    let when = s.when.as_ref().map(|w| c.cond(w, &root.key(segments).key(key).key("when"), 1, p));
     let salt = opt_text(&s.hash_salt).unwrap_or(key);
     SegmentPlan {
         key: key.into(),
@@ -1044,10 +1072,14 @@ impl<'a> FlagSink<'a> for Stream {
             self.segments = Some((segments.len(), plans));
         }
         let k = key_text(&key);
-        crate::validate::flag_alone(k, f, &c.segment_index, &c.limits, self.now_ms, p);
-        if !p.list.is_empty() {
-            self.failed = true;
-            return None;
+        // A usual flag is checked as it is compiled (`flag_plan`, `Compiler::clean`); any other by
+        // validation first.
+        if !crate::validate::usual(f) {
+            crate::validate::flag_alone(k, f, &c.segment_index, &c.limits, self.now_ms, p);
+            if !p.list.is_empty() {
+                self.failed = true;
+                return None;
+            }
         }
         // A key written twice is refused by the reader; a chunked load reads the flags window by window,
         // and finds it here.
@@ -1055,8 +1087,9 @@ impl<'a> FlagSink<'a> for Stream {
             self.failed = true;
             return None;
         }
+        self.c.clean = true;
         self.add(k, f, p);
-        self.failed = !p.list.is_empty();
+        self.failed = !p.list.is_empty() || !self.c.clean;
         if self.flags.len() == Self::SAMPLE {
             self.reserve(offset);
         }
@@ -1085,11 +1118,26 @@ impl Keys {
 
 /// Compiles one flag (consuming its model) into the arenas. Not inlined: called once per flag, it is
 /// optimised early by wasm engines that start in baseline code.
+///
+/// As it goes it makes the checks validation makes of a usual flag ([`crate::validate::usual`]: the key,
+/// the variants, the variant names, conditions, `by` and percents), clearing `c.clean` where validation
+/// reports a problem, so that the one-pass load does not walk a usual flag's model twice (the reports
+/// themselves are left to the ordinary load, which a refused one-pass load falls back to).
 #[inline(never)]
 fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: &mut Flag<'_>, requires: Span, flags_path: &Path<'_>, p: &mut Problems) -> FlagPlan {
     let path = flags_path.key(key);
     let rules_path = path.key("rules");
-    let kind = f.variants.iter().find_map(|(_, v)| ValueKind::of(v)).unwrap_or(ValueKind::Boolean);
+    // The flag's type (its first typed variant's); a valid key, at least one variant, each with a valid
+    // key and a value of that type (no null), as validation checks them.
+    let mut kind = None;
+    let mut ok = crate::validate::key_ok(key) && !f.variants.is_empty();
+    for (k, v) in &f.variants {
+        let this = ValueKind::of(v);
+        ok &= crate::validate::key_ok(key_text(k)) && this.is_some() && (kind.is_none() || this == kind);
+        kind = kind.or(this);
+    }
+    c.clean &= ok;
+    let kind = kind.unwrap_or(ValueKind::Boolean);
     let vx = Variants::new(f);
     let default = vx.get(opt_text(&f.default));
     let off = if f.off_variant.is_some() { vx.get(opt_text(&f.off_variant)) } else { default };
@@ -1110,14 +1158,19 @@ fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: &mut Flag<'_>, requ
     let (mut uses_time, mut uses_context, mut reachable) = (false, false, f.enabled);
     for (i, r) in f.rules.iter().flatten().enumerate() {
         let rp = rules_path.index(i);
-        let when = r.when.as_ref().map(|w| c.cond(w, &rp.key("when"), p));
-        let by = |c: &mut Compiler, by: &Option<std::borrow::Cow<'_, str>>| c.slot(opt_text(by).unwrap_or("key"));
+        let when = r.when.as_ref().map(|w| c.cond(w, &rp.key("when"), 1, p));
         let serve = match &r.serve {
             Serve::Variant(v) => ServePlan::Variant(vx.get(Some(key_text(v)))),
             Serve::Split { .. } | Serve::Ramp { .. } => serve_rare(c, a, &r.serve, &vx),
-            Serve::Percent { variant, percent, by: b } => ServePlan::Percent {
-                by: by(c, b),
-                buckets: percent_buckets(percent.text()).unwrap_or(0),
+            Serve::Percent { variant, percent, by } => ServePlan::Percent {
+                by: c.by(by),
+                buckets: match percent_buckets(percent.text()) {
+                    Ok(b) => b,
+                    Err(_) => {
+                        c.clean = false;
+                        0
+                    }
+                },
                 variant: vx.get(opt_text(variant)),
             },
             Serve::Invalid => ServePlan::Variant(0),
@@ -1134,6 +1187,7 @@ fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: &mut Flag<'_>, requ
         }
         a.rules.push(RulePlan { when, extra, serve });
     }
+    c.clean &= !vx.unknown.get();
     let rules = Span::new(first_rule, a.rules.len());
     FlagPlan {
         key: key_span,
@@ -1167,7 +1221,7 @@ fn serve_rare(c: &mut Compiler, a: &mut Arenas, serve: &Serve<'_>, vx: &Variants
                 acc += e.percent.as_ref().and_then(|n| percent_buckets(n.text()).ok()).unwrap_or(0);
                 (acc, vx.get(opt_text(&e.variant)))
             }));
-            ServePlan::Split { by: c.slot(opt_text(by).unwrap_or("key")), entries: Span::new(start, a.splits.len()) }
+            ServePlan::Split { by: c.by(by), entries: Span::new(start, a.splits.len()) }
         }
         Serve::Ramp { variant, ramp, by } => {
             let start = a.ramps.len();
@@ -1179,7 +1233,7 @@ fn serve_rare(c: &mut Compiler, a: &mut Arenas, serve: &Serve<'_>, vx: &Variants
                     a.ramps.push((at, pc));
                 }
             }
-            ServePlan::Ramp { by: c.slot(opt_text(by).unwrap_or("key")), steps: Span::new(start, a.ramps.len()), variant: vx.get(opt_text(variant)) }
+            ServePlan::Ramp { by: c.by(by), steps: Span::new(start, a.ramps.len()), variant: vx.get(opt_text(variant)) }
         }
         Serve::Variant(_) | Serve::Percent { .. } | Serve::Invalid => ServePlan::Variant(0),
     }
@@ -1400,7 +1454,12 @@ mod tests {
 
     /// The ordinary load's plan (`None` when the text has problems).
     fn ordinary(text: &str) -> Option<Plan> {
-        let limits = Limits::default();
+        ordinary_with(text, &Limits::default())
+    }
+
+    /// [`ordinary`] under `limits`.
+    fn ordinary_with(text: &str, limits: &Limits) -> Option<Plan> {
+        let limits = *limits;
         let mut p = Problems::default();
         let model = crate::snapshot::build(text, limits.max_json_depth, &mut p).ok()??;
         let keys = Keys::new(&model);
@@ -1429,6 +1488,137 @@ mod tests {
             }
         }
         assert!(streamed > 12, "{streamed}");
+    }
+
+    /// Single-flag snapshots, many of them wrong in what validation checks of a flag (keys, variants, their
+    /// types, variant names, conditions, `by`, percents), some with rare parts (metadata, a rule id, a
+    /// split), generated from a fixed seed.
+    fn generated_flags() -> Vec<String> {
+        const KEYS: [&str; 4] = ["f", "", "k", "é"];
+        const VARIANTS: [&str; 8] = [
+            r#"{"on":true,"off":false}"#,
+            r#"{}"#,
+            r#"{"":true,"off":false}"#,
+            r#"{"on":null,"off":false}"#,
+            r#"{"on":true,"off":1}"#,
+            r#"{"on":"a","off":"b","x":[1]}"#,
+            r#"{"on":{"a":1},"off":[2]}"#,
+            r#"{"on":true,"off":false,"v2":true,"v3":true,"v4":true,"v5":true,"v6":true,"v7":true,"v8":true,"v9":true,"v10":true,"v11":true,"v12":true,"v13":true,"v14":true,"v15":true,"v16":true,"v17":false}"#,
+        ];
+        const DEFAULTS: [&str; 4] = [r#","default":"off""#, r#","default":"zz""#, r#","default":"on""#, r#","default":"""#];
+        const OFF: [&str; 3] = ["", r#","offVariant":"on""#, r#","offVariant":"zz""#];
+        const EXTRAS: [&str; 6] = ["", "", "", r#","metadata":{"m":1}"#, r#","metadata":{"":1}"#, r#","salt":"s1""#];
+        const WHEN: [&str; 12] = [
+            "",
+            r#""when":{"attr":"country","op":"in","values":["de","fr"]},"#,
+            r#""when":{"attr":"","op":"eq","value":1},"#,
+            r#""when":{"segment":"s"},"#,
+            r#""when":{"segment":"nope"},"#,
+            r#""when":{"all":[{"attr":"age","op":"gte","value":3},{"any":[{"not":{"attr":"a","op":"eq","value":"x"}}]}]},"#,
+            r#""when":{"all":[{"any":[{"not":{"attr":"a","op":"eq","value":"x"}}]}]},"#,
+            r#""when":{"not":{"not":{"not":{"segment":"s"}}}},"#,
+            r#""when":{"any":[{"all":[]},{"attr":"","op":"eq","value":2}]},"#,
+            r#""when":{"attr":"a","op":"zz","value":1},"#,
+            r#""when":{"attr":"a","op":"gte","value":"x"},"#,
+            r#""when":{"all":[{"attr":"a","op":"eq","value":1},{"segment":"nope"}]},"#,
+        ];
+        const SERVE: [&str; 14] = [
+            r#""serve":"on""#,
+            r#""serve":"zz""#,
+            r#""serve":{"variant":"on","percent":30}"#,
+            r#""serve":{"variant":"on","percent":30,"by":"key"}"#,
+            r#""serve":{"variant":"on","percent":30,"by":""}"#,
+            r#""serve":{"variant":"zz","percent":30}"#,
+            r#""serve":{"variant":"off","percent":100}"#,
+            r#""serve":{"variant":"on","percent":0}"#,
+            r#""serve":{"variant":"on","percent":101}"#,
+            r#""serve":{"variant":"on","percent":12.5}"#,
+            r#""serve":{"variant":"on","percent":1.0005}"#,
+            r#""serve":{"variant":"on","percent":-1}"#,
+            r#""serve":{"split":[{"variant":"on","percent":50},{"variant":"off","percent":50}]}"#,
+            r#""serve":"off""#,
+        ];
+        // a fixed xorshift: the same texts on every run
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // each list's first choice (a valid one) three times in five, else any
+        let mut pick = |n: usize| {
+            let r = next();
+            if r % 5 < 3 {
+                0
+            } else {
+                (r / 5 % n as u64) as usize
+            }
+        };
+        let mut texts = Vec::new();
+        for _ in 0..3000 {
+            let key = match KEYS[pick(KEYS.len())] {
+                "k" => "k".repeat(255 + pick(3)),
+                k => k.to_string(),
+            };
+            let mut rules = Vec::new();
+            for _ in 0..1 + pick(4) {
+                let id = if pick(12) == 11 { r#""id":"r","# } else { "" };
+                rules.push(format!("{{{id}{}{}}}", WHEN[pick(WHEN.len())], SERVE[pick(SERVE.len())]));
+            }
+            let rules = if rules.is_empty() && pick(2) == 0 { String::new() } else { format!(r#","rules":[{}]"#, rules.join(",")) };
+            texts.push(format!(
+                r#"{{"schema":1,"version":1,"segments":{{"s":{{"include":["u"]}}}},"flags":{{"{key}":{{"variants":{}{}{}{}{rules}}}}}}}"#,
+                VARIANTS[pick(VARIANTS.len())],
+                DEFAULTS[pick(DEFAULTS.len())],
+                OFF[pick(OFF.len())],
+                EXTRAS[pick(EXTRAS.len())],
+            ));
+        }
+        texts
+    }
+
+    /// The compiler's checks of a usual flag (`Compiler::clean`) find a problem exactly when validation
+    /// (`validate::flag_alone`) reports one, and never one that validation does not report for any flag;
+    /// the one-pass load, which relies on them, takes exactly the texts that the ordinary load takes, and
+    /// builds the same plan.
+    #[test]
+    fn compiler_checks_usual_flags_as_validation_does() {
+        // conditions nested deeper than 3 levels are a problem (WHEN's deepest go to 4)
+        let limits = Limits { max_condition_depth: 3, ..Limits::default() };
+        let (mut usual, mut wrong, mut rare, mut taken, mut shape) = (0, 0, 0, 0, 0);
+        for t in generated_flags() {
+            let mut p = Problems::default();
+            let Some(mut model) = crate::snapshot::build(&t, limits.max_json_depth, &mut p).unwrap() else { panic!("{t}") };
+            if !p.list.is_empty() {
+                // (a problem of shape: no one-pass load, and validation's reports are masked by it)
+                assert!(stream(&t, &limits, None).is_none(), "{t}");
+                shape += 1;
+                continue;
+            }
+            let segments = segment_keys(&model.segments);
+            for (key, f) in model.flags.iter_mut() {
+                let mut v = Problems::default();
+                crate::validate::flag_alone(key_text(key), f, &segments, &limits, None, &mut v);
+                let is_usual = crate::validate::usual(f);
+                let mut c = Compiler::new(&limits, segments.clone());
+                let mut q = Problems::default();
+                flag_plan(&mut c, &mut Arenas::default(), key_text(key), f, Span(0, 0), &Path::Root.key("flags"), &mut q);
+                if is_usual {
+                    assert_eq!(c.clean, v.list.is_empty(), "{t}: {:?}", v.list);
+                    usual += 1;
+                    wrong += usize::from(!c.clean);
+                } else {
+                    assert!(c.clean || !v.list.is_empty(), "{t}");
+                    rare += 1;
+                }
+            }
+            let one = stream(&t, &limits, None);
+            let two = ordinary_with(&t, &limits);
+            assert_eq!(one.as_ref().map(|p| format!("{p:?}")), two.as_ref().map(|p| format!("{p:?}")), "{t}");
+            taken += usize::from(one.is_some());
+        }
+        assert!(usual > 2000 && wrong > 1000 && usual - wrong > 500 && rare > 200 && taken > 500 && shape < 300, "{usual} {wrong} {rare} {taken} {shape}");
     }
 
     #[test]

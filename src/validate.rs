@@ -83,8 +83,15 @@ fn percent_error(text: &str, why: &str) -> String {
     why!("percent ", text, " ", why)
 }
 
+/// Whether `key` is a valid key: not empty, at most [`MAX_KEY_BYTES`] long (one test for validation's
+/// reports and the compiler's checks of usual flags, [`usual`]).
+#[inline]
+pub(crate) fn key_ok(key: &str) -> bool {
+    !key.is_empty() && key.len() <= MAX_KEY_BYTES
+}
+
 fn check_key(key: &str, path: &Path<'_>, what: &str, p: &mut Problems) {
-    if key.is_empty() || key.len() > MAX_KEY_BYTES {
+    if !key_ok(key) {
         key_error(key, path, what, p);
     }
 }
@@ -165,6 +172,25 @@ pub(crate) fn flag_alone(key: &str, f: &Flag<'_>, segment_keys: &StrIndex, limit
     let path = path.key(key);
     check_key(key, &path, "a flag key", p);
     flag(f, &path, None, segment_keys, limits, now_ms, p);
+}
+
+/// Whether every check [`flag_alone`] makes of `f` is one the compiler makes too, as it compiles the flag
+/// (`plan::flag_plan`, which then clears `Compiler::clean` where this reports a problem): the key, the
+/// variants (keys, types), `default` and `offVariant`, conditions (depth, segments, attributes) and the
+/// usual serve forms (a variant, a percent). A flag with metadata, `expires`, a rule id or window, a split
+/// or a ramp is not usual: the one-pass load runs [`flag_alone`] on it first. (Prerequisites are no
+/// obstacle: `flag_alone` leaves them to that load's end.)
+pub(crate) fn usual(f: &Flag<'_>) -> bool {
+    if !f.metadata.is_empty() || f.expires.is_some() {
+        return false;
+    }
+    // (a plain loop: iterator adaptors each bring code of their own into the wasm build)
+    for r in f.rules.iter().flatten() {
+        if r.id.is_some() || r.from.is_some() || r.until.is_some() || matches!(r.serve, Serve::Split { .. } | Serve::Ramp { .. }) {
+            return false;
+        }
+    }
+    true
 }
 
 /// Whether the prerequisite graph `edges[flag] = [required flag]` has neither a cycle nor a chain over
