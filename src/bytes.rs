@@ -408,7 +408,7 @@ mod tests {
                     for tail in [0usize, 1, 20] {
                         let mut v = vec![b'x'; at];
                         v.extend_from_slice(c);
-                        v.extend(std::iter::repeat(b'y').take(n - at + tail));
+                        v.extend(std::iter::repeat_n(b'y', n - at + tail));
                         for cut in [false, true] {
                             assert_eq!(utf8_window(&v, cut), reference(&v, cut), "{c:?} at {at}, {cut}");
                             let ends = &v[..at + c.len()];

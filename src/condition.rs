@@ -639,7 +639,7 @@ pub(crate) fn compile_common<'v>(op_name: &str, value: Option<&'v Value<'v>>, va
             _ => return None,
         };
         // (`list` has at most 16 operands: never `None`.)
-        let Some(slot) = words.get_mut(i) else { return None };
+        let slot = words.get_mut(i)?;
         slot.write(Word(w));
         i += 1;
     }
@@ -949,7 +949,7 @@ mod tests {
 
     #[test]
     fn first_line_is_the_last_non_blank_line_of_str_lines() {
-        let reference = |s: &str| s.lines().filter(|l| !l.trim_ascii().is_empty()).last().unwrap_or(s).trim_ascii().to_string();
+        let reference = |s: &str| s.lines().rfind(|l| !l.trim_ascii().is_empty()).unwrap_or(s).trim_ascii().to_string();
         for s in ["", "\n", "a", "a\n", "a\r\nb\r\n", " x \n\n  \n", "regex parse error:\n    (\n    ^\nerror: unclosed group", "\r", "a\rb\n \r\n"] {
             assert_eq!(first_line(s), reference(s), "{s:?}");
         }

@@ -212,7 +212,7 @@ fn write_float(out: &mut String, x: f64) {
             let int_len = (e + 1) as usize;
             if sig.len() <= int_len {
                 push(out, sig);
-                out.extend(core::iter::repeat('0').take(int_len - sig.len()));
+                out.extend(std::iter::repeat_n('0', int_len - sig.len()));
             } else {
                 push(out, &sig[..int_len]);
                 out.push('.');
@@ -220,7 +220,7 @@ fn write_float(out: &mut String, x: f64) {
             }
         } else {
             out.push_str("0.");
-            out.extend(core::iter::repeat('0').take((-e - 1) as usize));
+            out.extend(std::iter::repeat_n('0', (-e - 1) as usize));
             push(out, sig);
         }
     } else {

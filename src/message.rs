@@ -193,7 +193,7 @@ mod tests {
 
     #[test]
     fn why_is_msg_outside_the_lean_build() {
-        assert!(!LEAN, "native builds keep the messages");
+        const { assert!(!LEAN, "native builds keep the messages") };
         let at = Path::Root.key("flags");
         assert_eq!(why!("unknown flag \"", "x", "\" at ", &at, " (", 3usize, ")"), msg!("unknown flag \"", "x", "\" at ", &at, " (", 3usize, ")"));
     }

@@ -1431,7 +1431,7 @@ fn dependencies_through_requires(plan: &mut Plan) {
             }
         }
         if let Some(d) = done.get_mut(i) {
-            *d = DONE | TIME * t as u8 | CONTEXT * c as u8;
+            *d = DONE | (TIME * t as u8) | (CONTEXT * c as u8);
         }
         (t, c)
     }

@@ -298,9 +298,9 @@ fn has_leading_zero(s: &str) -> bool {
 /// all-digit identifier must not have a leading zero.
 fn valid_identifiers(s: &str, numeric_strict: bool) -> bool {
     split::split(s, b'.').all(|id| {
-        !id.is_empty()
-            && !crate::bytes::any_of(id.as_bytes(), |b| !(b.is_ascii_alphanumeric() || b == b'-'))
-            && !(numeric_strict && is_numeric(id) && has_leading_zero(id))
+        let bad_byte = |b: u8| !(b.is_ascii_alphanumeric() || b == b'-');
+        let leading_zero = numeric_strict && is_numeric(id) && has_leading_zero(id);
+        !(id.is_empty() || crate::bytes::any_of(id.as_bytes(), bad_byte) || leading_zero)
     })
 }
 

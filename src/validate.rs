@@ -777,9 +777,12 @@ mod tests {
         }
     }
 
+    /// Problems as (path, message) pairs.
+    type Reports = Vec<(String, String)>;
+
     /// The problems of `validate` and of `validate_head` (the one-pass load's check of a model without
     /// flags) for `text`.
-    fn both(text: &str, limits: &Limits) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    fn both(text: &str, limits: &Limits) -> (Reports, Reports) {
         let mut p = Problems::default();
         let model = crate::snapshot::build(text, 64, &mut p).unwrap().unwrap();
         let keys = Keys::new(&model);
