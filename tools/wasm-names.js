@@ -99,7 +99,21 @@ export function checkGlue(text) {
   if (text.includes(JSON.stringify(GLUE_MODULE))) throw new Error(`the glue still names the import module ${GLUE_MODULE}`);
 }
 
-/** Renames the glue `<dir>/edgeflag.js` and the .wasm files of `dir` that import from it; returns the .wasm files renamed. */
+/**
+ * The glue text with its string decoder exported as `getStringFromWasm0` (engine.js decodes the raw exports' texts
+ * with it: one decoder, and one copy of its workaround for Safari, whose TextDecoder fails past 2 GiB decoded).
+ * Throws when the glue has no such function or exports it already (wasm-bindgen changed its shape).
+ */
+export function exportStringDecoder(text) {
+  if (!/^function getStringFromWasm0\(ptr, len\) \{$/m.test(text)) throw new Error("the glue has no function getStringFromWasm0(ptr, len)");
+  if (/^export \{ getStringFromWasm0 \};$/m.test(text)) throw new Error("the glue exports getStringFromWasm0 already");
+  return `${text.trimEnd()}\nexport { getStringFromWasm0 };\n`;
+}
+
+/**
+ * Renames the glue `<dir>/edgeflag.js` (and exports its string decoder: exportStringDecoder) and the .wasm files
+ * of `dir` that import from it; returns the .wasm files renamed.
+ */
 export function renamePackage(dir) {
   const renamed = [];
   for (const f of readdirSync(dir).filter((f) => f.endsWith(".wasm")).sort()) {
@@ -109,7 +123,7 @@ export function renamePackage(dir) {
       renamed.push(f);
     }
   }
-  const glue = renameGlue(readFileSync(join(dir, "edgeflag.js"), "utf8"));
+  const glue = exportStringDecoder(renameGlue(readFileSync(join(dir, "edgeflag.js"), "utf8")));
   checkGlue(glue);
   writeFileSync(join(dir, "edgeflag.js"), glue);
   return renamed;

@@ -11,7 +11,7 @@
 // list only when something needs it (`_keyList`: flagKeys(), all(), free()), a flag's variants, values and
 // metadata on its first use (`_flag`); each is then kept.
 
-import { initSync as glueInitSync, finish as wasmFinish, bucket as wasmBucket, newContext as wasmNewContext } from "../pkg/edgeflag.js";
+import { initSync as glueInitSync, finish as wasmFinish, bucket as wasmBucket, newContext as wasmNewContext, getStringFromWasm0 as wasmString } from "../pkg/edgeflag.js";
 import { platform, wasmModule } from "./platform.js";
 import { regexMemory } from "./regex.js";
 import { diagnose, markLacking } from "./diagnostics.js";
@@ -189,20 +189,14 @@ function readU32s(off, n) {
 
 // A JSON text of wasm (the raw export edgeflag_text: `what` 0 meta, 1 flagsJson, 2 detailJson, 3 loadError, 4 meta with
 // the keys; arguments left out are 0 in wasm): it gives the address of the text's address and length; the text is
-// decoded, then freed. (The glue's `text`, which returned the pair as two values, made V8 compile a wrapper at
-// instantiate.) The decoder is made anew every ~2 GB decoded, as the glue's (Safari's TextDecoder fails past 2 GiB).
-let utf8Decoder = null;
-let decodedBytes = 0;
+// decoded by the glue's decoder (exported by tools/wasm-names.js), then freed. (The glue's `text`, which returned the
+// pair as two values, made V8 compile a wrapper at instantiate.)
 function wasmText(engine, what, a, b, ms) {
   const at = rawExports[names.edgeflag_text](engine, what, a, b, ms) >>> 0;
-  const u8 = mem._bytes(); // after the call: it may have grown the memory
+  mem._bytes(); // after the call, which may have grown the memory: the views anew
   const ptr = mem._dv.getUint32(at, true);
   const len = mem._dv.getUint32(at + 4, true);
-  if (utf8Decoder === null || (decodedBytes += len) >= 2146435072) {
-    utf8Decoder = new TextDecoder();
-    decodedBytes = len;
-  }
-  const text = utf8Decoder.decode(u8.subarray(ptr, ptr + len));
+  const text = wasmString(ptr, len);
   rawExports[names.__wbindgen_free](ptr, len, 1);
   return text;
 }

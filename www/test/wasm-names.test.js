@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { EXPORTS, IMPORTS, IMPORT_MODULE, checkGlue, renameGlue, renameWasm } from "../../tools/wasm-names.js";
+import { EXPORTS, IMPORTS, IMPORT_MODULE, checkGlue, exportStringDecoder, renameGlue, renameWasm } from "../../tools/wasm-names.js";
 
 const PKG = join(dirname(fileURLToPath(import.meta.url)), "..", "pkg");
 const moduleOf = (f) => new WebAssembly.Module(readFileSync(join(PKG, f)));
@@ -35,6 +35,14 @@ test("the glue names every wasm export and import by its short name, none by its
   assert.ok(glue.includes(`${JSON.stringify(IMPORT_MODULE)}: import0`));
   for (const short of Object.values(IMPORTS)) assert.match(glue, new RegExp(`\\n {8}${short}: function\\(`));
   for (const n of ["__wbindgen_free", "__wbindgen_start", "finish"]) assert.ok(glue.includes(`wasm.${EXPORTS[n]}(`), n);
+});
+
+test("the glue exports its string decoder once (engine.js decodes the raw exports' texts with it)", async () => {
+  const glue = readFileSync(join(PKG, "edgeflag.js"), "utf8");
+  assert.equal(glue.match(/^export \{ getStringFromWasm0 \};$/gm)?.length, 1);
+  assert.throws(() => exportStringDecoder(glue), /exports getStringFromWasm0 already/);
+  assert.throws(() => exportStringDecoder("function takeString(ptr, len) {\n}\n"), /no function getStringFromWasm0/);
+  assert.equal(typeof (await import("../pkg/edgeflag.js")).getStringFromWasm0, "function");
 });
 
 // A module by hand: (import "./edgeflag_bg.js" "<name>" (func)), (memory 1), exports `memory` and the func.
