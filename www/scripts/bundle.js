@@ -220,6 +220,11 @@ function passStringToWasm0(arg) {
     }
 `,
   })),
+  ...["    const import0 = {\n", "    return {\n"].map((head) => ({
+    why: "the imports objects' null prototype (__proto__: null): WebAssembly reads the module \"w\" and its one-letter imports by name, none a property of Object.prototype",
+    from: `${head}        __proto__: null,\n`,
+    to: head,
+  })),
 ];
 
 // The glue with GLUE_TRIMS applied; throws when a piece is not in it exactly once. The pieces quote the glue

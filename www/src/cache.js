@@ -45,8 +45,7 @@ export function webStorage(store, key) {
   return {
     kind: 'localStorage',
     get() {
-      const raw = store.getItem(item);
-      return raw === null ? null : parseEntry(raw);
+      return parseEntry(store.getItem(item)); // (no item: null, which parses as null)
     },
     set(entry) {
       const { text, ...rest } = entryOf(entry);
@@ -86,7 +85,7 @@ export function cacheApiStorage(cacheStorage, url) {
       };
       if (entry.etag) headers['x-edgeflag-etag'] = entry.etag;
       if (entry.sig) headers['x-edgeflag-sig'] = encodeURIComponent(entry.sig);
-      await (await open()).put(key, new Response(entry.text, { status: 200, headers }));
+      await (await open()).put(key, new Response(entry.text, { headers }));
     },
   };
 }
@@ -185,7 +184,7 @@ function usableLocalStorage(env) {
 function cacheKey(url) {
   const u = new URL(url, globalThis.location?.href);
   u.searchParams.set('edgeflag-last-good', '1');
-  return u.toString();
+  return u.href;
 }
 
 function safeDecode(s) {

@@ -5,7 +5,8 @@
 // null when that cannot be told (unparsable text, another schema, an unknown top-level field changed):
 // callers then treat every flag as changed.
 
-const NEUTRAL = new Set(['version', 'publishedAt', 'environment', 'metadata']); // do not change any result
+// The top-level fields whose changes are told apart: the tables compared below, and those that change no result.
+const KNOWN = new Set(['flags', 'segments', 'version', 'publishedAt', 'environment', 'metadata']);
 
 /**
  * @param {string} beforeText the previous snapshot's JSON text
@@ -22,7 +23,7 @@ export function changedFlags(beforeText, afterText) {
     return null;
   }
   if (!isObject(a) || !isObject(b)) return null;
-  for (const k of diffKeys(a, b)) if (k !== 'flags' && k !== 'segments' && !NEUTRAL.has(k)) return null;
+  if (diffKeys(a, b).some((k) => !KNOWN.has(k))) return null;
   const table = (v) => (isObject(v) ? v : {}); // `flags` or `segments`, {} when absent (or not an object)
   const fa = table(a.flags);
   const fb = table(b.flags);
@@ -34,13 +35,11 @@ export function changedFlags(beforeText, afterText) {
 
   const flags = new Set(diffKeys(fa, fb));
   for (const [k, f] of Object.entries(fb)) {
-    if (!flags.has(k) && segmentRefs(f).some((s) => segments.has(s))) flags.add(k);
+    if (segmentRefs(f).some((s) => segments.has(s))) flags.add(k);
   }
   closure(fb, flags, (f) => (Array.isArray(f?.requires) ? f.requires.map((r) => r?.flag) : []));
 
-  const out = Object.keys(fb).filter((k) => flags.has(k));
-  for (const k of Object.keys(fa)) if (!Object.hasOwn(fb, k)) out.push(k);
-  return out;
+  return [...Object.keys(fb).filter((k) => flags.has(k)), ...Object.keys(fa).filter((k) => !Object.hasOwn(fb, k))];
 }
 
 function isObject(v) {
@@ -53,11 +52,8 @@ function same(x, y) {
 
 /** Keys present in only one of the objects, or whose values differ. */
 function diffKeys(a, b) {
-  const out = [];
-  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    if (!Object.hasOwn(a, k) || !Object.hasOwn(b, k) || !same(a[k], b[k])) out.push(k);
-  }
-  return out;
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((k) => !Object.hasOwn(a, k) || !Object.hasOwn(b, k) || !same(a[k], b[k]));
 }
 
 /** Adds to `marked` every entry of `items` that refers (transitively) to a marked one. */
@@ -75,14 +71,12 @@ function closure(items, marked, refsOf) {
 }
 
 /** Every string under a "segment" key anywhere in `v` (conditions; a variant value may add false positives). */
-function segmentRefs(v, out = []) {
-  if (Array.isArray(v)) {
-    for (const x of v) segmentRefs(x, out);
-  } else if (v !== null && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) {
-      if (k === 'segment' && typeof x === 'string') out.push(x);
-      else segmentRefs(x, out);
-    }
-  }
+function segmentRefs(v) {
+  const out = [];
+  // Every value of the parsed JSON, depth first (JSON.stringify walks it as a replacer's visitor).
+  JSON.stringify(v, (k, x) => {
+    if (k === 'segment' && typeof x === 'string') out.push(x);
+    return x;
+  });
   return out;
 }

@@ -18,7 +18,7 @@ export const DEFAULT_REFRESH_INTERVAL = 30_000;
 /** A tab coming back (visibility, focus) refreshes at once unless the last check is younger than this. */
 const WAKE_GAP = 5_000;
 const EVENTS = new Set(['ready', 'change', 'error', 'stale']);
-const now = () => (globalThis.performance?.now?.() ?? Date.now()); // monotonic where possible: immune to clock changes
+const now = () => performance.now(); // monotonic: immune to clock changes (every runtime of the es2022 bundles has it)
 
 /**
  * Creates a client. It serves at once from `bootstrap` or the persistent cache (when the wasm module is
@@ -188,9 +188,7 @@ export function createClient(options = {}) {
      * onEvaluate hooks (it serves bootstrapping and debugging, not exposures).
      */
     all(context) {
-      const held = engine;
-      if (!held) return {};
-      try { return held.all(context); } catch { return {}; }
+      return safe(() => engine?.all(context) ?? {}, {});
     },
 
     /**
@@ -206,7 +204,7 @@ export function createClient(options = {}) {
         const old = bound;
         bound = null;
         boundGeneration = g;
-        if (old) safe(() => old.free?.());
+        safe(() => old?.free());
       };
       const current = () => {
         if (boundGeneration !== generation) {
@@ -223,9 +221,7 @@ export function createClient(options = {}) {
         number: reader('number'),
         json: reader('json'),
         details: (key, fallback, options) => detailsOf(key, fallback, context, options, current),
-        all: () => {
-          try { const b = current(); return b ? b.all() : {}; } catch { return {}; }
-        },
+        all: () => safe(() => current()?.all() ?? {}, {}),
         close: () => release(-1),
       };
     },
@@ -245,28 +241,24 @@ export function createClient(options = {}) {
     status: { get: () => status },
   });
 
-  const bootText = bootstrap == null ? null : toText(bootstrap);
+  // The bootstrap snapshot as a startup candidate (a list of one, or none).
+  const boot = bootstrap == null ? [] : [{ text: toText(bootstrap), etag: null, source: 'bootstrap' }];
   // Serve at once when we can do it synchronously: wasm ready, storage synchronous.
   let cached = null;
   let adoptedSync = false;
   if (wasmReadySync(wasm)) {
     cached = storage.get();
-    const candidates = bootCandidates();
+    const candidates = [...boot];
     // With trusted keys a cached entry is verified first (asynchronously, in start).
     if (cached && !isThenable(cached) && !keys) candidates.push({ ...cached, source: 'cache' });
     // A snapshot that may use `matches`, `semver_*` or `in_cidr` waits (in start) for the operators module where it loads asynchronously.
     adoptedSync = candidates.every((c) => regexReadySync(c.text));
     if (adoptedSync) adoptBest(candidates);
   }
-  startup = run(isThenable(cached) || (cached && keys) ? cached : null, adoptedSync);
+  startup = start(isThenable(cached) || (cached && keys) ? cached : null, adoptedSync).finally(() => { starting = false; });
   watchVisibility();
   deferEvents = false;
   return client;
-
-  /** The bootstrap snapshot as a startup candidate (a list of one, or none). */
-  function bootCandidates() {
-    return bootText === null ? [] : [{ text: bootText, etag: null, source: 'bootstrap' }];
-  }
 
   async function waitReady() {
     for (;;) {
@@ -291,7 +283,11 @@ export function createClient(options = {}) {
     return inflight;
   }
 
-  async function start(pendingCache, adoptedSync) {
+  // Startup after the synchronous part. When that part adopted its candidates (`adoptedSync`), `cached` is what it
+  // left of the cache (a promise of the entry, an entry to verify against the trusted keys, or null); otherwise
+  // the bootstrap and the cache are both read and adopted here.
+  async function start(cached, adoptedSync) {
+    let candidates = [];
     if (!adoptedSync) {
       try {
         await ensureWasm(wasm);
@@ -300,20 +296,17 @@ export function createClient(options = {}) {
         return;
       }
       if (closed) return;
-      const candidates = bootCandidates();
-      const cached = await storage.get();
-      if (cached && await cacheVerified(cached)) candidates.push({ ...cached, source: 'cache' });
-      for (const c of candidates) await regexFor(c.text);
-      if (closed) return;
-      adoptBest(candidates);
-    } else if (pendingCache) {
-      const cached = await pendingCache;
-      if (cached && !closed && await cacheVerified(cached) && !closed) {
-        await regexFor(cached.text);
-        if (!closed) adoptBest([{ ...cached, source: 'cache' }]);
-      }
+      candidates = boot; // (the synchronous part, which did not adopt, had a copy)
+      cached = storage.get();
     }
-    if (unexplained !== null && !closed) { // a refused bootstrap, reported with its problems' messages
+    if (cached) {
+      cached = await cached;
+      if (cached && !closed && await cacheVerified(cached)) candidates.push({ ...cached, source: 'cache' });
+    }
+    for (const c of candidates) await regexFor(c.text);
+    if (closed) return;
+    adoptBest(candidates);
+    if (unexplained !== null) { // a refused bootstrap, reported with its problems' messages
       const refused = unexplained;
       unexplained = null;
       try { (await explained(() => Engine.fromJSON(refused))).free(); } catch (err) {
@@ -343,17 +336,9 @@ export function createClient(options = {}) {
     if (!keys) return true;
     let loaded;
     try { loaded = await signatureChecks(); } catch { return false; } // cannot check now (offline): not used, kept
-    try {
-      await loaded.verifySnapshot(new TextEncoder().encode(entry.text), entry.sig ?? '', keys, { url: 'the cache' });
-      return true;
-    } catch {
-      cacheUnusable = true; // unsigned, altered or signed by a key no longer trusted: skipped, may be overwritten
-      return false;
-    }
-  }
-
-  async function run(pendingCache, adoptedSync) {
-    try { await start(pendingCache, adoptedSync); } finally { starting = false; }
+    if (await loaded._checkCached(entry, keys)) return true;
+    cacheUnusable = true; // unsigned, altered or signed by a key no longer trusted: skipped, may be overwritten
+    return false;
   }
 
   /**
@@ -392,9 +377,9 @@ export function createClient(options = {}) {
       } catch (err) {
         // A bad bootstrap is the caller's mistake: say so. A bad cache entry is skipped, and may be overwritten.
         // (Without the problems' messages: reported once the diagnostics module is loaded, in start.)
-        if (c.source === 'bootstrap' && lacksMessages(err)) unexplained = c.text;
-        else if (c.source === 'bootstrap') fail(refusal(err, 'the bootstrap snapshot', null));
-        else cacheUnusable = true;
+        if (c.source !== 'bootstrap') cacheUnusable = true;
+        else if (lacksMessages(err)) unexplained = c.text;
+        else fail(refusal(err, 'the bootstrap snapshot', null));
         continue;
       }
       if (c.source === 'cache' && loaded.version !== c.version) { // the entry lies about its version
@@ -416,44 +401,31 @@ export function createClient(options = {}) {
       return;
     }
     install(best.engine, best.text, best.etag, best.source);
-    sig = best.source === 'cache' ? (best.sig ?? null) : null;
+    sig = best.sig ?? null; // (a cache entry's; the bootstrap has none)
     adoptedNow(); // ready() need not wait for the revalidation
   }
 
+  // One check of the URL (refresh); 'closed' when the client is closed meanwhile.
   async function load() {
     lastCheck = now();
-    let res;
-    try {
-      await ensureWasm(wasm);
-      res = await loadSnapshot({ ...loadOptions, etag: engine ? etag : null });
-    } catch (err) {
-      if (closed) return { status: 'closed', version };
-      return failed(err);
-    }
-    if (closed) return { status: 'closed', version };
-    if (res.notModified) {
-      if (!engine) {
-        return failed(new LoadError('http', `${url} answered 304 Not Modified but no snapshot is held`,
-          { url, status: 304 }));
-      }
-      if (res.etag) etag = res.etag;
-      succeeded();
-      return { status: 'not-modified', version };
-    }
     let outcome, signature = null;
     try {
-      if (keys) { // the exact bytes received are checked before the engine sees them
-        const { fetchSignature, verifySnapshot } = await signatureChecks();
-        signature = await fetchSignature(loadOptions, url);
-        if (closed) return { status: 'closed', version };
-        await verifySnapshot(res.bytes, signature.text, keys, { url, sigUrl: signature.url });
+      await ensureWasm(wasm);
+      const res = await loadSnapshot({ ...loadOptions, etag: engine ? etag : null });
+      if (closed) return { status: 'closed', version };
+      if (res.notModified) {
+        if (!engine) throw new LoadError('http', `${url} answered 304 Not Modified but no snapshot is held`, { url, status: 304 });
+        if (res.etag) etag = res.etag;
+        succeeded();
+        return { status: 'not-modified', version };
       }
+      // The exact bytes received are checked before the engine sees them.
+      if (keys) signature = await (await signatureChecks())._checkFetched(loadOptions, res.bytes, keys);
       await regexFor(res.text);
       if (closed) return { status: 'closed', version };
       outcome = await explained(() => accept(res.text, res.etag));
     } catch (err) {
-      if (closed) return { status: 'closed', version };
-      return failed(err);
+      return closed ? { status: 'closed', version } : failed(err);
     }
     if (outcome.status !== 'unchanged' || outcome.write) sig = signature?.text ?? null;
     succeeded();
@@ -587,11 +559,10 @@ export function createClient(options = {}) {
       }
     };
     doc.addEventListener('visibilitychange', wake);
-    const win = typeof globalThis.addEventListener === 'function' ? globalThis : null;
-    win?.addEventListener('focus', wake);
+    globalThis.addEventListener?.('focus', wake); // the window's, where there is one
     detach = () => {
       doc.removeEventListener('visibilitychange', wake);
-      win?.removeEventListener('focus', wake);
+      globalThis.removeEventListener?.('focus', wake);
     };
   }
 
@@ -657,8 +628,7 @@ function closeSignal() {
     aborted: false,
     addEventListener(_abort, fn) { listeners.add(fn); }, // the loader subscribes to 'abort' only
     removeEventListener(_abort, fn) { listeners.delete(fn); },
-    abort() {
-      if (this.aborted) return;
+    abort() { // once: close() calls it the first time only
       this.aborted = true;
       for (const fn of [...listeners]) {
         try { fn(); } catch { /* a listener's failure must not stop close() */ }
@@ -676,8 +646,7 @@ function closeSignal() {
  * .wasm synchronously (Node, Deno, Bun). Elsewhere (browsers, workers without a Module) it waits for initWasm.
  */
 function wasmReadySync(option) {
-  const isModule = typeof WebAssembly !== 'undefined' && option instanceof WebAssembly.Module;
-  if (option === undefined || isModule) { // (initWasmSync returns at once when the module is ready)
+  if (option === undefined || option instanceof WebAssembly.Module) { // (initWasmSync returns at once when the module is ready)
     try { initWasmSync(option); } catch { /* this platform needs the asynchronous start */ }
   }
   return wasmReady();
@@ -688,7 +657,7 @@ function wasmReadySync(option) {
  * `in_cidr` (mayUseRegex), or the operators (regular-expression) module is loaded (synchronously from disk here in Node, Deno and Bun).
  */
 function regexReadySync(text) {
-  if (regexReady() || typeof text !== 'string' || !mayUseRegex(text)) return true;
+  if (regexReady() || !mayUseRegex(text)) return true; // (not a string: tested as its String(), no operator)
   try { initRegexSync(); } catch { /* browsers and workers: initRegex() */ }
   return regexReady();
 }
@@ -706,14 +675,11 @@ async function ensureWasm(option) {
 }
 
 function refusal(err, where, url) {
-  const problems = Array.isArray(err?.problems) ? err.problems : null;
-  if (!problems) {
-    return new LoadError('invalid', `refused the snapshot from ${where}: ${err?.message ?? err}`, { url, cause: err });
-  }
-  const kind = problems.length === 1 && problems[0].path === 'schema' ? 'schema' : 'invalid';
-  const shown = problems.slice(0, 5).map((p) => `${p.path}: ${p.message}`).join('; ');
-  const more = problems.length > 5 ? `; and ${problems.length - 5} more` : '';
-  return new LoadError(kind, `refused the snapshot from ${where}: ${shown || err.message}${more}`, { url, problems, cause: err });
+  const problems = Array.isArray(err?.problems) ? err.problems : undefined; // (a SnapshotError's)
+  const kind = problems?.length === 1 && problems[0].path === 'schema' ? 'schema' : 'invalid';
+  const shown = problems?.slice(0, 5).map((p) => `${p.path}: ${p.message}`).join('; ');
+  const more = problems?.length > 5 ? `; and ${problems.length - 5} more` : '';
+  return new LoadError(kind, `refused the snapshot from ${where}: ${shown || (err?.message ?? err)}${more}`, { url, problems, cause: err });
 }
 
 function notReady(key, fallback, closed) {
@@ -742,7 +708,7 @@ function checkNumber(name, value, min) {
 }
 
 function absolute(url) {
-  try { return new URL(url, globalThis.location?.href).toString(); } catch { return url; }
+  try { return new URL(url, globalThis.location?.href).href; } catch { return url; }
 }
 
 function isHidden() {

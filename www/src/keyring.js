@@ -15,7 +15,7 @@ export const KEY_TEXT = /^[A-Za-z0-9+/_-]{43}={0,2}$/;
 
 /**
  * Checks the `publicKeys` option synchronously (a TypeError for a malformed one) and returns the key ring:
- * its `entries` ({keyId, material}), whose WebCrypto keys verify.js imports
+ * its `entries` ({keyId, _material}: `_` for the browser bundle's property mangling), whose WebCrypto keys verify.js imports
  * once, on first use (material: `{kind, key}`, an importKey format and its data, or `{kind: 'raw', text}`, the
  * base64 text of the raw key, which verify.js decodes).
  * Each entry is `{keyId, key}` where `key` is the raw 32-byte public key as base64 or base64url text (what
@@ -31,7 +31,7 @@ export function keyRing(publicKeys) {
     if (entry === null || typeof entry !== 'object') throw new TypeError(`createClient: publicKeys[${i}] must be an object {keyId, key}`);
     const { keyId, key } = entry;
     if (typeof keyId !== 'string' || keyId === '') throw new TypeError(`createClient: publicKeys[${i}].keyId must be a non-empty string`);
-    return { keyId, material: keyMaterial(key, i) };
+    return { keyId, _material: keyMaterial(key, i) };
   });
   return { entries };
 }

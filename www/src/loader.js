@@ -49,11 +49,9 @@ export class LoadError extends Error {
 
   /** Whether trying again soon may succeed (network trouble, timeouts, 5xx, 408, 429). */
   get retryable() {
-    switch (this.kind) {
-      case 'network': case 'timeout': case 'truncated': return true;
-      case 'http': return this.status >= 500 || this.status === 408 || this.status === 429;
-      default: return false;
-    }
+    const { kind, status } = this;
+    return kind === 'network' || kind === 'timeout' || kind === 'truncated'
+      || (kind === 'http' && (status >= 500 || status === 408 || status === 429));
   }
 }
 
@@ -110,11 +108,11 @@ export function backoffDelay(attempt, policy, random = Math.random) {
  */
 export async function fetchSnapshot(options) {
   const { url, etag = null, timeout = DEFAULT_TIMEOUT, maxBytes = DEFAULT_MAX_BYTES, signal } = options;
-  const fetchImpl = options.fetch ?? ((...args) => globalThis.fetch(...args));
+  const fetchImpl = options.fetch ?? ((...args) => fetch(...args)); // the global looked up at each call
   const controller = new AbortController();
   let stopped = null; // the LoadError that ended the attempt early (timeout or abort)
   const stop = (err) => { if (!stopped) { stopped = err; controller.abort(err); } };
-  const onAbort = () => stop(new LoadError('aborted', `loading ${url} was aborted (client closed)`, { url }));
+  const onAbort = () => stop(abortedError(url));
   if (signal?.aborted) onAbort();
   signal?.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => stop(new LoadError('timeout',
@@ -233,12 +231,13 @@ export async function loadSnapshot(options) {
       const delay = backoffDelay(attempt, policy, options.random);
       options.onRetry?.({ attempt: attempt + 1, delay, error });
       await sleep(delay, options.signal);
-      if (options.signal?.aborted) {
-        throw new LoadError('aborted', `loading ${options.url} was aborted (client closed)`,
-          { url: options.url, attempts: attempt + 1 });
-      }
+      if (options.signal?.aborted) throw abortedError(options.url, attempt + 1);
     }
   }
+}
+
+function abortedError(url, attempts) {
+  return new LoadError('aborted', `loading ${url} was aborted (client closed)`, { url, attempts });
 }
 
 function sleep(ms, signal) {
@@ -255,8 +254,7 @@ function discard(res) {
 }
 
 function parseLength(value) {
-  if (value === null || !/^\s*\d+\s*$/.test(value)) return null;
-  return Number(value);
+  return /^\s*\d+\s*$/.test(value) ? Number(value) : null; // (no header: null, tested as "null")
 }
 
 function concat(chunks, total) {

@@ -34,7 +34,7 @@ export async function wasmModule(source) {
   if (source instanceof WebAssembly.Module) return source;
   // Bytes first (Node, Deno, Bun): in Node the first touch of `Response` loads undici (50-70 ms of a cold start).
   if (!(ArrayBuffer.isView(source) || source instanceof ArrayBuffer)) {
-    if (typeof source === "string" || source instanceof URL || (typeof Request === "function" && source instanceof Request)) {
+    if (typeof source === "string" || source instanceof URL || source instanceof Request) {
       source = await fetch(source);
     }
     source = await compileResponse(source);
@@ -46,10 +46,10 @@ export async function wasmModule(source) {
 // The WebAssembly.Module in an HTTP response: compiled while it downloads when served as application/wasm
 // (WebAssembly.compileStreaming accepts only that type), else from its bytes.
 async function compileResponse(r) {
-  if (!(typeof Response === "function" && r instanceof Response)) return r;
+  if (!(r instanceof Response)) return r;
   if (!r.ok) throw new Error(`edgeflag: fetching the .wasm failed: ${r.status} ${r.statusText} (${r.url})`);
-  const type = r.headers.get("Content-Type");
-  if (typeof WebAssembly.compileStreaming === "function" && type && type.split(";")[0].trim().toLowerCase() === "application/wasm") {
+  const type = r.headers.get("Content-Type"); // null when absent
+  if (typeof WebAssembly.compileStreaming === "function" && type?.split(";")[0].trim().toLowerCase() === "application/wasm") {
     return WebAssembly.compileStreaming(r);
   }
   return r.arrayBuffer();

@@ -35,15 +35,15 @@ export function signatureUrl(url) {
 export function signatureChecks({ LoadError, loadSnapshot }) {
   /** The ring's WebCrypto keys by keyId, imported once (again after a failure). Rejects with a LoadError of kind 'signature'. */
   function keysOf(ring) {
-    ring.imported ??= importAll(ring.entries).catch((err) => { ring.imported = null; throw err; });
-    return ring.imported;
+    ring._imported ??= importAll(ring.entries).catch((err) => { ring._imported = null; throw err; });
+    return ring._imported;
   }
 
   async function importAll(entries) {
     const subtle = globalThis.crypto?.subtle;
     if (!subtle) throw new LoadError('signature', 'cannot verify snapshot signatures: this runtime has no WebCrypto (crypto.subtle)');
     const map = new Map();
-    for (const { keyId, material } of entries) {
+    for (const { keyId, _material: material } of entries) {
       let key;
       try {
         key = material.kind === 'crypto' ? material.key
@@ -131,7 +131,28 @@ export function signatureChecks({ LoadError, loadSnapshot }) {
     }
   }
 
-  return { parseSignatures, verifySnapshot, fetchSignature };
+  /**
+   * The client's check of a snapshot it fetched: its signature file fetched (fetchSignature) and verified
+   * against `bytes` (verifySnapshot). Resolves with the signature file ({url, text}); rejects with their LoadError.
+   */
+  async function _checkFetched(loadOptions, bytes, ring) {
+    const { url } = loadOptions;
+    const signature = await fetchSignature(loadOptions, url);
+    await verifySnapshot(bytes, signature.text, ring, { url, sigUrl: signature.url });
+    return signature;
+  }
+
+  /** The client's check of a cache entry ({text, sig}): whether its stored signature verifies its text. */
+  async function _checkCached(entry, ring) {
+    try {
+      await verifySnapshot(new TextEncoder().encode(entry.text), entry.sig ?? '', ring, { url: 'the cache' });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  return { parseSignatures, verifySnapshot, fetchSignature, _checkFetched, _checkCached };
 }
 
 /** base64 or base64url (padding optional) → bytes, or null when it is neither. */
