@@ -323,7 +323,7 @@ impl Scalars {
     #[inline]
     fn equals(&self, a: &Attr<'_>, ignore_case: bool, allow_bool: bool) -> Option<bool> {
         match *a {
-            Attr::String(s) => Some(if ignore_case { with_lower(s, |l| self.strs.contains(l)) } else { self.strs.contains(s) }),
+            Attr::String(s) => Some(if ignore_case { with_lower(s, &|l| self.strs.contains(l)) } else { self.strs.contains(s) }),
             Attr::Number { value, .. } => Some(self.nums.as_slice().iter().any(|n| f64::from_bits(bits(n)) == value)),
             Attr::Bool(b) if allow_bool => Some(if b { self.has_true } else { self.has_false }),
             _ => None,
@@ -363,10 +363,11 @@ enum Kind {
     Cidr(Set),
 }
 
-/// Lower-cases `s` (Unicode) and hands it to `f`, without allocating for short ASCII strings.
-#[inline]
-pub(crate) fn with_lower<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
-    if s.len() <= 128 && s.is_ascii() {
+/// Lower-cases `s` (Unicode) and hands it to `f`, without allocating for short ASCII strings. (Out of
+/// line, `f` a `dyn`: one copy of the buffer's code for the `ignoreCase` tests, which were three.)
+#[inline(never)]
+pub(crate) fn with_lower(s: &str, f: &dyn Fn(&str) -> bool) -> bool {
+    if s.len() <= 128 && crate::bytes::is_ascii(s.as_bytes()) {
         let mut buf = [0u8; 128];
         let b = &mut buf[..s.len()];
         b.copy_from_slice(s.as_bytes());
@@ -490,7 +491,7 @@ impl Matcher {
         let has = |pred: &dyn Fn(&Attr<'_>) -> bool| arr.iter().any(|e| pred(&e));
         strs.iter().all(|want| {
             has(&|e| match *e {
-                Attr::String(s) if self.ignore_case => with_lower(s, |l| l == &**want),
+                Attr::String(s) if self.ignore_case => with_lower(s, &|l| l == &**want),
                 Attr::String(s) => s == &**want,
                 _ => false,
             })
@@ -522,7 +523,7 @@ impl Matcher {
                     })
                 };
                 if self.ignore_case {
-                    with_lower(s, test)
+                    with_lower(s, &test)
                 } else {
                     test(s)
                 }
