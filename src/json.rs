@@ -342,7 +342,8 @@ fn write_escaped(out: &mut String, s: &str) {
     // Invariant: `run` is the start of the bytes not yet copied; every byte we
     // stop at is ASCII, so every cut is on a char boundary.
     let mut run = 0;
-    for (i, b) in s.bytes().enumerate() {
+    // (the slice's iterator, not `str::bytes`, whose `next` the wasm build calls out of line)
+    for (i, &b) in s.as_bytes().iter().enumerate() {
         let short = match b {
             b'"' => "\\\"",
             b'\\' => "\\\\",
