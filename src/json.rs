@@ -1799,9 +1799,18 @@ impl<'a> Reader<'a> {
     /// exact size; objects and nested arrays by the parser.
     pub fn value(&mut self) -> Value<'a> {
         match self.peek() {
-            Peek::String => self.string().map_or(Value::Null, Value::String),
-            Peek::Number => self.number().map_or(Value::Null, Value::Number),
-            Peek::Bool => self.boolean().map_or(Value::Null, Value::Bool),
+            Peek::String => match self.string() {
+                Some(x) => Value::String(x),
+                None => Value::Null,
+            },
+            Peek::Number => match self.number() {
+                Some(x) => Value::Number(x),
+                None => Value::Null,
+            },
+            Peek::Bool => match self.boolean() {
+                Some(x) => Value::Bool(x),
+                None => Value::Null,
+            },
             Peek::Array => match self.elements() {
                 Some(start) => Value::Array(self.scratch.split_off(start)),
                 None => Value::Null,
@@ -1897,9 +1906,18 @@ impl<'a> Reader<'a> {
                     }
                     Value::Array(Vec::new())
                 }
-                Peek::String => self.string().map_or(Value::Null, Value::String),
-                Peek::Number => self.number().map_or(Value::Null, Value::Number),
-                Peek::Bool => self.boolean().map_or(Value::Null, Value::Bool),
+                Peek::String => match self.string() {
+                    Some(x) => Value::String(x),
+                    None => Value::Null,
+                },
+                Peek::Number => match self.number() {
+                    Some(x) => Value::Number(x),
+                    None => Value::Null,
+                },
+                Peek::Bool => match self.boolean() {
+                    Some(x) => Value::Bool(x),
+                    None => Value::Null,
+                },
                 Peek::Null => {
                     if self.p.literal("null", Value::Null).is_err() {
                         self.fail();
