@@ -1906,18 +1906,8 @@ impl<'a> Reader<'a> {
                     }
                     Value::Array(Vec::new())
                 }
-                Peek::String => match self.string() {
-                    Some(x) => Value::String(x),
-                    None => Value::Null,
-                },
-                Peek::Number => match self.number() {
-                    Some(x) => Value::Number(x),
-                    None => Value::Null,
-                },
-                Peek::Bool => match self.boolean() {
-                    Some(x) => Value::Bool(x),
-                    None => Value::Null,
-                },
+                // (read by `value`, which reads them as here: one copy of that code)
+                Peek::String | Peek::Number | Peek::Bool => self.value(),
                 Peek::Null => {
                     if self.p.literal("null", Value::Null).is_err() {
                         self.fail();
