@@ -2122,53 +2122,12 @@ impl<'a> Reader<'a> {
         false
     }
 
-    /// Reads past the next value, checking it as [`parse_with`] would, without building it (no
-    /// recursion: the nesting is tracked on the reader's own stack).
+    /// Reads past the next value, checking it as [`parse_with`] would: read by [`Reader::tree`] (the same
+    /// steps of the reader, so the same checks; no recursion) and dropped. It builds what it passes over:
+    /// the reader skips only the root members before `flags` (a chunked load's look for them) and values
+    /// it refuses, and one copy of that walk is less wasm than two.
     pub fn skip(&mut self) {
-        let base = self.open.len();
-        'value: loop {
-            match self.peek() {
-                Peek::Object => {
-                    if self.object() && self.next_key().is_some() {
-                        continue 'value;
-                    }
-                }
-                Peek::Array => {
-                    if self.array() && self.next_element() {
-                        continue 'value;
-                    }
-                }
-                Peek::String => {
-                    self.string();
-                }
-                Peek::Number => {
-                    self.number();
-                }
-                Peek::Bool => {
-                    self.boolean();
-                }
-                Peek::Null => {
-                    if self.p.literal("null", Value::Null).is_err() {
-                        self.fail();
-                    }
-                }
-                Peek::Invalid => self.fail(),
-            }
-            // The value is read: move on in the containers opened here, leaving those that end.
-            loop {
-                if self.failed || self.open.len() <= base {
-                    return;
-                }
-                let object = self.open.last().is_some_and(|o| o.object);
-                if object {
-                    if self.next_key().is_some() {
-                        continue 'value;
-                    }
-                } else if self.next_element() {
-                    continue 'value;
-                }
-            }
-        }
+        drop(self.tree());
     }
 
     /// The first key of the next value, as written, if it is an object whose first key has no escape,
