@@ -534,12 +534,20 @@ impl Matcher {
             }
             Kind::Numeric(ops) => {
                 let Some(x) = number_of(a) else { return false };
-                ops.as_slice().iter().map(|o| f64::from_bits(bits(o))).any(|o| match self.op {
-                    Op::Lt => x < o,
-                    Op::Lte => x <= o,
-                    Op::Gt => x > o,
-                    _ => x >= o,
-                })
+                // (a plain loop: `map(..).any(..)` is a `try_fold` of its own, out of line, in the wasm build)
+                for o in ops.as_slice() {
+                    let o = f64::from_bits(bits(o));
+                    let hit = match self.op {
+                        Op::Lt => x < o,
+                        Op::Lte => x <= o,
+                        Op::Gt => x > o,
+                        _ => x >= o,
+                    };
+                    if hit {
+                        return true;
+                    }
+                }
+                false
             }
             Kind::Semver(set) | Kind::Cidr(set) => {
                 let Attr::String(s) = *a else { return false };
