@@ -488,14 +488,36 @@ impl Matcher {
 
     fn contains_all(&self, a: &Attr<'_>) -> bool {
         let (Kind::ContainsAll(strs, nums), Attr::Array(arr)) = (&self.kind, a) else { return false };
-        let has = |pred: &dyn Fn(&Attr<'_>) -> bool| arr.iter().any(|e| pred(&e));
-        strs.iter().all(|want| {
-            has(&|e| match *e {
-                Attr::String(s) if self.ignore_case => with_lower(s, &|l| l == &**want),
-                Attr::String(s) => s == &**want,
-                _ => false,
-            })
-        }) && nums.iter().all(|want| has(&|e| matches!(*e, Attr::Number { value, .. } if value == *want)))
+        // (plain loops: the closures and `any` over the array were code of their own in the wasm build)
+        for want in strs.iter() {
+            let mut found = false;
+            for e in arr.iter() {
+                found = match e {
+                    Attr::String(s) if self.ignore_case => with_lower(s, &|l| l == &**want),
+                    Attr::String(s) => s == &**want,
+                    _ => false,
+                };
+                if found {
+                    break;
+                }
+            }
+            if !found {
+                return false;
+            }
+        }
+        for want in nums.iter() {
+            let mut found = false;
+            for e in arr.iter() {
+                if matches!(e, Attr::Number { value, .. } if value == *want) {
+                    found = true;
+                    break;
+                }
+            }
+            if !found {
+                return false;
+            }
+        }
+        true
     }
 
     /// Tests a non-array value (an attribute, or one element of an array attribute).
