@@ -1875,8 +1875,8 @@ impl<'a> Reader<'a> {
         (start <= self.scratch.len()).then_some(start)
     }
 
-    /// Reads the next value as a tree with the reader's own steps, as [`Reader::skip`] walks one (no
-    /// recursion: the containers being built are on a stack of their own, beside the reader's), so that
+    /// Reads the next value as a tree with the reader's own steps ([`Reader::skip`] is this, the tree
+    /// dropped; no recursion: the containers being built are on a stack of their own, beside the reader's), so that
     /// the loader needs no second parser ([`parse_with`] is left for exact error reports). The same
     /// checks as [`parse_with`]'s (depth by the reader's `open`, duplicate keys when an object closes).
     /// `Value::Null` once the reader has failed.
