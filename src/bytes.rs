@@ -210,6 +210,34 @@ fn ascii_short(s: &[u8]) -> bool {
     high & 0x8080_8080_8080_8080 == 0
 }
 
+/// `s.is_ascii()`: in the wasm build [`is_ascii_compact`] (core's `is_ascii` is 169 B of code of its
+/// own there), natively core's (vectorised).
+#[inline]
+pub(crate) fn is_ascii(s: &[u8]) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        is_ascii_compact(s)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        s.is_ascii()
+    }
+}
+
+/// Whether every byte of `s` is ASCII: [`ascii_len`], which the wasm build has anyway, then a byte loop
+/// over the rest (fewer than 16 bytes, or a block with a byte above 0x7F).
+#[cfg_attr(not(any(target_arch = "wasm32", test)), allow(dead_code))]
+fn is_ascii_compact(s: &[u8]) -> bool {
+    let mut i = ascii_len(s);
+    while let Some(&b) = s.get(i) {
+        if b >= 0x80 {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// A string of at most 7 bytes as one integer: its bytes (little-endian) and its length in the top
 /// byte, so two words are equal exactly when the strings are; `None` for longer strings. A word is
 /// never `u64::MAX` (its top byte is at most 7).
@@ -338,6 +366,23 @@ mod tests {
                 let mut v = vec![b'a'; n];
                 v[n - 1] = b;
                 assert_eq!(utf8(&v), core::str::from_utf8(&v).ok(), "byte {b:#x} at the end of {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn is_ascii_compact_is_core_is_ascii() {
+        // a byte above 0x7F (or none) at every place of texts of 0 to 40 bytes: in the 16-byte blocks
+        // and in the rest after them
+        for n in 0..=40usize {
+            assert!(is_ascii_compact(&vec![0x7f; n]), "all ASCII, {n}");
+            for at in 0..n {
+                for b in [0x80u8, 0xc3, 0xff] {
+                    let mut v = vec![b'a'; n];
+                    v[at] = b;
+                    assert_eq!(is_ascii_compact(&v), v.is_ascii(), "{b:#x} at {at} of {n}");
+                    assert!(!is_ascii_compact(&v));
+                }
             }
         }
     }

@@ -323,7 +323,7 @@ impl Scalars {
     #[inline]
     fn equals(&self, a: &Attr<'_>, ignore_case: bool, allow_bool: bool) -> Option<bool> {
         match *a {
-            Attr::String(s) => Some(if ignore_case { with_lower(s, |l| self.strs.contains(l)) } else { self.strs.contains(s) }),
+            Attr::String(s) => Some(if ignore_case { with_lower(s, &|l| self.strs.contains(l)) } else { self.strs.contains(s) }),
             Attr::Number { value, .. } => Some(self.nums.as_slice().iter().any(|n| f64::from_bits(bits(n)) == value)),
             Attr::Bool(b) if allow_bool => Some(if b { self.has_true } else { self.has_false }),
             _ => None,
@@ -363,10 +363,11 @@ enum Kind {
     Cidr(Set),
 }
 
-/// Lower-cases `s` (Unicode) and hands it to `f`, without allocating for short ASCII strings.
-#[inline]
-pub(crate) fn with_lower<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
-    if s.len() <= 128 && s.is_ascii() {
+/// Lower-cases `s` (Unicode) and hands it to `f`, without allocating for short ASCII strings. (Out of
+/// line, `f` a `dyn`: one copy of the buffer's code for the `ignoreCase` tests, which were three.)
+#[inline(never)]
+pub(crate) fn with_lower(s: &str, f: &dyn Fn(&str) -> bool) -> bool {
+    if s.len() <= 128 && crate::bytes::is_ascii(s.as_bytes()) {
         let mut buf = [0u8; 128];
         let b = &mut buf[..s.len()];
         b.copy_from_slice(s.as_bytes());
@@ -487,14 +488,36 @@ impl Matcher {
 
     fn contains_all(&self, a: &Attr<'_>) -> bool {
         let (Kind::ContainsAll(strs, nums), Attr::Array(arr)) = (&self.kind, a) else { return false };
-        let has = |pred: &dyn Fn(&Attr<'_>) -> bool| arr.iter().any(|e| pred(&e));
-        strs.iter().all(|want| {
-            has(&|e| match *e {
-                Attr::String(s) if self.ignore_case => with_lower(s, |l| l == &**want),
-                Attr::String(s) => s == &**want,
-                _ => false,
-            })
-        }) && nums.iter().all(|want| has(&|e| matches!(*e, Attr::Number { value, .. } if value == *want)))
+        // (plain loops: the closures and `any` over the array were code of their own in the wasm build)
+        for want in strs.iter() {
+            let mut found = false;
+            for e in arr.iter() {
+                found = match e {
+                    Attr::String(s) if self.ignore_case => with_lower(s, &|l| l == &**want),
+                    Attr::String(s) => s == &**want,
+                    _ => false,
+                };
+                if found {
+                    break;
+                }
+            }
+            if !found {
+                return false;
+            }
+        }
+        for want in nums.iter() {
+            let mut found = false;
+            for e in arr.iter() {
+                if matches!(e, Attr::Number { value, .. } if value == *want) {
+                    found = true;
+                    break;
+                }
+            }
+            if !found {
+                return false;
+            }
+        }
+        true
     }
 
     /// Tests a non-array value (an attribute, or one element of an array attribute).
@@ -522,7 +545,7 @@ impl Matcher {
                     })
                 };
                 if self.ignore_case {
-                    with_lower(s, test)
+                    with_lower(s, &test)
                 } else {
                     test(s)
                 }
@@ -533,12 +556,20 @@ impl Matcher {
             }
             Kind::Numeric(ops) => {
                 let Some(x) = number_of(a) else { return false };
-                ops.as_slice().iter().map(|o| f64::from_bits(bits(o))).any(|o| match self.op {
-                    Op::Lt => x < o,
-                    Op::Lte => x <= o,
-                    Op::Gt => x > o,
-                    _ => x >= o,
-                })
+                // (a plain loop: `map(..).any(..)` is a `try_fold` of its own, out of line, in the wasm build)
+                for o in ops.as_slice() {
+                    let o = f64::from_bits(bits(o));
+                    let hit = match self.op {
+                        Op::Lt => x < o,
+                        Op::Lte => x <= o,
+                        Op::Gt => x > o,
+                        _ => x >= o,
+                    };
+                    if hit {
+                        return true;
+                    }
+                }
+                false
             }
             Kind::Semver(set) | Kind::Cidr(set) => {
                 let Attr::String(s) = *a else { return false };

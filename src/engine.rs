@@ -212,6 +212,11 @@ impl Engine {
         self.plan.flags.iter().map(|f| self.plan.key(f))
     }
 
+    /// The key of flag `index` (its position in document order; `""` past the last flag).
+    pub fn flag_key(&self, index: u32) -> &str {
+        self.plan.flags.get(index as usize).map_or("", |f| self.plan.key(f))
+    }
+
     /// Number of flags.
     pub fn flag_count(&self) -> usize {
         self.plan.flags.len()
@@ -621,7 +626,10 @@ mod tests {
             .collect();
         let e = Engine::from_json(&format!(r#"{{"schema":1,"version":1,"flags":{{{}}}}}"#, flags.join(","))).unwrap();
         let ctx = Context::new("u");
+        assert!(e.flag_keys().eq(keys.iter().map(String::as_str)));
+        assert_eq!(e.flag_key(keys.len() as u32), "");
         for (i, k) in keys.iter().enumerate() {
+            assert_eq!(e.flag_key(i as u32), k);
             assert_eq!(e.flag_index(k), Some(i as u32), "{k}");
             assert_eq!(e.number(k, &ctx, -1.0, 0).value, i as f64, "{k}");
             let mut other = k.clone().into_bytes();

@@ -187,7 +187,11 @@ impl Problems {
     pub(crate) fn truncate(&mut self, len: usize) {
         if len < self.list.len() {
             self.list.truncate(len);
-            self.paths = crate::set::StrIndex::new(self.list.iter().map(|q| (&*q.path, 0)));
+            let mut paths = crate::set::StrIndex::with_capacity(self.list.len());
+            for q in &self.list {
+                paths.get_or_insert(&q.path, 0);
+            }
+            self.paths = paths;
         }
     }
 

@@ -34,7 +34,7 @@ pub(crate) fn parse_f64(text: &str) -> f64 {
 /// applies the same Unicode default mapping (with the same final-sigma rule) from the engine's own
 /// Unicode version.
 pub(crate) fn to_lowercase(s: &str) -> String {
-    if s.is_ascii() {
+    if crate::bytes::is_ascii(s.as_bytes()) {
         return s.to_ascii_lowercase();
     }
     #[cfg(all(target_arch = "wasm32", not(feature = "diagnose")))]

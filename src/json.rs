@@ -342,7 +342,8 @@ fn write_escaped(out: &mut String, s: &str) {
     // Invariant: `run` is the start of the bytes not yet copied; every byte we
     // stop at is ASCII, so every cut is on a char boundary.
     let mut run = 0;
-    for (i, b) in s.bytes().enumerate() {
+    // (the slice's iterator, not `str::bytes`, whose `next` the wasm build calls out of line)
+    for (i, &b) in s.as_bytes().iter().enumerate() {
         let short = match b {
             b'"' => "\\\"",
             b'\\' => "\\\\",
@@ -1798,9 +1799,18 @@ impl<'a> Reader<'a> {
     /// exact size; objects and nested arrays by the parser.
     pub fn value(&mut self) -> Value<'a> {
         match self.peek() {
-            Peek::String => self.string().map_or(Value::Null, Value::String),
-            Peek::Number => self.number().map_or(Value::Null, Value::Number),
-            Peek::Bool => self.boolean().map_or(Value::Null, Value::Bool),
+            Peek::String => match self.string() {
+                Some(x) => Value::String(x),
+                None => Value::Null,
+            },
+            Peek::Number => match self.number() {
+                Some(x) => Value::Number(x),
+                None => Value::Null,
+            },
+            Peek::Bool => match self.boolean() {
+                Some(x) => Value::Bool(x),
+                None => Value::Null,
+            },
             Peek::Array => match self.elements() {
                 Some(start) => Value::Array(self.scratch.split_off(start)),
                 None => Value::Null,
@@ -1865,8 +1875,8 @@ impl<'a> Reader<'a> {
         (start <= self.scratch.len()).then_some(start)
     }
 
-    /// Reads the next value as a tree with the reader's own steps, as [`Reader::skip`] walks one (no
-    /// recursion: the containers being built are on a stack of their own, beside the reader's), so that
+    /// Reads the next value as a tree with the reader's own steps ([`Reader::skip`] is this, the tree
+    /// dropped; no recursion: the containers being built are on a stack of their own, beside the reader's), so that
     /// the loader needs no second parser ([`parse_with`] is left for exact error reports). The same
     /// checks as [`parse_with`]'s (depth by the reader's `open`, duplicate keys when an object closes).
     /// `Value::Null` once the reader has failed.
@@ -1896,9 +1906,8 @@ impl<'a> Reader<'a> {
                     }
                     Value::Array(Vec::new())
                 }
-                Peek::String => self.string().map_or(Value::Null, Value::String),
-                Peek::Number => self.number().map_or(Value::Null, Value::Number),
-                Peek::Bool => self.boolean().map_or(Value::Null, Value::Bool),
+                // (read by `value`, which reads them as here: one copy of that code)
+                Peek::String | Peek::Number | Peek::Bool => self.value(),
                 Peek::Null => {
                     if self.p.literal("null", Value::Null).is_err() {
                         self.fail();
@@ -2113,53 +2122,12 @@ impl<'a> Reader<'a> {
         false
     }
 
-    /// Reads past the next value, checking it as [`parse_with`] would, without building it (no
-    /// recursion: the nesting is tracked on the reader's own stack).
+    /// Reads past the next value, checking it as [`parse_with`] would: read by [`Reader::tree`] (the same
+    /// steps of the reader, so the same checks; no recursion) and dropped. It builds what it passes over:
+    /// the reader skips only the root members before `flags` (a chunked load's look for them) and values
+    /// it refuses, and one copy of that walk is less wasm than two.
     pub fn skip(&mut self) {
-        let base = self.open.len();
-        'value: loop {
-            match self.peek() {
-                Peek::Object => {
-                    if self.object() && self.next_key().is_some() {
-                        continue 'value;
-                    }
-                }
-                Peek::Array => {
-                    if self.array() && self.next_element() {
-                        continue 'value;
-                    }
-                }
-                Peek::String => {
-                    self.string();
-                }
-                Peek::Number => {
-                    self.number();
-                }
-                Peek::Bool => {
-                    self.boolean();
-                }
-                Peek::Null => {
-                    if self.p.literal("null", Value::Null).is_err() {
-                        self.fail();
-                    }
-                }
-                Peek::Invalid => self.fail(),
-            }
-            // The value is read: move on in the containers opened here, leaving those that end.
-            loop {
-                if self.failed || self.open.len() <= base {
-                    return;
-                }
-                let object = self.open.last().is_some_and(|o| o.object);
-                if object {
-                    if self.next_key().is_some() {
-                        continue 'value;
-                    }
-                } else if self.next_element() {
-                    continue 'value;
-                }
-            }
-        }
+        drop(self.tree());
     }
 
     /// The first key of the next value, as written, if it is an object whose first key has no escape,

@@ -148,6 +148,13 @@ fn skip_digits(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Whether every byte of `bytes` is an ASCII digit (true for none): [`skip_digits`]' loop, inlined
+/// (`iter().all(..)` is a fold of its own, out of line, in the wasm build).
+#[inline]
+pub(crate) fn all_digits(bytes: &[u8]) -> bool {
+    skip_digits(bytes, 0) == bytes.len()
+}
+
 /// Reports whether `s` is exactly one JSON number:
 /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, nothing before or after
 /// it (no whitespace, no `+`).
@@ -290,7 +297,7 @@ pub fn fast_f64(bytes: &[u8]) -> Option<f64> {
                     Some((b'+' | b'-', d)) => d,
                     _ => exp,
                 };
-                if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+                if digits.is_empty() || !all_digits(digits) {
                     return None;
                 }
                 exp10 = exp10.checked_add(parse_exponent(exp))?;
@@ -390,7 +397,7 @@ pub fn decimal_thousandths(text: &str) -> Result<u64, DecimalError> {
     let bytes = text.as_bytes();
     // The usual percent, an integer of one to three digits (no leading zero: JSON has none), exactly.
     if let [b'1'..=b'9', ..] = bytes {
-        if bytes.len() <= 3 && bytes.iter().all(u8::is_ascii_digit) {
+        if bytes.len() <= 3 && all_digits(bytes) {
             return Ok(bytes.iter().fold(0, |n, &b| n * 10 + u64::from(b - b'0')) * 1000);
         }
     }

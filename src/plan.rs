@@ -557,8 +557,8 @@ fn segment_plan(c: &mut Compiler, key: &str, s: &Segment<'_>, p: &mut Problems) 
     let salt = opt_text(&s.hash_salt).unwrap_or(key);
     SegmentPlan {
         key: key.into(),
-        include: StrIndex::new(s.include.iter().map(|k| (&**k, 0))),
-        exclude: StrIndex::new(s.exclude.iter().map(|k| (&**k, 0))),
+        include: StrIndex::of_keys(&s.include),
+        exclude: StrIndex::of_keys(&s.exclude),
         include_hashed: parse_hashes(&s.include_hashed),
         exclude_hashed: parse_hashes(&s.exclude_hashed),
         hash_prefix: prefix(salt),
@@ -878,7 +878,12 @@ fn segment_plans(c: &mut Compiler, segments: &[(Str<'_>, Segment<'_>)], p: &mut 
 
 /// Segment key → position (first occurrence wins).
 fn segment_keys(segments: &[(Str<'_>, Segment<'_>)]) -> StrIndex {
-    StrIndex::new(segments.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32)))
+    // (loops of their own, here and below: `StrIndex::new` would be one instance per iterator type)
+    let mut idx = StrIndex::with_capacity(segments.len());
+    for (i, (k, _)) in segments.iter().enumerate() {
+        idx.get_or_insert(k, i as u32);
+    }
+    idx
 }
 
 /// The [`FlagSink`] of [`stream`].
@@ -1109,10 +1114,11 @@ pub(crate) struct Keys {
 impl Keys {
     /// Indexes the keys of `s`.
     pub(crate) fn new(s: &Snapshot<'_>) -> Keys {
-        Keys {
-            segments: segment_keys(&s.segments),
-            flags: StrIndex::new(s.flags.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32))),
+        let mut flags = StrIndex::with_capacity(s.flags.len());
+        for (i, (k, _)) in s.flags.iter().enumerate() {
+            flags.get_or_insert(k, i as u32);
         }
+        Keys { segments: segment_keys(&s.segments), flags }
     }
 }
 
@@ -1156,7 +1162,7 @@ fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: &mut Flag<'_>, requ
     // What the flag's own reachable rules use (`uses_time`, `uses_context`; a disabled flag serves its off
     // variant, using nothing); `dependencies` adds its prerequisites'.
     let (mut uses_time, mut uses_context, mut reachable) = (false, false, f.enabled);
-    for (i, r) in f.rules.iter().flatten().enumerate() {
+    for (i, r) in f.rules.as_deref().unwrap_or_default().iter().enumerate() {
         let rp = rules_path.index(i);
         let when = r.when.as_ref().map(|w| c.cond(w, &rp.key("when"), 1, p));
         let serve = match &r.serve {

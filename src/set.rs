@@ -49,16 +49,34 @@ fn hash(key: &[u8]) -> u64 {
 }
 
 impl StrIndex {
-    /// Builds the index. When a key repeats, the first value wins.
+    /// Builds the index. When a key repeats, the first value wins. (Tests only: the crate's callers
+    /// insert in a loop of their own into [`StrIndex::with_capacity`], one function in the wasm build
+    /// rather than one instance of this per iterator type.)
+    #[cfg(test)]
     pub fn new<'a, I>(items: I) -> StrIndex
     where
         I: IntoIterator<Item = (&'a str, u32)>,
     {
         let items = items.into_iter();
-        let mut idx = StrIndex::default();
-        idx.entries.reserve(items.size_hint().0);
+        let mut idx = StrIndex::with_capacity(items.size_hint().0);
         for (k, v) in items {
             idx.get_or_insert(k, v);
+        }
+        idx
+    }
+
+    /// An empty index with room for `n` entries (filled by [`StrIndex::get_or_insert`]).
+    pub fn with_capacity(n: usize) -> StrIndex {
+        let mut idx = StrIndex::default();
+        idx.entries.reserve(n);
+        idx
+    }
+
+    /// The index of `keys`, each with the value 0 (a set of strings: a segment's `include`, `exclude`).
+    pub fn of_keys(keys: &[std::borrow::Cow<'_, str>]) -> StrIndex {
+        let mut idx = StrIndex::with_capacity(keys.len());
+        for k in keys {
+            idx.get_or_insert(k, 0);
         }
         idx
     }

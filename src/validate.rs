@@ -62,8 +62,9 @@ pub(crate) fn percent_buckets(text: &str) -> Result<u32, String> {
     // body of `decimal_thousandths` (the same fast path, then the general case) is not run per flag,
     // nor grows hot in a cold start's load (docs/ARCHITECTURE.md, "Cold start").
     if let [b'1'..=b'9', rest @ ..] = text.as_bytes() {
-        if rest.len() <= 2 && rest.iter().all(u8::is_ascii_digit) {
-            let n = text.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+        if rest.len() <= 2 && crate::number::all_digits(rest) {
+            // (the slice's iterator: `str::bytes`' `next` is a call per digit in the wasm build)
+            let n = text.as_bytes().iter().fold(0u32, |n, &b| n * 10 + u32::from(b - b'0'));
             if n <= 100 {
                 return Ok(n * 1000);
             }
@@ -185,7 +186,8 @@ pub(crate) fn usual(f: &Flag<'_>) -> bool {
         return false;
     }
     // (a plain loop: iterator adaptors each bring code of their own into the wasm build)
-    for r in f.rules.iter().flatten() {
+    // (`as_deref`, not `iter().flatten()`: `FlattenCompat`'s `next` is code of its own in the wasm build)
+    for r in f.rules.as_deref().unwrap_or_default() {
         if r.id.is_some() || r.from.is_some() || r.until.is_some() || matches!(r.serve, Serve::Split { .. } | Serve::Ramp { .. }) {
             return false;
         }
@@ -455,7 +457,15 @@ const SMALL: usize = 16;
 /// A flag's variant index (key → position, the first of a key written twice), built only past [`SMALL`]
 /// variants. (One for validation and compilation: [`crate::plan`] finds positions through it too.)
 pub(crate) fn variant_set(f: &Flag<'_>) -> Option<StrIndex> {
-    (f.variants.len() > SMALL).then(|| StrIndex::new(f.variants.iter().enumerate().map(|(i, (k, _))| (&**k, i as u32))))
+    if f.variants.len() <= SMALL {
+        return None;
+    }
+    // (a loop: `StrIndex::new` would be an instance of its own for this iterator type)
+    let mut idx = StrIndex::with_capacity(f.variants.len());
+    for (i, (k, _)) in f.variants.iter().enumerate() {
+        idx.get_or_insert(k, i as u32);
+    }
+    Some(idx)
 }
 
 /// The position of variant `v` in flag `f` (`index`: its [`variant_set`]). (One routine for validation and

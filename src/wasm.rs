@@ -155,11 +155,12 @@ impl WasmEngine {
         crate::message::push_int(&mut out, e.flag_count() as u64);
         if keys {
             out.push_str(",\"flags\":[");
-            for (i, key) in e.flag_keys().enumerate() {
+            // (by index: `flag_keys`' closure is a call of its own per key in the wasm build)
+            for i in 0..e.flag_count() {
                 if i > 0 {
                     out.push(',');
                 }
-                write_string(&mut out, key);
+                write_string(&mut out, e.flag_key(i as u32));
             }
             out.push(']');
         }
