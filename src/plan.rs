@@ -878,12 +878,7 @@ fn segment_plans(c: &mut Compiler, segments: &[(Str<'_>, Segment<'_>)], p: &mut 
 
 /// Segment key → position (first occurrence wins).
 fn segment_keys(segments: &[(Str<'_>, Segment<'_>)]) -> StrIndex {
-    // (loops of their own, here and below: `StrIndex::new` would be one instance per iterator type)
-    let mut idx = StrIndex::with_capacity(segments.len());
-    for (i, (k, _)) in segments.iter().enumerate() {
-        idx.get_or_insert(k, i as u32);
-    }
-    idx
+    StrIndex::of_positions(segments)
 }
 
 /// The [`FlagSink`] of [`stream`].
@@ -1114,11 +1109,7 @@ pub(crate) struct Keys {
 impl Keys {
     /// Indexes the keys of `s`.
     pub(crate) fn new(s: &Snapshot<'_>) -> Keys {
-        let mut flags = StrIndex::with_capacity(s.flags.len());
-        for (i, (k, _)) in s.flags.iter().enumerate() {
-            flags.get_or_insert(k, i as u32);
-        }
-        Keys { segments: segment_keys(&s.segments), flags }
+        Keys { segments: segment_keys(&s.segments), flags: StrIndex::of_positions(&s.flags) }
     }
 }
 

@@ -49,10 +49,9 @@ fn hash(key: &[u8]) -> u64 {
 }
 
 impl StrIndex {
-    /// Builds the index. When a key repeats, the first value wins. (Tests only: the crate's callers
-    /// insert in a loop of their own into [`StrIndex::with_capacity`], one function in the wasm build
-    /// rather than one instance of this per iterator type.)
-    #[cfg(test)]
+    /// Builds the index. When a key repeats, the first value wins. (Generic over the iterator: the crate's
+    /// own callers use [`StrIndex::of_positions`] and [`StrIndex::of_keys`], so that the wasm build has no
+    /// instance of this per iterator type.)
     pub fn new<'a, I>(items: I) -> StrIndex
     where
         I: IntoIterator<Item = (&'a str, u32)>,
@@ -69,6 +68,17 @@ impl StrIndex {
     pub fn with_capacity(n: usize) -> StrIndex {
         let mut idx = StrIndex::default();
         idx.entries.reserve(n);
+        idx
+    }
+
+    /// The index of a list of (key, item) pairs: each key with its position in `items` (the first of a key
+    /// written twice). The flags, segments and variants of a snapshot are such lists.
+    #[inline]
+    pub fn of_positions<T>(items: &[(std::borrow::Cow<'_, str>, T)]) -> StrIndex {
+        let mut idx = StrIndex::with_capacity(items.len());
+        for (i, (k, _)) in items.iter().enumerate() {
+            idx.get_or_insert(k, i as u32);
+        }
         idx
     }
 

@@ -460,12 +460,7 @@ pub(crate) fn variant_set(f: &Flag<'_>) -> Option<StrIndex> {
     if f.variants.len() <= SMALL {
         return None;
     }
-    // (a loop: `StrIndex::new` would be an instance of its own for this iterator type)
-    let mut idx = StrIndex::with_capacity(f.variants.len());
-    for (i, (k, _)) in f.variants.iter().enumerate() {
-        idx.get_or_insert(k, i as u32);
-    }
-    Some(idx)
+    Some(StrIndex::of_positions(&f.variants))
 }
 
 /// The position of variant `v` in flag `f` (`index`: its [`variant_set`]). (One routine for validation and
