@@ -75,7 +75,7 @@ export const GLUE_TRIMS = [
     to: "    ({module} = module);\n",
   },
   {
-    why: "passStringToWasm0 without realloc: every call passes __wbindgen_realloc",
+    why: "passStringToWasm0 as its copy without realloc (encode, then one malloc of the exact length): its callers (bucket(), the imports' strings of toLowerCase and regexError) are off the evaluation paths",
     from: `    if (realloc === undefined) {
         const buf = cachedTextEncoder.encode(arg);
         const ptr = malloc(buf.length, 1) >>> 0;
@@ -83,8 +83,40 @@ export const GLUE_TRIMS = [
         WASM_VECTOR_LEN = buf.length;
         return ptr;
     }
+
+    let len = arg.length;
+    let ptr = malloc(len, 1) >>> 0;
+
+    const mem = getUint8ArrayMemory0();
+
+    let offset = 0;
+
+    for (; offset < len; offset++) {
+        const code = arg.charCodeAt(offset);
+        if (code > 0x7F) break;
+        mem[ptr + offset] = code;
+    }
+    if (offset !== len) {
+        if (offset !== 0) {
+            arg = arg.slice(offset);
+        }
+        ptr = realloc(ptr, len, len = offset + arg.length * 3, 1) >>> 0;
+        const view = getUint8ArrayMemory0().subarray(ptr + offset, ptr + len);
+        const ret = cachedTextEncoder.encodeInto(arg, view);
+
+        offset += ret.written;
+        ptr = realloc(ptr, len, offset, 1) >>> 0;
+    }
+
+    WASM_VECTOR_LEN = offset;
+    return ptr;
 `,
-    to: "",
+    to: `    const buf = cachedTextEncoder.encode(arg);
+    const ptr = wasm.__wbindgen_malloc(buf.length, 1) >>> 0;
+    getUint8ArrayMemory0().set(buf, ptr);
+    WASM_VECTOR_LEN = buf.length;
+    return ptr;
+`,
   },
   {
     why: "TextEncoder#encodeInto's fallback: every runtime that parses the bundles has encodeInto (Chrome 74, Firefox 66, Safari 14.1)",
@@ -190,8 +222,6 @@ function getStringFromWasm0(ptr, len) {
     dv.setInt32(at >>> 0, ptr, true);
 }
 function passStringToWasm0(arg) {
-    const malloc = wasm.__wbindgen_malloc;
-    const realloc = wasm.__wbindgen_realloc;
 `,
   },
   {
