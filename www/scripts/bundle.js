@@ -250,6 +250,13 @@ function passStringToWasm0(arg) {
     }
 `,
   })),
+  {
+    why: "__wbg_finalize_init's resets of the cached memory views: it runs once (initSync returns the instance it made), before any view exists",
+    from: `    cachedDataViewMemory0 = null;
+    cachedUint8ArrayMemory0 = null;
+    wasm.__wbindgen_start();`,
+    to: "    wasm.__wbindgen_start();",
+  },
   ...["    const import0 = {\n", "    return {\n"].map((head) => ({
     why: "the imports objects' null prototype (__proto__: null): WebAssembly reads the module \"w\" and its one-letter imports by name, none a property of Object.prototype",
     from: `${head}        __proto__: null,\n`,
