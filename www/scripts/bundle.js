@@ -202,7 +202,8 @@ function getStringFromWasm0(ptr, len) {
 `,
   },
   // The imports returning a string to wasm (written at a return pointer): one helper, putString, for both.
-  ...["String.prototype.toLowerCase.call(getStringFromWasm0(arg1, arg2))", "regexError()"].map((call) => ({
+  // (toLowerCase as a method of the string: getStringFromWasm0 returns a string, whose own toLowerCase that is)
+  ...[["String.prototype.toLowerCase.call(getStringFromWasm0(arg1, arg2))", "getStringFromWasm0(arg1, arg2).toLowerCase()"], ["regexError()", "regexError()"]].map(([call, put]) => ({
     why: `the string of ${call} written by putString`,
     from: `            const ret = ${call};
             const ptr1 = passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
@@ -210,7 +211,7 @@ function getStringFromWasm0(ptr, len) {
             getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
             getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
 `,
-    to: `            putString(arg0, ${call});\n`,
+    to: `            putString(arg0, ${put});\n`,
   })),
   {
     why: "putString, the one copy of the imports' strings into wasm memory; passStringToWasm0 takes the allocator from wasm (every call passed the same)",
