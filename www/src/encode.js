@@ -312,7 +312,8 @@ export function encodeContext(plan, ctx, u8, dv, ptr, cap) {
   if (n === ++k) return pos - ptr;
   pos = put(u8, dv, pos, end, s[k] !== null ? ctx[s[k]] : walk(ctx, plan._paths[k], plan._own[k]));
   if (pos < 0) return fail(ptr, n - k);
-  for (k = 16; k < n; k++) {
+  if (n === ++k) return pos - ptr;
+  for (; k < n; k++) {
     pos = put(u8, dv, pos, end, s[k] !== null ? ctx[s[k]] : walk(ctx, plan._paths[k], plan._own[k]));
     if (pos < 0) return fail(ptr, n - k);
   }
