@@ -9,7 +9,8 @@ const MAX_SAFE_UNIT = 9007199254740992; // 2^53: integers up to this magnitude a
 const SHORT_STRING = 48; // up to this many UTF-16 units: a JS loop; longer: TextEncoder.encodeInto
 const SHORT_ASCII = 32; // up to this many UTF-16 units: first tried as ASCII (`put`)
 
-let textEncoder = null;
+/** The one TextEncoder of the engine (encode.js, engine.js). */
+export const utf8Encoder = new TextEncoder();
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Bytes needed on the last failed encode (so the caller grows the buffer once). */
@@ -119,8 +120,7 @@ function writeString(u8, dv, pos, end, s) {
       }
     }
   } else {
-    if (textEncoder === null) textEncoder = new TextEncoder();
-    p += textEncoder.encodeInto(s, u8.subarray(start, end)).written;
+    p += utf8Encoder.encodeInto(s, u8.subarray(start, end)).written;
   }
   dv.setUint32(pos + 1, p - start, true);
   return p;
