@@ -75,7 +75,7 @@ export const GLUE_TRIMS = [
     to: "    ({module} = module);\n",
   },
   {
-    why: "passStringToWasm0 without realloc: every call passes __wbindgen_realloc",
+    why: "passStringToWasm0 as its copy without realloc (encode, then one malloc of the exact length): its callers (bucket(), the imports' strings of toLowerCase and regexError) are off the evaluation paths",
     from: `    if (realloc === undefined) {
         const buf = cachedTextEncoder.encode(arg);
         const ptr = malloc(buf.length, 1) >>> 0;
@@ -83,8 +83,40 @@ export const GLUE_TRIMS = [
         WASM_VECTOR_LEN = buf.length;
         return ptr;
     }
+
+    let len = arg.length;
+    let ptr = malloc(len, 1) >>> 0;
+
+    const mem = getUint8ArrayMemory0();
+
+    let offset = 0;
+
+    for (; offset < len; offset++) {
+        const code = arg.charCodeAt(offset);
+        if (code > 0x7F) break;
+        mem[ptr + offset] = code;
+    }
+    if (offset !== len) {
+        if (offset !== 0) {
+            arg = arg.slice(offset);
+        }
+        ptr = realloc(ptr, len, len = offset + arg.length * 3, 1) >>> 0;
+        const view = getUint8ArrayMemory0().subarray(ptr + offset, ptr + len);
+        const ret = cachedTextEncoder.encodeInto(arg, view);
+
+        offset += ret.written;
+        ptr = realloc(ptr, len, offset, 1) >>> 0;
+    }
+
+    WASM_VECTOR_LEN = offset;
+    return ptr;
 `,
-    to: "",
+    to: `    const buf = cachedTextEncoder.encode(arg);
+    const ptr = wasm.__wbindgen_malloc(buf.length, 1) >>> 0;
+    getUint8ArrayMemory0().set(buf, ptr);
+    WASM_VECTOR_LEN = buf.length;
+    return ptr;
+`,
   },
   {
     why: "TextEncoder#encodeInto's fallback: every runtime that parses the bundles has encodeInto (Chrome 74, Firefox 66, Safari 14.1)",
@@ -170,7 +202,8 @@ function getStringFromWasm0(ptr, len) {
 `,
   },
   // The imports returning a string to wasm (written at a return pointer): one helper, putString, for both.
-  ...["String.prototype.toLowerCase.call(getStringFromWasm0(arg1, arg2))", "regexError()"].map((call) => ({
+  // (toLowerCase as a method of the string: getStringFromWasm0 returns a string, whose own toLowerCase that is)
+  ...[["String.prototype.toLowerCase.call(getStringFromWasm0(arg1, arg2))", "getStringFromWasm0(arg1, arg2).toLowerCase()"], ["regexError()", "regexError()"]].map(([call, put]) => ({
     why: `the string of ${call} written by putString`,
     from: `            const ret = ${call};
             const ptr1 = passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
@@ -178,7 +211,7 @@ function getStringFromWasm0(ptr, len) {
             getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
             getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
 `,
-    to: `            putString(arg0, ${call});\n`,
+    to: `            putString(arg0, ${put});\n`,
   })),
   {
     why: "putString, the one copy of the imports' strings into wasm memory; passStringToWasm0 takes the allocator from wasm (every call passed the same)",
@@ -190,8 +223,6 @@ function getStringFromWasm0(ptr, len) {
     dv.setInt32(at >>> 0, ptr, true);
 }
 function passStringToWasm0(arg) {
-    const malloc = wasm.__wbindgen_malloc;
-    const realloc = wasm.__wbindgen_realloc;
 `,
   },
   {
@@ -220,6 +251,13 @@ function passStringToWasm0(arg) {
     }
 `,
   })),
+  {
+    why: "__wbg_finalize_init's resets of the cached memory views: it runs once (initSync returns the instance it made), before any view exists",
+    from: `    cachedDataViewMemory0 = null;
+    cachedUint8ArrayMemory0 = null;
+    wasm.__wbindgen_start();`,
+    to: "    wasm.__wbindgen_start();",
+  },
   ...["    const import0 = {\n", "    return {\n"].map((head) => ({
     why: "the imports objects' null prototype (__proto__: null): WebAssembly reads the module \"w\" and its one-letter imports by name, none a property of Object.prototype",
     from: `${head}        __proto__: null,\n`,
@@ -283,7 +321,11 @@ const common = (quiet) => ({
 // (safe settings: two compress passes, names mangled by frequency, which gzip likes) rewrites esbuild's
 // output: about 460 B gzip less (3 %) than esbuild alone. Its `sequences: false` keeps statements apart
 // instead of joining them with commas: 9 B more raw but 8 B less gzip (the same statements recur word for
-// word across the bundle; docs/wasm-size.md, branch `jsb4`).
+// word across the bundle; docs/wasm-size.md, branch `jsb4`). Its `pure_getters: true` lets it take reading a
+// property as free of effects (moved, or dropped when unused): −16 B gzip (branch `jsbytes2`; in the browser
+// entry it then inlines four locals, e.g. loader.js's describe() reads `err.message` before `err.cause`, and
+// computes the regex import's `>>> 0` only when the module is loaded), so src/ must not read a property for a
+// getter's effect or to throw on null.
 async function esbuild(entry, outfile, quiet) {
   const r = await build({
     ...common(quiet),
@@ -306,7 +348,7 @@ async function shrink(code) {
   terser ??= await import("terser").catch((e) => {
     throw new Error(`terser (a devDependency of www/) is missing: run npm ci in www/ (${e.message})`);
   });
-  const r = await terser.minify(code, { module: true, ecma: 2022, compress: { passes: 2, sequences: false }, mangle: true, format: { comments: false } });
+  const r = await terser.minify(code, { module: true, ecma: 2022, compress: { passes: 2, sequences: false, pure_getters: true }, mangle: true, format: { comments: false } });
   return r.code + "\n";
 }
 

@@ -91,7 +91,7 @@ export function cacheApiStorage(cacheStorage, url) {
 }
 
 /** A storage that keeps nothing (`storage: false`). */
-export function noStorage() {
+function noStorage() {
   return { kind: 'none', get: () => null, set: () => {} };
 }
 
@@ -191,6 +191,6 @@ function safeDecode(s) {
   try { return decodeURIComponent(s); } catch { return null; }
 }
 
-function isThenable(v) {
+export function isThenable(v) {
   return v != null && typeof v.then === 'function';
 }

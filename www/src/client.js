@@ -5,7 +5,7 @@
 import { Engine, initWasm, initWasmSync, wasmReady, initRegex, initRegexSync, regexReady, mayUseRegex, initDiagnostics } from './engine.js';
 import { lacksMessages } from './diagnostics.js';
 import { LoadError, loadSnapshot, DEFAULT_TIMEOUT, DEFAULT_MAX_BYTES, retryPolicy } from './loader.js';
-import { selectStorage, guardStorage, noStorage } from './cache.js';
+import { selectStorage, guardStorage, isThenable } from './cache.js';
 import { keyRing } from './keyring.js';
 import { changedFlags } from './changes.js';
 import { errorDetails } from './details.js';
@@ -79,7 +79,7 @@ export function createClient(options = {}) {
   const url = options.url == null ? null : String(options.url);
   const allowRollback = Boolean(options.allowRollback);
   const loadOptions = { url, timeout, maxBytes, retries: retryPolicy(retries), fetch: options.fetch, signal: abort, random: options.random };
-  const storage = guardStorage(url === null ? noStorage() : selectStorage(options.storage, absolute(url)));
+  const storage = guardStorage(selectStorage(url === null ? false : options.storage, absolute(url)));
   if (onEvaluate) hooks.push(onEvaluate);
 
   /**
@@ -718,10 +718,6 @@ function isHidden() {
 /** Whether two snapshot texts hold the same JSON (both were validated: no duplicate keys). */
 function sameJson(a, b) {
   try { return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b)); } catch { return false; }
-}
-
-function isThenable(v) {
-  return v != null && typeof v.then === 'function';
 }
 
 function safe(fn, fallback) {

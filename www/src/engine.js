@@ -15,7 +15,7 @@ import { initSync as glueInitSync, finish as wasmFinish, bucket as wasmBucket, n
 import { platform, wasmModule } from "./platform.js";
 import { regexMemory } from "./regex.js";
 import { diagnose, markLacking } from "./diagnostics.js";
-import { MemoryViews, compileAttrs, encodeContext, grown } from "./encode.js";
+import { MemoryViews, compileAttrs, encodeContext, grown, utf8Encoder } from "./encode.js";
 import { details, errorDetails } from "./details.js";
 import * as names from "./wasm-names.js"; // the raw exports' short names (names.edgeflag_eval…)
 
@@ -210,7 +210,6 @@ function toMs(now) {
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-let utf8Encoder = null;
 
 // Whether string `s` holds a lone surrogate (is not well-formed UTF-16: it has no UTF-8 form).
 function illFormed(s) {
@@ -230,7 +229,7 @@ function sourceOf(input) {
 // The UTF-8 bytes of a source (sourceOf). A string is encoded by TextEncoder (native code): the glue's own string
 // copy is a JS loop over every character, ~15 ms for 350 KB in a cold process.
 function utf8Of(src) {
-  return typeof src === "string" ? (utf8Encoder ??= new TextEncoder()).encode(src) : src;
+  return typeof src === "string" ? utf8Encoder.encode(src) : src;
 }
 
 // The runtime's load (src/wasm.rs, Loader) of a source (sourceOf): the limits set as numbers, the text put into the
@@ -251,7 +250,7 @@ function load(src, now, limits) {
       for (let at = 0, len = 0; at < n; ) {
         if (typeof src === "string") {
           const to = rawExports[names.edgeflag_loader_buffer](l, CHUNK) >>> 0; // may grow the memory
-          const r = (utf8Encoder ??= new TextEncoder()).encodeInto(src.substring(at), mem._bytes().subarray(to, to + CHUNK));
+          const r = utf8Encoder.encodeInto(src.substring(at), mem._bytes().subarray(to, to + CHUNK));
           at += r.read;
           len = r.written;
         } else at += len = copyIn(l, src.subarray(at, at + CHUNK));
@@ -436,7 +435,7 @@ export class Engine {
     if (this._w === null || typeof key !== "string" || key.length > MAX_KEY || illFormed(key)) return -1;
     // TextEncoder (native code): encode.js's writeString, JS, cost a cold process's first read ~60 µs to compile
     const at = this._ptr;
-    const end = (utf8Encoder ??= new TextEncoder()).encodeInto(key, mem._bytes().subarray(at, at + this._cap)).written; // fits: KEY_ROOM
+    const end = utf8Encoder.encodeInto(key, mem._bytes().subarray(at, at + this._cap)).written; // fits: KEY_ROOM
     i = rawExports[names.edgeflag_flag_index](this._w.__wbg_ptr, end);
     if (this._index.size >= this._info.length + MISSES) this._index = new Map();
     this._index.set(key, i);
