@@ -321,11 +321,7 @@ const common = (quiet) => ({
 // (safe settings: two compress passes, names mangled by frequency, which gzip likes) rewrites esbuild's
 // output: about 460 B gzip less (3 %) than esbuild alone. Its `sequences: false` keeps statements apart
 // instead of joining them with commas: 9 B more raw but 8 B less gzip (the same statements recur word for
-// word across the bundle; docs/wasm-size.md, branch `jsb4`). Its `pure_getters: true` lets it take reading a
-// property as free of effects (moved, or dropped when unused): −16 B gzip (branch `jsbytes2`; in the browser
-// entry it then inlines four locals, e.g. loader.js's describe() reads `err.message` before `err.cause`, and
-// computes the regex import's `>>> 0` only when the module is loaded), so src/ must not read a property for a
-// getter's effect or to throw on null.
+// word across the bundle; docs/wasm-size.md, branch `jsb4`).
 async function esbuild(entry, outfile, quiet) {
   const r = await build({
     ...common(quiet),
@@ -348,7 +344,7 @@ async function shrink(code) {
   terser ??= await import("terser").catch((e) => {
     throw new Error(`terser (a devDependency of www/) is missing: run npm ci in www/ (${e.message})`);
   });
-  const r = await terser.minify(code, { module: true, ecma: 2022, compress: { passes: 2, sequences: false, pure_getters: true }, mangle: true, format: { comments: false } });
+  const r = await terser.minify(code, { module: true, ecma: 2022, compress: { passes: 2, sequences: false }, mangle: true, format: { comments: false } });
   return r.code + "\n";
 }
 
