@@ -1711,7 +1711,7 @@ mod tests {
     /// Flags of lengths that vary, with segments before them and members after (`bad`: the flag at
     /// `bad` of `n` has an unknown field, which the one-pass load refuses).
     fn varied(n: usize, bad: Option<usize>) -> String {
-        let mut t = String::from("{\"schema\":1,\"version\":3,\"segments\":{\"s\":{\"include\":[\"u1\",\"u2\"]}},\"flags\":{");
+        let mut t = String::from("{\"schema\":1,\"version\":3,\"segments\":{\"s\":{\"include\":[\"u1\",\"u2\"],\"when\":{\"op\":\"eq\",\"attr\":\"c\",\"value\":\"z\"}}},\"flags\":{");
         for i in 0..n {
             if i > 0 {
                 t.push_str(if i % 5 == 0 { " ,\n " } else { "," });
@@ -1720,6 +1720,12 @@ mod tests {
             for j in 0..(i * 7) % 5 {
                 if j > 0 {
                     t.push(',');
+                }
+                if j == 1 {
+                    // a condition whose first key is not its shape's and a split: read after a look
+                    // ahead over their keys (`Reader::scan_keys`), which a cut must not change
+                    t.push_str(&format!("{{\"when\":{{\"op\":\"eq\",\"attr\":\"b\",\"value\":\"y{i}\"}},\"serve\":{{\"split\":[{{\"variant\":\"on\",\"percent\":40}},{{\"variant\":\"off\",\"percent\":60}}]}}}}"));
+                    continue;
                 }
                 t.push_str(&format!("{{\"when\":{{\"any\":[{{\"segment\":\"s\"}},{{\"attr\":\"a{j}\",\"op\":\"in\",\"values\":[\"x{i}\",\"日本\"]}}]}},\"serve\":\"on\"}}"));
             }
