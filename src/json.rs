@@ -42,6 +42,7 @@
 //!   between two quotes is cut without `str::get`'s checks (the wasm build calls `str::get` for every
 //!   string read), which cannot fail there (see its SAFETY comment; tested below).
 
+use crate::bytes::Push;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -324,11 +325,11 @@ impl fmt::Display for Value<'_> {
 /// including `/`, U+007F and non-ASCII characters, is written as is.
 pub fn write_string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
-    out.push('"');
+    out.push_ascii(b'"');
     // Most strings (keys, operands) need no escape: one check, one copy.
     if !crate::bytes::any_of(s.as_bytes(), |b| b < 0x20 || b == b'"' || b == b'\\') {
         out.push_str(s);
-        out.push('"');
+        out.push_ascii(b'"');
         return;
     }
     write_escaped(out, s);
@@ -358,15 +359,15 @@ fn write_escaped(out: &mut String, s: &str) {
         out.push_str(s.get(run..i).unwrap_or_default());
         if short.is_empty() {
             out.push_str("\\u00");
-            out.push(hex_digit(b >> 4));
-            out.push(hex_digit(b & 0xf));
+            out.push_ascii(hex_digit(b >> 4));
+            out.push_ascii(hex_digit(b & 0xf));
         } else {
             out.push_str(short);
         }
         run = i + 1;
     }
     out.push_str(s.get(run..).unwrap_or_default());
-    out.push('"');
+    out.push_ascii(b'"');
 }
 
 /// Moves `scratch[start..]` to the end of `out` ([`Reader::array_into`] for an array read inside another
@@ -400,9 +401,9 @@ pub fn is_compact(json: &str) -> bool {
     flags == 0 && !chunks.remainder().iter().any(|&b| b <= b' ' || b == b'\\')
 }
 
-/// The lower-case hex digit for `n` (`n < 16`).
-fn hex_digit(n: u8) -> char {
-    char::from_digit(u32::from(n), 16).unwrap_or('0')
+/// The lower-case hex digit for `n` (`n < 16`; of a larger `n`, that of its low 4 bits).
+fn hex_digit(n: u8) -> u8 {
+    b"0123456789abcdef"[usize::from(n & 15)]
 }
 
 /// Appends `v` to `out` as compact JSON (no whitespace). Numbers are written
@@ -416,26 +417,26 @@ pub fn write_value(out: &mut String, v: &Value<'_>) {
         Value::Number(n) => out.push_str(n.text()),
         Value::String(s) => write_string(out, s),
         Value::Array(items) => {
-            out.push('[');
+            out.push_ascii(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push_ascii(b',');
                 }
                 write_value(out, item);
             }
-            out.push(']');
+            out.push_ascii(b']');
         }
         Value::Object(members) => {
-            out.push('{');
+            out.push_ascii(b'{');
             for (i, (key, value)) in members.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push_ascii(b',');
                 }
                 write_string(out, key);
-                out.push(':');
+                out.push_ascii(b':');
                 write_value(out, value);
             }
-            out.push('}');
+            out.push_ascii(b'}');
         }
     }
 }
@@ -461,14 +462,14 @@ pub fn format_path(segs: &[PathSeg<'_>]) -> String {
         match seg {
             PathSeg::Key(key) => {
                 if i > 0 {
-                    out.push('.');
+                    out.push_ascii(b'.');
                 }
                 out.push_str(key);
             }
             PathSeg::Index(index) => {
-                out.push('[');
+                out.push_ascii(b'[');
                 crate::message::push_int(&mut out, *index as u64);
-                out.push(']');
+                out.push_ascii(b']');
             }
         }
     }
@@ -651,7 +652,7 @@ impl ParseErrorKind {
             InvalidLiteral { expected } => {
                 out.push_str("invalid literal, expected `");
                 out.push_str(expected);
-                out.push('`');
+                out.push_ascii(b'`');
             }
             UnterminatedString => out.push_str("unterminated string (no closing quote)"),
             ControlCharacter { byte } => {
@@ -714,9 +715,9 @@ fn push_char(out: &mut String, c: char) {
         '\'' => out.push_str("'\\''"),
         '\\' => out.push_str("'\\\\'"),
         ' '..='~' => {
-            out.push('\'');
-            out.push(c);
-            out.push('\'');
+            out.push_ascii(b'\'');
+            out.push_ascii(c as u8);
+            out.push_ascii(b'\'');
         }
         _ => {
             out.push_str("U+");
@@ -802,7 +803,7 @@ impl ParseError {
         if self.path != ROOT_PATH {
             out.push_str(" (at ");
             out.push_str(&self.path);
-            out.push(')');
+            out.push_ascii(b')');
         }
         out.push_str(": ");
         self.kind.write_to(&mut out);
@@ -1402,7 +1403,7 @@ impl<'a> Parser<'a> {
                         let Some(c) = char::from_u32(c) else {
                             return fail(lone);
                         };
-                        out.push(c);
+                        out.push_char(c);
                         return Ok(next + 6);
                     }
                     0xDC00..=0xDFFF => return fail(lone),
@@ -1411,7 +1412,7 @@ impl<'a> Parser<'a> {
                 let Some(c) = char::from_u32(code) else {
                     return fail(lone);
                 };
-                out.push(c);
+                out.push_char(c);
                 return Ok(at + 6);
             }
             Some(_) => {
@@ -1421,7 +1422,7 @@ impl<'a> Parser<'a> {
             }
             None => return Err(Fail::at(at, ParseErrorKind::UnterminatedString)),
         };
-        out.push(c);
+        out.push_ascii(c as u8);
         Ok(at + 2)
     }
 

@@ -26,6 +26,7 @@
 //! over them, ends); `NONE` marks an absent index. Evaluation still uses checked access (`get`, [`Span::of`])
 //! so that no input can make it panic: an index out of range reads as absent or empty.
 
+use crate::bytes::Push;
 use crate::condition::{self, Matcher};
 use crate::error::{Path, Problems};
 use crate::json::{opt_text, Value};
@@ -404,14 +405,14 @@ impl Compiler {
             (Some(text), _, _) => operand.push_str(text),
             (_, Some(v), _) => crate::json::write_value(operand, v),
             (_, _, Some(vs)) => {
-                operand.push('[');
+                operand.push_ascii(b'[');
                 for (i, v) in vs.iter().enumerate() {
                     if i > 0 {
-                        operand.push(',');
+                        operand.push_ascii(b',');
                     }
                     crate::json::write_value(operand, v);
                 }
-                operand.push(']');
+                operand.push_ascii(b']');
             }
             _ => {}
         }
@@ -1140,12 +1141,12 @@ fn flag_plan(c: &mut Compiler, a: &mut Arenas, key: &str, f: &mut Flag<'_>, requ
     let off = if f.off_variant.is_some() { vx.get(opt_text(&f.off_variant)) } else { default };
     // The key, then `:`; the salt and `:` after it when there is one.
     let key_span = c.text(key);
-    c.text.push(':');
+    c.text.push_ascii(b':');
     let salt_prefix = match opt_text(&f.salt) {
         None => Span(key_span.0, key_span.1.saturating_add(1)),
         Some(salt) => {
             let s = c.text(salt);
-            c.text.push(':');
+            c.text.push_ascii(b':');
             Span(s.0, s.1.saturating_add(1))
         }
     };
