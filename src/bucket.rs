@@ -177,7 +177,7 @@ pub(crate) fn xxh3_joined(a: &[u8], b: &[u8]) -> u64 {
         }
         xxh3::avalanche(acc)
     } else if len > 8 {
-        // (the multiply out of line: set::hash and bucketing's 17 to 32 bytes have their own inline copies)
+        // (the multiply out of line: 9 to 16 bytes in all are rare here, set::hash has its own inline copy)
         xxh3::len_9to16_by(j.u64_at(0), j.u64_at(len - 8), n, xxh3::fold)
     } else if len >= 4 {
         xxh3::len_4to8(j.u32_at(0), j.u32_at(len - 4), n)
@@ -291,12 +291,10 @@ impl Joined<'_> {
         }
     }
 
-    /// XXH3's `mix16B` of the 16 bytes at `at`, with the secret's 16 bytes at `secret` (seed 0). Its
-    /// multiply is [`xxh3::fold`]'s, out of line: one copy of the four 32-bit products, not one per block
-    /// read (this loop serves 17 to 128 bytes but the common ones, which `xxh3_17to32_joined` hashes).
+    /// XXH3's `mix16B` of the 16 bytes at `at`, with the secret's 16 bytes at `secret` (seed 0).
     #[inline(always)]
     fn mix16(&self, at: usize, secret: usize) -> u64 {
-        xxh3::fold(self.u64_at(at) ^ xxh3::secret64(secret), self.u64_at(at + 8) ^ xxh3::secret64(secret + 8))
+        xxh3::mul128_fold64(self.u64_at(at) ^ xxh3::secret64(secret), self.u64_at(at + 8) ^ xxh3::secret64(secret + 8))
     }
 }
 
