@@ -169,13 +169,16 @@ pub(crate) fn xxh3_joined(a: &[u8], b: &[u8]) -> u64 {
         // secret: one pair up to 32 bytes, two up to 64, three up to 96, four up to 128 (the
         // reference adds the same terms in another order; the sum wraps, so the order is free)
         let mut acc = n.wrapping_mul(xxh3::PRIME64_1);
-        let pairs = len.div_ceil(32);
-        for i in 0..pairs {
-            acc = acc.wrapping_add(j.mix16(16 * i, 32 * i)).wrapping_add(j.mix16(len - 16 * (i + 1), 32 * i + 16));
+        // block `k` of the `2 × pairs`: pair `k / 2`'s from the front (`k` even) or from the back, with
+        // the secret's 16 bytes at `16 k` (one `mix16` in the loop: its reads are code of their own)
+        for k in 0..2 * len.div_ceil(32) {
+            let at = if k % 2 == 0 { 8 * k } else { len - 8 * (k + 1) };
+            acc = acc.wrapping_add(j.mix16(at, 16 * k));
         }
         xxh3::avalanche(acc)
     } else if len > 8 {
-        xxh3::len_9to16(j.u64_at(0), j.u64_at(len - 8), n)
+        // (the multiply out of line: 9 to 16 bytes in all are rare here, set::hash has its own inline copy)
+        xxh3::len_9to16_by(j.u64_at(0), j.u64_at(len - 8), n, xxh3::fold)
     } else if len >= 4 {
         xxh3::len_4to8(j.u32_at(0), j.u32_at(len - 4), n)
     } else if len > 0 {
@@ -390,9 +393,15 @@ mod xxh3 {
     /// XXH3's path for an input of `n` = 9 to 16 bytes, from its first and its last 8 bytes.
     #[inline(always)]
     pub fn len_9to16(first: u64, last: u64, n: u64) -> u64 {
+        len_9to16_by(first, last, n, mul128_fold64)
+    }
+
+    /// [`len_9to16`] with the multiply `mul` ([`mul128_fold64`] inline, or [`fold`], out of line).
+    #[inline(always)]
+    pub fn len_9to16_by(first: u64, last: u64, n: u64, mul: fn(u64, u64) -> u64) -> u64 {
         let lo = first ^ (secret64(24) ^ secret64(32));
         let hi = last ^ (secret64(40) ^ secret64(48));
-        avalanche(n.wrapping_add(lo.swap_bytes()).wrapping_add(hi).wrapping_add(mul128_fold64(lo, hi)))
+        avalanche(n.wrapping_add(lo.swap_bytes()).wrapping_add(hi).wrapping_add(mul(lo, hi)))
     }
 
     /// XXH3's path for an input of `n` = 4 to 8 bytes, from its first and its last 4 bytes.
@@ -411,7 +420,7 @@ mod xxh3 {
     /// [`mul128_fold64`] out of line, for the paths of long inputs (rare: one copy of its four
     /// multiplications rather than one per use).
     #[inline(never)]
-    fn fold(a: u64, b: u64) -> u64 {
+    pub fn fold(a: u64, b: u64) -> u64 {
         mul128_fold64(a, b)
     }
 

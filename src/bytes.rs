@@ -15,6 +15,46 @@
 //! snapshot's text. And the wasm build's [`from_utf8`], the text [`utf8_prefix`] (its own check, tested
 //! against core's on every sequence of up to two bytes and many more) found valid.
 
+/// Appending to a `String` without `String::push`: the wasm build (opt-level "z") keeps `push` out of
+/// line, with core's UTF-8 encoder (`encode_utf8_raw`), 259 B of code for what its callers push: ASCII
+/// punctuation and digits (and the characters of `\u` escapes, [`Push::push_char`]). docs/wasm-size.md.
+pub(crate) trait Push {
+    /// Appends the ASCII character `b` (callers pass a literal, `b','`, or a digit): one byte pushed.
+    /// Only its low 7 bits are used (a debug build asserts that it is ASCII), so the text stays UTF-8.
+    fn push_ascii(&mut self, b: u8);
+    /// Appends `c` in UTF-8, as `String::push` does (for the rare decoded `\u` escape).
+    fn push_char(&mut self, c: char);
+}
+
+impl Push for String {
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    fn push_ascii(&mut self, b: u8) {
+        debug_assert!(b.is_ascii(), "{b:#x}");
+        // SAFETY: a byte below 0x80 is an ASCII character, a whole character of UTF-8 on its own: the
+        // string stays UTF-8.
+        unsafe { self.as_mut_vec() }.push(b & 0x7F);
+    }
+
+    #[allow(unsafe_code)]
+    fn push_char(&mut self, c: char) {
+        let c = u32::from(c);
+        // 1 to 4 bytes: a lead byte (its top `n` bits set for `n` > 1) and `n - 1` continuation bytes of
+        // 6 bits each, as the UTF-8 standard encodes a scalar value (tested against `String::push`).
+        let n = 1 + usize::from(c >= 0x80) + usize::from(c >= 0x800) + usize::from(c >= 0x1_0000);
+        let lead = if n == 1 { 0 } else { (0xFF00u32 >> n) as u8 };
+        let mut shift = 6 * (n as u32 - 1);
+        // SAFETY: the bytes pushed are the UTF-8 encoding of `c`, a `char` (a Unicode scalar value):
+        // the string stays UTF-8.
+        let v = unsafe { self.as_mut_vec() };
+        v.push(lead | (c >> shift) as u8);
+        while shift > 0 {
+            shift -= 6;
+            v.push(0x80 | (c >> shift & 0x3F) as u8);
+        }
+    }
+}
+
 /// Whether `a` and `b` hold the same bytes.
 #[inline(always)]
 pub(crate) fn eq(a: &[u8], b: &[u8]) -> bool {
@@ -291,6 +331,22 @@ pub(crate) fn word4(s: &[u8], at: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_char_and_push_ascii_write_what_string_push_writes() {
+        let (mut ours, mut core) = (String::new(), String::new());
+        for c in (0..=0x10_FFFFu32).filter_map(char::from_u32) {
+            ours.push_char(c);
+            core.push(c);
+        }
+        assert_eq!(ours, core);
+        let (mut ours, mut core) = (String::new(), String::new());
+        for b in 0..0x80u8 {
+            ours.push_ascii(b);
+            core.push(char::from(b));
+        }
+        assert_eq!(ours, core);
+    }
 
     #[test]
     fn agrees_with_slice_equality_for_every_short_length() {

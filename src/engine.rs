@@ -1,5 +1,6 @@
 //! The public API: load a snapshot, evaluate flags.
 
+use crate::bytes::Push;
 use crate::message::{msg, why};
 use crate::context::{Attr, Attributes, Slots};
 use crate::error::{LoadError, Problem, Problems, Severity};
@@ -540,7 +541,7 @@ impl Evaluation<'_> {
         opt(out, self.prerequisite);
         out.push_str(",\"metadata\":");
         pairs(out, self.metadata);
-        out.push('}');
+        out.push_ascii(b'}');
     }
 
     /// The result as JSON text (see [`Evaluation::write_json`]).
@@ -562,16 +563,16 @@ pub(crate) fn opt(out: &mut String, s: Option<&str>) {
 
 /// Appends `p` as a JSON object (metadata: a result's, a flag's, a snapshot's).
 pub(crate) fn pairs(out: &mut String, p: &[(Box<str>, Value<'static>)]) {
-    out.push('{');
+    out.push_ascii(b'{');
     for (i, (k, v)) in p.iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.push_ascii(b',');
         }
         json::write_string(out, k);
-        out.push(':');
+        out.push_ascii(b':');
         json::write_value(out, v);
     }
-    out.push('}');
+    out.push_ascii(b'}');
 }
 
 /// Severity filter helper for callers: the errors of a problem list.

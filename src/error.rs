@@ -1,5 +1,6 @@
 //! Load-time problems: every problem found in a snapshot, each with its JSON path.
 
+use crate::bytes::Push;
 use core::fmt;
 
 /// How serious a [`Problem`] is.
@@ -103,25 +104,25 @@ pub(crate) fn refusal_json(message: &str, problems: &[Problem]) -> String {
     crate::json::write_string(&mut out, message);
     out.push_str(",\"problems\":");
     write_problems(&mut out, problems, Some(Severity::Error));
-    out.push('}');
+    out.push_ascii(b'}');
     out
 }
 
 /// Appends the problems of `list` (of severity `only`, else all) as a JSON array of `{"path","message"}`
 /// objects (a refused load's errors; the wasm `meta()`'s warnings).
 pub(crate) fn write_problems(out: &mut String, list: &[Problem], only: Option<Severity>) {
-    out.push('[');
+    out.push_ascii(b'[');
     for p in list.iter().filter(|p| only.is_none_or(|s| p.severity == s)) {
         if !matches!(out.as_bytes().last(), Some(b'[')) {
-            out.push(',');
+            out.push_ascii(b',');
         }
         out.push_str("{\"path\":");
         crate::json::write_string(out, &p.path);
         out.push_str(",\"message\":");
         crate::json::write_string(out, &p.message);
-        out.push('}');
+        out.push_ascii(b'}');
     }
-    out.push(']');
+    out.push_ascii(b']');
 }
 
 impl fmt::Display for LoadError {
@@ -251,14 +252,14 @@ impl<'a> Path<'a> {
             Path::Key(Path::Root, k) => out.push_str(k),
             Path::Key(parent, k) => {
                 parent.write_below_root(out);
-                out.push('.');
+                out.push_ascii(b'.');
                 out.push_str(k);
             }
             Path::Index(parent, i) => {
                 parent.write_below_root(out);
-                out.push('[');
+                out.push_ascii(b'[');
                 crate::message::push_int(out, i as u64);
-                out.push(']');
+                out.push_ascii(b']');
             }
         }
     }
@@ -326,7 +327,7 @@ pub(crate) fn join(parent: &str, key: &str) -> String {
     } else {
         let mut s = String::with_capacity(parent.len() + 1 + key.len());
         s.push_str(parent);
-        s.push('.');
+        s.push_ascii(b'.');
         s.push_str(key);
         s
     }

@@ -473,10 +473,13 @@ fn in_segment<A: Attributes + ?Sized, T: Tracer>(plan: &Plan, seg: u32, ctx: &A,
     r
 }
 
-/// XXH3-64 of `prefix` + `key` (the hashed segment lists' hash), without allocating for short keys.
+/// XXH3-64 of `prefix` + `key` (the hashed segment lists' hash), without allocating for short keys (in
+/// the wasm build, up to 128 bytes without a copy, by [`crate::bucket::xxh3_joined`] as bucketing does there).
 pub(crate) fn segment_hash(prefix: &[u8], key: &[u8]) -> u64 {
     let n = prefix.len() + key.len();
-    if n <= 256 {
+    if cfg!(target_arch = "wasm32") && n <= crate::bucket::SHORT_INPUT {
+        crate::bucket::xxh3_joined(prefix, key)
+    } else if n <= 256 && !cfg!(target_arch = "wasm32") {
         let mut buf = [0u8; 256];
         buf[..prefix.len()].copy_from_slice(prefix);
         buf[prefix.len()..n].copy_from_slice(key);

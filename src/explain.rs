@@ -6,6 +6,7 @@
 //! bucket against its threshold) and the outcome. The CLI prints it (`edgeflag explain`, text or
 //! `--json`) and the explorer page renders the same JSON from the wasm module.
 
+use crate::bytes::Push;
 use crate::condition::Matcher;
 use crate::context::Attr;
 use crate::eval::{Outcome, RuleStep, Tracer, Via};
@@ -155,14 +156,14 @@ pub(crate) fn attr_json(a: &Attr<'_>) -> Option<String> {
             }
             Attr::String(s) => write_string(out, s),
             Attr::Array(arr) => {
-                out.push('[');
+                out.push_ascii(b'[');
                 for (i, e) in arr.iter().enumerate() {
                     if i > 0 {
-                        out.push(',');
+                        out.push_ascii(b',');
                     }
                     scalar(out, &e);
                 }
-                out.push(']');
+                out.push_ascii(b']');
             }
             Attr::Other => out.push_str("{…}"),
         }
@@ -184,11 +185,11 @@ fn write_float(out: &mut String, x: f64) {
         return;
     }
     if x == 0.0 {
-        out.push('0');
+        out.push_ascii(b'0');
         return;
     }
     if x < 0.0 {
-        out.push('-');
+        out.push_ascii(b'-');
     }
     let a = x.abs();
     // decimal exponent e with 10^e <= a < 10^(e+1)
@@ -215,7 +216,7 @@ fn write_float(out: &mut String, x: f64) {
                 out.extend(std::iter::repeat_n('0', int_len - sig.len()));
             } else {
                 push(out, &sig[..int_len]);
-                out.push('.');
+                out.push_ascii(b'.');
                 push(out, &sig[int_len..]);
             }
         } else {
@@ -226,10 +227,10 @@ fn write_float(out: &mut String, x: f64) {
     } else {
         push(out, &sig[..1]);
         if sig.len() > 1 {
-            out.push('.');
+            out.push_ascii(b'.');
             push(out, &sig[1..]);
         }
-        out.push('e');
+        out.push_ascii(b'e');
         let _ = write!(out, "{e}");
     }
 }
@@ -249,7 +250,7 @@ fn dotted(path: &[Box<str>]) -> String {
     let mut s = String::new();
     for (i, seg) in path.iter().enumerate() {
         if i > 0 {
-            s.push('.');
+            s.push_ascii(b'.');
         }
         s.push_str(seg);
     }
@@ -503,13 +504,13 @@ impl CondTrace {
             out.push_str(",\"children\":[");
             for (i, c) in self.children.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push_ascii(b',');
                 }
                 c.write_json(out);
             }
-            out.push(']');
+            out.push_ascii(b']');
         }
-        out.push('}');
+        out.push_ascii(b'}');
     }
 }
 
@@ -541,25 +542,25 @@ impl Trace {
         out.push_str(",\"prerequisites\":[");
         for (i, p) in self.prerequisites.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                out.push_ascii(b',');
             }
             out.push_str("{\"flag\":");
             write_string(out, &p.flag);
             out.push_str(",\"allowed\":[");
             for (j, a) in p.allowed.iter().enumerate() {
                 if j > 0 {
-                    out.push(',');
+                    out.push_ascii(b',');
                 }
                 write_string(out, a);
             }
             let _ = write!(out, "],\"ok\":{},\"trace\":", p.ok);
             p.trace.write_json(out);
-            out.push('}');
+            out.push_ascii(b'}');
         }
         out.push_str("],\"rules\":[");
         for (i, r) in self.rules.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                out.push_ascii(b',');
             }
             let _ = write!(out, "{{\"index\":{},\"id\":", r.index);
             opt_str(out, r.id.as_deref());
@@ -584,7 +585,7 @@ impl Trace {
                 Some(c) => c.write_json(out),
                 None => out.push_str("null"),
             }
-            out.push('}');
+            out.push_ascii(b'}');
         }
         out.push_str("]}");
     }

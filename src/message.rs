@@ -4,6 +4,7 @@
 //! build carries neither a `format_args!` frame per message nor the formatting machinery behind it
 //! (docs/wasm-size.md). The texts are the same as `format!` would write.
 
+use crate::bytes::Push;
 use crate::error::Path;
 
 /// One piece of a message.
@@ -140,7 +141,7 @@ pub(crate) fn push_int(out: &mut String, mut n: u64) {
         }
     }
     for &d in &digits[start..] {
-        out.push(char::from(d));
+        out.push_ascii(d);
     }
 }
 
@@ -151,7 +152,7 @@ pub(crate) fn push_hex(out: &mut String, n: u32, width: u32) {
         shift -= 4;
     }
     loop {
-        out.push(char::from(b"0123456789ABCDEF"[(n >> shift & 15) as usize]));
+        out.push_ascii(b"0123456789ABCDEF"[(n >> shift & 15) as usize]);
         if shift == 0 {
             break;
         }

@@ -6,6 +6,7 @@
 //! between segments and between flags. It never stops at the first problem. Operator and operand
 //! checks belong to compilation ([`crate::plan`]), which also runs on every snapshot.
 
+use crate::bytes::Push;
 use crate::error::{index, join, Path, Problems};
 use crate::eval::MAX_NESTING;
 use crate::json::Value;
@@ -496,9 +497,9 @@ fn thousandths_text(t: u64) -> String {
         // three digits, then without trailing zeros
         let digits = [frac / 100, frac / 10 % 10, frac % 10];
         let len = if digits[2] != 0 { 3 } else if digits[1] != 0 { 2 } else { 1 };
-        out.push('.');
+        out.push_ascii(b'.');
         for d in &digits[..len] {
-            out.push(char::from(b'0' + *d as u8));
+            out.push_ascii(b'0' + *d as u8);
         }
     }
     out
