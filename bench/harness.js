@@ -86,15 +86,6 @@ export const LOAD_TIMING = { samples: 15, warmup: 10 };
 export const LOAD_TIMING_QUICK = { samples: 3, warmup: 1 };
 
 /**
- * `JSON.parse` of a library's own S3 text, timed as its load is (`LOAD_TIMING`): the floor of any load that
- * starts from that text with V8's own JSON parser. Each library's S3 is the same 1,000 flags in its own
- * format, and the formats differ in size (bench/README.md), so this row says how much of a load is the text.
- */
-export function parseFloor(text, quick) {
-  return timeEach(() => JSON.parse(text), quick ? LOAD_TIMING_QUICK : LOAD_TIMING);
-}
-
-/**
  * Time of one call of `fn()` (for millisecond-scale operations such as loading a snapshot), `samples`
  * times after `warmup` calls. `after(result)` runs outside the timed part (e.g. to free what was loaded).
  */

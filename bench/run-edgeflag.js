@@ -2,7 +2,7 @@
 // One process; prints one JSON line. Build the wasm first: scripts/build-wasm.sh (make wasm).
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { args, run, emit, timeOps, timeEach, retained, now, consume, threadTimes, LOAD_TIMING, LOAD_TIMING_QUICK, parseFloor } from "./harness.js";
+import { args, run, emit, timeOps, timeEach, retained, now, consume, threadTimes, LOAD_TIMING, LOAD_TIMING_QUICK } from "./harness.js";
 import { users, S1_KEY, S2_KEY, S3_USER, s2Targeted } from "./scenarios/common.js";
 import * as sc from "./scenarios/edgeflag.js";
 
@@ -123,7 +123,7 @@ run(LIB, async () => {
   emit({
     lib: LIB,
     mode,
-    results: { s1, s2, bind, load, parse: parseFloor(text3, quick), evalAll },
+    results: { s1, s2, bind, load, evalAll },
     checks: { s2True, s2Rule, users: N, s3True, s3Flags: e3.flagKeys().length },
     notes: { bind: "engine.bind(ctx).boolean", evalAll: "engine.all(ctx)", load: "Engine.fromJSON(text)" },
   });

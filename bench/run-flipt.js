@@ -1,7 +1,7 @@
 // @flipt-io/flipt-client-js 0.5.1 (Rust compiled to WebAssembly) on the scenarios of scenarios/common.js.
 // No Flipt server: the client's `fetcher` option serves the snapshot from memory. One process; prints one
 // JSON line.
-import { args, run, emit, timeOps, timeEach, retained, now, consume, LOAD_TIMING, LOAD_TIMING_QUICK, parseFloor } from "./harness.js";
+import { args, run, emit, timeOps, timeEach, retained, now, consume, LOAD_TIMING, LOAD_TIMING_QUICK } from "./harness.js";
 import { users, S1_KEY, S2_KEY, S3_USER, s2Targeted, s3Flags } from "./scenarios/common.js";
 import * as sc from "./scenarios/flipt.js";
 
@@ -88,7 +88,7 @@ run(LIB, async () => {
   emit({
     lib: LIB,
     mode,
-    results: { s1, s2, load, parse: parseFloor(text3, quick), evalAll },
+    results: { s1, s2, load, evalAll },
     checks: { s2True, s2Rule, users: N, s3True, s3Flags: batch.length },
     notes: { bind: "no bound-context API", evalAll: "evaluateBatch(1,000 requests)", load: "JSON.parse + engine.snapshot" },
   });

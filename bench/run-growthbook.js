@@ -1,6 +1,6 @@
 // @growthbook/growthbook 1.8.0 (GrowthBookClient: one instance, the user context passed per call) on the
 // scenarios of scenarios/common.js. One process; prints one JSON line.
-import { args, run, emit, timeOps, timeEach, retained, now, consume, LOAD_TIMING, LOAD_TIMING_QUICK, parseFloor } from "./harness.js";
+import { args, run, emit, timeOps, timeEach, retained, now, consume, LOAD_TIMING, LOAD_TIMING_QUICK } from "./harness.js";
 import { users, S1_KEY, S2_KEY, S3_USER, s2Targeted } from "./scenarios/common.js";
 import * as sc from "./scenarios/growthbook.js";
 
@@ -92,7 +92,7 @@ run(LIB, async () => {
   emit({
     lib: LIB,
     mode,
-    results: { s1, s2, bind, load, parse: parseFloor(text3, quick), evalAll: evalAllT },
+    results: { s1, s2, bind, load, evalAll: evalAllT },
     checks: { s2True, s2Rule, users: N, s3True, s3Flags: keys.length },
     notes: { bind: "createScopedInstance(uc).isOn", evalAll: "loop of evalFeature", load: "JSON.parse + initSync" },
   });

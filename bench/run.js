@@ -98,7 +98,7 @@ function main() {
   const log = (s) => process.stderr.write(`[bench] ${s}\n`);
 
   // per lib: { samples: {metric: [..]}, errors: [..], checks, notes }
-  const acc = Object.fromEntries(libs.map((l) => [l.id, { samples: {}, errors: [], checks: null, notes: {}, cold: [], coldParts: [], coldThreads: [], mem: [], jsonBytes: 0 }]));
+  const acc = Object.fromEntries(libs.map((l) => [l.id, { samples: {}, errors: [], checks: null, notes: {}, cold: [], coldParts: [], coldThreads: [], mem: [], jsonBytes: 0, textBytes: 0 }]));
   const push = (id, k, xs) => (acc[id].samples[k] ||= []).push(...xs);
 
   for (let r = 0; r < opt.rounds; r++) {
@@ -114,6 +114,14 @@ function main() {
       acc[lib.id].checks = out.checks;
       acc[lib.id].notes = out.notes || {};
     }
+    // V8's JSON.parse of each library's S3 text, in a process of its own (run-parse.js)
+    const out = child({ id: "parse", script: "run-parse.js" }, "bench", opt.quick, opt.clock);
+    if (out.error) log(`round ${r + 1}: run-parse.js failed: ${out.error}`);
+    else
+      for (const l of libs) {
+        if (out.results[l.id]) push(l.id, "parse", out.results[l.id].samples);
+        if (out.bytes[l.id]) acc[l.id].textBytes = out.bytes[l.id];
+      }
   }
   for (let c = 0; c < opt.cold; c++) {
     for (let k = 0; k < libs.length; k++) {
@@ -147,7 +155,7 @@ function main() {
     { key: "s2", label: "S2 targeted + 30 % rollout, 10,000 users", unit: "ns", from: (a) => a.samples.s2 },
     { key: "bind", label: "bound context, repeated reads (S2 flag)", unit: "ns", from: (a) => a.samples.bind },
     { key: "load", label: "S3 load 1,000 flags × 3 rules from JSON text", unit: "ms", from: (a) => a.samples.load },
-    { key: "parse", label: "S3 `JSON.parse` of the library's own S3 text", unit: "ms", from: (a) => a.samples.parse },
+    { key: "parse", label: "S3 `JSON.parse` of the library's own S3 text (run-parse.js)", unit: "ms", from: (a) => a.samples.parse },
     { key: "evalAll", label: "S3 evaluate all 1,000 flags, one user", unit: "µs", from: (a) => a.samples.evalAll && a.samples.evalAll.map((x) => x / 1000) },
     { key: "mem", label: "S3 snapshot retained in memory", unit: "MB", from: (a) => a.mem.length && a.mem.map((b) => b / 1e6) },
     { key: "cold", label: "cold start: import + instantiate + load S3 + 1st eval", unit: "ms", from: (a) => a.cold },
@@ -232,14 +240,15 @@ function main() {
     const c = acc[l.id].checks;
     out.push(`- ${l.id}: ${c ? `S2 ${c.s2True}/${c.users} true (rule ${c.s2Rule}, expected ≈ ${Math.round(c.s2Rule + 0.3 * (c.users - c.s2Rule))}); S3 ${c.s3True}/${c.s3Flags} true` : "n/a"}`);
   }
-  // The S3 load against the floor of its text: each library's S3 is the same 1,000 flags in its own format.
+  // The S3 load against the floor of its text (run-parse.js): each library's S3 is the same 1,000 flags in its own
+  // format. Medians from different processes, as every ratio of the table.
   {
     const parts = [];
     for (const l of libs) {
       const ld = stats[l.id].load;
       const ps = stats[l.id].parse;
       if (!ld || !ps) continue;
-      const size = acc[l.id].jsonBytes ? `, its text ${(acc[l.id].jsonBytes / 1000).toFixed(0)} KB` : "";
+      const size = acc[l.id].textBytes ? `, its text ${(acc[l.id].textBytes / 1000).toFixed(0)} KB` : "";
       parts.push(`${l.id} ${(ld.median / ps.median).toFixed(2)}× (${fmt(ld.median, "ms")} / ${fmt(ps.median, "ms")} ms${size})`);
     }
     if (parts.length) out.push(`S3 load ÷ JSON.parse of the same text (medians; 1× = a load as fast as V8's parse of the text alone): ${parts.join("; ")}`);
