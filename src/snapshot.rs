@@ -1115,7 +1115,7 @@ fn scan_shape(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> Option<u
 /// Which of `names` (at most 32) the next object has as keys, as bits (bit `i`: `names[i]`), from a look ahead
 /// ([`Reader::scan_keys`]; one instance of it for both of its callers).
 #[inline(never)]
-fn keys_present(r: &mut Reader<'_>, names: &[&str]) -> u32 {
+fn keys_present(r: &Reader<'_>, names: &[&str]) -> u32 {
     let mut bits = 0u32;
     r.scan_keys(|k| {
         let i = field(k.as_bytes(), names);
