@@ -1060,35 +1060,51 @@ fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &
         wrong(r, "a condition object", path, p);
         return Condition::Invalid;
     }
-    // One pass, as the shape its first key names, or else as an attribute condition (the only shape
-    // whose other fields may come first: `{"op": .., "attr": ..}`). Reading it marks in `present` every
-    // shape key it has: a condition of no shape or several is reported alone, the problems found inside
-    // taken back; one of another shape than read is read again from its start, as that shape (the
-    // problems of the first pass taken back): the same problems as a look ahead at its keys would give.
-    // (Problems written straight into `p`, not into a list of their own moved over after: a load reads
-    // thousands of conditions, nearly all without problems.)
-    let first = r.first_key().and_then(shape_of);
-    let (start, before) = (r.offset(), p.list.len());
+    // The shape: the first key when it is one (the usual case, read in one pass; a second shape key
+    // found on the way makes the condition invalid after all), else see `condition_unshaped`.
+    let Some(shape) = r.first_key().and_then(shape_of) else {
+        return condition_unshaped(r, path, p, spare);
+    };
+    // Problems inside are taken back when the shape turns out wrong: a condition of two shapes is
+    // reported alone. (Written straight into `p`, not into a list of their own moved over after: a
+    // load reads thousands of conditions, nearly all without problems.)
+    let before = p.list.len();
     let mut present = [false; 5];
-    let c = condition_body(r, first.unwrap_or(ATTR), path, p, &mut present, spare);
-    // (the five added: `filter(..).count()` is a fold of its own in the wasm build)
-    let shapes = u8::from(present[0]) + u8::from(present[1]) + u8::from(present[2]) + u8::from(present[3]) + u8::from(present[4]);
-    if shapes == 1 && (first.is_some() || present[ATTR]) {
-        return c;
-    }
-    p.truncate(before);
-    if shapes != 1 {
+    let c = condition_body(r, shape, path, p, &mut present, spare);
+    if shapes(present) > 1 {
+        p.truncate(before);
         shape_error(present, path, p);
         return Condition::Invalid;
     }
-    condition_again(r, start, present, path, p, spare)
+    c
 }
 
-/// Reads again, from its start (`start`), a condition read as an attribute condition whose one shape
-/// key (`present`) is another. (Cold, out of line: `condition` stays short.)
-#[cold]
+/// How many shape keys `present` marks. (The five added: `filter(..).count()` is a fold of its own in
+/// the wasm build.)
+#[inline(always)]
+fn shapes(present: [bool; 5]) -> u8 {
+    u8::from(present[0]) + u8::from(present[1]) + u8::from(present[2]) + u8::from(present[3]) + u8::from(present[4])
+}
+
+/// A condition whose first key is not a shape key, read in one pass as an attribute condition (the only
+/// shape whose other fields may come first: `{"op": .., "attr": ..}`), fields in any order. Reading it
+/// marks every shape key it has: one of no shape or several is reported alone, the problems found inside
+/// taken back; one of another shape is read again from its start as that shape, the problems of the
+/// first pass taken back: the same problems as a look ahead at its keys would give. (Out of line:
+/// `condition` stays short.)
 #[inline(never)]
-fn condition_again<'a>(r: &mut Reader<'a>, start: usize, mut present: [bool; 5], path: &Path<'_>, p: &mut Problems, spare: &mut Spare<'a>) -> Condition<'a> {
+fn condition_unshaped<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut Spare<'a>) -> Condition<'a> {
+    let (start, before) = (r.offset(), p.list.len());
+    let mut present = [false; 5];
+    let c = condition_body(r, ATTR, path, p, &mut present, spare);
+    if present == [false, false, false, false, true] {
+        return c;
+    }
+    p.truncate(before);
+    if shapes(present) != 1 {
+        shape_error(present, path, p);
+        return Condition::Invalid;
+    }
     r.rewind(start);
     // (a plain loop: iterator adaptors are code of their own in the wasm build)
     let mut shape = 0;
