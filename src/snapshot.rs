@@ -1061,13 +1061,9 @@ fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &
         return Condition::Invalid;
     }
     // The shape: the first key when it is one (the usual case, read in one pass; a second shape key
-    // found on the way makes the condition invalid after all), else a look ahead over all the keys.
-    let shape = match r.first_key().and_then(shape_of) {
-        Some(i) => i,
-        None => match scan_shape(r, path, p) {
-            Some(i) => i,
-            None => return Condition::Invalid,
-        },
+    // found on the way makes the condition invalid after all), else see `condition_unshaped`.
+    let Some(shape) = r.first_key().and_then(shape_of) else {
+        return condition_unshaped(r, path, p, spare);
     };
     // Problems inside are taken back when the shape turns out wrong: a condition of two shapes is
     // reported alone. (Written straight into `p`, not into a list of their own moved over after: a
@@ -1075,8 +1071,7 @@ fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &
     let before = p.list.len();
     let mut present = [false; 5];
     let c = condition_body(r, shape, path, p, &mut present, spare);
-    // (the five added: `filter(..).count()` is a fold of its own in the wasm build)
-    if u8::from(present[0]) + u8::from(present[1]) + u8::from(present[2]) + u8::from(present[3]) + u8::from(present[4]) > 1 {
+    if shapes(present) > 1 {
         p.truncate(before);
         shape_error(present, path, p);
         return Condition::Invalid;
@@ -1084,37 +1079,43 @@ fn condition<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &
     c
 }
 
-/// The shape of a condition whose first key is not a shape key, from a look ahead over its keys; a
-/// condition of no shape or several is reported and read past (`None`). (Cold, out of line.)
-#[cold]
+/// How many shape keys `present` marks. (The five added: `filter(..).count()` is a fold of its own in
+/// the wasm build.)
+#[inline(always)]
+fn shapes(present: [bool; 5]) -> u8 {
+    u8::from(present[0]) + u8::from(present[1]) + u8::from(present[2]) + u8::from(present[3]) + u8::from(present[4])
+}
+
+/// A condition whose first key is not a shape key, read in one pass as an attribute condition (the only
+/// shape whose other fields may come first: `{"op": .., "attr": ..}`), fields in any order. Reading it
+/// marks every shape key it has: one of no shape or several is reported alone, the problems found inside
+/// taken back; one of another shape is read again from its start as that shape, the problems of the
+/// first pass taken back: the same problems as a look ahead at its keys would give. (Out of line:
+/// `condition` stays short.)
 #[inline(never)]
-fn scan_shape(r: &mut Reader<'_>, path: &Path<'_>, p: &mut Problems) -> Option<usize> {
-    let keys = keys_present(r, &SHAPES);
+fn condition_unshaped<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut Spare<'a>) -> Condition<'a> {
+    let (start, before) = (r.offset(), p.list.len());
     let mut present = [false; 5];
-    for (i, x) in present.iter_mut().enumerate() {
-        *x = keys >> i & 1 != 0;
+    let c = condition_body(r, ATTR, path, p, &mut present, spare);
+    if present == [false, false, false, false, true] {
+        return c;
     }
-    // (a plain loop: iterator adaptors are code of their own in the wasm build)
-    let (mut shape, mut shapes) = (None, 0);
-    let mut i = 0;
-    while let Some(&here) = present.get(i) {
-        if here {
-            shape = shape.or(Some(i));
-            shapes += 1;
-        }
-        i += 1;
-    }
-    let (Some(shape), 1) = (shape, shapes) else {
+    p.truncate(before);
+    if shapes(present) != 1 {
         shape_error(present, path, p);
-        r.skip();
-        return None;
-    };
-    Some(shape)
+        return Condition::Invalid;
+    }
+    r.rewind(start);
+    // (a plain loop: iterator adaptors are code of their own in the wasm build)
+    let mut shape = 0;
+    while present.get(shape) == Some(&false) {
+        shape += 1;
+    }
+    condition_body(r, shape, path, p, &mut present, spare)
 }
 
 /// Which of `names` (at most 32) the next object has as keys, as bits (bit `i`: `names[i]`), from a look ahead
-/// ([`Reader::scan_keys`]; one instance of it for both of its callers).
-#[inline(never)]
+/// ([`Reader::scan_keys`]).
 fn keys_present(r: &Reader<'_>, names: &[&str]) -> u32 {
     let mut bits = 0u32;
     r.scan_keys(|k| {
@@ -1539,6 +1540,118 @@ mod tests {
                 "flags.f.rules[3].when.not.x: unknown field",
             ]
         );
+    }
+
+    /// A condition as it was read before conditions whose first key is not a shape key were read in one
+    /// pass: a look ahead over such a condition's keys first (the oracle of the test below).
+    fn condition_with_look_ahead<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems, spare: &mut Spare<'a>) -> Condition<'a> {
+        if r.peek() != Peek::Object {
+            wrong(r, "a condition object", path, p);
+            return Condition::Invalid;
+        }
+        let shape = match r.first_key().and_then(shape_of) {
+            Some(i) => i,
+            None => {
+                let keys = keys_present(r, &SHAPES);
+                let present: [bool; 5] = core::array::from_fn(|i| keys >> i & 1 != 0);
+                let shapes: Vec<usize> = (0..5).filter(|&i| present[i]).collect();
+                if shapes.len() != 1 {
+                    shape_error(present, path, p);
+                    r.skip();
+                    return Condition::Invalid;
+                }
+                shapes[0]
+            }
+        };
+        let before = p.list.len();
+        let mut present = [false; 5];
+        let c = condition_body(r, shape, path, p, &mut present, spare);
+        if present.iter().filter(|&&x| x).count() > 1 {
+            p.truncate(before);
+            shape_error(present, path, p);
+            return Condition::Invalid;
+        }
+        c
+    }
+
+    /// Every order of `items`, each as a list.
+    fn orders<'s>(items: &[&'s str]) -> Vec<Vec<&'s str>> {
+        if items.is_empty() {
+            return vec![Vec::new()];
+        }
+        let mut out = Vec::new();
+        for i in 0..items.len() {
+            let mut rest = items.to_vec();
+            let first = rest.remove(i);
+            for mut o in orders(&rest) {
+                o.insert(0, first);
+                out.push(o);
+            }
+        }
+        out
+    }
+
+    /// A condition read in one pass, its keys in any order (valid or not: wrong types, unknown keys,
+    /// other shapes' keys, duplicates, escaped keys), gives the condition, the problems (paths, messages,
+    /// order), the reader's state and offset that the look ahead gave; a valid one, in any order, the
+    /// condition its `attr`-first order gives, without problems.
+    #[test]
+    fn condition_in_any_key_order_is_read_as_with_a_look_ahead() {
+        let read = |text: &str, one_pass: bool| {
+            let mut r = Reader::new(text, 8);
+            let mut p = Problems::default();
+            let path = Path::Root.key("when");
+            let c = if one_pass {
+                condition(&mut r, &path, &mut p, &mut Spare::default())
+            } else {
+                condition_with_look_ahead(&mut r, &path, &mut p, &mut Spare::default())
+            };
+            let problems: Vec<String> = p.list.iter().map(|x| x.to_string()).collect();
+            (format!("{c:?}"), problems, r.failed(), r.offset())
+        };
+        let attrs = [Some(r#""attr":"plan""#), Some(r#""attr":1"#), None];
+        let ops = [Some(r#""op":"eq""#), Some(r#""op":true"#), None];
+        let values = [Some(r#""value":"pro""#), Some(r#""values":["a",{"b":[1]}]"#), Some(r#""values":3"#), None];
+        let cases = [Some(r#""ignoreCase":true"#), Some(r#""ignoreCase":"yes""#), None];
+        let extras = [
+            None,
+            Some(r#""all":[]"#),
+            Some(r#""any":[{"op":"eq","attr":"x"}]"#),
+            Some(r#""not":{"value":1}"#),
+            Some(r#""segment":"s""#),
+            Some(r#""bogus":{"all":1}"#),
+            Some(r#""op":"ne""#),
+            Some(r#""attr":"plan""#),
+            Some(r#""o\u0070":"eq""#),
+        ];
+        let (mut compared, mut valid) = (0, 0);
+        for attr in attrs {
+            for op in ops {
+                for value in values {
+                    for case in cases {
+                        for extra in extras {
+                            let keys: Vec<&str> = [attr, op, value, case, extra].into_iter().flatten().collect();
+                            let canonical = read(&format!("{{{}}}", keys.join(",")), true);
+                            for order in orders(&keys) {
+                                let text = format!("{{{}}}", order.join(","));
+                                let got = read(&text, true);
+                                assert_eq!(got, read(&text, false), "{text}");
+                                if canonical.1.is_empty() && !canonical.2 {
+                                    assert_eq!((&got.0, &got.1), (&canonical.0, &canonical.1), "{text}");
+                                    valid += 1;
+                                }
+                                compared += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 20_000 && valid > 100, "{compared} {valid}");
+        // Not objects, and the other shapes first, as well.
+        for text in ["[]", "1", r#"{"all":[],"op":"eq"}"#, r#"{"segment":"s","bogus":1}"#, r#"{}"#, r#"{"op":"eq","attr":"x"#] {
+            assert_eq!(read(text, true), read(text, false), "{text}");
+        }
     }
 
     /// The keys a window's flags reach a sink with.
