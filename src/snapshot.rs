@@ -1097,7 +1097,7 @@ fn condition_unshaped<'a>(r: &mut Reader<'a>, path: &Path<'_>, p: &mut Problems,
     let (start, before) = (r.offset(), p.list.len());
     let mut present = [false; 5];
     let c = condition_body(r, ATTR, path, p, &mut present, spare);
-    if present == [false, false, false, false, true] {
+    if present[ATTR] && shapes(present) == 1 {
         return c;
     }
     p.truncate(before);
