@@ -1652,6 +1652,16 @@ impl Peek {
     }
 }
 
+/// A point of a [`Reader`]'s reading ([`Reader::mark`], [`Reader::restore`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Mark {
+    pos: usize,
+    open: usize,
+    keys: usize,
+    scratch: usize,
+    failed: bool,
+}
+
 /// An open container of a [`Reader`].
 #[derive(Clone, Copy, Debug)]
 struct Open {
@@ -2189,6 +2199,24 @@ impl<'a> Reader<'a> {
     /// since (without a failure: a failed reader stays failed).
     pub(crate) fn rewind(&mut self, offset: usize) {
         self.p.pos = offset.min(self.p.pos);
+    }
+
+    /// Where the reader stands, to come back to with [`Reader::restore`].
+    #[inline]
+    pub(crate) fn mark(&self) -> Mark {
+        Mark { pos: self.p.pos, open: self.open.len(), keys: self.keys.len(), scratch: self.scratch.len(), failed: self.failed }
+    }
+
+    /// Goes back to `mark`, taken by this reader before a value (at the depth it is at now, or deeper
+    /// in it), to read that value again: the containers entered since are left, the keys recorded and
+    /// elements read since are dropped, and a failure since is forgotten (a text that is not JSON fails
+    /// the reader again when it is read again).
+    pub(crate) fn restore(&mut self, mark: Mark) {
+        self.p.pos = mark.pos.min(self.p.src.len());
+        self.open.truncate(mark.open);
+        self.keys.truncate(mark.keys);
+        self.scratch.truncate(mark.scratch);
+        self.failed = mark.failed;
     }
 
     /// The byte offset reached in the text.

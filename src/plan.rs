@@ -37,6 +37,8 @@ use crate::snapshot::{key_text, Condition, Flag, FlagSink, Segment, Serve, Snaps
 use crate::time;
 use crate::validate::{percent_buckets, ValueKind};
 
+mod direct;
+
 /// An absent index (no condition, no rule extras).
 pub(crate) const NONE: u32 = u32::MAX;
 
@@ -898,6 +900,9 @@ struct Stream {
     failed: bool,
     /// The length of the text, to extrapolate the arenas' sizes (see [`Stream::reserve`]).
     text_len: usize,
+    /// Flags read straight into the plan ([`direct`]).
+    #[cfg(test)]
+    direct_reads: usize,
 }
 
 impl Stream {
@@ -916,6 +921,8 @@ impl Stream {
             segments: None,
             now_ms,
             failed: false,
+            #[cfg(test)]
+            direct_reads: 0,
         }
     }
 
@@ -1056,6 +1063,11 @@ impl Stream {
 }
 
 impl<'a> FlagSink<'a> for Stream {
+    #[inline]
+    fn direct(&mut self, r: &mut crate::json::Reader<'a>, key: &Str<'a>, base: usize, spare: &mut crate::snapshot::Spare<'a>) -> bool {
+        self.read_direct(r, key, base, spare)
+    }
+
     #[inline(never)]
     fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: &mut Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)> {
         if self.failed || !p.list.is_empty() {
@@ -1456,7 +1468,7 @@ mod tests {
     }
 
     /// [`ordinary`] under `limits`.
-    fn ordinary_with(text: &str, limits: &Limits) -> Option<Plan> {
+    pub(super) fn ordinary_with(text: &str, limits: &Limits) -> Option<Plan> {
         let limits = *limits;
         let mut p = Problems::default();
         let model = crate::snapshot::build(text, limits.max_json_depth, &mut p).ok()??;

@@ -216,6 +216,15 @@ pub(crate) trait FlagSink<'a> {
     /// Returns the flag when it is to be kept in the model's `flags` (taken out of `f`); what it leaves
     /// in `f` is recycled for the next flag ([`Spare`]).
     fn flag(&mut self, segments: &[(Str<'a>, Segment<'a>)], key: Str<'a>, f: &mut Flag<'a>, offset: usize, p: &mut Problems) -> Option<(Str<'a>, Flag<'a>)>;
+
+    /// Reads flag `key` straight from `r` (at the flag's value) into what the sink builds, when it can:
+    /// `true` when it did (`r` is past the value), `false` when the flag is to be read into its model and
+    /// handed to [`FlagSink::flag`] (`r` is where it was). `base`: where `r`'s text starts in the whole
+    /// text; `spare`: the lists of the flags read so far. By default it never does.
+    fn direct(&mut self, r: &mut Reader<'a>, key: &Str<'a>, base: usize, spare: &mut Spare<'a>) -> bool {
+        let _ = (r, key, base, spare);
+        false
+    }
 }
 
 /// The sink that keeps every flag in the model.
@@ -287,6 +296,11 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
                         let read_flag: FlagReader<'a> = std::hint::black_box(flag);
                         let mut spare = Spare::default();
                         while let Some(key) = r.next_key() {
+                            // (a text with problems before its flags is loaded the ordinary way: no flag is read
+                            // straight into the plan)
+                            if p.list.is_empty() && sink.direct(&mut r, &key, 0, &mut spare) {
+                                continue;
+                            }
                             let mut f = read_flag(&mut r, &path.key(key_text(&key)), p, &mut spare);
                             if let Some(kept) = sink.flag(&s.segments, key, &mut f, r.offset(), p) {
                                 s.flags.push(kept);
@@ -382,6 +396,11 @@ pub(crate) fn read_flags<'a>(window: &'a str, max_depth: usize, base: usize, sin
                 if mark > 1 && window.len().saturating_sub(start) < (*longest).min(most) {
                     return FlagsRead::More(mark);
                 }
+                if sink.direct(&mut r, &key, base, &mut spare) {
+                    *longest = (*longest).max(r.offset().saturating_sub(start));
+                    mark = r.offset();
+                    continue;
+                }
                 let mut p = Problems::default();
                 let mut f = read_flag(&mut r, &path.key(key_text(&key)), &mut p, &mut spare);
                 if r.failed() {
@@ -427,14 +446,14 @@ fn parse_error(text: &str, max_depth: usize) -> ParseError {
 
 /// The fields of each object, for [`field`] (a `match` on the position it gives).
 const ROOT_FIELDS: [&str; 7] = ["flags", "schema", "version", "segments", "environment", "publishedAt", "metadata"];
-const FLAG_FIELDS: [&str; 13] = ["variants", "default", "rules", "enabled", "salt", "offVariant", "requires", "description", "owner", "tags", "expires", "metadata", "serverOnly"];
+pub(crate) const FLAG_FIELDS: [&str; 13] = ["variants", "default", "rules", "enabled", "salt", "offVariant", "requires", "description", "owner", "tags", "expires", "metadata", "serverOnly"];
 const PREREQUISITE_FIELDS: [&str; 2] = ["flag", "variants"];
-const RULE_FIELDS: [&str; 5] = ["when", "serve", "id", "from", "until"];
+pub(crate) const RULE_FIELDS: [&str; 5] = ["when", "serve", "id", "from", "until"];
 const SERVE_FORMS: [&str; 4] = ["variant", "percent", "split", "ramp"];
-const SERVE_FIELDS: [&str; 5] = ["variant", "percent", "by", "split", "ramp"];
+pub(crate) const SERVE_FIELDS: [&str; 5] = ["variant", "percent", "by", "split", "ramp"];
 const SPLIT_FIELDS: [&str; 2] = ["variant", "percent"];
 const RAMP_FIELDS: [&str; 2] = ["at", "percent"];
-const ATTR_FIELDS: [&str; 5] = ["attr", "op", "values", "value", "ignoreCase"];
+pub(crate) const ATTR_FIELDS: [&str; 5] = ["attr", "op", "values", "value", "ignoreCase"];
 const SEGMENT_FIELDS: [&str; 7] = ["description", "include", "exclude", "includeHashed", "excludeHashed", "hashSalt", "when"];
 
 /// The position of key `k` in `names` (`names.len()` when it is not there). One small loop for every
@@ -445,7 +464,7 @@ const SEGMENT_FIELDS: [&str; 7] = ["description", "include", "exclude", "include
 /// `bytes::eq` inlined into it, the loop carried a dozen values worked out from the key before it
 /// started, which the wasm build's baseline code (Liftoff) keeps in memory and reloads at each name.
 #[inline(never)]
-fn field(k: &[u8], names: &[&str]) -> usize {
+pub(crate) fn field(k: &[u8], names: &[&str]) -> usize {
     let mut i = 0;
     while let Some(n) = names.get(i) {
         if n.len() == k.len() && crate::bytes::eq_out_of_line(n.as_bytes(), k) {
@@ -698,6 +717,17 @@ impl<'a> Spare<'a> {
             v.clear();
             stack.push(v);
         }
+    }
+
+    /// A list for a condition's operands ([`crate::json::Reader::array_into`]), with room from an earlier one
+    /// when there is one.
+    pub(crate) fn operands(&mut self) -> Vec<Value<'a>> {
+        Self::take(&mut self.operands)
+    }
+
+    /// Keeps a list of operands for a later condition (emptied).
+    pub(crate) fn keep_operands(&mut self, v: Vec<Value<'a>>) {
+        Self::keep(&mut self.operands, v);
     }
 
     /// Takes the lists of a flag's model that was read with this pool, dropping the rest.
@@ -1043,13 +1073,14 @@ fn serve_field<'a>(r: &mut Reader<'a>, i: usize, fp: &Path<'_>, p: &mut Problems
 const SHAPES: [&str; 5] = ["all", "any", "not", "segment", "attr"];
 
 /// Positions in [`SHAPES`].
-const ALL: usize = 0;
-const ANY: usize = 1;
+pub(crate) const ALL: usize = 0;
+pub(crate) const ANY: usize = 1;
 const NOT: usize = 2;
-const ATTR: usize = 4;
+pub(crate) const SEGMENT: usize = 3;
+pub(crate) const ATTR: usize = 4;
 
 /// The position of `k` in [`SHAPES`].
-fn shape_of(k: &[u8]) -> Option<usize> {
+pub(crate) fn shape_of(k: &[u8]) -> Option<usize> {
     let i = field(k, &SHAPES);
     (i < SHAPES.len()).then_some(i)
 }

@@ -1,0 +1,632 @@
+//! The one-pass load's fast path: a usual flag read from the text straight into the plan's arenas,
+//! without a model of it.
+//!
+//! [`Stream`] reads most flags here. A flag of the forms read here is compiled as its fields are read:
+//! its variants into `variants`, its rules' conditions into `conds` and `leaves` (through the compiler's
+//! own [`Compiler::leaf`](super::Compiler::leaf)), its rules into `rules`. At the first thing it does not
+//! read — a field or a form it leaves to the model, a value of another type, an escaped key in a format
+//! object, any problem — it *gives up*: the reader goes back to the flag's start
+//! ([`Reader::restore`]), the arenas back to their lengths before it, and the flag is read into its model
+//! ([`crate::snapshot`]) and compiled from it ([`Stream`]'s `FlagSink::flag`), which reports what there is
+//! to report. A flag read here never has a problem.
+//!
+//! What it reads: `variants` (any values of one type, at most 16, before `rules`), `default`,
+//! `offVariant`, `enabled`, `salt` (before `rules`), `description`, `owner`, `tags`, `serverOnly`, and
+//! `rules` whose fields are `when` and `serve`; a `serve` that is a variant or a percent rollout (`variant`,
+//! `percent`, `by`); a `when` that is an `attr` test (fields in any order), a `segment`, or an `all` or
+//! `any` of those two. The rest — prerequisites, metadata, `expires`, rule ids and windows, splits, ramps,
+//! `not`, nested groups — is read into a model.
+//!
+//! Invariants:
+//! - A flag read here builds the plan the model's compile builds (`flag_plan`): the same entries in the
+//!   same arenas, in the same order. The text gets the key and `:`, then the salt and `:` (so a `salt`
+//!   after `rules` is left to the model), then the leaves' operands; each rule's leaves are compiled in
+//!   document order, then its `by`. (Tests: the one-pass and chunked loads' plans are compared with the
+//!   ordinary load's, `plan::tests`, and `direct_reads_build_the_models_plan` below.)
+//! - Giving up leaves no trace but attribute slots: a slot made for a leaf or a `by` of the flag is one
+//!   the model's compile makes for the same leaf or `by` first (it makes them in the same order), so the
+//!   slots' numbering is the same. The regex budget and `Compiler::clean` are set back.
+
+use super::{index, Cond, FlagPlan, RulePlan, ServePlan, Span, Stream, NONE};
+use crate::bytes::Push;
+use crate::error::{Path, Problems};
+use crate::json::{Mark, Peek, Reader};
+use crate::snapshot::{self, key_text, AttrCondition, Spare, Str};
+use crate::validate::{key_ok, percent_buckets, ValueKind};
+
+/// The most variants a flag read here has (more are looked up by a hash index, in the model's compile).
+const MOST_VARIANTS: usize = 16;
+
+/// Lengths to go back to when a direct read gives up.
+struct Start {
+    reader: Mark,
+    conds: usize,
+    leaves: usize,
+    text: usize,
+    rules: usize,
+    variants: usize,
+    regex_budget: usize,
+}
+
+/// Notes field `i` of `names` in `seen`: `None` when it is not one of them or was met before (a duplicate,
+/// which the model's reader reports).
+#[inline(always)]
+fn fresh(seen: &mut u32, i: usize, names: &[&str]) -> Option<()> {
+    let bit = 1u32.checked_shl(i as u32).filter(|_| i < names.len())?;
+    if *seen & bit != 0 {
+        return None;
+    }
+    *seen |= bit;
+    Some(())
+}
+
+/// The next key of the object being read when it is plain (no escape): the format's fields are matched
+/// on it. `None` at the end of the object, and for an escaped key, which is left to the model
+/// (`Some(None)`: give up).
+#[inline(always)]
+fn next_plain<'a>(r: &mut Reader<'a>) -> Option<Option<&'a str>> {
+    match r.next_key() {
+        Some(Str::Borrowed(k)) => Some(Some(k)),
+        Some(Str::Owned(_)) => Some(None),
+        None => None,
+    }
+}
+
+/// What a flag's fields give that its plan needs after the flag is read.
+struct Fields<'a> {
+    default: Option<Str<'a>>,
+    off: Option<Str<'a>>,
+    enabled: bool,
+    kind: Option<ValueKind>,
+    salt_prefix: Span,
+}
+
+impl Stream {
+    /// Reads flag `key` straight into the plan (see the module docs); `false`, with the reader and the
+    /// arenas as they were, when it gives up. `base`: where the reader's text starts in the whole text.
+    #[inline(never)]
+    pub(super) fn read_direct<'a>(&mut self, r: &mut Reader<'a>, key: &Str<'a>, base: usize, spare: &mut Spare<'a>) -> bool {
+        // (the first flag sets up the segments, `FlagSink::flag`)
+        if self.failed || self.segments.is_none() || r.peek() != Peek::Object {
+            return false;
+        }
+        let start = Start {
+            reader: r.mark(),
+            conds: self.c.conds.len(),
+            leaves: self.c.leaves.len(),
+            text: self.c.text.len(),
+            rules: self.a.rules.len(),
+            variants: self.a.variants.len(),
+            regex_budget: self.c.regex_budget,
+        };
+        let k = key_text(key);
+        let read = self.direct_flag(r, k, spare);
+        let at = index(self.flags.len());
+        match read {
+            // (a key written twice is left to the model's read, which finds it, as `FlagSink::flag`)
+            Some(plan) if self.flag_index.get_or_insert(k, at) == at => {
+                self.flags.push(plan);
+                if self.flags.len() == Self::SAMPLE {
+                    self.reserve(base.saturating_add(r.offset()));
+                }
+                #[cfg(test)]
+                {
+                    self.direct_reads += 1;
+                }
+                true
+            }
+            _ => {
+                r.restore(start.reader);
+                self.c.conds.truncate(start.conds);
+                self.c.leaves.truncate(start.leaves);
+                self.c.text.truncate(start.text);
+                self.a.rules.truncate(start.rules);
+                self.a.variants.truncate(start.variants);
+                self.c.regex_budget = start.regex_budget;
+                self.c.clean = true;
+                false
+            }
+        }
+    }
+
+    /// The flag at the reader, read and compiled; `None`: give up.
+    fn direct_flag<'a>(&mut self, r: &mut Reader<'a>, key: &str, spare: &mut Spare<'a>) -> Option<FlagPlan> {
+        if !key_ok(key) || !r.object() {
+            return None;
+        }
+        r.keys_checked();
+        self.c.clean = true;
+        // The key and `:` first in the text, as `flag_plan` places them (the salt follows them).
+        let key_span = self.c.text(key);
+        self.c.text.push_ascii(b':');
+        let first_variant = self.a.variants.len();
+        let first_rule = self.a.rules.len();
+        let mut f = Fields { default: None, off: None, enabled: true, kind: None, salt_prefix: Span(key_span.0, key_span.1.saturating_add(1)) };
+        let (mut seen, mut has_rules_field) = (0, false);
+        while let Some(k) = next_plain(r) {
+            let i = snapshot::field(k?.as_bytes(), &snapshot::FLAG_FIELDS);
+            fresh(&mut seen, i, &snapshot::FLAG_FIELDS)?;
+            match i {
+                0 /* variants */ => f.kind = Some(self.variants(r)?),
+                1 /* default */ => f.default = Some(r.string()?),
+                2 /* rules */ => {
+                    // (their serves name variants: those must be known)
+                    if self.a.variants.len() == first_variant || !r.array() {
+                        return None;
+                    }
+                    has_rules_field = true;
+                    while r.next_element() {
+                        self.rule(r, first_variant, spare)?;
+                    }
+                }
+                3 /* enabled */ => f.enabled = r.boolean()?,
+                4 /* salt */ => {
+                    // (the salt goes to the text before the operands: a salt after the rules is the model's)
+                    let salt = r.string()?;
+                    if has_rules_field {
+                        return None;
+                    }
+                    let s = self.c.text(key_text(&salt));
+                    self.c.text.push_ascii(b':');
+                    f.salt_prefix = Span(s.0, s.1.saturating_add(1));
+                }
+                5 /* offVariant */ => f.off = Some(r.string()?),
+                7 | 8 /* description, owner */ => {
+                    r.string()?;
+                }
+                9 /* tags */ => {
+                    if !r.array() {
+                        return None;
+                    }
+                    while r.next_element() {
+                        r.string()?;
+                    }
+                }
+                12 /* serverOnly */ => {
+                    r.boolean()?;
+                }
+                // requires, expires, metadata
+                _ => return None,
+            }
+        }
+        if r.failed() || !self.c.clean {
+            return None;
+        }
+        let default = self.variant(first_variant, key_text(f.default.as_ref()?))?;
+        let off = match &f.off {
+            Some(o) => self.variant(first_variant, key_text(o))?,
+            None => default,
+        };
+        let rules = Span::new(first_rule, self.a.rules.len());
+        // What `flag_plan` works out: a disabled flag uses nothing; else the rules use the context unless
+        // the first serves a variant to everyone (then the later ones are never reached). No windows, no
+        // ramps here: no time.
+        let uses_context = f.enabled
+            && rules.of(&self.a.rules).first().is_some_and(|r| r.when.is_some() || !matches!(r.serve, ServePlan::Variant(_)));
+        Some(FlagPlan {
+            key: key_span,
+            kind: f.kind?,
+            salt_prefix: f.salt_prefix,
+            variants: Span::new(first_variant, self.a.variants.len()),
+            default,
+            off,
+            enabled: f.enabled,
+            requires: Span::new(self.a.requires.len(), self.a.requires.len()),
+            has_rules: rules.len() > 0,
+            rules,
+            metadata: Span::new(self.a.metadata.len(), self.a.metadata.len()),
+            uses_time: false,
+            uses_context,
+        })
+    }
+
+    /// A flag's `variants`, into the arena: their type (one for all; at least one variant, each with a
+    /// valid key and a value that is not null, at most [`MOST_VARIANTS`]). Duplicate keys fail the reader
+    /// as the object closes.
+    fn variants(&mut self, r: &mut Reader<'_>) -> Option<ValueKind> {
+        let first = self.a.variants.len();
+        if !r.object() {
+            return None;
+        }
+        let mut kind = None;
+        while let Some(k) = r.next_key() {
+            let name = key_text(&k);
+            let v = r.value();
+            let this = ValueKind::of(&v)?;
+            if !key_ok(name) || kind.is_some_and(|kind| kind != this) || self.a.variants.len() - first >= MOST_VARIANTS {
+                return None;
+            }
+            kind = Some(this);
+            self.a.variants.push((Box::from(name), v.to_owned_value()));
+        }
+        if r.failed() {
+            return None;
+        }
+        kind
+    }
+
+    /// The position of variant `name` among the flag's, which start at `first` in the arena.
+    fn variant(&self, first: usize, name: &str) -> Option<u32> {
+        let vs = self.a.variants.get(first..)?;
+        vs.iter().position(|(k, _)| crate::bytes::eq_out_of_line(k.as_bytes(), name.as_bytes())).map(index)
+    }
+
+    /// A rule (`when` and `serve`), compiled into the arena.
+    fn rule<'a>(&mut self, r: &mut Reader<'a>, first_variant: usize, spare: &mut Spare<'a>) -> Option<()> {
+        if !r.object() {
+            return None;
+        }
+        r.keys_checked();
+        let (mut when, mut serve, mut by, mut seen) = (None, None, None, 0);
+        while let Some(k) = next_plain(r) {
+            let i = snapshot::field(k?.as_bytes(), &snapshot::RULE_FIELDS);
+            fresh(&mut seen, i, &snapshot::RULE_FIELDS)?;
+            match i {
+                0 /* when */ => when = Some(self.cond(r, 1, spare)?),
+                1 /* serve */ => serve = Some(self.serve(r, first_variant, &mut by)?),
+                // id, from, until
+                _ => return None,
+            }
+        }
+        if r.failed() {
+            return None;
+        }
+        let mut serve = serve?;
+        // The `by` slot after the condition's (the order of `flag_plan`).
+        if let ServePlan::Percent { by: slot, .. } = &mut serve {
+            *slot = self.c.by(&by);
+        }
+        self.a.rules.push(RulePlan { when, extra: NONE, serve });
+        Some(())
+    }
+
+    /// A serve: a variant, or a percent rollout (its `by` is left in `by`, its slot to [`Stream::rule`]).
+    fn serve<'a>(&mut self, r: &mut Reader<'a>, first_variant: usize, by: &mut Option<Str<'a>>) -> Option<ServePlan> {
+        if r.peek() == Peek::String {
+            let name = r.string()?;
+            return Some(ServePlan::Variant(self.variant(first_variant, key_text(&name))?));
+        }
+        if !r.object() {
+            return None;
+        }
+        r.keys_checked();
+        let (mut variant, mut percent, mut seen) = (None, None, 0);
+        while let Some(k) = next_plain(r) {
+            let i = snapshot::field(k?.as_bytes(), &snapshot::SERVE_FIELDS);
+            fresh(&mut seen, i, &snapshot::SERVE_FIELDS)?;
+            match i {
+                0 /* variant */ => variant = Some(r.string()?),
+                1 /* percent */ => percent = Some(r.number()?),
+                2 /* by */ => *by = Some(r.string()?),
+                // split, ramp
+                _ => return None,
+            }
+        }
+        if r.failed() {
+            return None;
+        }
+        Some(ServePlan::Percent {
+            by: NONE,
+            buckets: percent_buckets(percent?.text()).ok()?,
+            variant: self.variant(first_variant, key_text(&variant?))?,
+        })
+    }
+
+    /// A condition at nesting level `depth` (a rule's `when` is at 1): an `attr` test, a `segment`, or (at
+    /// level 1) an `all` or `any` of those, its items placed side by side in `conds`.
+    fn cond<'a>(&mut self, r: &mut Reader<'a>, depth: usize, spare: &mut Spare<'a>) -> Option<Cond> {
+        if depth > self.c.limits.max_condition_depth || !r.object() {
+            return None;
+        }
+        r.keys_checked();
+        let first = next_plain(r)??;
+        let node = match snapshot::shape_of(first.as_bytes()) {
+            Some(shape @ (snapshot::ALL | snapshot::ANY)) if depth == 1 => {
+                if !r.array() {
+                    return None;
+                }
+                let start = self.c.conds.len();
+                while r.next_element() {
+                    let item = self.cond(r, depth + 1, spare)?;
+                    self.c.conds.push(item);
+                }
+                let items = Span::new(start, self.c.conds.len());
+                if shape == snapshot::ALL {
+                    Cond::All(items)
+                } else {
+                    Cond::Any(items)
+                }
+            }
+            Some(snapshot::SEGMENT) => {
+                let s = r.string()?;
+                Cond::Segment(self.c.segment_index.get(key_text(&s))?)
+            }
+            // `attr` first, or another of its fields (`op` first: `condition_unshaped`)
+            Some(snapshot::ATTR) | None => return self.attr(r, first, spare),
+            _ => return None,
+        };
+        // nothing after the group's or segment's one field
+        match r.next_key() {
+            None if !r.failed() => Some(node),
+            _ => None,
+        }
+    }
+
+    /// The fields of an `attr` test from `first` (the first key, read) on, compiled into a leaf.
+    fn attr<'a>(&mut self, r: &mut Reader<'a>, first: &'a str, spare: &mut Spare<'a>) -> Option<Cond> {
+        let mut a = AttrCondition { attr: Str::Borrowed(""), op: Str::Borrowed(""), value: None, values: None, ignore_case: false, compact: None };
+        let (mut seen, mut key) = (0, Some(first));
+        let read = loop {
+            let Some(k) = key else { break Some(()) };
+            let i = snapshot::field(k.as_bytes(), &snapshot::ATTR_FIELDS);
+            if fresh(&mut seen, i, &snapshot::ATTR_FIELDS).is_none() {
+                break None;
+            }
+            let ok = match i {
+                0 /* attr */ => r.string().map(|s| a.attr = s),
+                1 /* op */ => r.string().map(|s| a.op = s),
+                2 /* values */ => {
+                    let start = r.offset();
+                    let mut list = spare.operands();
+                    let ok = r.array_into(&mut list);
+                    a.values = Some(list);
+                    ok.then(|| {
+                        if snapshot::KEEPS_OPERANDS {
+                            a.compact = Some(r.since(start)).filter(|t| crate::json::is_compact(t));
+                        }
+                    })
+                }
+                3 /* value */ => {
+                    let start = r.offset();
+                    a.value = Some(r.value());
+                    if snapshot::KEEPS_OPERANDS {
+                        a.compact = Some(r.since(start)).filter(|t| crate::json::is_compact(t));
+                    }
+                    Some(())
+                }
+                _ /* ignoreCase */ => r.boolean().map(|b| a.ignore_case = b),
+            };
+            if ok.is_none() {
+                break None;
+            }
+            key = match next_plain(r) {
+                Some(Some(k)) => Some(k),
+                Some(None) => break None,
+                None => None,
+            };
+        };
+        // (`attr` and `op` are both required: the model reports either missing)
+        let node = match read {
+            Some(()) if !r.failed() && seen & 3 == 3 => {
+                let mut p = Problems::default();
+                let node = self.c.leaf(&a, &Path::Root, &mut p);
+                (p.list.is_empty() && matches!(node, Cond::Attr(_))).then_some(node)
+            }
+            _ => None,
+        };
+        if let Some(list) = a.values.take() {
+            spare.keep_operands(list);
+        }
+        node
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{tests::ordinary_with, Stream};
+    use crate::error::Problems;
+    use crate::limits::Limits;
+
+    /// The one-pass load of `text` under `limits` (its plan, as `Debug` text) and how many flags it read
+    /// straight into the plan.
+    fn one_pass(text: &str, limits: &Limits) -> (Option<String>, usize) {
+        let mut p = Problems::default();
+        let mut sink = Stream::new(limits, None, text.len());
+        let model = crate::snapshot::build_with(text, limits.max_json_depth, &mut p, &mut sink).ok().flatten();
+        let n = sink.direct_reads;
+        (model.and_then(|m| sink.finish(m, p)).map(|plan| format!("{plan:?}")), n)
+    }
+
+    /// A fixed xorshift: the same texts on every run.
+    struct Pick(u64);
+
+    impl Pick {
+        fn one<'s>(&mut self, from: &[&'s str]) -> &'s str {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            from[(self.0 % from.len() as u64) as usize]
+        }
+
+        /// One of `usual`, or (one time in `odds`) one of `odd`.
+        fn mostly<'s>(&mut self, usual: &[&'s str], odd: &[&'s str], odds: usize) -> &'s str {
+            if self.below(odds) == 0 {
+                self.one(odd)
+            } else {
+                self.one(usual)
+            }
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    /// Leaves (`attr` tests and segments): usual ones, then ([`ODD_LEAVES`] on) ones each wrong or rare in
+    /// one way.
+    const LEAVES: [&str; 20] = [
+        r#"{"attr":"country","op":"in","values":["DE","FR","日本"]}"#,
+        r#"{"attr":"plan","op":"eq","value":"pro"}"#,
+        r#"{"op":"eq","attr":"plan","value":"team"}"#,
+        r#"{"value":21,"op":"gte","attr":"age"}"#,
+        r#"{"attr":"email","op":"ends_with","value":"@example.com"}"#,
+        r#"{"attr":"name","op":"eq","value":"Ann","ignoreCase":true}"#,
+        r#"{"attr":"user.org.id","op":"in","values":[1,2,3]}"#,
+        r#"{"attr":"v","op":"semver_gte","value":"1.2.3"}"#,
+        r#"{"attr":"s","op":"matches","value":"^a+b$"}"#,
+        r#"{"segment":"beta"}"#,
+        // ODD_LEAVES
+        r#"{"segment":"nope"}"#,
+        r#"{"attr":"","op":"eq","value":"x"}"#,
+        r#"{"attr":"a","op":"bogus","value":1}"#,
+        r#"{"attr":"a","op":"eq"}"#,
+        r#"{"attr":"a","op":"eq","value":"x","colour":1}"#,
+        r#"{"attr":"a","op":"eq","value":"x","attr":"b"}"#,
+        r#"{"attr":"a","op":"in","values":"x"}"#,
+        r#"{"\u0061ttr":"a","op":"eq","value":"x"}"#,
+        r#"{"attr":"a","op":"eq","value":"x","any":[]}"#,
+        r#"{}"#,
+    ];
+
+    const ODD_LEAVES: usize = 10;
+
+    fn leaf(g: &mut Pick) -> &'static str {
+        g.mostly(&LEAVES[..ODD_LEAVES], &LEAVES[ODD_LEAVES..], 25)
+    }
+
+    /// A condition: a leaf, a group of leaves, or (seldom) a rarer form.
+    fn condition(g: &mut Pick) -> String {
+        match g.below(24) {
+            0..=11 => leaf(g).to_string(),
+            12..=20 => {
+                let n = g.below(4);
+                let items: Vec<&str> = (0..n).map(|_| leaf(g)).collect();
+                format!(r#"{{"{}":[{}]}}"#, g.one(&["all", "any"]), items.join(","))
+            }
+            21 => format!(r#"{{"not":{}}}"#, leaf(g)),
+            22 => format!(r#"{{"all":[{{"any":[{}]}},{}]}}"#, leaf(g), leaf(g)),
+            _ => format!(r#"{{"any":[{}],"all":[]}}"#, leaf(g)),
+        }
+    }
+
+    /// Serves: the usual two, then percent rollouts, then ([`ODD_SERVES`] on) wrong or rare ones.
+    const SERVES: [&str; 11] = [
+        r#""on""#,
+        r#""off""#,
+        r#"{"variant":"on","percent":30}"#,
+        r#"{"variant":"on","percent":30,"by":"org"}"#,
+        r#"{"by":"key","percent":12.5,"variant":"off"}"#,
+        r#""nope""#,
+        r#"{"variant":"on","percent":101}"#,
+        r#"{"variant":"on","percent":30,"by":""}"#,
+        r#"{"variant":"on"}"#,
+        r#"{"split":[{"variant":"on","percent":50},{"variant":"off","percent":50}]}"#,
+        r#"{"variant":"on","ramp":[{"at":"2020-01-01T00:00:00Z","percent":10}]}"#,
+    ];
+
+    const ODD_SERVES: usize = 5;
+
+    fn rule(g: &mut Pick) -> String {
+        let serve = if g.below(3) == 0 { g.one(&SERVES[2..ODD_SERVES]) } else { g.mostly(&SERVES[..2], &SERVES[ODD_SERVES..], 25) };
+        let when = condition(g);
+        match g.below(30) {
+            0..=14 => format!(r#"{{"when":{when},"serve":{serve}}}"#),
+            15..=19 => format!(r#"{{"serve":{serve},"when":{when}}}"#),
+            20..=26 => format!(r#"{{"serve":{serve}}}"#),
+            27 => format!(r#"{{"when":{when}}}"#),
+            28 => format!(r#"{{"id":"r","when":{when},"serve":{serve}}}"#),
+            _ => format!(r#"{{"when":{when},"serve":{serve},"until":"2999-01-01T00:00:00Z"}}"#),
+        }
+    }
+
+    /// Variants: the usual, then others of other types, wrong or escaped.
+    const VARIANTS: [&str; 9] = [
+        r#"{"on":true,"off":false}"#,
+        r#"{"on":"x","off":"y","mid":"z"}"#,
+        r#"{"on":{"a":[1,2]},"off":{}}"#,
+        r#"{"on":1,"off":2.5}"#,
+        r#"{"on":true,"off":"no"}"#,
+        r#"{"on":true,"off":false,"x1":true,"x2":true,"x3":true,"x4":true,"x5":true,"x6":true,"x7":true,"x8":true,"x9":true,"xa":true,"xb":true,"xc":true,"xd":true,"xe":true,"xf":true}"#,
+        r#"{"on":null,"off":false}"#,
+        r#"{"on":true,"on":false}"#,
+        r#"{"o\u006e":true,"off":false}"#,
+    ];
+
+    /// A flag: its fields from the usual ones and a few rare or wrong ones, in any order.
+    fn flag(g: &mut Pick) -> String {
+        let rules: Vec<String> = (0..g.below(4)).map(|_| rule(g)).collect();
+        let mut fields = vec![
+            format!(r#""variants":{}"#, g.mostly(&VARIANTS[..1], &VARIANTS[1..], 6)),
+            format!(r#""default":{}"#, g.mostly(&[r#""off""#, r#""on""#], &[r#""nope""#, "1"], 30)),
+            format!(r#""rules":[{}]"#, rules.join(",")),
+        ];
+        // usual ones, then (from the 9th) rare or wrong ones
+        const MORE: [&str; 14] = [
+            r#""enabled":false"#,
+            r#""enabled":true"#,
+            r#""salt":"pepper""#,
+            r#""offVariant":"on""#,
+            r#""description":"Gates the new checkout""#,
+            r#""owner":"team-a""#,
+            r#""tags":["ui","beta"]"#,
+            r#""serverOnly":true"#,
+            r#""enabled":1"#,
+            r#""offVariant":"nope""#,
+            r#""tags":["ui",1]"#,
+            r#""metadata":{"jira":"X-1"}"#,
+            r#""expires":"2999-01-01T00:00:00Z""#,
+            r#""requires":[{"flag":"f0","variants":["on"]}]"#,
+        ];
+        for _ in 0..g.below(4) {
+            fields.push(g.mostly(&MORE[..8], &MORE[8..], 10).to_string());
+        }
+        // any order, now and then a field twice or unknown
+        for i in (1..fields.len()).rev() {
+            fields.swap(i, g.below(i + 1));
+        }
+        match g.below(20) {
+            0 => fields.push(r#""colour":"red""#.to_string()),
+            1 => fields.push(r#""default":"on""#.to_string()),
+            _ => {}
+        }
+        format!("{{{}}}", fields.join(","))
+    }
+
+    /// Snapshots of a few generated flags (the first is always read into its model: it sets the segments
+    /// up), loaded in one pass under two limits: the plan is the ordinary load's, whichever way each flag
+    /// was read, and refused exactly when that load reports a problem; most usual flags are read straight
+    /// into the plan.
+    #[test]
+    fn direct_reads_build_the_models_plan() {
+        let mut g = Pick(0x9e37_79b9_7f4a_7c15);
+        let shallow = Limits { max_condition_depth: 1, ..Limits::default() };
+        let (mut loaded, mut direct) = (0, 0);
+        for _ in 0..6000 {
+            let flags: Vec<String> = (0..3).map(|i| format!(r#""f{i}":{}"#, flag(&mut g))).collect();
+            let text = format!(
+                r#"{{"schema":1,"version":1,"segments":{{"beta":{{"include":["u1"]}}}},"flags":{{"f":{{"variants":{{"on":true}},"default":"on"}},{}}}}}"#,
+                flags.join(",")
+            );
+            for limits in [Limits::default(), shallow] {
+                let (one, n) = one_pass(&text, &limits);
+                let two = ordinary_with(&text, &limits).map(|plan| format!("{plan:?}"));
+                assert_eq!(one, two, "{text}");
+                loaded += usize::from(one.is_some());
+                direct += n;
+            }
+        }
+        assert!(loaded > 1000 && direct > 3000, "{loaded} loaded, {direct} flags read straight into the plan");
+    }
+
+    /// S3's flags (bench/) are read straight into the plan, all but the first.
+    #[test]
+    fn usual_flags_are_read_straight_into_the_plan() {
+        let mut text = String::from(r#"{"schema":1,"version":1,"flags":{"#);
+        for i in 0..50 {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(&format!(
+                r#""flag-{i:04}":{{"variants":{{"on":true,"off":false}},"default":"off","rules":[{{"when":{{"all":[{{"attr":"country","op":"in","values":["DE","FR"]}},{{"attr":"plan","op":"eq","value":"pro"}}]}},"serve":"on"}},{{"when":{{"attr":"age","op":"gte","value":{}}},"serve":"on"}},{{"serve":{{"variant":"on","percent":30,"by":"key"}}}}]}}"#,
+                20 + i
+            ));
+        }
+        text.push_str("}}");
+        let (one, n) = one_pass(&text, &Limits::default());
+        assert_eq!(one, ordinary_with(&text, &Limits::default()).map(|plan| format!("{plan:?}")));
+        assert_eq!(n, 49);
+    }
+}
