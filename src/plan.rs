@@ -1064,8 +1064,8 @@ impl Stream {
 
 impl<'a> FlagSink<'a> for Stream {
     #[inline]
-    fn direct(&mut self, r: &mut crate::json::Reader<'a>, key: &Str<'a>, base: usize, spare: &mut crate::snapshot::Spare<'a>) -> bool {
-        self.read_direct(r, key, base, spare)
+    fn direct(&mut self, r: &mut crate::json::Reader<'a>, segments: &[(Str<'a>, Segment<'a>)], key: &Str<'a>, base: usize, spare: &mut crate::snapshot::Spare<'a>) -> bool {
+        self.read_direct(r, segments.is_empty(), key, base, spare)
     }
 
     #[inline(never)]

@@ -219,10 +219,11 @@ pub(crate) trait FlagSink<'a> {
 
     /// Reads flag `key` straight from `r` (at the flag's value) into what the sink builds, when it can:
     /// `true` when it did (`r` is past the value), `false` when the flag is to be read into its model and
-    /// handed to [`FlagSink::flag`] (`r` is where it was). `base`: where `r`'s text starts in the whole
-    /// text; `spare`: the lists of the flags read so far. By default it never does.
-    fn direct(&mut self, r: &mut Reader<'a>, key: &Str<'a>, base: usize, spare: &mut Spare<'a>) -> bool {
-        let _ = (r, key, base, spare);
+    /// handed to [`FlagSink::flag`] (`r` is where it was). `segments`, `base`: as [`FlagSink::flag`]'s, and
+    /// where `r`'s text starts in the whole text; `spare`: the lists of the flags read so far. By default it
+    /// never does.
+    fn direct(&mut self, r: &mut Reader<'a>, segments: &[(Str<'a>, Segment<'a>)], key: &Str<'a>, base: usize, spare: &mut Spare<'a>) -> bool {
+        let _ = (r, segments, key, base, spare);
         false
     }
 }
@@ -298,7 +299,7 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
                         while let Some(key) = r.next_key() {
                             // (a text with problems before its flags is loaded the ordinary way: no flag is read
                             // straight into the plan)
-                            if p.list.is_empty() && sink.direct(&mut r, &key, 0, &mut spare) {
+                            if p.list.is_empty() && sink.direct(&mut r, &s.segments, &key, 0, &mut spare) {
                                 continue;
                             }
                             let mut f = read_flag(&mut r, &path.key(key_text(&key)), p, &mut spare);
@@ -396,7 +397,7 @@ pub(crate) fn read_flags<'a>(window: &'a str, max_depth: usize, base: usize, sin
                 if mark > 1 && window.len().saturating_sub(start) < (*longest).min(most) {
                     return FlagsRead::More(mark);
                 }
-                if sink.direct(&mut r, &key, base, &mut spare) {
+                if sink.direct(&mut r, &[], &key, base, &mut spare) {
                     *longest = (*longest).max(r.offset().saturating_sub(start));
                     mark = r.offset();
                     continue;

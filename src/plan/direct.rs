@@ -83,12 +83,20 @@ struct Fields<'a> {
 
 impl Stream {
     /// Reads flag `key` straight into the plan (see the module docs); `false`, with the reader and the
-    /// arenas as they were, when it gives up. `base`: where the reader's text starts in the whole text.
+    /// arenas as they were, when it gives up. `no_segments`: no segments were read so far (the first flag
+    /// of a text whose segments come before its flags compiles them, `FlagSink::flag`; a text with none has
+    /// nothing to compile, and no flag needs the model's code, which a cold start then does not compile);
+    /// `base`: where the reader's text starts in the whole text.
     #[inline(never)]
-    pub(super) fn read_direct<'a>(&mut self, r: &mut Reader<'a>, key: &Str<'a>, base: usize, spare: &mut Spare<'a>) -> bool {
-        // (the first flag sets up the segments, `FlagSink::flag`)
-        if self.failed || self.segments.is_none() || r.peek() != Peek::Object {
+    pub(super) fn read_direct<'a>(&mut self, r: &mut Reader<'a>, no_segments: bool, key: &Str<'a>, base: usize, spare: &mut Spare<'a>) -> bool {
+        if self.failed || r.peek() != Peek::Object {
             return false;
+        }
+        if self.segments.is_none() {
+            if !no_segments {
+                return false;
+            }
+            self.segments = Some((0, Vec::new()));
         }
         let start = Start {
             reader: r.mark(),
@@ -611,7 +619,8 @@ mod tests {
         assert!(loaded > 1000 && direct > 3000, "{loaded} loaded, {direct} flags read straight into the plan");
     }
 
-    /// S3's flags (bench/) are read straight into the plan, all but the first.
+    /// S3's flags (bench/) are read straight into the plan, every one (a text without segments: the first
+    /// flag too).
     #[test]
     fn usual_flags_are_read_straight_into_the_plan() {
         let mut text = String::from(r#"{"schema":1,"version":1,"flags":{"#);
@@ -627,6 +636,6 @@ mod tests {
         text.push_str("}}");
         let (one, n) = one_pass(&text, &Limits::default());
         assert_eq!(one, ordinary_with(&text, &Limits::default()).map(|plan| format!("{plan:?}")));
-        assert_eq!(n, 49);
+        assert_eq!(n, 50);
     }
 }
