@@ -1863,6 +1863,7 @@ impl<'a> Reader<'a> {
 
     /// Reads the array at the cursor into `scratch`: where its elements start there, `None` when the
     /// reader has failed before the array.
+    #[cfg_attr(edgeflag_unstable, optimize(speed))]
     fn elements(&mut self) -> Option<usize> {
         if !self.array() {
             return None;
@@ -2005,6 +2006,7 @@ impl<'a> Reader<'a> {
 
     /// In an object entered with [`Reader::object`]: the next member's key (the reader is then at its
     /// value, which must be read), or `None` at the end of the object (which is then left) or on failure.
+    #[cfg_attr(edgeflag_unstable, optimize(speed))]
     pub fn next_key(&mut self) -> Option<Cow<'a, str>> {
         let top = match self.open.last_mut() {
             Some(top) if top.object && !self.failed => top,
@@ -2096,6 +2098,7 @@ impl<'a> Reader<'a> {
 
     /// In an array entered with [`Reader::array`]: `true` when another element follows (the reader is
     /// then at it, and it must be read), `false` at the end of the array (which is then left) or on failure.
+    #[cfg_attr(edgeflag_unstable, optimize(speed))]
     pub fn next_element(&mut self) -> bool {
         let top = match self.open.last_mut() {
             Some(top) if !top.object && !self.failed => top,
