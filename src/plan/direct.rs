@@ -638,4 +638,45 @@ mod tests {
         assert_eq!(one, ordinary_with(&text, &Limits::default()).map(|plan| format!("{plan:?}")));
         assert_eq!(n, 50);
     }
+
+    /// Usual flags with one token changed, many times over (a name for another, a value of another type, a
+    /// comma dropped, a key escaped, whitespace added): the one-pass load, reading what it can straight into
+    /// the plan, builds the ordinary load's plan, or refuses exactly what it refuses.
+    #[test]
+    fn usual_flags_with_a_token_changed_load_as_the_ordinary_load() {
+        const BASE: &str = r#"{"schema":1,"version":1,"segments":{"beta":{"include":["u1"]}},"flags":{"a":{"variants":{"on":true,"off":false},"default":"off","rules":[{"when":{"all":[{"attr":"country","op":"in","values":["DE","FR"]},{"attr":"plan","op":"eq","value":"pro"}]},"serve":"on"},{"when":{"any":[{"segment":"beta"},{"attr":"age","op":"gte","value":21}]},"serve":"on"},{"serve":{"variant":"on","percent":30,"by":"key"}}]},"b":{"variants":{"x":"1","y":"2"},"default":"y","salt":"s","rules":[{"when":{"op":"eq","attr":"plan","value":"pro"},"serve":"x"}]},"c":{"variants":{"on":true,"off":false},"default":"on","enabled":false}}}"#;
+        const SWAPS: [(&str, &[&str]); 16] = [
+            ("\"on\"", &["\"off\"", "\"nope\"", "\"o\\u006e\"", "1"]),
+            ("true", &["false", "null", "\"true\"", "{}"]),
+            ("\"variants\"", &["\"default\"", "\"variant\"", "\"metadata\""]),
+            ("\"default\"", &["\"offVariant\"", "\"variants\"", "\"salt\""]),
+            ("\"rules\"", &["\"requires\"", "\"tags\"", "\"rule\""]),
+            ("\"when\"", &["\"serve\"", "\"id\"", "\"until\""]),
+            ("\"serve\"", &["\"when\"", "\"from\""]),
+            ("\"attr\"", &["\"op\"", "\"all\"", "\"segment\"", "\"\\u0061ttr\""]),
+            ("\"op\"", &["\"attr\"", "\"value\"", "\"ignoreCase\""]),
+            ("\"all\"", &["\"any\"", "\"not\"", "\"attr\""]),
+            ("\"values\"", &["\"value\""]),
+            ("\"value\"", &["\"values\""]),
+            ("\"in\"", &["\"eq\"", "\"matches\"", "\"bogus\""]),
+            ("30", &["0", "100", "101", "12.5", "\"30\""]),
+            ("\"beta\"", &["\"alpha\""]),
+            (",", &["", " , ", ",,"]),
+        ];
+        let mut g = Pick(0x2545_f491_4f6c_dd1d);
+        let (mut loaded, mut changed) = (0, 0);
+        for _ in 0..4000 {
+            let (from, to) = SWAPS[g.below(SWAPS.len())];
+            let at: Vec<usize> = BASE.match_indices(from).map(|(i, _)| i).collect();
+            let i = at[g.below(at.len())];
+            let text = format!("{}{}{}", &BASE[..i], g.one(to), &BASE[i + from.len()..]);
+            let limits = Limits::default();
+            let (one, _) = one_pass(&text, &limits);
+            let two = ordinary_with(&text, &limits).map(|plan| format!("{plan:?}"));
+            assert_eq!(one, two, "{text}");
+            loaded += usize::from(one.is_some());
+            changed += 1;
+        }
+        assert!(loaded > 600, "{loaded} of {changed} loaded");
+    }
 }
