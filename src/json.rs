@@ -2138,9 +2138,9 @@ impl<'a> Reader<'a> {
 
     /// Reads past the next value, checking it as [`parse_with`] would: read by [`Reader::tree`] (the same
     /// steps of the reader, so the same checks; no recursion) and dropped. It builds what it passes over:
-    /// the reader skips only the root members before `flags` (a chunked load's look for them), values it
-    /// refuses and the values of a rare look ahead ([`Reader::scan_keys`]), and one copy of that walk is
-    /// less wasm than two.
+    /// the reader skips only the root members before `flags` (a chunked load's look for them) and values
+    /// it refuses, and one copy of that walk is less wasm than two. ([`Reader::scan_keys`] passes over
+    /// values by brackets and quotes alone.)
     pub fn skip(&mut self) {
         drop(self.tree());
     }
