@@ -6,6 +6,9 @@
 #   3. cargo build --lib --target wasm32-unknown-unknown --profile wasm, with std rebuilt by -Z build-std
 #      (panic=immediate-abort) when the rust-src component is there, else the plain build (a warning);
 #      twice: the runtime (--no-default-features: no `explain`) and the devtools build (default features);
+#      and the runtime once more at opt-level 3 (profile `wasm-speed`): pkg/edgeflag_speed_bg.wasm, the
+#      server build that the Node entries (Node, Deno, Bun) read from disk; browsers and workers keep the
+#      size build (issue #8: the same glue, checked; S3's load in about 0.74x the time);
 #   4. wasm-bindgen --target web (no TypeScript: www/types/ has the declarations), both with the out-name
 #      `edgeflag`, so that one glue, the devtools build's (checked to differ from the runtime's only by
 #      `explainJson`), serves both: pkg/edgeflag.js, pkg/edgeflag_bg.wasm, pkg/edgeflag_devtools_bg.wasm;
@@ -107,11 +110,14 @@ STD_DIR="$ROOT/target/wasm-build-std"
 # slower, S3's load 0.25 % fewer instructions (docs/wasm-size.md).
 MIR_INLINE=(-Z profile-rustflags --config 'profile.wasm.package.edgeflag.rustflags=["-Zinline-mir=yes","-Zinline-mir-threshold=20","-Zinline-mir-hint-threshold=50","-Cllvm-args=-inline-threshold=10"]')
 cargo_wasm() {
+  # (the size-tuned inlining only for the size build: the speed build, below, takes opt-level 3's)
+  local inline=()
+  if [ "$PROFILE" = wasm ]; then inline=("${MIR_INLINE[@]}"); fi
   if [ "$USE_STD" = "1" ]; then
     log "cargo build --lib --target $TARGET --profile $PROFILE $* -Z build-std=std,panic_abort (panic=immediate-abort, optimize_for_size)"
     if RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none --cfg edgeflag_unstable" \
       cargo build --lib --target "$TARGET" --profile "$PROFILE" "$@" -Z build-std=std,panic_abort \
-        -Z build-std-features=optimize_for_size "${MIR_INLINE[@]}" --target-dir "$STD_DIR" >&2; then
+        -Z build-std-features=optimize_for_size "${inline[@]}" --target-dir "$STD_DIR" >&2; then
       WASM_IN="$STD_DIR/$TARGET/$PROFILE/${WASM_NAME:-edgeflag}.wasm"
       return
     fi
@@ -149,6 +155,20 @@ if command -v node >/dev/null 2>&1; then node --input-type=module -e '
 else
   log "warning: no node: the two glues were not compared"
 fi
+# The server build of the runtime (profile `wasm-speed`: opt-level 3, the same features), which the Node entry
+# (src/platform-node.js: Node, Deno, Bun) loads from disk: there no network carries its bytes, and S3's load
+# takes about 0.74x the size build's time (issue #8; docs/wasm-size.md). Browsers and workers keep the
+# runtime above. Same glue: its wasm-bindgen output must equal the runtime's.
+WASM_IN=""
+PROFILE=wasm-speed cargo_wasm --no-default-features
+[ -f "$WASM_IN" ] || { log "error: $WASM_IN not built"; exit 1; }
+wasm-bindgen --target web --remove-name-section --out-dir "$TMP/speed" --out-name edgeflag --no-typescript "$WASM_IN"
+if command -v node >/dev/null 2>&1; then node --input-type=module -e '
+  const { readFileSync } = await import("node:fs");
+  const [rt, sp] = process.argv.slice(1).map((f) => readFileSync(f, "utf8"));
+  if (sp !== rt) throw new Error("the runtime and speed glues differ");
+' "$TMP/runtime/edgeflag.js" "$TMP/speed/edgeflag.js" || { log "error: one glue cannot serve the speed build"; exit 1; }
+fi
 # The operators module, first the regular-expression module (regex-module/: regex-lite, and edgeflag's semver and
 # CIDR parsers, behind raw C-ABI exports, no wasm-bindgen), loaded by www/src/regex.js only when a snapshot uses
 # `matches`, `semver_*` or `in_cidr`: the runtime .wasm carries none of them.
@@ -166,6 +186,7 @@ cp "$WASM_IN" "$TMP/edgeflag_diagnostics.wasm"
 cp "$TMP/devtools/edgeflag.js" "$TMP/edgeflag.js"
 cp "$TMP/runtime/edgeflag_bg.wasm" "$TMP/edgeflag_bg.wasm"
 cp "$TMP/devtools/edgeflag_bg.wasm" "$TMP/edgeflag_devtools_bg.wasm"
+cp "$TMP/speed/edgeflag_bg.wasm" "$TMP/edgeflag_speed_bg.wasm"
 # The short import and export names (www/src/wasm-names.js, the one table; engine.js calls the raw exports by
 # them): tools/wasm-names.js renames both .wasm files that import from the glue, and the glue (about 0.5 KB
 # gzip of .wasm and 0.2 KB of JS less, docs/wasm-size.md). wasm-opt keeps the names.
@@ -261,6 +282,12 @@ if [ -n "$WASM_OPT" ]; then
       log "warning: no node: the functions of $w.wasm were not reordered for gzip"
     fi
   done
+  # The speed build: the same passes (smaller code for V8 to decode at a cold start), without the gzip-only
+  # steps (the relooper and the order: its bytes are read from disk).
+  "$WASM_OPT" -Oz --converge "${OZ_OPTIONS[@]}" \
+    --strip-debug --strip-producers --strip-target-features "${WASM_FEATURES[@]}" \
+    -o "$TMP/edgeflag_speed_bg.opt.wasm" "$TMP/edgeflag_speed_bg.wasm"
+  mv "$TMP/edgeflag_speed_bg.opt.wasm" "$TMP/edgeflag_speed_bg.wasm"
 else
   log "warning: no usable wasm-opt (>= $WASM_OPT_MIN): the .wasm is not post-optimized"
 fi
@@ -281,7 +308,7 @@ if command -v node >/dev/null 2>&1; then
     regex.initRegexSync(readFileSync(dir + "/edgeflag_regex.wasm"));
     const rareOps = "{\"schema\":1,\"version\":1,\"flags\":{\"f\":{\"variants\":{\"on\":true,\"off\":false},\"default\":\"off\",\"rules\":[{\"when\":{\"all\":[{\"attr\":\"v\",\"op\":\"semver_gte\",\"value\":\"2.3\"},{\"attr\":\"ip\",\"op\":\"in_cidr\",\"value\":\"10.0.0.0/8\"}]},\"serve\":\"on\"}]}}}";
     const matching = "{\"schema\":1,\"version\":1,\"flags\":{\"f\":{\"variants\":{\"on\":true,\"off\":false},\"default\":\"off\",\"rules\":[{\"when\":{\"attr\":\"k\",\"op\":\"matches\",\"value\":\"^a\"},\"serve\":\"on\"}]}}}";
-    for (const [file, explain] of [["edgeflag_bg.wasm", false], ["edgeflag_devtools_bg.wasm", true]]) {
+    for (const [file, explain] of [["edgeflag_bg.wasm", false], ["edgeflag_devtools_bg.wasm", true], ["edgeflag_speed_bg.wasm", false]]) {
       const glue = await import(dir + "/smoke.js?" + file);
       const exports = glue.initSync({ module: readFileSync(dir + "/" + file) });
       regex.regexMemory(exports.memory); // as engine.js does
@@ -338,7 +365,7 @@ fi
 
 mkdir -p "$OUT"
 rm -f "$OUT"/edgeflag*
-mv "$TMP"/edgeflag.js "$TMP"/edgeflag_bg.wasm "$TMP"/edgeflag_devtools_bg.wasm "$TMP"/edgeflag_regex.wasm "$TMP"/edgeflag_diagnostics.wasm "$OUT"/
+mv "$TMP"/edgeflag.js "$TMP"/edgeflag_bg.wasm "$TMP"/edgeflag_devtools_bg.wasm "$TMP"/edgeflag_speed_bg.wasm "$TMP"/edgeflag_regex.wasm "$TMP"/edgeflag_diagnostics.wasm "$OUT"/
 
 # 6. sizes
 size_row() {
@@ -355,6 +382,7 @@ size_row() {
 echo "edgeflag wasm package: $OUT"
 size_row "pkg/edgeflag_bg.wasm" "$OUT/edgeflag_bg.wasm"
 size_row "pkg/edgeflag_devtools_bg.wasm (explain)" "$OUT/edgeflag_devtools_bg.wasm"
+size_row "pkg/edgeflag_speed_bg.wasm (Node, Deno, Bun)" "$OUT/edgeflag_speed_bg.wasm"
 size_row "pkg/edgeflag.js (wasm-bindgen glue)" "$OUT/edgeflag.js"
 size_row "pkg/edgeflag_regex.wasm (on demand: matches, semver_*, in_cidr)" "$OUT/edgeflag_regex.wasm"
 size_row "pkg/edgeflag_diagnostics.wasm (on demand: refusals)" "$OUT/edgeflag_diagnostics.wasm"

@@ -2,10 +2,14 @@
 // through the wasm module: every case on every read path (details, typed, bound, all).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { Engine, initWasm, bucket } from "../src/engine.node.js";
 import { loadCaseFiles, loadVectors, runCase, jsonEqual, checkInvalid, checkVectorsByEval } from "./support/cases.js";
 
-await initWasm();
+// The Node entry's own module (pkg/edgeflag_speed_bg.wasm, the speed build), or the one EDGEFLAG_TEST_WASM
+// names in pkg/ (builds.test.js runs this file again on the size build, pkg/edgeflag_bg.wasm).
+const WASM = process.env.EDGEFLAG_TEST_WASM;
+await initWasm(WASM === undefined ? undefined : readFileSync(new URL(`../pkg/${WASM}`, import.meta.url)));
 
 const files = loadCaseFiles();
 

@@ -208,7 +208,7 @@ test("the package ships the regex module: edgeflag/regex.wasm, no imports; the r
   }
   const { IMPORTS, IMPORT_MODULE } = await import("../src/wasm-names.js"); // the short names that ship
   const regexImports = ["__wbg_regexCompile", "__wbg_regexError", "__wbg_regexIsMatch", "__wbg_regexFree"].map((n) => IMPORTS[n]);
-  for (const file of ["edgeflag_bg.wasm", "edgeflag_devtools_bg.wasm"]) {
+  for (const file of ["edgeflag_bg.wasm", "edgeflag_devtools_bg.wasm", "edgeflag_speed_bg.wasm"]) {
     const m = new WebAssembly.Module(fs.readFileSync(path.join(www, "pkg", file)));
     const fromRegexJs = WebAssembly.Module.imports(m).filter((i) => i.module === IMPORT_MODULE && regexImports.includes(i.name));
     assert.equal(fromRegexJs.length, 4, `${file} imports the four functions of src/regex.js`);

@@ -18,7 +18,7 @@ test("the table: short names unique among the imports and among the exports", ()
 });
 
 test("the shipped .wasm files import and export exactly the table's names", () => {
-  for (const [file, explain] of [["edgeflag_bg.wasm", false], ["edgeflag_devtools_bg.wasm", true]]) {
+  for (const [file, explain] of [["edgeflag_bg.wasm", false], ["edgeflag_devtools_bg.wasm", true], ["edgeflag_speed_bg.wasm", false]]) {
     const m = moduleOf(file);
     const imports = WebAssembly.Module.imports(m);
     assert.deepEqual([...new Set(imports.map((i) => i.module))], [IMPORT_MODULE], file);
