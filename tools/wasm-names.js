@@ -4,7 +4,7 @@
 // runs it on its package folder after wasm-bindgen, before wasm-opt (which keeps import and export names):
 //
 //   node tools/wasm-names.js <dir>    renames <dir>/edgeflag.js and every <dir>/*.wasm that imports from the
-//                                     glue (edgeflag_bg.wasm, edgeflag_devtools_bg.wasm), in place
+//                                     glue (edgeflag_bg.wasm, edgeflag_speed_bg.wasm, edgeflag_devtools_bg.wasm), in place
 //
 // An import or export the table lacks stops it (exit 1): add it to the table. The glue is rewritten where it
 // names them (`wasm.<export>`, the import object's keys and its module name) and then checked to name no old

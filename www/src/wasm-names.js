@@ -1,6 +1,6 @@
-// The short names of the wasm-bindgen module's imports and exports (pkg/edgeflag_bg.wasm and
-// pkg/edgeflag_devtools_bg.wasm, which share the glue pkg/edgeflag.js): one table, read by
-// tools/wasm-names.js, which scripts/build-wasm.sh runs after wasm-bindgen to rename them in both .wasm
+// The short names of the wasm-bindgen module's imports and exports (pkg/edgeflag_bg.wasm, its speed build
+// pkg/edgeflag_speed_bg.wasm and pkg/edgeflag_devtools_bg.wasm, which share the glue pkg/edgeflag.js): one
+// table, read by tools/wasm-names.js, which scripts/build-wasm.sh runs after wasm-bindgen to rename them in the .wasm
 // files and in the glue, and by engine.js for the raw exports it calls (`names.edgeflag_eval`…: constants,
 // which the bundlers inline). The readable name (a key of IMPORTS, an export's constant) is the name
 // rustc and wasm-bindgen give (imports without wasm-bindgen's hash suffix), the value the name that ships. Names ship
