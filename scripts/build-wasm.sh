@@ -9,9 +9,10 @@
 #      and the runtime once more at opt-level 3 (profile `wasm-speed`): pkg/edgeflag_speed_bg.wasm, the
 #      server build that the Node entries (Node, Deno, Bun) read from disk; browsers and workers keep the
 #      size build (issue #8: the same glue, checked; S3's load in about 0.74x the time);
-#   4. wasm-bindgen --target web (no TypeScript: www/types/ has the declarations), both with the out-name
+#   4. wasm-bindgen --target web (no TypeScript: www/types/ has the declarations), each with the out-name
 #      `edgeflag`, so that one glue, the devtools build's (checked to differ from the runtime's only by
-#      `explainJson`), serves both: pkg/edgeflag.js, pkg/edgeflag_bg.wasm, pkg/edgeflag_devtools_bg.wasm;
+#      `explainJson`, and the speed build's to equal it), serves the three: pkg/edgeflag.js,
+#      pkg/edgeflag_bg.wasm, pkg/edgeflag_speed_bg.wasm, pkg/edgeflag_devtools_bg.wasm;
 #   4b. the imports and exports renamed to the short names of www/src/wasm-names.js (tools/wasm-names.js);
 #   5. wasm-opt -Oz --converge (binaryen >= 116: the system one, else the npm package `binaryen` from www/;
 #      Debian's is installed when missing and running as root; SKIP_WASM_OPT=1 skips it), for the runtime its
@@ -110,7 +111,7 @@ STD_DIR="$ROOT/target/wasm-build-std"
 # slower, S3's load 0.25 % fewer instructions (docs/wasm-size.md).
 MIR_INLINE=(-Z profile-rustflags --config 'profile.wasm.package.edgeflag.rustflags=["-Zinline-mir=yes","-Zinline-mir-threshold=20","-Zinline-mir-hint-threshold=50","-Cllvm-args=-inline-threshold=10"]')
 cargo_wasm() {
-  # (the size-tuned inlining only for the size build: the speed build, below, takes opt-level 3's)
+  # (the size-tuned inlining only for the size build: the speed build takes opt-level 3's)
   local inline=()
   if [ "$PROFILE" = wasm ]; then inline=("${MIR_INLINE[@]}"); fi
   if [ "$USE_STD" = "1" ]; then
@@ -131,43 +132,39 @@ cargo_wasm() {
 
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-# 3 and 4 for each build: the .wasm is copied out of the target dir at once (both builds write the same path).
-# The runtime first: the build-std fallback, if it happens, then applies to both.
+# 3 and 4 for each build: the .wasm is copied out of the target dir at once (the runtime and devtools builds
+# write the same path).
+# The runtime first: the build-std fallback, if it happens, then applies to the others.
 WASM_IN=""
 cargo_wasm --no-default-features
 [ -f "$WASM_IN" ] || { log "error: $WASM_IN not built"; exit 1; }
 # (the runtime keeps its function names until tools/wasm-flatten.js, below, has read them)
 wasm-bindgen --target web --out-dir "$TMP/runtime" --out-name edgeflag --no-typescript "$WASM_IN"
-WASM_IN=""
-cargo_wasm
-[ -f "$WASM_IN" ] || { log "error: $WASM_IN not built"; exit 1; }
-wasm-bindgen --target web --remove-name-section --out-dir "$TMP/devtools" --out-name edgeflag --no-typescript "$WASM_IN"
-# One glue for both: the devtools build's, which must equal the runtime's but for the explainJson method
-# (the wasm imports and every other export are the same; with the runtime .wasm, engine.js reports explain()
-# as missing instead of calling it).
-if command -v node >/dev/null 2>&1; then node --input-type=module -e '
-  const { readFileSync } = await import("node:fs");
-  const [rt, dt] = process.argv.slice(1).map((f) => readFileSync(f, "utf8"));
-  const method = /\n {4}\/\*\*\n {5}\* The explain trace as JSON\.\n[\s\S]*?\n {4}explainJson\([^)]*\) \{[\s\S]*?\n {4}\}/;
-  if (!method.test(dt)) throw new Error("the devtools glue has no explainJson method");
-  if (dt.replace(method, "") !== rt) throw new Error("the runtime and devtools glues differ beyond explainJson");
-' "$TMP/runtime/edgeflag.js" "$TMP/devtools/edgeflag.js" || { log "error: one glue cannot serve both builds"; exit 1; }
-else
-  log "warning: no node: the two glues were not compared"
-fi
 # The server build of the runtime (profile `wasm-speed`: opt-level 3, the same features), which the Node entry
 # (src/platform-node.js: Node, Deno, Bun) loads from disk: there no network carries its bytes, and S3's load
-# takes about 0.74x the size build's time (issue #8; docs/wasm-size.md). Browsers and workers keep the
-# runtime above. Same glue: its wasm-bindgen output must equal the runtime's.
+# takes about 0.74x the size build's time (issue #8; docs/ARCHITECTURE.md, "Two builds of the runtime").
+# Browsers and workers keep the runtime above.
 WASM_IN=""
 PROFILE=wasm-speed cargo_wasm --no-default-features
 [ -f "$WASM_IN" ] || { log "error: $WASM_IN not built"; exit 1; }
 wasm-bindgen --target web --remove-name-section --out-dir "$TMP/speed" --out-name edgeflag --no-typescript "$WASM_IN"
+WASM_IN=""
+cargo_wasm
+[ -f "$WASM_IN" ] || { log "error: $WASM_IN not built"; exit 1; }
+wasm-bindgen --target web --remove-name-section --out-dir "$TMP/devtools" --out-name edgeflag --no-typescript "$WASM_IN"
+# One glue for the three: the devtools build's, which must equal the runtime's but for the explainJson method
+# (the wasm imports and every other export are the same; with the runtime .wasm, engine.js reports explain()
+# as missing instead of calling it), and the speed build's must equal the runtime's.
 if command -v node >/dev/null 2>&1; then node --input-type=module -e '
   const { readFileSync } = await import("node:fs");
-  const [rt, sp] = process.argv.slice(1).map((f) => readFileSync(f, "utf8"));
+  const [rt, dt, sp] = process.argv.slice(1).map((f) => readFileSync(f, "utf8"));
+  const method = /\n {4}\/\*\*\n {5}\* The explain trace as JSON\.\n[\s\S]*?\n {4}explainJson\([^)]*\) \{[\s\S]*?\n {4}\}/;
+  if (!method.test(dt)) throw new Error("the devtools glue has no explainJson method");
+  if (dt.replace(method, "") !== rt) throw new Error("the runtime and devtools glues differ beyond explainJson");
   if (sp !== rt) throw new Error("the runtime and speed glues differ");
-' "$TMP/runtime/edgeflag.js" "$TMP/speed/edgeflag.js" || { log "error: one glue cannot serve the speed build"; exit 1; }
+' "$TMP/runtime/edgeflag.js" "$TMP/devtools/edgeflag.js" "$TMP/speed/edgeflag.js" || { log "error: one glue cannot serve the three builds"; exit 1; }
+else
+  log "warning: no node: the three glues were not compared"
 fi
 # The operators module, first the regular-expression module (regex-module/: regex-lite, and edgeflag's semver and
 # CIDR parsers, behind raw C-ABI exports, no wasm-bindgen), loaded by www/src/regex.js only when a snapshot uses
@@ -244,7 +241,7 @@ if [ -n "$WASM_OPT" ]; then
   # the 1 MiB stack (rustc links with --stack-first): at worst the stack's last KiB traps, as if the stack were
   # 1 KiB smaller, and the load's depth limits keep it far from there. −119 B gzip (docs/wasm-size.md).
   OZ_OPTIONS=(--one-caller-inline-max-function-size "$ONE_CALLER_INLINE" --low-memory-unused)
-  for w in edgeflag_bg edgeflag_devtools_bg edgeflag_regex edgeflag_diagnostics; do
+  for w in edgeflag_bg edgeflag_devtools_bg edgeflag_speed_bg edgeflag_regex edgeflag_diagnostics; do
     STRIP=(--strip-debug)
     if [ "$w" = edgeflag_bg ]; then STRIP=(-g --strip-dwarf); fi # the runtime's names, for wasm-flatten.js
     "$WASM_OPT" -Oz --converge "${OZ_OPTIONS[@]}" \
@@ -258,7 +255,7 @@ if [ -n "$WASM_OPT" ]; then
     # and json::has_duplicate and the allocator's alloc (rewritten, each joined the functions V8 recompiles
     # during a cold start's load).
     # Writes the module without names (tools/wasm-flatten.js; docs/ARCHITECTURE.md, "The runtime's control
-    # flow rebuilt"; docs/wasm-size.md). Not on the on-demand modules (not counted).
+    # flow rebuilt"; docs/wasm-size.md). Not on the other modules (not counted in the payload).
     if [ "$w" = edgeflag_bg ]; then
       KEEP=()
       for k in ::wasm::packed ::context::decode_slots_into ::eval::decide:: ::eval::eval_cond:: ::eval::rollout:: \
@@ -272,9 +269,11 @@ if [ -n "$WASM_OPT" ]; then
     # that share most short byte strings with it, renumbered by a second wasm-opt pass; −676 B gzip on the
     # runtime .wasm, docs/wasm-size.md). Kept as it was when no order is smaller. The runtime .wasm, which
     # every browser downloads, also gets a local search after the greedy (6,000 deterministic moves, about
-    # 15 s: −292 B more); the on-demand modules only the greedy.
+    # 15 s: −292 B more); the on-demand modules only the greedy. Not the speed build, which no network
+    # carries: reordered, S3's load measured 1–3 % slower in interleaved runs (within the noise, but one way).
     SEARCH=()
     if [ "$w" = edgeflag_bg ]; then SEARCH=(--search 6000); fi
+    if [ "$w" = edgeflag_speed_bg ]; then continue; fi
     if command -v node >/dev/null 2>&1; then
       node "$ROOT/tools/wasm-order.js" --wasm-opt "$WASM_OPT" "${SEARCH[@]}" "$TMP/$w.wasm" "$TMP/$w.ord.wasm" -- "${WASM_FEATURES[@]}"
       mv "$TMP/$w.ord.wasm" "$TMP/$w.wasm"
@@ -282,12 +281,6 @@ if [ -n "$WASM_OPT" ]; then
       log "warning: no node: the functions of $w.wasm were not reordered for gzip"
     fi
   done
-  # The speed build: the same passes (smaller code for V8 to decode at a cold start), without the gzip-only
-  # steps (the relooper and the order: its bytes are read from disk).
-  "$WASM_OPT" -Oz --converge "${OZ_OPTIONS[@]}" \
-    --strip-debug --strip-producers --strip-target-features "${WASM_FEATURES[@]}" \
-    -o "$TMP/edgeflag_speed_bg.opt.wasm" "$TMP/edgeflag_speed_bg.wasm"
-  mv "$TMP/edgeflag_speed_bg.opt.wasm" "$TMP/edgeflag_speed_bg.wasm"
 else
   log "warning: no usable wasm-opt (>= $WASM_OPT_MIN): the .wasm is not post-optimized"
 fi

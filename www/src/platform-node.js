@@ -8,8 +8,8 @@ import { platform } from "./platform.js";
 const { readFileSync } = globalThis.process?.getBuiltinModule?.("node:fs") ?? (await import("node:fs"));
 
 // The server build of the runtime (scripts/build-wasm.sh: opt-level 3 instead of "z", the same crate, features,
-// exports and glue): here its bytes come from disk, not over a network, and it runs the load and the
-// evaluations faster (issue #8: S3's load in about 0.74x the time). Browsers and workers load
+// exports and glue): here its bytes come from disk, not over a network, and it loads snapshots faster
+// (issue #8: S3's load in about 0.74x the time; evaluation as fast). Browsers and workers load
 // pkg/edgeflag_bg.wasm, the size build.
 const WASM_URL = new URL("../pkg/edgeflag_speed_bg.wasm", import.meta.url);
 const REGEX_URL = new URL("../pkg/edgeflag_regex.wasm", import.meta.url);
