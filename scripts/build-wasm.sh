@@ -270,7 +270,7 @@ if [ -n "$WASM_OPT" ]; then
     # runtime .wasm, docs/wasm-size.md). Kept as it was when no order is smaller. The runtime .wasm, which
     # every browser downloads, also gets a local search after the greedy (6,000 deterministic moves, about
     # 15 s: −292 B more); the on-demand modules only the greedy. Not the speed build, which no network
-    # carries: reordered, S3's load measured 1–3 % slower in interleaved runs (within the noise, but one way).
+    # carries: reordered, S3's load was slower in 6 of 8 interleaved runs (median about 1–3 %, within the noise).
     SEARCH=()
     if [ "$w" = edgeflag_bg ]; then SEARCH=(--search 6000); fi
     if [ "$w" = edgeflag_speed_bg ]; then continue; fi
