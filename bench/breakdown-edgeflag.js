@@ -17,6 +17,10 @@ import * as sc from "./scenarios/edgeflag.js";
 // time and, on Linux, of the load's CPU time on the JS thread and on V8's background threads. The V8 flags
 // are diagnostics (a package cannot set them for its users): they show what the background compiles of hot
 // wasm functions to optimised code (tier-up) cost a load that runs, in a fresh process, in baseline code.
+// The "split" rows run run-edgeflag.js's cold-split mode: a load of S3's first flag alone before S3's, so that
+// the process's one-time costs of a first load (V8 compiling each wasm function the load calls to baseline
+// code on its first call; the JS side's first calls) are a column of their own ("1st load"), and "load" is
+// S3's own work, with what V8's background recompiles take from it.
 // First the files the import reads: run-edgeflag.js's entry (package.json's exports["./engine"].node) and every
 // module it imports statically, with their sizes (import() of on-demand chunks is not followed: not read then).
 const coldAt = process.argv.indexOf("--cold");
@@ -24,9 +28,12 @@ if (coldAt >= 0) {
   const n = Number(process.argv[coldAt + 1]) || 15;
   const runner = fileURLToPath(new URL("run-edgeflag.js", import.meta.url));
   const variants = [
-    ["V8 defaults (what users get)", []],
-    ["no tier-up (--liftoff-only)", ["--liftoff-only"]],
-    ["one V8 background thread (--v8-pool-size=1)", ["--v8-pool-size=1"]],
+    ["V8 defaults (what users get)", [], "cold"],
+    ["no tier-up (--liftoff-only)", ["--liftoff-only"], "cold"],
+    ["one V8 background thread (--v8-pool-size=1)", ["--v8-pool-size=1"], "cold"],
+    ["split: V8 defaults", [], "cold-split"],
+    ["split: one compile task", ["--wasm-num-compilation-tasks=1"], "cold-split"],
+    ["split: eager baseline compilation", ["--no-wasm-lazy-compilation"], "cold-split"],
   ];
   const www = process.env.EDGEFLAG_WWW ? pathToFileURL(`${resolve(process.env.EDGEFLAG_WWW)}/`) : new URL("../www/", import.meta.url);
   const read = importedFiles(new URL(JSON.parse(readFileSync(new URL("package.json", www), "utf8")).exports["./engine"].node, www));
@@ -34,8 +41,8 @@ if (coldAt >= 0) {
   console.log(`the import reads ${read.length} file(s), ${total} B: ${read.map(([u, b]) => `${u.href.slice(www.href.length)} ${b} B`).join(", ")}`);
   const runs = variants.map(() => []);
   for (let r = 0; r < n; r++) {
-    variants.forEach(([, flags], v) => {
-      const c = spawnSync(process.execPath, [...flags, runner, "--mode", "cold"], { encoding: "utf8", env: { ...process.env, NODE_ENV: "production" } });
+    variants.forEach(([, flags, mode], v) => {
+      const c = spawnSync(process.execPath, [...flags, runner, "--mode", mode], { encoding: "utf8", env: { ...process.env, NODE_ENV: "production" } });
       const o = JSON.parse(c.stdout.trim().split("\n").pop());
       if (o.error) throw new Error(o.error);
       runs[v].push(o);
@@ -48,12 +55,12 @@ if (coldAt >= 0) {
   };
   const f = (x) => x.toFixed(1).padStart(7);
   console.log(`cold start, medians of ${n} fresh processes per setting (ms; wall time, CPU time of the load's threads)`);
-  console.log(`${"".padEnd(46)}   total  import  instan    load  1steval | load: JS thread  waiting  background`);
+  console.log(`${"".padEnd(46)}   total  import  instan 1stload    load  1steval | load: JS thread  waiting  background`);
   variants.forEach(([name], v) => {
     const os = runs[v];
-    const p = (k) => f(med(os.map((o) => o.parts[k])));
+    const p = (k) => (os[0].parts[k] === undefined ? "      –" : f(med(os.map((o) => o.parts[k]))));
     const t = (k) => (os[0].threads ? f(med(os.map((o) => o.threads.load[k]))) : "      –");
-    console.log(`${name.padEnd(46)} ${f(med(os.map((o) => o.coldMs)))} ${p("import")} ${p("instantiate")} ${p("load")} ${p("firstEval")}  |        ${t("main")}  ${t("wait")}     ${t("background")}`);
+    console.log(`${name.padEnd(46)} ${f(med(os.map((o) => o.coldMs)))} ${p("import")} ${p("instantiate")} ${p("firstLoad")} ${p("load")} ${p("firstEval")}  |        ${t("main")}  ${t("wait")}     ${t("background")}`);
   });
   process.exit(0);
 }

@@ -20,14 +20,20 @@ const ENTRY = new URL(PKG.exports["./engine"].node, WWW).href;
 const { mode, quick } = args();
 
 run(LIB, async () => {
-  if (mode === "cold") {
+  // cold-split (a diagnostic, `breakdown-edgeflag.js --cold N`): the cold start with a load of S3's first flag alone
+  // before S3's, so that the one-time costs of a process's first load (V8 compiling the load's wasm functions
+  // to baseline code as they are first called; the JS side's first calls) are a part of their own,
+  // `firstLoad`, and `load` is S3's work (with whatever V8's background recompiles take from it).
+  if (mode === "cold" || mode === "cold-split") {
+    const split = mode === "cold-split";
+    const one = split ? sc.s3(1) : null;
     // import + instantiate + load S3 + first evaluation, in a fresh process. Between the parts (outside the
     // timed spans) the threads' CPU times are read where Linux gives them: how much of each part the JS
     // thread ran, how long it waited for a core, and what V8's background threads ran meanwhile (compiling
     // wasm functions to optimised code once they are hot: on 2 cores they take CPU from the load).
     const text = sc.s3();
     const ctx = sc.context(S3_USER);
-    const names = ["import", "instantiate", "load", "firstEval"];
+    const names = split ? ["import", "instantiate", "firstLoad", "load", "firstEval"] : ["import", "instantiate", "load", "firstEval"];
     const wall = [];
     const cpu = [];
     threadTimes(); // first call outside the timed spans
@@ -45,12 +51,16 @@ run(LIB, async () => {
     lap();
     await initWasm();
     lap();
+    if (split) {
+      Engine.fromJSON(one).free();
+      lap();
+    }
     const e = Engine.fromJSON(text);
     lap();
     consume(e.boolean("flag-0000", false, ctx));
     lap();
     const parts = Object.fromEntries(names.map((n, i) => [n, wall[i]]));
-    parts.importInstantiate = wall[0] + wall[1];
+    parts.importInstantiate = parts.import + parts.instantiate;
     const threads = cpu.length === names.length ? Object.fromEntries(names.map((n, i) => [n, cpu[i]])) : undefined;
     emit({ lib: LIB, mode, coldMs: wall.reduce((a, b) => a + b, 0), parts, threads });
     return;
