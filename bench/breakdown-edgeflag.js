@@ -3,6 +3,7 @@
 // the hot path is made of, each alone, on the S2 and S3 scenarios.
 //   node --expose-gc bench/breakdown-edgeflag.js      (EDGEFLAG_WWW=DIR: another copy of the package)
 //   node bench/breakdown-edgeflag.js --cold 15         the cold start instead (below)
+//   node bench/breakdown-edgeflag.js --s3-vs-growthbook 30   S3's load against GrowthBook's in one process (below)
 import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
@@ -62,6 +63,51 @@ if (coldAt >= 0) {
     const t = (k) => (os[0].threads ? f(med(os.map((o) => o.threads.load[k]))) : "      –");
     console.log(`${name.padEnd(46)} ${f(med(os.map((o) => o.coldMs)))} ${p("import")} ${p("instantiate")} ${p("firstLoad")} ${p("load")} ${p("firstEval")}  |        ${t("main")}  ${t("wait")}     ${t("background")}`);
   });
+  process.exit(0);
+}
+
+// --s3-vs-growthbook R: S3's load by edgeflag (`Engine.fromJSON(text)` through the package's Node entry, as
+// run-edgeflag.js imports it) and by GrowthBook (`JSON.parse` + `initSync`, as run-growthbook.js), and V8's
+// `JSON.parse` of each library's own S3 text, in ONE process: 20 loads of each first, then R rounds in which each
+// takes 5 loads in turn (wall time; a round's figure is the median of its 5). The table's row times each library in
+// processes of its own, whose rounds can fall in different phases of a noisy VM (README, "Performance"); here every
+// round sees both in the same phase. Prints the medians over the rounds, and GrowthBook's time ÷ edgeflag's: the
+// median of the rounds' ratios and their range.
+const abAt = process.argv.indexOf("--s3-vs-growthbook");
+if (abAt >= 0) {
+  const rounds = Number(process.argv[abAt + 1]) || 30;
+  const www = process.env.EDGEFLAG_WWW ? pathToFileURL(`${resolve(process.env.EDGEFLAG_WWW)}/`) : new URL("../www/", import.meta.url);
+  const entry = new URL(JSON.parse(readFileSync(new URL("package.json", www), "utf8")).exports["./engine"].node, www);
+  const ef = await import(entry.href);
+  await ef.initWasm();
+  const { GrowthBookClient } = await import("@growthbook/growthbook");
+  const gsc = await import("./scenarios/growthbook.js");
+  const text = sc.s3();
+  const gtext = gsc.s3();
+  const loads = {
+    edgeflag: () => ef.Engine.fromJSON(text).free(),
+    growthbook: () => new GrowthBookClient().initSync({ payload: JSON.parse(gtext) }).destroy(),
+    "JSON.parse (edgeflag's text)": () => consume(JSON.parse(text)),
+    "JSON.parse (GrowthBook's text)": () => consume(JSON.parse(gtext)),
+  };
+  for (let i = 0; i < 20; i++) for (const f of Object.values(loads)) f();
+  const per = Object.fromEntries(Object.keys(loads).map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, f] of Object.entries(loads)) {
+      const s = [];
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        f();
+        s.push(performance.now() - t);
+      }
+      per[k].push(s.sort((a, b) => a - b)[2]);
+    }
+  }
+  const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  console.log(`S3 loads in one process, ${rounds} rounds of 5 each (ms, wall time; median over the rounds of each round's median)`);
+  for (const [k, xs] of Object.entries(per)) console.log(`${k.padEnd(32)} ${med(xs).toFixed(3).padStart(8)}  (rounds ${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)})`);
+  const q = per.growthbook.map((g, i) => g / per.edgeflag[i]);
+  console.log(`GrowthBook's load ÷ edgeflag's: ${(med(per.growthbook) / med(per.edgeflag)).toFixed(3)} (medians); per round: median ${med(q).toFixed(3)}, ${Math.min(...q).toFixed(2)}–${Math.max(...q).toFixed(2)}`);
   process.exit(0);
 }
 
