@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
-import { timeOps, timeEach, consume } from "./harness.js";
+import { timeOps, timeEach, consume, median } from "./harness.js";
 import { users, S1_KEY, S2_KEY, S3_USER } from "./scenarios/common.js";
 import * as sc from "./scenarios/edgeflag.js";
 
@@ -22,6 +22,11 @@ import * as sc from "./scenarios/edgeflag.js";
 // the process's one-time costs of a first load (V8 compiling each wasm function the load calls to baseline
 // code on its first call; the JS side's first calls) are a column of their own ("1st load"), and "load" is
 // S3's own work, with what V8's background recompiles take from it.
+// The package benchmarked (EDGEFLAG_WWW: another copy of it) and its Node entry, as run-edgeflag.js imports it
+// (package.json's exports["./engine"].node), for --cold and --s3-vs-growthbook.
+const PACKAGE = process.env.EDGEFLAG_WWW ? pathToFileURL(`${resolve(process.env.EDGEFLAG_WWW)}/`) : new URL("../www/", import.meta.url);
+const nodeEntry = () => new URL(JSON.parse(readFileSync(new URL("package.json", PACKAGE), "utf8")).exports["./engine"].node, PACKAGE);
+
 // First the files the import reads: run-edgeflag.js's entry (package.json's exports["./engine"].node) and every
 // module it imports statically, with their sizes (import() of on-demand chunks is not followed: not read then).
 const coldAt = process.argv.indexOf("--cold");
@@ -36,10 +41,9 @@ if (coldAt >= 0) {
     ["split: one compile task", ["--wasm-num-compilation-tasks=1"], "cold-split"],
     ["split: eager baseline compilation", ["--no-wasm-lazy-compilation"], "cold-split"],
   ];
-  const www = process.env.EDGEFLAG_WWW ? pathToFileURL(`${resolve(process.env.EDGEFLAG_WWW)}/`) : new URL("../www/", import.meta.url);
-  const read = importedFiles(new URL(JSON.parse(readFileSync(new URL("package.json", www), "utf8")).exports["./engine"].node, www));
+  const read = importedFiles(nodeEntry());
   const total = read.reduce((a, [, b]) => a + b, 0);
-  console.log(`the import reads ${read.length} file(s), ${total} B: ${read.map(([u, b]) => `${u.href.slice(www.href.length)} ${b} B`).join(", ")}`);
+  console.log(`the import reads ${read.length} file(s), ${total} B: ${read.map(([u, b]) => `${u.href.slice(PACKAGE.href.length)} ${b} B`).join(", ")}`);
   const runs = variants.map(() => []);
   for (let r = 0; r < n; r++) {
     variants.forEach(([, flags, mode], v) => {
@@ -49,19 +53,14 @@ if (coldAt >= 0) {
       runs[v].push(o);
     });
   }
-  const med = (xs) => {
-    const a = [...xs].sort((x, y) => x - y);
-    const m = a.length >> 1;
-    return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
-  };
   const f = (x) => x.toFixed(1).padStart(7);
   console.log(`cold start, medians of ${n} fresh processes per setting (ms; wall time, CPU time of the load's threads)`);
   console.log(`${"".padEnd(46)}   total  import  instan 1stload    load  1steval | load: JS thread  waiting  background`);
   variants.forEach(([name], v) => {
     const os = runs[v];
-    const p = (k) => (os[0].parts[k] === undefined ? "      –" : f(med(os.map((o) => o.parts[k]))));
-    const t = (k) => (os[0].threads ? f(med(os.map((o) => o.threads.load[k]))) : "      –");
-    console.log(`${name.padEnd(46)} ${f(med(os.map((o) => o.coldMs)))} ${p("import")} ${p("instantiate")} ${p("firstLoad")} ${p("load")} ${p("firstEval")}  |        ${t("main")}  ${t("wait")}     ${t("background")}`);
+    const p = (k) => (os[0].parts[k] === undefined ? "      –" : f(median(os.map((o) => o.parts[k]))));
+    const t = (k) => (os[0].threads ? f(median(os.map((o) => o.threads.load[k]))) : "      –");
+    console.log(`${name.padEnd(46)} ${f(median(os.map((o) => o.coldMs)))} ${p("import")} ${p("instantiate")} ${p("firstLoad")} ${p("load")} ${p("firstEval")}  |        ${t("main")}  ${t("wait")}     ${t("background")}`);
   });
   process.exit(0);
 }
@@ -76,9 +75,7 @@ if (coldAt >= 0) {
 const abAt = process.argv.indexOf("--s3-vs-growthbook");
 if (abAt >= 0) {
   const rounds = Number(process.argv[abAt + 1]) || 30;
-  const www = process.env.EDGEFLAG_WWW ? pathToFileURL(`${resolve(process.env.EDGEFLAG_WWW)}/`) : new URL("../www/", import.meta.url);
-  const entry = new URL(JSON.parse(readFileSync(new URL("package.json", www), "utf8")).exports["./engine"].node, www);
-  const ef = await import(entry.href);
+  const ef = await import(nodeEntry().href);
   await ef.initWasm();
   const { GrowthBookClient } = await import("@growthbook/growthbook");
   const gsc = await import("./scenarios/growthbook.js");
@@ -103,11 +100,10 @@ if (abAt >= 0) {
       per[k].push(s.sort((a, b) => a - b)[2]);
     }
   }
-  const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   console.log(`S3 loads in one process, ${rounds} rounds of 5 each (ms, wall time; median over the rounds of each round's median)`);
-  for (const [k, xs] of Object.entries(per)) console.log(`${k.padEnd(32)} ${med(xs).toFixed(3).padStart(8)}  (rounds ${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)})`);
+  for (const [k, xs] of Object.entries(per)) console.log(`${k.padEnd(32)} ${median(xs).toFixed(3).padStart(8)}  (rounds ${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)})`);
   const q = per.growthbook.map((g, i) => g / per.edgeflag[i]);
-  console.log(`GrowthBook's load ÷ edgeflag's: ${(med(per.growthbook) / med(per.edgeflag)).toFixed(3)} (medians); per round: median ${med(q).toFixed(3)}, ${Math.min(...q).toFixed(2)}–${Math.max(...q).toFixed(2)}`);
+  console.log(`GrowthBook's load ÷ edgeflag's: ${(median(per.growthbook) / median(per.edgeflag)).toFixed(3)} (medians); per round: median ${median(q).toFixed(3)}, ${Math.min(...q).toFixed(2)}–${Math.max(...q).toFixed(2)}`);
   process.exit(0);
 }
 
