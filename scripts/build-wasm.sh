@@ -114,9 +114,12 @@ cargo_wasm() {
   # (the size-tuned inlining only for the size build: the speed build takes opt-level 3's)
   local inline=()
   if [ "$PROFILE" = wasm ]; then inline=("${MIR_INLINE[@]}"); fi
+  # (the speed build keeps a few hot parts out of line that opt-level 3 would merge: `edgeflag_speed`, src/lib.rs)
+  local cfg=""
+  if [ "$PROFILE" = wasm-speed ]; then cfg="--cfg edgeflag_speed"; fi
   if [ "$USE_STD" = "1" ]; then
     log "cargo build --lib --target $TARGET --profile $PROFILE $* -Z build-std=std,panic_abort (panic=immediate-abort, optimize_for_size)"
-    if RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none --cfg edgeflag_unstable" \
+    if RUSTC_BOOTSTRAP=1 RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none --cfg edgeflag_unstable $cfg" \
       cargo build --lib --target "$TARGET" --profile "$PROFILE" "$@" -Z build-std=std,panic_abort \
         -Z build-std-features=optimize_for_size "${inline[@]}" --target-dir "$STD_DIR" >&2; then
       WASM_IN="$STD_DIR/$TARGET/$PROFILE/${WASM_NAME:-edgeflag}.wasm"
@@ -126,7 +129,11 @@ cargo_wasm() {
     USE_STD=0
   fi
   log "cargo build --lib --target $TARGET --profile $PROFILE $*"
-  cargo build --lib --target "$TARGET" --profile "$PROFILE" "$@" >&2
+  if [ -n "$cfg" ]; then
+    RUSTFLAGS="${RUSTFLAGS:-} $cfg" cargo build --lib --target "$TARGET" --profile "$PROFILE" "$@" >&2
+  else
+    cargo build --lib --target "$TARGET" --profile "$PROFILE" "$@" >&2
+  fi
   WASM_IN="$ROOT/target/$TARGET/$PROFILE/${WASM_NAME:-edgeflag}.wasm"
 }
 

@@ -29,6 +29,13 @@
 // `#[cfg_attr(edgeflag_unstable, optimize(speed))]` are optimised for speed while the rest stays at
 // opt-level z. Every other build ignores the attribute (native builds are optimised for speed anyway).
 #![cfg_attr(edgeflag_unstable, feature(optimize_attribute))]
+// The speed build of the runtime (the Node entries' `.wasm`, opt-level 3: scripts/build-wasm.sh) sets
+// `--cfg edgeflag_speed`: there opt-level 3 would inline the parts of a few functions into one long
+// function, which V8 recompiles with its optimising compiler as a whole once its hot part has run enough,
+// and the parts that run per flag, per rule or per condition, or the loop of a function run once per
+// load, are kept out of line with `#[cfg_attr(edgeflag_speed, inline(never))]`, so that what V8 recompiles
+// is what is hot, in short functions (about 45 % less of its compile time over a process's first 30 S3
+// loads; docs/ARCHITECTURE.md, "Cold start"). The size build keeps its own inlining.
 // The diagnostics module's build (feature `diagnose`, wasm32 without src/wasm.rs) leaves the chunked loader and the
 // other parts only the bindings call unused.
 #![cfg_attr(all(target_arch = "wasm32", feature = "diagnose"), allow(dead_code))]

@@ -1306,7 +1306,10 @@ fn steps_over(plan: &Plan, limits: &Limits, p: &mut Problems) {
 /// An upper bound of [`steps_walk`]'s total for a plan without segments and prerequisites, `None` for
 /// any other. Without them nothing is shared: each rule's condition is a tree of its own (its root in the
 /// rule, the other nodes in `conds`), so the walk counts each flag, rule and node once, as this sum does
-/// (nodes no rule reaches would only add to it).
+/// (nodes no rule reaches would only add to it). Out of line in the speed build (`edgeflag_speed`, see
+/// `lib.rs`): inlined, its loops had V8 recompile all of `assemble`, run once per load, around a process's
+/// tenth load, where only they are hot.
+#[cfg_attr(edgeflag_speed, inline(never))]
 fn steps_bound(plan: &Plan) -> Option<u64> {
     if !plan.segments.is_empty() || !plan.requires.is_empty() {
         return None;

@@ -339,7 +339,10 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
 /// `{`), for a chunked load ([`crate::plan::Chunked`]): `None` when the text read so far does not reach
 /// it (it may be cut short) or has no such object. The root members before `flags` are only skipped
 /// (the chunked load reads them again, with the rest of the document but the flags).
+/// Out of line in the speed build (`edgeflag_speed`, see `lib.rs`; run once per load): inlined, it made
+/// the loader's step, run per chunk, long enough for V8 to recompile it around a process's tenth load.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the wasm loader's (and tests')
+#[cfg_attr(edgeflag_speed, inline(never))]
 pub(crate) fn flags_start(text: &str, max_depth: usize) -> Option<usize> {
     let mut r = Reader::new(text, max_depth);
     if !r.object() {
@@ -379,7 +382,10 @@ pub(crate) enum FlagsRead {
 /// window (`More` just before it): read, it would likely be cut by the window's end, fail, and be read
 /// again. `most` caps the bytes so left (half the window's allocation: with the next chunk they fit it);
 /// 0 in the last window, which must read everything.
+/// Out of line in the speed build (`edgeflag_speed`, see `lib.rs`): its loop over the flags is what grows
+/// hot, and apart V8 recompiles the loop alone, not all of the loader's step (`edgeflag_loader_push`).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the wasm loader's (and tests')
+#[cfg_attr(edgeflag_speed, inline(never))]
 pub(crate) fn read_flags<'a>(window: &'a str, max_depth: usize, base: usize, sink: &mut dyn FlagSink<'a>, longest: &mut usize, most: usize) -> FlagsRead {
     let mut r = Reader::new(window, max_depth);
     if !r.object() {
@@ -768,6 +774,47 @@ impl<'a> Spare<'a> {
             Condition::Segment(_) | Condition::Invalid => {}
         }
     }
+}
+
+// (natively and in the wasm speed build, `edgeflag_speed`: the size build keeps the plain drop glue, 272 B of
+// gzip smaller, for a drop that a browser's page runs once or twice)
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+impl Drop for Spare<'_> {
+    /// Frees the kept lists. Invariant: they are empty ([`Spare::keep`] empties each), so this drop needs
+    /// none of their elements' drop code, which the fields' own drop glue would carry (the drops of rules,
+    /// conditions and values: 2.1 KB of the speed build's wasm, run once per load, that V8 recompiled
+    /// with its optimising compiler around a process's 18th load, ~2 ms of CPU for nothing). Inlined into
+    /// the drop glue, so that the compiler sees the stacks emptied when the fields' own drops follow.
+    #[inline(always)]
+    fn drop(&mut self) {
+        free_emptied(&mut self.rules);
+        free_emptied(&mut self.pairs);
+        free_emptied(&mut self.items);
+        free_emptied(&mut self.operands);
+    }
+}
+
+/// Frees a stack of emptied lists, leaving it empty (so that its own drop has no element to drop). A list
+/// with elements, which [`Spare::keep`] never leaves, is dropped out of line by [`drop_filled`].
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+#[inline(always)]
+fn free_emptied<T>(stack: &mut Vec<Vec<T>>) {
+    while let Some(v) = stack.pop() {
+        if v.is_empty() {
+            // (its length known to be 0 here: only the allocation is freed)
+            drop(v);
+        } else {
+            drop_filled(v);
+        }
+    }
+}
+
+/// The ordinary drop of a list with elements (see [`free_emptied`]).
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+#[cold]
+#[inline(never)]
+fn drop_filled<T>(v: Vec<T>) {
+    drop(v);
 }
 
 // Not inlined: called once per item, it is optimised early by wasm engines that start in baseline code
@@ -1733,5 +1780,35 @@ mod tests {
         assert_eq!(read_flags(&whole, 10, 0, &mut keys, &mut longest, usize::MAX), FlagsRead::More(1 + a.len()));
         assert_eq!(read_flags(&whole, 10, 0, &mut keys, &mut longest, 0), FlagsRead::End(whole.len()));
         assert_eq!(keys.0, ["a", "a", "b"]);
+    }
+
+    /// `Spare`'s drop frees the emptied lists it keeps and drops the elements of a list that is not empty
+    /// (which `keep` never leaves, but the drop must not leak it), leaving the stack empty.
+    #[test]
+    fn spare_lists_are_freed_with_any_elements_dropped() {
+        let counted = std::rc::Rc::new(());
+        let mut emptied = Vec::with_capacity(4);
+        emptied.push(counted.clone());
+        emptied.clear();
+        let mut stack = vec![emptied, vec![counted.clone(), counted.clone()], Vec::new()];
+        assert_eq!(std::rc::Rc::strong_count(&counted), 3);
+        super::free_emptied(&mut stack);
+        assert!(stack.is_empty());
+        assert_eq!(std::rc::Rc::strong_count(&counted), 1);
+
+        // and a pool after a load of flags with rules, items and operands: its lists are all empty
+        let mut spare = Spare::default();
+        let text = r#"{"variants":{"on":true,"off":false},"default":"off","rules":[
+            {"when":{"all":[{"attr":"country","op":"in","values":["FR","DE"]},{"attr":"plan","op":"eq","value":"pro"}]},"serve":"on"}]}"#;
+        for _ in 0..3 {
+            let mut r = Reader::new(text, 64);
+            let mut p = Problems::default();
+            let f = flag(&mut r, &Path::Root, &mut p, &mut spare);
+            assert!(p.list.is_empty());
+            spare.recycle(f);
+        }
+        assert!(!spare.rules.is_empty() && !spare.items.is_empty() && !spare.operands.is_empty() && !spare.pairs.is_empty());
+        assert!(spare.rules.iter().all(Vec::is_empty) && spare.items.iter().all(Vec::is_empty));
+        assert!(spare.operands.iter().all(Vec::is_empty) && spare.pairs.iter().all(Vec::is_empty));
     }
 }

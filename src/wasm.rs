@@ -117,6 +117,23 @@ fn invalid_context_json() -> String {
     Evaluation::error(ErrorCode::InvalidContext, String::from("the encoded context is malformed")).to_json()
 }
 
+/// The flag keys by index, the members of a JSON array, and its `]` ([`WasmEngine::meta`] with `keys`).
+/// Out of line in the speed build (`edgeflag_speed`, see `lib.rs`): this loop grows hot when JS asks for
+/// the keys after each load (`free()` does), and apart V8 recompiles the loop alone, not all of `meta`, run
+/// once per load. (Inlined in the size build, whose code is then as before.)
+#[cfg_attr(edgeflag_speed, inline(never))]
+#[cfg_attr(not(edgeflag_speed), inline(always))]
+fn write_keys(out: &mut String, e: &Engine) {
+    // (by index: `flag_keys`' closure is a call of its own per key in the wasm build)
+    for i in 0..e.flag_count() {
+        if i > 0 {
+            out.push_ascii(b',');
+        }
+        write_string(out, e.flag_key(i as u32));
+    }
+    out.push_ascii(b']');
+}
+
 impl WasmEngine {
     /// What JS needs at once per snapshot, as JSON (see `docs/ARCHITECTURE.md`): schema, version,
     /// environment, publishedAt, metadata, attribute paths, the number of flags (`flagCount`) and warnings:
@@ -156,14 +173,7 @@ impl WasmEngine {
         crate::message::push_int(&mut out, e.flag_count() as u64);
         if keys {
             out.push_str(",\"flags\":[");
-            // (by index: `flag_keys`' closure is a call of its own per key in the wasm build)
-            for i in 0..e.flag_count() {
-                if i > 0 {
-                    out.push_ascii(b',');
-                }
-                write_string(&mut out, e.flag_key(i as u32));
-            }
-            out.push_ascii(b']');
+            write_keys(&mut out, e);
         }
         out.push_str(",\"warnings\":");
         crate::error::write_problems(&mut out, e.warnings(), None);

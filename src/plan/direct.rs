@@ -231,6 +231,7 @@ impl Stream {
     /// A flag's `variants`, into the arena: their type (one for all; at least one variant, each with a
     /// valid key and a value that is not null, at most [`MOST_VARIANTS`]). Duplicate keys fail the reader
     /// as the object closes.
+    #[cfg_attr(edgeflag_speed, inline(never))]
     fn variants(&mut self, r: &mut Reader<'_>) -> Option<ValueKind> {
         let first = self.a.variants.len();
         if !r.object() {
@@ -260,6 +261,7 @@ impl Stream {
     }
 
     /// A rule (`when` and `serve`), compiled into the arena.
+    #[cfg_attr(edgeflag_speed, inline(never))]
     fn rule<'a>(&mut self, r: &mut Reader<'a>, first_variant: usize, spare: &mut Spare<'a>) -> Option<()> {
         if !r.object() {
             return None;
@@ -361,6 +363,7 @@ impl Stream {
     }
 
     /// The fields of an `attr` test from `first` (the first key, read) on, compiled into a leaf.
+    #[cfg_attr(edgeflag_speed, inline(never))]
     fn attr<'a>(&mut self, r: &mut Reader<'a>, first: &'a str, spare: &mut Spare<'a>) -> Option<Cond> {
         let mut a = AttrCondition { attr: Str::Borrowed(""), op: Str::Borrowed(""), value: None, values: None, ignore_case: false, compact: None };
         let (mut seen, mut key) = (0, Some(first));
