@@ -4,6 +4,7 @@
 //   node --expose-gc bench/breakdown-edgeflag.js      (EDGEFLAG_WWW=DIR: another copy of the package)
 //   node bench/breakdown-edgeflag.js --cold 15         the cold start instead (below)
 //   node bench/breakdown-edgeflag.js --s3-vs-growthbook 30   S3's load against GrowthBook's in one process (below)
+//   node bench/breakdown-edgeflag.js --tier-ups 30     what V8 recompiles over a process's first 30 S3 loads (below)
 import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
@@ -105,6 +106,87 @@ if (abAt >= 0) {
   const q = per.growthbook.map((g, i) => g / per.edgeflag[i]);
   console.log(`GrowthBook's load ÷ edgeflag's: ${(median(per.growthbook) / median(per.edgeflag)).toFixed(3)} (medians); per round: median ${median(q).toFixed(3)}, ${Math.min(...q).toFixed(2)}–${Math.max(...q).toFixed(2)}`);
   process.exit(0);
+}
+
+// --tier-ups L [R]: which wasm functions V8 recompiles with its optimising compiler (TurboFan) over a process's
+// first L loads of S3 (each then freed, as a process that reloads its snapshot does), and after which load. R
+// child processes (default 3) run `node --single-threaded --trace-wasm-compilation-times` with the package's Node
+// entry; V8's trace names each function by its index in the .wasm (by its name too when the .wasm has a name
+// section: a names-kept build), its body size and the milliseconds TurboFan took (whole ms, as V8 prints them).
+// The bench times loads 11-25 of a process by its CPU time, background threads included: a recompile after the
+// 10th load lands in it (docs/ARCHITECTURE.md, "What V8 recompiles after the first loads").
+const tierAt = process.argv.indexOf("--tier-ups");
+if (tierAt >= 0) {
+  const loads = Number(process.argv[tierAt + 1]) || 30;
+  const procs = Number(process.argv[tierAt + 2]) || 3;
+  const wasmUrl = new URL("pkg/edgeflag_speed_bg.wasm", PACKAGE);
+  const fnNames = wasmFunctionNames(readFileSync(wasmUrl));
+  const child = `const { Engine, initWasm } = await import(${JSON.stringify(nodeEntry().href)});
+    const sc = await import(${JSON.stringify(new URL("scenarios/edgeflag.js", import.meta.url).href)});
+    const { writeSync } = await import("node:fs");
+    await initWasm();
+    const text = sc.s3();
+    for (let i = 1; i <= ${loads}; i++) { Engine.fromJSON(text).free(); writeSync(1, "LOADED " + i + "\\n"); }`;
+  const byFn = new Map(); // index → { body, ms: [per run], at: [per run] }
+  const totals = [];
+  for (let r = 0; r < procs; r++) {
+    const c = spawnSync(process.execPath, ["--single-threaded", "--trace-wasm-compilation-times", "--input-type=module", "-e", child], { encoding: "utf8", maxBuffer: 1 << 26 });
+    if (c.status !== 0) throw new Error(c.stderr);
+    let loaded = 0;
+    let total = 0;
+    for (const line of c.stdout.split("\n")) {
+      const l = /^LOADED (\d+)/.exec(line);
+      if (l) loaded = Number(l[1]);
+      const m = /#(\d+) using TurboFan, took (\d+) ms.*bodysize (\d+)/.exec(line);
+      if (!m) continue;
+      const f = byFn.get(m[1]) ?? { body: Number(m[3]), ms: [], at: [] };
+      f.ms[r] = Number(m[2]);
+      f.at[r] = loaded + 1;
+      byFn.set(m[1], f);
+      total += Number(m[2]);
+    }
+    totals.push(total);
+  }
+  const late = [...byFn.values()].filter((f) => median(f.at.filter((a) => a !== undefined)) > 10);
+  console.log(`TurboFan over a process's first ${loads} S3 loads, ${procs} processes (--single-threaded; ms as V8 prints them)`);
+  console.log(`total ${median(totals)} ms (runs ${totals.join(", ")}); ${byFn.size} functions, ${[...byFn.values()].reduce((a, f) => a + f.body, 0)} B of wasm; recompiled after the 10th load (median): ${late.length}, ${late.reduce((a, f) => a + f.body, 0)} B`);
+  console.log(`${"index".padStart(6)} ${"body B".padStart(7)}  ${"ms (each run)".padEnd(16)} ${"at load".padEnd(16)} name`);
+  for (const [i, f] of [...byFn].sort((a, b) => b[1].body - a[1].body)) {
+    const each = (xs) => Array.from({ length: procs }, (_, k) => xs[k] ?? "–").join(",");
+    console.log(`${i.padStart(6)} ${String(f.body).padStart(7)}  ${each(f.ms).padEnd(16)} ${each(f.at).padEnd(16)} ${fnNames.get(Number(i)) ?? ""}`);
+  }
+  process.exit(0);
+}
+
+// The names of a .wasm's functions by index, from its name section (none: an empty map).
+function wasmFunctionNames(bytes) {
+  const out = new Map();
+  const section = WebAssembly.Module.customSections(new WebAssembly.Module(bytes), "name")[0];
+  if (!section) return out;
+  const b = new Uint8Array(section);
+  let p = 0;
+  const leb = () => {
+    let r = 0;
+    for (let shift = 0; ; shift += 7) {
+      const x = b[p++];
+      r += (x & 0x7f) * 2 ** shift;
+      if (x < 0x80) return r;
+    }
+  };
+  while (p < b.length) {
+    const id = b[p++];
+    const end = leb() + p;
+    if (id === 1) {
+      for (let n = leb(); n > 0; n--) {
+        const index = leb();
+        const len = leb();
+        out.set(index, new TextDecoder().decode(b.subarray(p, p + len)).replace(/\[[0-9a-f]{8,16}\]/g, ""));
+        p += len;
+      }
+    }
+    p = end;
+  }
+  return out;
 }
 
 // The module `entry` (a file: URL) and those it imports or re-exports statically (relative specifiers), each once:
