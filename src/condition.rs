@@ -691,6 +691,101 @@ pub(crate) fn compile_common<'v>(op_name: &str, value: Option<&'v Value<'v>>, va
     Some(Matcher { op, ignore_case: false, kind })
 }
 
+
+/// The matcher of operator `op` (of a common form, [`common_strings`] `strings`) with operands `ws`, as
+/// [`compile_common`] builds it ([`CommonWords::matcher`]'s; `compile_common` writes the same out rather than
+/// calling this: shared, the size build's `Compiler::leaf` compiled to other bytes, 48 B more of gzip, and the
+/// test `common_words_make_compile_commons_matcher` holds the two equal).
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+#[inline(always)]
+fn common_matcher(op: Op, strings: bool, ws: &[Word]) -> Matcher {
+    let words = match ws {
+        [w] => Operands::One(*w),
+        _ => Operands::Many(Box::from(ws)),
+    };
+    let kind = if strings {
+        let strs = StrSet::Few { short: words, long: Box::default() };
+        Kind::Equality(Scalars { strs, nums: Operands::Many(Box::default()), has_true: false, has_false: false })
+    } else {
+        Kind::Numeric(words)
+    };
+    Matcher { op, ignore_case: false, kind }
+}
+
+/// Whether the operands of `op`'s common form ([`compile_common`]) are strings (`eq`, `neq`, `in`, `not_in`:
+/// `Some(true)`) or numbers (`lt`, `lte`, `gt`, `gte`: `Some(false)`); `None` for another operator.
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+#[inline(always)]
+pub(crate) fn common_strings(op: Op) -> Option<bool> {
+    match op {
+        Op::Eq | Op::Neq | Op::In | Op::NotIn => Some(true),
+        Op::Lt | Op::Lte | Op::Gt | Op::Gte => Some(false),
+        _ => None,
+    }
+}
+
+/// The word of a string operand of a common condition: its [`short_word`](crate::bytes::short_word), `None`
+/// when it is longer than 7 bytes (then not a common condition).
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+#[inline(always)]
+pub(crate) fn string_word(s: &str) -> Option<u64> {
+    crate::bytes::short_word(s.as_bytes())
+}
+
+/// The word of a number operand of a common condition: its value's bits.
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+#[inline(always)]
+pub(crate) fn number_word(n: &crate::json::Number<'_>) -> u64 {
+    n.as_f64().to_bits()
+}
+
+/// The operands' words of a common condition, gathered on the stack by the one-pass load's direct reader,
+/// which reads an operand array straight into them, then made into the matcher [`compile_common`] makes of
+/// the same operands (through [`common_matcher`]).
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+pub(crate) struct CommonWords {
+    /// Not zeroed first: only the words written are read (as in `compile_common`).
+    words: [core::mem::MaybeUninit<Word>; CommonWords::MOST],
+    /// Invariant: `words[..len]` are written, `len <= MOST`.
+    len: usize,
+}
+
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+impl CommonWords {
+    /// The most operands of a common condition (more are hashed, by [`compile`]).
+    pub(crate) const MOST: usize = 16;
+
+    /// No words yet.
+    #[inline(always)]
+    pub(crate) fn new() -> Self {
+        CommonWords { words: [core::mem::MaybeUninit::uninit(); Self::MOST], len: 0 }
+    }
+
+    /// Adds an operand's word; `None` when there are [`CommonWords::MOST`] already.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, w: u64) -> Option<()> {
+        self.words.get_mut(self.len)?.write(Word(w));
+        self.len += 1;
+        Some(())
+    }
+
+    /// Forgets the words.
+    #[inline(always)]
+    pub(crate) fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// The matcher of operator `op` (of a common form, [`common_strings`] `strings`) with these operands.
+    #[inline(always)]
+    pub(crate) fn matcher(&self, op: Op, strings: bool) -> Matcher {
+        // SAFETY: `words[..len]` were written by `push` (the invariant: `len` only grows by a write, and
+        // `len <= MOST`), and `MaybeUninit<Word>` has `Word`'s layout, so these are `len` initialised words.
+        #[allow(unsafe_code)]
+        let ws: &[Word] = unsafe { core::slice::from_raw_parts(self.words.as_ptr().cast::<Word>(), self.len.min(Self::MOST)) };
+        common_matcher(op, strings, ws)
+    }
+}
+
 /// Compiles `op` with its operands. Reports problems at `path` (the condition's path) and returns
 /// `None` when the condition cannot be compiled. Any condition; out of line and cold: a load tries
 /// [`compile_common`] first.
@@ -1153,5 +1248,37 @@ mod tests {
         let mut p = Problems::default();
         assert!(compile("exists", Some(&b), None, false, &Limits::default(), &mut { usize::MAX }, &Path::Root.key("c"), &mut p).is_none());
         assert_eq!(p.list[0].path, "c.value");
+    }
+
+    /// The direct reader's words (`CommonWords`, read from the text by `plan::direct`) make the matcher that
+    /// `compile_common` makes of the same operands as values, for every common operator and list length.
+    #[test]
+    fn common_words_make_compile_commons_matcher() {
+        let strings = ["DE", "FR", "日本", "", "1234567", "a\"b"];
+        let numbers = [0.0, -1.5, 21.0, 1e300, -0.0, 7.0];
+        for op in [Op::Eq, Op::Neq, Op::In, Op::NotIn, Op::Lt, Op::Lte, Op::Gt, Op::Gte] {
+            let as_strings = common_strings(op) == Some(true);
+            for n in 0..=CommonWords::MOST {
+                let values: Vec<Value<'_>> = (0..n)
+                    .map(|i| if as_strings { Value::String(strings[i % strings.len()].into()) } else { Value::Number(crate::json::Number::from_f64(numbers[i % numbers.len()] + i as f64).unwrap()) })
+                    .collect();
+                let mut words = CommonWords::new();
+                for v in &values {
+                    let w = match v {
+                        Value::String(s) => string_word(s).unwrap(),
+                        Value::Number(x) => number_word(x),
+                        _ => unreachable!(),
+                    };
+                    words.push(w).unwrap();
+                }
+                let common = compile_common(op.as_str(), None, Some(&values), false).unwrap();
+                assert_eq!(format!("{:?}", words.matcher(op, as_strings)), format!("{common:?}"), "{op:?} with {n} operands");
+            }
+            let mut full = CommonWords::new();
+            for i in 0..CommonWords::MOST {
+                full.push(i as u64).unwrap();
+            }
+            assert!(full.push(0).is_none(), "a 17th operand is not a common condition's");
+        }
     }
 }

@@ -35,7 +35,9 @@
 // and the parts that run per flag, per rule or per condition, or the loop of a function run once per
 // load, are kept out of line with `#[cfg_attr(edgeflag_speed, inline(never))]`, so that what V8 recompiles
 // is what is hot, in short functions (about 45 % less of its compile time over a process's first 30 S3
-// loads; docs/ARCHITECTURE.md, "Cold start"). The size build keeps its own inlining.
+// loads; docs/ARCHITECTURE.md, "Two builds of the runtime"); and the direct reader reads a common condition's
+// operand array straight into its compiled words (`plan::direct`; natively too). The size build keeps its own
+// inlining and reads operands as values: its `.wasm` is byte for byte what it is without the cfg.
 // The diagnostics module's build (feature `diagnose`, wasm32 without src/wasm.rs) leaves the chunked loader and the
 // other parts only the bindings call unused.
 #![cfg_attr(all(target_arch = "wasm32", feature = "diagnose"), allow(dead_code))]

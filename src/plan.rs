@@ -462,20 +462,35 @@ impl Compiler {
             None => condition::compile(op, value, values, a.ignore_case, &self.limits, &mut self.regex_budget, path, p),
         };
         match matcher {
-            Some(matcher) => {
-                #[cfg(any(not(target_arch = "wasm32"), feature = "explain"))]
-                let operand = self.operand(a);
-                let slot = self.slot(key_text(&a.attr));
-                self.leaves.push(Leaf {
-                    slot,
-                    #[cfg(any(not(target_arch = "wasm32"), feature = "explain"))]
-                    operand,
-                    matcher,
-                });
-                Cond::Attr(index(self.leaves.len() - 1))
-            }
+            Some(matcher) => self.push_leaf(a, matcher),
             None => Cond::Any(Span(0, 0)),
         }
+    }
+
+    /// [`Compiler::leaf`] for the direct reader, which made the matcher from the operands' words: the leaf of
+    /// `a` compiled to `matcher` (its operand text where plans keep it, its attribute's slot). An empty `attr`
+    /// clears `clean`.
+    #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+    #[inline(always)]
+    pub(super) fn leaf_with(&mut self, a: &crate::snapshot::AttrCondition<'_>, matcher: Matcher) -> Cond {
+        self.clean &= !key_text(&a.attr).is_empty();
+        self.push_leaf(a, matcher)
+    }
+
+    /// Adds the leaf of `a` compiled to `matcher`: its operand text where plans keep it (from `a.compact`, else
+    /// from its operands), its attribute's slot.
+    #[inline(always)]
+    fn push_leaf(&mut self, a: &crate::snapshot::AttrCondition<'_>, matcher: Matcher) -> Cond {
+        #[cfg(any(not(target_arch = "wasm32"), feature = "explain"))]
+        let operand = self.operand(a);
+        let slot = self.slot(key_text(&a.attr));
+        self.leaves.push(Leaf {
+            slot,
+            #[cfg(any(not(target_arch = "wasm32"), feature = "explain"))]
+            operand,
+            matcher,
+        });
+        Cond::Attr(index(self.leaves.len() - 1))
     }
 
     /// Places the nodes of `items` side by side in `conds` (their own children after them).
@@ -903,6 +918,9 @@ struct Stream {
     /// Flags read straight into the plan ([`direct`]).
     #[cfg(test)]
     direct_reads: usize,
+    /// Operand arrays read straight into their words ([`direct`]).
+    #[cfg(test)]
+    word_reads: usize,
 }
 
 impl Stream {
@@ -923,6 +941,8 @@ impl Stream {
             failed: false,
             #[cfg(test)]
             direct_reads: 0,
+            #[cfg(test)]
+            word_reads: 0,
         }
     }
 

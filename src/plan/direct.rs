@@ -17,18 +17,31 @@
 //! `any` of those two. The rest — prerequisites, metadata, `expires`, rule ids and windows, splits, ramps,
 //! `not`, nested groups — is read into a model.
 //!
+//! The operands of an `attr` test with `values`, natively and in the wasm speed build (`edgeflag_speed`): when
+//! `op` came before them and has a common form (`eq`, `neq`, `in`, `not_in` on strings of at most 7 bytes,
+//! `lt`, `lte`, `gt`, `gte` on numbers; at most 16), they are read straight into the words that
+//! [`condition::compile_common`] makes of them ([`values_as_words`]), with no list of values built and dropped;
+//! otherwise the array is read again from its start as values, for [`Compiler::leaf`](super::Compiler::leaf).
+//!
 //! Invariants:
 //! - A flag read here builds the plan the model's compile builds (`flag_plan`): the same entries in the
 //!   same arenas, in the same order. The text gets the key and `:`, then the salt and `:` (so a `salt`
 //!   after `rules` is left to the model), then the leaves' operands; each rule's leaves are compiled in
 //!   document order, then its `by`. (Tests: the one-pass and chunked loads' plans are compared with the
 //!   ordinary load's, `plan::tests`, and `direct_reads_build_the_models_plan` below.)
+//! - Operands read as words give the leaf `compile_common` gives for the same operands as values: the same
+//!   words and the same matcher ([`condition::CommonWords`]; test `common_words_make_compile_commons_matcher`), and where `compile_common`
+//!   would not apply (`ignoreCase` on strings, read after the operands; `value` given too) the flag is given
+//!   up. (Tests: the leaves of `direct_reads_build_the_models_plan`, and `usual_flags_are_read_straight_into_the_plan`
+//!   counts the arrays read as words.)
 //! - Giving up leaves no trace but attribute slots: a slot made for a leaf or a `by` of the flag is one
 //!   the model's compile makes for the same leaf or `by` first (it makes them in the same order), so the
 //!   slots' numbering is the same. The regex budget and `Compiler::clean` are set back.
 
 use super::{index, Cond, FlagPlan, RulePlan, ServePlan, Span, Stream, NONE};
 use crate::bytes::Push;
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+use crate::condition::{self, CommonWords, Op};
 use crate::error::{Path, Problems};
 use crate::json::{Mark, Peek, Reader};
 use crate::snapshot::{self, key_text, AttrCondition, Spare, Str};
@@ -70,6 +83,63 @@ fn next_plain<'a>(r: &mut Reader<'a>) -> Option<Option<&'a str>> {
         Some(Str::Owned(_)) => Some(None),
         None => None,
     }
+}
+
+/// The operator named `op` when it has a common form ([`condition::common_strings`]: whether its operands are
+/// strings); `None` for another, or before `op` is read (`""`).
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+#[inline(always)]
+fn common_of(op: &Str<'_>) -> Option<(Op, bool)> {
+    let op = Op::parse(key_text(op))?;
+    Some((op, condition::common_strings(op)?))
+}
+
+/// Reads the `values` array at the reader into `words` as [`condition::compile_common`] makes them, when
+/// `a.op`, read before them, has a common form: short strings or numbers (as the operator takes), at most
+/// [`CommonWords::MOST`]; where plans keep operand texts, written compactly (`a.compact`, the text kept).
+/// `false` when they are not (no `op` yet or another one, an element of another kind, a longer string, more of
+/// them, not an array, not JSON), with the reader back at the array's start and no words: the caller reads
+/// the array as values. (Out of line in the speed build, `edgeflag_speed`: what V8 recompiles of `attr` stays
+/// short.) Natively and in the wasm speed build only: the size build, which browsers download, reads the
+/// operands as values (this reader cost its `.wasm` 408 B of gzip).
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+#[cfg_attr(edgeflag_speed, inline(never))]
+fn values_as_words<'a>(r: &mut Reader<'a>, a: &mut AttrCondition<'a>, words: &mut CommonWords) -> bool {
+    let Some((_, strings)) = common_of(&a.op) else { return false };
+    let (start, mark) = (r.offset(), r.mark());
+    if operand_words(r, strings, words) {
+        if !snapshot::KEEPS_OPERANDS {
+            return true;
+        }
+        a.compact = Some(r.since(start)).filter(|t| crate::json::is_compact(t));
+        if a.compact.is_some() {
+            return true;
+        }
+    }
+    r.restore(mark);
+    words.clear();
+    false
+}
+
+/// [`values_as_words`]' read of the array (`strings`: the operator's operands are strings); `false` when the
+/// operands are not all of that kind and form, with the reader anywhere in the array.
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+#[inline(always)]
+fn operand_words(r: &mut Reader<'_>, strings: bool, words: &mut CommonWords) -> bool {
+    if !r.array() {
+        return false;
+    }
+    while r.next_element() {
+        let word = if strings {
+            r.string().and_then(|s| condition::string_word(key_text(&s)))
+        } else {
+            r.number().map(|n| condition::number_word(&n))
+        };
+        if word.and_then(|w| words.push(w)).is_none() {
+            return false;
+        }
+    }
+    !r.failed()
 }
 
 /// What a flag's fields give that its plan needs after the flag is read.
@@ -364,9 +434,13 @@ impl Stream {
 
     /// The fields of an `attr` test from `first` (the first key, read) on, compiled into a leaf.
     #[cfg_attr(edgeflag_speed, inline(never))]
+    #[cfg_attr(all(target_arch = "wasm32", not(edgeflag_speed)), allow(unused_labels))] // ('values: its one break is the words')
     fn attr<'a>(&mut self, r: &mut Reader<'a>, first: &'a str, spare: &mut Spare<'a>) -> Option<Cond> {
         let mut a = AttrCondition { attr: Str::Borrowed(""), op: Str::Borrowed(""), value: None, values: None, ignore_case: false, compact: None };
         let (mut seen, mut key) = (0, Some(first));
+        // `values` read straight into the words of `compile_common` (then `a.values` stays `None`)
+        #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+        let (mut words, mut from_words) = (CommonWords::new(), false);
         let read = loop {
             let Some(k) = key else { break Some(()) };
             let i = snapshot::field(k.as_bytes(), &snapshot::ATTR_FIELDS);
@@ -376,7 +450,14 @@ impl Stream {
             let ok = match i {
                 0 /* attr */ => r.string().map(|s| a.attr = s),
                 1 /* op */ => r.string().map(|s| a.op = s),
-                2 /* values */ => {
+                2 /* values */ => 'values: {
+                    // With `op` read before them and of a common form, the operands as its words, if they are
+                    // all of its kind; else as values, for `Compiler::leaf`.
+                    #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+                    if values_as_words(r, &mut a, &mut words) {
+                        from_words = true;
+                        break 'values Some(());
+                    }
                     let start = r.offset();
                     let mut list = spare.operands();
                     let ok = r.array_into(&mut list);
@@ -408,6 +489,20 @@ impl Stream {
         };
         // (`attr` and `op` are both required: the model reports either missing)
         let node = match read {
+            // The words' matcher is `compile_common`'s for these operands, unless `ignoreCase` came after them
+            // (strings: not a common form) or `value` came too (a problem): the model's compile has those.
+            #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+            Some(()) if !r.failed() && seen & 3 == 3 && from_words => match common_of(&a.op) {
+                Some((op, strings)) if !(strings && a.ignore_case) && a.value.is_none() => {
+                    #[cfg(test)]
+                    {
+                        self.word_reads += 1;
+                    }
+                    let node = self.c.leaf_with(&a, words.matcher(op, strings));
+                    matches!(node, Cond::Attr(_)).then_some(node)
+                }
+                _ => None,
+            },
             Some(()) if !r.failed() && seen & 3 == 3 => {
                 let mut p = Problems::default();
                 let node = self.c.leaf(&a, &Path::Root, &mut p);
@@ -468,7 +563,7 @@ mod tests {
 
     /// Leaves (`attr` tests and segments): usual ones, then ([`ODD_LEAVES`] on) ones each wrong or rare in
     /// one way.
-    const LEAVES: [&str; 20] = [
+    const LEAVES: [&str; 27] = [
         r#"{"attr":"country","op":"in","values":["DE","FR","日本"]}"#,
         r#"{"attr":"plan","op":"eq","value":"pro"}"#,
         r#"{"op":"eq","attr":"plan","value":"team"}"#,
@@ -479,6 +574,14 @@ mod tests {
         r#"{"attr":"v","op":"semver_gte","value":"1.2.3"}"#,
         r#"{"attr":"s","op":"matches","value":"^a+b$"}"#,
         r#"{"segment":"beta"}"#,
+        // (operand arrays read as words, or not: `values_as_words`)
+        r#"{"attr":"country","values":["DE","FR"],"op":"not_in"}"#,
+        r#"{"attr":"tier","op":"in","values":["gold-member","FR"]}"#,
+        r#"{"attr":"n","op":"lt","values":[1,2.5,-3e2]}"#,
+        r#"{"attr":"name","op":"in","values":["Ann"],"ignoreCase":true}"#,
+        r#"{"attr":"c","op":"in","values":["a\u0062","c",1]}"#,
+        r#"{"op":"neq","attr":"c","values":[]}"#,
+        r#"{"attr":"c","op":"in","values":["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q"]}"#,
         // ODD_LEAVES
         r#"{"segment":"nope"}"#,
         r#"{"attr":"","op":"eq","value":"x"}"#,
@@ -492,7 +595,7 @@ mod tests {
         r#"{}"#,
     ];
 
-    const ODD_LEAVES: usize = 10;
+    const ODD_LEAVES: usize = 17;
 
     fn leaf(g: &mut Pick) -> &'static str {
         g.mostly(&LEAVES[..ODD_LEAVES], &LEAVES[ODD_LEAVES..], 25)
@@ -640,6 +743,11 @@ mod tests {
         let (one, n) = one_pass(&text, &Limits::default());
         assert_eq!(one, ordinary_with(&text, &Limits::default()).map(|plan| format!("{plan:?}")));
         assert_eq!(n, 50);
+        // and each flag's `in` operands straight into their words (`values_as_words`)
+        let mut p = Problems::default();
+        let mut sink = Stream::new(&Limits::default(), None, text.len());
+        assert!(crate::snapshot::build_with(&text, 64, &mut p, &mut sink).is_ok());
+        assert_eq!(sink.word_reads, 50);
     }
 
     /// Usual flags with one token changed, many times over (a name for another, a value of another type, a
