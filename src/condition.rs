@@ -633,6 +633,27 @@ fn operand_kind_error(v: &Value<'_>, want: &str, op: Op, path: At<'_>, p: &mut P
     p.error(path, crate::message::why!("`", op.as_str(), "` takes ", want, ", not ", v.type_name()));
 }
 
+/// The matcher of operator `$op` (of a common form, [`common_strings`] `$strings`) with operand words `$ws`
+/// (`&[Word]`): [`compile_common`]'s, and [`CommonWords::matcher`]'s. A macro, not a function: the size build's
+/// `Compiler::leaf`, into which `compile_common` is inlined, compiled to other bytes with an inlined function
+/// here (48 B more of gzip), and the same bytes with this.
+macro_rules! common_matcher {
+    ($op:expr, $strings:expr, $ws:expr) => {{
+        let ws: &[Word] = $ws;
+        let words = match ws {
+            [w] => Operands::One(*w),
+            _ => Operands::Many(Box::from(ws)),
+        };
+        let kind = if $strings {
+            let strs = StrSet::Few { short: words, long: Box::default() };
+            Kind::Equality(Scalars { strs, nums: Operands::Many(Box::default()), has_true: false, has_false: false })
+        } else {
+            Kind::Numeric(words)
+        };
+        Matcher { op: $op, ignore_case: false, kind }
+    }};
+}
+
 /// The matcher of a condition that [`compile`] would compile without a problem, built as it would
 /// build it, when the condition is a common one, with up to 16 operands: `eq`, `neq`, `in` or
 /// `not_in` without `ignoreCase` on strings of at most 7 bytes (their [`short_word`](crate::bytes::short_word)s),
@@ -678,39 +699,9 @@ pub(crate) fn compile_common<'v>(op_name: &str, value: Option<&'v Value<'v>>, va
     // `MaybeUninit<Word>` has `Word`'s layout, so these are `i` initialised words.
     #[allow(unsafe_code)]
     let ws: &[Word] = unsafe { core::slice::from_raw_parts(words.as_ptr().cast::<Word>(), i) };
-    let words = match ws {
-        [w] => Operands::One(*w),
-        _ => Operands::Many(Box::from(ws)),
-    };
-    let kind = if strings {
-        let strs = StrSet::Few { short: words, long: Box::default() };
-        Kind::Equality(Scalars { strs, nums: Operands::Many(Box::default()), has_true: false, has_false: false })
-    } else {
-        Kind::Numeric(words)
-    };
-    Some(Matcher { op, ignore_case: false, kind })
+    Some(common_matcher!(op, strings, ws))
 }
 
-
-/// The matcher of operator `op` (of a common form, [`common_strings`] `strings`) with operands `ws`, as
-/// [`compile_common`] builds it ([`CommonWords::matcher`]'s; `compile_common` writes the same out rather than
-/// calling this: shared, the size build's `Compiler::leaf` compiled to other bytes, 48 B more of gzip, and the
-/// test `common_words_make_compile_commons_matcher` holds the two equal).
-#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
-#[inline(always)]
-fn common_matcher(op: Op, strings: bool, ws: &[Word]) -> Matcher {
-    let words = match ws {
-        [w] => Operands::One(*w),
-        _ => Operands::Many(Box::from(ws)),
-    };
-    let kind = if strings {
-        let strs = StrSet::Few { short: words, long: Box::default() };
-        Kind::Equality(Scalars { strs, nums: Operands::Many(Box::default()), has_true: false, has_false: false })
-    } else {
-        Kind::Numeric(words)
-    };
-    Matcher { op, ignore_case: false, kind }
-}
 
 /// Whether the operands of `op`'s common form ([`compile_common`]) are strings (`eq`, `neq`, `in`, `not_in`:
 /// `Some(true)`) or numbers (`lt`, `lte`, `gt`, `gte`: `Some(false)`); `None` for another operator.
@@ -741,7 +732,7 @@ pub(crate) fn number_word(n: &crate::json::Number<'_>) -> u64 {
 
 /// The operands' words of a common condition, gathered on the stack by the one-pass load's direct reader,
 /// which reads an operand array straight into them, then made into the matcher [`compile_common`] makes of
-/// the same operands (through [`common_matcher`]).
+/// the same operands (through `common_matcher!`).
 #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
 pub(crate) struct CommonWords {
     /// Not zeroed first: only the words written are read (as in `compile_common`).
@@ -782,7 +773,7 @@ impl CommonWords {
         // `len <= MOST`), and `MaybeUninit<Word>` has `Word`'s layout, so these are `len` initialised words.
         #[allow(unsafe_code)]
         let ws: &[Word] = unsafe { core::slice::from_raw_parts(self.words.as_ptr().cast::<Word>(), self.len.min(Self::MOST)) };
-        common_matcher(op, strings, ws)
+        common_matcher!(op, strings, ws)
     }
 }
 

@@ -97,28 +97,28 @@ fn common_of(op: &Str<'_>) -> Option<(Op, bool)> {
 /// Reads the `values` array at the reader into `words` as [`condition::compile_common`] makes them, when
 /// `a.op`, read before them, has a common form: short strings or numbers (as the operator takes), at most
 /// [`CommonWords::MOST`]; where plans keep operand texts, written compactly (`a.compact`, the text kept).
-/// `false` when they are not (no `op` yet or another one, an element of another kind, a longer string, more of
-/// them, not an array, not JSON), with the reader back at the array's start and no words: the caller reads
-/// the array as values. (Out of line in the speed build, `edgeflag_speed`: what V8 recompiles of `attr` stays
+/// The operator and whether its operands are strings; `None` when they are not read so (no `op` yet or another
+/// one, an element of another kind, a longer string, more of them, not an array, not JSON), with the reader
+/// back at the array's start and no words: the caller reads the array as values. (Out of line in the speed build, `edgeflag_speed`: what V8 recompiles of `attr` stays
 /// short.) Natively and in the wasm speed build only: the size build, which browsers download, reads the
 /// operands as values (this reader cost its `.wasm` 408 B of gzip).
 #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
 #[cfg_attr(edgeflag_speed, inline(never))]
-fn values_as_words<'a>(r: &mut Reader<'a>, a: &mut AttrCondition<'a>, words: &mut CommonWords) -> bool {
-    let Some((_, strings)) = common_of(&a.op) else { return false };
+fn values_as_words<'a>(r: &mut Reader<'a>, a: &mut AttrCondition<'a>, words: &mut CommonWords) -> Option<(Op, bool)> {
+    let common @ (_, strings) = common_of(&a.op)?;
     let (start, mark) = (r.offset(), r.mark());
     if operand_words(r, strings, words) {
         if !snapshot::KEEPS_OPERANDS {
-            return true;
+            return Some(common);
         }
         a.compact = Some(r.since(start)).filter(|t| crate::json::is_compact(t));
         if a.compact.is_some() {
-            return true;
+            return Some(common);
         }
     }
     r.restore(mark);
     words.clear();
-    false
+    None
 }
 
 /// [`values_as_words`]' read of the array (`strings`: the operator's operands are strings); `false` when the
@@ -434,13 +434,15 @@ impl Stream {
 
     /// The fields of an `attr` test from `first` (the first key, read) on, compiled into a leaf.
     #[cfg_attr(edgeflag_speed, inline(never))]
-    #[cfg_attr(all(target_arch = "wasm32", not(edgeflag_speed)), allow(unused_labels))] // ('values: its one break is the words')
+    // (the size build has no words' read, the one `break 'values`)
+    #[cfg_attr(all(target_arch = "wasm32", not(edgeflag_speed)), allow(unused_labels))]
     fn attr<'a>(&mut self, r: &mut Reader<'a>, first: &'a str, spare: &mut Spare<'a>) -> Option<Cond> {
         let mut a = AttrCondition { attr: Str::Borrowed(""), op: Str::Borrowed(""), value: None, values: None, ignore_case: false, compact: None };
         let (mut seen, mut key) = (0, Some(first));
-        // `values` read straight into the words of `compile_common` (then `a.values` stays `None`)
+        // `values` read straight into the words of `compile_common` (then `a.values` stays `None`), and the
+        // operator they were read for
         #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
-        let (mut words, mut from_words) = (CommonWords::new(), false);
+        let (mut words, mut from_words) = (CommonWords::new(), None);
         let read = loop {
             let Some(k) = key else { break Some(()) };
             let i = snapshot::field(k.as_bytes(), &snapshot::ATTR_FIELDS);
@@ -454,9 +456,11 @@ impl Stream {
                     // With `op` read before them and of a common form, the operands as its words, if they are
                     // all of its kind; else as values, for `Compiler::leaf`.
                     #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
-                    if values_as_words(r, &mut a, &mut words) {
-                        from_words = true;
-                        break 'values Some(());
+                    {
+                        from_words = values_as_words(r, &mut a, &mut words);
+                        if from_words.is_some() {
+                            break 'values Some(());
+                        }
                     }
                     let start = r.offset();
                     let mut list = spare.operands();
@@ -492,7 +496,8 @@ impl Stream {
             // The words' matcher is `compile_common`'s for these operands, unless `ignoreCase` came after them
             // (strings: not a common form) or `value` came too (a problem): the model's compile has those.
             #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
-            Some(()) if !r.failed() && seen & 3 == 3 && from_words => match common_of(&a.op) {
+            // (`op` is read once: `fresh`)
+            Some(()) if !r.failed() && seen & 3 == 3 && from_words.is_some() => match from_words {
                 Some((op, strings)) if !(strings && a.ignore_case) && a.value.is_none() => {
                     #[cfg(test)]
                     {
