@@ -1653,6 +1653,7 @@ impl Peek {
 }
 
 /// A point of a [`Reader`]'s reading ([`Reader::mark`], [`Reader::restore`]).
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Mark {
     pos: usize,
@@ -2205,6 +2206,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Where the reader stands, to come back to with [`Reader::restore`].
+    #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
     #[inline]
     pub(crate) fn mark(&self) -> Mark {
         Mark { pos: self.p.pos, open: self.open.len(), keys: self.keys.len(), scratch: self.scratch.len(), failed: self.failed }
@@ -2214,6 +2216,7 @@ impl<'a> Reader<'a> {
     /// in it), to read that value again: the containers entered since are left, the keys recorded and
     /// elements read since are dropped, and a failure since is forgotten (a text that is not JSON fails
     /// the reader again when it is read again).
+    #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
     pub(crate) fn restore(&mut self, mark: Mark) {
         self.p.pos = mark.pos.min(self.p.src.len());
         self.open.truncate(mark.open);

@@ -37,6 +37,8 @@ use crate::snapshot::{key_text, Condition, Flag, FlagSink, Segment, Serve, Snaps
 use crate::time;
 use crate::validate::{percent_buckets, ValueKind};
 
+// The direct reader: natively and in the wasm speed build, not in the size build (the module's docs, "Builds").
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
 mod direct;
 
 /// An absent index (no condition, no rule extras).
@@ -1083,6 +1085,7 @@ impl Stream {
 }
 
 impl<'a> FlagSink<'a> for Stream {
+    #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
     #[inline]
     fn direct(&mut self, r: &mut crate::json::Reader<'a>, segments: &[(Str<'a>, Segment<'a>)], key: &Str<'a>, base: usize, spare: &mut crate::snapshot::Spare<'a>) -> bool {
         self.read_direct(r, segments.is_empty(), key, base, spare)

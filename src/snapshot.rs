@@ -728,11 +728,13 @@ impl<'a> Spare<'a> {
 
     /// A list for a condition's operands ([`crate::json::Reader::array_into`]), with room from an earlier one
     /// when there is one.
+    #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
     pub(crate) fn operands(&mut self) -> Vec<Value<'a>> {
         Self::take(&mut self.operands)
     }
 
     /// Keeps a list of operands for a later condition (emptied).
+    #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
     pub(crate) fn keep_operands(&mut self, v: Vec<Value<'a>>) {
         Self::keep(&mut self.operands, v);
     }
@@ -1124,6 +1126,7 @@ const SHAPES: [&str; 5] = ["all", "any", "not", "segment", "attr"];
 pub(crate) const ALL: usize = 0;
 pub(crate) const ANY: usize = 1;
 const NOT: usize = 2;
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
 pub(crate) const SEGMENT: usize = 3;
 pub(crate) const ATTR: usize = 4;
 

@@ -23,6 +23,15 @@
 //! [`condition::compile_common`] makes of them ([`values_as_words`]), with no list of values built and dropped;
 //! otherwise the array is read again from its start as values, for [`Compiler::leaf`](super::Compiler::leaf).
 //!
+//! Builds: natively and in the wasm speed build (`--cfg edgeflag_speed`: Node, Deno, Bun, and Workers that
+//! import `edgeflag/server.wasm`), where a large snapshot's load is worth the code. The size build, which
+//! browsers download, leaves this module out (`cfg(any(edgeflag_speed, not(target_arch = "wasm32")))` on it and
+//! on what only it uses: [`Reader::mark`], [`Reader::restore`], `Spare::operands`): there [`Stream`]'s
+//! `FlagSink::direct` is the trait's default, which reads every flag into its model. That is 2,124 B of gzip
+//! less (`www/pkg/edgeflag_bg.wasm` 46,761 → 44,637 B), for a load of S3 (1,000 flags) about 1.3× as long in that
+//! build (Node 20, 1.72 → 2.27 ms warm; docs/wasm-size.md). Both paths build the same plan (the invariants
+//! below; the size build runs every conformance case, `www/test/builds.test.js`).
+//!
 //! Invariants:
 //! - A flag read here builds the plan the model's compile builds (`flag_plan`): the same entries in the
 //!   same arenas, in the same order. The text gets the key and `:`, then the salt and `:` (so a `salt`

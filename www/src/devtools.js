@@ -1,7 +1,7 @@
 // edgeflag/devtools: everything "edgeflag" exports, with the devtools build of the WebAssembly module
 // (pkg/edgeflag_devtools_bg.wasm, the only one with Engine#explain) as what initWasm() loads when given
-// no module. The runtime build (pkg/edgeflag_bg.wasm, loaded by "edgeflag" in browsers and Workers; the Node
-// entries load its speed build, pkg/edgeflag_speed_bg.wasm) leaves the trace recorder
+// no module. The runtime build (pkg/edgeflag_bg.wasm, loaded by "edgeflag" in browsers; the Node entries load its
+// speed build, pkg/edgeflag_speed_bg.wasm, which Workers may import as "edgeflag/server.wasm") leaves the trace recorder
 // out: 7 KB gzip less for every page (docs/wasm-size.md). Importing this module switches the default for
 // the whole module instance (static imports run before any initWasm() call).
 import { platform } from "./platform.js";

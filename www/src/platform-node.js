@@ -8,9 +8,9 @@ import { platform } from "./platform.js";
 const { readFileSync } = globalThis.process?.getBuiltinModule?.("node:fs") ?? (await import("node:fs"));
 
 // The server build of the runtime (scripts/build-wasm.sh: opt-level 3 instead of "z", the same crate, features,
-// exports and glue): here its bytes come from disk, not over a network, and it loads snapshots faster
-// (issue #8: S3's load in about 0.74x the time; evaluation as fast). Browsers and workers load
-// pkg/edgeflag_bg.wasm, the size build.
+// exports and glue, and the direct reader, src/plan/direct.rs): here its bytes come from disk, not over a network,
+// and it loads snapshots faster (issue #8: S3's load in about half the time; evaluation as fast). Browsers load
+// pkg/edgeflag_bg.wasm, the size build; Workers either (this one is "edgeflag/server.wasm").
 const WASM_URL = new URL("../pkg/edgeflag_speed_bg.wasm", import.meta.url);
 const REGEX_URL = new URL("../pkg/edgeflag_regex.wasm", import.meta.url);
 const DIAGNOSTICS_URL = new URL("../pkg/edgeflag_diagnostics.wasm", import.meta.url);

@@ -1,5 +1,6 @@
-// The two builds of the runtime (scripts/build-wasm.sh): pkg/edgeflag_bg.wasm (opt-level "z": browsers and
-// workers download it) and pkg/edgeflag_speed_bg.wasm (opt-level 3: Node, Deno and Bun read it from disk).
+// The two builds of the runtime (scripts/build-wasm.sh): pkg/edgeflag_bg.wasm (opt-level "z", without the direct
+// reader of src/plan/direct.rs: browsers download it) and pkg/edgeflag_speed_bg.wasm (opt-level 3: Node, Deno and
+// Bun read it from disk; Workers import it as "edgeflag/server.wasm", or the size build as "edgeflag/edgeflag.wasm").
 // One crate, one glue: each must give every answer the other gives. conformance.test.js runs on the speed
 // build (the Node entry's default); here it runs again, in a child process, on the size build.
 import { test } from "node:test";
@@ -20,6 +21,16 @@ test("the Node entry loads the speed build, the browser bundle the size build", 
   assert.doesNotMatch(browser, /edgeflag_speed_bg/, "dist/edgeflag.js: a browser never fetches the speed build");
   const pkg = JSON.parse(read("package.json"));
   for (const f of ["pkg/edgeflag_bg.wasm", "pkg/edgeflag_speed_bg.wasm"]) assert.ok(pkg.files.includes(f), `${f} is published`);
+});
+
+test("Workers import either build by the package's names; the demo worker takes the speed build", () => {
+  const exp = JSON.parse(read("package.json")).exports;
+  assert.equal(exp["./edgeflag.wasm"].default, "./pkg/edgeflag_bg.wasm");
+  assert.equal(exp["./server.wasm"].default, "./pkg/edgeflag_speed_bg.wasm");
+  assert.equal(exp["./server.wasm"].types, exp["./edgeflag.wasm"].types);
+  // (worker.test.js runs the demo worker in workerd; the fixtures of load.test.js and others the size build)
+  const imports = [...read("worker/worker.js").matchAll(/^import \w+ from '([^']+\.wasm)';$/gm)].map((m) => m[1]);
+  assert.deepEqual(imports, ["../pkg/edgeflag_speed_bg.wasm", "../pkg/edgeflag_regex.wasm", "../pkg/edgeflag_diagnostics.wasm"]);
 });
 
 test("the two builds export and import the same names", () => {

@@ -28,13 +28,14 @@
 //
 // In an application this reads:
 //   import { Engine, initWasmSync, initRegexSync, initDiagnosticsSync, diagnosticsReady } from "edgeflag"; // "workerd" condition
-//   import wasm from "edgeflag/edgeflag.wasm";                  // a compiled WebAssembly.Module
+//   import wasm from "edgeflag/server.wasm";                    // a compiled WebAssembly.Module: the runtime built for
+//                                                               // speed (edgeflag/edgeflag.wasm is the size build)
 //   import regex from "edgeflag/regex.wasm";                    // the operators module (`matches`, `semver_*`, `in_cidr`)
 //   import diagnostics from "edgeflag/diagnostics.wasm";        // optional: the messages of a refusal's problems
 // Here it imports the package's files by relative path, so workerd (miniflare) runs it without a bundler.
 
 import { Engine, initWasmSync, initRegexSync, initDiagnosticsSync, diagnosticsReady } from '../src/index.workerd.js';
-import wasm from '../pkg/edgeflag_bg.wasm';
+import wasm from '../pkg/edgeflag_speed_bg.wasm';
 import regex from '../pkg/edgeflag_regex.wasm';
 import diagnostics from '../pkg/edgeflag_diagnostics.wasm';
 
