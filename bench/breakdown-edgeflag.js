@@ -11,6 +11,7 @@ import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import { timeOps, timeEach, consume, median } from "./harness.js";
+import { functions } from "../tools/wasm-binary.js";
 import { users, S1_KEY, S2_KEY, S3_USER } from "./scenarios/common.js";
 import * as sc from "./scenarios/edgeflag.js";
 
@@ -158,35 +159,10 @@ if (tierAt >= 0) {
   process.exit(0);
 }
 
-// The names of a .wasm's functions by index, from its name section (none: an empty map).
+// The names of a .wasm's functions by index, from its name section (none: an empty map), without rustc's crate
+// hashes.
 function wasmFunctionNames(bytes) {
-  const out = new Map();
-  const section = WebAssembly.Module.customSections(new WebAssembly.Module(bytes), "name")[0];
-  if (!section) return out;
-  const b = new Uint8Array(section);
-  let p = 0;
-  const leb = () => {
-    let r = 0;
-    for (let shift = 0; ; shift += 7) {
-      const x = b[p++];
-      r += (x & 0x7f) * 2 ** shift;
-      if (x < 0x80) return r;
-    }
-  };
-  while (p < b.length) {
-    const id = b[p++];
-    const end = leb() + p;
-    if (id === 1) {
-      for (let n = leb(); n > 0; n--) {
-        const index = leb();
-        const len = leb();
-        out.set(index, new TextDecoder().decode(b.subarray(p, p + len)).replace(/\[[0-9a-f]{8,16}\]/g, ""));
-        p += len;
-      }
-    }
-    p = end;
-  }
-  return out;
+  return new Map([...functions(bytes).names].map(([i, n]) => [i, n.replace(/\[[0-9a-f]{8,16}\]/g, "")]));
 }
 
 // The module `entry` (a file: URL) and those it imports or re-exports statically (relative specifiers), each once:

@@ -17,10 +17,10 @@
 //! `any` of those two. The rest — prerequisites, metadata, `expires`, rule ids and windows, splits, ramps,
 //! `not`, nested groups — is read into a model.
 //!
-//! The operands of an `attr` test with `values`, natively and in the wasm speed build (`edgeflag_speed`): when
-//! `op` came before them and has a common form (`eq`, `neq`, `in`, `not_in` on strings of at most 7 bytes,
-//! `lt`, `lte`, `gt`, `gte` on numbers; at most 16), they are read straight into the words that
-//! [`condition::compile_common`] makes of them ([`values_as_words`]), with no list of values built and dropped;
+//! The operands of an `attr` test with `values`: when `op` came before them and has a common form (`eq`, `neq`,
+//! `in`, `not_in` on strings of at most 7 bytes, `lt`, `lte`, `gt`, `gte` on numbers; at most 16), they are read
+//! straight into the words that [`condition::compile_common`] makes of them ([`values_as_words`]), with no list of
+//! values built and dropped;
 //! otherwise the array is read again from its start as values, for [`Compiler::leaf`](super::Compiler::leaf).
 //!
 //! Builds: natively and in the wasm speed build (`--cfg edgeflag_speed`: Node, Deno, Bun, and Workers that
@@ -49,7 +49,6 @@
 
 use super::{index, Cond, FlagPlan, RulePlan, ServePlan, Span, Stream, NONE};
 use crate::bytes::Push;
-#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
 use crate::condition::{self, CommonWords, Op};
 use crate::error::{Path, Problems};
 use crate::json::{Mark, Peek, Reader};
@@ -96,7 +95,6 @@ fn next_plain<'a>(r: &mut Reader<'a>) -> Option<Option<&'a str>> {
 
 /// The operator named `op` when it has a common form ([`condition::common_strings`]: whether its operands are
 /// strings); `None` for another, or before `op` is read (`""`).
-#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
 #[inline(always)]
 fn common_of(op: &Str<'_>) -> Option<(Op, bool)> {
     let op = Op::parse(key_text(op))?;
@@ -108,10 +106,8 @@ fn common_of(op: &Str<'_>) -> Option<(Op, bool)> {
 /// [`CommonWords::MOST`]; where plans keep operand texts, written compactly (`a.compact`, the text kept).
 /// The operator and whether its operands are strings; `None` when they are not read so (no `op` yet or another
 /// one, an element of another kind, a longer string, more of them, not an array, not JSON), with the reader
-/// back at the array's start and no words: the caller reads the array as values. (Out of line in the speed build, `edgeflag_speed`: what V8 recompiles of `attr` stays
-/// short.) Natively and in the wasm speed build only: the size build, which browsers download, reads the
-/// operands as values (this reader cost its `.wasm` 408 B of gzip).
-#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+/// back at the array's start and no words: the caller reads the array as values. (Out of line in the speed build,
+/// `edgeflag_speed`: what V8 recompiles of `attr` stays short.)
 #[cfg_attr(edgeflag_speed, inline(never))]
 fn values_as_words<'a>(r: &mut Reader<'a>, a: &mut AttrCondition<'a>, words: &mut CommonWords) -> Option<(Op, bool)> {
     let common @ (_, strings) = common_of(&a.op)?;
@@ -132,7 +128,6 @@ fn values_as_words<'a>(r: &mut Reader<'a>, a: &mut AttrCondition<'a>, words: &mu
 
 /// [`values_as_words`]' read of the array (`strings`: the operator's operands are strings); `false` when the
 /// operands are not all of that kind and form, with the reader anywhere in the array.
-#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
 #[inline(always)]
 fn operand_words(r: &mut Reader<'_>, strings: bool, words: &mut CommonWords) -> bool {
     if !r.array() {
@@ -443,14 +438,11 @@ impl Stream {
 
     /// The fields of an `attr` test from `first` (the first key, read) on, compiled into a leaf.
     #[cfg_attr(edgeflag_speed, inline(never))]
-    // (the size build has no words' read, the one `break 'values`)
-    #[cfg_attr(all(target_arch = "wasm32", not(edgeflag_speed)), allow(unused_labels))]
     fn attr<'a>(&mut self, r: &mut Reader<'a>, first: &'a str, spare: &mut Spare<'a>) -> Option<Cond> {
         let mut a = AttrCondition { attr: Str::Borrowed(""), op: Str::Borrowed(""), value: None, values: None, ignore_case: false, compact: None };
         let (mut seen, mut key) = (0, Some(first));
         // `values` read straight into the words of `compile_common` (then `a.values` stays `None`), and the
         // operator they were read for
-        #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
         let (mut words, mut from_words) = (CommonWords::new(), None);
         let read = loop {
             let Some(k) = key else { break Some(()) };
@@ -464,12 +456,9 @@ impl Stream {
                 2 /* values */ => 'values: {
                     // With `op` read before them and of a common form, the operands as its words, if they are
                     // all of its kind; else as values, for `Compiler::leaf`.
-                    #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
-                    {
-                        from_words = values_as_words(r, &mut a, &mut words);
-                        if from_words.is_some() {
-                            break 'values Some(());
-                        }
+                    from_words = values_as_words(r, &mut a, &mut words);
+                    if from_words.is_some() {
+                        break 'values Some(());
                     }
                     let start = r.offset();
                     let mut list = spare.operands();
@@ -504,8 +493,7 @@ impl Stream {
         let node = match read {
             // The words' matcher is `compile_common`'s for these operands, unless `ignoreCase` came after them
             // (strings: not a common form) or `value` came too (a problem): the model's compile has those.
-            #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
-            // (`op` is read once: `fresh`)
+                // (`op` is read once: `fresh`)
             Some(()) if !r.failed() && seen & 3 == 3 && from_words.is_some() => match from_words {
                 Some((op, strings)) if !(strings && a.ignore_case) && a.value.is_none() => {
                     #[cfg(test)]
