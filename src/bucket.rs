@@ -182,12 +182,24 @@ pub(crate) fn xxh3_joined(a: &[u8], b: &[u8]) -> u64 {
     } else if len >= 4 {
         xxh3::len_4to8(j.u32_at(0), j.u32_at(len - 4), n)
     } else if len > 0 {
-        let (c1, c2, c3) = (j.byte(0), j.byte(len >> 1), j.byte(len - 1));
-        let combined = (u32::from(c1) << 16) | (u32::from(c2) << 24) | u32::from(c3) | ((len as u32) << 8);
-        let flip = u64::from(xxh3::secret32(0) ^ xxh3::secret32(4));
-        xxh3::xxh64_avalanche(u64::from(combined) ^ flip)
+        xxh3::len_1to3(j.byte(0), j.byte(len >> 1), j.byte(len - 1), len as u32)
     } else {
-        xxh3::xxh64_avalanche(xxh3::secret64(56) ^ xxh3::secret64(64))
+        xxh3::len_0()
+    }
+}
+
+/// XXH3-64 (seed 0) of `key` when it is at most 3 bytes long (the specification's paths for those
+/// lengths, as [`xxh3_joined`] computes them), else `None`: `set::StrIndex` hashes the paths of the
+/// context's slots (`key`, `age`) with it, without the whole of `xxh3_joined`, which a cold start's load
+/// would compile for them alone (docs/ARCHITECTURE.md, "Cold start").
+#[inline(always)]
+pub(crate) fn xxh3_0to3(key: &[u8]) -> Option<u64> {
+    match *key {
+        [] => Some(xxh3::len_0()),
+        [c] => Some(xxh3::len_1to3(c, c, c, 1)),
+        [c1, c2] => Some(xxh3::len_1to3(c1, c2, c2, 2)),
+        [c1, c2, c3] => Some(xxh3::len_1to3(c1, c2, c3, 3)),
+        _ => None,
     }
 }
 
@@ -402,6 +414,19 @@ mod xxh3 {
         let lo = first ^ (secret64(24) ^ secret64(32));
         let hi = last ^ (secret64(40) ^ secret64(48));
         avalanche(n.wrapping_add(lo.swap_bytes()).wrapping_add(hi).wrapping_add(mul(lo, hi)))
+    }
+
+    /// XXH3's path for an input of `n` = 1 to 3 bytes, from its first, middle (at `n / 2`) and last byte.
+    #[inline(always)]
+    pub fn len_1to3(c1: u8, c2: u8, c3: u8, n: u32) -> u64 {
+        let combined = (u32::from(c1) << 16) | (u32::from(c2) << 24) | u32::from(c3) | (n << 8);
+        xxh64_avalanche(u64::from(combined) ^ u64::from(secret32(0) ^ secret32(4)))
+    }
+
+    /// XXH3's hash of the empty input.
+    #[inline(always)]
+    pub fn len_0() -> u64 {
+        xxh64_avalanche(secret64(56) ^ secret64(64))
     }
 
     /// XXH3's path for an input of `n` = 4 to 8 bytes, from its first and its last 4 bytes.

@@ -44,6 +44,10 @@ pub(crate) const SMALL: usize = 32 * WORD;
 pub(crate) const CHUNK: usize = 16 * SMALL;
 /// A wasm page.
 pub(crate) const PAGE: usize = 65536;
+/// Whether the global allocator enters by [`Heap::alloc_lean`]: the runtime's `crate::LEAN_LOAD` in wasm (the
+/// speed build), which this file cannot name (the operators module includes it too, `regex-module/src/lib.rs`).
+#[cfg(target_arch = "wasm32")]
+const LEAN: bool = cfg!(edgeflag_speed);
 
 /// Where the heap's memory comes from: `memory.grow` in wasm, a fixed buffer in the tests.
 pub(crate) trait Grow {
@@ -136,7 +140,32 @@ impl<G: Grow> Heap<G> {
         true
     }
 
+    /// [`Heap::alloc`] with its common case first, short: a small block off its size class's list, else cut
+    /// from the current chunk; the rest by `alloc`, out of line. The global allocator's entry where the load is
+    /// lean (`LEAN`: the speed build): a cold start's wasm runs it once per allocation in baseline code, which
+    /// charges a function's whole size to V8's tier-up budget at each call, so that `alloc` alone grew hot
+    /// and V8 recompiled all of it during the load (docs/ARCHITECTURE.md, "Cold start"). The same blocks as
+    /// `alloc` gives.
+    #[cfg_attr(edgeflag_speed, inline(never))]
+    pub(crate) fn alloc_lean(&mut self, size: usize, align: usize) -> *mut u8 {
+        let n = round(size);
+        if n <= SMALL && align <= WORD {
+            let head = self.small[n / WORD - 1];
+            if head != 0 {
+                // SAFETY: `head` is a free block of this class (invariant); its first word is the link.
+                self.small[n / WORD - 1] = unsafe { get(head) };
+                return head as *mut u8;
+            }
+            if self.chunk_end - self.cut >= n {
+                self.cut += n;
+                return (self.cut - n) as *mut u8;
+            }
+        }
+        self.alloc(size, align)
+    }
+
     /// A block of `size` bytes aligned to `align` (a power of two), or null when memory cannot grow.
+    #[cfg_attr(edgeflag_speed, inline(never))]
     pub(crate) fn alloc(&mut self, size: usize, align: usize) -> *mut u8 {
         let n = round(size);
         if align > WORD {
@@ -357,7 +386,12 @@ unsafe impl Sync for Global {}
 unsafe impl core::alloc::GlobalAlloc for Global {
     unsafe fn alloc(&self, layout: core::alloc::Layout) -> *mut u8 {
         // SAFETY: see the impl: the only reference to the state during this call.
-        unsafe { &mut *self.0.get() }.alloc(layout.size(), layout.align())
+        let heap = unsafe { &mut *self.0.get() };
+        if LEAN {
+            heap.alloc_lean(layout.size(), layout.align())
+        } else {
+            heap.alloc(layout.size(), layout.align())
+        }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: core::alloc::Layout) {
@@ -595,7 +629,8 @@ mod tests {
                     _ => 1 + r / 80 % (SMALL + 40),
                 };
                 let align = if r / 7 % 16 == 0 { 4 * WORD } else { [1, 4, 8][r / 7 % 3] };
-                let p = f.heap.alloc(size, align);
+                // (both entries, sharing the heap: `alloc_lean` gives what `alloc` gives)
+                let p = if r / 3 % 2 == 0 { f.heap.alloc(size, align) } else { f.heap.alloc_lean(size, align) };
                 assert_eq!(p as usize % align, 0);
                 assert!(!p.is_null());
                 let mark = step as u8;

@@ -2143,7 +2143,14 @@ impl<'a> Reader<'a> {
     /// it refuses, and one copy of that walk is less wasm than two. ([`Reader::scan_keys`] passes over
     /// values by brackets and quotes alone.)
     pub fn skip(&mut self) {
-        drop(self.tree());
+        // A scalar (a usual snapshot's root members before `flags`: `schema`, `version`) as `tree` reads
+        // one, without a call to it where the load is lean (`crate::LEAN_LOAD`): a cold start compiles each
+        // wasm function on its first call, and the usual snapshot has nothing else to skip.
+        if crate::LEAN_LOAD && matches!(self.peek(), Peek::String | Peek::Number | Peek::Bool) {
+            drop(self.value());
+        } else {
+            drop(self.tree());
+        }
     }
 
     /// The first key of the next value, as written, if it is an object whose first key has no escape,
@@ -2203,6 +2210,19 @@ impl<'a> Reader<'a> {
     /// since (without a failure: a failed reader stays failed).
     pub(crate) fn rewind(&mut self, offset: usize) {
         self.p.pos = offset.min(self.p.pos);
+    }
+
+    /// The next value if it is a string without escapes, borrowed from the text; `None` (the reader where it
+    /// was) for another value, an escaped string or one not closed. For a reader that gives up on those
+    /// (`plan::direct`): what it returns has nothing to drop, so the many ways out of its callers drop
+    /// nothing (as many inlined drops of a `Cow` made the direct reader's functions long).
+    #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+    #[inline]
+    pub(crate) fn plain_str(&mut self) -> Option<&'a str> {
+        if self.peek() != Peek::String {
+            return None;
+        }
+        self.p.plain_string().ok()
     }
 
     /// Where the reader stands, to come back to with [`Reader::restore`].

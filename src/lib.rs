@@ -79,6 +79,15 @@ pub mod validate;
 #[cfg(all(target_arch = "wasm32", not(feature = "diagnose")))]
 mod wasm;
 
+/// Whether a load leaves out of the functions it calls the paths a usual snapshot never takes (its root
+/// members but `schema`, `version` and `flags`; prerequisites; a large or new block of the allocator, …):
+/// a cold start's wasm is compiled by V8 function by function on each function's first call, and
+/// recompiled by its optimising compiler, on background threads that take the load's cores, once hot, in
+/// time that grows with the function's length (docs/ARCHITECTURE.md, "Cold start"). True in the speed
+/// build (Node, Deno, Bun, `edgeflag/server.wasm`) and natively (where the tests run those paths); false in
+/// the size build, which keeps its bytes (its `.wasm` is byte for byte what it is without this).
+pub(crate) const LEAN_LOAD: bool = cfg!(any(edgeflag_speed, not(target_arch = "wasm32")));
+
 /// The README's Rust examples, compiled and run as doc tests.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

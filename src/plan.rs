@@ -388,7 +388,13 @@ impl Compiler {
 
     /// The slot of a serve's `by` (default: `key`). An empty `by` is a problem (`validate::by_attr`).
     fn by(&mut self, by: &Option<std::borrow::Cow<'_, str>>) -> u32 {
-        let path = opt_text(by).unwrap_or("key");
+        self.by_path(opt_text(by))
+    }
+
+    /// [`Compiler::by`] of a `by` given as text (`None`: none given).
+    #[inline]
+    fn by_path(&mut self, by: Option<&str>) -> u32 {
+        let path = by.unwrap_or("key");
         self.clean &= !path.is_empty();
         self.slot(path)
     }
@@ -617,14 +623,36 @@ pub(crate) fn compile(s: Snapshot<'_>, keys: Keys, limits: &Limits, p: &mut Prob
     st.flag_index = flag_index;
     // Unknown flags and variants were reported by validation; they resolve to nothing here.
     let _ = st.resolve(false);
+    #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+    let head = Head { schema, version, environment, published_at, metadata };
+    #[cfg(not(any(edgeflag_speed, not(target_arch = "wasm32"))))]
     let head = Snapshot { schema, version, environment, published_at, metadata, ..Snapshot::default() };
     assemble(head, st.c, st.a, st.flags, st.flag_index, segments, limits, p)
 }
 
+/// The model's top-level fields that the plan keeps, for [`assemble`] where the load is lean
+/// ([`crate::LEAN_LOAD`]): a [`Snapshot`] without its lists of segments and flags, whose drop glue a lean
+/// load does not call (see [`drop_list`]). (The size build hands `assemble` the model itself, as it did
+/// before: its `.wasm` keeps its bytes.)
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+struct Head<'a> {
+    schema: u64,
+    version: u64,
+    environment: Option<Str<'a>>,
+    published_at: Option<Str<'a>>,
+    metadata: Vec<(Str<'a>, Value<'a>)>,
+}
+
+/// What [`assemble`] takes of the model: a [`Head`] where the load is lean, else the model itself.
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+type HeadOf<'a> = Head<'a>;
+#[cfg(not(any(edgeflag_speed, not(target_arch = "wasm32"))))]
+type HeadOf<'a> = Snapshot<'a>;
+
 /// The plan of its parts (the model's top-level fields in `head`), after the whole-plan checks.
 #[allow(clippy::too_many_arguments)]
 fn assemble(
-    head: Snapshot<'_>,
+    head: HeadOf<'_>,
     c: Compiler,
     a: Arenas,
     flags: Vec<FlagPlan>,
@@ -778,13 +806,15 @@ impl Chunked {
             return false;
         };
         let Some((base, after)) = self.flags else {
-            let Some(start) = crate::snapshot::flags_start(text, depth) else { return self.wait(last) };
+            let Some((start, segments)) = crate::snapshot::flags_start(text, depth) else { return self.wait(last) };
             // The window from the flags' `{` on; the members before it are kept, their segments compiled.
             let open = start - 1;
             self.head.extend_from_slice(self.window.get(..open).unwrap_or_default());
             self.consume(open);
             self.flags = Some((open, false));
-            self.segments();
+            if segments || !crate::LEAN_LOAD {
+                self.segments();
+            }
             self.retry_at = 0;
             return true;
         };
@@ -886,6 +916,22 @@ fn skeleton<'t>(text: &'t [u8], max_depth: usize, p: &mut Problems) -> Option<Sn
     crate::snapshot::build(crate::bytes::from_utf8(text)?, max_depth, p).ok()?
 }
 
+/// Drops list `v` where the load is lean ([`crate::LEAN_LOAD`]): not at all when it holds no memory (a `Vec`
+/// of capacity 0 owns nothing: `forget` is its drop), else out of line. A list's drop glue drops its
+/// elements as well, and the glue of a list of segments or prerequisites is kilobytes of wasm, which a cold
+/// start's engine compiles on its first call even when the list is empty, as a usual snapshot's are
+/// (docs/ARCHITECTURE.md, "Cold start"). So a lean load moves such lists out of what it drops and hands
+/// them here (`snapshot::drop_filled` drops those that hold memory).
+#[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+#[inline(always)]
+fn drop_list<T>(v: Vec<T>) {
+    if v.capacity() == 0 {
+        core::mem::forget(v);
+    } else {
+        crate::snapshot::drop_filled(v);
+    }
+}
+
 /// Compiles the segments, in order.
 fn segment_plans(c: &mut Compiler, segments: &[(Str<'_>, Segment<'_>)], p: &mut Problems) -> Vec<SegmentPlan> {
     // (a plain loop: `collect` of a `map` is generic code of its own in the wasm build)
@@ -970,15 +1016,31 @@ impl Stream {
         // prerequisites, checked by `resolve`).
         let segment_index = core::mem::take(&mut self.c.segment_index);
         let limits = self.c.limits;
-        crate::validate::validate_head(&model, &segment_index, &limits, &mut p);
+        if !crate::LEAN_LOAD || crate::validate::head_has_fields(&model) {
+            crate::validate::validate_head(&model, &segment_index, &limits, &mut p);
+        }
         // (`resolve` returns at once without prerequisites; not called then: in the wasm build each
         // function is compiled on its first call, by V8's baseline compiler during a cold start's load,
         // and this one is 1.2 KB.)
         if !p.list.is_empty() || !(self.pending.is_empty() || self.resolve(true)) {
             return None;
         }
-        let head = Snapshot { segments: Vec::new(), ..model };
-        let plan = assemble(head, self.c, self.a, self.flags, self.flag_index, segments, &limits, &mut p);
+        // Where the load is lean, the lists moved out and dropped by `drop_list` (see there).
+        #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
+        let plan = {
+            let Snapshot { schema, version, environment, published_at, metadata, segments: model_segments, flags: model_flags } = model;
+            drop_list(model_segments);
+            drop_list(model_flags);
+            let Stream { c, a, flags, flag_index, pending, .. } = self;
+            drop_list(pending);
+            let head = Head { schema, version, environment, published_at, metadata };
+            assemble(head, c, a, flags, flag_index, segments, &limits, &mut p)
+        };
+        #[cfg(not(any(edgeflag_speed, not(target_arch = "wasm32"))))]
+        let plan = {
+            let head = Snapshot { segments: Vec::new(), ..model };
+            assemble(head, self.c, self.a, self.flags, self.flag_index, segments, &limits, &mut p)
+        };
         p.list.is_empty().then_some(plan)
     }
 
@@ -1733,6 +1795,10 @@ mod tests {
             ));
         }
         many.push_str("}}");
+        // The segments before the flags under an escaped key (the chunked load compiles them before the
+        // first flag, `snapshot::flags_start`), and a segment used by a flag with none before it.
+        texts.push(many.replacen("\"segments\"", "\"segm\\u0065nts\"", 1));
+        texts.push(many.replacen("\"segments\":{\"s\":{\"include\":[\"u1\"]}},", "", 1));
         texts.push(many);
         let limits = Limits::default();
         let mut taken = 0;

@@ -35,13 +35,15 @@ struct Entry {
 /// XXH3-64 (seed 0) of a key, as `xxh3_64` gives it, with keys of 4 to 16 bytes (most flag keys)
 /// hashed by [`crate::bucket::xxh3_4to16`]: `xxh3_64`'s entry serves every length and is large, and a
 /// cold start's engine recompiles, on background threads that slow the load, the large functions run
-/// once per flag. Other keys of up to 128 bytes (a slot's path of 3 bytes, `key`, `age`; a problem's path)
-/// in the wasm build by [`crate::bucket::xxh3_joined`] directly, which the first evaluation needs too:
-/// not through `xxh3_64`'s entry (`xxh3_compact`, 952 B that a cold start's load would compile for them
-/// alone). Checked against `xxh3_64` for every length.
+/// once per flag. Where the load is lean ([`crate::LEAN_LOAD`]), keys of up to 3 bytes (a slot's path:
+/// `key`, `age`) by [`crate::bucket::xxh3_0to3`], so that a usual load does not compile
+/// [`crate::bucket::xxh3_joined`] (1.2 KB) for them; other keys of up to 128 bytes (a problem's path) in
+/// the wasm build by `xxh3_joined` directly, not through `xxh3_64`'s entry (`xxh3_compact`, 952 B).
+/// Checked against `xxh3_64` for every length.
 #[inline(never)]
 fn hash(key: &[u8]) -> u64 {
-    match crate::bucket::xxh3_4to16(key) {
+    let short = crate::bucket::xxh3_4to16(key).or_else(|| if crate::LEAN_LOAD { crate::bucket::xxh3_0to3(key) } else { None });
+    match short {
         Some(h) => h,
         None if cfg!(target_arch = "wasm32") && key.len() <= crate::bucket::SHORT_INPUT => crate::bucket::xxh3_joined(key, &[]),
         None => xxh3_64(key),

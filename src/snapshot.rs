@@ -336,24 +336,29 @@ pub(crate) fn build_with<'a>(text: &'a str, max_depth: usize, p: &mut Problems, 
 }
 
 /// Where the members of the root object's `flags` object start in `text` (the position just after its
-/// `{`), for a chunked load ([`crate::plan::Chunked`]): `None` when the text read so far does not reach
-/// it (it may be cut short) or has no such object. The root members before `flags` are only skipped
-/// (the chunked load reads them again, with the rest of the document but the flags).
+/// `{`), for a chunked load ([`crate::plan::Chunked`]), and whether a root member before it is `segments`
+/// (its segments are compiled before the first flag; where the load is lean, `crate::LEAN_LOAD`, nothing
+/// looks for them without: always `false` elsewhere, where they are looked for): `None` when the text
+/// read so far does not reach it (it may be cut short) or has no such object. The root members before
+/// `flags` are only skipped (the chunked load reads them again, with the rest of the document but the
+/// flags).
 /// Out of line in the speed build (`edgeflag_speed`, see `lib.rs`; run once per load): inlined, it made
 /// the loader's step, run per chunk, long enough for V8 to recompile it around a process's tenth load.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // the wasm loader's (and tests')
 #[cfg_attr(edgeflag_speed, inline(never))]
-pub(crate) fn flags_start(text: &str, max_depth: usize) -> Option<usize> {
+pub(crate) fn flags_start(text: &str, max_depth: usize) -> Option<(usize, bool)> {
     let mut r = Reader::new(text, max_depth);
     if !r.object() {
         return None;
     }
+    let mut segments = false;
     while let Some(k) = r.next_key() {
         if bytes(&k) == b"flags" {
             let at = r.offset();
             let at = crate::json::ws_end(text.as_bytes(), at);
-            return (text.as_bytes().get(at) == Some(&b'{')).then_some(at + 1);
+            return (text.as_bytes().get(at) == Some(&b'{')).then_some((at + 1, segments));
         }
+        segments |= crate::LEAN_LOAD && bytes(&k) == b"segments";
         r.skip();
     }
     None
@@ -811,11 +816,12 @@ fn free_emptied<T>(stack: &mut Vec<Vec<T>>) {
     }
 }
 
-/// The ordinary drop of a list with elements (see [`free_emptied`]).
+/// The ordinary drop of a list with elements (see [`free_emptied`]), or with memory (`plan::drop_list`), out of
+/// line.
 #[cfg(any(edgeflag_speed, not(target_arch = "wasm32")))]
 #[cold]
 #[inline(never)]
-fn drop_filled<T>(v: Vec<T>) {
+pub(crate) fn drop_filled<T>(v: Vec<T>) {
     drop(v);
 }
 

@@ -166,6 +166,13 @@ pub(crate) fn validate_head(s: &Snapshot<'_>, segment_keys: &StrIndex, limits: &
     }
 }
 
+/// Whether [`validate_head`] has anything to check in `s`: a publish time, metadata or segments (a usual
+/// snapshot's head has none; a lean load then does not call it, `crate::LEAN_LOAD`).
+#[inline(always)]
+pub(crate) fn head_has_fields(s: &Snapshot<'_>) -> bool {
+    s.published_at.is_some() || !s.metadata.is_empty() || !s.segments.is_empty()
+}
+
 /// Validates flag `key` alone, as a load that compiles each flag as it is read does
 /// ([`crate::plan::stream`]): everything [`validate`] checks of it but its prerequisites, which name
 /// other flags (that load checks them once every flag is read). `segment_keys` index the segments.

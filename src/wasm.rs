@@ -176,7 +176,12 @@ impl WasmEngine {
             write_keys(&mut out, e);
         }
         out.push_str(",\"warnings\":");
-        crate::error::write_problems(&mut out, e.warnings(), None);
+        // (none, usually: then no call where the load is lean, `crate::LEAN_LOAD`)
+        if crate::LEAN_LOAD && e.warnings().is_empty() {
+            out.push_str("[]");
+        } else {
+            crate::error::write_problems(&mut out, e.warnings(), None);
+        }
         out.push_ascii(b'}');
         out
     }

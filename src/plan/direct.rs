@@ -19,9 +19,10 @@
 //!
 //! The operands of an `attr` test with `values`: when `op` came before them and has a common form (`eq`, `neq`,
 //! `in`, `not_in` on strings of at most 7 bytes, `lt`, `lte`, `gt`, `gte` on numbers; at most 16), they are read
-//! straight into the words that [`condition::compile_common`] makes of them ([`values_as_words`]), with no list of
+//! straight into the words that [`condition::compile_common`] makes of them ([`operands_as_words`]), with no list of
 //! values built and dropped;
-//! otherwise the array is read again from its start as values, for [`Compiler::leaf`](super::Compiler::leaf).
+//! otherwise the array is read again from its start as values, for [`Compiler::leaf`](super::Compiler::leaf). A
+//! `value` likewise, as `values` of one ([`operands_as_words`]).
 //!
 //! Builds: natively and in the wasm speed build (`--cfg edgeflag_speed`: Node, Deno, Bun, and Workers that
 //! import `edgeflag/server.wasm`), where a large snapshot's load is worth the code. The size build, which
@@ -40,7 +41,7 @@
 //!   ordinary load's, `plan::tests`, and `direct_reads_build_the_models_plan` below.)
 //! - Operands read as words give the leaf `compile_common` gives for the same operands as values: the same
 //!   words and the same matcher ([`condition::CommonWords`]; test `common_words_make_compile_commons_matcher`), and where `compile_common`
-//!   would not apply (`ignoreCase` on strings, read after the operands; `value` given too) the flag is given
+//!   would not apply (`ignoreCase` on strings, read after the operands; both `value` and `values`) the flag is given
 //!   up. (Tests: the leaves of `direct_reads_build_the_models_plan`, and `usual_flags_are_read_straight_into_the_plan`
 //!   counts the arrays read as words.)
 //! - Giving up leaves no trace but attribute slots: a slot made for a leaf or a `by` of the flag is one
@@ -51,7 +52,7 @@ use super::{index, Cond, FlagPlan, RulePlan, ServePlan, Span, Stream, NONE};
 use crate::bytes::Push;
 use crate::condition::{self, CommonWords, Op};
 use crate::error::{Path, Problems};
-use crate::json::{Mark, Peek, Reader};
+use crate::json::{Mark, Peek, Reader, Value};
 use crate::snapshot::{self, key_text, AttrCondition, Spare, Str};
 use crate::validate::{key_ok, percent_buckets, ValueKind};
 
@@ -101,18 +102,21 @@ fn common_of(op: &Str<'_>) -> Option<(Op, bool)> {
     Some((op, condition::common_strings(op)?))
 }
 
-/// Reads the `values` array at the reader into `words` as [`condition::compile_common`] makes them, when
-/// `a.op`, read before them, has a common form: short strings or numbers (as the operator takes), at most
-/// [`CommonWords::MOST`]; where plans keep operand texts, written compactly (`a.compact`, the text kept).
-/// The operator and whether its operands are strings; `None` when they are not read so (no `op` yet or another
-/// one, an element of another kind, a longer string, more of them, not an array, not JSON), with the reader
-/// back at the array's start and no words: the caller reads the array as values. (Out of line in the speed build,
-/// `edgeflag_speed`: what V8 recompiles of `attr` stays short.)
+/// Reads the operands at the reader into `words` as [`condition::compile_common`] makes them, when `a.op`, read
+/// before them, has a common form: the `values` array (`one` false), or the one `value` (`one`: as `values` of
+/// one), of short strings or numbers (as the operator takes), at most [`CommonWords::MOST`]; where plans keep
+/// operand texts, written compactly (`a.compact`, the text kept). The operator and whether its operands are
+/// strings; `None` when they are not read so (no `op` yet or another one, an operand of another kind, a longer
+/// or escaped string, more of them, not an array, not JSON), with the reader back where it was and no words:
+/// the caller reads them as values, for `Compiler::leaf`. (Out of line in the speed build, `edgeflag_speed`:
+/// what V8 recompiles of `attr` stays short. A usual snapshot's `in`, `eq` and `gte` tests all compile so,
+/// without `Compiler::leaf`, which a cold start would otherwise compile and V8 recompile during the load.)
 #[cfg_attr(edgeflag_speed, inline(never))]
-fn values_as_words<'a>(r: &mut Reader<'a>, a: &mut AttrCondition<'a>, words: &mut CommonWords) -> Option<(Op, bool)> {
+fn operands_as_words<'a>(r: &mut Reader<'a>, a: &mut AttrCondition<'a>, words: &mut CommonWords, one: bool) -> Option<(Op, bool)> {
     let common @ (_, strings) = common_of(&a.op)?;
     let (start, mark) = (r.offset(), r.mark());
-    if operand_words(r, strings, words) {
+    let read = if one { operand_word(r, strings).and_then(|w| words.push(w)).is_some() } else { operand_words(r, strings, words) };
+    if read {
         if !snapshot::KEEPS_OPERANDS {
             return Some(common);
         }
@@ -126,7 +130,38 @@ fn values_as_words<'a>(r: &mut Reader<'a>, a: &mut AttrCondition<'a>, words: &mu
     None
 }
 
-/// [`values_as_words`]' read of the array (`strings`: the operator's operands are strings); `false` when the
+/// The `values` array at the reader read as values into `a.values` (in a list of `spare`'s), for
+/// `Compiler::leaf`: operands that are not a common form's words ([`operands_as_words`]). (Cold, out of line:
+/// what a usual snapshot does not run stays out of `Stream::attr`, which V8 recompiles during a cold start's
+/// load in time that grows with its length; docs/ARCHITECTURE.md, "Cold start".)
+#[cold]
+#[inline(never)]
+fn values_as_values<'a>(r: &mut Reader<'a>, a: &mut AttrCondition<'a>, spare: &mut Spare<'a>) -> Option<()> {
+    let start = r.offset();
+    let mut list = spare.operands();
+    let ok = r.array_into(&mut list);
+    a.values = Some(list);
+    ok.then(|| {
+        if snapshot::KEEPS_OPERANDS {
+            a.compact = Some(r.since(start)).filter(|t| crate::json::is_compact(t));
+        }
+    })
+}
+
+/// The `value` at the reader read as a value into `a.value`, for `Compiler::leaf`: an operand that is not a
+/// common form's word ([`operands_as_words`]). (Cold, out of line, as [`values_as_values`].)
+#[cold]
+#[inline(never)]
+fn value_as_value<'a>(r: &mut Reader<'a>, a: &mut AttrCondition<'a>) -> Option<()> {
+    let start = r.offset();
+    a.value = Some(r.value());
+    if snapshot::KEEPS_OPERANDS {
+        a.compact = Some(r.since(start)).filter(|t| crate::json::is_compact(t));
+    }
+    Some(())
+}
+
+/// [`operands_as_words`]' read of the array (`strings`: the operator's operands are strings); `false` when the
 /// operands are not all of that kind and form, with the reader anywhere in the array.
 #[inline(always)]
 fn operand_words(r: &mut Reader<'_>, strings: bool, words: &mut CommonWords) -> bool {
@@ -134,22 +169,28 @@ fn operand_words(r: &mut Reader<'_>, strings: bool, words: &mut CommonWords) -> 
         return false;
     }
     while r.next_element() {
-        let word = if strings {
-            r.string().and_then(|s| condition::string_word(key_text(&s)))
-        } else {
-            r.number().map(|n| condition::number_word(&n))
-        };
-        if word.and_then(|w| words.push(w)).is_none() {
+        if operand_word(r, strings).and_then(|w| words.push(w)).is_none() {
             return false;
         }
     }
     !r.failed()
 }
 
+/// The word of the operand at the reader: a string of at most 7 bytes (`strings`; an escaped one is not read
+/// here: the operands are read again as values) or a number; `None` for another, the reader anywhere in it.
+#[inline(always)]
+fn operand_word(r: &mut Reader<'_>, strings: bool) -> Option<u64> {
+    if strings {
+        r.plain_str().and_then(condition::string_word)
+    } else {
+        r.number().map(|n| condition::number_word(&n))
+    }
+}
+
 /// What a flag's fields give that its plan needs after the flag is read.
 struct Fields<'a> {
-    default: Option<Str<'a>>,
-    off: Option<Str<'a>>,
+    default: Option<&'a str>,
+    off: Option<&'a str>,
     enabled: bool,
     kind: Option<ValueKind>,
     salt_prefix: Span,
@@ -198,17 +239,75 @@ impl Stream {
                 true
             }
             _ => {
-                r.restore(start.reader);
-                self.c.conds.truncate(start.conds);
-                self.c.leaves.truncate(start.leaves);
-                self.c.text.truncate(start.text);
-                self.a.rules.truncate(start.rules);
-                self.a.variants.truncate(start.variants);
-                self.c.regex_budget = start.regex_budget;
-                self.c.clean = true;
+                self.give_up(r, start);
                 false
             }
         }
+    }
+
+    /// Sets the reader and the arenas back to `start`, for the model's read of the flag. (Cold, out of line:
+    /// `read_direct` runs per flag, and V8 recompiles it during a cold start's load, in time that grows with
+    /// its length; docs/ARCHITECTURE.md, "Cold start".)
+    #[cold]
+    #[inline(never)]
+    fn give_up(&mut self, r: &mut Reader<'_>, start: Start) {
+        r.restore(start.reader);
+        self.c.conds.truncate(start.conds);
+        self.c.leaves.truncate(start.leaves);
+        self.c.text.truncate(start.text);
+        self.a.rules.truncate(start.rules);
+        self.a.variants.truncate(start.variants);
+        self.c.regex_budget = start.regex_budget;
+        self.c.clean = true;
+    }
+
+    /// The leaf of the `attr` test `a` whose operands were read as values ([`values_as_values`],
+    /// [`value_as_value`]), by `Compiler::leaf`; `None` (give up) on any problem. (Cold, out of line, as
+    /// `give_up`.)
+    #[cold]
+    #[inline(never)]
+    fn leaf_of_values(&mut self, a: &AttrCondition<'_>) -> Option<Cond> {
+        let mut p = Problems::default();
+        let node = self.c.leaf(a, &Path::Root, &mut p);
+        (p.list.is_empty() && matches!(node, Cond::Attr(_))).then_some(node)
+    }
+
+    /// A flag's field that a usual flag does not have: `salt`, `offVariant`, `description`, `owner`, `tags`,
+    /// `serverOnly` (field `i` of `FLAG_FIELDS`), read into `f`; `None`: give up (any other field, too).
+    /// (Cold, out of line, as `give_up`.)
+    #[cold]
+    #[inline(never)]
+    fn rare_field<'a>(&mut self, r: &mut Reader<'a>, i: usize, f: &mut Fields<'a>, has_rules_field: bool) -> Option<()> {
+        match i {
+            4 /* salt */ => {
+                // (the salt goes to the text before the operands: a salt after the rules is the model's)
+                let salt = r.string()?;
+                if has_rules_field {
+                    return None;
+                }
+                let s = self.c.text(key_text(&salt));
+                self.c.text.push_ascii(b':');
+                f.salt_prefix = Span(s.0, s.1.saturating_add(1));
+            }
+            5 /* offVariant */ => f.off = Some(r.plain_str()?),
+            7 | 8 /* description, owner */ => {
+                r.string()?;
+            }
+            9 /* tags */ => {
+                if !r.array() {
+                    return None;
+                }
+                while r.next_element() {
+                    r.string()?;
+                }
+            }
+            12 /* serverOnly */ => {
+                r.boolean()?;
+            }
+            // requires, expires, metadata
+            _ => return None,
+        }
+        Some(())
     }
 
     /// The flag at the reader, read and compiled; `None`: give up.
@@ -230,7 +329,7 @@ impl Stream {
             fresh(&mut seen, i, &snapshot::FLAG_FIELDS)?;
             match i {
                 0 /* variants */ => f.kind = Some(self.variants(r)?),
-                1 /* default */ => f.default = Some(r.string()?),
+                1 /* default */ => f.default = Some(r.plain_str()?),
                 2 /* rules */ => {
                     // (their serves name variants: those must be known)
                     if self.a.variants.len() == first_variant || !r.array() {
@@ -242,41 +341,15 @@ impl Stream {
                     }
                 }
                 3 /* enabled */ => f.enabled = r.boolean()?,
-                4 /* salt */ => {
-                    // (the salt goes to the text before the operands: a salt after the rules is the model's)
-                    let salt = r.string()?;
-                    if has_rules_field {
-                        return None;
-                    }
-                    let s = self.c.text(key_text(&salt));
-                    self.c.text.push_ascii(b':');
-                    f.salt_prefix = Span(s.0, s.1.saturating_add(1));
-                }
-                5 /* offVariant */ => f.off = Some(r.string()?),
-                7 | 8 /* description, owner */ => {
-                    r.string()?;
-                }
-                9 /* tags */ => {
-                    if !r.array() {
-                        return None;
-                    }
-                    while r.next_element() {
-                        r.string()?;
-                    }
-                }
-                12 /* serverOnly */ => {
-                    r.boolean()?;
-                }
-                // requires, expires, metadata
-                _ => return None,
+                _ => self.rare_field(r, i, &mut f, has_rules_field)?,
             }
         }
         if r.failed() || !self.c.clean {
             return None;
         }
-        let default = self.variant(first_variant, key_text(f.default.as_ref()?))?;
-        let off = match &f.off {
-            Some(o) => self.variant(first_variant, key_text(o))?,
+        let default = self.variant(first_variant, f.default?)?;
+        let off = match f.off {
+            Some(o) => self.variant(first_variant, o)?,
             None => default,
         };
         let rules = Span::new(first_rule, self.a.rules.len());
@@ -314,13 +387,19 @@ impl Stream {
         let mut kind = None;
         while let Some(k) = r.next_key() {
             let name = key_text(&k);
-            let v = r.value();
-            let this = ValueKind::of(&v)?;
+            // (a boolean, the usual variant, read without `Reader::value` and a `Value` to drop: a cold start's
+            // load then neither compiles nor recompiles those)
+            let (this, value) = if r.peek() == Peek::Bool {
+                (ValueKind::Boolean, Value::Bool(r.boolean()?))
+            } else {
+                let v = r.value();
+                (ValueKind::of(&v)?, v.to_owned_value())
+            };
             if !key_ok(name) || kind.is_some_and(|kind| kind != this) || self.a.variants.len() - first >= MOST_VARIANTS {
                 return None;
             }
             kind = Some(this);
-            self.a.variants.push((Box::from(name), v.to_owned_value()));
+            self.a.variants.push((Box::from(name), value));
         }
         if r.failed() {
             return None;
@@ -358,17 +437,19 @@ impl Stream {
         let mut serve = serve?;
         // The `by` slot after the condition's (the order of `flag_plan`).
         if let ServePlan::Percent { by: slot, .. } = &mut serve {
-            *slot = self.c.by(&by);
+            *slot = self.c.by_path(by);
         }
         self.a.rules.push(RulePlan { when, extra: NONE, serve });
         Some(())
     }
 
     /// A serve: a variant, or a percent rollout (its `by` is left in `by`, its slot to [`Stream::rule`]).
-    fn serve<'a>(&mut self, r: &mut Reader<'a>, first_variant: usize, by: &mut Option<Str<'a>>) -> Option<ServePlan> {
+    /// (Its strings are read by `plain_str` and its percent turned into buckets as it is read: nothing
+    /// to drop on the ways out.)
+    fn serve<'a>(&mut self, r: &mut Reader<'a>, first_variant: usize, by: &mut Option<&'a str>) -> Option<ServePlan> {
         if r.peek() == Peek::String {
-            let name = r.string()?;
-            return Some(ServePlan::Variant(self.variant(first_variant, key_text(&name))?));
+            let name = r.plain_str()?;
+            return Some(ServePlan::Variant(self.variant(first_variant, name)?));
         }
         if !r.object() {
             return None;
@@ -379,9 +460,9 @@ impl Stream {
             let i = snapshot::field(k?.as_bytes(), &snapshot::SERVE_FIELDS);
             fresh(&mut seen, i, &snapshot::SERVE_FIELDS)?;
             match i {
-                0 /* variant */ => variant = Some(r.string()?),
-                1 /* percent */ => percent = Some(r.number()?),
-                2 /* by */ => *by = Some(r.string()?),
+                0 /* variant */ => variant = Some(self.variant(first_variant, r.plain_str()?)?),
+                1 /* percent */ => percent = Some(percent_buckets(r.number()?.text()).ok()?),
+                2 /* by */ => *by = Some(r.plain_str()?),
                 // split, ramp
                 _ => return None,
             }
@@ -389,11 +470,7 @@ impl Stream {
         if r.failed() {
             return None;
         }
-        Some(ServePlan::Percent {
-            by: NONE,
-            buckets: percent_buckets(percent?.text()).ok()?,
-            variant: self.variant(first_variant, key_text(&variant?))?,
-        })
+        Some(ServePlan::Percent { by: NONE, buckets: percent?, variant: variant? })
     }
 
     /// A condition at nesting level `depth` (a rule's `when` is at 1): an `attr` test, a `segment`, or (at
@@ -441,8 +518,8 @@ impl Stream {
     fn attr<'a>(&mut self, r: &mut Reader<'a>, first: &'a str, spare: &mut Spare<'a>) -> Option<Cond> {
         let mut a = AttrCondition { attr: Str::Borrowed(""), op: Str::Borrowed(""), value: None, values: None, ignore_case: false, compact: None };
         let (mut seen, mut key) = (0, Some(first));
-        // `values` read straight into the words of `compile_common` (then `a.values` stays `None`), and the
-        // operator they were read for
+        // `values` (or `value`) read straight into the words of `compile_common` (then `a.values` and
+        // `a.value` stay `None`), and the operator they were read for
         let (mut words, mut from_words) = (CommonWords::new(), None);
         let read = loop {
             let Some(k) = key else { break Some(()) };
@@ -453,30 +530,26 @@ impl Stream {
             let ok = match i {
                 0 /* attr */ => r.string().map(|s| a.attr = s),
                 1 /* op */ => r.string().map(|s| a.op = s),
-                2 /* values */ => 'values: {
+                // (`value` and `values` both: the model reports it)
+                2 | 3 if seen & 0b1100 == 0b1100 => None,
+                2 /* values */ => {
                     // With `op` read before them and of a common form, the operands as its words, if they are
                     // all of its kind; else as values, for `Compiler::leaf`.
-                    from_words = values_as_words(r, &mut a, &mut words);
+                    from_words = operands_as_words(r, &mut a, &mut words, false);
                     if from_words.is_some() {
-                        break 'values Some(());
+                        Some(())
+                    } else {
+                        values_as_values(r, &mut a, spare)
                     }
-                    let start = r.offset();
-                    let mut list = spare.operands();
-                    let ok = r.array_into(&mut list);
-                    a.values = Some(list);
-                    ok.then(|| {
-                        if snapshot::KEEPS_OPERANDS {
-                            a.compact = Some(r.since(start)).filter(|t| crate::json::is_compact(t));
-                        }
-                    })
                 }
                 3 /* value */ => {
-                    let start = r.offset();
-                    a.value = Some(r.value());
-                    if snapshot::KEEPS_OPERANDS {
-                        a.compact = Some(r.since(start)).filter(|t| crate::json::is_compact(t));
+                    // (as `values`: its word, else a value)
+                    from_words = operands_as_words(r, &mut a, &mut words, true);
+                    if from_words.is_some() {
+                        Some(())
+                    } else {
+                        value_as_value(r, &mut a)
                     }
-                    Some(())
                 }
                 _ /* ignoreCase */ => r.boolean().map(|b| a.ignore_case = b),
             };
@@ -505,11 +578,7 @@ impl Stream {
                 }
                 _ => None,
             },
-            Some(()) if !r.failed() && seen & 3 == 3 => {
-                let mut p = Problems::default();
-                let node = self.c.leaf(&a, &Path::Root, &mut p);
-                (p.list.is_empty() && matches!(node, Cond::Attr(_))).then_some(node)
-            }
+            Some(()) if !r.failed() && seen & 3 == 3 => self.leaf_of_values(&a),
             _ => None,
         };
         if let Some(list) = a.values.take() {
@@ -565,7 +634,7 @@ mod tests {
 
     /// Leaves (`attr` tests and segments): usual ones, then ([`ODD_LEAVES`] on) ones each wrong or rare in
     /// one way.
-    const LEAVES: [&str; 27] = [
+    const LEAVES: [&str; 32] = [
         r#"{"attr":"country","op":"in","values":["DE","FR","日本"]}"#,
         r#"{"attr":"plan","op":"eq","value":"pro"}"#,
         r#"{"op":"eq","attr":"plan","value":"team"}"#,
@@ -576,7 +645,7 @@ mod tests {
         r#"{"attr":"v","op":"semver_gte","value":"1.2.3"}"#,
         r#"{"attr":"s","op":"matches","value":"^a+b$"}"#,
         r#"{"segment":"beta"}"#,
-        // (operand arrays read as words, or not: `values_as_words`)
+        // (operand arrays read as words, or not: `operands_as_words`)
         r#"{"attr":"country","values":["DE","FR"],"op":"not_in"}"#,
         r#"{"attr":"tier","op":"in","values":["gold-member","FR"]}"#,
         r#"{"attr":"n","op":"lt","values":[1,2.5,-3e2]}"#,
@@ -584,6 +653,11 @@ mod tests {
         r#"{"attr":"c","op":"in","values":["a\u0062","c",1]}"#,
         r#"{"op":"neq","attr":"c","values":[]}"#,
         r#"{"attr":"c","op":"in","values":["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q"]}"#,
+        // (a `value` read as a word, or not: `operands_as_words`)
+        r#"{"attr":"tier","op":"eq","value":"gold-member"}"#,
+        r#"{"attr":"c","op":"neq","value":"a\u0062"}"#,
+        r#"{"attr":"n","op":"eq","value":3}"#,
+        r#"{"attr":"name","ignoreCase":true,"op":"eq","value":"Ann"}"#,
         // ODD_LEAVES
         r#"{"segment":"nope"}"#,
         r#"{"attr":"","op":"eq","value":"x"}"#,
@@ -594,10 +668,11 @@ mod tests {
         r#"{"attr":"a","op":"in","values":"x"}"#,
         r#"{"\u0061ttr":"a","op":"eq","value":"x"}"#,
         r#"{"attr":"a","op":"eq","value":"x","any":[]}"#,
+        r#"{"attr":"a","op":"eq","value":"x","values":["y"]}"#,
         r#"{}"#,
     ];
 
-    const ODD_LEAVES: usize = 17;
+    const ODD_LEAVES: usize = 21;
 
     fn leaf(g: &mut Pick) -> &'static str {
         g.mostly(&LEAVES[..ODD_LEAVES], &LEAVES[ODD_LEAVES..], 25)
@@ -710,10 +785,13 @@ mod tests {
         let mut g = Pick(0x9e37_79b9_7f4a_7c15);
         let shallow = Limits { max_condition_depth: 1, ..Limits::default() };
         let (mut loaded, mut direct) = (0, 0);
-        for _ in 0..6000 {
+        for k in 0..6000 {
             let flags: Vec<String> = (0..3).map(|i| format!(r#""f{i}":{}"#, flag(&mut g))).collect();
+            // (with segments before the flags, and every third text without: the chunked load then looks
+            // for none, `snapshot::flags_start`)
+            let segments = if k % 3 == 0 { "" } else { r#""segments":{"beta":{"include":["u1"]}},"# };
             let text = format!(
-                r#"{{"schema":1,"version":1,"segments":{{"beta":{{"include":["u1"]}}}},"flags":{{"f":{{"variants":{{"on":true}},"default":"on"}},{}}}}}"#,
+                r#"{{"schema":1,"version":1,{segments}"flags":{{"f":{{"variants":{{"on":true}},"default":"on"}},{}}}}}"#,
                 flags.join(",")
             );
             for limits in [Limits::default(), shallow] {
@@ -745,11 +823,11 @@ mod tests {
         let (one, n) = one_pass(&text, &Limits::default());
         assert_eq!(one, ordinary_with(&text, &Limits::default()).map(|plan| format!("{plan:?}")));
         assert_eq!(n, 50);
-        // and each flag's `in` operands straight into their words (`values_as_words`)
+        // and each flag's `in` operands and `eq` and `gte` operand straight into their words (`operands_as_words`)
         let mut p = Problems::default();
         let mut sink = Stream::new(&Limits::default(), None, text.len());
         assert!(crate::snapshot::build_with(&text, 64, &mut p, &mut sink).is_ok());
-        assert_eq!(sink.word_reads, 50);
+        assert_eq!(sink.word_reads, 150);
     }
 
     /// Usual flags with one token changed, many times over (a name for another, a value of another type, a
