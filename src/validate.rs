@@ -131,7 +131,8 @@ pub(crate) fn validate(s: &Snapshot<'_>, keys: &Keys, limits: &Limits, now_ms: O
 /// without flags, as a one-pass load's is once its flags were checked one by one ([`flag_alone`]): that
 /// load calls this alone, and a cold start's wasm compiles neither the flags' part nor, without
 /// segments, the graph searches (each function is compiled on its first call: docs/ARCHITECTURE.md,
-/// "Cold start").
+/// "Cold start"). Invariant: it reports nothing for a head of which [`head_has_fields`] is false (a lean
+/// load does not call it then); a check of another field added here goes into that test too.
 pub(crate) fn validate_head(s: &Snapshot<'_>, segment_keys: &StrIndex, limits: &Limits, p: &mut Problems) {
     if let Some(t) = &s.published_at {
         if time::parse_rfc3339_ms(t).is_none() {

@@ -56,6 +56,9 @@ use crate::json::{Mark, Peek, Reader, Value};
 use crate::snapshot::{self, key_text, AttrCondition, Spare, Str};
 use crate::validate::{key_ok, percent_buckets, ValueKind};
 
+/// The bits of `values` and `value` (`ATTR_FIELDS` 2 and 3) in an `attr` test's fields seen ([`fresh`]).
+const VALUE_AND_VALUES: u32 = 1 << 2 | 1 << 3;
+
 /// The most variants a flag read here has (more are looked up by a hash index, in the model's compile).
 const MOST_VARIANTS: usize = 16;
 
@@ -531,7 +534,7 @@ impl Stream {
                 0 /* attr */ => r.string().map(|s| a.attr = s),
                 1 /* op */ => r.string().map(|s| a.op = s),
                 // (`value` and `values` both: the model reports it)
-                2 | 3 if seen & 0b1100 == 0b1100 => None,
+                2 | 3 if seen & VALUE_AND_VALUES == VALUE_AND_VALUES => None,
                 2 /* values */ => {
                     // With `op` read before them and of a common form, the operands as its words, if they are
                     // all of its kind; else as values, for `Compiler::leaf`.
@@ -803,6 +806,13 @@ mod tests {
             }
         }
         assert!(loaded > 1000 && direct > 3000, "{loaded} loaded, {direct} flags read straight into the plan");
+    }
+
+    /// `VALUE_AND_VALUES` names the bits of `values` and `value` in `ATTR_FIELDS`.
+    #[test]
+    fn value_and_values_are_the_attr_fields_of_their_bits() {
+        assert_eq!(crate::snapshot::ATTR_FIELDS[2..4], ["values", "value"]);
+        assert_eq!(super::VALUE_AND_VALUES, 0b1100);
     }
 
     /// S3's flags (bench/) are read straight into the plan, every one (a text without segments: the first
