@@ -133,31 +133,26 @@ fn operands_as_words<'a>(r: &mut Reader<'a>, a: &mut AttrCondition<'a>, words: &
     None
 }
 
-/// The `values` array at the reader read as values into `a.values` (in a list of `spare`'s), for
-/// `Compiler::leaf`: operands that are not a common form's words ([`operands_as_words`]). (Cold, out of line:
-/// what a usual snapshot does not run stays out of `Stream::attr`, which V8 recompiles during a cold start's
-/// load in time that grows with its length; docs/ARCHITECTURE.md, "Cold start".)
+/// The operands at the reader read as values, for `Compiler::leaf`: the `values` array into `a.values` (in a
+/// list of `spare`'s; `one` false) or the one `value` into `a.value` (`one`), where they are not a common form's
+/// words ([`operands_as_words`]); where plans keep operand texts, written compactly (`a.compact`). `None` when
+/// the array is not JSON. (Cold, out of line: what a usual snapshot does not run stays out of `Stream::attr`,
+/// which V8 recompiles during a cold start's load in time that grows with its length; docs/ARCHITECTURE.md,
+/// "Cold start".)
 #[cold]
 #[inline(never)]
-fn values_as_values<'a>(r: &mut Reader<'a>, a: &mut AttrCondition<'a>, spare: &mut Spare<'a>) -> Option<()> {
+fn operands_as_values<'a>(r: &mut Reader<'a>, a: &mut AttrCondition<'a>, spare: &mut Spare<'a>, one: bool) -> Option<()> {
     let start = r.offset();
-    let mut list = spare.operands();
-    let ok = r.array_into(&mut list);
-    a.values = Some(list);
-    ok.then(|| {
-        if snapshot::KEEPS_OPERANDS {
-            a.compact = Some(r.since(start)).filter(|t| crate::json::is_compact(t));
+    if one {
+        a.value = Some(r.value());
+    } else {
+        let mut list = spare.operands();
+        let ok = r.array_into(&mut list);
+        a.values = Some(list);
+        if !ok {
+            return None;
         }
-    })
-}
-
-/// The `value` at the reader read as a value into `a.value`, for `Compiler::leaf`: an operand that is not a
-/// common form's word ([`operands_as_words`]). (Cold, out of line, as [`values_as_values`].)
-#[cold]
-#[inline(never)]
-fn value_as_value<'a>(r: &mut Reader<'a>, a: &mut AttrCondition<'a>) -> Option<()> {
-    let start = r.offset();
-    a.value = Some(r.value());
+    }
     if snapshot::KEEPS_OPERANDS {
         a.compact = Some(r.since(start)).filter(|t| crate::json::is_compact(t));
     }
@@ -264,9 +259,8 @@ impl Stream {
         self.c.clean = true;
     }
 
-    /// The leaf of the `attr` test `a` whose operands were read as values ([`values_as_values`],
-    /// [`value_as_value`]), by `Compiler::leaf`; `None` (give up) on any problem. (Cold, out of line, as
-    /// `give_up`.)
+    /// The leaf of the `attr` test `a` whose operands were read as values ([`operands_as_values`]), by
+    /// `Compiler::leaf`; `None` (give up) on any problem. (Cold, out of line, as `give_up`.)
     #[cold]
     #[inline(never)]
     fn leaf_of_values(&mut self, a: &AttrCondition<'_>) -> Option<Cond> {
@@ -535,23 +529,15 @@ impl Stream {
                 1 /* op */ => r.string().map(|s| a.op = s),
                 // (`value` and `values` both: the model reports it)
                 2 | 3 if seen & VALUE_AND_VALUES == VALUE_AND_VALUES => None,
-                2 /* values */ => {
+                2 | 3 /* values, value */ => {
                     // With `op` read before them and of a common form, the operands as its words, if they are
                     // all of its kind; else as values, for `Compiler::leaf`.
-                    from_words = operands_as_words(r, &mut a, &mut words, false);
+                    let one = i == 3;
+                    from_words = operands_as_words(r, &mut a, &mut words, one);
                     if from_words.is_some() {
                         Some(())
                     } else {
-                        values_as_values(r, &mut a, spare)
-                    }
-                }
-                3 /* value */ => {
-                    // (as `values`: its word, else a value)
-                    from_words = operands_as_words(r, &mut a, &mut words, true);
-                    if from_words.is_some() {
-                        Some(())
-                    } else {
-                        value_as_value(r, &mut a)
+                        operands_as_values(r, &mut a, spare, one)
                     }
                 }
                 _ /* ignoreCase */ => r.boolean().map(|b| a.ignore_case = b),
@@ -568,10 +554,10 @@ impl Stream {
         // (`attr` and `op` are both required: the model reports either missing)
         let node = match read {
             // The words' matcher is `compile_common`'s for these operands, unless `ignoreCase` came after them
-            // (strings: not a common form) or `value` came too (a problem): the model's compile has those.
-                // (`op` is read once: `fresh`)
+            // (strings: not a common form): the model's compile has those. (`op` is read once, `fresh`;
+            // `value` and `values` both were given up on as read.)
             Some(()) if !r.failed() && seen & 3 == 3 && from_words.is_some() => match from_words {
-                Some((op, strings)) if !(strings && a.ignore_case) && a.value.is_none() => {
+                Some((op, strings)) if !(strings && a.ignore_case) => {
                     #[cfg(test)]
                     {
                         self.word_reads += 1;
